@@ -1,0 +1,1 @@
+"""The model core: pandas, numpy and scikit-learn only. Knows nothing of Excel."""

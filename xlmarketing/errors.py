@@ -1,0 +1,63 @@
+"""The one exception type for user mistakes.
+
+An :class:`XLMError` carries an Excel error code and one sentence that says what is wrong,
+what was received and how to fix it. Its text is the cell's message on every runtime::
+
+    #NUM! KMEANS_SEGMENT: k=8 needs at least 8 customers, got 5 rows. Lower k or select more rows.
+
+Only user mistakes are XLMErrors. Programming bugs stay ordinary exceptions so they are
+never disguised as a user's fault.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+#: Excel error codes, in the spelling Excel shows.
+EXCEL_ERRORS = (
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
+    "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
+    "#BUSY!", "#UNKNOWN!",
+)
+
+
+class XLMError(ValueError):
+    """A user mistake: an Excel error code plus a one-line message.
+
+    ``func`` is the spreadsheet function's name; it is filled in by :func:`function_context`
+    when the error is raised from code that does not know which function called it.
+    """
+
+    def __init__(self, code: str, message: str, func: str | None = None):
+        if code not in EXCEL_ERRORS:
+            raise TypeError(f"unknown Excel error code {code!r}")
+        self.code = code
+        self.message = " ".join(str(message).split())  # always one line
+        self.func = func
+        super().__init__(self.text)
+
+    @property
+    def text(self) -> str:
+        where = f"{self.func}: " if self.func else ""
+        return f"{self.code} {where}{self.message}"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def col_label(name: str) -> str:
+    """'column 3' for an unnamed column, 'column "Spend"' for a named one: for messages."""
+    return name if name.startswith("column ") else f'column "{name}"'
+
+
+@contextlib.contextmanager
+def function_context(func: str) -> Iterator[None]:
+    """Name the spreadsheet function in every XLMError raised inside the block."""
+    try:
+        yield
+    except XLMError as exc:
+        if exc.func is None:
+            exc.func = func
+            exc.args = (exc.text,)
+        raise
