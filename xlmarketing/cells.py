@@ -494,12 +494,12 @@ def to_cells(
 def _cell(v: Any, blank: Any) -> Any:
     if v is None:
         return blank
+    if isinstance(v, np.generic):  # before float: np.float64 is a float subclass
+        v = v.item()
     if isinstance(v, float):
         return v if math.isfinite(v) else blank
     if isinstance(v, (bool, str, int)):
         return v
-    if isinstance(v, np.generic):
-        return _cell(v.item(), blank)
     if v is pd.NA or v is pd.NaT:
         return blank
     return v
