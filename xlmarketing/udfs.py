@@ -111,5 +111,82 @@ def XLM_CACHE_CLEAR():
 
 # ---------------------------------------------------------------- churn (CHURN_*)
 
+_TRAIN_DOC = ("Customers whose outcome you know: one row per customer, one column per attribute "
+              "(tenure, spend, contract, last purchase date...). A header row is optional and detected.")
+_LABELS_DOC = ("The outcome of each training customer, same rows as train_data: Yes/No, 1/0, "
+               "TRUE/FALSE, churned/active... A header cell on top is fine.")
+_SCORE_DOC = ("Customers to score, with the same columns as train_data (matched by header name, "
+              "else by position). Blank: score train_data itself. One row works for fill-down.")
+_POSITIVE_DOC = 'Which label value means "churned", e.g. "Lost". Blank: recognised from Yes, 1, TRUE, churned, lost, cancelled...'
+_BALANCED_DOC = "TRUE weights churned and retained customers equally (useful when churn is rare). Default FALSE."
+_REG_DOC = "Regularisation strength (default 1). Larger values shrink the model towards the average churn rate."
+
+
+@xw.func(call_in_wizard=False)
+@xw.arg("train_data", "raw", doc=_TRAIN_DOC)
+@xw.arg("train_labels", "raw", doc=_LABELS_DOC)
+@xw.arg("score_data", "raw", doc=_SCORE_DOC)
+@xw.arg("positive", "raw", doc=_POSITIVE_DOC)
+@xw.arg("balanced", "raw", doc=_BALANCED_DOC)
+@xw.arg("regularization", "raw", doc=_REG_DOC)
+@xw.arg("header", "raw", doc=_HEADER_DOC)
+@xw.ret("raw")
+def CHURN_PROB(train_data, train_labels, score_data=None, positive=None, balanced=None,
+               regularization=None, header=None):
+    """Probability (0 to 1) that each customer churns, from a logistic regression trained on customers whose outcome you know. Spills one value per row of score_data."""
+    return _run(F.churn.churn_prob, train_data, train_labels, score_data, positive, balanced,
+                regularization, header)
+
+
+@xw.func(call_in_wizard=False)
+@xw.arg("train_data", "raw", doc=_TRAIN_DOC)
+@xw.arg("train_labels", "raw", doc=_LABELS_DOC)
+@xw.arg("threshold", "raw", doc="Probability from which a customer counts as predicted to churn (default 0.5).")
+@xw.arg("folds", "raw", doc="Number of cross-validation folds (default 5).")
+@xw.arg("positive", "raw", doc=_POSITIVE_DOC)
+@xw.arg("balanced", "raw", doc=_BALANCED_DOC)
+@xw.arg("regularization", "raw", doc=_REG_DOC)
+@xw.arg("seed", "raw", doc=_SEED_DOC)
+@xw.arg("header", "raw", doc=_HEADER_DOC)
+@xw.ret("raw")
+def CHURN_METRICS(train_data, train_labels, threshold=None, folds=None, positive=None,
+                  balanced=None, regularization=None, seed=None, header=None):
+    """How good the churn model is, measured on customers it did not see (cross-validation): ROC AUC, accuracy, precision, recall, F1, confusion counts and base churn rate."""
+    return _run(F.churn.churn_metrics, train_data, train_labels, threshold, folds, positive,
+                balanced, regularization, seed, header)
+
+
+@xw.func(call_in_wizard=False)
+@xw.arg("train_data", "raw", doc=_TRAIN_DOC)
+@xw.arg("train_labels", "raw", doc=_LABELS_DOC)
+@xw.arg("positive", "raw", doc=_POSITIVE_DOC)
+@xw.arg("balanced", "raw", doc=_BALANCED_DOC)
+@xw.arg("regularization", "raw", doc=_REG_DOC)
+@xw.arg("header", "raw", doc=_HEADER_DOC)
+@xw.ret("raw")
+def CHURN_DRIVERS(train_data, train_labels, positive=None, balanced=None, regularization=None,
+                  header=None):
+    """What drives churn: one row per attribute or category, most influential first, with its coefficient, odds ratio and whether it raises or lowers churn."""
+    return _run(F.churn.churn_drivers, train_data, train_labels, positive, balanced,
+                regularization, header)
+
+
+@xw.func(call_in_wizard=False)
+@xw.arg("train_data", "raw", doc=_TRAIN_DOC)
+@xw.arg("train_labels", "raw", doc=_LABELS_DOC)
+@xw.arg("score_data", "raw", doc=_SCORE_DOC)
+@xw.arg("top_n", "raw", doc="How many reasons per customer (default 3).")
+@xw.arg("positive", "raw", doc=_POSITIVE_DOC)
+@xw.arg("balanced", "raw", doc=_BALANCED_DOC)
+@xw.arg("regularization", "raw", doc=_REG_DOC)
+@xw.arg("header", "raw", doc=_HEADER_DOC)
+@xw.ret("raw")
+def CHURN_REASONS(train_data, train_labels, score_data=None, top_n=None, positive=None,
+                  balanced=None, regularization=None, header=None):
+    """Why each customer is at risk: the top_n attributes that push this customer's churn risk up most, as text (e.g. "Contract: Monthly")."""
+    return _run(F.churn.churn_reasons, train_data, train_labels, score_data, top_n, positive,
+                balanced, regularization, header)
+
+
 
 # ---------------------------------------------------------------- forecast (SALES_FORECAST, FORECAST_*)

@@ -1,1 +1,340 @@
-"""CHURN_PROB, CHURN_METRICS, CHURN_DRIVERS (and companions). Filled in by the churn issue."""
+"""CHURN_PROB, CHURN_METRICS, CHURN_DRIVERS and CHURN_REASONS: churn risk per customer.
+
+The fitted model is cached under the raw training cells, the raw labels and the parsed options
+only; ``score_data`` is parsed on every call. So the fill-down pattern
+``=CHURN_PROB($A$1:$F$5001, $G$1:$G$5001, A2:F2)`` copied down 5,000 rows fits once and each
+row costs a hash of the training range plus scoring one row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import cells
+from ..cache import CACHE, content_key
+from ..cells import CATEGORY, Table
+from ..core import churn as core
+from ..errors import XLMError, col_label
+from . import Cells, sheet_function
+
+#: Label values recognised as "churned" / "stayed" (compared case-insensitively).
+POSITIVE_WORDS = frozenset({
+    "1", "true", "yes", "y", "churn", "churned", "churner", "lost", "left", "cancelled",
+    "canceled", "cancel", "attrited", "lapsed", "inactive", "gone", "quit", "exited",
+    "terminated", "closed", "unsubscribed", "defected",
+})
+NEGATIVE_WORDS = frozenset({
+    "0", "false", "no", "n", "active", "retained", "stayed", "stay", "current", "kept",
+    "existing", "loyal", "renewed", "subscribed", "not churned", "no churn",
+})
+
+PROB_LABEL = "Churn probability"
+
+
+@dataclass
+class _Fit:
+    table: Table
+    y: np.ndarray
+    positive: str
+    model: core.ChurnModel
+    memo: dict[str, Cells] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _label_key(v: Any) -> str:
+    """A label value's text form: 1.0 → "1", True → "TRUE", " Yes " → "Yes"."""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    return str(v).strip()
+
+
+def _show_values(values: list[str], n: int = 4) -> str:
+    shown = ", ".join(repr(v) for v in values[:n])
+    return shown + (", ..." if len(values) > n else "")
+
+
+def _labels(train_labels: Any, table: Table, data_rows: int, positive: Any) -> tuple[np.ndarray, str]:
+    """0/1 outcome per row of ``table.frame``, and the positive (churned) label."""
+    lab_rows = len(cells.as_grid(train_labels))
+    if lab_rows == 1 and len(cells.as_grid(train_labels)[0]) > 1:
+        lab_rows = len(cells.as_grid(train_labels)[0])  # a single row of labels
+    body_rows = data_rows - int(table.header)
+    if table.header and lab_rows == data_rows:
+        lab_header = True      # the labels column has its own header cell ("Churned")
+    elif lab_rows == body_rows:
+        lab_header = False
+    else:
+        extra = " plus a header row" if table.header else ""
+        raise XLMError("#VALUE!", f"train_labels has {lab_rows} rows but train_data has "
+                       f"{body_rows} data rows{extra}. Select the same rows for both.")
+    values, _ = cells.read_vector(train_labels, name="train_labels", header=lab_header)
+    mask = table.row_mask
+    kept = [v for v, keep in zip(values, mask) if keep]
+    for i, (v, keep) in enumerate(zip(values, mask)):
+        if keep and v is None:
+            raise XLMError("#VALUE!", f"train_labels is blank in row {i + 1 + lab_header} while "
+                           "that customer has data. Enter the outcome (e.g. Yes/No) or leave the "
+                           "row out.")
+    keys = [_label_key(v) for v in kept]
+    distinct = sorted(set(keys), key=lambda s: (s.lower(), s))
+    if len(distinct) > 2:
+        raise XLMError("#VALUE!", f"train_labels must hold two outcomes (churned or not), got "
+                       f"{len(distinct)} different values: {_show_values(distinct)}. Use two "
+                       "values such as Yes/No.")
+    if len(distinct) < 2:
+        raise XLMError("#NUM!", f"train_labels has only one outcome ({distinct[0]!r} in all "
+                       f"{len(keys)} rows); a churn model needs churned and retained customers. "
+                       "Add customers with the other outcome.")
+    pos = _positive(positive, distinct)
+    y = np.fromiter((k == pos for k in keys), dtype=np.int64, count=len(keys))
+    return y, pos
+
+
+def _positive(positive: Any, distinct: list[str]) -> str:
+    p = cells.scalar(positive)
+    if p is not None:
+        want = _label_key(p).lower()
+        for d in distinct:
+            if d.lower() == want:
+                return d
+        raise XLMError("#VALUE!", f"positive={_label_key(p)!r} is not one of the label values "
+                       f"{_show_values(distinct)}. Enter the value that means churned.")
+    low = [d.lower() for d in distinct]
+    pos = [d for d, lo in zip(distinct, low) if lo in POSITIVE_WORDS]
+    neg = [d for d, lo in zip(distinct, low) if lo in NEGATIVE_WORDS]
+    if len(pos) == 1 and pos[0] not in neg:
+        return pos[0]
+    if not pos and len(neg) == 1:
+        return next(d for d in distinct if d != neg[0])
+    raise XLMError("#VALUE!", f"cannot tell which label means churned: {_show_values(distinct)}. "
+                   f"Set positive to the churned value, e.g. positive=\"{distinct[0]}\".")
+
+
+# --------------------------------------------------------------------------- options and fit
+
+
+def _options(positive: Any, balanced: Any, regularization: Any, header: Any) -> tuple:
+    pos = cells.scalar(positive)
+    return (None if pos is None else _label_key(pos),
+            cells.param_bool(balanced, "balanced", default=False),
+            cells.param_float(regularization, "regularization", default=1.0, lo=0.0, lo_open=True,
+                              hi=1e6),
+            cells.param_header(header))
+
+
+def fit_churn(train_data: Any, train_labels: Any, positive: Any = None, balanced: Any = None,
+              regularization: Any = None, header: Any = None) -> _Fit:
+    """The cached churn model for these raw inputs (fits on a cache miss)."""
+    pos, bal, reg, hd = _options(positive, balanced, regularization, header)
+
+    def fit() -> _Fit:
+        table, y, positive_label = _training(train_data, train_labels, pos, hd)
+        model = core.fit(table.frame, table.kinds, y, balanced=bal, regularization=reg)
+        return _Fit(table, y, positive_label, model)
+
+    return CACHE.get_or_fit("churn", content_key(train_data, train_labels, pos, bal, reg, hd), fit)
+
+
+def _training(train_data: Any, train_labels: Any, pos: Any, hd: bool | None) -> tuple[Table, np.ndarray, str]:
+    table = cells.read_table(train_data, name="train_data", header=hd)
+    data_rows = len(cells.as_grid(train_data))
+    y, positive_label = _labels(train_labels, table, data_rows, pos)
+    if table.n_rows < 4:
+        raise XLMError("#NUM!", f"train_data needs at least 4 customers to fit a churn model, got "
+                       f"{table.n_rows}. Select more rows.")
+    return table, y, positive_label
+
+
+# --------------------------------------------------------------------------- score data
+
+
+def _blank_range(values: Any) -> tuple[bool, int]:
+    grid = cells.as_grid(values)
+    blank = all(v is None or (isinstance(v, str) and not v.strip())
+                or (isinstance(v, float) and np.isnan(v)) for row in grid for v in row)
+    return blank, len(grid)
+
+
+def _as_label(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return np.nan
+    return _label_key(float(v)) if isinstance(v, (int, float)) else str(v)
+
+
+def _score_frame(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[pd.DataFrame, Table]:
+    """score_data as a frame with the training columns (matched by header or position)."""
+    train = fit.table
+    score = cells.read_table(score_data, name="score_data", header=hd)
+    cols = train.columns
+    if train.header and score.header:
+        missing = [c for c in cols if c not in score.frame.columns]
+        extra = [c for c in score.columns if c not in cols]
+        if missing or extra:
+            what = (f"lacks {col_label(missing[0])}" if missing else
+                    f"has {col_label(extra[0])}, which train_data lacks")
+            raise XLMError("#VALUE!", f"score_data {what}. Give score_data the same column "
+                           f"headers as train_data ({', '.join(cols[:6])}"
+                           f"{', ...' if len(cols) > 6 else ''}), in any order.")
+        src = score.frame[cols]
+    else:
+        if score.frame.shape[1] != len(cols):
+            raise XLMError("#VALUE!", f"score_data has {score.frame.shape[1]} columns but "
+                           f"train_data has {len(cols)}. Select the same columns in the same "
+                           "order (or give both ranges a header row to match by name).")
+        src = score.frame.set_axis(cols, axis=1)
+        score = Table(src, dict(zip(cols, score.kinds.values())), score.header, score.row_mask,
+                      score.name)
+    out: dict[str, Any] = {}
+    for c in cols:
+        s = src[c]
+        s_kind = score.kinds[c]
+        if train.kinds[c] == CATEGORY:
+            out[c] = s.astype(object) if s_kind == CATEGORY else s.map(_as_label).astype(object)
+        elif s_kind == CATEGORY:
+            bad = s.dropna()
+            raise XLMError("#VALUE!", f"score_data {col_label(c)} has the text {bad.iloc[0]!r} "
+                           "where train_data has numbers. Enter a number there or clear the cell.")
+        else:
+            out[c] = s.to_numpy(dtype=np.float64)
+    return pd.DataFrame(out, index=src.index), score
+
+
+def _scored(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[pd.DataFrame, Table] | None:
+    """(frame, table) to score; None when score_data is entirely blank."""
+    if score_data is None:
+        return fit.table.frame, fit.table
+    blank, _ = _blank_range(score_data)
+    if blank:
+        return None
+    return _score_frame(fit, score_data, hd)
+
+
+# --------------------------------------------------------------------------- functions
+
+
+@sheet_function("CHURN_PROB")
+def churn_prob(train_data: Any, train_labels: Any, score_data: Any = None, positive: Any = None,
+               balanced: Any = None, regularization: Any = None, header: Any = None) -> Cells:
+    """Probability of churn for every row of score_data (default: train_data), aligned."""
+    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
+    if score_data is None:
+        if "prob" not in fit.memo:
+            p = fit.model.predict_proba(fit.table.frame)
+            fit.memo["prob"] = cells.to_cells(p, fit.table, labels=PROB_LABEL)
+        return fit.memo["prob"]
+    got = _scored(fit, score_data, cells.param_header(header))
+    if got is None:
+        return [[""] for _ in range(_blank_range(score_data)[1])]
+    frame, table = got
+    return cells.to_cells(fit.model.predict_proba(frame), table, labels=PROB_LABEL)
+
+
+@sheet_function("CHURN_METRICS")
+def churn_metrics(train_data: Any, train_labels: Any, threshold: Any = None, folds: Any = None,
+                  positive: Any = None, balanced: Any = None, regularization: Any = None,
+                  seed: Any = None, header: Any = None) -> Cells:
+    """Cross-validated quality of the churn model: a Metric / Value table."""
+    th = cells.param_float(threshold, "threshold", default=0.5, lo=0.0, hi=1.0)
+    k = cells.param_int(folds, "folds", default=5, lo=2, hi=20)
+    sd = cells.param_int(seed, "seed", default=0, lo=0, hi=2**31 - 1)
+    pos, bal, reg, hd = _options(positive, balanced, regularization, header)
+
+    def fit() -> tuple[core.CrossVal, str]:
+        table, y, positive_label = _training(train_data, train_labels, pos, hd)
+        cv = core.cross_validate(table.frame, table.kinds, y, folds=k, seed=sd, balanced=bal,
+                                 regularization=reg)
+        return cv, positive_label
+
+    cv, positive_label = CACHE.get_or_fit(
+        "churn_cv", content_key(train_data, train_labels, pos, bal, reg, hd, k, sd), fit)
+    rows: list[list[Any]] = [[name, value] for name, value in core.threshold_metrics(cv, th).items()]
+    rows.append(["Churned label", positive_label])
+    return cells.to_cells(rows, labels=["Metric", "Value"])
+
+
+@sheet_function("CHURN_DRIVERS")
+def churn_drivers(train_data: Any, train_labels: Any, positive: Any = None, balanced: Any = None,
+                  regularization: Any = None, header: Any = None) -> Cells:
+    """One row per feature or category level, most influential first."""
+    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
+    if "drivers" not in fit.memo:
+        d = core.drivers(fit.model)
+        fit.memo["drivers"] = cells.to_cells(d.to_numpy(dtype=object), labels=list(d.columns))
+    return fit.memo["drivers"]
+
+
+def _fmt(v: float) -> str:
+    if abs(v) >= 100 or float(v).is_integer():
+        return f"{v:,.0f}"
+    return f"{v:.3g}"
+
+
+def _reason_texts(fit: _Fit, frame: pd.DataFrame, top_n: int) -> list[list[str]]:
+    contrib, cols = core.contributions(fit.model, frame)
+    prep = fit.model.prep
+    out: list[list[str]] = []
+    order = np.argsort(-contrib, axis=1, kind="stable")
+    values = {c: frame[c].tolist() for c in cols}
+    for i in range(len(frame)):
+        texts: list[str] = []
+        for j in order[i, :top_n]:
+            if contrib[i, j] <= 1e-9:
+                break
+            c = cols[j]
+            v = values[c][i]
+            kind = prep.kinds[c]
+            if kind == CATEGORY:
+                texts.append(f"{c}: {v if isinstance(v, str) else 'blank'}")
+            elif v is None or (isinstance(v, float) and np.isnan(v)):
+                texts.append(f"{c} blank")
+            elif kind == core.DATE:
+                days = prep.ref_date - float(v)
+                word = "long ago" if days > _centre(fit, c) else "recent"
+                texts.append(f"{c} {word} ({_fmt(days)} days)")
+            elif kind == core.BOOL:
+                texts.append(f"{c} {'TRUE' if v else 'FALSE'}")
+            else:
+                word = "high" if float(v) > _centre(fit, c) else "low"
+                texts.append(f"{c} {word} ({_fmt(float(v))})")
+        out.append(texts + [""] * (top_n - len(texts)))
+    return out
+
+
+def _centre(fit: _Fit, c: str) -> float:
+    """The training median of a number column (days ago for dates)."""
+    key = f"median:{c}"
+    if key not in fit.memo:
+        x = fit.table.frame[c].to_numpy(dtype=np.float64)
+        if fit.model.prep.kinds[c] == core.DATE:
+            x = fit.model.prep.ref_date - x
+        fit.memo[key] = float(np.nanmedian(x))  # type: ignore[assignment]
+    return fit.memo[key]  # type: ignore[return-value]
+
+
+@sheet_function("CHURN_REASONS")
+def churn_reasons(train_data: Any, train_labels: Any, score_data: Any = None, top_n: Any = None,
+                  positive: Any = None, balanced: Any = None, regularization: Any = None,
+                  header: Any = None) -> Cells:
+    """Per score row, the top_n columns pushing this customer's churn risk up most."""
+    n = cells.param_int(top_n, "top_n", default=3, lo=1, hi=20)
+    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
+    labels = [f"Reason {i + 1}" for i in range(n)]
+    if score_data is None:
+        key = f"reasons:{n}"
+        if key not in fit.memo:
+            fit.memo[key] = cells.to_cells(_reason_texts(fit, fit.table.frame, n), fit.table,
+                                           labels=labels)
+        return fit.memo[key]
+    got = _scored(fit, score_data, cells.param_header(header))
+    if got is None:
+        return [[""] * n for _ in range(_blank_range(score_data)[1])]
+    frame, table = got
+    return cells.to_cells(_reason_texts(fit, frame, n), table, labels=labels)
