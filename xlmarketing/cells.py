@@ -98,6 +98,9 @@ def as_grid(values: Any) -> list[list[Any]]:
         return [[values]]
     if len(values) == 0:
         return [[None]]
+    first = values[0]
+    if isinstance(first, list) and all(type(r) is list and len(r) == len(first) for r in values):
+        return values if first else [[None]]  # already rectangular: the common case, no copy
     if not any(isinstance(r, (list, tuple)) for r in values):
         return [[v] for v in values]
     rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in values]
@@ -213,6 +216,20 @@ def _fast_numeric(col: list[Any]) -> np.ndarray | None:
     return arr
 
 
+def _fast_numeric_grid(body: list[list[Any]]) -> np.ndarray | None:
+    """The whole block as float64 in one C pass when every cell is a number or blank."""
+    try:
+        arr = np.array(body, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    if arr.ndim != 2 or np.isinf(arr).any():
+        return None
+    suspects = np.isin(arr, list(COM_ERRORS))
+    if suspects.any() and any(type(body[i][j]) is int for i, j in zip(*np.nonzero(suspects))):
+        return None
+    return arr
+
+
 def _column_kinds(col: list[Any]) -> tuple[np.ndarray, list[Any]]:
     pairs = [_classify(v) for v in col]
     return np.fromiter((p[0] for p in pairs), dtype=np.int8, count=len(pairs)), [p[1] for p in pairs]
@@ -226,8 +243,7 @@ def _looks_like_header(grid: list[list[Any]]) -> bool:
     if not any(k == _TEXT for k, _ in first) or any(k not in (_TEXT, _BLANK) for k, _ in first):
         return False
     for j in range(len(grid[0])):
-        below = [_classify(r[j])[0] for r in grid[1:]]
-        if any(k in (_NUM, _DATE, _BOOL) for k in below):
+        if any(_classify(r[j])[0] in (_NUM, _DATE, _BOOL) for r in grid[1:]):
             return True
     return False
 
@@ -269,10 +285,14 @@ def read_table(
     columns: dict[str, Any] = {}
     kinds: dict[str, str] = {}
     blank = np.ones(len(body), dtype=bool)
-    cols = list(zip(*body))
+    whole = _fast_numeric_grid(body)
+    cols = None if whole is not None else list(zip(*body))
     for j, cname in enumerate(names):
-        col = list(cols[j])
-        arr = _fast_numeric(col)
+        if whole is not None:
+            arr, col = whole[:, j], None
+        else:
+            col = list(cols[j])
+            arr = _fast_numeric(col)
         if arr is not None:
             blank &= np.isnan(arr)
             columns[cname], kinds[cname] = arr, NUMBER
@@ -476,16 +496,35 @@ def to_cells(
     (a report table); ``labels`` then form the first row if given. NaN, None and infinities
     become ``blank``; numpy scalars become Python numbers, so the result is JSON-safe.
     """
-    block = np.asarray(values, dtype=object)
-    if block.ndim == 1:
-        block = block.reshape(-1, 1)
     if isinstance(labels, str):
         labels = [labels]
-    if table is not None:
-        full = np.full((table.row_mask.size, block.shape[1]), None, dtype=object)
-        full[table.row_mask] = block
-        block = full
-    rows = [[_cell(v, blank) for v in row] for row in block.tolist()]
+    numeric = np.asarray(values) if not isinstance(values, list) else None
+    if numeric is not None and numeric.dtype.kind in "biuf":
+        # Vectorised: numpy hands back Python ints/floats when filling an object array.
+        if numeric.ndim == 1:
+            numeric = numeric.reshape(-1, 1)
+        bad = ~np.isfinite(numeric) if numeric.dtype.kind == "f" else None
+        n = table.row_mask.size if table is not None else numeric.shape[0]
+        block = np.empty((n, numeric.shape[1]), dtype=object)
+        block[:] = blank
+        if bad is not None and bad.any():
+            obj = numeric.astype(object)
+            obj[bad] = blank
+            numeric = obj
+        if table is not None:
+            block[table.row_mask] = numeric
+        else:
+            block[:] = numeric
+        rows = block.tolist()
+    else:
+        block = np.asarray(values, dtype=object)
+        if block.ndim == 1:
+            block = block.reshape(-1, 1)
+        if table is not None:
+            full = np.full((table.row_mask.size, block.shape[1]), None, dtype=object)
+            full[table.row_mask] = block
+            block = full
+        rows = [[_cell(v, blank) for v in row] for row in block.tolist()]
     if labels is not None and (table is None or table.header):
         rows.insert(0, list(labels))
     return rows or [[blank]]

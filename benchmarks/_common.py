@@ -1,0 +1,43 @@
+"""Shared helpers for the benchmark scripts: medians of interleaved repeats, Office.js calls."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def officejs_mode() -> None:
+    """Switch xlwings to its Office.js implementation; call before xlwings is imported."""
+    os.environ.setdefault("XLWINGS_ON_SERVER", "true")
+    os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
+
+def officejs_call(module: Any, func_name: str, *args: Any) -> Any:
+    """One custom-function call exactly as the Office.js add-in makes it."""
+    import xlwings as xw
+
+    payload = {
+        "func_name": func_name, "args": list(args), "version": xw.__version__,
+        "client": "Office.js", "caller_address": "Sheet1!Z1", "formula_name": func_name,
+        "culture_info_name": "en-US", "date_format": "m/d/yyyy", "runtime": "1.4",
+    }
+    return asyncio.run(xw.server.custom_functions_call(payload, module))
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def compare(named: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
+    """Median seconds per candidate, running the candidates interleaved to share the noise."""
+    times: dict[str, list[float]] = {name: [] for name in named}
+    for _ in range(repeats):
+        for name, fn in named.items():
+            times[name].append(timed(fn))
+    return {name: statistics.median(ts) for name, ts in times.items()}
