@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -100,7 +101,7 @@ def _loglik_1d(x: np.ndarray, y: np.ndarray) -> float:
     b0 = np.log(max(y.mean(), 1e-6) / max(1 - y.mean(), 1e-6))
     b1 = 0.0
     for _ in range(25):
-        p = 1 / (1 + np.exp(-(b0 + b1 * z)))
+        p = expit(b0 + b1 * z)
         w = p * (1 - p)
         g0, g1 = np.sum(y - p), np.sum((y - p) * z) - 1e-6 * b1
         h00, h01, h11 = w.sum() + 1e-9, np.sum(w * z), np.sum(w * z * z) + 1e-6
@@ -112,8 +113,8 @@ def _loglik_1d(x: np.ndarray, y: np.ndarray) -> float:
         b0, b1 = b0 + d0, b1 + d1
         if abs(d0) + abs(d1) < 1e-8:
             break
-    p = np.clip(1 / (1 + np.exp(-(b0 + b1 * z))), 1e-12, 1 - 1e-12)
-    return float(np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    eta = b0 + b1 * z
+    return float(-np.sum(y * np.logaddexp(0, -eta) + (1 - y) * np.logaddexp(0, eta)))
 
 
 def prepare(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *,
@@ -177,8 +178,7 @@ class ChurnModel:
         return self.prep.transform(frame) @ self.coef + self.intercept
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
-        z = np.clip(self.decision(frame), -500, 500)
-        return 1.0 / (1.0 + np.exp(-z))
+        return expit(self.decision(frame))
 
 
 def _check_classes(y: np.ndarray) -> None:

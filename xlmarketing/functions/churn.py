@@ -207,10 +207,16 @@ def _score_frame(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[pd.DataFr
     return pd.DataFrame(out, index=src.index), score
 
 
+def _omitted(score_data: Any) -> bool:
+    """score_data left out: missing, or a single blank cell (Office.js sends [[None]])."""
+    if score_data is None:
+        return True
+    grid = cells.as_grid(score_data)
+    return len(grid) == 1 and len(grid[0]) == 1 and _blank_range(grid)[0]
+
+
 def _scored(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[pd.DataFrame, Table] | None:
     """(frame, table) to score; None when score_data is entirely blank."""
-    if score_data is None:
-        return fit.table.frame, fit.table
     blank, _ = _blank_range(score_data)
     if blank:
         return None
@@ -225,7 +231,7 @@ def churn_prob(train_data: Any, train_labels: Any, score_data: Any = None, posit
                balanced: Any = None, regularization: Any = None, header: Any = None) -> Cells:
     """Probability of churn for every row of score_data (default: train_data), aligned."""
     fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
-    if score_data is None:
+    if _omitted(score_data):
         if "prob" not in fit.memo:
             p = fit.model.predict_proba(fit.table.frame)
             fit.memo["prob"] = cells.to_cells(p, fit.table, labels=PROB_LABEL)
@@ -327,7 +333,7 @@ def churn_reasons(train_data: Any, train_labels: Any, score_data: Any = None, to
     n = cells.param_int(top_n, "top_n", default=3, lo=1, hi=20)
     fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
     labels = [f"Reason {i + 1}" for i in range(n)]
-    if score_data is None:
+    if _omitted(score_data):
         key = f"reasons:{n}"
         if key not in fit.memo:
             fit.memo[key] = cells.to_cells(_reason_texts(fit, fit.table.frame, n), fit.table,
