@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
+from threadpoolctl import threadpool_limits
 
 from ..errors import XLMError
 from .features import CATEGORY, FeatureEncoder
@@ -25,6 +26,7 @@ N_INIT = 10
 K_AUTO_MAX = 10
 SILHOUETTE_SAMPLE = 5000
 SEARCH_SAMPLE = 20000
+PARALLEL_ROWS = 20000
 
 
 @dataclass
@@ -65,7 +67,13 @@ def _canonical_order(X: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def _fit(Xs: np.ndarray, k: int, seed: int, n_init: int) -> KMeans:
-    return KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(Xs)
+    km = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
+    if len(Xs) >= PARALLEL_ROWS:
+        return km.fit(Xs)
+    # Small fits are over before OpenMP threads pay off, and on a busy machine the threads'
+    # spin-waits make them several times slower.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return km.fit(Xs)
 
 
 def _number_by_size(raw_labels: np.ndarray, centers: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
