@@ -172,6 +172,9 @@ def _as_label(v: Any) -> Any:
 def _score_frame(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[pd.DataFrame, Table]:
     """score_data as a frame with the training columns (matched by header or position)."""
     train = fit.table
+    if (isinstance(score_data, (list, tuple)) and len(score_data) > 1 and train.frame.shape[1] > 1
+            and not any(isinstance(v, (list, tuple)) for v in score_data)):
+        score_data = [list(score_data)]  # Office.js sends a one-row range as a flat list
     score = cells.read_table(score_data, name="score_data", header=hd)
     cols = train.columns
     if train.header and score.header:
