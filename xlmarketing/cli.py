@@ -1,0 +1,154 @@
+"""The ``xlmarketing`` command: a thin layer over :mod:`xlmarketing.workbook`.
+
+Exit codes: 0 success; 1 cells ended in an error under ``--strict``, or a batch file failed;
+2 a file could not be read or written (one line on stderr says why).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Marketing machine learning in spreadsheets: refresh workbooks headless, "
+                       "batch-generate reports, build the sample templates.")
+
+EXIT_CELL_ERRORS = 1
+EXIT_UNREADABLE = 2
+
+
+def _fail(message: str, code: int = EXIT_UNREADABLE) -> typer.Exit:
+    typer.echo(f"xlmarketing: {message}", err=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def refresh(
+    input: Annotated[Path, typer.Argument(help="The workbook to refresh (.xlsx or .xlsm).")],
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                                                help="Where to write the refreshed workbook.")] = None,
+    in_place: Annotated[bool, typer.Option("--in-place", help="Overwrite the input workbook.")] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 1 and write nothing if any cell ends in an error.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="Formula engine for ordinary formulas: auto, libreoffice, formulas, none."
+    )] = "auto",
+    values_only: Annotated[bool, typer.Option(
+        "--values-only", help="Replace our formulas by their values (a static report).")] = False,
+) -> None:
+    """Evaluate every xlmarketing formula in a workbook and write values every reader sees."""
+    from .workbook import RefreshFailed, WorkbookError, refresh_workbook
+
+    if output is None and not in_place:
+        raise _fail("give an output file with -o OUTPUT, or --in-place")
+    if output is not None and in_place:
+        raise _fail("give either -o OUTPUT or --in-place, not both")
+    try:
+        rep = refresh_workbook(input, output, in_place=in_place, strict=strict,
+                               formula_engine=engine, values_only=values_only)
+    except RefreshFailed as exc:
+        if as_json:
+            typer.echo(json.dumps(exc.report.to_dict(), indent=2, default=str))
+        else:
+            for line in exc.report.lines()[1:]:
+                typer.echo(line)
+        raise _fail(f"{exc}; nothing written", EXIT_CELL_ERRORS) from None
+    except WorkbookError as exc:
+        raise _fail(str(exc)) from None
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(rep.to_dict(), indent=2, default=str))
+    else:
+        for line in rep.lines():
+            typer.echo(line)
+
+
+@app.command()
+def batch(
+    template: Annotated[Path, typer.Argument(help="The template workbook (.xlsx or .xlsm).")],
+    data: Annotated[list[Path], typer.Option(
+        "--data", help="Data files (.csv, .xlsx) or folders of them; repeat for more.")],
+    sheet: Annotated[str, typer.Option("--sheet", help="The template's data sheet.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the generated workbooks.")],
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, help="Parallel processes (default: the number of cores).")] = None,
+    dask_scheduler: Annotated[str | None, typer.Option(
+        "--dask-scheduler", help="Run on a Dask cluster at this address (xlmarketing[dask]).")] = None,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="Formula engine for ordinary formulas: auto, libreoffice, formulas, none."
+    )] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Fill the template's data sheet with each data file, refresh, save one workbook each."""
+    from .workbook import WorkbookError
+    from .workbook import batch as run_batch
+
+    progress_cb = None
+    bar = None
+    if sys.stderr.isatty() and not as_json:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        bar = Progress("[progress.description]{task.description}", BarColumn(),
+                       MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
+        task = bar.add_task("workbooks", total=None)
+
+        def progress_cb(item, done, total):  # type: ignore[no-untyped-def]
+            bar.update(task, completed=done, total=total)
+
+        bar.start()
+    try:
+        rep = run_batch(template, data, sheet=sheet, out_dir=out, jobs=jobs,
+                        dask_scheduler=dask_scheduler, formula_engine=engine,
+                        progress=progress_cb)
+    except (WorkbookError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        if bar is not None:
+            bar.stop()
+    if as_json:
+        typer.echo(json.dumps(rep.to_dict(), indent=2, default=str))
+    else:
+        for line in rep.lines():
+            typer.echo(line)
+    if not rep.ok:
+        raise typer.Exit(EXIT_CELL_ERRORS)
+
+
+@app.command()
+def templates(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the template workbooks.")] = Path(
+        "workbooks"),
+) -> None:
+    """Build the sample template workbooks."""
+    from .templates import build_all
+
+    out.mkdir(parents=True, exist_ok=True)
+    for path in build_all(out):
+        typer.echo(str(path))
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the demo output.")] = Path("demo"),
+) -> None:
+    """Build the sample workbooks and refresh them headless: the whole product in one command."""
+    from .demo import run_demo
+
+    out.mkdir(parents=True, exist_ok=True)
+    summary = run_demo(out)
+    for line in summary.lines():
+        typer.echo(line)
+
+
+def main() -> None:  # pragma: no cover - console entry point alternative
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,330 @@
+"""Batch generation: one template, many data files, one refreshed workbook per data file.
+
+Each data file (CSV, or the first sheet of an .xlsx/.xlsm) is written into the template's data
+sheet: at the sheet's table when it has one (the table, its filter and the defined names that
+cover the data are resized to the new rows), otherwise from A1 with the header in row 1. Then
+the workbook is refreshed and saved as ``OUT_DIR/<data file name>.xlsx``. Files run in
+parallel processes, or on a Dask distributed cluster; one failing file does not stop the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import re
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils.cell import range_boundaries
+
+from .report import BatchItem, BatchReport, WorkbookError
+from .xmlwrite import Package, attrs, cell_ref, unescape, value_cell, xml_text
+
+DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+
+
+# --------------------------------------------------------------------------- data files
+
+
+def data_files(data: str | Path | Iterable[str | Path]) -> list[Path]:
+    """Files given directly, plus the .csv/.xlsx/.xlsm files in given folders (sorted)."""
+    items = [data] if isinstance(data, (str, Path)) else list(data)
+    out: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            out.extend(sorted(f for f in p.iterdir()
+                              if f.suffix.lower() in DATA_SUFFIXES and not f.name.startswith(("~$", "."))))
+        else:
+            out.append(p)
+    return out
+
+
+def read_data(path: Path) -> list[list[Any]]:
+    """Header row plus data rows of a CSV or workbook file, as cell values."""
+    if not path.exists():
+        raise WorkbookError(f"cannot read {path.name}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        import csv
+
+        try:
+            with open(path, newline="", encoding="utf-8-sig") as fh:
+                rows = [r for r in csv.reader(fh)]
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise WorkbookError(f"cannot read {path.name}: not a UTF-8 CSV file ({exc})") from None
+        rows = [r for r in rows if any(x.strip() for x in r)]
+        if not rows:
+            raise WorkbookError(f"cannot read {path.name}: the file is empty")
+        width = len(rows[0])
+        if any(len(r) != width for r in rows):
+            bad = next(i for i, r in enumerate(rows, 1) if len(r) != width)
+            raise WorkbookError(f"cannot read {path.name}: row {bad} has a different number of "
+                                f"fields than the header ({width})")
+        return [list(rows[0])] + [[_csv_value(x) for x in r] for r in rows[1:]]
+    if suffix in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        from .xmlwrite import check_readable
+
+        check_readable(path)
+        try:
+            wb = load_workbook(path, read_only=True, data_only=True)
+            rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+            wb.close()
+        except Exception as exc:
+            raise WorkbookError(f"cannot read {path.name}: {type(exc).__name__}: {exc}") from None
+        rows = [r for r in rows if any(v not in (None, "") for v in r)]
+        if not rows:
+            raise WorkbookError(f"cannot read {path.name}: the first sheet is empty")
+        return rows
+    raise WorkbookError(f"cannot read {path.name}: data files must be .csv, .xlsx or .xlsm")
+
+
+def _csv_value(s: str) -> Any:
+    t = s.strip()
+    if t == "":
+        return None
+    try:
+        f = float(t)
+        if math.isfinite(f):
+            return int(f) if re.fullmatch(r"[-+]?\d+", t) else f
+    except ValueError:
+        pass
+    if _ISO_DATE.match(t):
+        try:
+            return dt.datetime.fromisoformat(t)
+        except ValueError:
+            pass
+    if t.upper() in ("TRUE", "FALSE"):
+        return t.upper() == "TRUE"
+    return s
+
+
+# --------------------------------------------------------------------------- the template
+
+
+def fill_template(pkg: Package, sheet: str, rows: list[list[Any]], source: str) -> None:
+    """Write ``rows`` (header first) into ``sheet`` and resize the table and names to them."""
+    parts = pkg.sheet_parts()
+    title = next((t for t in parts if t.lower() == sheet.lower()), None)
+    if title is None:
+        raise WorkbookError(f"the template has no sheet {sheet!r} (it has {', '.join(parts)})")
+    part = parts[title]
+    sx = pkg.sheet(part)
+    header, body = rows[0], rows[1:]
+    width = len(header)
+    table_part, table_text = None, None
+    for rel in pkg.rels(part):
+        if rel.get("Type", "").endswith("/table"):
+            table_part = pkg.target(part, rel)
+            table_text = pkg.text(table_part)
+            break
+    if table_text is not None:
+        t_attrs = attrs(re.search(r"<table\b[^>]*>", table_text).group(0))
+        c1, r1, c2, r2 = range_boundaries(t_attrs["ref"])
+        if int(t_attrs.get("totalsRowCount", "0") or 0):
+            raise WorkbookError("the template's data table has a totals row; remove it")
+        names = [unescape(n) for n in re.findall(r'<tableColumn\b[^>]*?\bname="([^"]*)"',
+                                                 table_text)]
+        got = [str(h).strip() for h in header]
+        if [n.lower() for n in names] != [g.lower() for g in got]:
+            raise WorkbookError(f"the columns of {source} ({', '.join(got)}) do not match the "
+                                f"template's table ({', '.join(names)})")
+        top, left, old_last = r1, c1, r2
+    else:
+        top, left = 1, 1
+        old_last = max(sx.rows) if sx.rows else 1
+        c2 = left + width - 1
+    right = max(c2, left + width - 1)
+    # styles of the first data row carry the number formats (dates, currency) of each column
+    styles = [sx.style(top + 1, left + j) or sx.style(top, left + j) for j in range(width)]
+    head_styles = [sx.style(top, left + j) for j in range(width)]
+    for r in range(top + 1, max(old_last, top + len(body)) + 1):
+        for c in range(left, right + 1):
+            x = sx.get(r, c)
+            if x is not None and "<f" in x:
+                raise WorkbookError(f"the data sheet {title} has a formula in "
+                                    f"{cell_ref(r, c)} inside the data area; keep formulas "
+                                    "outside the data area")
+            if x is not None:
+                sx.set(r, c, value_cell(cell_ref(r, c), None, attrs(x).get("s")))
+    for j, h in enumerate(header):
+        sx.set(top, left + j, value_cell(cell_ref(top, left + j), h, head_styles[j]))
+    for i, row in enumerate(body, start=1):
+        for j in range(width):
+            v = row[j] if j < len(row) else None
+            sx.set(top + i, left + j, value_cell(cell_ref(top + i, left + j), v, styles[j]))
+    new_last = top + max(len(body), 1)
+    if table_part is not None and table_text is not None:
+        ref = f"{cell_ref(top, left)}:{cell_ref(new_last, left + width - 1)}"
+        text = re.sub(r'(<table\b[^>]*?\bref=")[^"]*"', rf'\g<1>{ref}"', table_text, count=1)
+        text = re.sub(r'(<autoFilter\b[^>]*?\bref=")[^"]*"', rf'\g<1>{ref}"', text, count=1)
+        pkg.set_text(table_part, text)
+    _resize_names(pkg, title, top, old_last, new_last)
+
+
+_NAME_REF = re.compile(r"^(?P<sheet>'(?:[^']|'')+'|[^!']+)!\$?(?P<c1>[A-Z]{1,3})\$?(?P<r1>\d+)"
+                       r"(?::\$?(?P<c2>[A-Z]{1,3})\$?(?P<r2>\d+))?$")
+
+
+def _resize_names(pkg: Package, title: str, top: int, old_last: int, new_last: int) -> None:
+    wbp = pkg.workbook_part()
+    text = pkg.text(wbp)
+
+    def fix(m: re.Match[str]) -> str:
+        body = unescape(m.group(2))
+        nm = _NAME_REF.match(body)
+        if not nm:
+            return m.group(0)
+        sheet = nm.group("sheet").strip("'").replace("''", "'")
+        r1, r2 = int(nm.group("r1")), int(nm.group("r2") or nm.group("r1"))
+        if sheet.lower() != title.lower() or r2 != old_last or r1 not in (top, top + 1) \
+                or r2 == r1:
+            return m.group(0)
+        c1, c2 = nm.group("c1"), nm.group("c2") or nm.group("c1")
+        new = f"{nm.group('sheet')}!${c1}${r1}:${c2}${new_last}"
+        return m.group(1) + xml_text(new) + m.group(3)
+
+    new = re.sub(r"(<definedName\b[^>]*>)(.*?)(</definedName>)", fix, text, flags=re.S)
+    if new != text:
+        pkg.set_text(wbp, new)
+
+
+# --------------------------------------------------------------------------- one job
+
+
+def safe_name(stem: str) -> str:
+    """A file name made from a data file's name: no folders, no traversal, no odd characters."""
+    name = re.sub(r"[^A-Za-z0-9._ -]+", "_", stem).strip(" .")
+    return name[:120] or "workbook"
+
+
+def run_one(template: str, data: str, sheet: str, output: str, engine: str = "auto") -> BatchItem:
+    """Fill, refresh and save one workbook; never raises (failures are in the item)."""
+    t0 = time.perf_counter()
+    try:
+        from .engine import refresh_package
+
+        rows = read_data(Path(data))
+        pkg = Package.open(Path(template))
+        fill_template(pkg, sheet, rows, Path(data).name)
+        rep = refresh_package(pkg, pkg.to_bytes(), formula_engine=engine)
+        out = Path(output)
+        pkg.save(out)
+        return BatchItem(str(data), str(out), True, None, time.perf_counter() - t0,
+                         len(rep.errors), rep.engine)
+    except WorkbookError as exc:
+        err = str(exc)
+    except Exception as exc:  # one bad file must not stop the batch
+        err = f"{type(exc).__name__}: {exc}"
+    return BatchItem(str(data), None, False, err.splitlines()[0] if err else "failed",
+                     time.perf_counter() - t0)
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+def plan(template: Path, files: list[Path], out_dir: Path) -> list[tuple[Path, Path]]:
+    suffix = ".xlsm" if template.suffix.lower() == ".xlsm" else ".xlsx"
+    used: set[str] = set()
+    out = []
+    root = out_dir.resolve()
+    for f in files:
+        base = safe_name(f.stem)
+        name, n = base, 1
+        while name.lower() in used:
+            n += 1
+            name = f"{base}-{n}"
+        used.add(name.lower())
+        target = (out_dir / (name + suffix))
+        if target.resolve().parent != root:  # belt and braces: never outside out_dir
+            raise WorkbookError(f"refusing to write {target} outside {out_dir}")
+        out.append((f, target))
+    return out
+
+
+def batch(template: str | Path, data: str | Path | Iterable[str | Path], *, sheet: str,
+          out_dir: str | Path, jobs: int | None = None, dask_scheduler: Any = None,
+          formula_engine: str = "auto",
+          progress: Callable[[BatchItem, int, int], None] | None = None) -> BatchReport:
+    """Fill ``template``'s ``sheet`` with each data file, refresh, save into ``out_dir``.
+
+    ``jobs`` parallel processes (default: the number of cores); ``dask_scheduler`` (an address
+    such as ``tcp://host:8786``, or a ``distributed.Client``) runs the jobs on a Dask cluster
+    instead, whose workers must see the same files. ``progress(item, done, total)`` is called
+    as each file finishes. Returns a :class:`BatchReport` with one item per data file.
+    """
+    t0 = time.perf_counter()
+    template = Path(template)
+    Package.open(template)  # unreadable template: fail before doing anything
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = data_files(data)
+    if not files:
+        raise WorkbookError(f"no data files (.csv, .xlsx, .xlsm) found in {data}")
+    work = plan(template, files, out)
+    n_jobs = max(1, int(jobs or os.cpu_count() or 1))
+    report = BatchReport(str(template), str(out), jobs=n_jobs,
+                         scheduler=str(dask_scheduler) if dask_scheduler is not None else None)
+    results: dict[int, BatchItem] = {}
+
+    def done(i: int, item: BatchItem) -> None:
+        results[i] = item
+        if progress is not None:
+            progress(item, len(results), len(work))
+
+    args = [(str(template), str(f), sheet, str(o), formula_engine) for f, o in work]
+    if dask_scheduler is not None:
+        _dask(args, dask_scheduler, done)
+    elif n_jobs == 1 or len(work) == 1:
+        for i, a in enumerate(args):
+            done(i, run_one(*a))
+    else:
+        with ProcessPoolExecutor(max_workers=min(n_jobs, len(work))) as pool:
+            pending = {pool.submit(run_one, *a): i for i, a in enumerate(args)}
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    i = pending.pop(fut)
+                    try:
+                        item = fut.result()
+                    except Exception as exc:  # a worker died
+                        item = BatchItem(args[i][1], None, False, f"worker failed: {exc}")
+                    done(i, item)
+    report.items = [results[i] for i in range(len(work))]
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _dask(args: list[tuple[Any, ...]], scheduler: Any, done: Callable[[int, BatchItem], None]
+          ) -> None:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise WorkbookError("--dask-scheduler needs Dask: pip install 'xlmarketing[dask]'") from None
+    own = not isinstance(scheduler, Client)
+    try:
+        client = Client(scheduler, timeout=30) if own else scheduler
+    except Exception as exc:
+        raise WorkbookError(f"cannot connect to the Dask scheduler {scheduler}: {exc}") from None
+    try:
+        futures = {client.submit(run_one, *a, pure=False): i for i, a in enumerate(args)}
+        for fut in as_completed(list(futures)):
+            i = futures[fut]
+            try:
+                item = fut.result()
+            except Exception as exc:
+                item = BatchItem(args[i][1], None, False, f"Dask worker failed: {exc}")
+            done(i, item)
+    finally:
+        if own:
+            client.close()
+
+
+__all__ = ["batch", "run_one", "read_data", "fill_template", "data_files", "safe_name"]

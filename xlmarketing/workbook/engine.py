@@ -1,0 +1,446 @@
+"""The refresh: find our formulas, evaluate them with the registry's code, write the results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+from .. import cache
+from ..errors import XLMError
+from ..functions import REGISTRY
+from . import recalc
+from .comments import update_comments
+from .formulas import Area, Call, Literal, Ref, Resolver, Unsupported, parse_call
+from .report import CellError, RefreshReport, WorkbookError
+from .xmlwrite import Package, array_cell, cached_value, cell_ref, value_cell
+
+MAX_ROWS, MAX_COLS = 1_048_576, 16_384
+
+
+class RefreshFailed(WorkbookError):
+    """``strict`` refresh with cells in error: nothing was written. ``.report`` has the details."""
+
+    def __init__(self, message: str, report: RefreshReport):
+        super().__init__(message)
+        self.report = report
+
+
+@dataclass
+class Anchor:
+    sheet: str
+    row: int
+    col: int
+    formula: str  # without the leading "="
+    call: Call | None
+    old: Area  # the previous spill range (the anchor alone if none)
+    problem: str | None = None
+    state: str = "todo"  # todo -> busy -> done
+    result: list[list[Any]] = field(default_factory=list)
+    area: Area | None = None
+    error: XLMError | None = None
+
+    @property
+    def ref(self) -> str:
+        return cell_ref(self.row, self.col)
+
+
+def load(source: Path | bytes, name: str) -> Any:
+    try:
+        fh = io.BytesIO(source) if isinstance(source, bytes) else source
+        return load_workbook(fh, data_only=False, keep_links=False, rich_text=False)
+    except (zipfile.BadZipFile, KeyError) as exc:
+        raise WorkbookError(f"cannot read {name}: not an Excel workbook ({exc})") from None
+    except WorkbookError:
+        raise
+    except Exception as exc:
+        raise WorkbookError(f"cannot read {name}: {type(exc).__name__}: {exc}") from None
+
+
+def _formula_text(value: Any) -> tuple[str | None, str | None]:
+    """(formula without "=", array ref) of an openpyxl cell value, or (None, None)."""
+    if isinstance(value, ArrayFormula):
+        return (value.text or "").lstrip("="), value.ref
+    if isinstance(value, DataTableFormula):
+        return None, None
+    if isinstance(value, str) and value.startswith("=") and len(value) > 1:
+        return value[1:], None
+    return None, None
+
+
+class Refresher:
+    def __init__(self, pkg: Package, source: Path | bytes, engine: str, values_only: bool = False):
+        self.pkg = pkg
+        self.engine = engine
+        self.values_only = values_only
+        self.wb = load(source, pkg.name)
+        self.parts = pkg.sheet_parts()
+        self.resolver = Resolver(self.wb)
+        self.anchors: list[Anchor] = []
+        self.by_cell: dict[tuple[str, int, int], Anchor] = {}
+        self.others: set[tuple[str, int, int]] = set()  # ordinary formula cells
+        self.computed: dict[tuple[str, int, int], Any] = {}  # our results and cleared cells
+        self.claimed: set[tuple[str, int, int]] = set()
+        self.old_spill: set[tuple[str, int, int]] = set()
+        self.primed: dict[tuple[str, int, int], Any] = {}
+        self.report = RefreshReport(input=pkg.name, output="")
+
+    # -- scanning --------------------------------------------------------------------------
+
+    def scan(self) -> None:
+        for ws in self.wb.worksheets:
+            for (r, c), cell in list(ws._cells.items()):
+                formula, ref = _formula_text(cell.value)
+                if formula is None:
+                    continue
+                try:
+                    call = parse_call(formula, REGISTRY)
+                    problem = None
+                except Unsupported as exc:
+                    call, problem = None, str(exc)
+                if call is None and problem is None:
+                    self.others.add((ws.title, r, c))
+                    continue
+                old = Area(ws.title, r, c, r, c)
+                if ref:
+                    try:
+                        old = self.resolver._a1(ws, ref)
+                    except Exception:
+                        pass
+                a = Anchor(ws.title, r, c, formula, call, old, problem)
+                self.anchors.append(a)
+                self.by_cell[(ws.title, r, c)] = a
+                for rr, cc in old.cells():
+                    self.old_spill.add((ws.title, rr, cc))
+
+    # -- values ----------------------------------------------------------------------------
+
+    def _xml_value(self, sheet: str, r: int, c: int, cell: Any) -> Any:
+        key = (sheet, r, c)
+        if key in self.primed:
+            v = self.primed[key]
+        else:
+            x = self.pkg.sheet(self.parts[sheet]).get(r, c)
+            v = cached_value(x, self.pkg.shared_strings) if x else None
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and cell.is_date:
+            try:
+                v = from_excel(v)
+            except Exception:
+                pass
+        return v
+
+    def block(self, area: Area) -> Any:
+        """The values of ``area`` as the UDF would receive them (1×1 as a scalar)."""
+        for a in self.anchors:
+            if a.state != "done" and (a.old.overlaps(area) or a.area and a.area.overlaps(area)):
+                self.evaluate(a)
+        ws = self.resolver.worksheet(area.sheet)
+        cells = ws._cells
+        sheet = ws.title
+        computed = self.computed
+        rows = []
+        for r in range(area.min_row, area.max_row + 1):
+            row = []
+            for c in range(area.min_col, area.max_col + 1):
+                key = (sheet, r, c)
+                if key in computed:
+                    row.append(computed[key])
+                    continue
+                cell = cells.get((r, c))
+                v = None if cell is None else cell.value
+                if v is not None and (isinstance(v, (ArrayFormula, DataTableFormula))
+                                      or isinstance(v, str) and v.startswith("=")):
+                    v = self._xml_value(sheet, r, c, cell)
+                row.append(v)
+            rows.append(row)
+        if len(rows) == 1 and len(rows[0]) == 1:
+            return rows[0][0]
+        return rows
+
+    def argument(self, arg: Literal | Ref | None, home: str) -> Any:
+        if arg is None:
+            return None
+        if isinstance(arg, Literal):
+            return arg.value
+        got = self.resolver.resolve(arg.text, home)
+        if isinstance(got, Literal):
+            return got.value
+        return self.block(got)
+
+    # -- evaluation ------------------------------------------------------------------------
+
+    def evaluate(self, a: Anchor) -> None:
+        if a.state == "done":
+            return
+        if a.state == "busy":
+            raise XLMError("#REF!", f"circular reference: the formula in {a.sheet}!{a.ref} "
+                           "depends on its own result.")
+        a.state = "busy"
+        try:
+            if a.problem:
+                raise XLMError("#VALUE!", a.problem)
+            assert a.call is not None
+            fn = REGISTRY[a.call.function]
+            args = [self.argument(x, a.sheet) for x in a.call.args]
+            result = fn(*args)
+            grid = _grid(result)
+        except XLMError as exc:
+            if exc.func is None and a.call is not None:
+                exc.func = a.call.function
+            a.error = exc
+            grid = [[exc.code]]
+        except RecursionError:
+            a.error = XLMError("#REF!", "the formulas refer to each other too deeply.")
+            grid = [[a.error.code]]
+        except Exception as exc:  # a bug: never a traceback in a cell
+            name = a.call.function if a.call else "formula"
+            a.error = XLMError("#VALUE!", f"internal error ({type(exc).__name__}: {exc}). "
+                               "Please report it.", func=name)
+            grid = [[a.error.code]]
+        self._place(a, grid)
+        a.state = "done"
+
+    def _place(self, a: Anchor, grid: list[list[Any]]) -> None:
+        rows, cols = len(grid), max(len(r) for r in grid)
+        area = Area(a.sheet, a.row, a.col, a.row + rows - 1, a.col + cols - 1)
+        blocker = None
+        if area.max_row > MAX_ROWS or area.max_col > MAX_COLS:
+            blocker = "the edge of the sheet"
+        else:
+            ws = self.resolver.worksheet(a.sheet)
+            for r, c in area.cells():
+                key = (a.sheet, r, c)
+                if (r, c) == (a.row, a.col):
+                    continue
+                if key in self.claimed or key in self.by_cell:
+                    blocker = cell_ref(r, c)
+                    break
+                if key not in self.old_spill:
+                    cell = ws._cells.get((r, c))
+                    if cell is not None and cell.value not in (None, ""):
+                        blocker = cell_ref(r, c)
+                        break
+        if blocker is not None:
+            a.error = XLMError(
+                "#SPILL!", f"the result needs {rows} rows x {cols} columns "
+                f"({area.sheet}!{cell_ref(area.min_row, area.min_col)}:"
+                f"{cell_ref(area.max_row, area.max_col)}) but {blocker} is in the way. "
+                "Clear those cells or move the formula.",
+                func=a.call.function if a.call else None)
+            grid = [["#SPILL!"]]
+            area = Area(a.sheet, a.row, a.col, a.row, a.col)
+        a.result = grid
+        a.area = area
+        for i, row in enumerate(grid):
+            for j in range(cols):
+                key = (a.sheet, a.row + i, a.col + j)
+                self.computed[key] = row[j] if j < len(row) else None
+                self.claimed.add(key)
+        for r, c in a.old.cells():
+            key = (a.sheet, r, c)
+            if key not in self.claimed:
+                self.computed[key] = None  # leftover of a larger earlier spill
+
+    # -- priming: formula cells used as inputs that have no cached value -----------------------
+
+    def prime(self) -> None:
+        need: set[tuple[str, int, int]] = set()
+        for a in self.anchors:
+            if a.call is None:
+                continue
+            for arg in a.call.args:
+                if not isinstance(arg, Ref):
+                    continue
+                try:
+                    got = self.resolver.resolve(arg.text, a.sheet)
+                except XLMError:
+                    continue
+                if not isinstance(got, Area):
+                    continue
+                for key in self.others:
+                    s, r, c = key
+                    if (s == got.sheet and got.min_row <= r <= got.max_row
+                            and got.min_col <= c <= got.max_col):
+                        x = self.pkg.sheet(self.parts[s]).get(r, c)
+                        if x is None or "<v>" not in x and "<is>" not in x:
+                            need.add(key)
+        if not need:
+            return
+        values = {}
+        for a in self.anchors:  # our cells as they are now (their cached values)
+            for r, c in a.old.cells():
+                x = self.pkg.sheet(self.parts[a.sheet]).get(r, c)
+                values[(a.sheet, r, c)] = cached_value(x, self.pkg.shared_strings) if x else None
+        got, engine, warnings = recalc.compute(self.pkg, values, need, self.engine)
+        self.primed.update(got)
+        self.report.warnings.extend(warnings)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write(self) -> None:
+        cm = self.pkg.dynamic_array_cm() if self.anchors and not self.values_only else None
+        if self.anchors and cm is None and not self.values_only:
+            self.report.warnings.append("the workbook's metadata part has no dynamic-array "
+                                        "metadata; results written as classic array formulas")
+        messages: dict[str, dict[tuple[int, int], str]] = {}
+        for a in self.anchors:
+            sx = self.pkg.sheet(self.parts[a.sheet])
+            assert a.area is not None
+            for r, c in a.old.cells():
+                key = (a.sheet, r, c)
+                if key not in self.claimed:
+                    sx.set(r, c, value_cell(cell_ref(r, c), None, sx.style(r, c)))
+            for i, row in enumerate(a.result):
+                for j, v in enumerate(row):
+                    r, c = a.row + i, a.col + j
+                    if i == 0 and j == 0 and not self.values_only:
+                        spill = f"{a.ref}:{cell_ref(a.area.max_row, a.area.max_col)}" \
+                            if (a.area.max_row, a.area.max_col) != (a.row, a.col) else a.ref
+                        sx.set(r, c, array_cell(a.ref, a.formula, spill, v, sx.style(r, c), cm))
+                    else:
+                        sx.set(r, c, value_cell(cell_ref(r, c), v, sx.style(r, c)))
+            if a.error is not None:
+                messages.setdefault(a.sheet, {})[(a.row, a.col)] = a.error.text
+            rep = self.report
+            fname = a.call.function if a.call else "formula"
+            if a.error is None:
+                rep.refreshed[fname] += 1
+                rep.spill_cells += sum(len(r) for r in a.result)
+            else:
+                rep.errors.append(CellError(a.sheet, a.ref, fname, a.error.code, a.error.text))
+        for sheet in {a.sheet for a in self.anchors}:
+            ours = {(a.row, a.col) for a in self.anchors if a.sheet == sheet}
+            update_comments(self.pkg, self.parts[sheet], ours, messages.get(sheet, {}))
+
+    def dependents(self) -> None:
+        todo = {k for k in self.others if k[0] in self.parts}
+        if not todo:
+            self.report.engine = "none"
+            return
+        values = {k: v for k, v in self.computed.items()}
+        got, engine, warnings = recalc.compute(self.pkg, values, todo, self.engine)
+        self.report.engine = engine
+        self.report.warnings.extend(warnings)
+        if engine == "none":
+            if todo:
+                self.report.warnings.append(
+                    f"{len(todo)} ordinary formulas were not recalculated (no formula engine); "
+                    "install LibreOffice or the formulas package")
+            return
+        n = 0
+        for key, v in got.items():
+            sheet, r, c = key
+            sx = self.pkg.sheet(self.parts[sheet])
+            x = sx.get(r, c)
+            if x is None:
+                continue
+            old = cached_value(x, self.pkg.shared_strings)
+            if v == "#NAME?" and old is not None and old != "#NAME?":
+                continue  # a function the engine does not know (another add-in): keep Excel's
+            from .xmlwrite import with_cached_value
+
+            sx.set(r, c, with_cached_value(x, v))
+            n += 1
+        self.report.dependents = n
+        self._no_full_calc()
+
+    def _no_full_calc(self) -> None:
+        """Every cached value is now current: Excel need not recalculate on open (without the
+        add-in it would turn our results into #NAME?)."""
+        wbp = self.pkg.workbook_part()
+        text = self.pkg.text(wbp)
+        new = re.sub(r'(<calcPr\b[^>]*?)\s+fullCalcOnLoad="(?:1|true)"', r"\1", text)
+        if new != text:
+            self.pkg.set_text(wbp, new)
+
+
+def _grid(result: Any) -> list[list[Any]]:
+    if not isinstance(result, (list, tuple)):
+        return [[_cell(result)]]
+    if not result:
+        return [[""]]
+    if not isinstance(result[0], (list, tuple)):
+        return [[_cell(v)] for v in result]
+    width = max(len(r) for r in result) or 1
+    return [[_cell(v) for v in r] + [None] * (width - len(r)) for r in result]
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, dict) and v.get("type") == "Error":
+        return str(v.get("basicValue") or "#VALUE!")
+    return v
+
+
+def refresh_package(pkg: Package, source: Path | bytes, *, formula_engine: str = "auto",
+                    values_only: bool = False) -> RefreshReport:
+    """Refresh ``pkg`` in memory (``source`` is the same workbook, for openpyxl to read)."""
+    recalc.pick(formula_engine)  # validates the name
+    t0 = time.perf_counter()
+    before = cache.info()
+    r = Refresher(pkg, source, formula_engine, values_only)
+    r.scan()
+    r.prime()
+    for a in r.anchors:
+        r.evaluate(a)
+    r.write()
+    r.dependents()
+    after = cache.info()
+    rep = r.report
+    rep.cache_hits = after["hits"] - before["hits"]
+    rep.cache_misses = after["misses"] - before["misses"]
+    rep.fits = sum(after["fits"].values()) - sum(before["fits"].values())
+    rep.seconds = time.perf_counter() - t0
+    return rep
+
+
+def refresh_workbook(input: str | Path, output: str | Path | None = None, *,
+                     in_place: bool = False, strict: bool = False,
+                     formula_engine: str = "auto", values_only: bool = False) -> RefreshReport:
+    """Refresh every xlmarketing formula in a workbook file and write the result.
+
+    ``output`` is required unless ``in_place``; the input is never modified otherwise. The
+    write is atomic. ``formula_engine`` ("auto", "libreoffice", "formulas", "none") computes
+    the ordinary formulas. ``values_only`` replaces our formulas by their values (a static
+    report that any spreadsheet shows without the add-in). With ``strict``, cells ending in an error make it raise
+    :class:`RefreshFailed` (a :class:`WorkbookError`) and nothing is written. Unreadable files
+    raise :class:`WorkbookError` with a one-line message.
+    """
+    src = Path(input)
+    if in_place:
+        dest = src
+    else:
+        if output is None:
+            raise WorkbookError("give an output file (-o OUTPUT) or --in-place")
+        dest = Path(output)
+        if dest.exists() and src.exists() and dest.resolve() == src.resolve():
+            raise WorkbookError(f"the output {dest.name} is the input; use --in-place to "
+                                "overwrite it")
+    if dest.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise WorkbookError(f"the output {dest.name} must end in .xlsx or .xlsm")
+    if not dest.parent.exists():
+        raise WorkbookError(f"cannot write {dest}: the folder {dest.parent} does not exist")
+    t0 = time.perf_counter()
+    pkg = Package.open(src)
+    rep = refresh_package(pkg, src, formula_engine=formula_engine, values_only=values_only)
+    rep.input, rep.output = str(src), str(dest)
+    if strict and rep.errors:
+        rep.seconds = time.perf_counter() - t0
+        raise RefreshFailed(f"{len(rep.errors)} cells ended in an error (strict): "
+                            f"{rep.errors[0].address} {rep.errors[0].message}", rep)
+    try:
+        pkg.save(dest)
+    except OSError as exc:
+        raise WorkbookError(f"cannot write {dest}: {exc.strerror or exc}") from None
+    rep.seconds = time.perf_counter() - t0
+    return rep

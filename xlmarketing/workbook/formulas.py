@@ -1,0 +1,317 @@
+"""Finding our function calls in formulas, and resolving their arguments to cell blocks.
+
+A formula is ours when it is one call of a function in ``xlmarketing.functions.REGISTRY``, in
+any of the forms Excel saves an add-in function in::
+
+    KMEANS_SEGMENT(...)  XLMARKETING.KMEANS_SEGMENT(...)  XLWINGS.KMEANS_SEGMENT(...)
+    _xludf.KMEANS_SEGMENT(...)  [1]!KMEANS_SEGMENT(...)  'C:\\addins\\x.xlam'!KMEANS_SEGMENT(...)
+
+Each argument is a literal, a reference (cell, range, whole columns or rows, any sheet), a
+defined name (sheet or workbook scope) or a table structured reference; an omitted argument is
+None. Nested expressions inside the arguments are not evaluated (they are reported).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl.formula import Tokenizer
+from openpyxl.formula.tokenizer import Token
+from openpyxl.utils.cell import range_boundaries
+
+from ..errors import XLMError
+
+
+@dataclass(frozen=True)
+class Area:
+    """A rectangle of cells on one sheet (1-based, inclusive)."""
+
+    sheet: str
+    min_row: int
+    min_col: int
+    max_row: int
+    max_col: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.max_row - self.min_row + 1, self.max_col - self.min_col + 1
+
+    def overlaps(self, other: Area) -> bool:
+        return (self.sheet == other.sheet and self.min_row <= other.max_row
+                and other.min_row <= self.max_row and self.min_col <= other.max_col
+                and other.min_col <= self.max_col)
+
+    def cells(self) -> list[tuple[int, int]]:
+        return [(r, c) for r in range(self.min_row, self.max_row + 1)
+                for c in range(self.min_col, self.max_col + 1)]
+
+
+@dataclass
+class Literal:
+    value: Any
+
+
+@dataclass
+class Ref:
+    text: str
+
+
+@dataclass
+class Call:
+    """One call of a registered function: its Excel name and its argument expressions."""
+
+    function: str
+    args: list[Literal | Ref | None]
+
+
+class Unsupported(Exception):
+    """A formula that calls our function in a shape the engine does not evaluate."""
+
+
+def function_name(token_value: str) -> str:
+    """``XLMARKETING.KMEANS_SEGMENT(`` / ``[1]!KMEANS_SEGMENT(`` -> ``KMEANS_SEGMENT``."""
+    name = token_value.rstrip("(")
+    if "!" in name:
+        name = name.rsplit("!", 1)[1]
+    return name.rsplit(".", 1)[-1].upper()
+
+
+def parse_call(formula: str, registry: dict[str, Any]) -> Call | None:
+    """The call if ``formula`` uses one of our functions; None if it does not use any.
+
+    Raises :class:`Unsupported` when our function is nested in a larger expression or one of
+    its arguments is itself an expression.
+    """
+    if not formula.startswith("="):
+        formula = "=" + formula
+    upper = formula.upper()
+    if not any(n in upper for n in registry):
+        return None
+    try:
+        tokens = [t for t in Tokenizer(formula).items if t.type != Token.WSPACE]
+    except Exception as exc:  # the tokenizer's own errors
+        raise Unsupported(f"the formula cannot be parsed ({exc})") from None
+    ours = [i for i, t in enumerate(tokens)
+            if t.type == Token.FUNC and t.subtype == Token.OPEN and function_name(t.value) in registry]
+    if not ours:
+        return None
+    if ours != [0] or not (tokens[-1].type == Token.FUNC and tokens[-1].subtype == Token.CLOSE):
+        raise Unsupported("our function must be the whole formula, e.g. "
+                          "=KMEANS_SEGMENT(A1:C201, 4); nested formulas are not evaluated headless")
+    name = function_name(tokens[0].value)
+    inner = tokens[1:-1]
+    args: list[Literal | Ref | None] = []
+    cur: list[Token] = []
+    depth = 0
+    for t in inner + [None]:  # type: ignore[list-item]
+        if t is None or (depth == 0 and t.type == Token.SEP and t.subtype == Token.ARG):
+            args.append(_argument(cur, name))
+            cur = []
+            continue
+        if t.subtype == Token.OPEN:
+            depth += 1
+        elif t.subtype == Token.CLOSE:
+            depth -= 1
+        cur.append(t)
+    if len(args) == 1 and args[0] is None:
+        args = []
+    return Call(name, args)
+
+
+def _argument(tokens: list[Token], func: str) -> Literal | Ref | None:
+    if not tokens:
+        return None
+    sign = 1.0
+    while tokens and tokens[0].type == Token.OP_PRE and tokens[0].value in "+-":
+        sign = -sign if tokens[0].value == "-" else sign
+        tokens = tokens[1:]
+    if len(tokens) != 1 or tokens[0].type != Token.OPERAND:
+        text = "".join(t.value for t in tokens)
+        raise Unsupported(f"argument {text!r} of {func} is an expression; put it in a cell and "
+                          "refer to that cell")
+    t = tokens[0]
+    if t.subtype == Token.NUMBER:
+        return Literal(sign * float(t.value))
+    if sign != 1.0:
+        raise Unsupported(f"argument -{t.value} of {func} is an expression")
+    if t.subtype == Token.TEXT:
+        return Literal(t.value[1:-1].replace('""', '"'))
+    if t.subtype == Token.LOGICAL:
+        return Literal(t.value.upper() == "TRUE")
+    if t.subtype == Token.ERROR:
+        return Literal(t.value.upper())
+    return Ref(t.value)
+
+
+# --------------------------------------------------------------------------- references
+
+
+def split_sheet(text: str) -> tuple[str | None, str]:
+    """``'My ''x'''!A1`` -> ("My 'x'", "A1"); ``A1`` -> (None, "A1")."""
+    if text.startswith("'"):
+        i = 1
+        while i < len(text):
+            if text[i] == "'":
+                if text[i + 1: i + 2] == "'":
+                    i += 2
+                    continue
+                break
+            i += 1
+        sheet = text[1:i].replace("''", "'")
+        rest = text[i + 1:]
+        if not rest.startswith("!"):
+            raise XLMError("#REF!", f"the reference {text} cannot be read.")
+        return sheet, rest[1:]
+    if "!" in text and "[" not in text.split("!", 1)[0]:
+        sheet, rest = text.split("!", 1)
+        return sheet, rest
+    if text.startswith("[") and "!" in text:
+        raise XLMError("#REF!", f"the reference {text} points into another workbook; "
+                       "copy the data into this workbook.")
+    return None, text
+
+
+_A1 = re.compile(r"^\$?[A-Za-z]{1,3}\$?\d+(:\$?[A-Za-z]{1,3}\$?\d+)?$|^\$?[A-Za-z]{1,3}:\$?[A-Za-z]{1,3}$"
+                 r"|^\$?\d+:\$?\d+$")
+_TABLE = re.compile(r"^([^\[\]]+)\[(.*)\]$", re.S)
+_SPECIALS = ("#all", "#data", "#headers", "#totals", "#this row")
+
+
+class Resolver:
+    """Resolves argument references against an openpyxl workbook (loaded with formulas)."""
+
+    def __init__(self, wb: Any):
+        self.wb = wb
+        self.sheets = {ws.title.lower(): ws for ws in wb.worksheets}
+        self.tables: dict[str, tuple[Any, Any]] = {}
+        for ws in wb.worksheets:
+            for t in ws.tables.values():
+                self.tables[t.displayName.lower()] = (ws, t)
+                self.tables.setdefault(t.name.lower(), (ws, t))
+
+    def worksheet(self, name: str) -> Any:
+        ws = self.sheets.get(name.lower())
+        if ws is None:
+            raise XLMError("#REF!", f"the sheet {name!r} does not exist in this workbook. "
+                           "Check the sheet name in the formula.")
+        return ws
+
+    def resolve(self, text: str, home: str, _depth: int = 0) -> Area | Literal:
+        """An argument reference as an Area (or a Literal, for a name holding a constant)."""
+        if _depth > 10:
+            raise XLMError("#REF!", f"the name {text} refers to itself.")
+        sheet, rest = split_sheet(text)
+        ws = self.worksheet(sheet if sheet is not None else home)
+        m = _TABLE.match(rest)
+        if m and sheet is None:
+            return self._table(m.group(1), m.group(2), text)
+        if _A1.match(rest):
+            return self._a1(ws, rest)
+        if ":" in rest and "!" not in rest:  # A1:name style ranges are not supported
+            raise XLMError("#REF!", f"the reference {text} cannot be read.")
+        # a defined name: sheet scope first, then workbook scope
+        dn = ws.defined_names.get(rest) if hasattr(ws, "defined_names") else None
+        if dn is None:
+            dn = next((v for k, v in ws.defined_names.items() if k.lower() == rest.lower()), None)
+        if dn is None and sheet is None:
+            dn = next((v for k, v in self.wb.defined_names.items() if k.lower() == rest.lower()),
+                      None)
+        if dn is None:
+            if sheet is None and rest.lower() in self.tables:
+                return self._table(rest, "", text)
+            raise XLMError("#NAME?", f"the name {rest!r} is not defined in this workbook. "
+                           "Define it (Formulas > Name Manager) or use a cell range.")
+        value = (dn.attr_text or "").lstrip("=")
+        try:
+            tokens = [t for t in Tokenizer("=" + value).items if t.type != Token.WSPACE]
+        except Exception:
+            tokens = []
+        if len(tokens) == 1 and tokens[0].type == Token.OPERAND:
+            arg = _argument(tokens, rest)
+            if isinstance(arg, Literal):
+                return arg
+            scope_home = ws.title
+            return self.resolve(arg.text, scope_home, _depth + 1)  # type: ignore[union-attr]
+        raise XLMError("#REF!", f"the name {rest!r} holds a formula ({value}) that the headless "
+                       "engine does not evaluate; make it refer to a range.")
+
+    def _a1(self, ws: Any, ref: str) -> Area:
+        min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", "").upper())
+        if min_row is None:  # whole columns, trimmed to the used range
+            min_row, max_row = 1, max(ws.max_row, 1)
+        if min_col is None:  # whole rows
+            min_col, max_col = 1, max(ws.max_column, 1)
+        return Area(ws.title, min_row, min_col, max_row, max_col)
+
+    def _table(self, name: str, spec: str, text: str) -> Area:
+        hit = self.tables.get(name.lower())
+        if hit is None:
+            raise XLMError("#REF!", f"the table {name!r} in {text} does not exist in this "
+                           "workbook. Check the table name (Table Design > Table Name).")
+        ws, table = hit
+        min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+        headers = 1 if table.headerRowCount is None else int(table.headerRowCount)
+        totals = int(table.totalsRowCount or 0)
+        columns = [c.name for c in table.tableColumns]
+        specials, cols = _parse_spec(spec, text)
+        rows = {
+            "#all": (min_row, max_row),
+            "#data": (min_row + headers, max_row - totals),
+            "#headers": (min_row, min_row + headers - 1),
+            "#totals": (max_row - totals + 1, max_row),
+        }
+        if "#this row" in specials:
+            raise XLMError("#VALUE!", f"{text}: a this-row reference (@) gives one cell per row; "
+                           "refer to the whole column instead, e.g. Table1[Spend].")
+        picked = [rows[s] for s in (specials or ["#data"])]
+        r1, r2 = min(p[0] for p in picked), max(p[1] for p in picked)
+        if r2 < r1:
+            raise XLMError("#REF!", f"{text} is empty (the table has no such rows).")
+        c1, c2 = min_col, max_col
+        if cols:
+            idx = []
+            for c in cols:
+                low = [x.lower() for x in columns]
+                if c.lower() not in low:
+                    raise XLMError("#REF!", f"the table {name} has no column {c!r} (it has "
+                                   f"{', '.join(columns)}).")
+                idx.append(low.index(c.lower()))
+            c1, c2 = min_col + min(idx), min_col + max(idx)
+        return Area(ws.title, r1, c1, r2, c2)
+
+
+def _parse_spec(spec: str, text: str) -> tuple[list[str], list[str]]:
+    """``[Spend]:[Visits]`` / ``#Data`` / ``[#All],[Spend]`` -> (specials, column names)."""
+    spec = spec.strip()
+    if not spec:
+        return [], []
+    if not spec.startswith("["):
+        items = [spec]
+    else:
+        items = []
+        i = 0
+        while i < len(spec):
+            if spec[i] == "[":
+                j = i + 1
+                buf = []
+                while j < len(spec) and spec[j] != "]":
+                    if spec[j] == "'" and j + 1 < len(spec):
+                        j += 1
+                    buf.append(spec[j])
+                    j += 1
+                items.append("".join(buf))
+                i = j + 1
+            elif spec[i] in ",: ":
+                i += 1
+            else:
+                raise XLMError("#REF!", f"the table reference {text} cannot be read.")
+    specials = [s.lower() for s in items if s.strip().lower() in _SPECIALS]
+    cols = [s for s in items if s.strip().lower() not in _SPECIALS]
+    if len(cols) > 2:
+        raise XLMError("#REF!", f"the table reference {text} cannot be read.")
+    if not items and spec:
+        raise XLMError("#REF!", f"the table reference {text} cannot be read.")
+    return [s.strip() for s in specials], [c.strip() if c.strip() else c for c in cols]
+

@@ -1,0 +1,204 @@
+"""Values of ordinary formulas (dependents of our results) from a real formula engine.
+
+The engine works on a temporary copy of the refreshed package in which our formula cells are
+plain values (so no engine needs our add-in) and the formulas to compute have no cached value.
+Engines, in order of preference for ``"auto"``:
+
+* ``libreoffice``: LibreOffice headless converts the copy to .xlsx, computing the formulas; the
+  values are read back from its output;
+* ``formulas``: the pure-Python ``formulas`` package (no table references);
+* ``none``: nothing is recomputed (cached values stay as they were).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from .xmlwrite import Package, read_values, split_ref, strip_for_recalc, value_cell
+
+ENGINES = ("auto", "libreoffice", "formulas", "none")
+Key = tuple[str, int, int]  # (sheet title, row, column)
+
+_lo_lock = threading.Lock()  # one LibreOffice per process (threads share its profile)
+_profiles: dict[int, str] = {}  # pid -> profile folder (forked workers get their own)
+
+
+class EngineFailed(Exception):
+    pass
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def formulas_available() -> bool:
+    try:
+        import formulas  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+def pick(engine: str) -> list[str]:
+    """Engines to try, best first."""
+    if engine not in ENGINES:
+        raise ValueError(f"formula_engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine != "auto":
+        return [engine]
+    out = []
+    if soffice():
+        out.append("libreoffice")
+    if formulas_available():
+        out.append("formulas")
+    return out or ["none"]
+
+
+def compute(pkg: Package, values: dict[Key, Any], todo: set[Key], engine: str
+            ) -> tuple[dict[Key, Any], str, list[str]]:
+    """Compute the formulas at ``todo`` on a copy of ``pkg`` where ``values`` are plain values.
+
+    Returns (values of the ``todo`` cells, engine that ran, warnings).
+    """
+    warnings: list[str] = []
+    if not todo:
+        return {}, "none", warnings
+    parts = pkg.sheet_parts()
+    overrides: dict[str, dict[tuple[int, int], str | None]] = {}
+    for (sheet, r, c), v in values.items():
+        sx = pkg.sheet(parts[sheet])
+        old = sx.get(r, c)
+        style = None
+        if old:
+            from .xmlwrite import attrs
+
+            style = attrs(old).get("s")
+        ref = _ref(r, c)
+        overrides.setdefault(parts[sheet], {})[(r, c)] = value_cell(ref, v, style)
+    for sheet, r, c in todo:
+        sx = pkg.sheet(parts[sheet])
+        old = sx.get(r, c)
+        if old:
+            overrides.setdefault(parts[sheet], {})[(r, c)] = strip_for_recalc(old)
+    blobs = {name: pkg.sheet(name).serialize(ov).encode("utf-8") for name, ov in overrides.items()}
+    for name in engine_list(engine):
+        if name == "none":
+            return {}, "none", warnings
+        try:
+            with tempfile.TemporaryDirectory(prefix="xlm-recalc-") as tmp:
+                src = Path(tmp) / "book.xlsx"
+                pkg.save(src, overrides=blobs)
+                if name == "libreoffice":
+                    got = _libreoffice(src, todo)
+                else:
+                    got = _formulas(src, todo)
+            return got, name, warnings
+        except EngineFailed as exc:
+            warnings.append(f"formula engine {name} failed: {exc}")
+    return {}, "none", warnings
+
+
+def engine_list(engine: str) -> list[str]:
+    names = pick(engine)
+    return names if names[-1] == "none" else names + ["none"]
+
+
+def _ref(r: int, c: int) -> str:
+    from .xmlwrite import cell_ref
+
+    return cell_ref(r, c)
+
+
+# --------------------------------------------------------------------------- LibreOffice
+
+
+def _lo_profile() -> str:
+    pid = os.getpid()
+    if pid not in _profiles:
+        _profiles[pid] = tempfile.mkdtemp(prefix=f"xlm-lo-profile-{pid}-")
+        atexit.register(shutil.rmtree, _profiles[pid], True)
+    return _profiles[pid]
+
+
+def _libreoffice(src: Path, todo: set[Key]) -> dict[Key, Any]:
+    exe = soffice()
+    if not exe:
+        raise EngineFailed("LibreOffice (soffice) is not installed")
+    out_dir = src.parent / "out"
+    out_dir.mkdir()
+    with _lo_lock:
+        cmd = [exe, f"-env:UserInstallation=file://{_lo_profile()}", "--headless", "--norestore",
+               "--nologo", "--nodefault", "--nolockcheck", "--convert-to", "xlsx",
+               "--outdir", str(out_dir), str(src)]
+        try:
+            subprocess.run(cmd, capture_output=True, timeout=600, check=False,
+                           env={**os.environ, "SAL_USE_VCLPLUGIN": "svp"})
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise EngineFailed(str(exc)) from None
+    result = out_dir / src.name
+    if not result.exists():  # soffice exits 0 even when it failed
+        raise EngineFailed("LibreOffice wrote no output")
+    out = Package.open(result)
+    parts = out.sheet_parts()
+    wanted: dict[str, set[tuple[int, int]]] = {}
+    for sheet, r, c in todo:
+        wanted.setdefault(sheet, set()).add((r, c))
+    got: dict[Key, Any] = {}
+    for sheet, cells in wanted.items():
+        if sheet not in parts:
+            continue
+        vals = read_values(out.text(parts[sheet]), out.shared_strings, cells)
+        for (r, c), v in vals.items():
+            got[(sheet, r, c)] = v
+    return got
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+def _formulas(src: Path, todo: set[Key]) -> dict[Key, Any]:
+    try:
+        import formulas
+        import numpy as np
+    except Exception as exc:
+        raise EngineFailed(f"the formulas package is not installed ({exc})") from None
+    try:
+        model = formulas.ExcelModel().loads(str(src)).finish()
+        sol = model.calculate()
+    except Exception as exc:
+        raise EngineFailed(f"{type(exc).__name__}: {exc}") from None
+    book = src.name.upper()
+    index: dict[tuple[str, int, int], Any] = {}
+    for key, val in sol.items():
+        k = str(key)
+        if "!" not in k or ":" in k.split("!")[-1]:
+            continue
+        sheet_part, ref = k.rsplit("!", 1)
+        sheet = sheet_part.strip("'").replace(f"[{book}]", "")
+        try:
+            r, c = split_ref(ref)
+        except ValueError:
+            continue
+        try:
+            v = np.asarray(getattr(val, "value", val)).ravel()[0]
+        except Exception:
+            continue
+        index[(sheet.upper(), r, c)] = _plain(v)
+    return {(s, r, c): index[(s.upper(), r, c)] for s, r, c in todo if (s.upper(), r, c) in index}
+
+
+def _plain(v: Any) -> Any:
+    if hasattr(v, "item") and not isinstance(v, str):
+        v = v.item()
+    name = type(v).__name__
+    if name == "XlError":
+        return str(v)
+    if v is None or str(v) == "" or name in ("Token", "_Empty") or repr(v) == "empty":
+        return None
+    return v

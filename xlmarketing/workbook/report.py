@@ -1,0 +1,132 @@
+"""Reports of a refresh and of a batch, and the one error type for unreadable files."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class WorkbookError(Exception):
+    """A file the engine cannot read or write (missing, not a zip, encrypted, not a workbook).
+
+    Its text is one line meant for the user, e.g. ``cannot read report.xlsx: not a zip file``.
+    """
+
+
+@dataclass
+class CellError:
+    """A cell whose formula ended in an error (a user mistake or an unsupported formula)."""
+
+    sheet: str
+    cell: str
+    function: str
+    code: str
+    message: str
+
+    @property
+    def address(self) -> str:
+        return f"{quote_sheet(self.sheet)}!{self.cell}"
+
+
+@dataclass
+class RefreshReport:
+    """What :func:`~xlmarketing.workbook.refresh_workbook` did."""
+
+    input: str
+    output: str
+    refreshed: Counter[str] = field(default_factory=Counter)  # function -> formula cells
+    errors: list[CellError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    spill_cells: int = 0
+    dependents: int = 0
+    engine: str = "none"
+    seconds: float = 0.0
+    cache_hits: int = 0
+    cache_misses: int = 0
+    fits: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def cells(self) -> int:
+        return sum(self.refreshed.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["refreshed"] = dict(sorted(self.refreshed.items()))
+        d["errors"] = [dict(asdict(e), address=e.address) for e in self.errors]
+        d["ok"] = self.ok
+        return d
+
+    def lines(self) -> list[str]:
+        per = ", ".join(f"{n} {f}" for f, n in sorted(self.refreshed.items())) or "no formulas"
+        out = [f"refreshed {self.input} -> {self.output}",
+               f"  formulas: {self.cells} ({per}), {self.spill_cells} result cells",
+               f"  dependents: {self.dependents} recalculated by {self.engine}",
+               f"  cache: {self.cache_hits} hits, {self.cache_misses} misses, {self.fits} fits; "
+               f"time {self.seconds:.2f} s"]
+        for w in self.warnings:
+            out.append(f"  warning: {w}")
+        for e in self.errors:
+            out.append(f"  error {e.address}: {e.message}")
+        return out
+
+
+@dataclass
+class BatchItem:
+    """One data file of a batch: where its workbook went, or why it failed."""
+
+    data: str
+    output: str | None
+    ok: bool
+    error: str | None = None
+    seconds: float = 0.0
+    cell_errors: int = 0
+    engine: str = "none"
+
+
+@dataclass
+class BatchReport:
+    """What :func:`~xlmarketing.workbook.batch` did, one item per data file (in input order)."""
+
+    template: str
+    out_dir: str
+    items: list[BatchItem] = field(default_factory=list)
+    jobs: int = 1
+    scheduler: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[BatchItem]:
+        return [i for i in self.items if not i.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["ok"] = self.ok
+        d["failed"] = len(self.failed)
+        return d
+
+    def lines(self) -> list[str]:
+        where = f"Dask scheduler {self.scheduler}" if self.scheduler else f"{self.jobs} processes"
+        out = [f"batch {self.template}: {len(self.items) - len(self.failed)} of {len(self.items)} "
+               f"workbooks written to {self.out_dir} in {self.seconds:.1f} s ({where})"]
+        for i in self.items:
+            if not i.ok:
+                out.append(f"  failed {i.data}: {i.error}")
+            elif i.cell_errors:
+                out.append(f"  {i.output}: {i.cell_errors} cells with errors")
+        return out
+
+
+def quote_sheet(name: str) -> str:
+    """A sheet name as it appears in a reference: quoted when it needs to be."""
+    if name.replace("_", "").replace(".", "").isalnum() and not name[0].isdigit():
+        return name
+    return "'" + name.replace("'", "''") + "'"
