@@ -340,6 +340,9 @@ def check_readable(path: Path) -> None:
         raise WorkbookError(f"cannot read {name}: the workbook is password-protected (encrypted) "
                             "or in the old .xls format; save it as an unprotected .xlsx")
     if not zipfile.is_zipfile(path):
+        if magic.startswith(b"PK"):
+            raise WorkbookError(f"cannot read {name}: damaged zip file (truncated or corrupted); "
+                                "use an intact copy of the workbook")
         raise WorkbookError(f"cannot read {name}: not a zip file, so not an .xlsx workbook")
 
 

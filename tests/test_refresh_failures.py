@@ -1,0 +1,154 @@
+"""Failures: unreadable files, bad references, spill collisions, one bad cell among many,
+strict mode; the input is never touched and no partial output is left behind."""
+
+from __future__ import annotations
+
+import random
+import zipfile
+
+import openpyxl
+import pytest
+
+from xlmarketing.functions import REGISTRY
+from xlmarketing.workbook import RefreshFailed, WorkbookError, refresh_workbook
+
+
+def data_rows(n: int = 20) -> list[list]:
+    rnd = random.Random(11)
+    return [["Spend", "Visits"]] + [[rnd.randint(10, 900), rnd.randint(1, 30)] for _ in range(n)]
+
+
+def book(path, formulas: dict[str, str], extra=None) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    for r in data_rows():
+        ws.append(r)
+    for ref, f in formulas.items():
+        ws[ref] = f
+    if extra:
+        extra(ws)
+    wb.save(path)
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("missing", "no such file"),
+    ("text", "not a zip file"),
+    ("corrupt", "damaged zip file"),
+    ("zip", "not an Excel workbook"),
+    ("encrypted", "password-protected"),
+])
+def test_unreadable_files_fail_with_one_line(tmp_path, kind, message):
+    src = tmp_path / "input.xlsx"
+    if kind == "text":
+        src.write_text("Spend,Visits\n1,2\n")
+    elif kind == "corrupt":
+        book(src, {"D1": "=KMEANS_SEGMENT(A1:B21, 2)"})
+        src.write_bytes(src.read_bytes()[:-200])
+    elif kind == "zip":
+        with zipfile.ZipFile(src, "w") as z:
+            z.writestr("hello.txt", "not a workbook")
+    elif kind == "encrypted":
+        src.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1024)
+    before = src.read_bytes() if src.exists() else None
+    with pytest.raises(WorkbookError) as exc:
+        refresh_workbook(src, tmp_path / "out.xlsx", formula_engine="none")
+    text = str(exc.value)
+    assert message in text and "\n" not in text and "input.xlsx" in text
+    assert not (tmp_path / "out.xlsx").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["input.xlsx"] if before else [])
+    if before is not None:
+        assert src.read_bytes() == before
+
+
+def test_bad_cells_among_many(tmp_path):
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    book(src, {
+        "D1": "=KMEANS_SEGMENT(A1:B21, 2)",
+        "E1": "=KMEANS_SEGMENT(Nowhere!A1:B21, 2)",
+        "F1": "=KMEANS_SEGMENT(NoSuchName, 2)",
+        "G1": "=KMEANS_SEGMENT(NoTable[Spend], 2)",
+        "H1": "=KMEANS_SEGMENT(A1:B21, 0)",   # "auto" k
+        "I1": "=KMEANS_SEGMENT(A1:B21, 50)",  # more segments than customers
+        "J1": "=KMEANS_SEGMENT(A1:B21, 3, , , TRUE)",
+        "K1": "=KMEANS_SEGMENT(A1:B21+1, 3)",  # an expression argument
+    })
+    before = src.read_bytes()
+    rep = refresh_workbook(src, out, formula_engine="none")
+    assert src.read_bytes() == before
+    got = {e.cell: e.code for e in rep.errors}
+    assert got == {"E1": "#REF!", "F1": "#NAME?", "G1": "#REF!", "I1": "#NUM!", "K1": "#VALUE!"}
+    assert "Nowhere" in next(e.message for e in rep.errors if e.cell == "E1")
+    assert rep.refreshed["KMEANS_SEGMENT"] == 3
+    ws = openpyxl.load_workbook(out, data_only=True)["Data"]
+    exp = REGISTRY["KMEANS_SEGMENT"](data_rows(), 2.0)
+    assert [ws[f"D{i}"].value for i in range(1, 22)] == [r[0] for r in exp]
+    for ref, code in got.items():
+        assert ws[ref].value == code
+        assert ws[ref.replace("1", "2")].value is None  # an error does not spill
+    comments = openpyxl.load_workbook(out)["Data"]
+    assert comments["I1"].comment.text.startswith("#NUM! KMEANS_SEGMENT:")
+    assert comments["D1"].comment is None
+    # the report lines name the address and the message
+    assert any(line.startswith("  error Data!I1: #NUM!") for line in rep.lines())
+
+
+def test_spill_collision(tmp_path):
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+
+    def block(ws):
+        ws["D10"] = "keep me"
+
+    book(src, {"D1": "=KMEANS_SEGMENT(A1:B21, 2)", "F1": "=SEGMENT_PROFILE(A1:B21, 2)"}, block)
+    rep = refresh_workbook(src, out, formula_engine="none")
+    ws = openpyxl.load_workbook(out, data_only=True)["Data"]
+    assert ws["D1"].value == "#SPILL!" and ws["D10"].value == "keep me" and ws["D2"].value is None
+    [err] = rep.errors
+    assert err.code == "#SPILL!" and "D10" in err.message
+    assert ws["F1"].value == "Segment" and ws["F3"].value == 2  # the other formula still spills
+
+
+def test_strict_writes_nothing(tmp_path):
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    book(src, {"D1": "=KMEANS_SEGMENT(A1:B21, 2)", "E1": "=KMEANS_SEGMENT(A1:B21, -1)"})
+    out.write_bytes(b"previous output")
+    with pytest.raises(RefreshFailed) as exc:
+        refresh_workbook(src, out, strict=True, formula_engine="none")
+    assert exc.value.report.errors[0].cell == "E1"
+    assert out.read_bytes() == b"previous output"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.xlsx", "out.xlsx"]
+
+
+def test_output_rules(tmp_path):
+    src = tmp_path / "in.xlsx"
+    book(src, {"D1": "=KMEANS_SEGMENT(A1:B21, 2)"})
+    with pytest.raises(WorkbookError, match="--in-place"):
+        refresh_workbook(src, src)
+    with pytest.raises(WorkbookError, match="output"):
+        refresh_workbook(src)
+    with pytest.raises(WorkbookError, match="does not exist"):
+        refresh_workbook(src, tmp_path / "nope" / "out.xlsx")
+    before = src.read_bytes()
+    refresh_workbook(src, in_place=True, formula_engine="none")
+    assert src.read_bytes() != before
+    assert openpyxl.load_workbook(src, data_only=True)["Data"]["D2"].value in (1, 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.xlsx"]  # no temporary files left
+
+
+def test_fixed_cell_loses_its_error_comment(tmp_path):
+    src, out, fixed, out2 = (tmp_path / n for n in ("a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx"))
+
+    def k_cell(ws):
+        ws["H1"] = 99
+
+    book(src, {"D1": "=KMEANS_SEGMENT(A1:B21, H1)"}, k_cell)
+    rep = refresh_workbook(src, out, formula_engine="none")
+    assert rep.errors[0].code == "#NUM!"
+    wb = openpyxl.load_workbook(out)
+    assert wb["Data"]["D1"].comment.author == "xlmarketing"
+    wb["Data"]["H1"] = 2
+    wb.save(fixed)
+    rep = refresh_workbook(fixed, out2, formula_engine="none")
+    assert rep.ok
+    ws = openpyxl.load_workbook(out2)["Data"]
+    assert ws["D1"].comment is None and ws["D1"].value.ref == "D1:D21"
