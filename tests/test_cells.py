@@ -87,7 +87,7 @@ def test_stray_text_in_a_number_column_is_named_not_silently_categorised():
 
 def test_scalar_and_1d_and_ragged_inputs():
     assert cells.as_grid(5) == [[5]]
-    assert cells.as_grid([1, 2]) == [[1], [2]]
+    assert cells.as_grid([1, 2]) == [[1, 2]]  # Office.js's one-row range
     assert cells.as_grid([[1, 2], [3]]) == [[1, 2], [3, None]]
     assert cells.as_grid(np.array([[1, 2]])) == [[1, 2]]
     df = pd.DataFrame({"a": [1, 2]})

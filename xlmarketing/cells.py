@@ -86,7 +86,8 @@ class Table:
 def as_grid(values: Any) -> list[list[Any]]:
     """Any range value (scalar, 1-D, 2-D, numpy array, DataFrame) as a rectangular 2-D list.
 
-    A 1-D sequence is one column, as a one-column range. Ragged rows are padded with blanks.
+    A 1-D sequence is one row: Office.js unwraps a one-row range to a flat list. Ragged rows
+    are padded with blanks.
     """
     if isinstance(values, pd.DataFrame):
         return [list(map(str, values.columns))] + values.astype(object).values.tolist()
@@ -102,7 +103,7 @@ def as_grid(values: Any) -> list[list[Any]]:
     if isinstance(first, list) and all(type(r) is list and len(r) == len(first) for r in values):
         return values if first else [[None]]  # already rectangular: the common case, no copy
     if not any(isinstance(r, (list, tuple)) for r in values):
-        return [[v] for v in values]
+        return [list(values)]
     rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in values]
     width = max(len(r) for r in rows) or 1
     for r in rows:
