@@ -20,7 +20,9 @@ optional balanced class weights): deterministic, no random state involved.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +31,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
+from threadpoolctl import threadpool_limits
 
 from ..errors import XLMError
 from .features import FeatureEncoder
@@ -56,15 +59,16 @@ class Prep:
     names: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
 
-    def frame(self, raw: pd.DataFrame) -> pd.DataFrame:
-        """The pre-encoding frame: recency days, log scales, blank indicators, blank levels."""
-        out: dict[str, object] = {}
+    def arrays(self, raw: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        """Pre-encoding columns: recency days, log scales, blank indicators, blank levels."""
+        out: dict[str, np.ndarray] = {}
         for c in self.columns:
             kind = self.kinds[c]
             if kind == CATEGORY:
-                out[c] = raw[c].astype(object).where(raw[c].notna(), BLANK_LEVEL)
+                col = np.asarray(raw[c], dtype=object)
+                out[c] = np.where(pd.isna(col), BLANK_LEVEL, col)
                 continue
-            x = raw[c].to_numpy(dtype=np.float64)
+            x = np.asarray(raw[c], dtype=np.float64)
             if kind == DATE:
                 x = self.ref_date - x
             if c in self.log_cols:
@@ -72,15 +76,43 @@ class Prep:
             out[c] = x
             if c in self.blank_cols:
                 out[_blank_name(c)] = np.isnan(x).astype(np.float64)
-        return pd.DataFrame(out, index=raw.index)
+        return out
+
+    def frame(self, raw: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(self.arrays(raw))
 
     def enc_kinds(self) -> dict[str, str]:
         kinds = {c: (CATEGORY if self.kinds[c] == CATEGORY else NUMBER) for c in self.columns}
         kinds.update({_blank_name(c): NUMBER for c in self.blank_cols})
         return kinds
 
-    def transform(self, raw: pd.DataFrame) -> np.ndarray:
-        return self.encoder.transform(self.frame(raw))
+    def transform(self, raw: Mapping[str, Any]) -> np.ndarray:
+        """The design matrix: numbers imputed and standardised, categories one-hot.
+
+        The same encoding as ``FeatureEncoder.transform`` on numpy arrays, without pandas
+        overhead per column, so scoring one row (the fill-down pattern) stays cheap.
+        """
+        enc = self.encoder
+        cols = self.arrays(raw)
+        n = n_rows(raw)
+        if enc.numeric:
+            num = np.column_stack([cols[c] for c in enc.numeric])
+            num = np.where(np.isnan(num), enc.medians, num)
+            num = (num - enc.means) / enc.stds
+        else:
+            num = np.empty((n, 0))
+        parts = [num]
+        for c, levels in enc.categories.items():
+            parts.append((cols[c][:, None] == np.asarray(levels, dtype=object)[None, :])
+                         .astype(np.float64))
+        return np.hstack(parts) if len(parts) > 1 else num
+
+
+def n_rows(raw: Mapping[str, Any]) -> int:
+    """Rows of a DataFrame or of a mapping of column name -> 1-D array."""
+    if isinstance(raw, pd.DataFrame):
+        return len(raw)
+    return len(next(iter(raw.values()))) if raw else 0
 
 
 def _blank_name(c: str) -> str:
@@ -173,11 +205,12 @@ class ChurnModel:
     x_mean: np.ndarray          # mean of every encoded feature on the training rows
     n_rows: int
     base_rate: float
+    train_proba: np.ndarray     # churn probability of every training row
 
-    def decision(self, frame: pd.DataFrame) -> np.ndarray:
+    def decision(self, frame: Mapping[str, Any]) -> np.ndarray:
         return self.prep.transform(frame) @ self.coef + self.intercept
 
-    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+    def predict_proba(self, frame: Mapping[str, Any]) -> np.ndarray:
         return expit(self.decision(frame))
 
 
@@ -197,11 +230,15 @@ def fit(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *, balanced: 
     X = prep.encoder.transform(prep.frame(frame))
     lr = LogisticRegression(C=1.0 / regularization, class_weight="balanced" if balanced else None,
                             solver="newton-cholesky", max_iter=MAX_ITER)
-    with warnings.catch_warnings():
+    # One BLAS thread: the Newton steps multiply small matrices, where a second thread only
+    # adds synchronisation, and under load (a shared server, other calculations) a busy-waiting
+    # thread pool makes them many times slower.
+    with warnings.catch_warnings(), threadpool_limits(1, user_api="blas"):
         warnings.simplefilter("ignore", ConvergenceWarning)
         lr.fit(X, y)
-    return ChurnModel(prep=prep, coef=lr.coef_[0].copy(), intercept=float(lr.intercept_[0]),
-                      x_mean=X.mean(axis=0), n_rows=len(y), base_rate=float(y.mean()))
+    coef, intercept = lr.coef_[0].copy(), float(lr.intercept_[0])
+    return ChurnModel(prep=prep, coef=coef, intercept=intercept, x_mean=X.mean(axis=0),
+                      n_rows=len(y), base_rate=float(y.mean()), train_proba=expit(X @ coef + intercept))
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -265,7 +302,7 @@ def drivers(model: ChurnModel) -> pd.DataFrame:
     return df.sort_values(["_abs", "Feature"], kind="mergesort").drop(columns="_abs").reset_index(drop=True)
 
 
-def contributions(model: ChurnModel, frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+def contributions(model: ChurnModel, frame: Mapping[str, Any]) -> tuple[np.ndarray, list[str]]:
     """Each raw column's push on the log-odds of churn, relative to the average customer.
 
     Returns an (n_rows, n_columns) array and the column names. A column's contribution sums
@@ -276,7 +313,7 @@ def contributions(model: ChurnModel, frame: pd.DataFrame) -> tuple[np.ndarray, l
     cols = model.prep.columns
     index = {c: j for j, c in enumerate(cols)}
     groups = np.array([index[s] for s in model.prep.sources])
-    out = np.zeros((len(frame), len(cols)))
+    out = np.zeros((n_rows(frame), len(cols)))
     for j in range(len(cols)):
         out[:, j] = per_feature[:, groups == j].sum(axis=1)
     return out, cols

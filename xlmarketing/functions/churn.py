@@ -34,6 +34,9 @@ NEGATIVE_WORDS = frozenset({
 
 PROB_LABEL = "Churn probability"
 
+#: Columns to score: the training Table's frame, or score_data's columns as numpy arrays.
+Frame = pd.DataFrame | dict[str, np.ndarray]
+
 
 @dataclass
 class _Fit:
@@ -169,7 +172,7 @@ def _as_label(v: Any) -> Any:
     return _label_key(float(v)) if isinstance(v, (int, float)) else str(v)
 
 
-def _score_frame(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[pd.DataFrame, Table]:
+def _score_frame(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[dict[str, np.ndarray], Table]:
     """score_data as a frame with the training columns (matched by header or position)."""
     train = fit.table
     if (isinstance(score_data, (list, tuple)) and len(score_data) > 1 and train.frame.shape[1] > 1
@@ -186,28 +189,28 @@ def _score_frame(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[pd.DataFr
             raise XLMError("#VALUE!", f"score_data {what}. Give score_data the same column "
                            f"headers as train_data ({', '.join(cols[:6])}"
                            f"{', ...' if len(cols) > 6 else ''}), in any order.")
-        src = score.frame[cols]
+        src = {c: score.frame[c] for c in cols}
     else:
         if score.frame.shape[1] != len(cols):
             raise XLMError("#VALUE!", f"score_data has {score.frame.shape[1]} columns but "
                            f"train_data has {len(cols)}. Select the same columns in the same "
                            "order (or give both ranges a header row to match by name).")
-        src = score.frame.set_axis(cols, axis=1)
-        score = Table(src, dict(zip(cols, score.kinds.values())), score.header, score.row_mask,
-                      score.name)
+        src = {c: score.frame[s] for c, s in zip(cols, score.columns)}
+        score = Table(score.frame, dict(zip(cols, score.kinds.values())), score.header,
+                      score.row_mask, score.name)
     out: dict[str, Any] = {}
     for c in cols:
-        s = src[c]
+        s = np.asarray(src[c], dtype=object)
         s_kind = score.kinds[c]
         if train.kinds[c] == CATEGORY:
-            out[c] = s.astype(object) if s_kind == CATEGORY else s.map(_as_label).astype(object)
+            out[c] = s if s_kind == CATEGORY else np.array([_as_label(v) for v in s], dtype=object)
         elif s_kind == CATEGORY:
-            bad = s.dropna()
-            raise XLMError("#VALUE!", f"score_data {col_label(c)} has the text {bad.iloc[0]!r} "
+            bad = next(v for v in s if isinstance(v, str))
+            raise XLMError("#VALUE!", f"score_data {col_label(c)} has the text {bad!r} "
                            "where train_data has numbers. Enter a number there or clear the cell.")
         else:
-            out[c] = s.to_numpy(dtype=np.float64)
-    return pd.DataFrame(out, index=src.index), score
+            out[c] = s.astype(np.float64)
+    return out, score
 
 
 def _omitted(score_data: Any) -> bool:
@@ -218,7 +221,7 @@ def _omitted(score_data: Any) -> bool:
     return len(grid) == 1 and len(grid[0]) == 1 and _blank_range(grid)[0]
 
 
-def _scored(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[pd.DataFrame, Table] | None:
+def _scored(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[Frame, Table] | None:
     """(frame, table) to score; None when score_data is entirely blank."""
     blank, _ = _blank_range(score_data)
     if blank:
@@ -236,7 +239,7 @@ def churn_prob(train_data: Any, train_labels: Any, score_data: Any = None, posit
     fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
     if _omitted(score_data):
         if "prob" not in fit.memo:
-            p = fit.model.predict_proba(fit.table.frame)
+            p = fit.model.train_proba
             fit.memo["prob"] = cells.to_cells(p, fit.table, labels=PROB_LABEL)
         return fit.memo["prob"]
     got = _scored(fit, score_data, cells.param_header(header))
@@ -286,13 +289,13 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
-def _reason_texts(fit: _Fit, frame: pd.DataFrame, top_n: int) -> list[list[str]]:
+def _reason_texts(fit: _Fit, frame: Frame, top_n: int) -> list[list[str]]:
     contrib, cols = core.contributions(fit.model, frame)
     prep = fit.model.prep
     out: list[list[str]] = []
     order = np.argsort(-contrib, axis=1, kind="stable")
-    values = {c: frame[c].tolist() for c in cols}
-    for i in range(len(frame)):
+    values = {c: list(frame[c]) for c in cols}
+    for i in range(core.n_rows(frame)):
         texts: list[str] = []
         for j in order[i, :top_n]:
             if contrib[i, j] <= 1e-9:
