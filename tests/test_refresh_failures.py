@@ -152,3 +152,15 @@ def test_fixed_cell_loses_its_error_comment(tmp_path):
     assert rep.ok
     ws = openpyxl.load_workbook(out2)["Data"]
     assert ws["D1"].comment is None and ws["D1"].value.ref == "D1:D21"
+
+
+def test_formulas_package_as_fallback_engine(tmp_path):
+    pytest.importorskip("formulas")
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    book(src, {"D1": "=KMEANS_SEGMENT(A1:B21, 2)", "F1": "=AVERAGE(D2:D21)", "F2": "=F1*10"})
+    rep = refresh_workbook(src, out, formula_engine="formulas")
+    seg = [r[0] for r in REGISTRY["KMEANS_SEGMENT"](data_rows(), 2.0)[1:]]
+    ws = openpyxl.load_workbook(out, data_only=True)["Data"]
+    assert rep.engine == "formulas" and rep.dependents == 2
+    assert ws["F1"].value == pytest.approx(sum(seg) / 20)
+    assert ws["F2"].value == pytest.approx(sum(seg) / 2)

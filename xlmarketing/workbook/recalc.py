@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -173,14 +174,13 @@ def _formulas(src: Path, todo: set[Key]) -> dict[Key, Any]:
         sol = model.calculate()
     except Exception as exc:
         raise EngineFailed(f"{type(exc).__name__}: {exc}") from None
-    book = src.name.upper()
     index: dict[tuple[str, int, int], Any] = {}
     for key, val in sol.items():
         k = str(key)
         if "!" not in k or ":" in k.split("!")[-1]:
             continue
         sheet_part, ref = k.rsplit("!", 1)
-        sheet = sheet_part.strip("'").replace(f"[{book}]", "")
+        sheet = re.sub(r"^\[[^\]]*\]", "", sheet_part.strip("'")).replace("''", "'")
         try:
             r, c = split_ref(ref)
         except ValueError:
