@@ -1,0 +1,86 @@
+"""The ``xlmarketing`` command: a thin layer over the workbook engine, with exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from xlmarketing.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def book(tmp_path):
+    path = tmp_path / "in.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Spend", "Visits"])
+    for i in range(12):
+        ws.append([10 * i + (i % 3) * 200, i % 5])
+    ws["D1"] = "=KMEANS_SEGMENT(A1:B13, 2)"
+    ws["E1"] = "=KMEANS_SEGMENT(A1:B13, H1)"
+    ws["H1"] = 2
+    wb.save(path)
+    return path
+
+
+def test_refresh_prints_report_and_json(book, tmp_path):
+    out = tmp_path / "out.xlsx"
+    res = runner.invoke(app, ["refresh", str(book), "-o", str(out), "--engine", "none"])
+    assert res.exit_code == 0, res.output
+    assert "refreshed" in res.output and "2 KMEANS_SEGMENT" in res.output
+    res = runner.invoke(app, ["refresh", str(book), "-o", str(out), "--json", "--engine", "none"])
+    data = json.loads(res.output)
+    assert data["ok"] and data["refreshed"] == {"KMEANS_SEGMENT": 2} and data["engine"] == "none"
+
+
+def test_unreadable_file_exits_2_with_one_line(tmp_path):
+    bad = tmp_path / "notes.xlsx"
+    bad.write_text("hello")
+    res = runner.invoke(app, ["refresh", str(bad), "-o", str(tmp_path / "o.xlsx")])
+    assert res.exit_code == 2
+    assert res.stderr.strip().count("\n") == 0 and "not a zip file" in res.stderr
+    res = runner.invoke(app, ["refresh", str(tmp_path / "missing.xlsx"), "--in-place"])
+    assert res.exit_code == 2 and "no such file" in res.stderr
+    res = runner.invoke(app, ["refresh", str(bad)])
+    assert res.exit_code == 2 and "-o OUTPUT" in res.stderr
+
+
+def test_strict_exits_1_and_writes_nothing(book, tmp_path):
+    wb = openpyxl.load_workbook(book)
+    wb.active["H1"] = 0.5
+    wb.save(book)
+    out = tmp_path / "out.xlsx"
+    res = runner.invoke(app, ["refresh", str(book), "-o", str(out), "--engine", "none"])
+    assert res.exit_code == 0 and "error Sheet!E1: #VALUE!" in res.output
+    out.unlink()
+    res = runner.invoke(app, ["refresh", str(book), "-o", str(out), "--strict", "--engine", "none"])
+    assert res.exit_code == 1 and not out.exists() and "strict" in res.stderr
+
+
+def test_batch_exit_code(book, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "good.csv").write_text("Spend,Visits\n" + "".join(f"{i * 37 % 500},{i % 4}\n"
+                                                                for i in range(15)))
+    (data / "bad.csv").write_text("Spend,Visits\n1\n")
+    res = runner.invoke(app, ["batch", str(book), "--data", str(data), "--sheet", "Sheet",
+                              "--out", str(tmp_path / "out"), "--jobs", "1", "--engine", "none"])
+    assert res.exit_code == 1, res.output
+    assert "1 of 2 workbooks" in res.output and "failed" in res.output
+    assert (tmp_path / "out" / "good.xlsx").exists() and not (tmp_path / "out" / "bad.xlsx").exists()
+
+
+def test_help_on_every_command():
+    for cmd in ("refresh", "batch", "templates", "demo"):
+        res = runner.invoke(app, [cmd, "--help"])
+        assert res.exit_code == 0 and "Usage" in res.output
+    res = subprocess.run([sys.executable, "-m", "xlmarketing.cli", "--help"], capture_output=True,
+                         text=True, timeout=60)
+    assert res.returncode == 0 and "refresh" in res.stdout and "batch" in res.stdout
