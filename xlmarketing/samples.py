@@ -1,0 +1,191 @@
+"""Deterministic sample data with believable marketing structure, for the template workbooks.
+
+Nothing here is uniform noise: each generator draws from a small causal story, with a fixed
+seed (numpy ``Generator``), so the same call always returns the same table and the models in
+the templates find something real.
+
+* :func:`customers` – a customer base of four personas (loyal big spenders, regulars, online
+  bargain hunters, lapsed customers) that differ in spend, orders, recency and channel, so
+  k-means finds the segments again.
+* :func:`churn_history` / :func:`churn_current` – subscription customers whose churn odds rise
+  with month-to-month contracts, complaints and days since the last purchase and fall with
+  tenure; age, gender and spend are there too (spend and age a little, gender not at all).
+  The history has the outcome (``Churned`` Yes/No); the current base is to be scored.
+* :func:`monthly_sales` – units sold per month with a growth trend, multiplicative yearly
+  seasonality (a November–December peak), a price elasticity of about -1.4 and a promotion
+  uplift of about 25 %; plus the planned price and promotions for the months ahead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+#: The day the sample data is "as of".
+SNAPSHOT = dt.date(2025, 12, 31)
+
+CHANNELS = ("Store", "Web", "App")
+REGIONS = ("North", "South", "East", "West")
+
+# name, share, median annual spend, spend spread (log sd), mean orders, mean days since last
+# order, channel probabilities (Store, Web, App)
+_PERSONAS = (
+    ("Loyal big spenders", 0.16, 2600.0, 0.25, 22.0, 9.0, (0.15, 0.25, 0.60)),
+    ("Regulars", 0.36, 950.0, 0.30, 10.0, 30.0, (0.80, 0.12, 0.08)),
+    ("Online bargain hunters", 0.28, 380.0, 0.35, 6.0, 45.0, (0.04, 0.90, 0.06)),
+    ("Lapsed", 0.20, 420.0, 0.40, 2.5, 260.0, (0.60, 0.30, 0.10)),
+)
+
+
+def customers(n: int = 500, seed: int = 2024) -> pd.DataFrame:
+    """A customer base: ID, region, channel, annual spend, orders and days since last order.
+
+    The hidden persona of every customer is in ``frame.attrs["persona"]`` (for tests), not in a
+    column: the template's job is to find it.
+    """
+    rng = np.random.default_rng(seed)
+    shares = np.array([p[1] for p in _PERSONAS])
+    persona = rng.choice(len(_PERSONAS), size=n, p=shares / shares.sum())
+    spend = np.empty(n)
+    orders = np.empty(n, dtype=np.int64)
+    recency = np.empty(n, dtype=np.int64)
+    channel = np.empty(n, dtype=object)
+    for i, (_, _, med, sd, mean_orders, mean_days, ch) in enumerate(_PERSONAS):
+        idx = np.flatnonzero(persona == i)
+        m = len(idx)
+        orders[idx] = 1 + rng.poisson(mean_orders - 1, m)
+        # Spend follows orders (bigger baskets for some), around the persona's median.
+        basket = med / mean_orders * np.exp(rng.normal(0.0, sd, m))
+        spend[idx] = orders[idx] * basket
+        recency[idx] = np.minimum(1 + rng.gamma(5.0, mean_days / 5.0, m).astype(np.int64), 720)
+        channel[idx] = rng.choice(CHANNELS, size=m, p=ch)
+    frame = pd.DataFrame({
+        "Customer ID": [f"C{i + 1:04d}" for i in range(n)],
+        "Region": rng.choice(REGIONS, size=n, p=(0.3, 0.25, 0.25, 0.2)),
+        "Channel": channel.astype(str),
+        "Annual spend": np.round(spend, 2),
+        "Orders": orders,
+        "Days since last order": recency,
+    })
+    frame.attrs["persona"] = [_PERSONAS[p][0] for p in persona]
+    return frame
+
+
+# --------------------------------------------------------------------------- churn
+
+CONTRACTS = ("Month-to-month", "One year", "Two year")
+#: True log-odds effects of the churn story (per unit of each column).
+CHURN_EFFECTS = {
+    "intercept": -1.75,
+    "Month-to-month": 1.10, "One year": 0.0, "Two year": -1.10,
+    "Tenure (months)": -0.035,
+    "Complaints (12 months)": 0.65,
+    "Days since last purchase": 0.018,
+    "Monthly spend": -0.006,
+    "Age": -0.012,
+}
+
+
+def _churn_base(n: int, rng: np.random.Generator, snapshot: dt.date, id_prefix: str) -> pd.DataFrame:
+    contract = rng.choice(CONTRACTS, size=n, p=(0.50, 0.28, 0.22))
+    two = contract == "Two year"
+    one = contract == "One year"
+    # Long contracts come with longer tenure.
+    tenure = np.clip(rng.gamma(2.0, np.where(two, 22.0, np.where(one, 14.0, 8.0))), 1, 96).astype(np.int64)
+    age = np.clip(rng.normal(42.0, 13.0, n), 18, 85).astype(np.int64)
+    gender = rng.choice(("Female", "Male"), size=n, p=(0.52, 0.48))
+    spend = np.round(np.clip(rng.lognormal(np.log(55.0), 0.45, n) + 0.15 * tenure, 10, 400), 2)
+    complaints = rng.poisson(np.where(contract == "Month-to-month", 0.8, 0.45))
+    days = np.minimum(rng.gamma(1.6, 22.0, n).astype(np.int64) + 1, 365)
+    last = [snapshot - dt.timedelta(days=int(d)) for d in days]
+    return pd.DataFrame({
+        "Customer ID": [f"{id_prefix}{i + 1:05d}" for i in range(n)],
+        "Last purchase": pd.to_datetime(last),
+        "Age": age,
+        "Gender": gender,
+        "Tenure (months)": tenure,
+        "Contract": contract,
+        "Monthly spend": spend,
+        "Complaints (12 months)": complaints,
+        "Days since last purchase": days,
+    })
+
+
+def churn_logit(frame: pd.DataFrame) -> np.ndarray:
+    """The true churn log-odds of each row under the story in :data:`CHURN_EFFECTS`."""
+    e = CHURN_EFFECTS
+    z = np.full(len(frame), e["intercept"])
+    z += frame["Contract"].map({c: e[c] for c in CONTRACTS}).to_numpy(dtype=float)
+    for col in ("Tenure (months)", "Complaints (12 months)", "Days since last purchase"):
+        z += e[col] * frame[col].to_numpy(dtype=float)
+    z += e["Monthly spend"] * (frame["Monthly spend"].to_numpy(dtype=float) - 60.0)
+    z += e["Age"] * (frame["Age"].to_numpy(dtype=float) - 42.0)
+    return z
+
+
+def churn_history(n: int = 1200, seed: int = 7) -> pd.DataFrame:
+    """Past customers as they were six months ago, with whether they churned since (Yes/No)."""
+    rng = np.random.default_rng(seed)
+    frame = _churn_base(n, rng, SNAPSHOT - dt.timedelta(days=183), "H")
+    p = 1.0 / (1.0 + np.exp(-churn_logit(frame)))
+    frame["Churned"] = np.where(rng.random(n) < p, "Yes", "No")
+    return frame
+
+
+def churn_current(n: int = 400, seed: int = 8) -> pd.DataFrame:
+    """Today's active customers, to be scored (no outcome yet)."""
+    return _churn_base(n, np.random.default_rng(seed), SNAPSHOT, "C")
+
+
+# --------------------------------------------------------------------------- sales
+
+#: Multiplicative seasonal index for January..December (mean 1).
+SEASON = np.array([0.86, 0.80, 0.92, 0.95, 1.00, 0.97, 0.93, 0.95, 1.00, 1.04, 1.22, 1.36])
+SEASON = SEASON / SEASON.mean()
+PRICE_ELASTICITY = -1.4
+PROMO_UPLIFT = 0.25
+
+
+def _month_starts(first: dt.date, count: int) -> list[dt.date]:
+    return [dt.date(first.year + (first.month - 1 + i) // 12, (first.month - 1 + i) % 12 + 1, 1)
+            for i in range(count)]
+
+
+def _units(t: np.ndarray, months: np.ndarray, price: np.ndarray, promo: np.ndarray) -> np.ndarray:
+    trend = 4200.0 * (1.0 + 0.011) ** t  # about 14 % a year
+    return trend * SEASON[months - 1] * (price / 24.0) ** PRICE_ELASTICITY * (1.0 + PROMO_UPLIFT * promo)
+
+
+def monthly_sales(months: int = 60, horizon: int = 12, seed: int = 42) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Monthly history (Month, Units sold, Price, Promotion) ending at :data:`SNAPSHOT`, and the
+    plan for the next ``horizon`` months (Month, Price, Promotion)."""
+    rng = np.random.default_rng(seed)
+    total = months + horizon
+    end = dt.date(SNAPSHOT.year, SNAPSHOT.month, 1)
+    index = end.year * 12 + end.month - 1 - (months - 1)
+    first = dt.date(index // 12, index % 12 + 1, 1)
+    dates = _month_starts(first, total)
+    t = np.arange(total, dtype=float)
+    month_no = np.array([d.month for d in dates])
+    # List price steps up once a year (in March), with a temporary discount now and then.
+    years = np.array([d.year + (d.month >= 3) for d in dates]) - dates[0].year
+    price = 21.0 * 1.035 ** years
+    discount = rng.random(total) < 0.12
+    price = np.round(np.where(discount, price * 0.9, price), 2)
+    # About one month in four has a promotion, a little more often before the peak.
+    promo = (rng.random(total) < np.where(np.isin(month_no, (4, 9, 10)), 0.5, 0.2)).astype(np.int64)
+    units = _units(t, month_no, price, promo) * np.exp(rng.normal(0.0, 0.045, total))
+    history = pd.DataFrame({
+        "Month": pd.to_datetime(dates[:months]),
+        "Units sold": np.round(units[:months]).astype(np.int64),
+        "Price": price[:months],
+        "Promotion": promo[:months],
+    })
+    plan = pd.DataFrame({
+        "Month": pd.to_datetime(dates[months:]),
+        "Price": price[months:],
+        "Promotion": promo[months:],
+    })
+    return history, plan

@@ -1,0 +1,42 @@
+"""The template workbooks: built by code, deterministic, committed under ``workbooks/``.
+
+``build_all(out_dir)`` writes every template and returns their paths; ``xlmarketing templates
+--out DIR`` calls it. Each template has an About sheet, a data sheet (an Excel table of sample
+data from :mod:`xlmarketing.samples`), result sheets with the xlmarketing formulas and ordinary
+Excel formulas on top, and native charts. Our formulas are written as plain formulas in their
+anchor cells with enough empty room below and to the right for their spill; refreshing
+(in Excel with the add-in, or ``xlmarketing refresh``) fills them in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from openpyxl.workbook import Workbook
+
+from . import _kit, churn, forecast, segmentation
+
+#: File name → builder, in the order they are built.
+TEMPLATES: dict[str, Callable[[], Workbook]] = {
+    segmentation.FILE: segmentation.build,
+    churn.FILE: churn.build,
+    forecast.FILE: forecast.build,
+}
+
+
+def build(name: str, out_dir: str | Path) -> Path:
+    """Build one template (by file name) into ``out_dir``."""
+    if name not in TEMPLATES:
+        raise KeyError(f"unknown template {name!r}; choose from {', '.join(TEMPLATES)}")
+    return _kit.save(TEMPLATES[name](), Path(out_dir) / name)
+
+
+def build_all(out_dir: str | Path) -> list[Path]:
+    """Build every template workbook into ``out_dir`` (created if missing); return the paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return [build(name, out) for name in TEMPLATES]
+
+
+__all__ = ["TEMPLATES", "build", "build_all"]

@@ -1,0 +1,430 @@
+"""Building blocks shared by the template builders: styles, tables, spill blocks, charts, saving.
+
+Every builder lays out its sheets through a :class:`Sheet`, which remembers each block it puts
+down (tables, spill areas reserved for our dynamic-array formulas, ordinary formula blocks) and
+refuses overlaps, so a spill never collides with anything when the workbook is refreshed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
+from openpyxl.drawing.line import LineProperties
+from openpyxl.drawing.text import (
+    CharacterProperties,
+    Paragraph,
+    ParagraphProperties,
+    RegularTextRun,
+)
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+#: Fixed document timestamps (and zip entry times) so two builds are byte-identical.
+BUILD_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
+_ZIP_TIME = (2026, 1, 1, 0, 0, 0)
+
+# Colours: one palette for the whole product.
+NAVY = "1F3864"
+BLUE = "2F5597"
+LIGHT = "DDEBF7"
+GREY = "808080"
+SEGMENT_COLOURS = ("2F5597", "ED7D31", "70AD47", "7030A0", "FFC000", "43B0C1")
+RED = "C00000"
+
+TITLE = Font(name="Calibri", size=16, bold=True, color=NAVY)
+SUBTITLE = Font(name="Calibri", size=11, italic=True, color=GREY)
+SECTION = Font(name="Calibri", size=12, bold=True, color=BLUE)
+HEADER = Font(name="Calibri", size=11, bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor=BLUE)
+SPILL_HEADER_FILL = PatternFill("solid", fgColor=NAVY)
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+KPI_FONT = Font(name="Calibri", size=14, bold=True, color=NAVY)
+NOTE = Font(name="Calibri", size=9, italic=True, color=GREY)
+BOLD = Font(name="Calibri", bold=True)
+THIN = Side(style="thin", color="BFBFBF")
+BOX = Border(bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+# Number formats.
+MONEY = '#,##0.00'
+MONEY0 = '#,##0'
+INT = '#,##0'
+PCT = '0.0%'
+PROB = '0%'
+DEC2 = '0.00'
+DEC3 = '0.000'
+DATE = 'yyyy-mm-dd'
+MONTH = 'mmm yyyy'
+
+
+def new_workbook(title: str) -> Workbook:
+    wb = Workbook()
+    wb.remove(wb.active)
+    p = wb.properties
+    p.creator = "xlmarketing"
+    p.lastModifiedBy = "xlmarketing"
+    p.title = title
+    p.created = BUILD_TIME
+    p.modified = BUILD_TIME
+    return wb
+
+
+def save(wb: Workbook, path: Path) -> Path:
+    """Write ``wb`` to ``path`` deterministically: fixed document times and zip entry times."""
+    wb.properties.created = BUILD_TIME
+    wb.properties.modified = BUILD_TIME
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).save()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = 0o600 << 16
+            dst.writestr(member, src.read(info.filename))
+    path.write_bytes(out.getvalue())
+    return path
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def ref(col: int, row: int, col2: int | None = None, row2: int | None = None, *,
+        absolute: bool = False) -> str:
+    d = "$" if absolute else ""
+    a = f"{d}{get_column_letter(col)}{d}{row}"
+    if col2 is None:
+        return a
+    return f"{a}:{d}{get_column_letter(col2)}{d}{row2}"
+
+
+@dataclass
+class Block:
+    kind: str          # "table", "spill", "formulas", "text"
+    bounds: tuple[int, int, int, int]   # min_col, min_row, max_col, max_row
+    label: str = ""
+
+    @property
+    def ref(self) -> str:
+        c1, r1, c2, r2 = self.bounds
+        return ref(c1, r1, c2, r2)
+
+
+@dataclass
+class Spill:
+    """A reserved spill area: the anchor holds one of our formulas."""
+
+    sheet: str
+    anchor: str
+    formula: str
+    rows: int
+    cols: int
+    col: int
+    row: int
+
+    def column(self, j: int, *, header: bool = True, absolute: bool = True, sheet: bool = True) -> str:
+        """The data cells (below the header label row) of the spill's j-th column (0-based)."""
+        r1 = self.row + (1 if header else 0)
+        r = ref(self.col + j, r1, self.col + j, self.row + self.rows - 1, absolute=absolute)
+        return f"{self.sheet}!{r}" if sheet else r
+
+    def cell(self, i: int, j: int, *, absolute: bool = True, sheet: bool = True) -> str:
+        r = ref(self.col + j, self.row + i, absolute=absolute)
+        return f"{self.sheet}!{r}" if sheet else r
+
+
+@dataclass
+class Sheet:
+    ws: Worksheet
+    blocks: list[Block] = field(default_factory=list)
+    spills: list[Spill] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.ws.title
+
+    def reserve(self, kind: str, col: int, row: int, col2: int, row2: int, label: str = "") -> Block:
+        new = Block(kind, (col, row, col2, row2), label)
+        for b in self.blocks:
+            c1, r1, c2, r2 = b.bounds
+            if not (col2 < c1 or col > c2 or row2 < r1 or row > r2):
+                raise ValueError(f"{self.name}: {kind} {new.ref} ({label}) overlaps {b.kind} "
+                                 f"{b.ref} ({b.label})")
+        self.blocks.append(new)
+        return new
+
+    # ------------------------------------------------------------------ writing
+
+    def title(self, text: str, subtitle: str = "") -> None:
+        self.ws["A1"] = text
+        self.ws["A1"].font = TITLE
+        self.ws.row_dimensions[1].height = 24
+        if subtitle:
+            self.ws["A2"] = subtitle
+            self.ws["A2"].font = SUBTITLE
+        self.reserve("text", 1, 1, 1, 2 if subtitle else 1, "title")
+
+    def section(self, col: int, row: int, text: str, note: str = "") -> None:
+        c = self.ws.cell(row=row, column=col, value=text)
+        c.font = SECTION
+        if note:
+            n = self.ws.cell(row=row + 1, column=col, value=note)
+            n.font = NOTE
+        self.reserve("text", col, row, col, row + (1 if note else 0), text)
+
+    def header_row(self, col: int, row: int, labels: list[str], *, fill: PatternFill = HEADER_FILL) -> None:
+        for j, label in enumerate(labels):
+            c = self.ws.cell(row=row, column=col + j, value=label)
+            c.font = HEADER
+            c.fill = fill
+            c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+    def table(self, frame: pd.DataFrame, name: str, *, col: int = 1, row: int = 1,
+              formats: dict[str, str] | None = None, style: str = "TableStyleMedium2") -> Block:
+        """``frame`` as an Excel table (header row + data) at (col, row)."""
+        formats = formats or {}
+        ws = self.ws
+        n, m = frame.shape
+        block = self.reserve("table", col, row, col + m - 1, row + n, name)
+        for j, c in enumerate(frame.columns):
+            ws.cell(row=row, column=col + j, value=str(c))
+        values = frame.astype(object).to_numpy().tolist()
+        for i, rv in enumerate(values):
+            for j, v in enumerate(rv):
+                cell = ws.cell(row=row + 1 + i, column=col + j, value=_plain(v))
+                fmt = formats.get(frame.columns[j])
+                if fmt:
+                    cell.number_format = fmt
+        table = Table(displayName=name, ref=block.ref)
+        table.tableStyleInfo = TableStyleInfo(name=style, showRowStripes=True)
+        ws.add_table(table)
+        return block
+
+    def spill(self, col: int, row: int, formula: str, rows: int, cols: int, *, label: str = "",
+              formats: list[str | None] | None = None, header: bool = True,
+              widths: list[float] | None = None) -> Spill:
+        """Put one of our formulas at (col, row) and keep rows × cols free for its spill."""
+        self.reserve("spill", col, row, col + cols - 1, row + rows - 1, label or formula)
+        ws = self.ws
+        ws.cell(row=row, column=col, value=formula)
+        if header:
+            ws.row_dimensions[row].height = 30
+            for j in range(cols):
+                c = ws.cell(row=row, column=col + j)
+                c.font = HEADER
+                c.fill = SPILL_HEADER_FILL
+                c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        for j, fmt in enumerate(formats or []):
+            if not fmt:
+                continue
+            for i in range(1 if header else 0, rows):
+                ws.cell(row=row + i, column=col + j).number_format = fmt
+        for j, w in enumerate(widths or []):
+            self.width(col + j, w)
+        s = Spill(self.name, ref(col, row), formula, rows, cols, col, row)
+        self.spills.append(s)
+        return s
+
+    def formulas(self, col: int, row: int, header: list[str], rows: list[list[Any]], *,
+                 formats: list[str | None] | None = None, label: str = "") -> Block:
+        """An ordinary block: a header row and rows of values or Excel formulas."""
+        block = self.reserve("formulas", col, row, col + len(header) - 1, row + len(rows), label)
+        self.header_row(col, row, header)
+        if any(len(h) > 12 for h in header):
+            self.ws.row_dimensions[row].height = 30
+        for i, rv in enumerate(rows):
+            for j, v in enumerate(rv):
+                c = self.ws.cell(row=row + 1 + i, column=col + j, value=v)
+                c.border = BOX
+                if formats and j < len(formats) and formats[j]:
+                    c.number_format = formats[j]
+        return block
+
+    def kpis(self, col: int, row: int, items: list[tuple[str, Any, str]], *, label: str = "",
+             span: int = 1) -> Block:
+        """Label / value pairs, one per row, with the value in large type; the label spans
+        ``span`` columns and the value sits in the column after it."""
+        block = self.reserve("formulas", col, row, col + span, row + len(items) - 1, label or "kpis")
+        for i, (name, value, fmt) in enumerate(items):
+            a = self.ws.cell(row=row + i, column=col, value=name)
+            a.alignment = Alignment(vertical="center", wrap_text=True)
+            if span > 1:
+                self.ws.merge_cells(start_row=row + i, start_column=col, end_row=row + i,
+                                    end_column=col + span - 1)
+            b = self.ws.cell(row=row + i, column=col + span, value=value)
+            b.font = KPI_FONT
+            b.number_format = fmt
+            b.alignment = Alignment(horizontal="right", vertical="center")
+            self.ws.row_dimensions[row + i].height = 22
+        return block
+
+    def width(self, col: int, width: float) -> None:
+        self.ws.column_dimensions[get_column_letter(col)].width = width
+
+    def widths(self, widths: dict[str, float]) -> None:
+        for letter, w in widths.items():
+            self.ws.column_dimensions[letter].width = w
+
+    def chart(self, chart: Any, anchor: str) -> None:
+        self.ws.add_chart(chart, anchor)
+
+
+def _plain(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def add_sheet(wb: Workbook, title: str, *, tab: str | None = None, one_page: bool = True) -> Sheet:
+    """A new sheet, printed landscape and one page wide (and one page tall if ``one_page``)."""
+    ws = wb.create_sheet(title)
+    ws.sheet_view.showGridLines = False
+    if tab:
+        ws.sheet_properties.tabColor = tab
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1 if one_page else 0
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    return Sheet(ws)
+
+
+# --------------------------------------------------------------------------- about sheet
+
+
+def about_sheet(wb: Workbook, title: str, answers: str, steps: list[str],
+                formulas: list[tuple[str, str, str]], sheets: list[tuple[str, str]],
+                notes: list[str] = ()) -> Sheet:
+    """The first sheet: what the workbook answers, how to use it, the formulas it uses."""
+    s = add_sheet(wb, "About", tab=NAVY)
+    ws = s.ws
+    s.widths({"A": 3, "B": 34, "C": 62, "D": 56})
+    ws["B1"] = title
+    ws["B1"].font = TITLE
+    ws.row_dimensions[1].height = 26
+    ws["B2"] = "An xlmarketing template: marketing machine learning as spreadsheet functions."
+    ws["B2"].font = SUBTITLE
+    r = 4
+    ws.cell(row=r, column=2, value="What it answers").font = SECTION
+    c = ws.cell(row=r + 1, column=2, value=answers)
+    c.alignment = WRAP
+    ws.merge_cells(start_row=r + 1, start_column=2, end_row=r + 1, end_column=4)
+    ws.row_dimensions[r + 1].height = 15 * (1 + len(answers) // 140)
+    r += 3
+    ws.cell(row=r, column=2, value="How to use it").font = SECTION
+    for i, step in enumerate(steps, 1):
+        ws.cell(row=r + i, column=2, value=f"{i}.").alignment = Alignment(horizontal="right", vertical="top")
+        c = ws.cell(row=r + i, column=3, value=step)
+        c.alignment = WRAP
+        ws.merge_cells(start_row=r + i, start_column=3, end_row=r + i, end_column=4)
+        ws.row_dimensions[r + i].height = 15 * (1 + len(step) // 105)
+    r += len(steps) + 2
+    ws.cell(row=r, column=2, value="Sheets").font = SECTION
+    for i, (name, what) in enumerate(sheets, 1):
+        ws.cell(row=r + i, column=2, value=name).font = BOLD
+        c = ws.cell(row=r + i, column=3, value=what)
+        c.alignment = WRAP
+        ws.merge_cells(start_row=r + i, start_column=3, end_row=r + i, end_column=4)
+    r += len(sheets) + 2
+    ws.cell(row=r, column=2, value="Formulas used").font = SECTION
+    s.header_row(2, r + 1, ["Formula", "What it returns", "Where"])
+    for i, (formula, what, where) in enumerate(formulas, 2):
+        # Shown without the "=": text starting with "=" would be read back as a formula.
+        a = ws.cell(row=r + i, column=2, value=formula.lstrip("="))
+        a.font = Font(name="Consolas", size=10, bold=True, color=BLUE)
+        a.alignment = WRAP
+        b = ws.cell(row=r + i, column=3, value=what)
+        b.alignment = WRAP
+        d = ws.cell(row=r + i, column=4, value=where)
+        d.alignment = WRAP
+        for cell in (a, b, d):
+            cell.border = BOX
+        ws.row_dimensions[r + i].height = 15 * (1 + max(len(what) // 60, len(where) // 54))
+    r += len(formulas) + 3
+    if notes:
+        ws.cell(row=r, column=2, value="Notes").font = SECTION
+        for i, note in enumerate(notes, 1):
+            c = ws.cell(row=r + i, column=2, value=note)
+            c.alignment = WRAP
+            ws.merge_cells(start_row=r + i, start_column=2, end_row=r + i, end_column=4)
+            ws.row_dimensions[r + i].height = 15 * (1 + len(note) // 150)
+    return s
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def axis_title_font(chart: Any, size: int = 900) -> None:
+    """Readable axis labels (openpyxl's defaults are large)."""
+    for axis in (chart.x_axis, chart.y_axis):
+        axis.txPr = RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=CharacterProperties(sz=size)),
+                                          endParaRPr=CharacterProperties(sz=size))])
+
+
+def _title(text: str, size: int, bold: bool = True) -> Title:
+    cp = CharacterProperties(sz=size, b=bold, solidFill="404040")
+    para = Paragraph(pPr=ParagraphProperties(defRPr=cp), r=[RegularTextRun(rPr=cp, t=text)])
+    return Title(tx=Text(rich=RichText(p=[para])), overlay=False)
+
+
+def titles(chart: Any, title: str, x: str | None = None, y: str | None = None) -> None:
+    """Chart and axis titles in a readable size (openpyxl's defaults are very large)."""
+    chart.title = _title(title, 1200)
+    if x:
+        chart.x_axis.title = _title(x, 900, bold=False)
+    if y:
+        chart.y_axis.title = _title(y, 900, bold=False)
+    axis_title_font(chart)
+    show_axes(chart)
+
+
+def value_labels(series: Any) -> None:
+    """Show each point's value (and nothing else) on the chart."""
+    series.dLbls = DataLabelList()
+    series.dLbls.showVal = True
+    for attr in ("showCatName", "showSerName", "showLegendKey", "showPercent", "showBubbleSize"):
+        setattr(series.dLbls, attr, False)
+
+
+def show_axes(chart: Any) -> None:
+    """openpyxl 3.1 marks axes as deleted unless told otherwise."""
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+
+
+def solid(colour: str, *, line: bool = False, width: int = 19050) -> GraphicalProperties:
+    gp = GraphicalProperties(solidFill=colour)
+    gp.line = LineProperties(solidFill=colour, w=width) if line else LineProperties(solidFill=colour)
+    return gp
+
+
+def col_range(sheet: str, col: int, row1: int, row2: int) -> str:
+    return f"{sheet}!{ref(col, row1, col, row2, absolute=True)}"
+
+
+def bounds(a1: str) -> tuple[int, int, int, int]:
+    return range_boundaries(a1)

@@ -1,0 +1,163 @@
+"""sales_forecast.xlsx: how much will we sell in the next 12 months, and what do price and promotions do?"""
+
+from __future__ import annotations
+
+from openpyxl.chart import AreaChart, LineChart, Reference, Series
+from openpyxl.chart.legend import LegendEntry
+from openpyxl.workbook import Workbook
+
+from .. import samples
+from . import _kit as K
+
+FILE = "sales_forecast.xlsx"
+MONTHS = 60
+HORIZON = 12
+SEASON = 12
+INTERVAL = 0.9
+ACCURACY_ROWS = 10      # reserved for FORECAST_ACCURACY (8 rows today)
+DRIVER_ROWS, DRIVER_COLS = 6, 8   # reserved for FORECAST_DRIVERS (header + a row per driver)
+# Where the demo reads results back.
+RESULTS, FORECAST_AT, DATA = "Forecast", "A6", "Sales"
+
+
+def build() -> Workbook:
+    hist, plan = samples.monthly_sales(MONTHS, HORIZON)
+    n = len(hist)
+    hl, pl = n + 1, len(plan) + 1
+    f_fc = (f"=SALES_FORECAST(Sales!A1:B{hl}, {HORIZON}, Sales!C1:D{hl}, Plan!B1:C{pl}, "
+            f"{SEASON}, {INTERVAL})")
+    f_acc = f"=FORECAST_ACCURACY(Sales!A1:B{hl}, {HORIZON}, {SEASON})"
+    f_drv = f"=FORECAST_DRIVERS(Sales!A1:B{hl}, Sales!C1:D{hl}, {SEASON})"
+    wb = K.new_workbook("Sales forecast")
+
+    K.about_sheet(
+        wb, "Sales forecast",
+        f"How many units will we sell in each of the next {HORIZON} months, with a "
+        f"{INTERVAL:.0%} range, given the planned prices and promotions? How accurate is the "
+        "forecast on past data, and how much do price and promotions move sales?",
+        [
+            ("Sales sheet: replace the table rows with your monthly history (Month, Units sold, "
+            "and the drivers Price and Promotion; keep the headers). Plan sheet: enter the "
+            f"planned price and promotion for each of the next {HORIZON} months."),
+            (f"If your history has another length, change the row number {hl} in the formulas "
+            f"(Forecast!A6, A23 and A37) and the ranges on ChartData. Change {HORIZON} to "
+            "forecast another horizon (the Plan table needs one row per month ahead)."),
+            ("Refresh: in Excel with the xlmarketing add-in, the formulas recalculate as you type; "
+            "headless, run  xlmarketing refresh sales_forecast.xlsx --out result.xlsx."),
+            "Try a scenario: change a planned price or promotion on the Plan sheet and refresh.",
+        ],
+        [
+            (f_fc, (f"Period, forecast and the {INTERVAL:.0%} interval (Lower, Upper) for each of "
+                   f"the next {HORIZON} months."), "Forecast!A6"),
+            (f_acc, ("Backtest errors (MAE, RMSE, MAPE, sMAPE, MASE) of SALES_FORECAST against a "
+                    "seasonal naive forecast."), "Forecast!A23"),
+            (f_drv, ("Each driver's coefficient and elasticity from a regression on trend, "
+                    "season and the drivers."), "Forecast!A37"),
+            ("=SUM / SUMPRODUCT", ("Ordinary Excel formulas on top: forecast total, last year's "
+                                  "total, growth and planned revenue."), "Forecast!F6"),
+        ],
+        [
+            ("Forecast", "The forecast with its interval, totals, accuracy, drivers and the chart."),
+            ("Sales", "Monthly history (an Excel table): units sold, price and promotion."),
+            ("Plan", "Planned price and promotion for the months ahead (an Excel table)."),
+            ("ChartData", "Helper columns joining history and forecast for the chart."),
+        ],
+        [("Sample data: generated monthly unit sales (xlmarketing.samples.monthly_sales) with "
+         "growth, a November–December peak, a price elasticity of about -1.4 and a promotion "
+         "uplift of about 25 %."),
+         ("Promotion is 1 in a month with a promotion, 0 otherwise. Dates are the first day of "
+         "each month.")],
+    )
+
+    fs = K.add_sheet(wb, RESULTS, tab=K.NAVY)
+    fs.title("Sales forecast", f"Units sold: {n} months of history, {HORIZON} months ahead with "
+                               f"the planned prices and promotions.")
+    fs.section(1, 4, f"Next {HORIZON} months",
+               f"SALES_FORECAST with a {INTERVAL:.0%} interval.")
+    fc = fs.spill(1, 6, f_fc, HORIZON + 1, 4, label="forecast",
+                  formats=[K.MONTH, K.INT, K.INT, K.INT])
+    assert fc.anchor == FORECAST_AT
+    first, last = fc.row + 1, fc.row + HORIZON
+    fs.section(6, 4, "At a glance", "Ordinary Excel formulas on the forecast.")
+    fs.kpis(6, 6, [
+        (f"Forecast total, next {HORIZON} months", f"=SUM(B{first}:B{last})", K.INT),
+        (f"Actual, last {HORIZON} months", f"=SUM(Sales!B{hl - HORIZON + 1}:B{hl})", K.INT),
+        ("Growth", "=IF(G7>0, G6/G7-1, 0)", "+0.0%;-0.0%"),
+        ("Planned revenue (forecast × planned price)",
+         f"=SUMPRODUCT(B{first}:B{last}, Plan!B2:B{pl})", K.MONEY0),
+    ], label="kpis")
+    fs.section(1, 21, "How accurate is it?",
+               "FORECAST_ACCURACY: rolling backtest on the history, against a seasonal naive forecast.")
+    fs.spill(1, 23, f_acc, ACCURACY_ROWS, 3, label="accuracy", formats=[None, "#,##0.00", "#,##0.00"])
+    fs.section(1, 35, "What do price and promotions do?",
+               "FORECAST_DRIVERS: elasticity = % change in sales per 1 % change in the driver.")
+    fs.spill(1, 37, f_drv, DRIVER_ROWS, DRIVER_COLS, label="drivers",
+             formats=[None] + ["#,##0.000"] * (DRIVER_COLS - 1))
+    fs.widths({"A": 16, "B": 16, "C": 16, "D": 12, "E": 3, "F": 40, "G": 14, "H": 12})
+
+    # Data sheets.
+    ss = K.add_sheet(wb, DATA, tab=K.BLUE, one_page=False)
+    ss.ws.sheet_view.showGridLines = True
+    ss.table(hist, "Sales", formats={"Month": K.MONTH, "Units sold": K.INT, "Price": K.MONEY,
+                                     "Promotion": "0"})
+    ss.widths({"A": 12, "B": 12, "C": 10, "D": 11})
+    ss.ws.freeze_panes = "A2"
+    ps = K.add_sheet(wb, "Plan", tab=K.BLUE)
+    ps.ws.sheet_view.showGridLines = True
+    ps.table(plan, "Plan", formats={"Month": K.MONTH, "Price": K.MONEY, "Promotion": "0"})
+    ps.widths({"A": 12, "B": 10, "C": 11})
+    ps.ws.freeze_panes = "A2"
+
+    # ChartData: history then forecast on one month axis; the band is stacked on the lower bound.
+    cd = K.add_sheet(wb, "ChartData", tab=K.GREY, one_page=False)
+    cd.ws.sheet_view.showGridLines = True
+    rows = []
+    for i in range(n):
+        r = i + 2
+        is_last = i == n - 1
+        rows.append([f"=Sales!A{r}", f"=Sales!B{r}",
+                     f"=Sales!B{r}" if is_last else "=NA()",
+                     f"=Sales!B{r}" if is_last else 0, 0])
+    for j in range(HORIZON):
+        r = first + j
+        rows.append([f"=Forecast!A{r}", "=NA()", f"=Forecast!B{r}", f"=Forecast!C{r}",
+                     f"=Forecast!D{r}-Forecast!C{r}"])
+    cd.formulas(1, 1, ["Month", "Actual", "Forecast", "Lower", f"{INTERVAL:.0%} range"], rows,
+                formats=[K.MONTH, K.INT, K.INT, K.INT, K.INT], label="chart data")
+    cd.widths({"A": 12, "B": 10, "C": 10, "D": 10, "E": 12})
+    cd.ws.freeze_panes = "A2"
+    total = n + HORIZON + 1
+
+    band = AreaChart()
+    band.grouping = "stacked"
+    lower = Series(Reference(cd.ws, min_col=4, min_row=1, max_row=total), title_from_data=True)
+    lower.graphicalProperties.noFill = True
+    lower.graphicalProperties.line.noFill = True
+    width = Series(Reference(cd.ws, min_col=5, min_row=1, max_row=total), title_from_data=True)
+    width.graphicalProperties.solidFill = "BDD7EE"
+    width.graphicalProperties.line.noFill = True
+    band.series.extend([lower, width])
+    line = LineChart()
+    for col, colour, dash in ((2, "1F3864", None), (3, "ED7D31", "dash")):
+        s = Series(Reference(cd.ws, min_col=col, min_row=1, max_row=total), title_from_data=True)
+        s.graphicalProperties.line.solidFill = colour
+        s.graphicalProperties.line.width = 28575
+        if dash:
+            s.graphicalProperties.line.dashStyle = dash
+        s.smooth = False
+        line.series.append(s)
+    months = Reference(cd.ws, min_col=1, min_row=2, max_row=total)
+    band.set_categories(months)
+    line.set_categories(months)
+    band.y_axis.number_format = "#,##0"
+    band.x_axis.number_format = "mmm yy"
+    band.x_axis.tickLblSkip = 6
+    band.x_axis.tickMarkSkip = 6
+    band += line
+    band.legend.position = "b"
+    band.legend.legendEntry = [LegendEntry(idx=0, delete=True)]  # the invisible lower bound
+    band.height, band.width = 9.5, 19
+    K.titles(band, f"Units sold: history and forecast with {INTERVAL:.0%} range", y="Units")
+    fs.chart(band, "F11")
+    fs.ws.freeze_panes = "A3"
+    return wb
