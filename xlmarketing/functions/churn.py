@@ -289,46 +289,45 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
+#: A column is a reason only if it raises this customer's log-odds of churn by at least this
+#: much compared with the average customer (a factor of about 1.05 on the odds).
+MIN_PUSH = 0.05
+
+
 def _reason_texts(fit: _Fit, frame: Frame, top_n: int) -> list[list[str]]:
-    contrib, cols = core.contributions(fit.model, frame)
-    prep = fit.model.prep
+    model = fit.model
+    prep = model.prep
+    contrib, cols = core.contributions(model, frame)
+    transformed = prep.arrays(frame)
+    centre = dict(zip(prep.encoder.numeric, prep.encoder.means))
     out: list[list[str]] = []
     order = np.argsort(-contrib, axis=1, kind="stable")
     values = {c: list(frame[c]) for c in cols}
     for i in range(core.n_rows(frame)):
         texts: list[str] = []
         for j in order[i, :top_n]:
-            if contrib[i, j] <= 1e-9:
+            if contrib[i, j] < MIN_PUSH:
                 break
             c = cols[j]
             v = values[c][i]
             kind = prep.kinds[c]
             if kind == CATEGORY:
                 texts.append(f"{c}: {v if isinstance(v, str) else 'blank'}")
-            elif v is None or (isinstance(v, float) and np.isnan(v)):
+                continue
+            if v is None or np.isnan(v):
                 texts.append(f"{c} blank")
-            elif kind == core.DATE:
+                continue
+            # Above or below the average customer on the model's own scale (log, days ago).
+            above = transformed[c][i] > centre[c]
+            if kind == core.DATE:
                 days = prep.ref_date - float(v)
-                word = "long ago" if days > _centre(fit, c) else "recent"
-                texts.append(f"{c} {word} ({_fmt(days)} days)")
+                texts.append(f"{c} {'long ago' if above else 'recent'} ({_fmt(days)} days)")
             elif kind == core.BOOL:
                 texts.append(f"{c} {'TRUE' if v else 'FALSE'}")
             else:
-                word = "high" if float(v) > _centre(fit, c) else "low"
-                texts.append(f"{c} {word} ({_fmt(float(v))})")
+                texts.append(f"{c} {'high' if above else 'low'} ({_fmt(float(v))})")
         out.append(texts + [""] * (top_n - len(texts)))
     return out
-
-
-def _centre(fit: _Fit, c: str) -> float:
-    """The training median of a number column (days ago for dates)."""
-    key = f"median:{c}"
-    if key not in fit.memo:
-        x = fit.table.frame[c].to_numpy(dtype=np.float64)
-        if fit.model.prep.kinds[c] == core.DATE:
-            x = fit.model.prep.ref_date - x
-        fit.memo[key] = float(np.nanmedian(x))  # type: ignore[assignment]
-    return fit.memo[key]  # type: ignore[return-value]
 
 
 @sheet_function("CHURN_REASONS")
