@@ -227,7 +227,7 @@ def fit(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *, balanced: 
     y = np.asarray(y, dtype=np.int64)
     _check_classes(y)
     prep = prepare(frame, kinds, y, what=what)
-    X = prep.encoder.transform(prep.frame(frame))
+    X = prep.transform(frame)
     lr = LogisticRegression(C=1.0 / regularization, class_weight="balanced" if balanced else None,
                             solver="newton-cholesky", max_iter=MAX_ITER)
     # One BLAS thread: the Newton steps multiply small matrices, where a second thread only

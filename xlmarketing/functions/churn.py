@@ -66,9 +66,10 @@ def _show_values(values: list[str], n: int = 4) -> str:
 
 def _labels(train_labels: Any, table: Table, data_rows: int, positive: Any) -> tuple[np.ndarray, str]:
     """0/1 outcome per row of ``table.frame``, and the positive (churned) label."""
-    lab_rows = len(cells.as_grid(train_labels))
-    if lab_rows == 1 and len(cells.as_grid(train_labels)[0]) > 1:
-        lab_rows = len(cells.as_grid(train_labels)[0])  # a single row of labels
+    grid = cells.as_grid(train_labels)
+    lab_rows = len(grid)
+    if lab_rows == 1 and len(grid[0]) > 1:
+        lab_rows = len(grid[0])  # a single row of labels
     body_rows = data_rows - int(table.header)
     if table.header and lab_rows == data_rows:
         lab_header = True      # the labels column has its own header cell ("Churned")
@@ -78,7 +79,7 @@ def _labels(train_labels: Any, table: Table, data_rows: int, positive: Any) -> t
         extra = " plus a header row" if table.header else ""
         raise XLMError("#VALUE!", f"train_labels has {lab_rows} rows but train_data has "
                        f"{body_rows} data rows{extra}. Select the same rows for both.")
-    values, _ = cells.read_vector(train_labels, name="train_labels", header=lab_header)
+    values, _ = cells.read_vector(grid, name="train_labels", header=lab_header)
     mask = table.row_mask
     kept = [v for v, keep in zip(values, mask) if keep]
     for i, (v, keep) in enumerate(zip(values, mask)):
@@ -148,7 +149,7 @@ def fit_churn(train_data: Any, train_labels: Any, positive: Any = None, balanced
 
 def _training(train_data: Any, train_labels: Any, pos: Any, hd: bool | None) -> tuple[Table, np.ndarray, str]:
     table = cells.read_table(train_data, name="train_data", header=hd)
-    data_rows = len(cells.as_grid(train_data))
+    data_rows = table.row_mask.size + int(table.header)
     y, positive_label = _labels(train_labels, table, data_rows, pos)
     if table.n_rows < 4:
         raise XLMError("#NUM!", f"train_data needs at least 4 customers to fit a churn model, got "
@@ -175,9 +176,6 @@ def _as_label(v: Any) -> Any:
 def _score_frame(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[dict[str, np.ndarray], Table]:
     """score_data as a frame with the training columns (matched by header or position)."""
     train = fit.table
-    if (isinstance(score_data, (list, tuple)) and len(score_data) > 1 and train.frame.shape[1] > 1
-            and not any(isinstance(v, (list, tuple)) for v in score_data)):
-        score_data = [list(score_data)]  # Office.js sends a one-row range as a flat list
     score = cells.read_table(score_data, name="score_data", header=hd)
     cols = train.columns
     if train.header and score.header:
