@@ -5,6 +5,8 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
 from xlmarketing.cache import CACHE
@@ -309,3 +311,50 @@ def test_clear_errors_for_bad_data():
         METRICS, data[:40], lab[:40], None, 20)
     assert "threshold=1.5 is out of range" in _err(METRICS, data, lab, 1.5)
     assert "regularization=0 is out of range" in _err(PROB, data, lab, None, None, None, 0)
+
+
+# --------------------------------------------------------------------------- properties
+
+CELL = st.one_of(
+    st.none(), st.integers(-5, 500), st.floats(-1e6, 1e9, allow_nan=False), st.booleans(),
+    st.sampled_from(["a", "b", "Gold", "", " ", "1,250", "15%"]),
+    st.datetimes(dt.datetime(2020, 1, 1), dt.datetime(2025, 1, 1)),
+)
+
+
+@st.composite
+def tables(draw):
+    n = draw(st.integers(4, 40))
+    width = draw(st.integers(1, 4))
+    kinds = draw(st.lists(st.sampled_from(["num", "text", "date", "mixed"]), min_size=width,
+                          max_size=width))
+    col = {"num": st.one_of(st.none(), st.floats(0, 1e6, allow_nan=False), st.integers(0, 50)),
+           "text": st.one_of(st.none(), st.sampled_from(["web", "store", "app"])),
+           "date": st.one_of(st.none(), st.datetimes(dt.datetime(2020, 1, 1), dt.datetime(2025, 1, 1))),
+           "mixed": CELL}
+    rows = [[draw(col[k]) for k in kinds] for _ in range(n)]
+    y = draw(st.lists(st.sampled_from(["Yes", "No"]), min_size=n, max_size=n))
+    header = draw(st.booleans())
+    data = ([[f"c{j}" for j in range(width)]] + rows) if header else rows
+    labels = ([["Churned"]] + [[v] for v in y]) if header else [[v] for v in y]
+    return data, labels, draw(st.sampled_from([None, True])), draw(st.sampled_from([None, 0.1, 10]))
+
+
+@settings(max_examples=30, deadline=None, database=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(case=tables())
+def test_any_table_gives_aligned_probabilities_or_one_clear_error(case):
+    data, labels, balanced, reg = case
+    calls = ((PROB, (None, None, balanced, reg)), (DRIVERS, (None, balanced, reg)),
+             (REASONS, (None, 2)), (METRICS, (None, 2, None, balanced, reg)))
+    for fn, args in calls:
+        try:
+            out = fn(data, labels, *args)
+        except XLMError as exc:
+            assert "\n" not in str(exc) and str(exc).split(" ")[0].startswith("#")
+            continue
+        assert all(isinstance(r, list) for r in out) and len({len(r) for r in out}) == 1
+        if fn is PROB:
+            assert len(out) == len(data)
+            p = [r[0] for r in out if isinstance(r[0], float)]
+            assert all(0 <= v <= 1 for v in p)
