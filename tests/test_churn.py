@@ -193,6 +193,8 @@ def test_score_data_matched_by_header_in_any_order_or_by_position(base):
     out = PROB(data, labels, shuffled)
     assert out[0] == ["Churn probability"]
     assert np.allclose(probs(out), ref[:20])
+    lower = [[h.lower() for h in data[0]]] + data[1:21]     # header case does not matter
+    assert np.allclose(probs(PROB(data, labels, lower)), ref[:20])
     by_position = PROB(data, labels, data[1:21])
     assert len(by_position) == 20 and np.allclose(probs(by_position, header=False), ref[:20])
 

@@ -179,15 +179,20 @@ def _score_frame(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[dict[str,
     score = cells.read_table(score_data, name="score_data", header=hd)
     cols = train.columns
     if train.header and score.header:
-        missing = [c for c in cols if c not in score.frame.columns]
-        extra = [c for c in score.columns if c not in cols]
+        # Exact names first, then ignoring case ("spend" matches "Spend").
+        folded = {c.casefold(): c for c in score.columns}
+        name = {c: c if c in score.frame.columns else folded.get(c.casefold()) for c in cols}
+        missing = [c for c in cols if name[c] is None]
+        extra = [c for c in score.columns if c not in set(name.values())]
         if missing or extra:
             what = (f"lacks {col_label(missing[0])}" if missing else
                     f"has {col_label(extra[0])}, which train_data lacks")
             raise XLMError("#VALUE!", f"score_data {what}. Give score_data the same column "
                            f"headers as train_data ({', '.join(cols[:6])}"
                            f"{', ...' if len(cols) > 6 else ''}), in any order.")
-        src = {c: score.frame[c] for c in cols}
+        src = {c: score.frame[name[c]] for c in cols}
+        score = Table(score.frame, {c: score.kinds[name[c]] for c in cols}, score.header,
+                      score.row_mask, score.name)
     else:
         if score.frame.shape[1] != len(cols):
             raise XLMError("#VALUE!", f"score_data has {score.frame.shape[1]} columns but "
