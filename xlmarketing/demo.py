@@ -65,7 +65,7 @@ class DemoSummary:
             auc = f" (cross-validated ROC AUC {self.churn_auc:.2f})" if self.churn_auc else ""
             out.append(f"Top churn drivers{auc}:")
             for name, odds, direction in self.churn_drivers:
-                out.append(f"  {name}: {direction}, odds x{odds:.2f} per step")
+                out.append(f"  {name}: {direction} (odds ratio {odds:.2f})")
         else:
             out.append("Top churn drivers: none (the churn model did not refresh)")
         if self.revenue_at_risk is not None:

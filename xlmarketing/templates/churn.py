@@ -187,7 +187,7 @@ def build() -> Workbook:
     ms.title("The churn model", "Logistic regression on age, gender, tenure, contract, spend, "
                                 "complaints and days since last purchase.")
     ms.section(1, 4, "How well does it predict?",
-               "CHURN_METRICS: 5-fold cross-validation, at the threshold on Risk!D9.")
+               "CHURN_METRICS: 5-fold cross-validation (threshold: Risk!D9).")
     met = ms.spill(1, 6, f_metrics, METRIC_ROWS, 2, label="metrics", formats=[None, METRIC_FORMAT])
     ms.section(4, 4, "What drives churn?",
                "CHURN_DRIVERS: coefficients per standard deviation (text: per level), strongest first.")

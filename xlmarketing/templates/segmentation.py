@@ -6,7 +6,7 @@ from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.chart.marker import Marker
 from openpyxl.chart.series import DataPoint
 from openpyxl.formatting.rule import CellIsRule
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook import Workbook
 
 from .. import samples
@@ -100,6 +100,8 @@ def build() -> Workbook:
                     3 + len(FEATURES), label="profile",
                     formats=[K.INT, K.INT, K.PCT, None, K.MONEY0, "0.0", "0"])
     assert prof.anchor == PROFILE_AT
+    for r in range(prof.row + 1, prof.row + prof.rows):  # the channel column: text
+        ss.ws.cell(row=r, column=4).alignment = Alignment(horizontal="center")
     top = 14
     ss.section(1, 12, "Customers and revenue per segment",
                "Ordinary Excel formulas (COUNTIF, SUMIF) on the segment column Customers!H.")
