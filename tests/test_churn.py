@@ -213,6 +213,10 @@ def test_unseen_categories_blanks_and_blank_rows_in_score_data(base):
                             for c in ("Monthly", "Weekly", "Two-year"))
     assert two < weekly < monthly
     assert PROB(data, labels, [[None] * 6]) == [[""]]   # fill-down past the last customer
+    # header=TRUE applies to score ranges of several rows; a single row is always a customer.
+    one = PROB(data, labels, [data[1]], None, None, None, True)
+    assert one == PROB(data, labels, [data[1]])
+    assert PROB(data, labels, data[:3], None, None, None, True)[0] == ["Churn probability"]
 
 
 def test_dates_become_recency_so_shifting_all_dates_changes_nothing():

@@ -176,6 +176,8 @@ def _as_label(v: Any) -> Any:
 def _score_frame(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[dict[str, np.ndarray], Table]:
     """score_data as a frame with the training columns (matched by header or position)."""
     train = fit.table
+    if len(cells.as_grid(score_data)) == 1:
+        hd = False  # one row is a customer, even with header=TRUE (the fill-down pattern)
     score = cells.read_table(score_data, name="score_data", header=hd)
     cols = train.columns
     if train.header and score.header:
