@@ -92,6 +92,23 @@ def detect_season(y: np.ndarray, candidates: tuple[int, ...] = AUTO_SEASONS) -> 
     return best
 
 
+def detect_season_with_drivers(y: np.ndarray, candidates: tuple[int, ...],
+                               X: np.ndarray | None) -> int:
+    """Season detection on sales with the drivers' effects taken out first.
+
+    Price changes and promotions can hide a seasonal pattern from the autocorrelation test, so
+    with drivers the test runs on the base sales of a trend-and-drivers regression.
+    """
+    if X is None or not candidates:
+        return detect_season(y, candidates)
+    try:
+        dm = fit_drivers(y, X, [f"driver {j + 1}" for j in range(X.shape[1])], 1)
+    except XLMError:
+        return detect_season(y, candidates)
+    eff = dm.effect(X)
+    return detect_season(y * np.exp(-eff) if dm.log else y - eff, candidates)
+
+
 @dataclass
 class Season:
     m: int
@@ -490,7 +507,7 @@ def fit_forecast(
         raise XLMError("#NUM!", f"sales has {n} period(s) of history; a forecast needs at least 3. "
                        "Select a longer history.")
     if season_length is None:
-        m = detect_season(y, candidates)
+        m = detect_season_with_drivers(y, candidates, X)
     else:
         m = int(season_length)
         if m > 1 and n < 2 * m:

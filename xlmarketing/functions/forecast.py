@@ -1,1 +1,347 @@
-"""SALES_FORECAST, FORECAST_ACCURACY, FORECAST_DRIVERS. Filled in by the forecast issue."""
+"""SALES_FORECAST, FORECAST_ACCURACY and FORECAST_DRIVERS.
+
+``sales`` is one column of history (oldest first), or two columns: dates, then sales. Two
+columns always mean (dates, sales): the first column may hold real dates (Windows Excel and
+openpyxl send datetimes), Excel serial day numbers (Office.js sends dates as numbers), date
+text such as "2024-01" or year numbers (2019, 2020, ...). The period (day, week, month,
+quarter, year) is inferred from the spacing, rows may come in any order, and missing periods
+are filled by linear interpolation, as FORECAST.ETS does, up to a limit.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import cells
+from ..cache import CACHE, content_key
+from ..cells import CATEGORY
+from ..core import forecast as core
+from ..core.forecast_calendar import Calendar, fill_gaps, infer_calendar
+from ..errors import XLMError
+from . import Cells, sheet_function
+
+MAX_HORIZON = 1000
+#: Backtest origins FORECAST_ACCURACY uses at most.
+MAX_ORIGINS = 12
+
+
+@dataclass
+class History:
+    y: np.ndarray                      # regular history, gaps filled
+    header: bool
+    calendar: Calendar | None
+    X: np.ndarray | None = None
+    driver_names: list[str] = field(default_factory=list)
+    filled: int = 0
+
+    @property
+    def candidates(self) -> tuple[int, ...]:
+        if self.calendar is None:
+            return core.AUTO_SEASONS
+        return (self.calendar.season,) if self.calendar.season > 1 else ()
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def _param_horizon(value: Any, *, default: int | None = None) -> int:
+    v = cells.scalar(value)
+    if v is None:
+        if default is not None:
+            return default
+        raise XLMError("#VALUE!", "horizon is missing. Enter how many periods to forecast, "
+                       "e.g. 12.")
+    if isinstance(v, bool) or not isinstance(v, float):
+        raise XLMError("#VALUE!", f"horizon must be a whole number of periods, got "
+                       f"{cells._show(value)}. Enter a number such as 12.")
+    if not v.is_integer():
+        raise XLMError("#VALUE!", f"horizon must be a whole number of periods, got {v:g}. "
+                       "Enter a number such as 12.")
+    if v < 0:
+        raise XLMError("#NUM!", f"horizon={int(v)} is negative. Enter how many periods ahead "
+                       "to forecast, at least 1.")
+    if v == 0:
+        raise XLMError("#NUM!", "horizon=0 asks for no forecast. Enter how many periods ahead "
+                       "to forecast, at least 1.")
+    if v > MAX_HORIZON:
+        raise XLMError("#NUM!", f"horizon={int(v)} is too far ahead; at most {MAX_HORIZON} "
+                       "periods are forecast. Enter a smaller horizon.")
+    return int(v)
+
+
+def _param_season(value: Any) -> int | None:
+    v = cells.scalar(value)
+    if v is None or (isinstance(v, str) and v.strip().lower() == "auto"):
+        return None
+    n = cells.param_int(v, "season_length", lo=0, hi=400)
+    return None if n == 0 else n
+
+
+def _param_interval(value: Any) -> float | None:
+    return cells.param_float(value, "interval", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+
+
+# --------------------------------------------------------------------------- reading history
+
+
+def _max_gap(cal: Calendar | None) -> int:
+    return max(3, (cal.season if cal else 1) // 4)
+
+
+def _date_serials(frame: pd.DataFrame, col: str, kind: str, rows: np.ndarray) -> np.ndarray:
+    if kind != CATEGORY:
+        return frame[col].to_numpy(dtype=np.float64)
+    out = np.full(len(frame), np.nan)
+    for i, v in enumerate(frame[col].tolist()):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ts = pd.to_datetime(str(v), errors="coerce")
+        if ts is pd.NaT or pd.isna(ts):
+            raise XLMError("#VALUE!", f"sales has {v!r} in row {rows[i]} of the date column, "
+                           "which is not a date. Enter a date there (or clear the row).")
+        out[i] = cells.to_serial(ts)
+    return out
+
+
+def read_history(sales: Any, known_drivers: Any = None, header: bool | None = None) -> History:
+    """The regular history (and drivers) a range holds; see the module docstring."""
+    grid = cells.as_grid(sales)
+    if len(grid) == 1 and len(grid[0]) > 2:
+        grid = [[v] for v in grid[0]]  # a single row of sales counts as a column
+    width = len(grid[0])
+    if width > 2:
+        raise XLMError("#VALUE!", f"sales has {width} columns; it must be one column of sales, "
+                       "or two columns: dates, then sales. Put price, promotion and other "
+                       "drivers in known_drivers.")
+    has_header = cells.resolve_header(grid, header)
+    table = cells.read_table(grid, name="sales", header=has_header, allow_text=width == 2)
+    cols = table.columns
+    pos = np.flatnonzero(table.row_mask)              # body positions of the frame's rows
+    rows = pos + 1 + int(has_header)                  # 1-based rows of the range
+    yname = cols[-1]
+    if table.kinds[yname] == CATEGORY:
+        vals = table.frame[yname].tolist()
+        i = next(i for i, v in enumerate(vals) if isinstance(v, str) and cells.parse_number(v) is None)
+        raise XLMError("#VALUE!", f"sales has the text {vals[i]!r} in row {rows[i]} "
+                       f"({cells.col_label(yname)}); it needs numbers. Fix that cell or clear it.")
+    values = table.frame[yname].to_numpy(dtype=np.float64)
+    if np.isnan(values).all():
+        raise XLMError("#VALUE!", "sales has no numbers: every sales cell is blank. Select the "
+                       "cells that hold your sales.")
+    n_body = table.row_mask.size
+    Xbody, dnames = _read_drivers(known_drivers, n_body, header) if known_drivers is not None \
+        else (None, [])
+
+    if width == 1:
+        cal = None
+        full = np.full(n_body, np.nan)
+        full[pos] = values
+        Xfull = Xbody
+    else:
+        dates = _date_serials(table.frame, cols[0], table.kinds[cols[0]], rows)
+        nodate = np.flatnonzero(np.isnan(dates) & ~np.isnan(values))
+        if nodate.size:
+            raise XLMError("#VALUE!", f"sales row {rows[nodate[0]]} has a sales figure but no "
+                           "date. Enter the date or clear the row.")
+        keep = ~np.isnan(values)
+        cal, idx = infer_calendar(dates[keep], rows[keep])
+        full = np.full(int(idx.max()) + 1, np.nan)
+        full[idx] = values[keep]
+        Xfull = None
+        if Xbody is not None:
+            Xfull = np.full((full.size, Xbody.shape[1]), np.nan)
+            Xfull[idx] = Xbody[pos[keep]]
+    present = np.flatnonzero(~np.isnan(full))
+    lo, hi = int(present[0]), int(present[-1]) + 1
+    y, filled = fill_gaps(full[lo:hi], max_gap=_max_gap(cal))
+    X = None
+    if Xfull is not None:
+        X = Xfull[lo:hi]
+        for j in range(X.shape[1]):
+            col = X[:, j]
+            if np.isnan(col[0]) or np.isnan(col[-1]):
+                raise XLMError("#VALUE!", f'known_drivers column "{dnames[j]}" is blank at the '
+                               "start or end of the history. Fill in the driver for every "
+                               "period with sales.")
+            X[:, j], _ = fill_gaps(col, max_gap=_max_gap(cal), name="known_drivers")
+    return History(y, has_header, cal, X, dnames, filled)
+
+
+def _read_drivers(values: Any, n_rows: int, header: bool | None) -> tuple[np.ndarray, list[str]]:
+    table = cells.read_table(values, name="known_drivers", header=header, allow_text=False)
+    if table.row_mask.size != n_rows:
+        raise XLMError("#VALUE!", f"known_drivers has {table.row_mask.size} data rows but sales "
+                       f"has {n_rows}. Select one row of drivers per row of sales, side by side.")
+    X = np.full((n_rows, len(table.columns)), np.nan)
+    X[table.row_mask] = table.frame.to_numpy(dtype=np.float64)
+    names = [c if not c.startswith("column ") else f"driver {c.split()[1]}" for c in table.columns]
+    return X, names
+
+
+def _read_future(values: Any, horizon: int, hist: History, header: bool | None) -> np.ndarray:
+    if values is None or cells.as_grid(values) == [[None]]:
+        raise XLMError("#VALUE!", "future_drivers is missing. With known_drivers, give the "
+                       f"planned driver values for each of the {horizon} forecast periods.")
+    table = cells.read_table(values, name="future_drivers", header=header, allow_text=False)
+    n = table.row_mask.size
+    if n != horizon:
+        raise XLMError("#VALUE!", f"future_drivers has {n} rows but horizon is {horizon}. Give "
+                       "one row of planned driver values per forecast period.")
+    k = len(hist.driver_names)
+    if len(table.columns) != k:
+        raise XLMError("#VALUE!", f"future_drivers has {len(table.columns)} columns but "
+                       f"known_drivers has {k}. Use the same driver columns in the same order.")
+    if not table.row_mask.all():
+        i = int(np.flatnonzero(~table.row_mask)[0])
+        raise XLMError("#VALUE!", f"future_drivers row {i + 1 + table.header} is blank. Enter "
+                       "the planned driver values for every forecast period.")
+    F = table.frame.to_numpy(dtype=np.float64)
+    if np.isnan(F).any():
+        i, j = (int(a[0]) for a in np.nonzero(np.isnan(F)))
+        raise XLMError("#VALUE!", f"future_drivers has a blank cell in row {i + 1 + table.header}, "
+                       f"column {j + 1}. Enter the planned value of every driver.")
+    if table.header and all(not c.startswith("column ") for c in table.columns) \
+            and set(table.columns) == set(hist.driver_names) and table.columns != hist.driver_names:
+        F = F[:, [table.columns.index(c) for c in hist.driver_names]]
+    return F
+
+
+def _has_values(value: Any) -> bool:
+    return value is not None and any(v is not None and v != "" for r in cells.as_grid(value) for v in r)
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+@dataclass
+class _Fit:
+    hist: History
+    fit: core.ForecastFit
+
+
+def fit_sales(sales: Any, horizon: int, known_drivers: Any, season: int | None,
+              header: bool | None) -> _Fit:
+    """The cached forecast fit for these raw inputs (future drivers are applied afterwards)."""
+    def fit() -> _Fit:
+        hist = read_history(sales, known_drivers if _has_values(known_drivers) else None, header)
+        f = core.fit_forecast(hist.y, horizon, season_length=season, candidates=hist.candidates,
+                              X=hist.X, driver_names=hist.driver_names)
+        return _Fit(hist, f)
+
+    return CACHE.get_or_fit("forecast", content_key(sales, known_drivers, horizon, season, header), fit)
+
+
+@sheet_function("SALES_FORECAST")
+def sales_forecast(sales: Any, horizon: Any, known_drivers: Any = None, future_drivers: Any = None,
+                   season_length: Any = None, interval: Any = None, header: Any = None) -> Cells:
+    """The next ``horizon`` periods: [Period,] Forecast[, Lower, Upper]."""
+    h = _param_horizon(horizon)
+    m = _param_season(season_length)
+    level = _param_interval(interval)
+    hd = cells.param_header(header)
+    has_known = _has_values(known_drivers)
+    if not has_known and _has_values(future_drivers):
+        raise XLMError("#VALUE!", "future_drivers is given but known_drivers is not. Give the "
+                       "drivers' history in known_drivers too, or leave both out.")
+    res = fit_sales(sales, h, known_drivers if has_known else None, m, hd)
+    Xf = _read_future(future_drivers, h, res.hist, hd) if has_known else None
+    fc = res.fit.forecast(Xf)
+    cols, labels = [], []
+    if res.hist.calendar is not None:
+        cols.append(res.hist.calendar.future(h))
+        labels.append("Period")
+    cols.append(fc)
+    labels.append("Forecast")
+    if level is not None:
+        lo, hi = res.fit.interval(level, Xf)
+        cols += [lo, hi]
+        labels += ["Lower", "Upper"]
+    block = np.column_stack(cols).astype(object)
+    return cells.to_cells(block, labels=labels if res.hist.header else None)
+
+
+@sheet_function("FORECAST_ACCURACY")
+def forecast_accuracy(sales: Any, horizon: Any = None, season_length: Any = None,
+                      header: Any = None) -> Cells:
+    """Rolling-origin backtest on the history: SALES_FORECAST against seasonal naive."""
+    hz = None if cells.scalar(horizon) is None else _param_horizon(horizon)
+    m_param = _param_season(season_length)
+    hd = cells.param_header(header)
+
+    def fit() -> dict[str, Any]:
+        hist = read_history(sales, None, hd)
+        return backtest(hist, hz, m_param)
+
+    r = CACHE.get_or_fit("forecast_accuracy", content_key(sales, hz, m_param, hd), fit)
+    rows: list[list[Any]] = [["Metric", "SALES_FORECAST", "Seasonal naive"]]
+    for k in ("MAE", "RMSE", "MAPE", "sMAPE", "MASE"):
+        rows.append([k, r["ours"][k], r["naive"][k]])
+    rows += [["Method", core.METHOD_NAMES[r["method"]], "seasonal naive"],
+             ["Season length", r["m"], r["m"]],
+             ["Horizon", r["h"], r["h"]],
+             ["Backtest origins", r["origins"], r["origins"]]]
+    return cells.to_cells(np.array(rows[1:], dtype=object), labels=rows[0])
+
+
+def backtest(hist: History, horizon: int | None, season: int | None) -> dict[str, Any]:
+    """Refit at each of the last origins and score every forecast step against the truth."""
+    y = hist.y
+    n = y.size
+    full = core.fit_forecast(y, 1, season_length=season, candidates=hist.candidates)
+    m = full.m
+    h = horizon if horizon is not None else (m if m > 1 else min(6, max(1, n // 4)))
+    min_train = max(2 * m, 6) if m > 1 else 6
+    n_orig = min(MAX_ORIGINS, n - h - min_train + 1)
+    if n_orig < 1:
+        raise XLMError("#NUM!", f"sales has {n} periods: too little history to backtest a "
+                       f"{h}-period forecast with season length {m} (it needs at least "
+                       f"{min_train + h}). Give a longer history or a shorter horizon.")
+    A, F, N = [], [], []
+    for o in range(n - h - n_orig + 1, n - h + 1):
+        f = core.fit_forecast(y[:o], h, season_length=m)
+        A.append(y[o:o + h])
+        F.append(f.forecast())
+        N.append(core.seasonal_naive(y[:o], h, m))
+    first = n - h - n_orig + 1
+    lag = m if first > m else 1
+    scale = float(np.mean(np.abs(y[lag:first] - y[:first - lag])))
+    A, F, N = np.concatenate(A), np.concatenate(F), np.concatenate(N)
+    final = core.fit_forecast(y, h, season_length=season, candidates=hist.candidates)
+    return {"ours": core.metrics(A, F, scale), "naive": core.metrics(A, N, scale),
+            "method": final.method, "m": m, "h": h, "origins": n_orig}
+
+
+@sheet_function("FORECAST_DRIVERS")
+def forecast_drivers(sales: Any, known_drivers: Any, season_length: Any = None,
+                     header: Any = None) -> Cells:
+    """The effect of each driver: coefficient, elasticity, % effect per unit, std. error, p-value."""
+    m_param = _param_season(season_length)
+    hd = cells.param_header(header)
+    if not _has_values(known_drivers):
+        raise XLMError("#VALUE!", "known_drivers is missing. Select the driver columns (price, "
+                       "promotion, advertising...) next to the sales history.")
+
+    def fit() -> core.DriverModel:
+        hist = read_history(sales, known_drivers, hd)
+        m = m_param if m_param is not None else core.detect_season_with_drivers(
+            hist.y, hist.candidates, hist.X)
+        if m > 1 and hist.y.size < 2 * m:
+            raise XLMError("#NUM!", f"season_length={m} needs at least two full seasons "
+                           f"({2 * m} periods) of history, got {hist.y.size}. Give a longer "
+                           "history, a shorter season_length, or 1 for no seasonality.")
+        return core.fit_drivers(hist.y, hist.X, hist.driver_names, m)
+
+    dm = CACHE.get_or_fit("forecast_drivers", content_key(sales, known_drivers, m_param, hd), fit)
+    labels = ["Driver", "Coefficient", "Elasticity", "Effect per unit (%)", "Std. error",
+              "p-value", "Model"]
+    form = "log sales" if dm.log else "sales"
+    block = [[r["driver"], r["coef"], r["elasticity"], r["pct"], r["se"], r["p"], form]
+             for r in core.driver_table(dm)]
+    return cells.to_cells(np.array(block, dtype=object), labels=labels)
