@@ -190,3 +190,49 @@ def CHURN_REASONS(train_data, train_labels, score_data=None, top_n=None, positiv
 
 
 # ---------------------------------------------------------------- forecast (SALES_FORECAST, FORECAST_*)
+
+_SALES_DOC = ("Sales history, oldest first: one column of sales, or two columns (dates, then "
+              "sales) for daily, weekly, monthly or quarterly data. Missing periods are filled "
+              "in. A header row is optional.")
+_KNOWN_DOC = ("Optional drivers over the history, one row per sales row: price, promotion "
+              "(1/0), advertising...")
+_SEASON_DOC = ('Season length: blank or "auto" detects it (12 for months, 4 for quarters, 52 '
+               "for weeks); 1 means no seasonality.")
+
+
+@xw.func(call_in_wizard=False)
+@xw.arg("sales", "raw", doc=_SALES_DOC)
+@xw.arg("horizon", "raw", doc="How many periods ahead to forecast, e.g. 12.")
+@xw.arg("known_drivers", "raw", doc=_KNOWN_DOC)
+@xw.arg("future_drivers", "raw", doc="The planned driver values for each forecast period: one row per period, same columns as known_drivers.")
+@xw.arg("season_length", "raw", doc=_SEASON_DOC)
+@xw.arg("interval", "raw", doc="Optional coverage of a prediction interval, e.g. 0.95, to add Lower and Upper columns.")
+@xw.arg("header", "raw", doc=_HEADER_DOC)
+@xw.ret("raw")
+def SALES_FORECAST(sales, horizon, known_drivers=None, future_drivers=None, season_length=None,
+                   interval=None, header=None):
+    """Forecasts the next periods of sales with trend, seasonality and optional drivers (price, promotion). Spills Period (with dates), Forecast and, with interval, Lower and Upper."""
+    return _run(F.forecast.sales_forecast, sales, horizon, known_drivers, future_drivers,
+                season_length, interval, header)
+
+
+@xw.func(call_in_wizard=False)
+@xw.arg("sales", "raw", doc=_SALES_DOC)
+@xw.arg("horizon", "raw", doc="Periods ahead to test (default: one season, e.g. 12 for months).")
+@xw.arg("season_length", "raw", doc=_SEASON_DOC)
+@xw.arg("header", "raw", doc=_HEADER_DOC)
+@xw.ret("raw")
+def FORECAST_ACCURACY(sales, horizon=None, season_length=None, header=None):
+    """How far to trust SALES_FORECAST: a backtest on your own history (MAE, RMSE, MAPE, sMAPE, MASE) next to the seasonal naive forecast (same period last year)."""
+    return _run(F.forecast.forecast_accuracy, sales, horizon, season_length, header)
+
+
+@xw.func(call_in_wizard=False)
+@xw.arg("sales", "raw", doc=_SALES_DOC)
+@xw.arg("known_drivers", "raw", doc="The drivers over the history, one row per sales row: price, promotion (1/0), advertising...")
+@xw.arg("season_length", "raw", doc=_SEASON_DOC)
+@xw.arg("header", "raw", doc=_HEADER_DOC)
+@xw.ret("raw")
+def FORECAST_DRIVERS(sales, known_drivers, season_length=None, header=None):
+    """The effect of each driver on sales, allowing for trend and season: coefficient, elasticity (e.g. -1.5: +1% price, -1.5% sales), % effect per unit, standard error and p-value."""
+    return _run(F.forecast.forecast_drivers, sales, known_drivers, season_length, header)
