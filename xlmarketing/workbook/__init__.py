@@ -14,5 +14,14 @@ from .batch import batch
 from .engine import RefreshFailed, refresh_package, refresh_workbook
 from .report import BatchItem, BatchReport, CellError, RefreshReport, WorkbookError
 
-__all__ = ["refresh_workbook", "refresh_package", "batch", "RefreshReport", "BatchReport",
-           "BatchItem", "CellError", "WorkbookError", "RefreshFailed"]
+__all__ = [
+           "BatchItem",
+           "BatchReport",
+           "CellError",
+           "RefreshFailed",
+           "RefreshReport",
+           "WorkbookError",
+           "batch",
+           "refresh_package",
+           "refresh_workbook",
+]

@@ -77,7 +77,7 @@ def read_data(path: Path) -> list[list[Any]]:
             wb = load_workbook(path, read_only=True, data_only=True)
             rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
             wb.close()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001
             raise WorkbookError(f"cannot read {path.name}: {type(exc).__name__}: {exc}") from None
         rows = [r for r in rows if any(v not in (None, "") for v in r)]
         if not rows:
@@ -191,7 +191,7 @@ def _resize_names(pkg: Package, title: str, top: int, old_last: int, new_last: i
         new = f"{nm.group('sheet')}!${c1}${r1}:${c2}${new_last}"
         return m.group(1) + xml_text(new) + m.group(3)
 
-    new = re.sub(r"(<definedName\b[^>]*>)(.*?)(</definedName>)", fix, text, flags=re.S)
+    new = re.sub(r"(<definedName\b[^>]*>)(.*?)(</definedName>)", fix, text, flags=re.DOTALL)
     if new != text:
         pkg.set_text(wbp, new)
 
@@ -221,7 +221,7 @@ def run_one(template: str, data: str, sheet: str, output: str, engine: str = "au
                          len(rep.errors), rep.engine)
     except WorkbookError as exc:
         err = str(exc)
-    except Exception as exc:  # one bad file must not stop the batch
+    except Exception as exc:  # noqa: BLE001
         err = f"{type(exc).__name__}: {exc}"
     return BatchItem(str(data), None, False, err.splitlines()[0] if err else "failed",
                      time.perf_counter() - t0)
@@ -294,7 +294,7 @@ def batch(template: str | Path, data: str | Path | Iterable[str | Path], *, shee
                     i = pending.pop(fut)
                     try:
                         item = fut.result()
-                    except Exception as exc:  # a worker died
+                    except Exception as exc:  # noqa: BLE001
                         item = BatchItem(args[i][1], None, False, f"worker failed: {exc}")
                     done(i, item)
     report.items = [results[i] for i in range(len(work))]
@@ -311,7 +311,7 @@ def _dask(args: list[tuple[Any, ...]], scheduler: Any, done: Callable[[int, Batc
     own = not isinstance(scheduler, Client)
     try:
         client = Client(scheduler, timeout=30) if own else scheduler
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001
         raise WorkbookError(f"cannot connect to the Dask scheduler {scheduler}: {exc}") from None
     try:
         futures = {client.submit(run_one, *a, pure=False): i for i, a in enumerate(args)}
@@ -319,7 +319,7 @@ def _dask(args: list[tuple[Any, ...]], scheduler: Any, done: Callable[[int, Batc
             i = futures[fut]
             try:
                 item = fut.result()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001
                 item = BatchItem(args[i][1], None, False, f"Dask worker failed: {exc}")
             done(i, item)
     finally:
@@ -327,4 +327,4 @@ def _dask(args: list[tuple[Any, ...]], scheduler: Any, done: Callable[[int, Batc
             client.close()
 
 
-__all__ = ["batch", "run_one", "read_data", "fill_template", "data_files", "safe_name"]
+__all__ = ["batch", "data_files", "fill_template", "read_data", "run_one", "safe_name"]

@@ -10,8 +10,19 @@ from __future__ import annotations
 import posixpath
 import re
 
-from .xmlwrite import (AUTHOR, CT_COMMENTS, CT_VML, NS_MAIN, REL_COMMENTS, REL_VML, Package,
-                       attrs, split_ref, unescape, xml_text)
+from .xmlwrite import (
+    AUTHOR,
+    CT_COMMENTS,
+    CT_VML,
+    NS_MAIN,
+    REL_COMMENTS,
+    REL_VML,
+    Package,
+    attrs,
+    split_ref,
+    unescape,
+    xml_text,
+)
 
 _EMPTY_COMMENTS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                    f'<comments xmlns="{NS_MAIN}"><authors></authors><commentList></commentList>'
@@ -92,7 +103,7 @@ def update_comments(pkg: Package, sheet_part: str, ours: set[tuple[int, int]],
             sheet.dirty = True
     vml = pkg.parts[v_part].decode("utf-8", "replace") if v_part else ""
 
-    authors = [unescape(a) for a in re.findall(r"<author>(.*?)</author>", text, re.S)]
+    authors = [unescape(a) for a in re.findall(r"<author>(.*?)</author>", text, re.DOTALL)]
     ours_id = authors.index(AUTHOR) if AUTHOR in authors else None
 
     def keep(m: re.Match[str]) -> str:
@@ -107,7 +118,7 @@ def update_comments(pkg: Package, sheet_part: str, ours: set[tuple[int, int]],
         return m.group(0)
 
     removed: set[tuple[int, int]] = set()
-    text = re.sub(r"<comment\b[^>]*?(?:/>|>.*?</comment>)", keep, text, flags=re.S)
+    text = re.sub(r"<comment\b[^>]*?(?:/>|>.*?</comment>)", keep, text, flags=re.DOTALL)
     if vml and removed:
         def keep_shape(m: re.Match[str]) -> str:
             rr = re.search(r"<x:Row>(\d+)</x:Row>", m.group(0))
@@ -116,7 +127,7 @@ def update_comments(pkg: Package, sheet_part: str, ours: set[tuple[int, int]],
                     and 'ObjectType="Note"' in m.group(0):
                 return ""
             return m.group(0)
-        vml = re.sub(r"<v:shape\b.*?</v:shape>", keep_shape, vml, flags=re.S)
+        vml = re.sub(r"<v:shape\b.*?</v:shape>", keep_shape, vml, flags=re.DOTALL)
 
     if messages:
         if ours_id is None:

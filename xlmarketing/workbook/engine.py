@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 import time
 import zipfile
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.formula import Tokenizer
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
@@ -25,6 +27,7 @@ from .report import CellError, RefreshReport, WorkbookError
 from .xmlwrite import Package, array_cell, cached_value, cell_ref, value_cell
 
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
+_INDIRECT = re.compile(r"\b(INDIRECT|OFFSET|EVALUATE|CELL|INFO)\s*\(|:\w+!|\[\d+\]", re.IGNORECASE)
 
 
 class RefreshFailed(WorkbookError):
@@ -62,7 +65,7 @@ def load(source: Path | bytes, name: str) -> Any:
         raise WorkbookError(f"cannot read {name}: not an Excel workbook ({exc})") from None
     except WorkbookError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001
         raise WorkbookError(f"cannot read {name}: {type(exc).__name__}: {exc}") from None
 
 
@@ -114,7 +117,7 @@ class Refresher:
                 if ref:
                     try:
                         old = self.resolver._a1(ws, ref)
-                    except Exception:
+                    except Exception:  # noqa: BLE001, S110
                         pass
                 a = Anchor(ws.title, r, c, formula, call, old, problem)
                 self.anchors.append(a)
@@ -134,7 +137,7 @@ class Refresher:
         if isinstance(v, (int, float)) and not isinstance(v, bool) and cell.is_date:
             try:
                 v = from_excel(v)
-            except Exception:
+            except Exception:  # noqa: BLE001, S110
                 pass
         return v
 
@@ -201,7 +204,7 @@ class Refresher:
         except RecursionError:
             a.error = XLMError("#REF!", "the formulas refer to each other too deeply.")
             grid = [[a.error.code]]
-        except Exception as exc:  # a bug: never a traceback in a cell
+        except Exception as exc:  # noqa: BLE001
             name = a.call.function if a.call else "formula"
             a.error = XLMError("#VALUE!", f"internal error ({type(exc).__name__}: {exc}). "
                                "Please report it.", func=name)
@@ -276,11 +279,10 @@ class Refresher:
         if not need:
             return
         values = {}
-        for a in self.anchors:  # our cells as they are now (their cached values)
-            for r, c in a.old.cells():
-                x = self.pkg.sheet(self.parts[a.sheet]).get(r, c)
-                values[(a.sheet, r, c)] = cached_value(x, self.pkg.shared_strings) if x else None
-        got, engine, warnings = recalc.compute(self.pkg, values, need, self.engine)
+        for a in self.anchors:  # our anchors as they are now (their cached values)
+            x = self.pkg.sheet(self.parts[a.sheet]).get(a.row, a.col)
+            values[(a.sheet, a.row, a.col)] = cached_value(x, self.pkg.shared_strings) if x else None
+        got, _engine, warnings = recalc.compute(self.pkg, values, need, self.engine)
         self.primed.update(got)
         self.report.warnings.extend(warnings)
 
@@ -326,8 +328,10 @@ class Refresher:
         if not todo:
             self.report.engine = "none"
             return
-        values = {k: v for k, v in self.computed.items()}
-        got, engine, warnings = recalc.compute(self.pkg, values, todo, self.engine)
+        # spill cells are plain values in the package already: only anchors need replacing
+        values = {(a.sheet, a.row, a.col): a.result[0][0] for a in self.anchors}
+        got, engine, warnings = recalc.compute(self.pkg, values, todo, self.engine,
+                                               self._needed_sheets(todo))
         self.report.engine = engine
         self.report.warnings.extend(warnings)
         if engine == "none":
@@ -352,6 +356,35 @@ class Refresher:
             n += 1
         self.report.dependents = n
         self._no_full_calc()
+
+    def _needed_sheets(self, todo: set[tuple[str, int, int]]) -> set[str] | None:
+        """Sheets the ordinary formulas read (transitively); None when that cannot be known."""
+        by_sheet: dict[str, list[str]] = {}
+        for s, r, c in todo:
+            formula, _ = _formula_text(self.resolver.worksheet(s)._cells[(r, c)].value)
+            by_sheet.setdefault(s, []).append(formula or "")
+        need = set(by_sheet)
+        frontier = list(need)
+        while frontier:
+            sheet = frontier.pop()
+            for f in by_sheet.get(sheet, []):
+                if _INDIRECT.search(f):
+                    return None
+                try:
+                    tokens = Tokenizer("=" + f).items
+                except Exception:  # noqa: BLE001 - an odd formula: keep every sheet
+                    return None
+                for t in tokens:
+                    if t.type != "OPERAND" or t.subtype != "RANGE":
+                        continue
+                    try:
+                        got = self.resolver.resolve(t.value, sheet)
+                    except (XLMError, ValueError, KeyError):
+                        return None
+                    if isinstance(got, Area) and got.sheet not in need:
+                        need.add(got.sheet)
+                        frontier.append(got.sheet)
+        return need
 
     def _no_full_calc(self) -> None:
         """Every cached value is now current: Excel need not recalculate on open (without the
@@ -382,12 +415,30 @@ def _cell(v: Any) -> Any:
     return v
 
 
+_F_TEXT = re.compile(r"<f\b[^>]*?(?:/>|>([^<]*)</f>)")
+
+
+def _has_ordinary_formulas(pkg: Package) -> bool:
+    """A quick look at the raw sheets: any formula that is not one of ours?"""
+    names = tuple(REGISTRY)
+    for part in pkg.sheet_parts().values():
+        for m in _F_TEXT.finditer(pkg.text(part)):
+            text = (m.group(1) or "").upper()
+            if not text or not any(n in text for n in names):
+                return True
+    return False
+
+
 def refresh_package(pkg: Package, source: Path | bytes, *, formula_engine: str = "auto",
                     values_only: bool = False) -> RefreshReport:
     """Refresh ``pkg`` in memory (``source`` is the same workbook, for openpyxl to read)."""
     recalc.pick(formula_engine)  # validates the name
     t0 = time.perf_counter()
     before = cache.info()
+    if (os.environ.get("XLM_LO_PRESTART", "1") != "0"
+            and recalc.engine_list(formula_engine)[0] == "libreoffice"
+            and _has_ordinary_formulas(pkg)):
+        recalc.prestart()
     r = Refresher(pkg, source, formula_engine, values_only)
     r.scan()
     r.prime()

@@ -91,7 +91,7 @@ def parse_call(formula: str, registry: dict[str, Any]) -> Call | None:
         return None
     try:
         tokens = [t for t in Tokenizer(formula).items if t.type != Token.WSPACE]
-    except Exception as exc:  # the tokenizer's own errors
+    except Exception as exc:  # noqa: BLE001
         raise Unsupported(f"the formula cannot be parsed ({exc})") from None
     ours = [i for i, t in enumerate(tokens)
             if t.type == Token.FUNC and t.subtype == Token.OPEN and function_name(t.value) in registry]
@@ -175,7 +175,7 @@ def split_sheet(text: str) -> tuple[str | None, str]:
 
 _A1 = re.compile(r"^\$?[A-Za-z]{1,3}\$?\d+(:\$?[A-Za-z]{1,3}\$?\d+)?$|^\$?[A-Za-z]{1,3}:\$?[A-Za-z]{1,3}$"
                  r"|^\$?\d+:\$?\d+$")
-_TABLE = re.compile(r"^([^\[\]]+)\[(.*)\]$", re.S)
+_TABLE = re.compile(r"^([^\[\]]+)\[(.*)\]$", re.DOTALL)
 _SPECIALS = ("#all", "#data", "#headers", "#totals", "#this row")
 
 
@@ -226,7 +226,7 @@ class Resolver:
         value = (dn.attr_text or "").lstrip("=")
         try:
             tokens = [t for t in Tokenizer("=" + value).items if t.type != Token.WSPACE]
-        except Exception:
+        except Exception:  # noqa: BLE001
             tokens = []
         if len(tokens) == 1 and tokens[0].type == Token.OPERAND:
             arg = _argument(tokens, rest)

@@ -42,7 +42,7 @@ def soffice() -> str | None:
 def formulas_available() -> bool:
     try:
         import formulas  # noqa: F401
-    except Exception:
+    except Exception:  # noqa: BLE001
         return False
     return True
 
@@ -61,11 +61,13 @@ def pick(engine: str) -> list[str]:
     return out or ["none"]
 
 
-def compute(pkg: Package, values: dict[Key, Any], todo: set[Key], engine: str
-            ) -> tuple[dict[Key, Any], str, list[str]]:
+def compute(pkg: Package, values: dict[Key, Any], todo: set[Key], engine: str,
+            sheets: set[str] | None = None) -> tuple[dict[Key, Any], str, list[str]]:
     """Compute the formulas at ``todo`` on a copy of ``pkg`` where ``values`` are plain values.
 
-    Returns (values of the ``todo`` cells, engine that ran, warnings).
+    ``sheets``, when given, are the only sheets the formulas need: the others are emptied in
+    the copy, so the engine loads less. Returns (values of the ``todo`` cells, engine that ran,
+    warnings).
     """
     warnings: list[str] = []
     if not todo:
@@ -73,6 +75,8 @@ def compute(pkg: Package, values: dict[Key, Any], todo: set[Key], engine: str
     parts = pkg.sheet_parts()
     overrides: dict[str, dict[tuple[int, int], str | None]] = {}
     for (sheet, r, c), v in values.items():
+        if sheets is not None and sheet not in sheets:
+            continue
         sx = pkg.sheet(parts[sheet])
         old = sx.get(r, c)
         style = None
@@ -88,6 +92,10 @@ def compute(pkg: Package, values: dict[Key, Any], todo: set[Key], engine: str
         if old:
             overrides.setdefault(parts[sheet], {})[(r, c)] = strip_for_recalc(old)
     blobs = {name: pkg.sheet(name).serialize(ov).encode("utf-8") for name, ov in overrides.items()}
+    for title, part in parts.items():
+        if sheets is not None and title not in sheets:
+            sx = pkg.sheet(part)
+            blobs[part] = (sx.head + "<sheetData/>" + sx.tail).encode("utf-8")
     for name in engine_list(engine):
         if name == "none":
             return {}, "none", warnings
@@ -127,6 +135,45 @@ def _lo_profile() -> str:
     return _profiles[pid]
 
 
+_warm: dict[int, subprocess.Popen[bytes]] = {}  # pid -> LibreOffice started ahead of time
+
+
+def _lo_env() -> dict[str, str]:
+    return {**os.environ, "SAL_USE_VCLPLUGIN": "svp"}
+
+
+def prestart() -> None:
+    """Start LibreOffice in the background while the workbook is read and the models fit.
+
+    Its start-up (seconds) then overlaps with Python's work: the conversion later hands its
+    request to this running instance through LibreOffice's own single-instance pipe.
+    """
+    exe = soffice()
+    pid = os.getpid()
+    if not exe or (pid in _warm and _warm[pid].poll() is None):
+        return
+    with _lo_lock:
+        try:
+            _warm[pid] = subprocess.Popen(
+                [exe, f"-env:UserInstallation=file://{_lo_profile()}", "--headless", "--invisible",
+                 "--norestore", "--nologo", "--nodefault", "--nolockcheck",
+                 f"--accept=pipe,name=xlm{pid}-{threading.get_ident()};urp;"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_lo_env())
+        except OSError:
+            return
+        atexit.register(_stop_warm, pid)
+
+
+def _stop_warm(pid: int) -> None:
+    proc = _warm.pop(pid, None)
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def _libreoffice(src: Path, todo: set[Key]) -> dict[Key, Any]:
     exe = soffice()
     if not exe:
@@ -138,11 +185,17 @@ def _libreoffice(src: Path, todo: set[Key]) -> dict[Key, Any]:
                "--nologo", "--nodefault", "--nolockcheck", "--convert-to", "xlsx",
                "--outdir", str(out_dir), str(src)]
         try:
-            subprocess.run(cmd, capture_output=True, timeout=600, check=False,
-                           env={**os.environ, "SAL_USE_VCLPLUGIN": "svp"})
+            subprocess.run(cmd, capture_output=True, timeout=600, check=False, env=_lo_env())
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise EngineFailed(str(exc)) from None
-    result = out_dir / src.name
+        result = out_dir / src.name
+        warm = _warm.get(os.getpid())
+        if warm is not None:  # the request went to the warm instance: wait for it to finish
+            try:
+                warm.wait(timeout=600)
+            except subprocess.TimeoutExpired:
+                _stop_warm(os.getpid())
+            _warm.pop(os.getpid(), None)
     if not result.exists():  # soffice exits 0 even when it failed
         raise EngineFailed("LibreOffice wrote no output")
     out = Package.open(result)
@@ -167,12 +220,12 @@ def _formulas(src: Path, todo: set[Key]) -> dict[Key, Any]:
     try:
         import formulas
         import numpy as np
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001
         raise EngineFailed(f"the formulas package is not installed ({exc})") from None
     try:
         model = formulas.ExcelModel().loads(str(src)).finish()
         sol = model.calculate()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001
         raise EngineFailed(f"{type(exc).__name__}: {exc}") from None
     index: dict[tuple[str, int, int], Any] = {}
     for key, val in sol.items():
@@ -187,7 +240,7 @@ def _formulas(src: Path, todo: set[Key]) -> dict[Key, Any]:
             continue
         try:
             v = np.asarray(getattr(val, "value", val)).ravel()[0]
-        except Exception:
+        except Exception:  # noqa: BLE001, S112
             continue
         index[(sheet.upper(), r, c)] = _plain(v)
     return {(s, r, c): index[(s.upper(), r, c)] for s, r, c in todo if (s.upper(), r, c) in index}

@@ -66,8 +66,8 @@ class RefreshReport:
         out = [f"refreshed {self.input} -> {self.output}",
                f"  formulas: {self.cells} ({per}), {self.spill_cells} result cells",
                f"  dependents: {self.dependents} recalculated by {self.engine}",
-               f"  cache: {self.cache_hits} hits, {self.cache_misses} misses, {self.fits} fits; "
-               f"time {self.seconds:.2f} s"]
+               (f"  cache: {self.cache_hits} hits, {self.cache_misses} misses, {self.fits} fits; "
+                f"time {self.seconds:.2f} s")]
         for w in self.warnings:
             out.append(f"  warning: {w}")
         for e in self.errors:
@@ -115,8 +115,9 @@ class BatchReport:
 
     def lines(self) -> list[str]:
         where = f"Dask scheduler {self.scheduler}" if self.scheduler else f"{self.jobs} processes"
-        out = [f"batch {self.template}: {len(self.items) - len(self.failed)} of {len(self.items)} "
-               f"workbooks written to {self.out_dir} in {self.seconds:.1f} s ({where})"]
+        out = [(f"batch {self.template}: {len(self.items) - len(self.failed)} of "
+                f"{len(self.items)} workbooks written to {self.out_dir} in {self.seconds:.1f} s "
+                f"({where})")]
         for i in self.items:
             if not i.ok:
                 out.append(f"  failed {i.data}: {i.error}")

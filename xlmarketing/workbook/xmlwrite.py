@@ -49,13 +49,13 @@ METADATA_XML = (
     '<cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata></metadata>'
 )
 
-_ROW_RE = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
-_CELL_RE = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
+_ROW_RE = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.DOTALL)
+_CELL_RE = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.DOTALL)
 _ATTR_RE = re.compile(r'\s([\w:]+)="([^"]*)"')
 _REF_RE = re.compile(r"([A-Z]+)(\d+)")
-_V_RE = re.compile(r"<v>(.*?)</v>", re.S)
-_T_RE = re.compile(r"<t\b[^>]*?(?:/>|>(.*?)</t>)", re.S)
-_F_RE = re.compile(r"<f\b[^>]*?(?:/>|>.*?</f>)", re.S)
+_V_RE = re.compile(r"<v>(.*?)</v>", re.DOTALL)
+_T_RE = re.compile(r"<t\b[^>]*?(?:/>|>(.*?)</t>)", re.DOTALL)
+_F_RE = re.compile(r"<f\b[^>]*?(?:/>|>.*?</f>)", re.DOTALL)
 _CM_RE = re.compile(r'\scm="[^"]*"')
 _T_ATTR_RE = re.compile(r'\st="[^"]*"')
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -69,7 +69,12 @@ def unescape(s: str) -> str:
     return s.replace("&amp;", "&")
 
 
+_XML_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def xml_text(s: str) -> str:
+    if not _XML_SPECIAL.search(s):
+        return s
     return escape(_XML_BAD.sub("", s))
 
 
@@ -94,6 +99,13 @@ def cell_ref(row: int, col: int) -> str:
 
 def value_xml(value: Any) -> tuple[str | None, str] | None:
     """(t attribute, <v> text) of a cached value, or None for a blank."""
+    tp = type(value)
+    if tp is int:
+        return None, str(value)
+    if tp is float:
+        if value.is_integer() and abs(value) < 1e15:
+            return None, str(int(value))
+        return (None, repr(value)) if math.isfinite(value) else None
     if value is None or (isinstance(value, str) and value == ""):
         return None
     if isinstance(value, bool):
@@ -204,7 +216,7 @@ class SheetXML:
     """A worksheet part split into rows; rows are parsed into cells only when touched."""
 
     def __init__(self, xml: str):
-        m = re.search(r"<sheetData\s*/>|<sheetData\b[^>]*>(.*?)</sheetData>", xml, re.S)
+        m = re.search(r"<sheetData\s*/>|<sheetData\b[^>]*>(.*?)</sheetData>", xml, re.DOTALL)
         if not m:
             raise WorkbookError("a worksheet has no sheetData element")
         self.head = xml[: m.start()]
@@ -456,7 +468,7 @@ class Package:
 
     def add_default(self, ext: str, content_type: str) -> None:
         text = self.text("[Content_Types].xml")
-        if re.search(rf'<Default Extension="{ext}"', text, re.I):
+        if re.search(rf'<Default Extension="{ext}"', text, re.IGNORECASE):
             return
         d = f'<Default Extension="{ext}" ContentType="{content_type}"/>'
         self.parts["[Content_Types].xml"] = text.replace("</Types>", d + "</Types>").encode()
@@ -527,10 +539,10 @@ def _find_xldapr(text: str) -> str | None:
     if "XLDAPR" not in types:
         return None
     t_index = types.index("XLDAPR") + 1
-    cm = re.search(r"<cellMetadata\b[^>]*>(.*?)</cellMetadata>", text, re.S)
+    cm = re.search(r"<cellMetadata\b[^>]*>(.*?)</cellMetadata>", text, re.DOTALL)
     if not cm:
         return None
-    for i, bk in enumerate(re.findall(r"<bk>(.*?)</bk>", cm.group(1), re.S), start=1):
+    for i, bk in enumerate(re.findall(r"<bk>(.*?)</bk>", cm.group(1), re.DOTALL), start=1):
         rc = re.search(r'<rc\s+t="(\d+)"', bk)
         if rc and int(rc.group(1)) == t_index:
             return str(i)
