@@ -47,8 +47,8 @@ def _run(fn: Callable[..., Any], *args: Any) -> Any:
         log.exception("xlmarketing: internal error in %s", fn.__name__)
         if OFFICE_JS:
             raise
-        return [[f"#VALUE! {getattr(fn, 'excel_name', fn.__name__)}: internal error "
-                  f"({type(exc).__name__}: {exc}). Please report it."]]
+        name = getattr(fn, "excel_name", fn.__name__)
+        return [[f"#VALUE! {name}: internal error ({type(exc).__name__}: {exc}). Please report it."]]
 
 
 _DATA_DOC = ("Your customer table: one row per customer, one column per attribute (spend, "
