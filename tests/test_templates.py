@@ -117,8 +117,8 @@ def test_spill_areas_are_free(built, name):
                             "SEGMENT_K": (10, 4)},
         churn.FILE: {"CHURN_PROB": (401, 1), "CHURN_REASONS": (401, 3),
                      "CHURN_METRICS": (16, 2), "CHURN_DRIVERS": (11, 4)},
-        forecast.FILE: {"SALES_FORECAST": (13, 4), "FORECAST_ACCURACY": (8, 3),
-                        "FORECAST_DRIVERS": (3, 3)},
+        forecast.FILE: {"SALES_FORECAST": (13, 4), "FORECAST_ACCURACY": (10, 3),
+                        "FORECAST_DRIVERS": (3, 7)},
     }[name]
     for sheet, cell, formula, _ in anchors(built[name]):
         rows, cols = need[formula[1:].split("(")[0]]
@@ -257,8 +257,8 @@ def test_demo_summary(demo):
     if FORECAST_READY:
         assert demo.forecast_total and demo.forecast_total > 0
         assert "Forecast total, next 12 months" in text
-        # The sample grows about 14 % a year: the forecast total is above last year's.
-        assert 1.0 < demo.forecast_total / demo.forecast_last_year < 1.35
+        # Growth (about 14 % a year) against planned price rises: near last year's total.
+        assert 0.85 < demo.forecast_total / demo.forecast_last_year < 1.25
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -52,7 +52,7 @@ HEADER = Font(name="Calibri", size=11, bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor=BLUE)
 SPILL_HEADER_FILL = PatternFill("solid", fgColor=NAVY)
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-KPI_FONT = Font(name="Calibri", size=14, bold=True, color=NAVY)
+KPI_FONT = Font(name="Calibri", size=13, bold=True, color=NAVY)
 NOTE = Font(name="Calibri", size=9, italic=True, color=GREY)
 BOLD = Font(name="Calibri", bold=True)
 THIN = Side(style="thin", color="BFBFBF")
@@ -272,7 +272,6 @@ class Sheet:
             b.font = KPI_FONT
             b.number_format = fmt
             b.alignment = Alignment(horizontal="right", vertical="center")
-            self.ws.row_dimensions[row + i].height = 22
         return block
 
     def width(self, col: int, width: float) -> None:

@@ -112,7 +112,7 @@ def build() -> Workbook:
         ("Monthly spend of high-risk customers", f'=SUMIFS({spend}, {prob}, ">="&D9)', K.MONEY0),
     ], label="kpis", span=3)
     rs.ws["D9"].fill = K.INPUT_FILL
-    rs.ws["D9"].font = Font(name="Calibri", size=14, bold=True, color=K.RED)
+    rs.ws["D9"].font = Font(name="Calibri", size=13, bold=True, color=K.RED)
 
     # Distribution of churn probabilities: ten bins, COUNTIFS.
     rs.section(1, 15, "Churn probability distribution", "COUNTIFS over ten probability bins.")

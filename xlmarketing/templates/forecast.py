@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from openpyxl.chart import AreaChart, LineChart, Reference, Series
 from openpyxl.chart.legend import LegendEntry
+from openpyxl.styles import Alignment
 from openpyxl.workbook import Workbook
 
 from .. import samples
@@ -82,18 +83,26 @@ def build() -> Workbook:
     fs.kpis(6, 6, [
         (f"Forecast total, next {HORIZON} months", f"=SUM(B{first}:B{last})", K.INT),
         (f"Actual, last {HORIZON} months", f"=SUM(Sales!B{hl - HORIZON + 1}:B{hl})", K.INT),
-        ("Growth", "=IF(G7>0, G6/G7-1, 0)", "+0.0%;-0.0%"),
+        ("Growth", "=IF(I7>0, I6/I7-1, 0)", "+0.0%;-0.0%"),
         ("Planned revenue (forecast × planned price)",
          f"=SUMPRODUCT(B{first}:B{last}, Plan!B2:B{pl})", K.MONEY0),
-    ], label="kpis")
+    ], label="kpis", span=3)
     fs.section(1, 21, "How accurate is it?",
                "FORECAST_ACCURACY: rolling backtest on the history, against a seasonal naive forecast.")
-    fs.spill(1, 23, f_acc, ACCURACY_ROWS, 3, label="accuracy", formats=[None, "#,##0.00", "#,##0.00"])
+    acc = fs.spill(1, 23, f_acc, ACCURACY_ROWS, 3, label="accuracy",
+                   formats=[None, "#,##0.00", "#,##0.00"])
+    # Rows after the five error measures: the method (text, wrapped) and whole numbers.
+    for r in range(acc.row + 6, acc.row + acc.rows):
+        for c in (2, 3):
+            cell = fs.ws.cell(row=r, column=c)
+            cell.number_format = "0"
+            cell.alignment = Alignment(horizontal="right", vertical="top", wrap_text=True)
+    fs.ws.row_dimensions[acc.row + 6].height = 30
     fs.section(1, 35, "What do price and promotions do?",
                "FORECAST_DRIVERS: elasticity = % change in sales per 1 % change in the driver.")
     fs.spill(1, 37, f_drv, DRIVER_ROWS, DRIVER_COLS, label="drivers",
              formats=[None] + ["#,##0.000"] * (DRIVER_COLS - 1))
-    fs.widths({"A": 16, "B": 16, "C": 16, "D": 12, "E": 3, "F": 40, "G": 14, "H": 12})
+    fs.widths({"A": 16, "B": 20, "C": 20, "D": 14, "E": 12, "F": 14, "G": 14, "H": 14, "I": 14})
 
     # Data sheets.
     ss = K.add_sheet(wb, DATA, tab=K.BLUE, one_page=False)
