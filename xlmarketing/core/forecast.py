@@ -66,9 +66,29 @@ def acf(y: np.ndarray, nlags: int) -> np.ndarray:
     return np.array([1.0] + [float(x[k:] @ x[:-k]) / den for k in range(1, nlags + 1)])
 
 
+def seasonal_strength(y: np.ndarray, m: int) -> float:
+    """1 - var(remainder) / var(detrended): near 1 for a clear seasonal pattern, 0 for none."""
+    season = decompose(y, m)
+    if season.m == 1:
+        return 0.0
+    w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.full(m, 1.0 / m)
+    trend = np.convolve(y, w, mode="valid")
+    t = np.arange((len(w) - 1) // 2, (len(w) - 1) // 2 + len(trend))
+    d = y[t] / trend if season.multiplicative else y[t] - trend
+    r = d / season.at(t) if season.multiplicative else d - season.at(t)
+    vd = float(np.var(d))
+    return max(0.0, 1 - float(np.var(r)) / vd) if vd > 0 else 0.0
+
+
 def seasonal_test(y: np.ndarray, m: int) -> bool:
-    """The M4 benchmarks' 90% autocorrelation test for seasonality at lag ``m``."""
+    """The M4 benchmarks' 90% autocorrelation test for seasonality at lag ``m``.
+
+    For long seasons (52 weeks) that test needs many years and is very conservative, so there
+    a seasonal strength of at least 0.6 over two or more years counts as well.
+    """
     n = len(y)
+    if m > 13 and n >= 2 * m and seasonal_strength(y, m) >= 0.6:
+        return True
     if m <= 1 or n < 3 * m:
         return False
     r = acf(y, m)
@@ -591,8 +611,11 @@ def _error_scale(A: np.ndarray | None, F: np.ndarray, log_err: bool, y: np.ndarr
         p, s1 = 0.5, float(np.std(d)) if d.size > 1 else float(abs(d[0])) if d.size else 0.0
     sigma = s1 * h ** p
     fin = np.isfinite(E)
-    std = np.abs(E[fin]) / np.broadcast_to(sigma, E.shape)[fin] if fin.any() else np.empty(0)
-    std = std[np.isfinite(std)] if s1 > 0 else np.empty(0)
+    if fin.any() and s1 > 0:
+        std = np.abs(E[fin]) / np.broadcast_to(sigma, E.shape)[fin]
+        std = std[np.isfinite(std)]
+    else:
+        std = np.empty(0)
     return sigma, std, int(fin.sum())
 
 
