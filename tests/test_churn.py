@@ -317,6 +317,12 @@ def test_clear_errors_for_bad_data():
         METRICS, data[:40], lab[:40], None, 20)
     assert "threshold=1.5 is out of range" in _err(METRICS, data, lab, 1.5)
     assert "regularization=0 is out of range" in _err(PROB, data, lab, None, None, None, 0)
+    huge = [["Spend", "Visits"]] + [[v, i] for i, v in enumerate([1.7e308, -1.7e308, 1, 2] * 3)]
+    msg = _err(PROB, huge, [["Yes"], ["No"]] * 6)
+    assert msg.startswith('#NUM! CHURN_PROB: train_data column "Spend" holds numbers too large')
+    # Absurd values in score_data still give a probability, not a crash.
+    (cell,) = PROB(data, lab, [[1e300, -1e300, 1e300, "Monthly", 1e300, "F"]])
+    assert 0 <= cell[0] <= 1
 
 
 # --------------------------------------------------------------------------- properties
@@ -334,7 +340,8 @@ def tables(draw):
     width = draw(st.integers(1, 4))
     kinds = draw(st.lists(st.sampled_from(["num", "text", "date", "mixed"]), min_size=width,
                           max_size=width))
-    col = {"num": st.one_of(st.none(), st.floats(0, 1e6, allow_nan=False), st.integers(0, 50)),
+    col = {"num": st.one_of(st.none(), st.floats(0, 1e6, allow_nan=False), st.integers(0, 50),
+                            st.floats(-1.7e308, 1.7e308, allow_nan=False, allow_infinity=False)),
            "text": st.one_of(st.none(), st.sampled_from(["web", "store", "app"])),
            "date": st.one_of(st.none(), st.datetimes(dt.datetime(2020, 1, 1), dt.datetime(2025, 1, 1))),
            "mixed": CELL}

@@ -33,13 +33,14 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
-from ..errors import XLMError
+from ..errors import XLMError, col_label
 from .features import FeatureEncoder
 
 NUMBER, DATE, BOOL, CATEGORY = "number", "date", "bool", "category"
 BLANK_LEVEL = "(blank)"
 SKEW_MIN = 1.0          # sample skewness above which a log scale is considered
 MAX_ITER = 1000
+CLIP = 1e6              # standardised values beyond this (absurd scores) are clipped
 
 
 # --------------------------------------------------------------------------- features
@@ -98,7 +99,8 @@ class Prep:
         if enc.numeric:
             num = np.column_stack([cols[c] for c in enc.numeric])
             num = np.where(np.isnan(num), enc.medians, num)
-            num = (num - enc.means) / enc.stds
+            with np.errstate(over="ignore", invalid="ignore"):
+                num = np.clip((num - enc.means) / enc.stds, -CLIP, CLIP)  # absurd scores stay finite
         else:
             num = np.empty((n, 0))
         parts = [num]
@@ -123,13 +125,21 @@ def _skew(x: np.ndarray) -> float:
     x = x[~np.isnan(x)]
     if x.size < 3:
         return 0.0
-    s = x.std()
-    return 0.0 if s == 0 else float(np.mean(((x - x.mean()) / s) ** 3))
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = x.std()
+        sk = 0.0 if s == 0 else float(np.mean(((x - x.mean()) / s) ** 3))
+    if not (np.isfinite(s) and np.isfinite(sk)):
+        return 10.0  # values too large to square are surely skewed
+    return sk
 
 
 def _loglik_1d(x: np.ndarray, y: np.ndarray) -> float:
     """Log-likelihood of a one-feature logistic model (a few Newton steps, tiny ridge)."""
-    z = (x - x.mean()) / (x.std() or 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sd = x.std()
+    if not np.isfinite(sd):
+        return -np.inf  # too large to fit on this scale
+    z = (x - x.mean()) / (sd or 1.0)
     b0 = np.log(max(y.mean(), 1e-6) / max(1 - y.mean(), 1e-6))
     b1 = 0.0
     for _ in range(25):
@@ -172,10 +182,18 @@ def prepare(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *,
         if xs.size >= 10 and xs.min() >= 0 and np.unique(xs[:1000]).size > 2 and _skew(xs) > SKEW_MIN:
             # Keep the log scale only when it explains churn at least as well as the raw one.
             ys = y[ok].astype(np.float64)
-            if _loglik_1d(np.log1p(xs), ys) >= _loglik_1d(xs, ys):
+            raw_fit = _loglik_1d(xs, ys)
+            if not np.isfinite(raw_fit) or _loglik_1d(np.log1p(xs), ys) >= raw_fit:
                 log_cols.append(c)
     prep = Prep(columns, dict(kinds), ref, log_cols, blank_cols, FeatureEncoder(scale=True))
-    prep.encoder.fit(prep.frame(frame), prep.enc_kinds(), what=what)
+    with np.errstate(over="ignore", invalid="ignore"):
+        prep.encoder.fit(prep.frame(frame), prep.enc_kinds(), what=what)
+    enc = prep.encoder
+    for j, c in enumerate(enc.numeric):
+        if not (np.isfinite(enc.means[j]) and np.isfinite(enc.stds[j])):
+            raise XLMError("#NUM!", f"{what} {col_label(c)} holds numbers too large to model "
+                           f"(up to {np.nanmax(np.abs(frame[c].to_numpy(dtype=np.float64))):.3g}). "
+                           "Enter them in larger units (thousands, millions) or fix the cells.")
     names, sources = [], []
     for c in prep.encoder.numeric:
         src = c[: -len(" is blank")] if c in {_blank_name(b) for b in blank_cols} else c
