@@ -231,8 +231,23 @@ def _fast_numeric_grid(body: list[list[Any]]) -> np.ndarray | None:
     return arr
 
 
+def _classify_all(col: list[Any]) -> list[tuple[int, Any]]:
+    """_classify for every cell; each distinct text is classified once (categories repeat)."""
+    memo: dict[str, tuple[int, Any]] = {}
+    out = []
+    for v in col:
+        if type(v) is str:
+            r = memo.get(v)
+            if r is None:
+                r = memo[v] = _classify(v)
+            out.append(r)
+        else:
+            out.append(_classify(v))
+    return out
+
+
 def _column_kinds(col: list[Any]) -> tuple[np.ndarray, list[Any]]:
-    pairs = [_classify(v) for v in col]
+    pairs = _classify_all(col)
     return np.fromiter((p[0] for p in pairs), dtype=np.int8, count=len(pairs)), [p[1] for p in pairs]
 
 
@@ -243,10 +258,8 @@ def _looks_like_header(grid: list[list[Any]]) -> bool:
     first = [_classify(v) for v in grid[0]]
     if not any(k == _TEXT for k, _ in first) or any(k not in (_TEXT, _BLANK) for k, _ in first):
         return False
-    for j in range(len(grid[0])):
-        if any(_classify(r[j])[0] in (_NUM, _DATE, _BOOL) for r in grid[1:]):
-            return True
-    return False
+    # Row by row, so a typical table answers on its first data row.
+    return any(_classify(v)[0] in (_NUM, _DATE, _BOOL) for row in grid[1:] for v in row)
 
 
 def resolve_header(grid: list[list[Any]], header: Any) -> bool:
@@ -370,8 +383,7 @@ def read_vector(values: Any, *, name: str, header: bool | None = None) -> tuple[
                        "Select one column.")
     has_header = resolve_header(grid, header)
     out: list[Any] = []
-    for i, row in enumerate(grid[int(has_header):]):
-        kind, v = _classify(row[0])
+    for i, (kind, v) in enumerate(_classify_all([row[0] for row in grid[int(has_header):]])):
         if kind == _ERR:
             raise XLMError(v, f"{name} has the error value {v} in row {i + 1 + has_header}. "
                            "Fix that cell or clear it.")

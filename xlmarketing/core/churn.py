@@ -88,26 +88,9 @@ class Prep:
         return kinds
 
     def transform(self, raw: Mapping[str, Any]) -> np.ndarray:
-        """The design matrix: numbers imputed and standardised, categories one-hot.
-
-        The same encoding as ``FeatureEncoder.transform`` on numpy arrays, without pandas
-        overhead per column, so scoring one row (the fill-down pattern) stays cheap.
-        """
-        enc = self.encoder
-        cols = self.arrays(raw)
-        n = n_rows(raw)
-        if enc.numeric:
-            num = np.column_stack([cols[c] for c in enc.numeric])
-            num = np.where(np.isnan(num), enc.medians, num)
-            with np.errstate(over="ignore", invalid="ignore"):
-                num = np.clip((num - enc.means) / enc.stds, -CLIP, CLIP)  # absurd scores stay finite
-        else:
-            num = np.empty((n, 0))
-        parts = [num]
-        for c, levels in enc.categories.items():
-            parts.append((cols[c][:, None] == np.asarray(levels, dtype=object)[None, :])
-                         .astype(np.float64))
-        return np.hstack(parts) if len(parts) > 1 else num
+        """The design matrix: numbers imputed and standardised, categories one-hot."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.clip(self.encoder.transform(self.arrays(raw)), -CLIP, CLIP)  # absurd scores stay finite
 
 
 def n_rows(raw: Mapping[str, Any]) -> int:

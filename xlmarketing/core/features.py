@@ -6,6 +6,7 @@ Pure pandas/numpy: the model core knows nothing of Excel. Column kinds are the a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +28,7 @@ class FeatureEncoder:
     scale: bool = True
     numeric: list[str] = field(default_factory=list)
     categories: dict[str, list[str]] = field(default_factory=dict)
+    units: np.ndarray | None = None
     medians: np.ndarray | None = None
     means: np.ndarray | None = None
     stds: np.ndarray | None = None
@@ -49,6 +51,8 @@ class FeatureEncoder:
         if all_blank:
             raise XLMError("#VALUE!", f"{what} {col_label(all_blank[0])} is blank in every row. "
                            "Fill it in or leave it out of the range.")
+        self.units = self._units(num)
+        num = num / self.units
         self.medians = np.nanmedian(num, axis=0) if self.numeric else np.empty(0)
         filled = np.where(np.isnan(num), self.medians, num)
         self.means = filled.mean(axis=0) if self.numeric else np.empty(0)
@@ -56,19 +60,40 @@ class FeatureEncoder:
         self.stds = np.where(std > 0, std, 1.0)
         return self
 
+    def _units(self, num: np.ndarray) -> np.ndarray:
+        """Powers of two that bring huge columns near 1, so squares and sums cannot overflow.
+
+        Exact (a power of two only shifts the exponent). Per column when standardising, one for
+        all columns otherwise, so raw-unit distances keep their proportions.
+        """
+        if not self.numeric:
+            return np.empty(0)
+        big = np.nanmax(np.abs(num), axis=0)
+        _, exponent = np.frexp(big)  # big = mantissa * 2**exponent, mantissa in [0.5, 1)
+        units = np.where(big > 1e100, np.ldexp(1.0, exponent - 1), 1.0)
+        return units if self.scale else np.full(units.shape, units.max())
+
     @property
     def names(self) -> list[str]:
         return self.numeric + [f"{c}={lvl}" for c, lvls in self.categories.items() for lvl in lvls]
 
-    def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        n = len(frame)
-        num = frame[self.numeric].to_numpy(dtype=np.float64) if self.numeric else np.empty((n, 0))
-        num = np.where(np.isnan(num), self.medians, num)
-        if self.scale:
-            num = (num - self.means) / self.stds
+    def transform(self, columns: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
+        """The design matrix for a frame, or for a mapping of column name to 1-D array.
+
+        The mapping form skips pandas' per-column overhead, which dominates when scoring one
+        row at a time (the fill-down pattern).
+        """
+        n = len(columns) if isinstance(columns, pd.DataFrame) else len(next(iter(columns.values())))
+        if self.numeric:
+            num = np.column_stack([np.asarray(columns[c], dtype=np.float64) for c in self.numeric])
+            num = np.where(np.isnan(num), self.medians, num / self.units)
+            if self.scale:
+                num = (num - self.means) / self.stds
+        else:
+            num = np.empty((n, 0))
         parts = [num]
         for c, levels in self.categories.items():
-            col = frame[c].astype(object).to_numpy()
+            col = np.asarray(columns[c], dtype=object)
             parts.append((col[:, None] == np.asarray(levels, dtype=object)[None, :]).astype(np.float64))
         return np.hstack(parts) if len(parts) > 1 else num
 
