@@ -563,9 +563,11 @@ def fit_forecast(
     scores: dict[str, float] = {}
     scale = float(np.mean(np.abs(y))) or 1.0
     for name, Fb in back.items():
-        err = np.abs(A - Fb) / scale
-        per_h = np.nanmean(np.where(np.isnan(A), np.nan, err), axis=0) if np.isfinite(A).any() else None
-        scores[name] = float(np.nanmean(per_h)) if per_h is not None and np.isfinite(per_h).any() else np.nan
+        err = np.abs(A - Fb) / scale                      # NaN where the truth is past the end
+        ok = np.isfinite(err)
+        cnt = ok.sum(axis=0)
+        per_h = np.where(ok, err, 0.0).sum(axis=0)[cnt > 0] / cnt[cnt > 0]
+        scores[name] = float(per_h.mean()) if per_h.size else np.nan
     method = "comb"
     trend_s, comb_s = scores.get("trend", np.nan), scores["comb"]
     if np.isfinite(trend_s) and np.isfinite(comb_s) and trend_s < SWITCH_MARGIN * comb_s:
@@ -591,10 +593,10 @@ def _error_scale(A: np.ndarray | None, F: np.ndarray, log_err: bool, y: np.ndarr
             E = np.log(A) - np.log(np.maximum(F, 1e-12 * np.max(np.abs(y))))
     else:
         E = A - F
-    cnt = np.sum(np.isfinite(E), axis=0)
-    with np.errstate(invalid="ignore"):
-        rms = np.sqrt(np.nanmean(np.where(np.isfinite(E), E * E, np.nan), axis=0)) if cnt.any() \
-            else np.full(H, np.nan)
+    fin = np.isfinite(E)
+    cnt = np.sum(fin, axis=0)
+    rms = np.full(H, np.nan)
+    rms[cnt > 0] = np.sqrt(np.where(fin, E * E, 0.0).sum(axis=0)[cnt > 0] / cnt[cnt > 0])
     use = (cnt >= 3) & np.isfinite(rms) & (rms > 0)
     if use.sum() >= 2:
         lh, lr, w = np.log(h[use]), np.log(rms[use]), cnt[use].astype(np.float64)
@@ -610,7 +612,6 @@ def _error_scale(A: np.ndarray | None, F: np.ndarray, log_err: bool, y: np.ndarr
         d = np.diff(np.log(y)) if log_err else np.diff(y)
         p, s1 = 0.5, float(np.std(d)) if d.size > 1 else float(abs(d[0])) if d.size else 0.0
     sigma = s1 * h ** p
-    fin = np.isfinite(E)
     if fin.any() and s1 > 0:
         std = np.abs(E[fin]) / np.broadcast_to(sigma, E.shape)[fin]
         std = std[np.isfinite(std)]
