@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
+from openpyxl.formula.tokenizer import Token, Tokenizer
 from openpyxl.formula import Tokenizer
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
@@ -23,7 +25,7 @@ from ..functions import REGISTRY
 from . import recalc
 from .comments import update_comments
 from .formulas import Area, Call, Literal, Ref, Resolver, Unsupported, parse_call
-from .report import CellError, RefreshReport, WorkbookError
+from .report import CellError, RefreshReport, WorkbookError, quote_sheet
 from .xmlwrite import Package, array_cell, cached_value, cell_ref, value_cell
 
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
@@ -66,11 +68,42 @@ def load(source: Path | bytes, name: str) -> Any:
     except WorkbookError:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise WorkbookError(f"cannot read {name}: {type(exc).__name__}: {exc}") from None
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(exc, DefusedXmlException) or isinstance(cause, DefusedXmlException):
+            raise WorkbookError(f"cannot read {name}: its XML declares entities or a DTD, which "
+                                "Excel never writes (a damaged or hostile file); refused") from None
+        first = (str(exc).strip().splitlines() or [""])[0]
+        raise WorkbookError(f"cannot read {name}: {type(exc).__name__}: {first}") from None
 
 
-def _formula_text(value: Any) -> tuple[str | None, str | None]:
-    """(formula without "=", array ref) of an openpyxl cell value, or (None, None)."""
+def _references(formula: str, home: str, resolver: Resolver) -> list[Area]:
+    """The ranges an ordinary formula reads (those the resolver understands)."""
+    try:
+        tokens = Tokenizer("=" + formula).items
+    except Exception:  # noqa: BLE001 - an unparsable formula reads nothing we can follow
+        return []
+    out = []
+    for t in tokens:
+        if t.type == Token.OPERAND and t.subtype == Token.RANGE:
+            try:
+                got = resolver.resolve(t.value, home)
+            except Exception:  # noqa: BLE001 - unknown names are reported where they are used
+                continue
+            if isinstance(got, Area):
+                out.append(got)
+    return out
+
+
+def _is_formula(cell: Any) -> bool:
+    """A formula cell, as opposed to text that merely starts with "=" (data must stay data)."""
+    return cell.data_type == "f"
+
+
+def _formula_text(cell: Any) -> tuple[str | None, str | None]:
+    """(formula without "=", array ref) of an openpyxl cell, or (None, None)."""
+    if not _is_formula(cell):
+        return None, None
+    value = cell.value
     if isinstance(value, ArrayFormula):
         return (value.text or "").lstrip("="), value.ref
     if isinstance(value, DataTableFormula):
@@ -95,6 +128,9 @@ class Refresher:
         self.claimed: set[tuple[str, int, int]] = set()
         self.old_spill: set[tuple[str, int, int]] = set()
         self.primed: dict[tuple[str, int, int], Any] = {}
+        # Per evaluation in progress: (input cell, range its formula reads), to catch loops
+        # through the spill range, which is only known once the function has answered.
+        self._reads: list[list[tuple[str, Area]]] = []
         self.report = RefreshReport(input=pkg.name, output="")
 
     # -- scanning --------------------------------------------------------------------------
@@ -102,7 +138,7 @@ class Refresher:
     def scan(self) -> None:
         for ws in self.wb.worksheets:
             for (r, c), cell in list(ws._cells.items()):
-                formula, ref = _formula_text(cell.value)
+                formula, ref = _formula_text(cell)
                 if formula is None:
                     continue
                 try:
@@ -141,6 +177,32 @@ class Refresher:
                 pass
         return v
 
+    def _check_not_circular(self, sheet: str, r: int, c: int, seen: set[tuple[str, int, int]]) -> None:
+        """Refuse an input cell whose ordinary formula leads back to a result being computed.
+
+        Excel flags such a loop as a circular reference; reading the cell's stale cached value
+        instead would give a silently wrong answer.
+        """
+        key = (sheet, r, c)
+        if key in seen or len(seen) > 2000:
+            return
+        seen.add(key)
+        cell = self.resolver.worksheet(sheet)._cells.get((r, c))
+        if cell is None or not _is_formula(cell):
+            return
+        formula, _ = _formula_text(cell)
+        for area in _references(formula or "", sheet, self.resolver):
+            if self._reads:
+                self._reads[-1].append((f"{quote_sheet(sheet)}!{cell.coordinate}", area))
+            for a in self.anchors:
+                if a.state == "busy" and (a.old.overlaps(area) or (a.area and a.area.overlaps(area))):
+                    raise XLMError("#REF!", f"circular reference: {quote_sheet(sheet)}!{cell.coordinate} "
+                                   f"depends on the result of {quote_sheet(a.sheet)}!{a.ref}, which "
+                                   "reads it. Break the loop.")
+            if area.shape[0] * area.shape[1] <= 10_000:
+                for rr, cc in area.cells():
+                    self._check_not_circular(area.sheet, rr, cc, seen)
+
     def block(self, area: Area) -> Any:
         """The values of ``area`` as the UDF would receive them (1×1 as a scalar)."""
         for a in self.anchors:
@@ -150,6 +212,7 @@ class Refresher:
         cells = ws._cells
         sheet = ws.title
         computed = self.computed
+        seen: set[tuple[str, int, int]] = set()
         rows = []
         for r in range(area.min_row, area.max_row + 1):
             row = []
@@ -160,8 +223,8 @@ class Refresher:
                     continue
                 cell = cells.get((r, c))
                 v = None if cell is None else cell.value
-                if v is not None and (isinstance(v, (ArrayFormula, DataTableFormula))
-                                      or isinstance(v, str) and v.startswith("=")):
+                if v is not None and _is_formula(cell):
+                    self._check_not_circular(sheet, r, c, seen)
                     v = self._xml_value(sheet, r, c, cell)
                 row.append(v)
             rows.append(row)
@@ -193,9 +256,19 @@ class Refresher:
                 raise XLMError("#VALUE!", a.problem)
             assert a.call is not None
             fn = REGISTRY[a.call.function]
-            args = [self.argument(x, a.sheet) for x in a.call.args]
+            self._reads.append([])
+            try:
+                args = [self.argument(x, a.sheet) for x in a.call.args]
+            finally:
+                reads = self._reads.pop()
             result = fn(*args)
             grid = _grid(result)
+            spill = Area(a.sheet, a.row, a.col, a.row + len(grid) - 1,
+                         a.col + max(len(r) for r in grid) - 1)
+            for label, area in reads:
+                if area.overlaps(spill):
+                    raise XLMError("#REF!", f"circular reference: {label} depends on the result "
+                                   f"of {quote_sheet(a.sheet)}!{a.ref}, which reads it. Break the loop.")
         except XLMError as exc:
             if exc.func is None and a.call is not None:
                 exc.func = a.call.function
@@ -361,7 +434,7 @@ class Refresher:
         """Sheets the ordinary formulas read (transitively); None when that cannot be known."""
         by_sheet: dict[str, list[str]] = {}
         for s, r, c in todo:
-            formula, _ = _formula_text(self.resolver.worksheet(s)._cells[(r, c)].value)
+            formula, _ = _formula_text(self.resolver.worksheet(s)._cells[(r, c)])
             by_sheet.setdefault(s, []).append(formula or "")
         need = set(by_sheet)
         frontier = list(need)

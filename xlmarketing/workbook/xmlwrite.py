@@ -358,6 +358,23 @@ def check_readable(path: Path) -> None:
         raise WorkbookError(f"cannot read {name}: not a zip file, so not an .xlsx workbook")
 
 
+#: Largest total uncompressed size accepted (``XLM_MAX_UNCOMPRESSED_MB``, default 2048).
+MAX_UNCOMPRESSED = int(os.environ.get("XLM_MAX_UNCOMPRESSED_MB", "2048")) * 2**20
+
+
+def check_sizes(z: zipfile.ZipFile, name: str) -> None:
+    """Refuse a zip bomb before inflating anything.
+
+    The sizes in the zip directory bound what ``zipfile`` will inflate (it stops at the declared
+    size and then fails the CRC check), so checking them is enough.
+    """
+    total = sum(info.file_size for info in z.infolist())
+    if total > MAX_UNCOMPRESSED:
+        raise WorkbookError(f"cannot read {name}: it would unpack to {total / 2**20:,.0f} MB, over the "
+                            f"{MAX_UNCOMPRESSED / 2**20:,.0f} MB limit (a damaged or hostile file?); "
+                            "raise XLM_MAX_UNCOMPRESSED_MB if the workbook is genuine")
+
+
 class Package:
     """All parts of a workbook package in memory, edited in place and saved atomically."""
 
@@ -374,6 +391,7 @@ class Package:
         check_readable(path)
         try:
             with zipfile.ZipFile(path) as z:
+                check_sizes(z, path.name)
                 order = z.namelist()
                 data = {n: z.read(n) for n in order}
         except (zipfile.BadZipFile, OSError, RuntimeError) as exc:

@@ -1,0 +1,154 @@
+"""Hostile and broken workbooks: each gives a clear error or a safe result, the input stays
+untouched and no partial output is left behind."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import openpyxl
+import pytest
+
+from xlmarketing.workbook import WorkbookError, batch, refresh_workbook
+from xlmarketing.workbook.xmlwrite import MAX_UNCOMPRESSED
+
+
+def customers_book(path, formulas: dict[str, str], n: int = 30, extra=None) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["Spend", "Visits"])
+    for i in range(n):
+        ws.append([float((i * 37) % 900 + 10), float(i % 7 + 1)])
+    for ref, f in formulas.items():
+        ws[ref] = f
+    if extra:
+        extra(wb, ws)
+    wb.save(path)
+
+
+def refresh_fails(src, tmp_path, message: str) -> str:
+    before = src.read_bytes()
+    out = tmp_path / "out.xlsx"
+    with pytest.raises(WorkbookError) as exc:
+        refresh_workbook(src, out, formula_engine="none")
+    text = str(exc.value)
+    assert message in text and "\n" not in text
+    assert src.read_bytes() == before
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [src.name]
+    return text
+
+
+def test_zip_bomb_is_refused_before_inflating(tmp_path):
+    src = tmp_path / "bomb.xlsx"
+    customers_book(src, {"D1": "=KMEANS_SEGMENT(A1:B31, 2)"})
+    with zipfile.ZipFile(src, "a", compression=zipfile.ZIP_DEFLATED) as z:
+        # Declared and real size just over the limit, a few MB compressed.
+        with z.open("xl/media/padding.bin", "w", force_zip64=True) as fh:
+            chunk = b"\0" * 2**24
+            for _ in range(MAX_UNCOMPRESSED // len(chunk) + 1):
+                fh.write(chunk)
+    assert src.stat().st_size < 10 * 2**20
+    refresh_fails(src, tmp_path, "over the")
+
+
+def test_xml_entity_expansion_is_refused(tmp_path):
+    src = tmp_path / "laughs.xlsx"
+    customers_book(src, {"D1": "=KMEANS_SEGMENT(A1:B31, 2)"})
+    doctype = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+               + "".join(f'<!ENTITY lol{i} "{"&lol%s;" % ("" if i == 1 else i - 1) * 10}">'
+                         for i in range(1, 10)) + "]>")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":  # a billion laughs in the header cell
+                data = (doctype + data.decode().replace("<t>Spend</t>", "<t>&lol9;</t>")).encode()
+            zout.writestr(item, data)
+    src.write_bytes(buf.getvalue())
+    refresh_fails(src, tmp_path, "cannot read laughs.xlsx")
+
+
+def test_old_xls_file_gets_a_save_as_hint(tmp_path):
+    src = tmp_path / "legacy.xls"
+    src.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4096)
+    refresh_fails(src, tmp_path, "save it as an unprotected .xlsx")
+
+
+def test_whole_column_and_million_row_references_are_trimmed(tmp_path):
+    src = tmp_path / "big-refs.xlsx"
+    customers_book(src, {"D1": "=KMEANS_SEGMENT(A:B, 2)", "F1": "=KMEANS_SEGMENT(A1:B1048576, 2)"})
+    rep = refresh_workbook(src, tmp_path / "out.xlsx", formula_engine="none")
+    assert not rep.errors
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["Data"]
+    col_d = [ws.cell(r, 4).value for r in range(1, 33)]
+    col_f = [ws.cell(r, 6).value for r in range(1, 33)]
+    assert col_d[0] == "Segment" and set(col_d[1:31]) == {1, 2} and col_d[31] is None
+    assert col_f == col_d
+
+
+def test_circular_reference_gives_an_error_cell_not_a_hang(tmp_path):
+    src = tmp_path / "circle.xlsx"
+    # D1 segments A1:B31, while B2 (inside that range) depends on D1's spill.
+    customers_book(src, {"D1": "=KMEANS_SEGMENT(A1:B31, 2)", "B2": "=D2+1",
+                         "H1": "=KMEANS_SEGMENT(H5:H9, 2)", "H5": "=H1"})
+    rep = refresh_workbook(src, tmp_path / "out.xlsx", formula_engine="none")
+    errors = {e.cell: e for e in rep.errors}
+    assert set(errors) == {"D1", "H1"}, rep.lines()
+    assert errors["D1"].code == "#REF!" and "circular reference: Data!B2 depends on the result of Data!D1" in errors["D1"].message
+    assert errors["H1"].code == "#REF!" and "circular reference: Data!H5" in errors["H1"].message
+
+
+def test_missing_sheet_and_name_become_ref_errors(tmp_path):
+    src = tmp_path / "refs.xlsx"
+    customers_book(src, {"D1": "=KMEANS_SEGMENT(Nowhere!A1:B31, 2)", "F1": "=KMEANS_SEGMENT(NoSuchName, 2)",
+                         "H1": "=KMEANS_SEGMENT(A1:B31, 2)"})
+    rep = refresh_workbook(src, tmp_path / "out.xlsx", formula_engine="none")
+    codes = {e.cell: e.code for e in rep.errors}
+    assert codes == {"D1": "#REF!", "F1": "#NAME?"}, rep.lines()
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["Data"]
+    assert ws["H1"].value == "Segment" and ws["H2"].value in (1, 2)
+
+
+INJECTIONS = ["=KMEANS_SEGMENT(A1:B5, 2)", "=cmd|' /C calc'!A0", "+SUM(1,2)", "-2+3", "@SUM(A1:A2)"]
+
+
+def test_formula_like_text_in_data_stays_text(tmp_path):
+    src = tmp_path / "inject.xlsx"
+
+    def add_text(wb, ws):
+        for i, text in enumerate(INJECTIONS, start=2):
+            ws.cell(i, 10).value = text
+            ws.cell(i, 10).data_type = "s"  # typed in as text, as Excel stores it
+
+    customers_book(src, {"D1": "=KMEANS_SEGMENT(A1:B31, 2)"}, extra=add_text)
+    rep = refresh_workbook(src, tmp_path / "out.xlsx", formula_engine="none")
+    assert not rep.errors and sum(rep.refreshed.values()) == 1
+    wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    ws = wb["Data"]
+    assert [ws.cell(i, 10).value for i in range(2, 7)] == INJECTIONS
+    assert all(ws.cell(i, 10).data_type == "s" for i in range(2, 7))
+
+
+def test_formula_like_text_in_batch_data_stays_text(tmp_path):
+    template = tmp_path / "template.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["Spend", "Visits", "Note"])
+    for i in range(10):
+        ws.append([float(i * 10 + 5), float(i % 3 + 1), "ok"])
+    wb.create_sheet("Result")["A1"] = "=KMEANS_SEGMENT(Data!A1:B11, 2)"
+    wb.save(template)
+    data = tmp_path / "data"
+    data.mkdir()
+    lines = ["Spend,Visits,Note"] + [f"{i * 10 + 5},{i % 3 + 1},\"{INJECTIONS[i % len(INJECTIONS)]}\""
+                                     for i in range(10)]
+    (data / "customers.csv").write_text("\n".join(lines) + "\n")
+    rep = batch(template, data, sheet="Data", out_dir=tmp_path / "out", jobs=1, formula_engine="none")
+    assert rep.ok, [i.error for i in rep.failed]
+    out = openpyxl.load_workbook(tmp_path / "out" / "customers.xlsx")["Data"]
+    notes = [out.cell(r, 3) for r in range(2, 12)]
+    assert [c.value for c in notes] == [INJECTIONS[i % len(INJECTIONS)] for i in range(10)]
+    assert all(c.data_type == "s" for c in notes)
