@@ -1,0 +1,127 @@
+"""Crash safety: kill -9 at random moments during `refresh --in-place` and during `batch`.
+
+The original is always intact and openable, and every output is either complete (a workbook
+with our results) or absent. A killed write can leave only its hidden temporary file
+(``.~name….xlsx``) behind, never a half-written file under the real name.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+CLI = [sys.executable, "-m", "xlmarketing.cli"]
+
+
+def make_book(path: Path, n: int = 3000) -> None:
+    rnd = random.Random(5)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["Spend", "Visits", "Recency"])
+    for _ in range(n):
+        ws.append([rnd.randint(10, 5000), rnd.randint(1, 40), rnd.randint(1, 365)])
+    res = wb.create_sheet("Result")
+    res["A1"] = f"=KMEANS_SEGMENT(Data!A1:C{n + 1}, 4)"
+    res["C1"] = f"=SEGMENT_PROFILE(Data!A1:C{n + 1}, 4)"
+    wb.save(path)
+
+
+def complete(path: Path) -> bool:
+    """A whole workbook holding our results (not the untouched template)."""
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+    ws = openpyxl.load_workbook(path, data_only=True)["Result"]
+    return ws["A1"].value == "Segment" and ws["A2"].value in (1, 2, 3, 4)
+
+
+def run_and_kill(cmd: list[str], delay: float) -> int | None:
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        proc.wait(timeout=delay)
+        return proc.returncode  # finished before the kill
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return None
+
+
+def duration(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def leftovers_are_hidden_temps(folder: Path, expected: set[str]) -> None:
+    for p in folder.iterdir():
+        assert p.name in expected or p.name.startswith(".~"), f"unexpected file {p.name}"
+
+
+@pytest.mark.slow
+def test_kill_during_refresh_in_place(tmp_path):
+    master = tmp_path / "master.xlsx"
+    make_book(master)
+    original = master.read_bytes()
+    work = tmp_path / "work"
+    work.mkdir()
+    book = work / "book.xlsx"
+    book.write_bytes(original)
+    cmd = CLI + ["refresh", str(book), "--in-place", "--engine", "none"]
+    full = duration(cmd)
+    rnd = random.Random(1)
+    outcomes = {"killed, original intact": 0, "killed, already replaced": 0, "finished": 0}
+    for _ in range(30):
+        book.write_bytes(original)
+        code = run_and_kill(cmd, rnd.uniform(0.0, full * 1.1))
+        assert book.exists()
+        if book.read_bytes() == original:
+            outcomes["killed, original intact"] += code is None
+            outcomes["finished"] += code is not None
+            assert code is None  # a finished run must have replaced it
+            openpyxl.load_workbook(book)  # intact and openable
+        else:
+            assert complete(book)
+            outcomes["finished" if code is not None else "killed, already replaced"] += 1
+        leftovers_are_hidden_temps(work, {"book.xlsx"})
+    assert outcomes["killed, original intact"] > 0, outcomes
+
+
+@pytest.mark.slow
+def test_kill_during_batch(tmp_path):
+    template = tmp_path / "template.xlsx"
+    make_book(template, n=400)
+    data = tmp_path / "data"
+    data.mkdir()
+    rnd = random.Random(2)
+    for i in range(6):
+        rows = ["Spend,Visits,Recency"] + [f"{rnd.randint(10, 5000)},{rnd.randint(1, 40)},{rnd.randint(1, 365)}"
+                                           for _ in range(400)]
+        (data / f"region{i}.csv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    cmd = CLI + ["batch", str(template), "--data", str(data), "--sheet", "Data", "--out", str(out),
+                 "--jobs", "2", "--engine", "none"]
+    full = duration(cmd)
+    template_bytes = template.read_bytes()
+    seen_partial_runs = 0
+    for _ in range(20):
+        for p in out.glob("*"):
+            p.unlink()
+        code = run_and_kill(cmd, rnd.uniform(0.0, full * 1.1))
+        assert template.read_bytes() == template_bytes
+        finished = [p for p in out.glob("*.xlsx") if not p.name.startswith(".~")]
+        for p in finished:
+            assert complete(p), p
+        leftovers_are_hidden_temps(out, {p.name for p in finished})
+        seen_partial_runs += code is None and len(finished) < 6
+        if code is not None:
+            assert code == 0 and len(finished) == 6
+    assert seen_partial_runs > 0
