@@ -114,12 +114,30 @@ def arg_strategy(name: str, plausible: bool):
     return st.one_of(SCALAR.map(lambda v: [[v]]), st.just([[None]]))
 
 
+@st.composite
+def labels_for(draw, data):
+    """A label column as long as ``data`` (header row included), mostly two valid classes."""
+    n = len(data)
+    pair = draw(st.sampled_from([(1, 0), ("Yes", "No"), (True, False), ("churned", "active")]))
+    labels = [[pair[(i * 7 + draw(st.integers(0, 1))) % 2]] for i in range(n)]
+    if n and isinstance(data[0][0], str) and draw(st.booleans()):
+        labels[0] = ["Churned"]
+    if n and draw(st.integers(0, 5)) == 0:
+        labels[draw(st.integers(0, n - 1))] = [draw(CELL)]  # one odd label
+    return labels
+
+
 def args_strategy(params: list[str]):
-    """Half the cases give every option a sensible value, so the fitting paths get fuzzed too."""
+    """Half the cases give every option a sensible value, so the fitting paths get fuzzed too;
+    then a labels range, if any, matches its training range row for row."""
     if not params:
         return st.just(())
-    return st.one_of(st.tuples(*[arg_strategy(p, True) for p in params]),
-                     st.tuples(*[arg_strategy(p, False) for p in params]))
+    sensible = st.tuples(*[arg_strategy(p, True) for p in params])
+    if "train_data" in params and "train_labels" in params:
+        i, j = params.index("train_data"), params.index("train_labels")
+        sensible = sensible.flatmap(lambda args: labels_for(args[i]).map(
+            lambda lab: tuple(lab if k == j else a for k, a in enumerate(args))))
+    return st.one_of(sensible, st.tuples(*[arg_strategy(p, False) for p in params]))
 
 
 def public_udfs() -> dict[str, dict]:
