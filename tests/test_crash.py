@@ -45,13 +45,16 @@ def complete(path: Path) -> bool:
 
 
 def run_and_kill(cmd: list[str], delay: float) -> int | None:
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    """Run ``cmd``; after ``delay`` seconds kill -9 it with every process it started."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
     try:
         proc.wait(timeout=delay)
         return proc.returncode  # finished before the kill
     except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)  # the batch's worker processes too
         proc.wait()
+        time.sleep(0.2)  # let the kernel reap the group before we look at the files
         return None
 
 
