@@ -53,8 +53,13 @@ class FeatureEncoder:
                            "Fill it in or leave it out of the range.")
         self.units = self._units(num)
         num = num / self.units
-        self.medians = np.nanmedian(num, axis=0) if self.numeric else np.empty(0)
-        filled = np.where(np.isnan(num), self.medians, num)
+        gaps = np.isnan(num)
+        if gaps.any():
+            self.medians = np.nanmedian(num, axis=0)
+            filled = np.where(gaps, self.medians, num)
+        else:  # the common case: np.median is several times faster than nanmedian
+            self.medians = np.median(num, axis=0) if self.numeric else np.empty(0)
+            filled = num
         self.means = filled.mean(axis=0) if self.numeric else np.empty(0)
         std = filled.std(axis=0) if self.numeric else np.empty(0)
         self.stds = np.where(std > 0, std, 1.0)

@@ -139,12 +139,14 @@ def fit_churn(train_data: Any, train_labels: Any, positive: Any = None, balanced
     """The cached churn model for these raw inputs (fits on a cache miss)."""
     pos, bal, reg, hd = _options(positive, balanced, regularization, header)
 
+    rng = cells.Range(train_data)
+
     def fit() -> _Fit:
-        table, y, positive_label = _training(train_data, train_labels, pos, hd)
+        table, y, positive_label = _training(rng, train_labels, pos, hd)
         model = core.fit(table.frame, table.kinds, y, balanced=bal, regularization=reg)
         return _Fit(table, y, positive_label, model)
 
-    return CACHE.get_or_fit("churn", content_key(train_data, train_labels, pos, bal, reg, hd), fit)
+    return CACHE.get_or_fit("churn", content_key(rng.fingerprint, train_labels, pos, bal, reg, hd), fit)
 
 
 def _training(train_data: Any, train_labels: Any, pos: Any, hd: bool | None) -> tuple[Table, np.ndarray, str]:
@@ -264,14 +266,16 @@ def churn_metrics(train_data: Any, train_labels: Any, threshold: Any = None, fol
     sd = cells.param_int(seed, "seed", default=0, lo=0, hi=2**31 - 1)
     pos, bal, reg, hd = _options(positive, balanced, regularization, header)
 
+    rng = cells.Range(train_data)
+
     def fit() -> tuple[core.CrossVal, str]:
-        table, y, positive_label = _training(train_data, train_labels, pos, hd)
+        table, y, positive_label = _training(rng, train_labels, pos, hd)
         cv = core.cross_validate(table.frame, table.kinds, y, folds=k, seed=sd, balanced=bal,
                                  regularization=reg)
         return cv, positive_label
 
     cv, positive_label = CACHE.get_or_fit(
-        "churn_cv", content_key(train_data, train_labels, pos, bal, reg, hd, k, sd), fit)
+        "churn_cv", content_key(rng.fingerprint, train_labels, pos, bal, reg, hd, k, sd), fit)
     rows: list[list[Any]] = [[name, value] for name, value in core.threshold_metrics(cv, th).items()]
     rows.append(["Churned label", positive_label])
     return cells.to_cells(rows, labels=["Metric", "Value"])

@@ -47,11 +47,13 @@ def fit_segments(data: Any, k: Any, scale: Any = None, seed: Any = None, header:
     kk = _param_k(k)
     sc, sd, hd = _options(scale, seed, header)
 
+    rng = cells.Range(data)
+
     def fit() -> _Fit:
-        table = cells.read_table(data, name="data", header=hd)
+        table = cells.read_table(rng, name="data", header=hd)
         return _Fit(table, core.segment(table.frame, table.kinds, kk, scale=sc, seed=sd))
 
-    return CACHE.get_or_fit("kmeans", content_key(data, kk, sc, sd, hd), fit)
+    return CACHE.get_or_fit("kmeans", content_key(rng.fingerprint, kk, sc, sd, hd), fit)
 
 
 @sheet_function("KMEANS_SEGMENT")
@@ -77,11 +79,13 @@ def segment_k(data: Any, k_max: Any = None, scale: Any = None, seed: Any = None,
     km = cells.param_int(k_max, "k_max", default=core.K_AUTO_MAX, lo=2, hi=50)
     sc, sd, hd = _options(scale, seed, header)
 
+    rng = cells.Range(data)
+
     def fit() -> core.KChoice:
-        table = cells.read_table(data, name="data", header=hd)
+        table = cells.read_table(rng, name="data", header=hd)
         return core.choose_k(table.frame, table.kinds, k_max=km, scale=sc, seed=sd)
 
-    choice = CACHE.get_or_fit("kmeans_k", content_key(data, km, sc, sd, hd), fit)
+    choice = CACHE.get_or_fit("kmeans_k", content_key(rng.fingerprint, km, sc, sd, hd), fit)
     t = choice.table
     rec = ["recommended" if k == choice.best else "" for k in t["k"]]
     block = list(zip(t["k"].tolist(), t["silhouette"].round(4).tolist(),
