@@ -103,8 +103,10 @@ def as_grid(values: Any) -> list[list[Any]]:
     if len(values) == 0:
         return [[None]]
     first = values[0]
-    if isinstance(first, list) and all(type(r) is list and len(r) == len(first) for r in values):
-        return values if first else [[None]]  # already rectangular: the common case, no copy
+    # Already rectangular lists (Office.js, openpyxl): the common case, no copy. map() keeps
+    # the check in C, which matters for the fill-down pattern's many calls on a big range.
+    if type(first) is list and set(map(type, values)) == {list} and len(set(map(len, values))) == 1:
+        return values if first else [[None]]
     if not any(isinstance(r, (list, tuple)) for r in values):
         return [list(values)]
     rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in values]
@@ -255,6 +257,8 @@ def _fast_numeric(col: list[Any]) -> np.ndarray | None:
 
 def _fast_numeric_grid(body: list[list[Any]]) -> np.ndarray | None:
     """The whole block as float64 in one C pass when every cell is a number or blank."""
+    if any(type(v) is str for v in body[0]):
+        return None  # a text column: numpy would only find out after converting everything
     try:
         arr = np.array(body, dtype=np.float64)
     except (TypeError, ValueError):
