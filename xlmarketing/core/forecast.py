@@ -211,13 +211,8 @@ def _ses_levels(z: np.ndarray, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def theta_track(z: np.ndarray, H: int, alpha: float, levels: np.ndarray) -> np.ndarray:
     """Theta method (theta = 2): SES levels plus half the OLS slope of z[0..o] as drift."""
-    n = len(z)
-    t = np.arange(n, dtype=np.float64)
-    cnt = t + 1
-    st, sy = np.cumsum(t), np.cumsum(z)
-    stt, sty = np.cumsum(t * t), np.cumsum(t * z)
-    den = cnt * stt - st * st
-    slope = np.where(den > 0, (cnt * sty - st * sy) / np.where(den > 0, den, 1), 0.0)
+    slope, _ = expanding_ols(z)
+    cnt = np.arange(1, len(z) + 1, dtype=np.float64)
     h = np.arange(1, H + 1, dtype=np.float64)
     decay = (1 - alpha) ** cnt / alpha
     drift = (h[None, :] - 1) + 1 / alpha - decay[:, None]
@@ -310,17 +305,22 @@ def hw_track(y: np.ndarray, season: Season, H: int) -> np.ndarray:
 
 def trend_track(z: np.ndarray, H: int) -> np.ndarray:
     """Ordinary least-squares line through z[0..o], extrapolated."""
-    n = len(z)
-    t = np.arange(n, dtype=np.float64)
+    slope, icpt = expanding_ols(z)
+    t = np.arange(len(z), dtype=np.float64)
+    h = np.arange(1, H + 1, dtype=np.float64)
+    return icpt[:, None] + slope[:, None] * (t[:, None] + h[None, :])
+
+
+def expanding_ols(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Slope and intercept of the least-squares line through z[0..o], for every origin o."""
+    t = np.arange(len(z), dtype=np.float64)
     cnt = t + 1
     st, sy = np.cumsum(t), np.cumsum(z)
     stt, sty = np.cumsum(t * t), np.cumsum(t * z)
     den = cnt * stt - st * st
     ok = den > 0
     slope = np.where(ok, (cnt * sty - st * sy) / np.where(ok, den, 1), 0.0)
-    icpt = (sy - slope * st) / cnt
-    h = np.arange(1, H + 1, dtype=np.float64)
-    return icpt[:, None] + slope[:, None] * (t[:, None] + h[None, :])
+    return slope, (sy - slope * st) / cnt
 
 
 # --------------------------------------------------------------------------- drivers
