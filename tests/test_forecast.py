@@ -317,3 +317,17 @@ def test_windows_com_path_shows_the_message_as_cell_text():
         "forecast, at least 1."]]
     out = udfs.SALES_FORECAST(com, 2.0, None, None, None, 0.95)
     assert len(out) == 2 and len(out[0]) == 4
+
+
+def test_absurdly_large_numbers_get_a_clear_error_not_overflow():
+    import warnings
+
+    from xlmarketing.functions import REGISTRY
+
+    sales = [[float(100 + i)] for i in range(30)]
+    sales[7] = [1e300]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow on the way to the answer
+        with pytest.raises(XLMError, match=r"#NUM! SALES_FORECAST: sales holds numbers too large "
+                                           r"to forecast \(up to 1e\+300\)"):
+            REGISTRY["SALES_FORECAST"](sales, 3)

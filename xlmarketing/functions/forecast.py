@@ -135,6 +135,7 @@ def read_history(sales: Any, known_drivers: Any = None, header: bool | None = No
     if np.isnan(values).all():
         raise XLMError("#VALUE!", "sales has no numbers: every sales cell is blank. Select the "
                        "cells that hold your sales.")
+    _refuse_huge(values, "sales")
     n_body = table.row_mask.size
     Xbody, dnames = _read_drivers(known_drivers, n_body, header) if known_drivers is not None \
         else (None, [])
@@ -174,6 +175,17 @@ def read_history(sales: Any, known_drivers: Any = None, header: bool | None = No
     return History(y, has_header, cal, X, dnames, filled)
 
 
+#: Beyond this, squared errors overflow float64 long before a forecast means anything.
+HUGE = 1e100
+
+
+def _refuse_huge(values: np.ndarray, name: str) -> None:
+    big = np.nanmax(np.abs(values)) if values.size and not np.isnan(values).all() else 0.0
+    if big > HUGE:
+        raise XLMError("#NUM!", f"{name} holds numbers too large to forecast (up to {big:.3g}). "
+                       "Enter them in larger units (thousands, millions) or fix the cells.")
+
+
 def _read_drivers(values: Any, n_rows: int, header: bool | None) -> tuple[np.ndarray, list[str]]:
     table = cells.read_table(values, name="known_drivers", header=header, allow_text=False)
     if table.row_mask.size != n_rows:
@@ -181,6 +193,7 @@ def _read_drivers(values: Any, n_rows: int, header: bool | None) -> tuple[np.nda
                        f"has {n_rows}. Select one row of drivers per row of sales, side by side.")
     X = np.full((n_rows, len(table.columns)), np.nan)
     X[table.row_mask] = table.frame.to_numpy(dtype=np.float64)
+    _refuse_huge(X, "known_drivers")
     names = [c if not c.startswith("column ") else f"driver {c.split()[1]}" for c in table.columns]
     return X, names
 
@@ -207,6 +220,7 @@ def _read_future(values: Any, horizon: int, hist: History, header: bool | None) 
         i, j = (int(a[0]) for a in np.nonzero(np.isnan(F)))
         raise XLMError("#VALUE!", f"future_drivers has a blank cell in row {i + 1 + table.header}, "
                        f"column {j + 1}. Enter the planned value of every driver.")
+    _refuse_huge(F, "future_drivers")
     if table.header and all(not c.startswith("column ") for c in table.columns) \
             and set(table.columns) == set(hist.driver_names) and table.columns != hist.driver_names:
         F = F[:, [table.columns.index(c) for c in hist.driver_names]]
