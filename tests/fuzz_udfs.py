@@ -106,7 +106,24 @@ PLAUSIBLE = {
 }
 
 
+@st.composite
+def series(draw):
+    """A sales history: one column of numbers (sometimes with a header, blanks or odd cells)."""
+    n = draw(st.integers(3, 80))
+    level, trend, amp = draw(st.floats(1, 1e5)), draw(st.floats(-50, 50)), draw(st.floats(0, 0.5))
+    rows = [[round(level + trend * i + level * amp * ((i % 12) - 5.5) / 6, 2)] for i in range(n)]
+    for _ in range(draw(st.integers(0, 2))):
+        rows[draw(st.integers(0, n - 1))] = [draw(CELL)]
+    if draw(st.booleans()):
+        rows.insert(0, ["Sales"])
+    return rows
+
+
 def arg_strategy(name: str, plausible: bool):
+    if name == "sales" and plausible:
+        return series()
+    if name in ("known_drivers", "future_drivers", "score_data") and plausible:
+        return st.just([[None]])  # the optional ranges left out: the plain call
     if name in RANGE_PARAMS:
         return grids()
     if plausible:
