@@ -15,7 +15,6 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 from openpyxl.formula.tokenizer import Token, Tokenizer
-from openpyxl.formula import Tokenizer
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
