@@ -271,3 +271,24 @@ def test_refreshed_workbook_opens_in_libreoffice(demo, name, libreoffice_sheets,
     cells = [c for row in shown[main] for c in row]
     if name != forecast.FILE or FORECAST_READY:
         assert not [c for c in cells if c.startswith("#")], main
+
+
+def test_batch_with_the_segmentation_template_follows_other_row_counts(built, tmp_path):
+    """The template's formulas read its table by name, so `batch` can put in any number of
+    customers: the spill has one segment per customer and nothing is left of the old rows."""
+    from xlmarketing import samples
+    from xlmarketing.workbook import batch
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for n in (120, 700):  # fewer and more customers than the template's 500
+        samples.customers(n).to_csv(data / f"stores{n}.csv", index=False)
+    rep = batch(built["customer_segmentation.xlsx"], data, sheet="Customers", out_dir=tmp_path / "out",
+                jobs=1, formula_engine="none")
+    assert rep.ok, [i.error for i in rep.failed]
+    for n in (120, 700):
+        ws = load(tmp_path / "out" / f"stores{n}.xlsx", data_only=True)["Customers"]
+        segs = [ws.cell(r, 8).value for r in range(1, 800)]
+        assert segs[0] == "Segment"
+        assert all(s in (1, 2, 3, 4) for s in segs[1:n + 1])
+        assert all(s is None for s in segs[n + 1:])

@@ -32,9 +32,10 @@ def build() -> Workbook:
     hist = samples.churn_history(N_HISTORY)
     cur = samples.churn_current(N_CURRENT)
     hl, cl = len(hist) + 1, len(cur) + 1
-    train = f"History!C1:I{hl}"
-    labels = f"History!J1:J{hl}"
-    score = f"Current!C1:I{cl}"
+    # Table references follow the tables when rows are pasted in Excel or replaced by `batch`.
+    train = "History[[#All],[Age]:[Days since last purchase]]"
+    labels = "History[[#All],[Churned]]"
+    score = "Current[[#All],[Age]:[Days since last purchase]]"
     # One driver row per number column and per level of each text column.
     n_drivers = sum(1 if pd.api.types.is_numeric_dtype(hist[c]) else hist[c].nunique()
                     for c in MODEL_COLS)
@@ -55,11 +56,11 @@ def build() -> Workbook:
             ("History sheet: replace the table rows with past customers and their outcome in the "
             "Churned column (Yes/No). Current sheet: replace the rows with the customers to score. "
             "Keep the header rows and the column order (columns C to I go into the model)."),
-            (f"If your tables have other row counts, change {hl} (History) and {cl} (Current) in "
-            "the formulas on Current!K1, Current!L1, Model!A6 and Model!D6, and the ranges on "
-            "the Risk sheet."),
+            ("The xlmarketing formulas read the History and Current tables by name, so they "
+            "follow the tables when you paste more or fewer rows. The ranges on the Risk sheet "
+            f"cover Current rows 2 to {cl}: extend them if you score more customers."),
             ("Refresh: in Excel with the xlmarketing add-in, the formulas recalculate as you type; "
-            "headless, run  xlmarketing refresh churn_risk.xlsx --out result.xlsx."),
+            "headless, run  xlmarketing refresh churn_risk.xlsx -o result.xlsx."),
             ("Set the high-risk threshold on the Risk sheet (yellow cell, D9): the high-risk "
             "count, the revenue of high-risk customers and the model metrics follow it."),
         ],

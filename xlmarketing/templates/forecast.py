@@ -44,7 +44,7 @@ def build() -> Workbook:
             f"(Forecast!A6, A23 and A37) and the ranges on ChartData. Change {HORIZON} to "
             "forecast another horizon (the Plan table needs one row per month ahead)."),
             ("Refresh: in Excel with the xlmarketing add-in, the formulas recalculate as you type; "
-            "headless, run  xlmarketing refresh sales_forecast.xlsx --out result.xlsx."),
+            "headless, run  xlmarketing refresh sales_forecast.xlsx -o result.xlsx."),
             "Try a scenario: change a planned price or promotion on the Plan sheet and refresh.",
         ],
         [

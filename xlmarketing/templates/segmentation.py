@@ -24,7 +24,8 @@ def build() -> Workbook:
     data = samples.customers(N_CUSTOMERS)
     n = len(data)
     last = n + 1
-    data_ref = f"Customers!C1:F{last}"
+    # A table reference follows the table when rows are pasted in Excel or replaced by `batch`.
+    data_ref = "Customers[[#All],[Channel]:[Days since last order]]"
     wb = K.new_workbook("Customer segmentation")
 
     K.about_sheet(
@@ -37,11 +38,12 @@ def build() -> Workbook:
             ("Replace the rows of the table on the Customers sheet with your own customers (keep "
             "the header row). Columns C to F go into the model: text columns such as Channel "
             "are one-hot encoded, numbers are standardised, blanks are filled with the median."),
-            (f"If you have more or fewer than {n} customers, change the row number {last} in the "
-            "formulas (Customers!H1, Segments!A6 and A23) to your last row, and the helper "
-            "formulas on ChartData."),
+            ("The xlmarketing formulas read the Customers table by name, so they follow the table "
+            f"when you paste more or fewer rows. The summaries, colours and charts cover rows 2 to "
+            f"{last} ({n} customers): extend their ranges and the helper formulas on ChartData if "
+            "you have more."),
             ("Refresh: in Excel with the xlmarketing add-in, the formulas recalculate as you type; "
-            "headless, run  xlmarketing refresh customer_segmentation.xlsx --out result.xlsx  "
+            "headless, run  xlmarketing refresh customer_segmentation.xlsx -o result.xlsx  "
             "and open the result in any spreadsheet program."),
             ("Change the 4 in the formulas to try another number of segments; the SEGMENT_K "
             "table helps choose (higher silhouette is better; look for the elbow in inertia)."),
