@@ -13,6 +13,7 @@ Engines, in order of preference for ``"auto"``:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import re
 import shutil
@@ -223,8 +224,10 @@ def _formulas(src: Path, todo: set[Key]) -> dict[Key, Any]:
     except Exception as exc:  # noqa: BLE001
         raise EngineFailed(f"the formulas package is not installed ({exc})") from None
     try:
-        model = formulas.ExcelModel().loads(str(src)).finish()
-        sol = model.calculate()
+        # formulas draws tqdm progress bars on stderr: keep the command's output to our report
+        with open(os.devnull, "w") as quiet, contextlib.redirect_stderr(quiet):
+            model = formulas.ExcelModel().loads(str(src)).finish()
+            sol = model.calculate()
     except Exception as exc:  # noqa: BLE001
         raise EngineFailed(f"{type(exc).__name__}: {exc}") from None
     index: dict[tuple[str, int, int], Any] = {}
