@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl.chart.series import DataPoint
 from openpyxl import Workbook
 from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.shapes import GraphicalProperties
@@ -399,6 +400,14 @@ def titles(chart: Any, title: str, x: str | None = None, y: str | None = None) -
         chart.y_axis.title = _title(y, 900, bold=False)
     axis_title_font(chart)
     show_axes(chart)
+
+
+def colour_points(series: Any, colours: dict[int, str]) -> None:
+    """Give single bars of a series their own fill (point index -> colour)."""
+    for idx, colour in colours.items():
+        pt = DataPoint(idx=idx)
+        pt.graphicalProperties = solid(colour)
+        series.dPt.append(pt)
 
 
 def value_labels(series: Any) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 from openpyxl.chart import BarChart, Reference, Series
-from openpyxl.chart.series import DataPoint
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook import Workbook
@@ -31,7 +30,7 @@ CURRENT, PROB_AT, REASONS_AT, SPEND_AT = "Current", "K1", "L1", "G1"
 def build() -> Workbook:
     hist = samples.churn_history(N_HISTORY)
     cur = samples.churn_current(N_CURRENT)
-    hl, cl = len(hist) + 1, len(cur) + 1
+    cl = len(cur) + 1
     # Table references follow the tables when rows are pasted in Excel or replaced by `batch`.
     train = "History[[#All],[Age]:[Days since last purchase]]"
     labels = "History[[#All],[Churned]]"
@@ -173,10 +172,7 @@ def build() -> Workbook:
     hist_chart.set_categories(Reference(rs.ws, min_col=1, min_row=18, max_row=27))
     s = hist_chart.series[0]
     s.graphicalProperties = K.solid("5B9BD5")
-    for b in range(5, 10):
-        pt = DataPoint(idx=b)
-        pt.graphicalProperties = K.solid("E06666" if b < 7 else K.RED)
-        s.dPt.append(pt)
+    K.colour_points(s, {b: "E06666" if b < 7 else K.RED for b in range(5, 10)})
     K.value_labels(s)
     hist_chart.legend = None
     K.titles(hist_chart, "How many customers at each churn risk", "Churn probability", "Customers")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.chart.marker import Marker
-from openpyxl.chart.series import DataPoint
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook import Workbook
@@ -173,10 +172,7 @@ def build() -> Workbook:
     bar.add_data(vals, titles_from_data=False)
     bar.set_categories(cats)
     series = bar.series[0]
-    for s in range(K_SEGMENTS):
-        pt = DataPoint(idx=s)
-        pt.graphicalProperties = K.solid(K.SEGMENT_COLOURS[s])
-        series.dPt.append(pt)
+    K.colour_points(series, {s: K.SEGMENT_COLOURS[s] for s in range(K_SEGMENTS)})
     K.value_labels(series)
     bar.legend = None
     K.titles(bar, "Customers per segment", "Segment", "Customers")
