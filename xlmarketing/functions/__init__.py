@@ -13,23 +13,43 @@ finds functions there, so a new module registered below needs no change elsewher
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import function_context
+from ..core.errors import EXCEL_CODE, CoreError
+from ..errors import XLMError, function_context
 
 Cells = list[list[Any]]
 REGISTRY: dict[str, Callable[..., Cells]] = {}
 
 
-def sheet_function(name: str) -> Callable[[Callable[..., Cells]], Callable[..., Cells]]:
-    """Register ``fn`` under its Excel ``name``; XLMErrors raised inside it name the function."""
+def core_error_to_xlm(exc: CoreError, arg_names: Mapping[str, str] | None = None) -> XLMError:
+    """The sheet form of a core error: its Excel code, and ``{param}`` as the user's argument name.
+
+    ``arg_names`` maps core parameter names to the function's sheet argument names where they
+    differ (``{"season_length": "season"}``); by default the core's name is shown.
+    """
+    code = next((c for cls, c in EXCEL_CODE.items() if isinstance(exc, cls)), "#VALUE!")
+    name = (arg_names or {}).get(exc.param or "", exc.param)
+    return XLMError(code, exc.render(name))
+
+
+def sheet_function(name: str, *, arg_names: Mapping[str, str] | None = None
+                   ) -> Callable[[Callable[..., Cells]], Callable[..., Cells]]:
+    """Register ``fn`` under its Excel ``name``.
+
+    XLMErrors raised inside it name the function; core errors (:mod:`xlmarketing.core.errors`)
+    become XLMErrors through :func:`core_error_to_xlm` with ``arg_names``.
+    """
 
     def register(fn: Callable[..., Cells]) -> Callable[..., Cells]:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Cells:
             with function_context(name):
-                return fn(*args, **kwargs)
+                try:
+                    return fn(*args, **kwargs)
+                except CoreError as exc:
+                    raise core_error_to_xlm(exc, arg_names) from exc
 
         wrapper.excel_name = name  # type: ignore[attr-defined]
         REGISTRY[name] = wrapper
