@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from ..errors import XLMError
+from .errors import CoreError, DataError, InsufficientData
 
 #: Season lengths tried when the history has no dates.
 AUTO_SEASONS = (12, 4, 7, 52)
@@ -123,7 +123,7 @@ def detect_season_with_drivers(y: np.ndarray, candidates: tuple[int, ...],
         return detect_season(y, candidates)
     try:
         dm = fit_drivers(y, X, [f"driver {j + 1}" for j in range(X.shape[1])], 1)
-    except XLMError:
+    except CoreError:
         return detect_season(y, candidates)
     eff = dm.effect(X)
     return detect_season(y * np.exp(-eff) if dm.log else y - eff, candidates)
@@ -356,19 +356,19 @@ def fit_drivers(y: np.ndarray, X: np.ndarray, names: list[str], m: int) -> Drive
     Xc = X - means
     const = np.flatnonzero(np.ptp(X, axis=0) == 0)
     if const.size:
-        raise XLMError("#VALUE!", f'known_drivers column "{names[const[0]]}" has the same value '
-                       "in every row, so its effect cannot be estimated. Leave it out.")
+        raise DataError(f'{{param}} column "{names[const[0]]}" has the same value in every row, '
+                        "so its effect cannot be estimated. Leave it out.", param="X")
     D = np.column_stack([base, Xc])
     p = D.shape[1]
     if n <= p + 1:
-        raise XLMError("#NUM!", f"known_drivers: {k} driver(s) with trend and a season of {m} "
-                       f"need more than {p + 1} periods of history, got {n}. Give a longer "
-                       "history, fewer drivers or season_length 1.")
+        raise InsufficientData(f"{{param}}: {k} driver(s) with trend and a season of {m} need "
+                               f"more than {p + 1} periods of history, got {n}. Give a longer "
+                               "history, fewer drivers or season_length 1.", param="X")
     rank = np.linalg.matrix_rank(D)
     if rank < p:
-        raise XLMError("#VALUE!", "known_drivers: the drivers are linear combinations of each "
-                       "other or of the trend and season, so their effects cannot be told apart. "
-                       "Leave out a redundant column.")
+        raise DataError("{param}: the drivers are linear combinations of each other or of the "
+                        "trend and season, so their effects cannot be told apart. Leave out a "
+                        "redundant column.", param="X")
     fits = []
     forms = [False] + ([True] if np.all(y > 0) else [])
     for log in forms:
@@ -524,16 +524,17 @@ def fit_forecast(
     y = np.asarray(y, dtype=np.float64)
     n = len(y)
     if n < 3:
-        raise XLMError("#NUM!", f"sales has {n} period(s) of history; a forecast needs at least 3. "
-                       "Select a longer history.")
+        raise InsufficientData(f"{{param}} has {n} period(s) of history; a forecast needs at "
+                               "least 3. Select a longer history.", param="y")
     if season_length is None:
         m = detect_season_with_drivers(y, candidates, X)
     else:
         m = int(season_length)
         if m > 1 and n < 2 * m:
-            raise XLMError("#NUM!", f"season_length={m} needs at least two full seasons "
-                           f"({2 * m} periods) of history, got {n}. Give a longer history, a "
-                           "shorter season_length, or 1 for no seasonality.")
+            raise InsufficientData(f"{{param}}={m} needs at least two full seasons ({2 * m} "
+                                   f"periods) of history, got {n}. Give a longer history, a "
+                                   "shorter {param}, or 1 for no seasonality.",
+                                   param="season_length")
     nonneg = bool(np.all(y >= 0))
     dmodel = None
     base = y

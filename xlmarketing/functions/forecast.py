@@ -152,7 +152,7 @@ def read_history(sales: Any, known_drivers: Any = None, header: bool | None = No
             raise XLMError("#VALUE!", f"sales row {rows[nodate[0]]} has a sales figure but no "
                            "date. Enter the date or clear the row.")
         keep = ~np.isnan(values)
-        cal, idx = infer_calendar(dates[keep], rows[keep])
+        cal, idx = infer_calendar(dates[keep], rows[keep], name="sales")
         full = np.full(int(idx.max()) + 1, np.nan)
         full[idx] = values[keep]
         Xfull = None
@@ -161,7 +161,7 @@ def read_history(sales: Any, known_drivers: Any = None, header: bool | None = No
             Xfull[idx] = Xbody[pos[keep]]
     present = np.flatnonzero(~np.isnan(full))
     lo, hi = int(present[0]), int(present[-1]) + 1
-    y, filled = fill_gaps(full[lo:hi], max_gap=_max_gap(cal))
+    y, filled = fill_gaps(full[lo:hi], max_gap=_max_gap(cal), name="sales")
     X = None
     if Xfull is not None:
         X = Xfull[lo:hi]
@@ -252,7 +252,11 @@ def fit_sales(sales: Any, horizon: int, known_drivers: Any, season: int | None,
     return CACHE.get_or_fit("forecast", content_key(sales, known_drivers, horizon, season, header), fit)
 
 
-@sheet_function("SALES_FORECAST")
+#: core parameter names -> the sheet arguments they come from
+_ARGS = {"y": "sales", "X": "known_drivers"}
+
+
+@sheet_function("SALES_FORECAST", arg_names=_ARGS)
 def sales_forecast(sales: Any, horizon: Any, known_drivers: Any = None, future_drivers: Any = None,
                    season_length: Any = None, interval: Any = None, header: Any = None) -> Cells:
     """The next ``horizon`` periods: [Period,] Forecast[, Lower, Upper]."""
@@ -281,7 +285,7 @@ def sales_forecast(sales: Any, horizon: Any, known_drivers: Any = None, future_d
     return cells.to_cells(block, labels=labels if res.hist.header else None)
 
 
-@sheet_function("FORECAST_ACCURACY")
+@sheet_function("FORECAST_ACCURACY", arg_names=_ARGS)
 def forecast_accuracy(sales: Any, horizon: Any = None, season_length: Any = None,
                       header: Any = None) -> Cells:
     """Rolling-origin backtest on the history: SALES_FORECAST against seasonal naive."""
@@ -332,7 +336,7 @@ def backtest(hist: History, horizon: int | None, season: int | None) -> dict[str
             "method": final.method, "m": m, "h": h, "origins": n_orig}
 
 
-@sheet_function("FORECAST_DRIVERS")
+@sheet_function("FORECAST_DRIVERS", arg_names=_ARGS)
 def forecast_drivers(sales: Any, known_drivers: Any, season_length: Any = None,
                      header: Any = None) -> Cells:
     """The effect of each driver: coefficient, elasticity, % effect per unit, std. error, p-value."""
