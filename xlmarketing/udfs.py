@@ -223,7 +223,7 @@ def SALES_FORECAST(sales, horizon, known_drivers=None, future_drivers=None, seas
 @xw.arg("header", "raw", doc=_HEADER_DOC)
 @xw.ret("raw")
 def FORECAST_ACCURACY(sales, horizon=None, season_length=None, header=None):
-    """How far to trust SALES_FORECAST: a backtest on your own history (MAE, RMSE, MAPE, sMAPE, MASE) next to the seasonal naive forecast (same period last year)."""
+    """How far to trust SALES_FORECAST: a backtest on your own history (MAE, RMSE, MAPE, sMAPE, MASE) next to the seasonal naive forecast (same period last year) and the best simple method (naive, drift, recent mean), so you see whether the model earns its keep."""
     return _run(F.forecast.forecast_accuracy, sales, horizon, season_length, header)
 
 
@@ -236,3 +236,13 @@ def FORECAST_ACCURACY(sales, horizon=None, season_length=None, header=None):
 def FORECAST_DRIVERS(sales, known_drivers, season_length=None, header=None):
     """The effect of each driver on sales, allowing for trend and season: coefficient, elasticity (e.g. -1.5: +1% price, -1.5% sales), % effect per unit, standard error and p-value."""
     return _run(F.forecast.forecast_drivers, sales, known_drivers, season_length, header)
+
+
+@xw.func(call_in_wizard=False)
+@xw.arg("sales", "raw", doc=_SALES_DOC)
+@xw.arg("season_length", "raw", doc=_SEASON_DOC)
+@xw.arg("header", "raw", doc=_HEADER_DOC)
+@xw.ret("raw")
+def FORECAST_OUTLIERS(sales, season_length=None, header=None):
+    """What SALES_FORECAST changed in your history before forecasting: outliers (one-off spikes, typing slips) with the value it used instead, and a still-running current period it left out. Spills Period, Value, Value used, Note."""
+    return _run(F.forecast.forecast_outliers, sales, season_length, header)

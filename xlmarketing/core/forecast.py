@@ -4,8 +4,8 @@ The method, in the order it runs (numpy only, deterministic, no random numbers):
 
 1. **Season.** The season length comes from the caller (from the dates: 12 for months, 4 for
    quarters, 52 for weeks, 7 for days) or from a search over common lengths. Automatic
-   seasonality is kept only when the autocorrelation at the season lag passes the 90% test
-   used by the M4 competition's benchmarks (and the history covers three seasons).
+   seasonality is kept only when the period-to-period changes differ significantly by position
+   in the season (a rank test, robust to spikes; a trend or random walk does not pass it).
 2. **Drivers** (price, promotion, advertising): one least-squares regression of sales on a
    linear trend, seasonal dummies and the drivers, in logs when sales are positive and the
    log form fits better (then a coefficient is a relative effect and elasticities are natural).
@@ -37,6 +37,7 @@ import numpy as np
 from scipy import stats
 
 from .errors import CoreError, DataError, InsufficientData
+from .forecast_clean import Outlier, find_outliers, is_intermittent, replace
 
 #: Season lengths tried when the history has no dates.
 AUTO_SEASONS = (12, 4, 7, 52)
@@ -51,6 +52,7 @@ METHOD_NAMES = {
     "theta": "Theta",
     "damped": "damped Holt-Winters",
     "trend": "linear trend",
+    "tsb": "intermittent demand (TSB)",
 }
 
 
@@ -80,36 +82,64 @@ def seasonal_strength(y: np.ndarray, m: int) -> float:
     return max(0.0, 1 - float(np.var(r)) / vd) if vd > 0 else 0.0
 
 
-def seasonal_test(y: np.ndarray, m: int) -> bool:
-    """The M4 benchmarks' 90% autocorrelation test for seasonality at lag ``m``.
+#: Significance level of the season test (chosen on M1, validated on M3; see the benchmark).
+SEASON_ALPHA = 0.01
 
-    For long seasons (52 weeks) that test needs many years and is very conservative, so there
-    a seasonal strength of at least 0.6 over two or more years counts as well.
+
+def season_pvalue(y: np.ndarray, m: int) -> float:
+    """p-value of "the period-to-period changes differ by position in a season of ``m``".
+
+    A Kruskal-Wallis test of the changes (relative changes when sales are positive) grouped by
+    position ``t mod m``. Changes, not levels: a trend or a random walk makes every level
+    autocorrelation large, but leaves its changes without a seasonal pattern; ranks, so one
+    spike or data-entry slip cannot fake a season. Needs two full seasons plus one period.
     """
+    y = np.asarray(y, dtype=np.float64)
     n = len(y)
-    if m > 13 and n >= 2 * m and seasonal_strength(y, m) >= 0.6:
-        return True
-    if m <= 1 or n < 3 * m:
-        return False
-    r = acf(y, m)
-    limit = 1.645 * np.sqrt((1 + 2 * np.sum(r[1:m] ** 2)) / n)
-    return bool(r[m] > limit)
+    if m <= 1 or n < 2 * m + 1:
+        return 1.0
+    d = np.diff(np.log(y)) if np.all(y > 0) else np.diff(y)
+    if np.ptp(d) == 0:
+        return 1.0
+    return _kruskal_p(d, np.arange(1, n) % m, m)
+
+
+def _kruskal_p(d: np.ndarray, pos: np.ndarray, m: int) -> float:
+    """Kruskal-Wallis p-value of ``d`` grouped by ``pos`` (0..m-1), with the tie correction.
+
+    Written out because scipy's ``kruskal`` costs milliseconds of argument handling per call.
+    """
+    N = d.size
+    _, inv, ties = np.unique(d, return_inverse=True, return_counts=True)
+    r = (np.cumsum(ties) - (ties - 1) / 2.0)[inv]          # average ranks
+    cnt = np.bincount(pos, minlength=m).astype(np.float64)
+    rs = np.bincount(pos, weights=r, minlength=m)
+    ok = cnt > 0
+    H = 12.0 / (N * (N + 1)) * float(np.sum(rs[ok] ** 2 / cnt[ok])) - 3.0 * (N + 1)
+    ties = ties.astype(np.float64)
+    corr = 1.0 - float(np.sum(ties ** 3 - ties)) / (N ** 3 - N)
+    if corr <= 0:
+        return 1.0
+    p = float(stats.chi2.sf(H / corr, int(ok.sum()) - 1))
+    return p if np.isfinite(p) else 1.0
+
+
+def seasonal_test(y: np.ndarray, m: int, alpha: float = SEASON_ALPHA) -> bool:
+    """True when a season of ``m`` is significant at level ``alpha`` (see :func:`season_pvalue`)."""
+    return season_pvalue(y, m) < alpha
 
 
 def detect_season(y: np.ndarray, candidates: tuple[int, ...] = AUTO_SEASONS) -> int:
-    """The candidate season length that passes the test with the strongest pattern, else 1.
+    """The candidate season length with the most significant pattern, else 1 (no season).
 
-    Strength is the autocorrelation of the first differences at the season lag, so a trend
-    (which makes every raw autocorrelation large) does not favour short lags.
+    Several candidates (a history without dates) share the level ``SEASON_ALPHA``
+    (Bonferroni), so trying four lengths does not find a season four times as often.
     """
-    best, best_r = 1, -np.inf
-    dy = np.diff(y)
-    for m in candidates:
-        if seasonal_test(y, m):
-            r = acf(dy, m)[m] if len(dy) > m else -np.inf
-            if r > best_r:
-                best, best_r = m, r
-    return best
+    if not candidates:
+        return 1
+    ps = [(season_pvalue(y, m), m) for m in candidates]
+    p, m = min(ps)
+    return m if p < SEASON_ALPHA / len(candidates) else 1
 
 
 def detect_season_with_drivers(y: np.ndarray, candidates: tuple[int, ...],
@@ -425,6 +455,7 @@ class ForecastFit:
     std_errors: np.ndarray = field(default_factory=lambda: np.empty(0))
     n_errors: int = 0
     scores: dict[str, float] = field(default_factory=dict)
+    outliers: list[Outlier] = field(default_factory=list)   # replaced for the fit
 
     @property
     def m(self) -> int:
@@ -489,7 +520,22 @@ def _tracks(z: np.ndarray, base: np.ndarray, season: Season, H: int, select: boo
     out["comb"] = (out["theta"] + out["damped"]) / 2
     if select:
         out["trend"] = trend_track(z, H)
+        if season.m == 1 and is_intermittent(z):
+            out["tsb"] = tsb_track(z, H)
     return out
+
+
+def tsb_track(y: np.ndarray, H: int, alpha: float = 0.1, beta: float = 0.1) -> np.ndarray:
+    """Rolling-origin TSB forecasts (see :func:`forecast_clean.tsb`): flat, P(sale) x size."""
+    sold = y > 0
+    p, z = float(np.mean(sold[: max(1, min(len(y), 12))])), float(y[sold][0]) if sold.any() else 0.0
+    F = np.empty((len(y), H))
+    for t in range(len(y)):
+        p += beta * (float(sold[t]) - p)
+        if sold[t]:
+            z += alpha * (y[t] - z)
+        F[t] = p * z
+    return F
 
 
 def _error_matrix(y: np.ndarray, F: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
@@ -515,11 +561,14 @@ def fit_forecast(
     X: np.ndarray | None = None,
     driver_names: list[str] | None = None,
     select: bool = True,
+    clean: bool = True,
 ) -> ForecastFit:
     """Fit the forecaster to a regular history ``y`` (no gaps) and forecast ``horizon`` steps.
 
     ``season_length``: None detects it among ``candidates``; 1 means none; a given length
-    needs two full seasons of history.
+    needs two full seasons of history. ``clean``: outliers (see :mod:`.forecast_clean`) are
+    replaced for the fit and listed in ``ForecastFit.outliers``; never with drivers, whose
+    promotions are meant to make spikes.
     """
     y = np.asarray(y, dtype=np.float64)
     n = len(y)
@@ -536,6 +585,9 @@ def fit_forecast(
                                    "shorter {param}, or 1 for no seasonality.",
                                    param="season_length")
     nonneg = bool(np.all(y >= 0))
+    outliers = find_outliers(y, m) if clean and X is None else []
+    if outliers:
+        y = replace(y, outliers)
     dmodel = None
     base = y
     if X is not None:
@@ -573,13 +625,15 @@ def fit_forecast(
     trend_s, comb_s = scores.get("trend", np.nan), scores["comb"]
     if np.isfinite(trend_s) and np.isfinite(comb_s) and trend_s < SWITCH_MARGIN * comb_s:
         method = "trend"
+    if np.isfinite(scores.get("tsb", np.nan)) and scores["tsb"] < scores[method]:
+        method = "tsb"
     F_final = tracks[method][-1]
     t_future = np.arange(n, n + H)
     base_fc = season.apply(F_final, t_future) if m > 1 else F_final
     sigma, std_err, n_err = _error_scale(A, back[method], log_err, y)
     return ForecastFit(y=y, horizon=H, season=season, method=method, base_forecast=base_fc,
                        drivers=dmodel, nonneg=nonneg, log_errors=log_err, sigma=sigma,
-                       std_errors=std_err, n_errors=n_err, scores=scores)
+                       std_errors=std_err, n_errors=n_err, scores=scores, outliers=outliers)
 
 
 def _error_scale(A: np.ndarray | None, F: np.ndarray, log_err: bool, y: np.ndarray
@@ -629,6 +683,25 @@ def seasonal_naive(y: np.ndarray, horizon: int, m: int) -> np.ndarray:
     m = max(1, min(m, len(y)))
     h = np.arange(horizon)
     return y[len(y) - m + (h % m)]
+
+
+def simple_forecasts(y: np.ndarray, horizon: int, m: int) -> dict[str, np.ndarray]:
+    """The simple peers a model must beat: naive, seasonal naive, drift, mean of the last season.
+
+    "drift" is the line through the first and last values (a random walk with drift); the
+    seasonal naive is left out when there is no season (it is the naive forecast then).
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = len(y)
+    h = np.arange(1, horizon + 1)
+    out = {"naive": np.repeat(y[-1], horizon)}
+    if m > 1:
+        out["seasonal naive"] = seasonal_naive(y, horizon, m)
+    slope = (y[-1] - y[0]) / (n - 1) if n > 1 else 0.0
+    out["drift"] = y[-1] + slope * h
+    k = min(n, max(m, 3))
+    out[f"mean of the last {k} periods"] = np.repeat(float(np.mean(y[-k:])), horizon)
+    return out
 
 
 def metrics(actual: np.ndarray, forecast: np.ndarray, scale: float) -> dict[str, float]:
