@@ -18,12 +18,16 @@ The method, in the order it runs (numpy only, deterministic, no random numbers):
 4. **Ensemble.** The average of two robust methods: the Theta method (the M3 competition's
    winner: exponential smoothing on the seasonally adjusted base with half the long-run slope
    as drift) and damped-trend Holt-Winters (seasonal factors that keep adapting, starting from
-   the decomposition's; plain damped-trend smoothing when there is no season). A straight
-   linear trend is the other candidate: a rolling-origin validation on the history picks it
-   only when it is clearly better (a steady, nearly deterministic trend).
+   the decomposition's; plain damped-trend smoothing when there is no season). A rolling-origin
+   validation on the history may pick one member alone (when its error is 10% lower), a
+   straight linear trend (20% lower: a steady, nearly deterministic trend), or, for
+   intermittent sales, the TSB method. Before all this, outliers are replaced for the fit
+   (:mod:`.forecast_clean`).
 5. **Intervals** come from the errors of rolling-origin forecasts on the user's own history,
    per step ahead (relative errors on the log scale for positive sales), smoothed over the
-   horizon with a power law and scaled by the empirical quantile of the standardised errors.
+   horizon with a power law and scaled by the empirical quantile of the standardised errors,
+   widened for the backtest's optimism (more for short histories). Calibrated on M1 to 92-94%
+   inside a 95% band, validated on M3 (95-97%).
 
 Parameters of the smoothing methods are chosen on small fixed grids in one vectorised pass,
 so a 120-month history takes a few milliseconds.
@@ -493,13 +497,18 @@ class ForecastFit:
                 q = w * float(np.quantile(e, level)) + (1 - w) * z
             else:
                 q = z
-            self.quantiles[level] = max(q, z) * INTERVAL_INFLATION
+            n = len(self.y)
+            optimism = np.sqrt(n / max(n - INTERVAL_PARAMS, 2.0))
+            self.quantiles[level] = max(q, z) * INTERVAL_INFLATION * optimism
         return self.quantiles[level]
 
 
 #: Widening of the intervals: the backtest reuses the smoothing parameters and seasonal
-#: factors fitted on the whole history, so its errors are slightly optimistic.
-INTERVAL_INFLATION = 1.1
+#: factors fitted on the whole history, so its errors are optimistic, the more so the shorter
+#: the history: as with a regression's residuals, by about sqrt(n / (n - p)) for ``p``
+#: effective parameters. Both chosen on M1 (all frequencies) and validated on M3.
+INTERVAL_INFLATION = 1.3
+INTERVAL_PARAMS = 8.0
 
 
 def _tracks(z: np.ndarray, base: np.ndarray, season: Season, H: int, select: bool
@@ -517,7 +526,7 @@ def _tracks(z: np.ndarray, base: np.ndarray, season: Season, H: int, select: boo
         out["damped"] = season.adjust_track(hw_track(base, season, H), t_idx)
     else:
         out["damped"], _ = damped_track(z, H)
-    out["comb"] = (out["theta"] + out["damped"]) / 2
+    out["comb"] = THETA_WEIGHT * out["theta"] + (1 - THETA_WEIGHT) * out["damped"]
     if select:
         out["trend"] = trend_track(z, H)
         if season.m == 1 and is_intermittent(z):
@@ -547,6 +556,12 @@ def _error_matrix(y: np.ndarray, F: np.ndarray, start: int) -> tuple[np.ndarray,
     A = np.where(valid, y[np.minimum(idx, n - 1)], np.nan)
     return A, F[start:]
 
+
+#: Weight of the Theta method in the ensemble (the rest: damped Holt-Winters).
+THETA_WEIGHT = 0.5
+
+#: A member of the ensemble replaces it only when its validation error is this much lower.
+MEMBER_MARGIN = 0.9
 
 #: Another method replaces the ensemble only when its validation error is this much lower.
 SWITCH_MARGIN = 0.8
@@ -622,6 +637,11 @@ def fit_forecast(
         per_h = np.where(ok, err, 0.0).sum(axis=0)[cnt > 0] / cnt[cnt > 0]
         scores[name] = float(per_h.mean()) if per_h.size else np.nan
     method = "comb"
+    if select:
+        # one member alone, when the rolling-origin validation clearly prefers it
+        member = min(("damped", "theta"), key=lambda k: scores[k])
+        if np.isfinite(scores[member]) and scores[member] < MEMBER_MARGIN * scores["comb"]:
+            method = member
     trend_s, comb_s = scores.get("trend", np.nan), scores["comb"]
     if np.isfinite(trend_s) and np.isfinite(comb_s) and trend_s < SWITCH_MARGIN * comb_s:
         method = "trend"

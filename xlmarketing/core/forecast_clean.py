@@ -98,8 +98,12 @@ def is_intermittent(y: np.ndarray) -> bool:
     return bool(np.all(y >= 0) and np.mean(y == 0) >= INTERMITTENT_ZEROS)
 
 
-def find_outliers(y: np.ndarray, m: int, *, k: float = OUTLIER_IQR) -> list[Outlier]:
-    """The outliers of ``y`` (season length ``m``), most extreme first; see the module docstring."""
+def find_outliers(y: np.ndarray, m: int, *, k: float | None = None) -> list[Outlier]:
+    """The outliers of ``y`` (season length ``m``), most extreme first; see the module docstring.
+
+    ``k``: the IQR multiple (default :data:`OUTLIER_IQR`).
+    """
+    k = OUTLIER_IQR if k is None else k
     y = np.asarray(y, dtype=np.float64)
     n = len(y)
     if n < 8 or is_intermittent(y):
