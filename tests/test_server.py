@@ -15,7 +15,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,7 @@ import pytest
 import xlwings as xw
 
 from xlmarketing.functions import REGISTRY
+from xlmarketing.serve import ServeError, ServeOptions, wait_until_up
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("xlwings_server") is None,
@@ -51,17 +51,13 @@ def server(tmp_path_factory):
         [sys.executable, "-m", "xlmarketing.cli", "serve", "--port", str(port), "--project",
          str(project)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/xlwings/custom-functions-meta", timeout=2).read()
-            break
-        except (urllib.error.URLError, ConnectionError):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"xlwings Server did not start:\n{proc.stdout.read()}")
-            time.sleep(0.3)
+    opts = ServeOptions(project, port=port)
+    base = opts.base_url
+    try:
+        wait_until_up(opts, proc)
+    except ServeError as exc:
+        proc.kill()
+        pytest.fail(f"xlwings Server did not start ({exc}):\n{proc.stdout.read()}")
     yield {"base": base, "proc": proc, "project": project}
     proc.terminate()                                      # what a kill or Ctrl+C does
     proc.wait(timeout=60)

@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,3 +118,19 @@ def sideload_steps(opts: ServeOptions) -> str:
         lines.insert(1, "Warning: plain HTTP. Excel's add-ins need HTTPS: create a local "
                         "certificate (for example with mkcert) and pass --certfile and --keyfile.")
     return "\n".join(lines)
+
+
+def wait_until_up(opts: ServeOptions, proc: subprocess.Popen, timeout: float = 90) -> None:
+    """Block until the server answers its metadata route; raise ServeError if it dies or stalls."""
+    deadline = time.monotonic() + timeout
+    url = f"{opts.base_url}/xlwings/custom-functions-meta"
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except (urllib.error.URLError, ConnectionError):
+            if proc.poll() is not None:
+                raise ServeError(f"the server exited with code {proc.returncode}") from None
+            if time.monotonic() > deadline:
+                raise ServeError(f"the server did not answer at {url} within {timeout:g} s") from None
+            time.sleep(0.3)
