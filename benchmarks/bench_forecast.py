@@ -261,15 +261,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="25 series a collection")
     ap.add_argument("--max-series", type=int, default=120, help="series per collection (0: all)")
-    ap.add_argument("--only", default=None, help="run only collections whose name contains this")
+    ap.add_argument("--only", default=None,
+                    help="comma-separated: run only collections whose name contains one of these")
+    ap.add_argument("--robustness", action="store_true", help="the robustness rows even with --only")
     args = ap.parse_args()
     k = 25 if args.quick else args.max_series
     if args.only:
         global collections
         full = collections
-        collections = lambda k: [c for c in full(k) if args.only.lower() in c[0].lower()]  # noqa: E731
+        keys = [w.strip().lower() for w in args.only.split(",")]
+        collections = lambda k: [c for c in full(k) if any(w in c[0].lower() for w in keys)]  # noqa: E731
     print_accuracy(k)
-    if not args.only:
+    if not args.only or args.robustness:
         robustness(min(k, 60) if k else 60)
 
 
