@@ -5,7 +5,7 @@ An outlier is a period whose value is far from a robust fit of the history: a ru
 with the remainders relative to that fit when every value is positive (a swing that grows
 with the level is no outlier at the top of a growing business). A remainder outside ``[Q1 - k*IQR, Q3 + k*IQR]`` of all remainders is an outlier; ``k = 3`` is
 the rule of R's ``forecast::tsoutliers``. The robust fit's value replaces it for the fit only,
-and the caller lists what was replaced. Pure numpy/pandas.
+and the caller lists what was replaced. Pure numpy.
 
 Not touched: the last period (one value cannot tell a spike from a new level; a partial
 current period is the caller's business, it knows the dates), histories with many zero periods
@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 #: Remainders beyond this many interquartile ranges outside the quartiles are outliers.
 OUTLIER_IQR = 3.0
@@ -44,7 +43,8 @@ def running_median(z: np.ndarray, w: int) -> np.ndarray:
     """
     n = len(z)
     w = max(1, min(w, n - 1 + n % 2))
-    trend = pd.Series(z).rolling(w, center=True).median().to_numpy(copy=True)
+    trend = np.full(n, np.nan)
+    trend[w // 2: n - w // 2] = np.median(np.lib.stride_tricks.sliding_window_view(z, w), axis=1)
     c0, c1 = w // 2, n - 1 - w // 2
     if c1 <= c0:
         return np.full(n, float(np.median(z)))
