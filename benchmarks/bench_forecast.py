@@ -26,6 +26,7 @@ there, with its approximate likelihood.
     python benchmarks/bench_forecast.py             # 120 series a collection (~15 min on 2 cores)
     python benchmarks/bench_forecast.py --quick     # 25 series a collection (~3 min)
     python benchmarks/bench_forecast.py --max-series 0   # every series (slow: AutoARIMA)
+    python benchmarks/bench_forecast.py --cpu-time       # CPU seconds per series vs AutoETS
 """
 
 from __future__ import annotations
@@ -257,6 +258,25 @@ def robustness(k: int) -> None:
               f"{np.median(p):.1%} | {np.mean(p <= 0.05):.0%} |", flush=True)
 
 
+def cpu_times(k: int) -> None:
+    """Median CPU seconds per series, SALES_FORECAST against AutoETS, on each collection.
+
+    CPU time (``time.process_time``), not wall time: on a loaded machine a call longer than
+    the scheduler's slice waits for the other processes, which wall time would charge to it.
+    """
+    print("\n| collection | series | CPU s per series SALES_FORECAST | AutoETS | ratio |")
+    print("|---|---:|---:|---:|---:|")
+    for name, series in collections(k):
+        t = {"ours": [], "AutoETS": []}
+        for s in series:
+            for key, fn in (("ours", ours_fresh), ("AutoETS", auto_ets)):
+                t0 = time.process_time()
+                fn(s)
+                t[key].append(time.process_time() - t0)
+        o, e = np.median(t["ours"]), np.median(t["AutoETS"])
+        print(f"| {name} | {len(series)} | {o:.4f} | {e:.4f} | {o / e:.2f}x |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="25 series a collection")
@@ -264,6 +284,8 @@ def main() -> None:
     ap.add_argument("--only", default=None,
                     help="comma-separated: run only collections whose name contains one of these")
     ap.add_argument("--robustness", action="store_true", help="the robustness rows even with --only")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="only the CPU time per series, SALES_FORECAST against AutoETS")
     args = ap.parse_args()
     k = 25 if args.quick else args.max_series
     if args.only:
@@ -271,6 +293,9 @@ def main() -> None:
         full = collections
         keys = [w.strip().lower() for w in args.only.split(",")]
         collections = lambda k: [c for c in full(k) if any(w in c[0].lower() for w in keys)]  # noqa: E731
+    if args.cpu_time:
+        cpu_times(k)
+        return
     print_accuracy(k)
     if not args.only or args.robustness:
         robustness(min(k, 60) if k else 60)
