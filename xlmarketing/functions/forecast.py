@@ -358,8 +358,8 @@ _ARGS = {"y": "sales", "X": "known_drivers"}
 
 @sheet_function("SALES_FORECAST", "Forecasts the next periods of sales with trend, seasonality "
                 "and optional drivers (price, promotion). Spills Period (with dates), Forecast "
-                "and, with interval, Lower and Upper. Outliers are damped and a still-running "
-                "current period is left out: FORECAST_OUTLIERS lists them.", args={
+                "and, with interval, Lower and Upper. FORECAST_OUTLIERS lists what it changed.",
+                args={
     "sales": _SALES,
     "horizon": Arg("How many periods ahead to forecast, e.g. 12.", _horizon),
     "known_drivers": _KNOWN,
@@ -396,7 +396,7 @@ def sales_forecast(sales: Any, horizon: int, known_drivers: Any = None, future_d
 @sheet_function("FORECAST_ACCURACY", "How far to trust SALES_FORECAST: a backtest on your own "
                 "history (MAE, RMSE, MAPE, sMAPE, MASE) next to the seasonal naive forecast "
                 "(same period last year) and the best simple method (naive, drift, recent "
-                "mean), so you see whether the model earns its keep.", args={
+                "mean): does the model earn its keep?", args={
     "sales": _SALES,
     "horizon": Arg("Periods ahead to test (default: one season, e.g. 12 for months).",
                    _optional_horizon),
