@@ -1,0 +1,144 @@
+"""The plan: which formulas a refresh evaluates, found through a dependency graph.
+
+Every formula cell's references are taken from its parsed template (openpyxl's ``Tokenizer``
+plus the resolver, see :mod:`.evaluate`). An :class:`AreaIndex` answers "which formulas read
+this area?" and "which of our anchors cover this cell?" by sheet and row block, so the cost of
+a refresh grows with the number of formulas and references, not with their product.
+
+What is evaluated: our calls (formulas that call a function of ``REGISTRY``), the formulas that
+read their results directly or through other formulas, and formulas with no saved value at all.
+Everything else keeps its saved value and its bytes.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..functions import REGISTRY
+from .formulas import Unsupported
+from .model import Area, FormulaCell, WorkbookModel
+
+Key = tuple[str, int, int]  # (lower sheet title, row, column)
+
+_BLOCK = 512  # rows per index bucket
+_WIDE = 64 * _BLOCK  # areas taller than this are kept in a per-sheet list instead
+
+
+class AreaIndex:
+    """Areas (each with an item) bucketed by sheet and row block, queried by overlap."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[tuple[str, int], list[tuple[Area, Any]]] = {}
+        self._tall: dict[str, list[tuple[Area, Any]]] = {}
+
+    def add(self, area: Area, item: Any) -> None:
+        sheet = area.sheet.lower()
+        if area.max_row - area.min_row > _WIDE:
+            self._tall.setdefault(sheet, []).append((area, item))
+            return
+        for b in range(area.min_row // _BLOCK, area.max_row // _BLOCK + 1):
+            self._blocks.setdefault((sheet, b), []).append((area, item))
+
+    def query(self, area: Area) -> Iterator[Any]:
+        """Items whose area overlaps ``area`` (each once)."""
+        sheet = area.sheet.lower()
+        probe = Area(sheet, area.min_row, area.min_col, area.max_row, area.max_col)
+        seen: set[int] = set()
+        candidates: list[list[tuple[Area, Any]]] = [self._tall.get(sheet, [])]
+        if area.max_row - area.min_row > _WIDE * 4:
+            candidates += [v for (s, _), v in self._blocks.items() if s == sheet]
+        else:
+            for b in range(area.min_row // _BLOCK, area.max_row // _BLOCK + 1):
+                got = self._blocks.get((sheet, b))
+                if got:
+                    candidates.append(got)
+        for bucket in candidates:
+            for a, item in bucket:
+                if id(item) in seen:
+                    continue
+                if (a.min_row <= probe.max_row and probe.min_row <= a.max_row
+                        and a.min_col <= probe.max_col and probe.min_col <= a.max_col):
+                    seen.add(id(item))
+                    yield item
+
+
+@dataclass
+class Node:
+    """A formula cell in the graph: what it reads, and whether it calls one of ours."""
+
+    cell: FormulaCell
+    ours: bool
+    reads: list[Area] = field(default_factory=list)
+    problem: str | None = None  # why it cannot be evaluated in-process
+
+    @property
+    def key(self) -> Key:
+        return self.cell.sheet.lower(), self.cell.row, self.cell.col
+
+    @property
+    def saved_area(self) -> Area:
+        """The range the formula covered as saved (its array range, or the cell alone)."""
+        c = self.cell
+        if c.ref:
+            from .model import _area
+
+            try:
+                a = _area(c.sheet, c.ref)
+                if a.contains(c.sheet, c.row, c.col):
+                    return a
+            except ValueError:
+                pass
+        return Area(c.sheet, c.row, c.col, c.row, c.col)
+
+
+def calls_ours(text: str) -> bool:
+    upper = text.upper()
+    return any(name in upper for name in REGISTRY)
+
+
+class Graph:
+    """Formula cells of a workbook with the areas they read, indexed both ways."""
+
+    def __init__(self, model: WorkbookModel, template: Any):
+        self.model = model
+        self.nodes: dict[Key, Node] = {}
+        self.readers = AreaIndex()  # area read -> node
+        self.cells = AreaIndex()  # saved area of a formula -> node
+        for sheet in model:
+            for cell in sheet.formulas.values():
+                if cell.kind == "dataTable":
+                    continue  # what-if tables are Excel's own; their saved values stay
+                node = Node(cell, calls_ours(cell.text))
+                try:
+                    tpl = template(cell.text, cell.sheet)
+                    node.reads, node.ours, node.problem = tpl.areas, tpl.ours, tpl.problem
+                except Unsupported as exc:
+                    node.problem = str(exc)
+                self.nodes[node.key] = node
+                for a in node.reads:
+                    self.readers.add(a, node)
+                self.cells.add(node.saved_area, node)
+
+    def ours(self) -> list[Node]:
+        return [n for n in self.nodes.values() if n.ours]
+
+    def formulas_in(self, area: Area) -> Iterator[Node]:
+        return self.cells.query(area)
+
+    def dependents(self, areas: Iterable[Area], spills: AreaIndex | None = None) -> set[Key]:
+        """Keys of the formulas that read ``areas``, directly or through other formulas."""
+        out: set[Key] = set()
+        todo = deque(areas)
+        while todo:
+            area = todo.popleft()
+            for node in self.readers.query(area):
+                if node.key in out:
+                    continue
+                out.add(node.key)
+                todo.append(node.saved_area)
+                if spills is not None:
+                    todo.extend(spills.query(node.saved_area))
+        return out
