@@ -15,6 +15,7 @@ One :class:`RefreshOptions` is passed whole from the command down.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import cache
+from ..cells import from_serial, to_serial
 from ..errors import EXCEL_ERRORS, XLMError
 from . import recalc
 from .evaluate import Evaluator, Outcome
@@ -102,11 +104,14 @@ class Evaluation:
     def __post_init__(self) -> None:
         self.resolver = Resolver(self.model, self.spill_of)
         self.evaluator = Evaluator(self.resolver, self.read)
+        self._building = True
         self.graph = Graph(self.model, self.evaluator.template)
+        self._building = False
         self.spills = AreaIndex()  # new spill areas -> their node
         self._state: dict[Key, str] = {}
         self._stack: list[Node] = []
         self._reads: list[list[tuple[str, Area]]] = []
+        self._dates: list[list[float]] = []  # per formula being evaluated: date serials read
         self._phase = "ours"
 
     @property
@@ -130,10 +135,11 @@ class Evaluation:
         self._phase = "dependents"
         areas = [n.saved_area for n in ours] + [r.area for r in self.results.values()
                                                   if r.node.ours]
-        later = self.graph.dependents(areas, self.spills) - set(self.results)
+        new = {k: r.area for k, r in self.results.items() if r.area.size > 1}
+        later = self.graph.dependents(areas, new) - set(self.results)
         self.must |= later
-        for key in sorted(later, key=lambda k: (k[0], k[1], k[2])):
-            self.ensure(self.graph.nodes[key])
+        for key in sorted(self.must - set(self.results) - self.deferred):
+            self.ensure(self.graph.nodes[key])  # dependents, and formulas with no saved value
         if self.deferred:  # what reads a deferred formula is computed with it
             more = self.graph.dependents(self.graph.nodes[k].saved_area for k in self.deferred)
             for key in more - {k for k, r in self.results.items() if r.node.ours}:
@@ -169,6 +175,10 @@ class Evaluation:
                 x = get(r, c)
                 row.append(None if x is None else typed(x))
             out.append(row)
+        if self._dates and model.date_styles:
+            seen = [to_serial(v) for row in out for v in row if isinstance(v, dt.datetime)]
+            if seen:
+                self._dates[-1].extend((min(seen), max(seen)))
         return out
 
     def _follow(self, node: Node, seen: set[Key]) -> None:
@@ -187,6 +197,9 @@ class Evaluation:
     def spill_of(self, sheet: str, r: int, c: int) -> Area | None:
         """The range the array formula at (r, c) spills into now (for ``A1#``)."""
         key = (sheet.lower(), r, c)
+        if self._building:  # for the graph: a spill reference reads the anchor and its range
+            cell = self.model.formula(sheet, r, c)
+            return None if cell is None else Node(cell, False).saved_area
         node = self.graph.nodes.get(key)
         if node is None:
             return None
@@ -209,6 +222,7 @@ class Evaluation:
         self._state[key] = "busy"
         self._stack.append(node)
         self._reads.append([])
+        self._dates.append([])
         try:
             outcome = self._outcome(node)
         except Circular as loop:
@@ -223,6 +237,9 @@ class Evaluation:
         finally:
             self._stack.pop()
             reads = self._reads.pop()
+            dates = self._dates.pop()
+        if dates and node.ours:
+            _as_dates(outcome.grid, min(dates), max(dates))
         result = self._place(node, outcome)
         if result.area.size > 1 or node.ours:
             for label, area in reads:
@@ -342,6 +359,28 @@ class Evaluation:
                     and not self.model.is_blank(area.sheet, r, c):
                 return cell_ref(r, c)
         return None
+
+
+def _as_dates(grid: list[list[Any]], first: float, last: float) -> None:
+    """Turn result columns that carry the input's dates forward into dates (in place).
+
+    Our functions return dates as serial numbers (SALES_FORECAST's Period, say). A column is
+    taken for dates when the formula read date-formatted cells and every number in the column
+    is a whole day within ten years before the first and 100 after the last date it read.
+    """
+    low, high = first - 3660, last + 36600
+    for j in range(max(len(r) for r in grid)):
+        col = [r[j] for r in grid if j < len(r)]
+        nums = [v for v in col if type(v) in (int, float)]
+        if not nums or any(not (low <= v <= high) or v != int(v) for v in nums):
+            continue
+        if any(v is not None and type(v) not in (int, float, str) for v in col):
+            continue
+        if sum(isinstance(v, str) for v in col) > 1:
+            continue  # a header at most
+        for r in grid:
+            if j < len(r) and type(r[j]) in (int, float):
+                r[j] = from_serial(r[j])
 
 
 def _circular(reader: str, node: Node) -> Outcome:

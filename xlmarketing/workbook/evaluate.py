@@ -100,6 +100,11 @@ class Evaluator:
                 out.append(name + "(")
             elif t.type == Token.OPERAND and t.subtype == Token.RANGE:
                 out.append(self._operand(t.value, home, areas, errors))
+            elif (t.type == Token.OP_PRE and t.value == "-" and i + 1 < len(tokens)
+                    and tokens[i + 1].type == Token.OP_PRE and tokens[i + 1].value == "-"):
+                out.append("1*")  # --x (a number from TRUE/FALSE): formulas reads it as 0
+                i += 2
+                continue
             else:
                 out.append(t.value)
             i += 1
@@ -215,6 +220,9 @@ def _install() -> None:
     table = formulas.get_functions()
     for name, fn in REGISTRY.items():
         table[name] = _wrap(name, fn)
+    # formulas answers #VALUE! for these on arrays (a spill range, say)
+    table["ROWS"] = lambda a: float(np.atleast_2d(np.asarray(a, dtype=object)).shape[0])
+    table["COLUMNS"] = lambda a: float(np.atleast_2d(np.asarray(a, dtype=object)).shape[1])
     _installed = True
 
 

@@ -128,8 +128,11 @@ class Graph:
     def formulas_in(self, area: Area) -> Iterator[Node]:
         return self.cells.query(area)
 
-    def dependents(self, areas: Iterable[Area], spills: AreaIndex | None = None) -> set[Key]:
-        """Keys of the formulas that read ``areas``, directly or through other formulas."""
+    def dependents(self, areas: Iterable[Area], spills: dict[Key, Area] | None = None) -> set[Key]:
+        """Keys of the formulas that read ``areas``, directly or through other formulas.
+
+        ``spills`` gives the new spill range of formulas already evaluated (read as well).
+        """
         out: set[Key] = set()
         todo = deque(areas)
         while todo:
@@ -139,6 +142,6 @@ class Graph:
                     continue
                 out.add(node.key)
                 todo.append(node.saved_area)
-                if spills is not None:
-                    todo.extend(spills.query(node.saved_area))
+                if spills is not None and node.key in spills:
+                    todo.append(spills[node.key])
         return out
