@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from .batch import batch
-from .engine import RefreshFailed, refresh_package, refresh_workbook
+from .engine import RefreshFailed, RefreshOptions, refresh_package, refresh_workbook
 from .report import BatchItem, BatchReport, CellError, RefreshReport, WorkbookError
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
            "BatchReport",
            "CellError",
            "RefreshFailed",
+           "RefreshOptions",
            "RefreshReport",
            "WorkbookError",
            "batch",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -304,7 +305,7 @@ class Evaluation:
                 area = Area(cell.sheet, cell.row, cell.col, cell.row, cell.col)
         if error is None:
             first = grid[0][0]
-            if isinstance(first, str) and first in EXCEL_ERRORS:
+            if isinstance(first, str) and first in EXCEL_ERRORS and not _deliberate(first, cell.text):
                 error = XLMError(first, _why(first, outcome), func=_function(node) if node.ours else None)
         result = Result(node, grid, area, error, spills)
         sheet = cell.sheet.lower()
@@ -390,6 +391,14 @@ def _circular(reader: str, node: Node) -> Outcome:
         text = (f"circular reference: {reader} depends on the result of {node.cell.address}, "
                 "which reads it. Break the loop.")
     return Outcome([["#REF!"]], XLMError("#REF!", text, func=_function(node) if node.ours else None))
+
+
+_NA_CALL = re.compile(r"(?<![\w.])NA\(\s*\)", re.IGNORECASE)
+
+
+def _deliberate(code: str, text: str) -> bool:
+    """#N/A from the formula's own NA() call (chart helper columns): the author's value."""
+    return code == "#N/A" and bool(_NA_CALL.search(text))
 
 
 def _why(code: str, outcome: Outcome) -> str:
