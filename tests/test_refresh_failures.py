@@ -164,3 +164,86 @@ def test_formulas_package_as_fallback_engine(tmp_path):
     assert rep.engine == "formulas" and rep.dependents == 2
     assert ws["F1"].value == pytest.approx(sum(seg) / 20)
     assert ws["F2"].value == pytest.approx(sum(seg) / 2)
+
+
+@pytest.mark.parametrize("obstacle, named", [("merged", "the merged cells D5:E6"),
+                                             ("table", "the table Blocker (D8:E12)")])
+def test_spill_into_merged_cells_or_a_table_is_a_spill_error(tmp_path, obstacle, named):
+    from openpyxl.worksheet.table import Table
+
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+
+    def put(ws):
+        if obstacle == "merged":
+            ws.merge_cells("D5:E6")  # empty merged cells still block a spill in Excel
+        else:
+            ws["D8"], ws["E8"] = "Key", "Value"
+            ws.add_table(Table(displayName="Blocker", ref="D8:E12"))
+
+    book(src, {"D1": "=KMEANS_SEGMENT(A1:B21, 2)"}, put)
+    rep = refresh_workbook(src, out, formula_engine="none")
+    [err] = rep.errors
+    assert (err.cell, err.code) == ("D1", "#SPILL!") and named in err.message
+    ws = openpyxl.load_workbook(out, data_only=True)["Data"]
+    assert ws["D1"].value == "#SPILL!" and ws["D2"].value is None
+
+
+def test_every_error_cell_left_is_reported_and_strict_fails(tmp_path):
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    book(src, {"D1": "=KMEANS_SEGMENT(A1:B21, 2)", "F1": "=1/(D2-D2)", "F2": "=F1+1",
+               "F3": "=IF(D2>0, D2, NA())", "F4": "=SUM(D2:D21)"})
+    rep = refresh_workbook(src, out, formula_engine="formulas")
+    got = {e.address: e.code for e in rep.errors}
+    # F1 divides by zero and F2 reads it; F3's #N/A would be its own NA() (it is not, D2 > 0)
+    assert got == {"Data!F1": "#DIV/0!", "Data!F2": "#DIV/0!"}, rep.lines()
+    assert any(line.startswith("  error Data!F1: #DIV/0!") for line in rep.lines())
+    ws = openpyxl.load_workbook(out, data_only=True)["Data"]
+    seg = [r[0] for r in REGISTRY["KMEANS_SEGMENT"](data_rows(), 2.0)[1:]]
+    assert ws["F1"].value == "#DIV/0!" and ws["F3"].value == seg[0] and ws["F4"].value == sum(seg)
+    assert "#DIV/0!" in openpyxl.load_workbook(out)["Data"]["F1"].comment.text
+    with pytest.raises(RefreshFailed, match="Data!F1"):
+        refresh_workbook(src, tmp_path / "strict.xlsx", strict=True, formula_engine="formulas")
+
+
+def test_a_form_the_formula_engine_lacks_goes_to_libreoffice(tmp_path):
+    import shutil
+
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+
+    def other_sheet(ws):
+        other = ws.parent.create_sheet("Unread")
+        other["A1"] = "=1+1"
+
+    # SUBTOTAL is not in the formulas package: LibreOffice computes it, on a trimmed copy
+    book(src, {"D1": "=KMEANS_SEGMENT(A1:B21, 2)", "F1": "=SUBTOTAL(9, D2:D21)", "F2": "=F1*2"},
+         other_sheet)
+    rep = refresh_workbook(src, out)
+    seg = [r[0] for r in REGISTRY["KMEANS_SEGMENT"](data_rows(), 2.0)[1:]]
+    ws = openpyxl.load_workbook(out, data_only=True)["Data"]
+    # Unread!A1 has no saved value: computed in-process, so readers see a value there too
+    assert rep.ok and rep.engine == "formulas+libreoffice", rep.lines()
+    assert ws["F1"].value == sum(seg) and ws["F2"].value == 2 * sum(seg)
+    assert openpyxl.load_workbook(out, data_only=True)["Unread"]["A1"].value == 2
+    # without LibreOffice in-process only: a real error cell that says why
+    rep = refresh_workbook(src, out, formula_engine="formulas")
+    assert {e.cell for e in rep.errors} == {"F1", "F2"} and "SUBTOTAL" in rep.errors[0].message
+
+
+def test_internal_errors_are_logged_with_their_traceback(tmp_path, caplog, monkeypatch):
+    from xlmarketing.functions import REGISTRY as registry
+
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    book(src, {"D1": "=KMEANS_SEGMENT(A1:B21, 2)"})
+
+    def broken(*args):
+        return {}["no such key"]
+
+    monkeypatch.setitem(registry, "KMEANS_SEGMENT", broken)
+    with caplog.at_level("ERROR", logger="xlmarketing.workbook"):
+        rep = refresh_workbook(src, out, formula_engine="none")
+    [err] = rep.errors
+    assert err.code == "#VALUE!" and "internal error (KeyError" in err.message
+    [record] = [r for r in caplog.records if "Data!D1" in r.getMessage()]
+    assert record.exc_info and record.exc_info[0] is KeyError
