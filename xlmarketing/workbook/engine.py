@@ -29,8 +29,8 @@ from ..errors import EXCEL_ERRORS, XLMError
 from . import recalc
 from .evaluate import Evaluator, Outcome
 from .formulas import Resolver, Unsupported
-from .model import Area, WorkbookModel, read_model
-from .plan import AreaIndex, Graph, Key, Node
+from .model import Area, WorkbookModel, read_model, row_values
+from .plan import AreaIndex, Graph, Key, Node, calls_ours
 from .report import RefreshReport, WorkbookError, quote_sheet
 from .xmlwrite import Package, cell_ref
 
@@ -113,6 +113,8 @@ class Evaluation:
         self._stack: list[Node] = []
         self._reads: list[list[tuple[str, Area]]] = []
         self._dates: list[list[float]] = []  # per formula being evaluated: date serials read
+        self._rows: dict[str, set[int]] = {}  # rows holding new values, by sheet
+        self._saved: dict[str, dict[int, dict[int, Any]]] = {}  # saved values read, by row
         self._phase = "ours"
 
     @property
@@ -164,17 +166,21 @@ class Evaluation:
         sheet = area.sheet.lower()
         values, model = self.values, self.model
         sm = model.sheets[sheet]
-        get, typed = sm.xml.get, model.typed
+        c1, c2 = area.min_col, area.max_col
+        cols = range(c1, c2 + 1)
+        changed = self._rows.get(sheet, ())
         out = []
+        memo = self._saved.setdefault(sheet, {})
         for r in range(area.min_row, area.max_row + 1):
-            row = []
-            for c in range(area.min_col, area.max_col + 1):
-                key = (sheet, r, c)
-                if key in values:
-                    row.append(values[key])
-                    continue
-                x = get(r, c)
-                row.append(None if x is None else typed(x))
+            saved = memo.get(r)
+            if saved is None:
+                saved = memo[r] = row_values(model, sm, r, 1, MAX_COLS)
+            row = [saved.get(c) for c in cols]
+            if r in changed:
+                for j, c in enumerate(cols):
+                    v = values.get((sheet, r, c), row)
+                    if v is not row:
+                        row[j] = v
             out.append(row)
         if self._dates and model.date_styles:
             seen = [to_serial(v) for row in out for v in row if isinstance(v, dt.datetime)]
@@ -309,16 +315,21 @@ class Evaluation:
                 error = XLMError(first, _why(first, outcome), func=_function(node) if node.ours else None)
         result = Result(node, grid, area, error, spills)
         sheet = cell.sheet.lower()
+        changed = self._rows.setdefault(sheet, set())
+        values, claimed, key = self.values, self.claimed, node.key
         for i, row in enumerate(grid):
+            r = cell.row + i
+            changed.add(r)
             for j in range(cols):
-                k = (sheet, cell.row + i, cell.col + j)
-                self.values[k] = row[j] if j < len(row) else None
-                self.claimed[k] = node.key
-        if spills:
+                k = (sheet, r, cell.col + j)
+                values[k] = row[j] if j < len(row) else None
+                claimed[k] = key
+        if spills and node.saved_area.size > 1:
             for r, c in node.saved_area.cells():
                 k = (sheet, r, c)
-                if k not in self.claimed:
-                    self.values[k] = None  # leftover of a larger earlier spill
+                if k not in claimed:
+                    values[k] = None  # leftover of a larger earlier spill
+                    changed.add(r)
         if area.size > 1:
             self.spills.add(area, node)
         self.results[node.key] = result
@@ -344,21 +355,22 @@ class Evaluation:
             if t.area.overlaps(area):
                 return f"the table {t.display_name} ({t.ref})"
         near = [n for n in self.graph.formulas_in(area) if n.key != node.key]
-        old = [n.saved_area for n in near if n.cell.kind == "array"] + [node.saved_area]
-        sheet = area.sheet.lower()
         for n in near:
             if area.contains(area.sheet, n.cell.row, n.cell.col):
                 return cell_ref(n.cell.row, n.cell.col)
-        for r, c in area.cells():
-            if (r, c) == (node.cell.row, node.cell.col):
-                continue
-            k = (sheet, r, c)
-            owner = self.claimed.get(k)
-            if owner is not None and owner != node.key:
-                return cell_ref(r, c)
-            if owner is None and not any(o.contains(area.sheet, r, c) for o in old) \
-                    and not self.model.is_blank(area.sheet, r, c):
-                return cell_ref(r, c)
+        for other in self.spills.query(area):  # another result already spills there
+            if other.key != node.key:
+                got = self.results[other.key].area
+                return cell_ref(max(got.min_row, area.min_row), max(got.min_col, area.min_col))
+        old = [n.saved_area for n in near if n.cell.kind == "array"] + [node.saved_area]
+        sm = self.model.sheets[area.sheet.lower()]
+        for r in range(area.min_row, area.max_row + 1):
+            saved = row_values(self.model, sm, r, area.min_col, area.max_col)
+            for c, v in saved.items():
+                if v in (None, "") or (r, c) == (node.cell.row, node.cell.col):
+                    continue
+                if not any(o.contains(area.sheet, r, c) for o in old):
+                    return cell_ref(r, c)
         return None
 
 
@@ -431,10 +443,11 @@ def refresh_package(pkg: Package, source: Path | bytes | None = None, *,
     t0 = time.perf_counter()
     before = cache.info()
     model = read_model(pkg)
-    run = Evaluation(model, opts)
-    run.run()
     report = RefreshReport(input=pkg.name, output="")
-    write_results(run, report)
+    if any(calls_ours(f.text) for sm in model for f in sm.formulas.values()):
+        run = Evaluation(model, opts)
+        run.run()
+        write_results(run, report)
     after = cache.info()
     report.cache_hits = after["hits"] - before["hits"]
     report.cache_misses = after["misses"] - before["misses"]

@@ -352,3 +352,134 @@ def styles_part(pkg: Package) -> str | None:
 
 def relpath(part: str, target: str) -> str:
     return posixpath.relpath(target, posixpath.dirname(part))
+
+
+# --------------------------------------------------------------------------- fast block reads
+
+_CELL_ANY = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
+_CELL_ATTR = re.compile(r'\s(r|s|t)="([^"]*)"')
+# The usual shape of a value cell, as Excel and openpyxl write it: r, then s, then t.
+_CELL_FAST = re.compile(r'<c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="(\w+)")?'
+                        r'(?:/>|><v>([^<]*)</v></c>|>(.*?)</c>)', re.DOTALL)
+_INT = re.compile(r"-?\d+")
+_T_TEXT = re.compile(r"<t\b[^>]*?(?:/>|>(.*?)</t>)", re.DOTALL)
+_COLS: dict[str, int] = {}
+
+
+def _col_index(letters: str) -> int:
+    got = _COLS.get(letters)
+    if got is None:
+        n = 0
+        for ch in letters:
+            n = n * 26 + ord(ch) - 64
+        _COLS[letters] = got = n
+    return got
+
+
+def _unescape(x: str) -> str:
+    return x if "&" not in x and "_x" not in x else unescape(x)
+
+
+def _slow_cell(model: WorkbookModel, text: str, col: int) -> Any:
+    for m in _CELL_ANY.finditer(text):
+        ref = dict(_CELL_ATTR.findall(m.group(1))).get("r", "")
+        if ref and _col_index(ref.rstrip("0123456789").upper()) == col:
+            return model.typed(m.group(0))
+    return None
+
+
+def row_values(model: WorkbookModel, sm: SheetModel, r: int, c1: int, c2: int) -> dict[int, Any]:
+    """Saved values of row ``r`` between columns c1 and c2 (typed as :meth:`WorkbookModel.typed`).
+
+    One regex pass over the row's XML instead of one parse per cell: the cost of reading a
+    100,000-row input range.
+    """
+    row = sm.xml.rows.get(r)
+    if row is None:
+        return {}
+    out: dict[int, Any] = {}
+    if row[2] is not None:  # already split into cells (edited): use them
+        for c, x in row[2].items():
+            if c1 <= c <= c2:
+                out[c] = model.typed(x)
+        return out
+    shared = model.pkg.shared_strings
+    dates = model.date_styles
+    text = row[1]
+    fast = _CELL_FAST.findall(text)
+    if len(fast) == text.count("<c "):  # every cell in the usual r, s, t order
+        for letters, style, t, v, other in fast:
+            col = _col_index(letters)
+            if col < c1 or col > c2:
+                continue
+            if t == "inlineStr":
+                out[col] = "".join(_unescape(x) for x in _T_TEXT.findall(other)) or None
+            elif other:
+                out[col] = _slow_cell(model, text, col)
+            elif t == "" or t == "n":
+                if not v:
+                    continue
+                try:
+                    num: Any = int(v) if _INT.fullmatch(v) else float(v)
+                except ValueError:
+                    out[col] = v
+                    continue
+                if dates and style in dates:
+                    try:
+                        num = from_excel(num)
+                    except (ValueError, OverflowError):
+                        pass
+                out[col] = num
+            elif t == "s":
+                try:
+                    out[col] = shared[int(v)]
+                except (ValueError, IndexError):
+                    out[col] = None
+            elif t == "b":
+                out[col] = v.strip() in ("1", "true")
+            else:
+                out[col] = _unescape(v) if v else None
+        return out
+    col = 0
+    for m in _CELL_ANY.finditer(text):
+        a = dict(_CELL_ATTR.findall(m.group(1)))
+        ref = a.get("r")
+        if ref:
+            i = 0
+            while i < len(ref) and ref[i].isalpha():
+                i += 1
+            col = _col_index(ref[:i].upper())
+        else:
+            col += 1
+        if col < c1 or col > c2:
+            continue
+        body = m.group(2)
+        if not body:
+            continue
+        t = a.get("t", "n")
+        if t == "inlineStr" or "<v>" not in body:
+            out[col] = model.typed(m.group(0)) if t == "inlineStr" else None
+            continue
+        v = body[body.index("<v>") + 3: body.index("</v>")] if "</v>" in body else ""
+        if t == "n":
+            try:
+                num: Any = int(v) if _INT.fullmatch(v) else float(v)
+            except ValueError:
+                out[col] = v
+                continue
+            if dates and a.get("s") in dates:
+                try:
+                    num = from_excel(num)
+                except (ValueError, OverflowError):
+                    pass
+            out[col] = num
+        elif t == "s":
+            try:
+                out[col] = shared[int(v)]
+            except (ValueError, IndexError):
+                out[col] = None
+        elif t == "b":
+            out[col] = v.strip() in ("1", "true")
+        else:
+            out[col] = unescape(v)
+    return out
