@@ -23,16 +23,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import cache
-from ..cells import from_serial, to_serial
+from typing import TYPE_CHECKING
+
 from ..errors import EXCEL_ERRORS, XLMError
 from . import recalc
-from .evaluate import Evaluator, Outcome
 from .formulas import Resolver, Unsupported
 from .model import Area, WorkbookModel, read_model, row_values
 from .plan import AreaIndex, Graph, Key, Node, calls_ours
 from .report import RefreshReport, WorkbookError, quote_sheet
 from .xmlwrite import Package, cell_ref
+
+if TYPE_CHECKING:
+    from .evaluate import Outcome
+
+# The models (scikit-learn, pandas) and the formula engine are imported when a workbook has a
+# formula of ours, not when this module is: a workbook with nothing to refresh stays cheap.
 
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 log = logging.getLogger("xlmarketing.workbook")
@@ -103,6 +108,8 @@ class Evaluation:
     must: set[Key] = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        from .evaluate import Evaluator
+
         self.resolver = Resolver(self.model, self.spill_of)
         self.evaluator = Evaluator(self.resolver, self.read)
         self._building = True
@@ -183,6 +190,8 @@ class Evaluation:
                         row[j] = v
             out.append(row)
         if self._dates and model.date_styles:
+            from ..cells import to_serial
+
             seen = [to_serial(v) for row in out for v in row if isinstance(v, dt.datetime)]
             if seen:
                 self._dates[-1].extend((min(seen), max(seen)))
@@ -259,6 +268,8 @@ class Evaluation:
             self._reads[-1].extend(reads)
 
     def _outcome(self, node: Node) -> Outcome:
+        from .evaluate import Outcome
+
         cell = node.cell
         if not node.ours and (self.options.formula_engine == "libreoffice"
                               and self._phase == "dependents"):
@@ -381,6 +392,8 @@ def _as_dates(grid: list[list[Any]], first: float, last: float) -> None:
     taken for dates when the formula read date-formatted cells and every number in the column
     is a whole day within ten years before the first and 100 after the last date it read.
     """
+    from ..cells import from_serial
+
     low, high = first - 3660, last + 36600
     for j in range(max(len(r) for r in grid)):
         col = [r[j] for r in grid if j < len(r)]
@@ -397,6 +410,8 @@ def _as_dates(grid: list[list[Any]], first: float, last: float) -> None:
 
 
 def _circular(reader: str, node: Node) -> Outcome:
+    from .evaluate import Outcome
+
     if reader == node.cell.address:
         text = f"circular reference: the formula in {node.cell.address} depends on its own result."
     else:
@@ -437,6 +452,7 @@ def refresh_package(pkg: Package, source: Path | bytes | None = None, *,
     ``options`` (or the keyword arguments, for older callers) says how; ``source`` is accepted
     for compatibility and not used (the package is the only thing read).
     """
+    from .. import cache
     from .write import write_results
 
     opts = options or RefreshOptions(formula_engine=formula_engine, values_only=values_only)

@@ -17,7 +17,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..functions import REGISTRY
 from .formulas import Unsupported
 from .model import Area, FormulaCell, WorkbookModel
 
@@ -95,6 +94,9 @@ class Node:
 
 
 def calls_ours(text: str) -> bool:
+    """A quick look: does the formula text name one of our functions?"""
+    from ..functions import REGISTRY  # imported on first use: the models are heavy to import
+
     upper = text.upper()
     return any(name in upper for name in REGISTRY)
 
