@@ -29,7 +29,7 @@ from ..errors import EXCEL_ERRORS, XLMError
 from . import recalc
 from .formulas import Resolver, Unsupported
 from .model import Area, WorkbookModel, read_model, row_values
-from .plan import AreaIndex, Graph, Key, Node, calls_ours
+from .plan import AreaIndex, Graph, Key, Node, calls_ours, might_call_ours
 from .report import RefreshReport, WorkbookError, quote_sheet
 from .xmlwrite import Package, cell_ref
 
@@ -460,7 +460,8 @@ def refresh_package(pkg: Package, source: Path | bytes | None = None, *,
     before = cache.info()
     model = read_model(pkg)
     report = RefreshReport(input=pkg.name, output="")
-    if any(calls_ours(f.text) for sm in model for f in sm.formulas.values()):
+    texts = [f.text for sm in model for f in sm.formulas.values()]
+    if might_call_ours(texts) and any(calls_ours(t) for t in texts):
         run = Evaluation(model, opts)
         run.run()
         write_results(run, report)

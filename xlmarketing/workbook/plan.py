@@ -12,6 +12,7 @@ Everything else keeps its saved value and its bytes.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -91,6 +92,25 @@ class Node:
             except ValueError:
                 pass
         return Area(c.sheet, c.row, c.col, c.row, c.col)
+
+
+_CALLED = re.compile(r"([A-Za-z_][\w.]*)\(")
+
+
+def might_call_ours(texts: Iterable[str]) -> bool:
+    """False when every function the formulas call is one of Excel's own (or ``_xlfn.``-prefixed).
+
+    A cheap first look with openpyxl's list of Excel functions, so that a workbook with nothing
+    to refresh never imports the models.
+    """
+    from openpyxl.utils.formulas import FORMULAE
+
+    for text in texts:
+        for name in _CALLED.findall(text):
+            upper = name.upper()
+            if upper not in FORMULAE and not upper.startswith(("_XLFN.", "_XLWS.")):
+                return True
+    return False
 
 
 def calls_ours(text: str) -> bool:
