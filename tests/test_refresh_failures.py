@@ -3,6 +3,8 @@ strict mode; the input is never touched and no partial output is left behind."""
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
 import zipfile
 
@@ -247,3 +249,30 @@ def test_internal_errors_are_logged_with_their_traceback(tmp_path, caplog, monke
     assert err.code == "#VALUE!" and "internal error (KeyError" in err.message
     [record] = [r for r in caplog.records if "Data!D1" in r.getMessage()]
     assert record.exc_info and record.exc_info[0] is KeyError
+
+
+def test_filled_down_dependents_are_evaluated_as_one_column(tmp_path):
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    n = 40  # more than the 32 rows from which a fill-down is evaluated as one array
+    rows = [["Spend", "Visits"]] + [[(i * 37) % 101 + (500 if i % 3 == 0 else 0), i % 7 + 1]
+                                    for i in range(n)]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    for r in rows:
+        ws.append(r)
+    ws["D1"] = f"=KMEANS_SEGMENT(A1:B{n + 1}, 2)"
+    for i in range(2, n + 2):
+        ws[f"E{i}"] = f"=D{i}*2+A{i}"  # elementwise: one array evaluation
+        ws[f"F{i}"] = f'=IF(D{i}=1,"one",ROUND(A{i}/3,1))'
+        ws[f"G{i}"] = f"=G{i - 1}+D{i}" if i > 2 else f"=D{i}"  # a running total: one by one
+    wb.save(src)
+    rep = refresh_workbook(src, out, formula_engine="formulas")
+    assert rep.ok and rep.dependents == 3 * n, rep.lines()
+    seg = [r[0] for r in REGISTRY["KMEANS_SEGMENT"](rows, 2.0)[1:]]
+    got = openpyxl.load_workbook(out, data_only=True)["Data"]
+    spend = [r[0] for r in rows[1:]]
+    assert [got[f"E{i}"].value for i in range(2, n + 2)] == [s * 2 + a for s, a in zip(seg, spend, strict=True)]
+    want_f = ["one" if s == 1 else math.floor(a / 3 * 10 + 0.5) / 10 for s, a in zip(seg, spend, strict=True)]
+    assert [got[f"F{i}"].value for i in range(2, n + 2)] == pytest.approx(want_f)
+    assert [got[f"G{i}"].value for i in range(2, n + 2)] == list(itertools.accumulate(seg))

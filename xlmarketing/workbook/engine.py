@@ -148,6 +148,8 @@ class Evaluation:
         new = {k: r.area for k, r in self.results.items() if r.area.size > 1}
         later = self.graph.dependents(areas, new) - set(self.results)
         self.must |= later
+        if self.options.formula_engine != "libreoffice":
+            self._fill_downs(self.must - set(self.results) - self.deferred)
         for key in sorted(self.must - set(self.results) - self.deferred):
             self.ensure(self.graph.nodes[key])  # dependents, and formulas with no saved value
         if self.deferred:  # what reads a deferred formula is computed with it
@@ -155,6 +157,57 @@ class Evaluation:
             for key in more - {k for k, r in self.results.items() if r.node.ours}:
                 self.results.pop(key, None)
                 self.deferred.add(key)
+
+    def _fill_downs(self, keys: set[Key]) -> None:
+        """Evaluate each group of 32+ same-shape elementwise formulas of single cells at once.
+
+        A filled-down column (``=D2*2+A2``, ``=D3*2+A3``, …) is one template over cells;
+        evaluated as one array it costs one formula-engine call instead of one per row. A group
+        whose inputs include its own members (a running total) is left to the one-by-one path.
+        """
+        groups: dict[str, list[Node]] = {}
+        for key in keys:
+            n = self.graph.nodes[key]
+            if (n.elementwise and n.template and n.cell.kind == "normal" and not n.ours
+                    and n.reads and all(a.size == 1 for a in n.reads)):
+                groups.setdefault(n.template, []).append(n)
+        pending = {n.key for g in groups.values() for n in g}
+        todo = [g for g in groups.values() if len(g) >= 32]
+        while todo:
+            ready = [g for g in todo if not any((a.sheet.lower(), a.min_row, a.min_col) in pending
+                                                for n in g for a in n.reads)]
+            if not ready:
+                break  # members read each other: one by one
+            for group in ready:
+                todo.remove(group)
+                self._fill_down(group)
+                pending -= {n.key for n in group}
+
+    def _fill_down(self, group: list[Node]) -> None:
+        from .evaluate import Outcome
+
+        width = len(group[0].reads)
+        inputs: list[list[Any]] = [[] for _ in range(width)]
+        for n in group:
+            self._reads.append([])
+            self._stack.append(n)
+            try:
+                for k, a in enumerate(n.reads):
+                    inputs[k].append(self.read(a)[0][0])
+            except (XLMError, Circular, Deferred):
+                return
+            finally:
+                self._stack.pop()
+                self._reads.pop()
+        try:
+            got = self.evaluator.run_many(group[0].template or "", inputs)
+        except Unsupported:
+            return
+        if got is None:
+            return
+        for n, v in zip(group, got, strict=True):
+            self._place(n, Outcome([[v]]))
+            self._state[n.key] = "done"
 
     # -- reading values --------------------------------------------------------------------
 

@@ -34,6 +34,11 @@ _SPILL_HASH = re.compile(r"""("(?:[^"]|"")*")|((?:'(?:[^']|'')+'!|[A-Za-z0-9_.]+
 
 Reader = Callable[[Area], list[list[Any]]]
 
+#: Functions that work cell by cell on arrays, so a fill-down of one formula can be evaluated
+#: as one array formula (aggregates such as SUM, AND or MAX are not among them).
+ELEMENTWISE = frozenset("""IF IFERROR IFNA ROUND ROUNDUP ROUNDDOWN ABS INT MOD SIGN SQRT EXP LN
+LOG10 POWER ISNUMBER ISTEXT ISBLANK ISERROR ISNA NOT LEN LEFT RIGHT MID UPPER LOWER TRIM""".split())
+
 
 @dataclass
 class Outcome:
@@ -51,6 +56,7 @@ class Template:
     errors: list[XLMError]
     ours: bool  # calls one of our functions
     problem: str | None = None  # why it cannot be evaluated in-process (areas still complete)
+    elementwise: bool = False  # operators and cell-by-cell functions only (see ELEMENTWISE)
 
 
 class Evaluator:
@@ -79,6 +85,7 @@ class Evaluator:
         errors: list[XLMError] = []
         ours = False
         problem = None
+        elementwise = True
         i = 0
         while i < len(tokens):
             t = tokens[i]
@@ -90,6 +97,8 @@ class Evaluator:
                     out.append(self._operand(tokens[i + 1].value + "#", home, areas, errors))
                     i += 3
                     continue
+                if name.upper() not in ELEMENTWISE:
+                    elementwise = False
                 if bare in REGISTRY:
                     ours = True
                     name = bare
@@ -106,9 +115,12 @@ class Evaluator:
                 i += 2
                 continue
             else:
+                if t.type == Token.OPERAND and t.subtype == Token.TEXT or t.type == "ARRAY":
+                    elementwise = elementwise and t.type != "ARRAY"
                 out.append(t.value)
             i += 1
-        return Template("=" + "".join(out), areas, errors, ours, problem)
+        return Template("=" + "".join(out), areas, errors, ours, problem,
+                        elementwise and not errors and not ours)
 
     def _operand(self, ref: str, home: str, areas: list[Area], errors: list[XLMError]) -> str:
         try:
@@ -177,6 +189,35 @@ class Evaluator:
         if isinstance(code, str) and code in EXCEL_ERRORS:
             error = next((e for e in raised + tpl.errors if e.code == code), None)
         return Outcome(grid, error, list(tpl.areas))
+
+    def run_many(self, text: str, inputs: list[list[list[Any]]]) -> list[Any] | None:
+        """One elementwise template evaluated for many formulas at once (a fill-down).
+
+        ``inputs[k]`` holds input k's value for every formula; the engine broadcasts the
+        operators over the column. None when the result does not come back one per formula.
+        """
+        fn = self._compile(text)
+        order = []
+        for name in fn.inputs:
+            m = re.fullmatch(r"XLM_R(\d+)", str(name), re.IGNORECASE)
+            if not m:
+                return None
+            order.append(int(m.group(1)))
+        n = len(inputs[0]) if inputs else 0
+        arrays = []
+        for k in order:
+            col = np.empty((n, 1), dtype=object)
+            for i, v in enumerate(inputs[k]):
+                col[i, 0] = _to_engine(v)
+            arrays.append(col)
+        try:
+            result = fn(*arrays)
+        except Exception:  # noqa: BLE001 - evaluated one by one instead
+            return None
+        a = np.asarray(result, dtype=object)
+        if a.shape != (n, 1):
+            return None
+        return [_plain(v, 0) for v in a[:, 0].tolist()]
 
     def _compile(self, text: str) -> Any:
         fn = self._compiled.get(text)

@@ -23,46 +23,66 @@ from .model import Area, FormulaCell, WorkbookModel
 
 Key = tuple[str, int, int]  # (lower sheet title, row, column)
 
-_BLOCK = 512  # rows per index bucket
-_WIDE = 64 * _BLOCK  # areas taller than this are kept in a per-sheet list instead
+_RB, _CB = 16, 16  # rows and columns per index bucket
+_TALL = 1 << 16  # areas taller than this are kept in a per-sheet list instead
 
 
 class AreaIndex:
-    """Areas (each with an item) bucketed by sheet and row block, queried by overlap."""
+    """Areas (each with an item) bucketed by sheet and 16x16 cell blocks, queried by overlap.
+
+    A cell query looks at one bucket; a fill-down of single-cell references costs one bucket
+    entry each, so building and querying grow linearly with the references.
+    """
 
     def __init__(self) -> None:
-        self._blocks: dict[tuple[str, int], list[tuple[Area, Any]]] = {}
+        self._blocks: dict[tuple[str, int, int], list[tuple[Area, Any]]] = {}
         self._tall: dict[str, list[tuple[Area, Any]]] = {}
 
     def add(self, area: Area, item: Any) -> None:
         sheet = area.sheet.lower()
-        if area.max_row - area.min_row > _WIDE:
+        if area.max_row - area.min_row > _TALL or area.max_col - area.min_col > 4 * _CB * _CB:
             self._tall.setdefault(sheet, []).append((area, item))
             return
-        for b in range(area.min_row // _BLOCK, area.max_row // _BLOCK + 1):
-            self._blocks.setdefault((sheet, b), []).append((area, item))
+        blocks = self._blocks
+        for rb in range(area.min_row // _RB, area.max_row // _RB + 1):
+            for cb in range(area.min_col // _CB, area.max_col // _CB + 1):
+                k = (sheet, rb, cb)
+                got = blocks.get(k)
+                if got is None:
+                    blocks[k] = [(area, item)]
+                else:
+                    got.append((area, item))
 
     def query(self, area: Area) -> Iterator[Any]:
         """Items whose area overlaps ``area`` (each once)."""
         sheet = area.sheet.lower()
-        probe = Area(sheet, area.min_row, area.min_col, area.max_row, area.max_col)
+        r1, c1, r2, c2 = area.min_row, area.min_col, area.max_row, area.max_col
         seen: set[int] = set()
-        candidates: list[list[tuple[Area, Any]]] = [self._tall.get(sheet, [])]
-        if area.max_row - area.min_row > _WIDE * 4:
-            candidates += [v for (s, _), v in self._blocks.items() if s == sheet]
+        buckets: list[list[tuple[Area, Any]]] = []
+        tall = self._tall.get(sheet)
+        if tall:
+            buckets.append(tall)
+        nb = (r2 // _RB - r1 // _RB + 1) * (c2 // _CB - c1 // _CB + 1)
+        if nb > 4 * len(self._blocks):  # a huge query: look at every bucket of the sheet
+            buckets += [v for (s, _, _), v in self._blocks.items() if s == sheet]
         else:
-            for b in range(area.min_row // _BLOCK, area.max_row // _BLOCK + 1):
-                got = self._blocks.get((sheet, b))
-                if got:
-                    candidates.append(got)
-        for bucket in candidates:
+            blocks = self._blocks
+            for rb in range(r1 // _RB, r2 // _RB + 1):
+                for cb in range(c1 // _CB, c2 // _CB + 1):
+                    got = blocks.get((sheet, rb, cb))
+                    if got:
+                        buckets.append(got)
+        single = len(buckets) == 1
+        for bucket in buckets:
             for a, item in bucket:
-                if id(item) in seen:
-                    continue
-                if (a.min_row <= probe.max_row and probe.min_row <= a.max_row
-                        and a.min_col <= probe.max_col and probe.min_col <= a.max_col):
-                    seen.add(id(item))
-                    yield item
+                if a.min_row <= r2 and r1 <= a.max_row and a.min_col <= c2 and c1 <= a.max_col:
+                    if single:
+                        yield item
+                        continue
+                    i = id(item)
+                    if i not in seen:
+                        seen.add(i)
+                        yield item
 
 
 @dataclass
@@ -73,6 +93,8 @@ class Node:
     ours: bool
     reads: list[Area] = field(default_factory=list)
     problem: str | None = None  # why it cannot be evaluated in-process
+    template: str | None = None  # the formula with its references as inputs (see evaluate)
+    elementwise: bool = False  # only operators and cell-by-cell functions
 
     @property
     def key(self) -> Key:
@@ -137,6 +159,7 @@ class Graph:
                 try:
                     tpl = template(cell.text, cell.sheet)
                     node.reads, node.ours, node.problem = tpl.areas, tpl.ours, tpl.problem
+                    node.template, node.elementwise = tpl.text, tpl.elementwise
                 except Unsupported as exc:
                     node.problem = str(exc)
                 self.nodes[node.key] = node
