@@ -38,7 +38,8 @@ def refresh(
         "--strict", help="Exit 1 and write nothing if any cell ends in an error.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     engine: Annotated[str, typer.Option(
-        "--engine", help="Formula engine for ordinary formulas: auto, libreoffice, formulas, none."
+        "--engine", help="Engine for the ordinary formulas that depend on ours: auto (in-process, "
+        "LibreOffice for forms it lacks), formulas, libreoffice, none."
     )] = "auto",
     values_only: Annotated[bool, typer.Option(
         "--values-only", help="Replace our formulas by their values (a static report).")] = False,
