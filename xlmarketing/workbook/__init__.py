@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 from .batch import batch
-from .engine import RefreshFailed, RefreshOptions, refresh_package, refresh_workbook
+from .engine import RefreshFailed, refresh_package, refresh_workbook
+from .options import RefreshOptions
 from .report import BatchItem, BatchReport, CellError, RefreshReport, WorkbookError
 
 __all__ = [

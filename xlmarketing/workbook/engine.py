@@ -29,6 +29,7 @@ from ..errors import EXCEL_ERRORS, XLMError
 from . import recalc
 from .formulas import Resolver, Unsupported
 from .model import Area, WorkbookModel, read_model, row_values
+from .options import RefreshOptions
 from .plan import AreaIndex, Graph, Key, Node, calls_ours, might_call_ours
 from .report import RefreshReport, WorkbookError, quote_sheet
 from .xmlwrite import Package, cell_ref
@@ -49,27 +50,6 @@ class RefreshFailed(WorkbookError):
     def __init__(self, message: str, report: RefreshReport):
         super().__init__(message)
         self.report = report
-
-
-@dataclass(frozen=True)
-class RefreshOptions:
-    """Everything a refresh is asked to do, built once (by the command) and passed whole.
-
-    ``formula_engine``: ``auto`` evaluates ordinary formulas in-process (the ``formulas``
-    package) and hands forms it cannot evaluate to LibreOffice when installed; ``formulas``
-    in-process only; ``libreoffice`` every dependent by LibreOffice; ``none`` no ordinary
-    formula is evaluated (they keep their saved values). ``values_only`` writes our results as
-    plain values; ``strict`` makes a refresh with error cells fail without writing.
-    """
-
-    formula_engine: str = "auto"
-    values_only: bool = False
-    strict: bool = False
-
-    def __post_init__(self) -> None:
-        if self.formula_engine not in recalc.ENGINES:
-            raise ValueError(f"formula_engine must be one of {', '.join(recalc.ENGINES)}, "
-                             f"got {self.formula_engine!r}")
 
 
 class Circular(Exception):
