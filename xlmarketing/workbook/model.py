@@ -266,7 +266,7 @@ def _read_formulas(sm: SheetModel, xml: str) -> None:
         # the cell's saved value follows the formula; look at what comes after </f> or />
         end = xml.find("</c>", fm.end())
         rest = xml[fm.end(): end if end >= 0 else fm.end()]
-        has_value = "<v>" in rest or "<is>" in rest
+        has_value = ("<v>" in rest and "<v></v>" not in rest) or "<is>" in rest
         cell = FormulaCell(sm.title, r, c, text, "normal", None, has_value, "cm" in ca)
         if t == "shared":
             si = fa.get("si", "")
