@@ -276,3 +276,30 @@ def test_filled_down_dependents_are_evaluated_as_one_column(tmp_path):
     want_f = ["one" if s == 1 else math.floor(a / 3 * 10 + 0.5) / 10 for s, a in zip(seg, spend, strict=True)]
     assert [got[f"F{i}"].value for i in range(2, n + 2)] == pytest.approx(want_f)
     assert [got[f"G{i}"].value for i in range(2, n + 2)] == list(itertools.accumulate(seg))
+
+
+def test_shared_formulas_are_read_as_excel_saves_a_fill_down(tmp_path):
+    """Excel saves a filled-down column as one shared formula: a master and empty children."""
+    import re
+
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    book(src, {"D1": "=KMEANS_SEGMENT(A1:B21, 2)"})
+    with zipfile.ZipFile(src) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    for i in range(2, 22):
+        f = '<f t="shared" ref="E2:E21" si="0">D2*10+$B$2</f>' if i == 2 else '<f t="shared" si="0"/>'
+        xml, n = re.subn(rf'(<c r="B{i}"[^>]*>.*?</c>)', rf'\1<c r="E{i}">{f}<v>7</v></c>', xml)
+        assert n == 1
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(src, "w") as z:
+        for name, blob in parts.items():
+            z.writestr(name, blob)
+    rep = refresh_workbook(src, out, formula_engine="formulas")
+    assert rep.ok and rep.dependents == 20, rep.lines()
+    rows = data_rows()
+    seg = [r[0] for r in REGISTRY["KMEANS_SEGMENT"](rows, 2.0)[1:]]
+    ws = openpyxl.load_workbook(out, data_only=True)["Data"]
+    assert [ws[f"E{i}"].value for i in range(2, 22)] == [s * 10 + rows[1][1] for s in seg]
+    with zipfile.ZipFile(out) as z:  # the shared formula itself is kept as saved
+        assert '<f t="shared" si="0"/>' in z.read("xl/worksheets/sheet1.xml").decode()
