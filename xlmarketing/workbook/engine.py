@@ -86,6 +86,7 @@ class Evaluation:
     claimed: dict[Key, Key] = field(default_factory=dict)  # cell -> formula spilling there
     deferred: set[Key] = field(default_factory=set)
     must: set[Key] = field(default_factory=set)
+    skipped: int = 0  # dependents left with their saved values (--engine none)
 
     def __post_init__(self) -> None:
         from .evaluate import Evaluator
@@ -121,6 +122,8 @@ class Evaluation:
         for node in ours:
             self.ensure(node)
         if not self.evaluates_ordinary:
+            areas = [r.area for r in self.results.values()] + [n.saved_area for n in ours]
+            self.skipped = len(self.graph.dependents(areas) - set(self.results))
             return
         self._phase = "dependents"
         areas = [n.saved_area for n in ours] + [r.area for r in self.results.values()

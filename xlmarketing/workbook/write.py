@@ -115,9 +115,9 @@ def write_results(run: Evaluation, report: RefreshReport) -> None:
         if done:
             engines.append("libreoffice")
     report.engine = "+".join(engines) or "none"
-    if run.options.formula_engine == "none":
-        report.warnings.append("ordinary formulas were not recalculated (--engine none); they "
-                               "keep their saved values")
+    if run.skipped:
+        report.warnings.append(f"{run.skipped} ordinary formulas that read our results were not "
+                               "recalculated (--engine none); they keep their saved values")
     for sheet, cells in touched.items():
         update_comments(pkg, model.sheets[sheet.lower()].part, cells, messages.get(sheet, {}))
 
