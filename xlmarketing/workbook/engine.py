@@ -141,6 +141,12 @@ class Evaluation:
                 self.results.pop(key, None)
                 self.deferred.add(key)
 
+    def release(self) -> None:
+        """Drop what only the evaluation needed (values read, cell overlays) before writing."""
+        self._saved.clear()
+        self.values.clear()
+        self._rows.clear()
+
     def _fill_downs(self, keys: set[Key]) -> None:
         """Evaluate each group of 32+ same-shape elementwise formulas of single cells at once.
 
@@ -500,6 +506,7 @@ def refresh_package(pkg: Package, source: Path | bytes | None = None, *,
     if might_call_ours(texts) and any(calls_ours(t) for t in texts):
         run = Evaluation(model, opts)
         run.run()
+        run.release()
         write_results(run, report)
     after = cache.info()
     report.cache_hits = after["hits"] - before["hits"]
