@@ -160,8 +160,8 @@ class Evaluation:
             if (n.elementwise and n.template and n.cell.kind == "normal" and not n.ours
                     and n.reads and all(a.size == 1 for a in n.reads)):
                 groups.setdefault(n.template, []).append(n)
-        pending = {n.key for g in groups.values() for n in g}
         todo = [g for g in groups.values() if len(g) >= 32]
+        pending = {n.key for g in todo for n in g}
         while todo:
             ready = [g for g in todo if not any((a.sheet.lower(), a.min_row, a.min_col) in pending
                                                 for n in g for a in n.reads)]
