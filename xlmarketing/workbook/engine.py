@@ -207,11 +207,12 @@ class Evaluation:
                            f"{area.size:,} cells, too many to read.")
         if self._reads:
             self._reads[-1].append((self._stack[-1].cell.address, area))
+        followed: set[Key] = set()  # shared by the area's formulas: a chain is walked once
         for node in list(self.graph.formulas_in(area)):
             if node.key in self.must:
                 self.ensure(node)
             elif node.key not in self.results:
-                self._follow(node, set())
+                self._follow(node, followed)
         sheet = area.sheet.lower()
         values, model = self.values, self.model
         sm = model.sheets[sheet]
@@ -241,7 +242,7 @@ class Evaluation:
 
     def _follow(self, node: Node, seen: set[Key]) -> None:
         """Record what a formula that keeps its saved value reads (for the loop check)."""
-        if node.key in seen or len(seen) > 2000 or not self._reads:
+        if node.key in seen or len(seen) > 200_000 or not self._reads:
             return
         seen.add(node.key)
         for a in node.reads:
