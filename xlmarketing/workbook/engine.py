@@ -241,17 +241,29 @@ class Evaluation:
         return out
 
     def _follow(self, node: Node, seen: set[Key]) -> None:
-        """Record what a formula that keeps its saved value reads (for the loop check)."""
-        if node.key in seen or len(seen) > 200_000 or not self._reads:
+        """Record what a formula that keeps its saved value reads (for the loop check).
+
+        Walks the formulas it reads, and theirs, with an explicit stack (a long chain of
+        formulas must not hit Python's recursion limit).
+        """
+        if not self._reads:
             return
-        seen.add(node.key)
-        for a in node.reads:
-            self._reads[-1].append((node.cell.address, a))
-            if a.size <= 10_000:
+        reads = self._reads[-1]
+        todo = [node]
+        while todo and len(seen) <= 200_000:
+            n = todo.pop()
+            if n.key in seen:
+                continue
+            seen.add(n.key)
+            for a in n.reads:
+                reads.append((n.cell.address, a))
+                if a.size > 10_000:
+                    continue
                 for inner in self.graph.formulas_in(a):
-                    if inner.key in self._state and self._state[inner.key] == "busy":
-                        raise Circular(inner.key, node.cell.address)
-                    self._follow(inner, seen)
+                    if self._state.get(inner.key) == "busy":
+                        raise Circular(inner.key, n.cell.address)
+                    if inner.key not in seen and inner.key not in self.results:
+                        todo.append(inner)
 
     def spill_of(self, sheet: str, r: int, c: int) -> Area | None:
         """The range the array formula at (r, c) spills into now (for ``A1#``)."""
