@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .core.kinds import Kind
 from .errors import EXCEL_ERRORS, XLMError, col_label
 
 #: What COM hands over for an error cell read with the raw converter.
@@ -39,8 +40,8 @@ _ERROR_SET = frozenset(EXCEL_ERRORS)
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _NUMERIC_TEXT = re.compile(r"^[-+]?[$€£]?\s*(\d{1,3}(,\d{3})+|\d*)(\.\d+)?([eE][-+]?\d+)?%?$")
 
-# Kinds of column.
-NUMBER, DATE, BOOL, CATEGORY = "number", "date", "bool", "category"
+# Kinds of column: one enum shared with the model core (the names stay importable from here).
+NUMBER, DATE, BOOL, CATEGORY = Kind.NUMBER, Kind.DATE, Kind.BOOL, Kind.CATEGORY
 
 # Kinds of cell, used only on the slow path.
 _BLANK, _NUM, _DATE, _BOOL, _TEXT, _ERR = range(6)
@@ -57,7 +58,7 @@ class Table:
     """
 
     frame: pd.DataFrame
-    kinds: dict[str, str]
+    kinds: dict[str, Kind]
     header: bool
     row_mask: np.ndarray
     name: str = "data"
@@ -338,7 +339,7 @@ def read_table(
                        "Select the data rows too.")
 
     columns: dict[str, Any] = {}
-    kinds: dict[str, str] = {}
+    kinds: dict[str, Kind] = {}
     blank = np.ones(len(body), dtype=bool)
     whole = rng.numeric_block(int(has_header))
     cols = None if whole is not None else list(zip(*body))
@@ -452,16 +453,51 @@ def scalar(value: Any) -> Any:
     return v
 
 
+@dataclass(frozen=True)
+class IntWording:
+    """How :func:`param_int` words its errors for one parameter; blank fields keep the generic text.
+
+    Each message is a format string with ``{name}``, ``{n}`` (the whole number received),
+    ``{lo}`` and ``{hi}``.
+
+    * ``unit``: what the number counts, e.g. ``" of segments"`` in "k must be a whole number of
+      segments";
+    * ``fix``: the sentence after a wrong-type message (default "Enter a whole number ...");
+    * ``missing``: the #VALUE! message for a blank without a default (default: blank is allowed);
+    * ``negative`` / ``zero`` / ``too_high``: #NUM! messages for n < 0, n == 0 and n > hi,
+      used before the generic out-of-range message.
+    """
+
+    unit: str = ""
+    fix: str = ""
+    missing: str = ""
+    negative: str = ""
+    zero: str = ""
+    too_high: str = ""
+
+
+_GENERIC_INT = IntWording()
+
+
 def param_int(value: Any, name: str, *, default: int | None = None, lo: int | None = None,
-              hi: int | None = None) -> int | None:
+              hi: int | None = None, wording: IntWording = _GENERIC_INT) -> int | None:
     """A whole-number parameter, validated, or ``default`` when blank."""
+    w = wording
+    fmt = {"name": name, "lo": lo, "hi": hi}
     v = scalar(value)
     if v is None:
+        if w.missing and default is None:
+            raise XLMError("#VALUE!", w.missing.format(**fmt))
         return default
     if isinstance(v, bool) or not isinstance(v, float) or not v.is_integer():
-        raise XLMError("#VALUE!", f"{name} must be a whole number, got {_show(value)}. "
-                       f"Enter a whole number{_range_hint(lo, hi)}.")
+        fix = w.fix.format(**fmt) if w.fix else f"Enter a whole number{_range_hint(lo, hi)}."
+        raise XLMError("#VALUE!", f"{name} must be a whole number{w.unit}, got {show(value)}. {fix}")
     n = int(v)
+    fmt["n"] = n
+    for message, hit in ((w.negative, n < 0), (w.zero, n == 0),
+                         (w.too_high, hi is not None and n > hi)):
+        if message and hit:
+            raise XLMError("#NUM!", message.format(**fmt))
     if (lo is not None and n < lo) or (hi is not None and n > hi):
         raise XLMError("#NUM!", f"{name}={n} is out of range. Enter a whole number{_range_hint(lo, hi)}.")
     return n
@@ -473,7 +509,7 @@ def param_float(value: Any, name: str, *, default: float | None = None, lo: floa
     if v is None:
         return default
     if isinstance(v, bool) or not isinstance(v, float):
-        raise XLMError("#VALUE!", f"{name} must be a number, got {_show(value)}.")
+        raise XLMError("#VALUE!", f"{name} must be a number, got {show(value)}.")
     bad_lo = lo is not None and (v <= lo if lo_open else v < lo)
     bad_hi = hi is not None and (v >= hi if hi_open else v > hi)
     if bad_lo or bad_hi:
@@ -494,7 +530,7 @@ def param_bool(value: Any, name: str, *, default: bool) -> bool:
         return bool(v)
     if isinstance(v, str) and v.lower() in ("yes", "no", "y", "n"):
         return v.lower().startswith("y")
-    raise XLMError("#VALUE!", f"{name} must be TRUE or FALSE, got {_show(value)}.")
+    raise XLMError("#VALUE!", f"{name} must be TRUE or FALSE, got {show(value)}.")
 
 
 def param_header(value: Any) -> bool | None:
@@ -511,15 +547,19 @@ def param_choice(value: Any, name: str, choices: tuple[str, ...], *, default: st
         return default
     s = str(v).strip().lower()
     if s not in choices:
-        raise XLMError("#VALUE!", f"{name} must be one of {', '.join(choices)}; got {_show(value)}.")
+        raise XLMError("#VALUE!", f"{name} must be one of {', '.join(choices)}; got {show(value)}.")
     return s
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
+    """A received value as messages quote it: text in quotes, a 1×1 range unwrapped."""
     v = value
     while isinstance(v, (list, tuple)) and len(v) == 1:
         v = v[0]
     return repr(v) if isinstance(v, str) else str(v)
+
+
+_show = show  # the old private name, for code written before it was public
 
 
 def _range_hint(lo: int | None, hi: int | None) -> str:

@@ -20,6 +20,7 @@ from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
 from ..errors import XLMError
+from . import limits
 from .features import CATEGORY, FeatureEncoder
 
 N_INIT = 10
@@ -89,6 +90,7 @@ def _number_by_size(raw_labels: np.ndarray, centers: np.ndarray, k: int) -> tupl
 def segment(frame: pd.DataFrame, kinds: dict[str, str], k: int, *, scale: bool = True,
             seed: int = 0, n_init: int = N_INIT) -> Segmentation:
     """Fit k-means with ``k`` segments (0 chooses k by silhouette) and number the segments."""
+    limits.check_segments(len(frame), k)
     X, enc = encode(frame, kinds, scale)
     order, distinct = _canonical_order(X)
     if k == 0:

@@ -49,29 +49,20 @@ class History:
 # --------------------------------------------------------------------------- parameters
 
 
+_HORIZON_WORDING = cells.IntWording(
+    unit=" of periods",
+    fix="Enter a number such as 12.",
+    missing="horizon is missing. Enter how many periods to forecast, e.g. 12.",
+    negative="horizon={n} is negative. Enter how many periods ahead to forecast, at least 1.",
+    zero="horizon=0 asks for no forecast. Enter how many periods ahead to forecast, at least 1.",
+    too_high="horizon={n} is too far ahead; at most {hi} periods are forecast. Enter a smaller "
+             "horizon.",
+)
+
+
 def _param_horizon(value: Any, *, default: int | None = None) -> int:
-    v = cells.scalar(value)
-    if v is None:
-        if default is not None:
-            return default
-        raise XLMError("#VALUE!", "horizon is missing. Enter how many periods to forecast, "
-                       "e.g. 12.")
-    if isinstance(v, bool) or not isinstance(v, float):
-        raise XLMError("#VALUE!", f"horizon must be a whole number of periods, got "
-                       f"{cells._show(value)}. Enter a number such as 12.")
-    if not v.is_integer():
-        raise XLMError("#VALUE!", f"horizon must be a whole number of periods, got {v:g}. "
-                       "Enter a number such as 12.")
-    if v < 0:
-        raise XLMError("#NUM!", f"horizon={int(v)} is negative. Enter how many periods ahead "
-                       "to forecast, at least 1.")
-    if v == 0:
-        raise XLMError("#NUM!", "horizon=0 asks for no forecast. Enter how many periods ahead "
-                       "to forecast, at least 1.")
-    if v > MAX_HORIZON:
-        raise XLMError("#NUM!", f"horizon={int(v)} is too far ahead; at most {MAX_HORIZON} "
-                       "periods are forecast. Enter a smaller horizon.")
-    return int(v)
+    return cells.param_int(value, "horizon", default=default, lo=1, hi=MAX_HORIZON,
+                           wording=_HORIZON_WORDING)
 
 
 def _param_season(value: Any) -> int | None:

@@ -9,7 +9,6 @@ from .. import cells
 from ..cache import CACHE, content_key
 from ..cells import Table
 from ..core import segment as core
-from ..errors import XLMError
 from . import Cells, sheet_function
 
 
@@ -20,20 +19,20 @@ class _Fit:
     memo: dict[str, Cells] = field(default_factory=dict)
 
 
+_K_WORDING = cells.IntWording(
+    unit=" of segments",
+    fix='Enter a number such as 4, or "auto".',
+    missing='k (the number of segments) is missing. Enter a whole number such as 4, or "auto".',
+    negative='k={n} is negative. Enter a number of segments of at least 1, or "auto" (or 0) to '
+             "let the data choose.",
+)
+
+
 def _param_k(k: Any, *, allow_auto: bool = True) -> int:
     v = cells.scalar(k)
-    if v is None:
-        raise XLMError("#VALUE!", "k (the number of segments) is missing. Enter a whole number "
-                       'such as 4, or "auto".')
     if isinstance(v, str) and v.strip().lower() == "auto" and allow_auto:
         return 0
-    if isinstance(v, bool) or not isinstance(v, float) or not v.is_integer():
-        raise XLMError("#VALUE!", f"k must be a whole number of segments, got {cells._show(k)}. "
-                       'Enter a number such as 4, or "auto".')
-    if v < 0:
-        raise XLMError("#NUM!", f"k={int(v)} is negative. Enter a number of segments of at least "
-                       '1, or "auto" (or 0) to let the data choose.')
-    return int(v)
+    return cells.param_int(k, "k", lo=0, wording=_K_WORDING)
 
 
 def _options(scale: Any, seed: Any, header: Any) -> tuple[bool, int, bool | None]:
