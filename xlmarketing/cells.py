@@ -19,7 +19,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import hashlib
 import math
+import operator
+import pickle
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -122,15 +125,18 @@ class Range:
     """A range's values normalised once, then hashed for the cache and read into a table.
 
     Numeric rows are converted to one float array in a single C pass; that array is both the
-    cache fingerprint (hashing its bytes is much cheaper than serialising a hundred thousand
-    Python floats) and the fast path of :func:`read_table`, so a cold call converts once.
+    cache fingerprint's input (hashing its bytes is much cheaper than serialising a hundred
+    thousand Python floats) and the fast path of :func:`read_table`, so a cold call converts
+    once. Other ranges are hashed column by column without converting any cell
+    (:func:`digest_cells`), which is all a cache hit needs.
     """
 
-    __slots__ = ("grid", "_blocks")
+    __slots__ = ("grid", "_blocks", "_fingerprint")
 
     def __init__(self, values: Any):
         self.grid: list[list[Any]] = values.grid if isinstance(values, Range) else as_grid(values)
         self._blocks: dict[int, np.ndarray | None] = {}
+        self._fingerprint: bytes | None = None
 
     def numeric_block(self, start: int) -> np.ndarray | None:
         """Rows ``start:`` as float64 when they are all numbers and blanks, else None."""
@@ -140,15 +146,80 @@ class Range:
         return self._blocks[start]
 
     @property
-    def fingerprint(self) -> Any:
-        """What the cache hashes: the numeric rows as one array (after a text first row, if
-        any), else the cells themselves. Cells that read alike (None and NaN, TRUE and 1) may
-        share a fingerprint because the adapter reads them alike too."""
+    def fingerprint(self) -> bytes:
+        """A 20-byte digest of the cells, for the cache key.
+
+        Numeric rows (after a text first row, if any) are hashed as one float array, other
+        ranges cell by cell with :func:`digest_cells`. Cells that read alike (None and NaN,
+        TRUE and 1 in a numeric block) may share a fingerprint because the adapter reads them
+        alike too; cells that read differently never do.
+        """
+        if self._fingerprint is None:
+            self._fingerprint = self._digest()
+        return self._fingerprint
+
+    def _digest(self) -> bytes:
         for start in (0, 1):
             block = self.numeric_block(start)
             if block is not None:
-                return ("numeric", start, self.grid[:start], block)
-        return self.grid
+                h = hashlib.blake2b(digest_size=20, person=b"xlm-numeric")
+                h.update(_pickled(self.grid[:start]))
+                h.update(repr(block.shape).encode())
+                h.update(block.tobytes())
+                return h.digest()
+        return digest_cells(self.grid)
+
+
+_DT_REDUCE = dt.datetime.__reduce__
+_SECOND = operator.itemgetter(1)
+_FIRST = operator.itemgetter(0)
+
+
+def _pickled(obj: Any) -> bytes:
+    """pickle, a C-speed canonical form of lists of floats, text and None (never loaded)."""
+    try:
+        return pickle.dumps(obj, protocol=5)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return repr(obj).encode()  # exotic runtime objects (COM, JsProxy)
+
+
+def _datetime_blob(col: tuple[Any, ...]) -> bytes | None:
+    """A column of naive datetimes as their exact 10-byte states, or None if it is not one.
+
+    Pickling a datetime costs ten times a float; C-level maps reach its state cheaply (a
+    naive datetime reduces to ``(datetime, (state,))``).
+    """
+    if set(map(type, col)) != {dt.datetime}:
+        return None
+    states = list(map(_SECOND, map(_DT_REDUCE, col)))
+    if set(map(len, states)) != {1}:
+        return None  # time-zone aware: pickled with its zone instead
+    return b"".join(map(_FIRST, states))
+
+
+def digest_cells(grid: list[list[Any]]) -> bytes:
+    """A 20-byte BLAKE2b digest of a rectangular grid of raw cells, without converting them.
+
+    Most grids are pickled whole in one C call. When the first data row holds datetimes
+    (Windows COM, openpyxl), the rows below the first are hashed column by column instead, so
+    that each date column takes the exact fast path of :func:`_datetime_blob`.
+    """
+    h = hashlib.blake2b(digest_size=20, person=b"xlm-cells")
+    h.update(f"{len(grid)}x{len(grid[0]) if grid else 0}".encode())
+    probe = grid[1] if len(grid) > 1 else ()
+    if not any(type(v) is dt.datetime for v in probe):
+        h.update(_pickled(grid))
+        return h.digest()
+    h.update(_pickled(grid[0]))
+    # The column tuples and datetime states cannot form cycles; without the pause, the
+    # collections their allocations trigger rescan the whole heap (the big range included).
+    with _gc_paused():
+        for col in zip(*grid[1:]):
+            dates = _datetime_blob(col)
+            blob = b"P" + _pickled(col) if dates is None else b"D" + dates
+            h.update(len(blob).to_bytes(8, "little"))
+            h.update(blob)
+    return h.digest()
 
 
 def error_code(value: Any) -> str | None:

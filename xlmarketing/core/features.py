@@ -69,12 +69,13 @@ class FeatureEncoder:
     medians: np.ndarray | None = None
     means: np.ndarray | None = None
     stds: np.ndarray | None = None
+    _lookup: dict[str, pd.Index] = field(default_factory=dict, repr=False, compare=False)
 
     def fit(self, frame: pd.DataFrame, kinds: Mapping[str, str], *, what: str = "data") -> FeatureEncoder:
         """Learn imputation, scaling and levels. ``what`` names the data in messages."""
         n = len(frame)
         self.numeric = [c for c in frame.columns if kinds[c] != CATEGORY]
-        self.categories, self.others, self.notes = {}, set(), []
+        self.categories, self.others, self.notes, self._lookup = {}, set(), [], {}
         for c in frame.columns:
             if kinds[c] != CATEGORY:
                 continue
@@ -145,16 +146,18 @@ class FeatureEncoder:
             num = np.empty((n, 0))
         parts = [num]
         for c, levels in self.categories.items():
-            parts.append(self._one_hot(np.asarray(columns[c], dtype=object), levels, c in self.others))
+            parts.append(self._one_hot(c, np.asarray(columns[c], dtype=object), levels))
         return np.hstack(parts) if len(parts) > 1 else num
 
-    @staticmethod
-    def _one_hot(col: np.ndarray, levels: list[str], other: bool) -> np.ndarray:
+    def _one_hot(self, c: str, col: np.ndarray, levels: list[str]) -> np.ndarray:
         """0/1 columns by level; the hash lookup is linear in rows, whatever the level count."""
-        kept = levels[:-1] if other else levels
-        codes = pd.Index(kept, dtype=object).get_indexer(col)
+        other = c in self.others
+        index = self._lookup.get(c)
+        if index is None:  # built once per column: scoring one row at a time reuses it
+            index = self._lookup[c] = pd.Index(levels[:-1] if other else levels, dtype=object)
+        codes = index.get_indexer(col)
         if other:
-            codes = np.where((codes < 0) & ~pd.isna(col), len(kept), codes)
+            codes = np.where((codes < 0) & ~pd.isna(col), len(index), codes)
         out = np.zeros((len(col), len(levels)))
         hit = codes >= 0
         out[np.flatnonzero(hit), codes[hit]] = 1.0
