@@ -90,7 +90,6 @@ def _number_by_size(raw_labels: np.ndarray, centers: np.ndarray, k: int) -> tupl
 def segment(frame: pd.DataFrame, kinds: dict[str, str], k: int, *, scale: bool = True,
             seed: int = 0, n_init: int = N_INIT) -> Segmentation:
     """Fit k-means with ``k`` segments (0 chooses k by silhouette) and number the segments."""
-    limits.check_segments(len(frame), k)
     X, enc = encode(frame, kinds, scale)
     order, distinct = _canonical_order(X)
     if k == 0:
@@ -105,6 +104,7 @@ def segment(frame: pd.DataFrame, kinds: dict[str, str], k: int, *, scale: bool =
         what = "all rows are identical" if distinct == 1 else f"only {distinct} rows differ"
         raise XLMError("#NUM!", f"k={k} needs at least {k} different customers, but {what}. "
                        f"Lower k to at most {distinct} or add varied rows.")
+    limits.check_segments(len(X), k)
     Xs = X[order]
     km = _fit(Xs, k, seed, n_init)
     labels_sorted, centers = _number_by_size(km.labels_, km.cluster_centers_, k)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import cells
-from ..cache import CACHE, content_key
+from ..cache import CACHE, Memo, content_key
 from ..cells import CATEGORY, Table
 from ..core import churn as core
 from ..errors import XLMError, col_label
@@ -44,7 +44,7 @@ class _Fit:
     y: np.ndarray
     positive: str
     model: core.ChurnModel
-    memo: dict[str, Cells] = field(default_factory=dict)
+    memo: Memo = field(default_factory=Memo)  # outputs handed out as copies
 
 
 # --------------------------------------------------------------------------- labels

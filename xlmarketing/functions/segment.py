@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import cells
-from ..cache import CACHE, content_key
+from ..cache import CACHE, Memo, content_key
 from ..cells import Table
 from ..core import segment as core
 from . import Cells, sheet_function
@@ -16,7 +16,7 @@ from . import Cells, sheet_function
 class _Fit:
     table: Table
     seg: core.Segmentation
-    memo: dict[str, Cells] = field(default_factory=dict)
+    memo: Memo = field(default_factory=Memo)  # outputs handed out as copies
 
 
 _K_WORDING = cells.IntWording(
