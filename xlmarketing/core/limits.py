@@ -24,6 +24,17 @@ MAX_SEGMENTS = 200
 MAX_SEGMENT_WORK = 10_000_000
 
 
+#: Fewest customers of each outcome (churned, retained) a churn model is fitted with: with
+#: fewer, the five-fold cross-validation cannot give every fold one of each, and one or two
+#: churners cannot tell a driver from chance.
+MIN_OUTCOME_ROWS = 5
+#: Below this many customers of the smaller outcome, the churn outputs carry a warning ...
+COMFORT_OUTCOME_ROWS = 20
+#: ... and below this many per model feature (the "10 events per variable" rule of thumb for
+#: logistic regression, Peduzzi et al. 1996).
+COMFORT_PER_FEATURE = 10
+
+
 def _n(x: int) -> str:
     return f"{x:,}"
 

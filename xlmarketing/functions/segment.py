@@ -56,7 +56,9 @@ def fit_segments(data: Any, k: int, scale: bool, seed: int, header: bool | None)
 
     def fit() -> _Fit:
         table = cells.read_table(rng, name="data", header=header)
-        return _Fit(table, core.segment(table.frame, table.kinds, k, scale=scale, seed=seed))
+        seg = core.segment(table.frame, table.kinds, k, scale=scale, seed=seed)
+        table.notes.extend(seg.encoder.notes)  # e.g. rare text levels grouped as (other)
+        return _Fit(table, seg)
 
     return CACHE.get_or_fit("kmeans", content_key(rng.fingerprint, k, scale, seed, header), fit)
 
