@@ -15,7 +15,9 @@ Data sets, each 5,000 training rows:
 
 For every repeat the cache is cleared, the cold call is timed, then one-row calls for 25
 different customers are timed (the first of them is not the fit: the cold call has fitted).
-Printed: median cold ms, median hit ms, and the hit/cold ratio, all measured in this run.
+Printed: median cold ms, median hit ms and the hit/cold ratio, in wall time and in this
+process's CPU time (the machines are shared: CPU time is the steadier figure), all measured in
+this run.
 
     python benchmarks/bench_filldown.py [--repeats 7]
 """
@@ -60,13 +62,15 @@ def mlc_churn() -> tuple[list[list], list[list]] | None:
     return data, [["churn"]] + [[v] for v in y]
 
 
-def timed(fn) -> float:
-    t0 = time.perf_counter()
+def timed(fn) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) of one call."""
+    t0, c0 = time.perf_counter(), time.process_time()
     fn()
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
-def measure(data: list[list], labels: list[list], repeats: int) -> tuple[float, float]:
+def measure(data: list[list], labels: list[list], repeats: int) -> dict[str, float]:
+    """Median wall and CPU times of the cold call and of one-row cache hits, in seconds."""
     rows = data[1:26]
     cold, hit = [], []
     for _ in range(repeats):
@@ -75,7 +79,9 @@ def measure(data: list[list], labels: list[list], repeats: int) -> tuple[float, 
         for r in rows:
             hit.append(timed(lambda r=r: CHURN_PROB(data, labels, [r])))
     assert CACHE.fits["churn"] == 1, "the one-row calls must not refit"
-    return statistics.median(cold), statistics.median(hit)
+    med = statistics.median
+    return {"cold": med(t for t, _ in cold), "hit": med(t for t, _ in hit),
+            "cold_cpu": med(c for _, c in cold), "hit_cpu": med(c for _, c in hit)}
 
 
 def main() -> None:
@@ -90,10 +96,12 @@ def main() -> None:
     else:
         sets.append(("modeldata mlc_churn 5,000 x 19", real))
     for name, (data, labels) in sets:
-        cold, hit = measure(data, labels, args.repeats)
-        verdict = "ok" if hit / cold <= GOAL else "ABOVE GOAL"
-        print(f"{name}: cold fit {cold * 1e3:.1f} ms; one-row cache hit {hit * 1e3:.2f} ms = "
-              f"{hit / cold:.1%} of the cold fit ({verdict}: goal <= {GOAL:.0%})")
+        m = measure(data, labels, args.repeats)
+        ratio, cpu_ratio = m["hit"] / m["cold"], m["hit_cpu"] / m["cold_cpu"]
+        verdict = "ok" if max(ratio, cpu_ratio) <= GOAL else "ABOVE GOAL"
+        print(f"{name}: cold fit {m['cold'] * 1e3:.1f} ms; one-row cache hit {m['hit'] * 1e3:.2f} ms "
+              f"= {ratio:.1%} of the cold fit; CPU time {m['hit_cpu'] * 1e3:.2f} / "
+              f"{m['cold_cpu'] * 1e3:.1f} ms = {cpu_ratio:.1%} ({verdict}: goal <= {GOAL:.0%})")
 
 
 if __name__ == "__main__":

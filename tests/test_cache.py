@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from xlmarketing.cache import CACHE, Memo, ModelCache, approx_size, content_key
 
@@ -212,3 +213,37 @@ def test_real_memory_growth_stays_within_the_byte_limit():
     assert growth <= limit + 2**20, f"real growth {growth / 2**20:.1f} MB over a {limit / 2**20:.0f} MB limit"
     assert growth >= 0.6 * counted, f"counted {counted / 2**20:.1f} MB, real {growth / 2**20:.1f} MB"
     CACHE.clear()
+
+
+# --------------------------------------------------------------------------- fill-down
+
+
+def test_a_one_row_hit_scores_exactly_like_the_full_parse():
+    """The fill-down fast path gives what reading the row as a table gives, cell kind by kind."""
+    import datetime as dt
+
+    from xlmarketing.functions import REGISTRY
+    from xlmarketing.functions import churn as fchurn
+
+    prob = REGISTRY["CHURN_PROB"]
+    CACHE.clear()
+    data, labels = _customers(300, seed=6)
+    fit = fchurn.fit_churn(data, labels, None, False, 1.0, None)
+    serial = (dt.datetime(2024, 5, 1) - dt.datetime(1899, 12, 30)).days
+    rows = {
+        "plain": data[1],
+        "blanks": [None, 80.0, None, "Monthly", None, None],
+        "unseen level": [12, 80.0, 1, "Weekly", dt.datetime(2024, 5, 1), "F"],
+        "serial date": [12, 80.0, 1, "Annual", serial, "M"],
+        "number text": ["12", "1,250", 1, "Annual", serial, "M"],      # parsed: slow path
+        "spaces": [12, 80.0, 1, " Monthly ", serial, "F"],           # stripped: slow path
+    }
+    for name, row in rows.items():
+        one = prob(data, labels, [row])[0][0]
+        two = prob(data, labels, [row, row])[1][0]                   # two rows: the full parse
+        assert one == pytest.approx(two, rel=1e-12, abs=1e-15), name  # BLAS: last bits only
+    fast = {name: fchurn._one_row(fit, [row]) is not None for name, row in rows.items()}
+    assert fast == {"plain": True, "blanks": True, "unseen level": True, "serial date": True,
+                    "number text": False, "spaces": False}
+    assert prob(data, labels, [[None] * 6]) == [[""]]
+    assert CACHE.fits["churn"] == 1

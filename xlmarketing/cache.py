@@ -21,6 +21,7 @@ Clear it with ``=XLM_CACHE_CLEAR()`` in a sheet or ``xlmarketing.cache.clear()``
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
 import sys
@@ -38,18 +39,26 @@ def content_key(*parts: Any) -> str:
     """A digest of raw cell values and parameters.
 
     pickle serialises nested lists of floats, strings, None, datetimes and dicts in C and
-    deterministically for equal content, which makes it a fast canonical form; it is only ever
-    dumped here, never loaded.
+    deterministically for equal content, which makes it a fast canonical form; it runs without
+    its memo (content only, no back-references) and is only ever dumped here, never loaded.
     """
     h = hashlib.blake2b(digest_size=20)
     for part in parts:
-        try:
-            blob = pickle.dumps(part, protocol=5)
-        except (pickle.PicklingError, TypeError, AttributeError):
-            blob = repr(part).encode()  # exotic runtime objects (COM, JsProxy)
+        blob = _canonical(part)
         h.update(len(blob).to_bytes(8, "little"))
         h.update(blob)
     return h.hexdigest()
+
+
+def _canonical(part: Any) -> bytes:
+    f = io.BytesIO()
+    pickler = pickle.Pickler(f, protocol=5)
+    pickler.fast = True
+    try:
+        pickler.dump(part)
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        return repr(part).encode()  # exotic runtime objects (COM, JsProxy)
+    return f.getvalue()
 
 
 #: Objects in a list, tuple or object array measured one by one; bigger ones are sampled.

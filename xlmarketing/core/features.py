@@ -70,12 +70,14 @@ class FeatureEncoder:
     means: np.ndarray | None = None
     stds: np.ndarray | None = None
     _lookup: dict[str, pd.Index] = field(default_factory=dict, repr=False, compare=False)
+    _positions: dict[str, dict[str, int]] = field(default_factory=dict, repr=False, compare=False)
 
     def fit(self, frame: pd.DataFrame, kinds: Mapping[str, str], *, what: str = "data") -> FeatureEncoder:
         """Learn imputation, scaling and levels. ``what`` names the data in messages."""
         n = len(frame)
         self.numeric = [c for c in frame.columns if kinds[c] != CATEGORY]
-        self.categories, self.others, self.notes, self._lookup = {}, set(), [], {}
+        self.categories, self.others, self.notes = {}, set(), []
+        self._lookup, self._positions = {}, {}
         for c in frame.columns:
             if kinds[c] != CATEGORY:
                 continue
@@ -155,7 +157,14 @@ class FeatureEncoder:
         index = self._lookup.get(c)
         if index is None:  # built once per column: scoring one row at a time reuses it
             index = self._lookup[c] = pd.Index(levels[:-1] if other else levels, dtype=object)
-        codes = index.get_indexer(col)
+        if len(col) <= 16:  # a few rows (fill-down): a dict beats building a pandas Index
+            position = self._positions.get(c)
+            if position is None:
+                position = self._positions[c] = {lvl: j for j, lvl in enumerate(index)}
+            codes = np.array([position.get(v, -1) if isinstance(v, str) else -1 for v in col],
+                             dtype=np.intp)
+        else:
+            codes = index.get_indexer(col)
         if other:
             codes = np.where((codes < 0) & ~pd.isna(col), len(index), codes)
         out = np.zeros((len(col), len(levels)))

@@ -8,6 +8,7 @@ row costs a hash of the training range plus scoring one row.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -283,8 +284,62 @@ def _as_label(v: Any) -> Any:
     return _label_key(float(v)) if isinstance(v, (int, float)) else str(v)
 
 
+#: Where a one-row score_data without header lands: one data row, no label row.
+_ONE_ROW = Table(frame=pd.DataFrame(), kinds={}, header=False, row_mask=np.ones(1, dtype=bool),
+                 name="score_data")
+_PLAIN_TEXT = re.compile(r"^[^\W\d_]")  # starts with a letter: never number or error text
+
+
+def _one_row(fit: _Fit, score_data: Any) -> tuple[dict[str, np.ndarray], Table] | None:
+    """The fill-down fast path: one row of plain cells as model columns, else None.
+
+    Taken only when every cell reads the same whatever the parse rules: numbers (and dates
+    as datetimes) in number and date columns, blanks, and text that starts with a letter (and
+    is not TRUE or FALSE) in text columns. Anything else (number text, booleans, errors, text where numbers belong) goes
+    through :func:`cells.read_table`, which parses and words the errors. This skips building
+    DataFrames for one customer, the bulk of a cache hit's cost.
+    """
+    row = score_data[0] if type(score_data) in (list, tuple) and len(score_data) == 1 else score_data
+    if type(row) not in (list, tuple) or any(type(v) in (list, tuple) for v in row):
+        return None
+    train = fit.table
+    source = getattr(train, "source_columns", None) or train.columns
+    if len(row) != len(source):
+        return None
+    wanted = set(train.columns)
+    out: dict[str, np.ndarray] = {}
+    blank = True
+    for c, v in zip(source, row):
+        if c not in wanted:
+            continue  # a column the model leaves out (e.g. an ID)
+        t = type(v)
+        if train.kinds[c] == CATEGORY:
+            if v is None:
+                out[c] = np.array([np.nan], dtype=object)
+                continue
+            if t is not str or not _PLAIN_TEXT.match(v) or v.strip().upper() in ("TRUE", "FALSE"):
+                return None
+            out[c] = np.array([v.strip()], dtype=object)
+        elif v is None:
+            out[c] = np.array([np.nan])
+            continue
+        elif t is float or (t is int and v not in cells.COM_ERRORS):
+            if not np.isfinite(v):
+                return None
+            out[c] = np.array([float(v)])
+        elif t is dt.datetime:
+            out[c] = np.array([cells.to_serial(v)])
+        else:
+            return None
+        blank = False
+    return None if blank else (out, _ONE_ROW)
+
+
 def _score_frame(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[dict[str, np.ndarray], Table]:
     """score_data as a frame with the training columns (matched by header or position)."""
+    fast = _one_row(fit, score_data)
+    if fast is not None:
+        return fast
     train = fit.table
     if len(cells.as_grid(score_data)) == 1:
         hd = False  # one row is a customer, even with header=TRUE (the fill-down pattern)
