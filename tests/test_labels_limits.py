@@ -262,3 +262,34 @@ def test_show_is_public_and_the_old_name_still_works():
     assert cells.show([["abc"]]) == "'abc'" and cells.show(2.5) == "2.5"
     assert cells._show is cells.show
 
+
+
+# --------------------------------------------------------------------------- matched by position
+
+
+def test_score_data_matched_by_position_is_said_in_the_headless_report(tmp_path):
+    import openpyxl
+
+    from xlmarketing.workbook import refresh_workbook
+
+    data, labels, _ = customers(120, seed=3)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    for row, lab in zip(data, labels):
+        ws.append(row + lab)
+    score = wb.create_sheet("Score")
+    for r in range(1, 4):                                    # three customers, no header row
+        for c, v in enumerate(data[r], start=1):
+            score.cell(row=r, column=c, value=v)
+        score.cell(row=r, column=8, value=f"=CHURN_PROB(Data!$A$1:$F$121, Data!$G$1:$G$121, A{r}:F{r})")
+    score["J1"] = "=CHURN_PROB(Data!$A$1:$F$121, Data!$G$1:$G$121, A1:F3)"  # a spilled call
+    src = tmp_path / "score.xlsx"
+    wb.save(src)
+    report = refresh_workbook(src, tmp_path / "out.xlsx", formula_engine="none")
+    assert report.ok, report.errors
+    note = ("score_data has no header row, so its columns were matched to train_data's by "
+            "position (Tenure, Spend, SupportCalls, Contract, LastPurchase, Gender). Give "
+            "score_data the same header row to match by name.")
+    assert report.warnings.count(f"{note} (4 calls)") == 1
+    assert f"  warning: {note} (4 calls)" in report.lines()

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import cells
+from .. import cells, notices
 from ..cache import CACHE, Memo, content_key
 from ..cells import CATEGORY, Table
 from ..core import churn as core
@@ -332,7 +332,17 @@ def _one_row(fit: _Fit, score_data: Any) -> tuple[dict[str, np.ndarray], Table] 
         else:
             return None
         blank = False
-    return None if blank else (out, _ONE_ROW)
+    if blank:
+        return None
+    if train.header:
+        notices.say(lambda: _by_position_note(source))
+    return out, _ONE_ROW
+
+
+def _by_position_note(columns: list[str]) -> str:
+    shown = ", ".join(columns[:8]) + (", ..." if len(columns) > 8 else "")
+    return (f"score_data has no header row, so its columns were matched to train_data's by "
+            f"position ({shown}). Give score_data the same header row to match by name.")
 
 
 def _score_frame(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[dict[str, np.ndarray], Table]:
@@ -365,6 +375,8 @@ def _score_frame(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[dict[str,
             raise XLMError("#VALUE!", f"score_data has {score.frame.shape[1]} columns but "
                            f"train_data has {len(cols)}. Select the same columns in the same "
                            "order (or give both ranges a header row to match by name).")
+        if train.header:
+            notices.say(lambda: _by_position_note(cols))
         src = {c: score.frame[s] for c, s in zip(cols, score.columns)}
         score = Table(score.frame, dict(zip(cols, score.kinds.values())), score.header,
                       score.row_mask, score.name)

@@ -18,7 +18,7 @@ from openpyxl.formula.tokenizer import Token, Tokenizer
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-from .. import cache
+from .. import cache, notices
 from ..errors import XLMError
 from ..functions import REGISTRY
 from . import recalc
@@ -514,8 +514,10 @@ def refresh_package(pkg: Package, source: Path | bytes, *, formula_engine: str =
     r = Refresher(pkg, source, formula_engine, values_only)
     r.scan()
     r.prime()
-    for a in r.anchors:
-        r.evaluate(a)
+    with notices.collect() as said:  # notes with no cell of their own (see notices.py)
+        for a in r.anchors:
+            r.evaluate(a)
+    r.report.warnings.extend(notices.summary(said))
     r.write()
     r.dependents()
     after = cache.info()
