@@ -120,12 +120,13 @@ def test_a_caller_editing_a_result_cannot_change_later_answers():
     assert CACHE.fits["churn"] == 1 and CACHE.fits["kmeans"] == 1
 
 
-def test_memo_stores_tuples_and_hands_out_fresh_lists():
+def test_memo_keeps_its_own_rows_and_hands_out_fresh_lists():
     m = Memo()
-    m["out"] = [["Segment"], [1], [2]]
+    given = [["Segment"], [1], [2]]
+    m["out"] = given
+    given[1][0] = "changed after storing"                # the caller's list is not the stored one
     a, b = m["out"], m["out"]
     assert a == b == [["Segment"], [1], [2]] and a is not b and a[0] is not b[0]
-    assert isinstance(m._store["out"], tuple) and isinstance(m._store["out"][0], tuple)
     assert m.get("out", lambda: 1 / 0) == a            # built once: build is not called again
 
 

@@ -5,7 +5,7 @@ before any conversion, which is the expensive part) plus the parameters, so the 
 cell or sheet reuses the model, and a recalculation with unchanged inputs never refits.
 
 Cached results cannot be changed by a caller: outputs memoised on a model (:class:`Memo`) are
-stored as tuples and handed out as fresh lists. Every entry is charged what it holds
+kept privately and handed out as fresh lists. Every entry is charged what it holds
 (:func:`approx_size` of the model, its key and its memoised outputs), re-measured as outputs
 are added.
 
@@ -20,6 +20,8 @@ Clear it with ``=XLM_CACHE_CLEAR()`` in a sheet or ``xlmarketing.cache.clear()``
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import io
 import os
@@ -27,7 +29,7 @@ import pickle
 import sys
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,14 +143,14 @@ class _Sizer:
 class Memo:
     """Outputs derived from one cached model (a spill, a drivers table), built once.
 
-    A dict-like store: ``memo[name] = cells`` freezes the cells into tuples and charges their
-    bytes to the cache entry holding the model, so memoised outputs count against the cache's
-    byte limit as they appear; ``memo[name]`` hands back a fresh list of lists, so a caller
-    that edits its result cannot change later answers.
+    A dict-like store: ``memo[name] = cells`` keeps the rows and charges their bytes to the
+    cache entry holding the model, so memoised outputs count against the cache's byte limit as
+    they appear; ``memo[name]`` hands back a fresh list of lists (the stored rows are never
+    handed out), so a caller that edits its result cannot change later answers.
     """
 
     def __init__(self) -> None:
-        self._store: dict[str, tuple[tuple[Any, ...], ...]] = {}
+        self._store: dict[str, list[list[Any]]] = {}
         self._lock = threading.Lock()
         self._owner: tuple[ModelCache, str] | None = None
         self.bytes = 0
@@ -157,16 +159,18 @@ class Memo:
         return name in self._store
 
     def __getitem__(self, name: str) -> list[list[Any]]:
-        return [list(row) for row in self._store[name]]
+        with _gc_paused():  # 100,000 new lists: let the collector not rescan the heap for each
+            return [list(row) for row in self._store[name]]
 
     def __setitem__(self, name: str, rows: Any) -> None:
-        frozen = tuple(tuple(row) for row in rows)
-        size = approx_size(frozen) + sys.getsizeof(name)
+        with _gc_paused():
+            kept = [list(row) for row in rows]  # our own copy: nobody else holds these lists
+        size = approx_size(kept) + sys.getsizeof(name)
         with self._lock:
             old = self._store.get(name)
             if old is not None:
                 size -= approx_size(old) + sys.getsizeof(name)
-            self._store[name] = frozen
+            self._store[name] = kept
             self.bytes += size
             owner = self._owner
         if owner is not None:
@@ -180,6 +184,18 @@ class Memo:
         if name not in self._store:
             self[name] = build()
         return self[name]
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Lists of cell values cannot form cycles, so pausing the collector misses nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass
