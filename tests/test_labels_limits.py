@@ -197,7 +197,7 @@ def test_a_5000_level_text_column_on_200000_rows_keeps_50_levels_plus_other():
     t0 = time.perf_counter()
     out = DRIVERS(rows, labels)
     took = time.perf_counter() - t0
-    names = [r[0] for r in out[1:]]
+    names = [r[0] for r in out[1:] if r[0] != "Note"]
     assert len(names) == 1 + limits.MAX_LEVELS + 1 and "City = (other)" in names
     assert "City = city 0" in names and "City = city 4999" not in names
     # The planted effect is found: the three heavy-churn cities raise churn most.
