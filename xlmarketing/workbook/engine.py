@@ -24,19 +24,11 @@ from ..functions import REGISTRY
 from . import recalc
 from .comments import update_comments
 from .formulas import Area, Call, Literal, Ref, Resolver, Unsupported, parse_call
-from .report import CellError, RefreshReport, WorkbookError, quote_sheet
+from .report import CellError, RefreshFailed, RefreshReport, WorkbookError, quote_sheet  # noqa: F401
 from .xmlwrite import Package, array_cell, cached_value, cell_ref, value_cell
 
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 _INDIRECT = re.compile(r"\b(INDIRECT|OFFSET|EVALUATE|CELL|INFO)\s*\(|:\w+!|\[\d+\]", re.IGNORECASE)
-
-
-class RefreshFailed(WorkbookError):
-    """``strict`` refresh with cells in error: nothing was written. ``.report`` has the details."""
-
-    def __init__(self, message: str, report: RefreshReport):
-        super().__init__(message)
-        self.report = report
 
 
 @dataclass
@@ -72,7 +64,13 @@ def load(source: Path | bytes, name: str) -> Any:
             raise WorkbookError(f"cannot read {name}: its XML declares entities or a DTD, which "
                                 "Excel never writes (a damaged or hostile file); refused") from None
         first = (str(exc).strip().splitlines() or [""])[0]
-        raise WorkbookError(f"cannot read {name}: {type(exc).__name__}: {first}") from None
+        where = None
+        if isinstance(source, bytes):
+            from .package import openpyxl_failure
+
+            where = openpyxl_failure(source)
+        detail = f"openpyxl cannot read {where}" if where else f"{type(exc).__name__}: {first}"
+        raise WorkbookError(f"cannot read {name}: {detail}") from None
 
 
 def _references(formula: str, home: str, resolver: Resolver) -> list[Area]:
@@ -527,43 +525,6 @@ def refresh_package(pkg: Package, source: Path | bytes, *, formula_engine: str =
     return rep
 
 
-def refresh_workbook(input: str | Path, output: str | Path | None = None, *,
-                     in_place: bool = False, strict: bool = False,
-                     formula_engine: str = "auto", values_only: bool = False) -> RefreshReport:
-    """Refresh every xlmarketing formula in a workbook file and write the result.
-
-    ``output`` is required unless ``in_place``; the input is never modified otherwise. The
-    write is atomic. ``formula_engine`` ("auto", "libreoffice", "formulas", "none") computes
-    the ordinary formulas. ``values_only`` replaces our formulas by their values (a static
-    report that any spreadsheet shows without the add-in). With ``strict``, cells ending in an error make it raise
-    :class:`RefreshFailed` (a :class:`WorkbookError`) and nothing is written. Unreadable files
-    raise :class:`WorkbookError` with a one-line message.
-    """
-    src = Path(input)
-    if in_place:
-        dest = src
-    else:
-        if output is None:
-            raise WorkbookError("give an output file (-o OUTPUT) or --in-place")
-        dest = Path(output)
-        if dest.exists() and src.exists() and dest.resolve() == src.resolve():
-            raise WorkbookError(f"the output {dest.name} is the input; use --in-place to "
-                                "overwrite it")
-    if dest.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise WorkbookError(f"the output {dest.name} must end in .xlsx or .xlsm")
-    if not dest.parent.exists():
-        raise WorkbookError(f"cannot write {dest}: the folder {dest.parent} does not exist")
-    t0 = time.perf_counter()
-    pkg = Package.open(src)
-    rep = refresh_package(pkg, src, formula_engine=formula_engine, values_only=values_only)
-    rep.input, rep.output = str(src), str(dest)
-    if strict and rep.errors:
-        rep.seconds = time.perf_counter() - t0
-        raise RefreshFailed(f"{len(rep.errors)} cells ended in an error (strict): "
-                            f"{rep.errors[0].address} {rep.errors[0].message}", rep)
-    try:
-        pkg.save(dest)
-    except OSError as exc:
-        raise WorkbookError(f"cannot write {dest}: {exc.strerror or exc}") from None
-    rep.seconds = time.perf_counter() - t0
-    return rep
+# The file handling (paths, the no-op shortcut, permissions, atomic write) lives in .files,
+# which imports this module only when there is work; re-exported for existing imports.
+from .files import refresh_workbook  # noqa: E402, F401

@@ -14,6 +14,14 @@ class WorkbookError(Exception):
     """
 
 
+class RefreshFailed(WorkbookError):
+    """``strict`` refresh with cells in error: nothing was written. ``.report`` has the details."""
+
+    def __init__(self, message: str, report: RefreshReport):
+        super().__init__(message)
+        self.report = report
+
+
 @dataclass
 class CellError:
     """A cell whose formula ended in an error (a user mistake or an unsupported formula)."""
@@ -45,6 +53,8 @@ class RefreshReport:
     cache_hits: int = 0
     cache_misses: int = 0
     fits: int = 0
+    #: No formula of ours in the workbook: the output is the input's bytes (in place: untouched).
+    nothing_to_refresh: bool = False
 
     @property
     def ok(self) -> bool:
@@ -62,6 +72,11 @@ class RefreshReport:
         return d
 
     def lines(self) -> list[str]:
+        if self.nothing_to_refresh:
+            copy = ("left unchanged" if self.output == self.input
+                    else f"{self.output} is an identical copy")
+            return [f"nothing to refresh in {self.input}: no xlmarketing formula; {copy}"] + \
+                [f"  warning: {w}" for w in self.warnings]
         per = ", ".join(f"{n} {f}" for f, n in sorted(self.refreshed.items())) or "no formulas"
         out = [f"refreshed {self.input} -> {self.output}",
                f"  formulas: {self.cells} ({per}), {self.spill_cells} result cells",
