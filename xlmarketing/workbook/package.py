@@ -54,6 +54,10 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 #: Relationship types (by their last segment) that openpyxl needs to read cells and names.
 _READ_RELS = {"officeDocument", "worksheet", "chartsheet", "sharedStrings", "styles", "table",
               "theme", "core-properties", "extended-properties", "metadata", "sheetMetadata"}
+#: Relationships openpyxl looks up by id without reading a part: kept, never followed.
+_ID_ONLY_RELS = {"hyperlink"}
+_OVERRIDE = re.compile(r'<(?:\w+:)?Override\b[^>]*PartName="/?([^"]*)"[^>]*/>')
+_EMPTY_STYLE = re.compile(rb'\ss=""')
 
 
 def _attrs(tag: str) -> dict[str, str]:
@@ -100,6 +104,12 @@ def leaves_package(source: str, rel: dict[str, str]) -> bool:
 def parse_rels(text: str) -> list[dict[str, str]]:
     return [{k: _unescape(v) for k, v in _attrs(m.group(0)).items()}
             for m in _REL_TAG.finditer(text)]
+
+
+def part_index(names) -> dict[str, str]:  # noqa: ANN001
+    """Part names by their case-folded form: OPC part names compare case-insensitively, and
+    some writers reference ``xl/sharedStrings.xml`` while storing ``xl/SharedStrings.xml``."""
+    return {n.lower(): n for n in names}
 
 
 def unsafe_entry(name: str) -> bool:
@@ -252,11 +262,12 @@ def inspect(z: zipfile.ZipFile, label: str) -> Inspection:
     check_sizes(z, label)
     names = z.namelist()
     check_entries(names, label)
-    present = set(names)
+    present = part_index(names)
     cache: dict[str, str] = {}
 
     def get(part: str) -> str | None:
-        if part not in present:
+        part = present.get(part.lower(), "")
+        if not part:
             return None
         if part not in cache:
             cache[part] = decode(read_part(z, part, label), part, label)
@@ -266,7 +277,8 @@ def inspect(z: zipfile.ZipFile, label: str) -> Inspection:
     check_rels(rels, label)
     wb, sheets = locate(get, label)
     strict = STRICT_MAIN in (get(wb) or "")[:2000] or _STRICT_MARK in (get("_rels/.rels") or "").encode()
-    ours = any(_OURS.search(read_part(z, p, label)) for p in [wb, *sheets.values()])
+    ours = any(_OURS.search(read_part(z, present[p.lower()], label))
+               for p in [wb, *sheets.values()])
     return Inspection(wb, sheets, ours, strict, names)
 
 
@@ -337,42 +349,66 @@ def reading_copy(parts: dict[str, bytes], label: str) -> ReadingCopy:
     part), so parts openpyxl cannot parse never stop a refresh; the file written is built from
     the original parts, so nothing is lost.
     """
-    get = (lambda p: decode(parts[p], p, label) if p in parts else None)  # noqa: E731
+    index = part_index(parts)
+
+    def data_of(part: str) -> bytes | None:
+        actual = index.get(part.lower())
+        return None if actual is None else parts[actual]
+
+    def get(part: str) -> str | None:
+        data = data_of(part)
+        return None if data is None else decode(data, part, label)
+
     wb, _ = locate(get, label)
     keep: dict[str, bytes] = {}
+    kinds: dict[str, str] = {wb: "officeDocument"}
     warnings: list[str] = []
 
     def follow(part: str) -> None:
         rp = rels_name(part)
-        if rp not in parts:
+        if data_of(rp) is None:
             return
         kept = []
         for rel in parse_rels(get(rp) or ""):
+            if _rel_kind(rel) in _ID_ONLY_RELS:
+                kept.append(rel)
+                continue
             if rel.get("TargetMode") == "External" or _rel_kind(rel) not in _READ_RELS:
                 continue
             target = resolve_target(part, rel.get("Target", ""))
-            if target not in parts:
+            data = data_of(target)
+            if data is None:
                 continue  # a dangling relationship (say, to a missing sharedStrings): skip it
             kept.append(rel)
             if target not in keep:
-                keep[target] = parts[target]
+                keep[target] = data  # under the name the relationship uses
+                kinds[target] = _rel_kind(rel)
                 follow(target)
         body = "".join(
             f'<Relationship Id="{_xml_attr(r.get("Id", ""))}" Type="{_xml_attr(r.get("Type", ""))}" '
-            f'Target="{_xml_attr(r.get("Target", ""))}"/>' for r in kept)
+            f'Target="{_xml_attr(r.get("Target", ""))}"'
+            + (' TargetMode="External"' if r.get("TargetMode") == "External" else "") + "/>"
+            for r in kept)
         keep[rp] = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
                     'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
                     f"{body}</Relationships>").encode()
 
-    keep["[Content_Types].xml"] = parts.get("[Content_Types].xml", b"")
-    keep[wb] = parts[wb]
+    keep[wb] = data_of(wb) or b""
     follow("")
     follow(wb)
     text = get(wb) or ""
     trimmed = re.sub(r"<(?:\w+:)?(pivotCaches|externalReferences)\b.*?</(?:\w+:)?\1>|"
                      r"<(?:\w+:)?(?:pivotCaches|externalReferences)\b[^>]*/>", "", text, flags=re.DOTALL)
     keep[wb] = trimmed.encode("utf-8")
+    # Overrides of parts left out (or missing from the file) would send openpyxl looking for them.
+    styles = next((p for p, k in kinds.items() if k == "styles"), None)
+    if styles and styles != "xl/styles.xml" and "xl/styles.xml" not in keep:
+        keep["xl/styles.xml"] = keep[styles]  # openpyxl reads the styles from that path only
+        kinds["xl/styles.xml"] = "styles"
+    keep["[Content_Types].xml"] = _content_types(get("[Content_Types].xml") or "", kinds)
     for part, data in list(keep.items()):
+        if _EMPTY_STYLE.search(data) and b"<sheetData" in data:
+            keep[part] = _EMPTY_STYLE.sub(b"", data)  # s="" (no style), which openpyxl rejects
         if part.endswith("styles.xml") and b"styleSheet" in data[:500]:
             problem = styles_problem(data)
             if problem:
@@ -384,6 +420,45 @@ def reading_copy(parts: dict[str, bytes], label: str) -> ReadingCopy:
         for part, data in keep.items():
             z.writestr(part, data)
     return ReadingCopy(buf.getvalue(), warnings)
+
+
+_CT = "application/vnd.openxmlformats-officedocument."
+_CONTENT_TYPES = {
+    "officeDocument": _CT + "spreadsheetml.sheet.main+xml",
+    "worksheet": _CT + "spreadsheetml.worksheet+xml",
+    "chartsheet": _CT + "spreadsheetml.chartsheet+xml",
+    "sharedStrings": _CT + "spreadsheetml.sharedStrings+xml",
+    "styles": _CT + "spreadsheetml.styles+xml",
+    "table": _CT + "spreadsheetml.table+xml",
+    "theme": _CT + "theme+xml",
+    "core-properties": "application/vnd.openxmlformats-package.core-properties+xml",
+    "extended-properties": _CT + "extended-properties+xml",
+}
+_DEFAULT = re.compile(r'<(?:\w+:)?Default\b[^>]*/>')
+
+
+def _content_types(text: str, kinds: dict[str, str]) -> bytes:
+    """``[Content_Types].xml`` for the reading copy: the file's own entries for the parts kept,
+    and an entry from the relationship type for any kept part the file forgot (some writers
+    leave the manifest out altogether), so openpyxl finds every part it is given."""
+    defaults = _DEFAULT.findall(text)
+    for ext, ct in (("rels", "application/vnd.openxmlformats-package.relationships+xml"),
+                    ("xml", "application/xml")):
+        if not any(f'Extension="{ext}"' in d for d in defaults):
+            defaults.append(f'<Default Extension="{ext}" ContentType="{ct}"/>')
+    lower = {k.lower(): k for k in kinds}
+    overrides, covered = [], set()
+    for m in _OVERRIDE.finditer(text):
+        if m.group(1).lower() in lower:
+            overrides.append(m.group(0))
+            covered.add(m.group(1).lower())
+    for part, kind in kinds.items():
+        if part.lower() not in covered and kind in _CONTENT_TYPES:
+            overrides.append(f'<Override PartName="/{_xml_attr(part)}" '
+                             f'ContentType="{_CONTENT_TYPES[kind]}"/>')
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://'
+            'schemas.openxmlformats.org/package/2006/content-types">'
+            + "".join(defaults) + "".join(overrides) + "</Types>").encode("utf-8")
 
 
 def _xml_attr(s: str) -> str:

@@ -30,6 +30,7 @@ from .package import (  # noqa: F401 - check_readable, MAX_UNCOMPRESSED re-expor
     check_sizes,
     decode,
     locate,
+    part_index,
     read_part,
     resolve_target,
     write_atomic,
@@ -360,6 +361,7 @@ class Package:
         self.sheets: dict[str, SheetXML] = {}
         self._shared: list[str] | None = None
         self._cm: str | None | bool = False
+        self._index: dict[str, str] | None = None
 
     @classmethod
     def open(cls, path: Path) -> Package:
@@ -379,7 +381,8 @@ class Package:
                                 "(encrypted); save it as an unprotected .xlsx")
         pkg = cls(data, order, label)
         check_rels({n: pkg.text(n) for n in order if n.endswith(".rels")}, label)
-        locate(lambda p: pkg.text(p) if p in data else None, label)
+        index = part_index(order)
+        locate(lambda p: pkg.text(index[p.lower()]) if p.lower() in index else None, label)
         return pkg
 
     def to_bytes(self) -> bytes:
@@ -434,7 +437,13 @@ class Package:
         return [attrs(m.group(0)) for m in re.finditer(r"<Relationship\b[^>]*>", self.text(name))]
 
     def target(self, part: str, rel: dict[str, str]) -> str:
-        return resolve_target(part, rel.get("Target", ""))
+        """The part a relationship points to, by its stored name (names match case-insensitively)."""
+        name = resolve_target(part, rel.get("Target", ""))
+        if name not in self.parts:
+            if self._index is None or len(self._index) != len(self.parts):
+                self._index = part_index(self.parts)
+            return self._index.get(name.lower(), name)
+        return name
 
     def add_rel(self, part: str, rel_type: str, target: str) -> str:
         name = self.rels_name(part)
