@@ -6,7 +6,6 @@ holds one of our formulas, so "nothing to refresh" costs a look at the sheet XML
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import time
@@ -22,8 +21,6 @@ from .package import (
     write_atomic,
 )
 from .report import RefreshFailed, RefreshReport, WorkbookError
-
-log = logging.getLogger(__name__)
 
 ENGINES = ("auto", "libreoffice", "formulas", "none")
 
@@ -102,7 +99,9 @@ def refresh_workbook(input: str | Path, output: str | Path | None = None, *,
     except WorkbookError:
         raise
     except Exception as exc:  # noqa: BLE001 - a bug: one line for the user, the traceback logged
-        log.exception("refresh of %s failed", src)
+        import logging  # only here: the no-op path stays light
+
+        logging.getLogger(__name__).exception("refresh of %s failed", src)
         raise WorkbookError(f"cannot refresh {src.name}: internal error ({type(exc).__name__}: "
                             f"{(str(exc).splitlines() or [''])[0]}); please report it") from None
     rep.warnings[:0] = copy.warnings

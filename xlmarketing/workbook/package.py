@@ -21,7 +21,6 @@ import io
 import os
 import posixpath
 import re
-import socket
 import stat
 import tempfile
 import zipfile
@@ -39,9 +38,18 @@ OUR_FUNCTIONS = (
     "CHURN_REASONS", "SALES_FORECAST", "FORECAST_ACCURACY", "FORECAST_DRIVERS", "KMEANS_SEGMENT",
     "SEGMENT_PROFILE", "SEGMENT_K",
 )
-# A superset test: any mention of a name (in a formula, or even in text) sends the workbook
-# through the full refresh, which decides precisely; only "no mention at all" is a no-op.
-_OURS = re.compile(b"|".join(n.encode() for n in OUR_FUNCTIONS), re.IGNORECASE)
+_OURS_LOWER = tuple(n.lower().encode() for n in OUR_FUNCTIONS)
+
+
+def mentions_ours(data: bytes) -> bool:
+    """Whether a part mentions one of our functions, in any letter case.
+
+    A superset test: any mention (in a formula, or even in text) sends the workbook through
+    the full refresh, which decides precisely; only "no mention at all" is a no-op. Lowering
+    the bytes and ``in`` (a memchr-style search) is ~100x faster than a case-blind regex.
+    """
+    low = data.lower()
+    return any(n in low for n in _OURS_LOWER)
 
 STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 _STRICT_MARK = b"purl.oclc.org/ooxml/"
@@ -217,12 +225,15 @@ def check_rels(rels: dict[str, str], label: str) -> None:
                     f"outside the package ({rel.get('Target', '')!r}); refused")
 
 
-def locate(get: Callable[[str], str | None], label: str) -> tuple[str, dict[str, str]]:
+def locate(get: Callable[[str], str | None], label: str,
+           exists: Callable[[str], bool] | None = None) -> tuple[str, dict[str, str]]:
     """(workbook part, {sheet title: worksheet part}) from the relationships and workbook XML.
 
-    ``get(part)`` returns a part's text or None when it is absent. Every sheet the workbook
-    lists must point at a part that exists: a missing one is named.
+    ``get(part)`` returns a part's text or None when it is absent; ``exists(part)`` (default:
+    ``get`` is not None) says whether a part is present without reading it. Every sheet the
+    workbook lists must point at a part that exists: a missing one is named.
     """
+    exists = exists or (lambda p: get(p) is not None)
     wb = None
     root_rels = get("_rels/.rels")
     if root_rels is not None:
@@ -248,7 +259,7 @@ def locate(get: Callable[[str], str | None], label: str) -> tuple[str, dict[str,
             raise WorkbookError(f"cannot read {label}: sheet {title!r} has no relationship "
                                 f"{rid!r} in {rels_part}")
         part = resolve_target(wb, rel.get("Target", ""))
-        if get(part) is None:
+        if not exists(part):
             raise WorkbookError(f"cannot read {label}: sheet {title!r} points to {part}, which "
                                 "is not in the package")
         if rel.get("Type", "").endswith("/worksheet"):
@@ -275,9 +286,9 @@ def inspect(z: zipfile.ZipFile, label: str) -> Inspection:
 
     rels = {n: get(n) or "" for n in names if n.endswith(".rels")}
     check_rels(rels, label)
-    wb, sheets = locate(get, label)
+    wb, sheets = locate(get, label, lambda p: p.lower() in present)
     strict = STRICT_MAIN in (get(wb) or "")[:2000] or _STRICT_MARK in (get("_rels/.rels") or "").encode()
-    ours = any(_OURS.search(read_part(z, present[p.lower()], label))
+    ours = any(mentions_ours(read_part(z, present[p.lower()], label))
                for p in [wb, *sheets.values()])
     return Inspection(wb, sheets, ours, strict, names)
 
@@ -305,7 +316,8 @@ _PLAIN_STYLES = (
     '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="{n}">{xfs}</cellXfs></styleSheet>'
+    '<cellXfs count="{n}">{xfs}</cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
 )
 
 
@@ -359,7 +371,7 @@ def reading_copy(parts: dict[str, bytes], label: str) -> ReadingCopy:
         data = data_of(part)
         return None if data is None else decode(data, part, label)
 
-    wb, _ = locate(get, label)
+    wb, _ = locate(get, label, lambda p: p.lower() in index)
     keep: dict[str, bytes] = {}
     kinds: dict[str, str] = {wb: "officeDocument"}
     warnings: list[str] = []
@@ -537,7 +549,8 @@ def real_destination(path: Path) -> Path:
     return Path(os.path.realpath(path)) if os.path.islink(path) else path
 
 
-_HOST = re.sub(r"[^A-Za-z0-9-]", "", socket.gethostname())[:24] or "host"
+_HOST = re.sub(r"[^A-Za-z0-9-]", "", os.uname().nodename if hasattr(os, "uname") else
+                os.environ.get("COMPUTERNAME", ""))[:24] or "host"
 
 
 def temp_prefix(dest: Path) -> str:

@@ -382,7 +382,8 @@ class Package:
         pkg = cls(data, order, label)
         check_rels({n: pkg.text(n) for n in order if n.endswith(".rels")}, label)
         index = part_index(order)
-        locate(lambda p: pkg.text(index[p.lower()]) if p.lower() in index else None, label)
+        locate(lambda p: pkg.text(index[p.lower()]) if p.lower() in index else None, label,
+               lambda p: p.lower() in index)
         return pkg
 
     def to_bytes(self) -> bytes:
