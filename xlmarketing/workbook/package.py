@@ -105,8 +105,16 @@ def leaves_package(source: str, rel: dict[str, str]) -> bool:
     target = rel.get("Target", "")
     if _SCHEME.match(target) or "\\" in target:
         return True
-    resolved = resolve_target(source, target)
-    return resolved == ".." or resolved.startswith("../")
+    start = [] if target.startswith("/") else posixpath.dirname(source).split("/")
+    depth = len([s for s in start if s])
+    for seg in target.split("#", 1)[0].split("/"):
+        if seg == "..":
+            depth -= 1
+            if depth < 0:  # above the package root (normpath would quietly clamp "/.." to "/")
+                return True
+        elif seg not in ("", "."):
+            depth += 1
+    return False
 
 
 def parse_rels(text: str) -> list[dict[str, str]]:
