@@ -254,3 +254,17 @@ def test_a_damaged_entry_is_named(tmp_path):
     text = refresh_fails(src, tmp_path, "")
     assert text == ("cannot read issue252.xlsx: the part xl/_rels/workbook.xml.rels is damaged "
                     "(Bad CRC-32 for file 'xl/_rels/workbook.xml.rels')")
+
+
+def test_a_root_relationship_past_the_root_to_a_real_part_is_accepted(tmp_path):
+    # LibreOffice writes Target="../customXml/item1.xml" in _rels/.rels; resolved as RFC 3986
+    # says (".." stops at the root) it names customXml/item1.xml, which is there.
+    base = tmp_path / "base.xlsx"
+    customers_book(base, OURS)
+    src = tmp_path / "lo.xlsx"
+    rel = ('<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+           'relationships/customXml" Target="../customXml/item1.xml"/></Relationships>')
+    rewrite(base, src, {"_rels/.rels": lambda d: d.replace(b"</Relationships>", rel.encode())},
+            add={"customXml/item1.xml": b"<root/>"})
+    rep = refresh_workbook(src, tmp_path / "out.xlsx", formula_engine="none")
+    assert rep.cells == 1 and not rep.errors

@@ -90,31 +90,39 @@ def source_of(rels_part: str) -> str:
 
 
 def resolve_target(source: str, target: str) -> str:
-    """The part name a relationship of ``source`` points to (may start with ``..`` if it leaves)."""
+    """The part a relationship of ``source`` points to, resolved as RFC 3986 says (which OPC
+    follows): ``..`` never climbs above the package root."""
     target = target.split("#", 1)[0]
-    if target.startswith("/"):
-        return posixpath.normpath(target).lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+    base = "/" if target.startswith("/") else "/" + posixpath.dirname(source)
+    return posixpath.normpath(posixpath.join(base, target)).lstrip("/")
 
 
-def leaves_package(source: str, rel: dict[str, str]) -> bool:
-    """An internal relationship whose target is outside the package (``..`` past the root, a
-    URI scheme or a drive letter). External ones (hyperlinks, linked files) are not parts."""
-    if rel.get("TargetMode", "Internal") == "External":
-        return False
-    target = rel.get("Target", "")
-    if _SCHEME.match(target) or "\\" in target:
-        return True
+def _climbs(source: str, target: str) -> bool:
+    """Whether a naive path join would take ``target`` above the package root."""
     start = [] if target.startswith("/") else posixpath.dirname(source).split("/")
     depth = len([s for s in start if s])
     for seg in target.split("#", 1)[0].split("/"):
         if seg == "..":
             depth -= 1
-            if depth < 0:  # above the package root (normpath would quietly clamp "/.." to "/")
+            if depth < 0:
                 return True
         elif seg not in ("", "."):
             depth += 1
     return False
+
+
+def leaves_package(source: str, rel: dict[str, str], present: dict[str, str]) -> bool:
+    """An internal relationship whose target is outside the package: a URI scheme or drive
+    letter, a backslash path, or ``..`` past the root to a part that is not there (past the
+    root, resolution stops at it: LibreOffice writes ``../customXml/item1.xml`` from the
+    package's own relationships, which names ``customXml/item1.xml``). External ones
+    (hyperlinks, linked files) are not parts. ``present``: :func:`part_index` of the package."""
+    if rel.get("TargetMode", "Internal") == "External":
+        return False
+    target = rel.get("Target", "")
+    if _SCHEME.match(target) or "\\" in target:
+        return True
+    return _climbs(source, target) and resolve_target(source, target).lower() not in present
 
 
 def parse_rels(text: str) -> list[dict[str, str]]:
@@ -222,12 +230,13 @@ class Inspection:
     names: list[str] = field(default_factory=list)
 
 
-def check_rels(rels: dict[str, str], label: str) -> None:
-    """Refuse internal relationships that point outside the package."""
+def check_rels(rels: dict[str, str], label: str, names: list[str]) -> None:
+    """Refuse internal relationships that point outside the package (``names``: its parts)."""
+    present = part_index(names)
     for part, text in rels.items():
         src = source_of(part)
         for rel in parse_rels(text):
-            if leaves_package(src, rel):
+            if leaves_package(src, rel, present):
                 raise WorkbookError(
                     f"cannot read {label}: the relationship {rel.get('Id', '?')} in {part} points "
                     f"outside the package ({rel.get('Target', '')!r}); refused")
@@ -293,7 +302,7 @@ def inspect(z: zipfile.ZipFile, label: str) -> Inspection:
         return cache[part]
 
     rels = {n: get(n) or "" for n in names if n.endswith(".rels")}
-    check_rels(rels, label)
+    check_rels(rels, label, names)
     wb, sheets = locate(get, label, lambda p: p.lower() in present)
     strict = STRICT_MAIN in (get(wb) or "")[:2000] or _STRICT_MARK in (get("_rels/.rels") or "").encode()
     ours = any(mentions_ours(read_part(z, present[p.lower()], label))

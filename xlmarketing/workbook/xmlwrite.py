@@ -380,7 +380,7 @@ class Package:
             raise WorkbookError(f"cannot read {label}: the workbook is password-protected "
                                 "(encrypted); save it as an unprotected .xlsx")
         pkg = cls(data, order, label)
-        check_rels({n: pkg.text(n) for n in order if n.endswith(".rels")}, label)
+        check_rels({n: pkg.text(n) for n in order if n.endswith(".rels")}, label, order)
         index = part_index(order)
         locate(lambda p: pkg.text(index[p.lower()]) if p.lower() in index else None, label,
                lambda p: p.lower() in index)
