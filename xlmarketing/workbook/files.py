@@ -10,6 +10,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 from .package import (
     check_readable,
@@ -53,7 +54,8 @@ def _copy(src: Path):  # noqa: ANN202 - a writer for write_atomic
 
 def refresh_workbook(input: str | Path, output: str | Path | None = None, *,
                      in_place: bool = False, strict: bool = False,
-                     formula_engine: str = "auto", values_only: bool = False) -> RefreshReport:
+                     formula_engine: str = "auto", values_only: bool = False,
+                     options: Any = None) -> RefreshReport:
     """Refresh every xlmarketing formula in a workbook file and write the result.
 
     ``output`` is required unless ``in_place``; the input is never modified otherwise. The
@@ -67,7 +69,12 @@ def refresh_workbook(input: str | Path, output: str | Path | None = None, *,
     :class:`RefreshFailed` (a :class:`WorkbookError`) and nothing is written. Unreadable files,
     Strict Open XML workbooks with our formulas, and packages with unsafe entry names or
     relationships raise :class:`WorkbookError` with a one-line message naming the part.
+    ``options``, an options object with ``formula_engine``, ``values_only`` and ``strict``
+    (the engine's ``RefreshOptions``), replaces those three arguments when given.
     """
+    if options is not None:
+        formula_engine, values_only = options.formula_engine, options.values_only
+        strict = options.strict
     if formula_engine not in ENGINES:
         raise ValueError(f"formula_engine must be one of {', '.join(ENGINES)}, got {formula_engine!r}")
     src = Path(input)
@@ -77,8 +84,7 @@ def refresh_workbook(input: str | Path, output: str | Path | None = None, *,
     found = inspect_file(src)
     clean_stale_temps(dest)
     rep = RefreshReport(input=str(src), output=str(dest))
-    if not found.ours:
-        rep.nothing_to_refresh = True
+    if not found.ours:  # rep.nothing_to_refresh: no formula refreshed, no error, no dependent
         if not in_place:
             _save(lambda: write_atomic(dest, _copy(src), output_mode(src, False)), dest)
         rep.seconds = time.perf_counter() - t0

@@ -53,8 +53,6 @@ class RefreshReport:
     cache_hits: int = 0
     cache_misses: int = 0
     fits: int = 0
-    #: No formula of ours in the workbook: the output is the input's bytes (in place: untouched).
-    nothing_to_refresh: bool = False
 
     @property
     def ok(self) -> bool:
@@ -69,14 +67,18 @@ class RefreshReport:
         d["refreshed"] = dict(sorted(self.refreshed.items()))
         d["errors"] = [dict(asdict(e), address=e.address) for e in self.errors]
         d["ok"] = self.ok
+        d["nothing_to_refresh"] = self.nothing_to_refresh
         return d
+
+    @property
+    def nothing_to_refresh(self) -> bool:
+        """The workbook has no formula of ours: nothing was evaluated or changed."""
+        return not self.refreshed and not self.errors and not self.dependents
 
     def lines(self) -> list[str]:
         if self.nothing_to_refresh:
-            copy = ("left unchanged" if self.output == self.input
-                    else f"{self.output} is an identical copy")
-            return [f"nothing to refresh in {self.input}: no xlmarketing formula; {copy}"] + \
-                [f"  warning: {w}" for w in self.warnings]
+            return [f"nothing to refresh in {self.input}: it has no xlmarketing formula "
+                    f"(written unchanged to {self.output})"] + [f"  warning: {w}" for w in self.warnings]
         per = ", ".join(f"{n} {f}" for f, n in sorted(self.refreshed.items())) or "no formulas"
         out = [f"refreshed {self.input} -> {self.output}",
                f"  formulas: {self.cells} ({per}), {self.spill_cells} result cells",
