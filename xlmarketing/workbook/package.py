@@ -619,18 +619,22 @@ def write_atomic(dest: Path, write: Callable[[IO[bytes]], None], mode: int | Non
     crash) sees the old file or the new one, never half of one.
 
     ``mode`` is applied to the temporary before the rename (default: 0666 under the umask, as
-    for any new file); ``owner``, the replaced file's stat, keeps its group where allowed.
+    for any new file); ``owner``, the replaced file's stat, keeps its owner and group where
+    allowed (the group when we are a member, both when we are root).
     """
     dest = Path(dest)
     fd, tmp = tempfile.mkstemp(prefix=f"{temp_prefix(dest)}{_HOST}-{os.getpid()}.",
                                suffix=dest.suffix, dir=dest.parent)
     try:
         os.fchmod(fd, output_mode(None, False) if mode is None else mode)
-        if owner is not None:
+        if owner is not None:  # the replaced file's owner and group, as far as we may
             try:
-                os.fchown(fd, -1, owner.st_gid)
+                os.fchown(fd, owner.st_uid, owner.st_gid)
             except OSError:
-                pass  # not a member of that group: the file gets ours
+                try:
+                    os.fchown(fd, -1, owner.st_gid)
+                except OSError:
+                    pass  # not a member of that group: the file gets ours
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
