@@ -268,3 +268,14 @@ def test_a_root_relationship_past_the_root_to_a_real_part_is_accepted(tmp_path):
             add={"customXml/item1.xml": b"<root/>"})
     rep = refresh_workbook(src, tmp_path / "out.xlsx", formula_engine="none")
     assert rep.cells == 1 and not rep.errors
+
+
+@pytest.mark.parametrize("formulas", [OURS, NOT_OURS], ids=["refresh", "no-op"])
+@pytest.mark.parametrize("part", ["xl/styles.xml", "xl/worksheets/sheet1.xml", "[Content_Types].xml"])
+def test_a_dtd_in_any_part_is_refused(tmp_path, formulas, part):
+    doctype = b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+    src = broken(tmp_path, formulas, {part: lambda d: d.replace(b"?>", b"?>" + doctype, 1)
+                                      if d.startswith(b"<?xml") else doctype + d})
+    text = refresh_fails(src, tmp_path, "")
+    assert text == (f"cannot read broken.xlsx: the part {part} declares a DTD or entities, which "
+                    "Excel never writes (a damaged or hostile file); refused")

@@ -193,6 +193,42 @@ def check_entries(names: list[str], label: str) -> None:
                                 "'..', which Excel never writes (a damaged or hostile file); refused")
 
 
+_ROOT = re.compile(rb"<[A-Za-z_]")
+_XML_PART = (".xml", ".rels", ".vml")
+
+
+def check_no_dtd(part: str, data: bytes, label: str) -> None:
+    """Refuse an XML part whose prolog declares a DTD (entities: "billion laughs", external
+    entities). Excel never writes one; the prolog is everything before the root element."""
+    if not part.lower().endswith(_XML_PART):
+        return
+    m = _ROOT.search(data)
+    if b"<!DOCTYPE" in (data[: m.start()] if m else data):
+        raise WorkbookError(f"cannot read {label}: the part {part} declares a DTD or entities, "
+                            "which Excel never writes (a damaged or hostile file); refused")
+
+
+def check_prolog(z: zipfile.ZipFile, part: str, label: str) -> None:
+    """:func:`check_no_dtd` on a part without inflating more of it than its prolog."""
+    if not part.lower().endswith(_XML_PART):
+        return
+    buf = b""
+    try:
+        with z.open(part) as fh:
+            while len(buf) < 1 << 20:
+                chunk = fh.read(8192)
+                if not chunk:
+                    break
+                buf += chunk
+                if _ROOT.search(buf):
+                    break
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError,
+            NotImplementedError) as exc:
+        raise WorkbookError(f"cannot read {label}: the part {part} is damaged "
+                            f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+    check_no_dtd(part, buf, label)
+
+
 def read_part(z: zipfile.ZipFile, part: str, label: str) -> bytes:
     """One entry's bytes; a damaged entry is named in a one-line error."""
     try:
@@ -298,15 +334,24 @@ def inspect(z: zipfile.ZipFile, label: str) -> Inspection:
         if not part:
             return None
         if part not in cache:
-            cache[part] = decode(read_part(z, part, label), part, label)
+            data = read_part(z, part, label)
+            check_no_dtd(part, data, label)
+            cache[part] = decode(data, part, label)
         return cache[part]
 
     rels = {n: get(n) or "" for n in names if n.endswith(".rels")}
     check_rels(rels, label, names)
     wb, sheets = locate(get, label, lambda p: p.lower() in present)
     strict = STRICT_MAIN in (get(wb) or "")[:2000] or _STRICT_MARK in (get("_rels/.rels") or "").encode()
-    ours = any(mentions_ours(read_part(z, present[p.lower()], label))
-               for p in [wb, *sheets.values()])
+    ours = False
+    for p in [wb, *sheets.values()]:
+        data = read_part(z, present[p.lower()], label)
+        check_no_dtd(p, data, label)
+        ours = ours or mentions_ours(data)
+    read = {wb, *sheets.values(), *cache}
+    for n in names:  # the parts not read: only their prologs (a DTD is refused anywhere)
+        if n not in read:
+            check_prolog(z, n, label)
     return Inspection(wb, sheets, ours, strict, names)
 
 

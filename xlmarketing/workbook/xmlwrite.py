@@ -25,6 +25,7 @@ from openpyxl.utils.cell import column_index_from_string, get_column_letter
 from .package import (  # noqa: F401 - check_readable, MAX_UNCOMPRESSED re-exported
     MAX_UNCOMPRESSED,
     check_entries,
+    check_no_dtd,
     check_readable,
     check_rels,
     check_sizes,
@@ -374,6 +375,8 @@ class Package:
                 order = z.namelist()
                 check_entries(order, label)
                 data = {n: read_part(z, n, label) for n in order}
+            for n, blob in data.items():
+                check_no_dtd(n, blob, label)
         except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
             raise WorkbookError(f"cannot read {label}: damaged zip file ({exc})") from None
         if "EncryptedPackage" in data:
