@@ -2,7 +2,9 @@
 
 The original is always intact and openable, and every output is either complete (a workbook
 with our results) or absent. A killed write can leave only its hidden temporary file
-(``.~name….xlsx``) behind, never a half-written file under the real name.
+(``.~name.host-pid.….xlsx``) behind, never a half-written file under the real name, and the
+next run on the same file removes it. Besides kills at random moments of the whole run, one
+test waits for the temporary file to appear and kills inside the write and the rename.
 """
 
 from __future__ import annotations
