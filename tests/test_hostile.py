@@ -237,14 +237,25 @@ def test_unreadable_packages_name_the_part(tmp_path, formulas, edit, message):
     assert text == message
 
 
-def test_a_worksheet_openpyxl_cannot_read_is_named(tmp_path):
+def test_a_worksheet_openpyxl_cannot_read_is_read_or_named(tmp_path):
+    """A number cell holding text: openpyxl raises on it. An engine reading through openpyxl
+    must refuse naming the part; one reading the XML itself reads it, and the text in a
+    numeric column is then the user's error in our cell. Nothing else is acceptable."""
     import re
 
     src = broken(tmp_path, OURS, {"xl/worksheets/sheet1.xml": lambda d: re.sub(
         rb'<c r="A2"([^>]*)><v>([^<]*)</v></c>', rb'<c r="A2"\1><v>abc</v></c>', d)})
-    text = refresh_fails(src, tmp_path, "")
-    assert text == ("cannot read broken.xlsx: openpyxl cannot read xl/worksheets/sheet1.xml "
-                    "(sheet 'Data'): ValueError: invalid literal for int() with base 10: 'abc'")
+    out = tmp_path / "out.xlsx"
+    try:
+        rep = refresh_workbook(src, out, formula_engine="none")
+    except WorkbookError as exc:
+        assert str(exc) == ("cannot read broken.xlsx: openpyxl cannot read "
+                            "xl/worksheets/sheet1.xml (sheet 'Data'): ValueError: invalid literal "
+                            "for int() with base 10: 'abc'")
+        assert not out.exists()
+        return
+    assert [(e.cell, e.code) for e in rep.errors] == [("D1", "#VALUE!")]
+    assert "row 2 has the text 'abc'" in rep.errors[0].message
 
 
 def test_a_damaged_entry_is_named(tmp_path):
