@@ -67,6 +67,26 @@ def test_in_place_keeps_the_mode(tmp_path, mode):
     no_temporaries(tmp_path)
 
 
+def test_in_place_on_a_read_only_file_is_refused(tmp_path):
+    src = book(tmp_path / "book.xlsx")
+    os.chmod(src, 0o444)
+    before = src.read_bytes()
+    with pytest.raises(WorkbookError) as exc:
+        refresh_workbook(src, in_place=True, formula_engine="none")
+    assert str(exc.value) == ("cannot write book.xlsx: it is read-only; make it writable or "
+                              "write a copy with -o OUTPUT")
+    assert src.read_bytes() == before and mode_of(src) == 0o444
+    old = os.umask(0o022)
+    try:
+        rep = refresh_workbook(src, tmp_path / "copy.xlsx", formula_engine="none")
+    finally:
+        os.umask(old)
+    assert rep.cells == 1 and mode_of(tmp_path / "copy.xlsx") == 0o444
+    plain = book(tmp_path / "plain.xlsx", ours=False)
+    os.chmod(plain, 0o444)
+    assert refresh_workbook(plain, in_place=True).nothing_to_refresh  # nothing to write: fine
+
+
 @pytest.mark.parametrize(("mode", "umask", "expected"), [
     (0o644, 0o022, 0o644), (0o666, 0o022, 0o644), (0o640, 0o022, 0o640), (0o644, 0o077, 0o600),
     (0o600, 0o022, 0o600), (0o664, 0o002, 0o664),

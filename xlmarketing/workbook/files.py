@@ -89,6 +89,10 @@ def refresh_workbook(input: str | Path, output: str | Path | None = None, *,
             _save(lambda: write_atomic(dest, _copy(src), output_mode(src, False)), dest)
         rep.seconds = time.perf_counter() - t0
         return rep
+    if in_place and not os.stat(dest).st_mode & 0o222:
+        # The rename would replace it regardless (it needs only the folder): respect the flag.
+        raise WorkbookError(f"cannot write {dest.name}: it is read-only; make it writable or "
+                            "write a copy with -o OUTPUT")
     if found.strict:
         raise WorkbookError(
             f"cannot refresh {src.name}: it is saved as Strict Open XML, which the headless "
