@@ -20,6 +20,7 @@ __all__ = [
            "BatchReport",
            "CellError",
            "RefreshFailed",
+           "RefreshOptions",
            "RefreshReport",
            "WorkbookError",
            "batch",
@@ -35,6 +36,8 @@ def __getattr__(name: str) -> Any:
         from .batch import batch as value  # importing the submodule set .batch to the module
     elif name == "refresh_package":
         from .engine import refresh_package as value
+    elif name == "RefreshOptions":
+        from .options import RefreshOptions as value
     else:
         raise AttributeError(name)
     globals()[name] = value

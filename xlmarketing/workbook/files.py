@@ -17,13 +17,12 @@ from .package import (
     clean_stale_temps,
     inspect_file,
     output_mode,
-    reading_copy,
     real_destination,
     write_atomic,
 )
+from .options import ENGINES
 from .report import RefreshFailed, RefreshReport, WorkbookError
 
-ENGINES = ("auto", "libreoffice", "formulas", "none")
 
 
 def destination(src: Path, output: str | Path | None, in_place: bool) -> Path:
@@ -102,10 +101,8 @@ def refresh_workbook(input: str | Path, output: str | Path | None = None, *,
     from .xmlwrite import Package
 
     pkg = Package.open(src)
-    copy = reading_copy(pkg.parts, pkg.name)
     try:
-        rep = refresh_package(pkg, copy.data, formula_engine=formula_engine,
-                              values_only=values_only)
+        rep = refresh_package(pkg, formula_engine=formula_engine, values_only=values_only)
     except WorkbookError:
         raise
     except Exception as exc:  # noqa: BLE001 - a bug: one line for the user, the traceback logged
@@ -114,7 +111,6 @@ def refresh_workbook(input: str | Path, output: str | Path | None = None, *,
         logging.getLogger(__name__).exception("refresh of %s failed", src)
         raise WorkbookError(f"cannot refresh {src.name}: internal error ({type(exc).__name__}: "
                             f"{(str(exc).splitlines() or [''])[0]}); please report it") from None
-    rep.warnings[:0] = copy.warnings
     rep.input, rep.output = str(src), str(dest)
     if strict and rep.errors:
         rep.seconds = time.perf_counter() - t0

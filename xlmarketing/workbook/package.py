@@ -1,4 +1,4 @@
-"""The workbook file as a package: what is safe to read, what openpyxl is given, how it is written.
+"""The workbook file as a package: what is safe to read, and how it is written.
 
 Light on purpose (standard library only): a refresh that finds none of our formulas answers
 from here without importing the models, pandas or openpyxl.
@@ -7,9 +7,6 @@ from here without importing the models, pandas or openpyxl.
   or absolute paths, relationships that leave the package, a missing workbook or sheet part,
   a damaged entry) with one line naming the part, and says whether any of our functions
   appears and whether the file is Strict Open XML.
-* :func:`reading_copy` is the package as openpyxl should see it: only the parts that hold
-  cells, names, tables and styles (pivots, charts, drawings, media and macros are left out, so
-  openpyxl cannot trip over them), with a plain stylesheet when openpyxl refuses the real one.
 * :func:`write_atomic` writes next to the destination, then renames, with the permissions the
   output should have (``mkstemp`` alone makes 0600); :func:`clean_stale_temps` removes the
   hidden temporary a killed run left behind.
@@ -17,7 +14,6 @@ from here without importing the models, pandas or openpyxl.
 
 from __future__ import annotations
 
-import io
 import os
 import posixpath
 import re
@@ -59,13 +55,6 @@ _SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
-#: Relationship types (by their last segment) that openpyxl needs to read cells and names.
-_READ_RELS = {"officeDocument", "worksheet", "chartsheet", "sharedStrings", "styles", "table",
-              "theme", "core-properties", "extended-properties", "metadata", "sheetMetadata"}
-#: Relationships openpyxl looks up by id without reading a part: kept, never followed.
-_ID_ONLY_RELS = {"hyperlink"}
-_OVERRIDE = re.compile(r'<(?:\w+:)?Override\b[^>]*PartName="/?([^"]*)"[^>]*/>')
-_EMPTY_STYLE = re.compile(rb'\ss=""')
 
 
 def _attrs(tag: str) -> dict[str, str]:
@@ -362,216 +351,6 @@ def inspect_file(path: Path) -> Inspection:
             return inspect(z, path.name)
     except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
         raise WorkbookError(f"cannot read {path.name}: damaged zip file ({exc})") from None
-
-
-# --------------------------------------------------------------------------- what openpyxl reads
-
-
-def _rel_kind(rel: dict[str, str]) -> str:
-    return rel.get("Type", "").rstrip("/").rsplit("/", 1)[-1]
-
-
-_PLAIN_STYLES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{numfmts}'
-    '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
-    '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
-    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="{n}">{xfs}</cellXfs>'
-    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
-)
-
-
-def plain_styles(text: str) -> str:
-    """A stylesheet openpyxl always reads, keeping what reading needs: the number format of
-    every cell style (so dates stay dates). Fonts, fills and borders are dropped; the copy is
-    for reading only, the workbook's own stylesheet is written back unchanged."""
-    numfmts = re.search(r"<(?:\w+:)?numFmts\b.*?</(?:\w+:)?numFmts>", text, re.DOTALL)
-    cell_xfs = re.search(r"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", text, re.DOTALL)
-    ids = [_attrs(m.group(0)).get("numFmtId", "0")
-           for m in re.finditer(r"<(?:\w+:)?xf\b[^>]*>", cell_xfs.group(1) if cell_xfs else "")]
-    ids = [i if i.isdigit() else "0" for i in ids] or ["0"]
-    xfs = "".join(f'<xf numFmtId="{i}" fontId="0" fillId="0" borderId="0" xfId="0"/>' for i in ids)
-    fmts = re.sub(r"<(/?)\w+:", r"<\1", numfmts.group(0)) if numfmts else ""
-    return _PLAIN_STYLES.format(numfmts=fmts, n=len(ids), xfs=xfs)
-
-
-def styles_problem(data: bytes) -> str | None:
-    """Why openpyxl cannot read this stylesheet, or None when it can."""
-    from openpyxl.styles.stylesheet import Stylesheet
-    from openpyxl.xml.functions import fromstring
-
-    try:
-        Stylesheet.from_tree(fromstring(data))
-    except Exception as exc:  # noqa: BLE001 - any refusal means: read with plain styles
-        return f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
-    return None
-
-
-@dataclass
-class ReadingCopy:
-    data: bytes
-    warnings: list[str]
-
-
-def reading_copy(parts: dict[str, bytes], label: str) -> ReadingCopy:
-    """The package as openpyxl should read it: cells, names, tables and styles only.
-
-    Pivot caches, charts, drawings, images, comments, VBA and external links are left out
-    with their relationships (and ``<pivotCaches>``/``<externalReferences>`` from the workbook
-    part), so parts openpyxl cannot parse never stop a refresh; the file written is built from
-    the original parts, so nothing is lost.
-    """
-    index = part_index(parts)
-
-    def data_of(part: str) -> bytes | None:
-        actual = index.get(part.lower())
-        return None if actual is None else parts[actual]
-
-    def get(part: str) -> str | None:
-        data = data_of(part)
-        return None if data is None else decode(data, part, label)
-
-    wb, _ = locate(get, label, lambda p: p.lower() in index)
-    keep: dict[str, bytes] = {}
-    kinds: dict[str, str] = {wb: "officeDocument"}
-    warnings: list[str] = []
-
-    def follow(part: str) -> None:
-        rp = rels_name(part)
-        if data_of(rp) is None:
-            return
-        kept = []
-        for rel in parse_rels(get(rp) or ""):
-            if _rel_kind(rel) in _ID_ONLY_RELS:
-                kept.append(rel)
-                continue
-            if rel.get("TargetMode") == "External" or _rel_kind(rel) not in _READ_RELS:
-                continue
-            target = resolve_target(part, rel.get("Target", ""))
-            data = data_of(target)
-            if data is None:
-                continue  # a dangling relationship (say, to a missing sharedStrings): skip it
-            kept.append(rel)
-            if target not in keep:
-                keep[target] = data  # under the name the relationship uses
-                kinds[target] = _rel_kind(rel)
-                follow(target)
-        body = "".join(
-            f'<Relationship Id="{_xml_attr(r.get("Id", ""))}" Type="{_xml_attr(r.get("Type", ""))}" '
-            f'Target="{_xml_attr(r.get("Target", ""))}"'
-            + (' TargetMode="External"' if r.get("TargetMode") == "External" else "") + "/>"
-            for r in kept)
-        keep[rp] = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
-                    'xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                    f"{body}</Relationships>").encode()
-
-    keep[wb] = data_of(wb) or b""
-    follow("")
-    follow(wb)
-    text = get(wb) or ""
-    trimmed = re.sub(r"<(?:\w+:)?(pivotCaches|externalReferences)\b.*?</(?:\w+:)?\1>|"
-                     r"<(?:\w+:)?(?:pivotCaches|externalReferences)\b[^>]*/>", "", text, flags=re.DOTALL)
-    keep[wb] = trimmed.encode("utf-8")
-    # Overrides of parts left out (or missing from the file) would send openpyxl looking for them.
-    styles = next((p for p, k in kinds.items() if k == "styles"), None)
-    if styles and styles != "xl/styles.xml" and "xl/styles.xml" not in keep:
-        keep["xl/styles.xml"] = keep[styles]  # openpyxl reads the styles from that path only
-        kinds["xl/styles.xml"] = "styles"
-    keep["[Content_Types].xml"] = _content_types(get("[Content_Types].xml") or "", kinds)
-    for part, data in list(keep.items()):
-        if _EMPTY_STYLE.search(data) and b"<sheetData" in data:
-            keep[part] = _EMPTY_STYLE.sub(b"", data)  # s="" (no style), which openpyxl rejects
-        if part.endswith("styles.xml") and b"styleSheet" in data[:500]:
-            problem = styles_problem(data)
-            if problem:
-                keep[part] = plain_styles(get(part) or "").encode("utf-8")
-                warnings.append(f"openpyxl cannot read the styles ({part}: {problem}); cells were "
-                                "read with plain styles and the workbook's styles kept unchanged")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-        for part, data in keep.items():
-            z.writestr(part, data)
-    return ReadingCopy(buf.getvalue(), warnings)
-
-
-_CT = "application/vnd.openxmlformats-officedocument."
-_CONTENT_TYPES = {
-    "officeDocument": _CT + "spreadsheetml.sheet.main+xml",
-    "worksheet": _CT + "spreadsheetml.worksheet+xml",
-    "chartsheet": _CT + "spreadsheetml.chartsheet+xml",
-    "sharedStrings": _CT + "spreadsheetml.sharedStrings+xml",
-    "styles": _CT + "spreadsheetml.styles+xml",
-    "table": _CT + "spreadsheetml.table+xml",
-    "theme": _CT + "theme+xml",
-    "core-properties": "application/vnd.openxmlformats-package.core-properties+xml",
-    "extended-properties": _CT + "extended-properties+xml",
-}
-_DEFAULT = re.compile(r'<(?:\w+:)?Default\b[^>]*/>')
-
-
-def _content_types(text: str, kinds: dict[str, str]) -> bytes:
-    """``[Content_Types].xml`` for the reading copy: the file's own entries for the parts kept,
-    and an entry from the relationship type for any kept part the file forgot (some writers
-    leave the manifest out altogether), so openpyxl finds every part it is given."""
-    defaults = _DEFAULT.findall(text)
-    for ext, ct in (("rels", "application/vnd.openxmlformats-package.relationships+xml"),
-                    ("xml", "application/xml")):
-        if not any(f'Extension="{ext}"' in d for d in defaults):
-            defaults.append(f'<Default Extension="{ext}" ContentType="{ct}"/>')
-    lower = {k.lower(): k for k in kinds}
-    overrides, covered = [], set()
-    for m in _OVERRIDE.finditer(text):
-        if m.group(1).lower() in lower:
-            overrides.append(m.group(0))
-            covered.add(m.group(1).lower())
-    for part, kind in kinds.items():
-        if part.lower() not in covered and kind in _CONTENT_TYPES:
-            overrides.append(f'<Override PartName="/{_xml_attr(part)}" '
-                             f'ContentType="{_CONTENT_TYPES[kind]}"/>')
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://'
-            'schemas.openxmlformats.org/package/2006/content-types">'
-            + "".join(defaults) + "".join(overrides) + "</Types>").encode("utf-8")
-
-
-def _xml_attr(s: str) -> str:
-    return s.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-
-
-def openpyxl_failure(data: bytes) -> str | None:
-    """The part openpyxl fails on, and why ("xl/worksheets/sheet1.xml: TypeError: ..."),
-    found by running its reader's steps one at a time; None if it reads the whole package."""
-    from openpyxl.reader.excel import ExcelReader
-    from openpyxl.worksheet._reader import WorksheetReader
-
-    reader = ExcelReader(io.BytesIO(data), read_only=False, keep_vba=False, data_only=False,
-                         keep_links=False, rich_text=False)
-    steps: list[tuple[str, Callable[[], object]]] = [
-        ("[Content_Types].xml", reader.read_manifest),
-        ("the shared strings", reader.read_strings),
-        ("the workbook part", reader.read_workbook),
-        ("the document properties", reader.read_properties),
-        ("the theme", reader.read_theme),
-        ("the styles", lambda: __import__("openpyxl.styles.stylesheet", fromlist=["x"])
-         .apply_stylesheet(reader.archive, reader.wb)),
-    ]
-    for where, step in steps:
-        try:
-            step()
-        except Exception as exc:  # noqa: BLE001 - we are naming the failure
-            return f"{where}: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
-    for sheet, rel in reader.parser.find_sheets():
-        if "chartsheet" in rel.Type:
-            continue
-        try:
-            ws = reader.wb.create_sheet(sheet.name)
-            with reader.archive.open(rel.target) as fh:
-                WorksheetReader(ws, fh, reader.shared_strings, False, False).bind_all()
-        except Exception as exc:  # noqa: BLE001
-            return f"{rel.target} (sheet {sheet.name!r}): {type(exc).__name__}: " \
-                   f"{(str(exc).splitlines() or [''])[0]}"
-    return None
 
 
 # --------------------------------------------------------------------------- writing
