@@ -36,8 +36,20 @@ def _param_k(k: Any, *, allow_auto: bool = True) -> int:
     return int(v)
 
 
-def _options(scale: Any, seed: Any, header: Any) -> tuple[bool, int, bool | None]:
-    return (cells.param_bool(scale, "scale", default=True),
+def param_scale(scale: Any) -> bool | str:
+    """The ``scale`` option: blank or "auto" lets the data decide; TRUE or FALSE forces it."""
+    v = cells.scalar(scale)
+    if v is None or (isinstance(v, str) and v.strip().lower() == "auto"):
+        return "auto"
+    try:
+        return cells.param_bool(v, "scale", default=True)
+    except XLMError:
+        raise XLMError("#VALUE!", f'scale must be "auto", TRUE or FALSE, got {cells._show(scale)}. '
+                       'Leave it blank to let the data decide.') from None
+
+
+def _options(scale: Any, seed: Any, header: Any) -> tuple[bool | str, int, bool | None]:
+    return (param_scale(scale),
             cells.param_int(seed, "seed", default=0, lo=0, hi=2**31 - 1),
             cells.param_header(header))
 
@@ -67,7 +79,8 @@ def kmeans_segment(data: Any, k: Any, scale: Any = None, seed: Any = None, heade
 
 @sheet_function("SEGMENT_PROFILE")
 def segment_profile(data: Any, k: Any, scale: Any = None, seed: Any = None, header: Any = None) -> Cells:
-    """One row per segment: size, share and each column's mean (or most common text)."""
+    """One row per segment: size, share, a description, each column's mean (or most common
+    text) and the scaling used."""
     fit = fit_segments(data, k, scale, seed, header)
     prof = core.profile(fit.table.frame, fit.table.kinds, fit.seg)
     return cells.to_cells(prof.to_numpy(dtype=object), labels=list(prof.columns))
@@ -75,7 +88,8 @@ def segment_profile(data: Any, k: Any, scale: Any = None, seed: Any = None, head
 
 @sheet_function("SEGMENT_K")
 def segment_k(data: Any, k_max: Any = None, scale: Any = None, seed: Any = None, header: Any = None) -> Cells:
-    """k, silhouette and inertia for k = 2..k_max, with the recommended k marked."""
+    """k, gap statistic (and its standard error), silhouette and inertia for k = 2..k_max,
+    with the k that k="auto" takes marked."""
     km = cells.param_int(k_max, "k_max", default=core.K_AUTO_MAX, lo=2, hi=50)
     sc, sd, hd = _options(scale, seed, header)
 
@@ -88,6 +102,6 @@ def segment_k(data: Any, k_max: Any = None, scale: Any = None, seed: Any = None,
     choice = CACHE.get_or_fit("kmeans_k", content_key(rng.fingerprint, km, sc, sd, hd), fit)
     t = choice.table
     rec = ["recommended" if k == choice.best else "" for k in t["k"]]
-    block = list(zip(t["k"].tolist(), t["silhouette"].round(4).tolist(),
-                     t["inertia"].round(4).tolist(), rec))
-    return cells.to_cells(block, labels=["k", "Silhouette", "Inertia", "Recommended"])
+    block = list(zip(t["k"].tolist(), t["gap"].round(4).tolist(), t["gap_se"].round(4).tolist(),
+                     t["silhouette"].round(4).tolist(), t["inertia"].round(4).tolist(), rec))
+    return cells.to_cells(block, labels=["k", "Gap", "Gap SE", "Silhouette", "Inertia", "Recommended"])
