@@ -53,15 +53,15 @@ def _run(fn: Callable[..., Any], *args: Any) -> Any:
 
 _DATA_DOC = ("Your customer table: one row per customer, one column per attribute (spend, "
              "visits, channel...). A header row is optional and detected.")
-_SCALE_DOC = ("TRUE (default) puts every column on the same scale first, so spend in dollars "
-              "and visits in units weigh alike. FALSE uses raw units.")
+_SCALE_DOC = ('Blank or "auto" (default) puts the columns on one scale only when their spreads '
+              "or units differ (spend in dollars beside visits); TRUE always does, FALSE keeps raw units.")
 _SEED_DOC = "Random seed (default 0). Same seed, same answer, every time."
 _HEADER_DOC = 'Does the first row hold column names? Blank or "auto" detects it; TRUE or FALSE forces it.'
 
 
 @xw.func(call_in_wizard=False)
 @xw.arg("data", "raw", doc=_DATA_DOC)
-@xw.arg("k", "raw", doc='How many segments: a whole number such as 4, or "auto" (or 0) to pick the best k from 2 to 10.')
+@xw.arg("k", "raw", doc='How many segments: a whole number such as 4, or "auto" (or 0) to let the data choose k from 2 to 10 (gap statistic).')
 @xw.arg("scale", "raw", doc=_SCALE_DOC)
 @xw.arg("seed", "raw", doc=_SEED_DOC)
 @xw.arg("header", "raw", doc=_HEADER_DOC)
@@ -79,7 +79,7 @@ def KMEANS_SEGMENT(data, k, scale=None, seed=None, header=None):
 @xw.arg("header", "raw", doc=_HEADER_DOC)
 @xw.ret("raw")
 def SEGMENT_PROFILE(data, k, scale=None, seed=None, header=None):
-    """Describes each segment: customers, share of the base, the average of every number column and the most common value of every text column."""
+    """Describes each segment: customers, share of the base, a short description in words, the average of every number column, the most common value of every text column, and the scaling used."""
     return _run(F.segment.segment_profile, data, k, scale, seed, header)
 
 
@@ -91,7 +91,7 @@ def SEGMENT_PROFILE(data, k, scale=None, seed=None, header=None):
 @xw.arg("header", "raw", doc=_HEADER_DOC)
 @xw.ret("raw")
 def SEGMENT_K(data, k_max=None, scale=None, seed=None, header=None):
-    """Helps choose the number of segments: silhouette (higher is better) and inertia for k = 2 to k_max, with the recommended k marked."""
+    """Helps choose the number of segments: gap statistic, silhouette (higher is better for both) and inertia for k = 2 to k_max, with the k that "auto" picks marked."""
     return _run(F.segment.segment_k, data, k_max, scale, seed, header)
 
 
@@ -236,3 +236,32 @@ def FORECAST_ACCURACY(sales, horizon=None, season_length=None, header=None):
 def FORECAST_DRIVERS(sales, known_drivers, season_length=None, header=None):
     """The effect of each driver on sales, allowing for trend and season: coefficient, elasticity (e.g. -1.5: +1% price, -1.5% sales), % effect per unit, standard error and p-value."""
     return _run(F.forecast.forecast_drivers, sales, known_drivers, season_length, header)
+
+
+# ---------------------------------------------------------------- customers (RFM_SEGMENT, CUSTOMER_VALUE)
+
+_ORDERS_DOC = ("Your order list: three columns, in this order: customer ID, order date, amount. "
+               "One row per order. A header row is optional and detected.")
+_REFDATE_DOC = ('The "today" of the analysis. Blank: the last order date in the list, so the '
+                "answer does not change from one day to the next.")
+
+
+@xw.func(call_in_wizard=False)
+@xw.arg("orders", "raw", doc=_ORDERS_DOC)
+@xw.arg("reference_date", "raw", doc=_REFDATE_DOC)
+@xw.arg("header", "raw", doc=_HEADER_DOC)
+@xw.ret("raw")
+def RFM_SEGMENT(orders, reference_date=None, header=None):
+    """RFM segmentation from an order list: per customer, days since the last order, number of orders, total spend, their 1-5 scores, the RFM code (e.g. 545) and a named segment (Champions, Loyal, At risk, Hibernating, Lost...)."""
+    return _run(F.customers.rfm_segment, orders, reference_date, header)
+
+
+@xw.func(call_in_wizard=False)
+@xw.arg("orders", "raw", doc=_ORDERS_DOC)
+@xw.arg("horizon_months", "raw", doc="How many months ahead to value (default 12).")
+@xw.arg("reference_date", "raw", doc=_REFDATE_DOC)
+@xw.arg("header", "raw", doc=_HEADER_DOC)
+@xw.ret("raw")
+def CUSTOMER_VALUE(orders, horizon_months=None, reference_date=None, header=None):
+    """What each customer is likely to be worth: expected purchases over the next months, the probability of still being an active customer, and the expected value (BG/NBD and Gamma-Gamma models)."""
+    return _run(F.customers.customer_value, orders, horizon_months, reference_date, header)

@@ -1,0 +1,150 @@
+"""RFM_SEGMENT and CUSTOMER_VALUE: per-customer answers from an order list.
+
+``orders`` is three columns, in this order: customer (an ID or a name), order date, amount.
+A header row is optional. Dates may be real dates (Windows Excel, openpyxl), Excel serial day
+numbers (Office.js sends dates as numbers) or date text ("2025-03-31"). One output row per
+customer, customers sorted by ID (numbers first, then text), so the answer does not depend on
+the order of the rows.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import cells
+from ..cache import CACHE, content_key
+from ..cells import CATEGORY, Table
+from ..core import clv
+from ..core import orders as core_orders
+from ..core import rfm as core_rfm
+from ..errors import XLMError, col_label
+from . import Cells, sheet_function
+
+#: Excel serial days of 1900-01-01 and 9999-12-31: a number outside is no date.
+_SERIAL_MIN, _SERIAL_MAX = 1.0, 2958465.0
+MAX_HORIZON_MONTHS = 120
+
+
+def _rows(table: Table) -> np.ndarray:
+    return np.flatnonzero(table.row_mask) + 1 + int(table.header)
+
+
+def _customers(frame: pd.DataFrame, col: str, kind: str) -> np.ndarray:
+    if kind == CATEGORY:
+        return frame[col].to_numpy(dtype=object)
+    vals = frame[col].to_numpy(dtype=np.float64)
+    return np.array([int(v) if np.isfinite(v) and v.is_integer() else v for v in vals], dtype=object)
+
+
+def _dates(frame: pd.DataFrame, col: str, kind: str, rows: np.ndarray) -> np.ndarray:
+    if kind != CATEGORY:
+        out = frame[col].to_numpy(dtype=np.float64)
+        bad = np.flatnonzero(np.isfinite(out) & ((out < _SERIAL_MIN) | (out > _SERIAL_MAX)))
+        if bad.size:
+            i = int(bad[0])
+            raise XLMError("#VALUE!", f"orders has {out[i]:.15g} in row {rows[i]} of the date column "
+                           f"({col_label(col)}), which is not a date. Enter order dates there.")
+        return out
+    out = np.full(len(frame), np.nan)
+    parsed: dict[str, float] = {}
+    for i, v in enumerate(frame[col].tolist()):
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            continue
+        if v not in parsed:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ts = pd.to_datetime(str(v), errors="coerce")
+            if pd.isna(ts):
+                raise XLMError("#VALUE!", f"orders has {v!r} in row {rows[i]} of the date column "
+                               f"({col_label(col)}), which is not a date. Enter a date there.")
+            parsed[v] = cells.to_serial(ts)
+        out[i] = parsed[v]
+    return out
+
+
+def read_orders(values: Any, header: bool | None) -> pd.DataFrame:
+    """The order frame (customer, day, amount) a range holds, or a clear XLMError."""
+    table = cells.read_table(values, name="orders", header=header)
+    cols = table.columns
+    if len(cols) != 3:
+        raise XLMError("#VALUE!", f"orders must have 3 columns (customer, order date, amount), "
+                       f"got {len(cols)}. Select just those three columns, in that order.")
+    rows = _rows(table)
+    cust_c, date_c, amount_c = cols
+    if table.kinds[amount_c] == CATEGORY:
+        vals = table.frame[amount_c].tolist()
+        i = next(i for i, v in enumerate(vals) if isinstance(v, str) and cells.parse_number(v) is None)
+        raise XLMError("#VALUE!", f"orders has the text {vals[i]!r} in row {rows[i]} of the amount "
+                       f"column ({col_label(amount_c)}); it needs numbers. The columns must be "
+                       "customer, order date, amount.")
+    frame = pd.DataFrame({
+        core_orders.CUSTOMER: _customers(table.frame, cust_c, table.kinds[cust_c]),
+        core_orders.DAY: _dates(table.frame, date_c, table.kinds[date_c], rows),
+        core_orders.AMOUNT: table.frame[amount_c].to_numpy(dtype=np.float64),
+    })
+    missing = frame.isna().to_numpy()
+    if missing.any():
+        i, j = (int(v[0]) for v in np.nonzero(missing))
+        what = ("customer", "order date", "amount")[j]
+        raise XLMError("#VALUE!", f"orders row {rows[i]} has no {what}. Fill it in or clear the "
+                       "whole row.")
+    return frame
+
+
+def _param_date(value: Any, name: str) -> float | None:
+    v = cells.scalar(value)
+    if v is None:
+        return None
+    if isinstance(v, float) and _SERIAL_MIN <= v <= _SERIAL_MAX:
+        return v
+    if isinstance(v, str):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ts = pd.to_datetime(v, errors="coerce")
+        if not pd.isna(ts):
+            return cells.to_serial(ts)
+    raise XLMError("#VALUE!", f"{name} must be a date, got {cells._show(value)}. Enter a date such "
+                   "as 2025-12-31, or leave it blank to use the last order date.")
+
+
+def _label_rows(frame: pd.DataFrame) -> list[list[Any]]:
+    """Rows of a result frame as JSON-safe cells (numpy scalars to Python, NaN to blank)."""
+    return cells.to_cells(frame.to_numpy(dtype=object), labels=list(frame.columns))
+
+
+@sheet_function("RFM_SEGMENT")
+def rfm_segment(orders: Any, reference_date: Any = None, header: Any = None) -> Cells:
+    """Per customer: Recency (days), Frequency (orders), Monetary (total), R, F, M scores 1-5,
+    the RFM code and the named segment (see :data:`xlmarketing.core.rfm.SEGMENT_GRID`)."""
+    ref = _param_date(reference_date, "reference_date")
+    hd = cells.param_header(header)
+    rng = cells.Range(orders)
+
+    def fit() -> Cells:
+        book = core_orders.order_book(read_orders(rng, hd), ref, min_customers=5)
+        return _label_rows(core_rfm.rfm(book))
+
+    return CACHE.get_or_fit("rfm", content_key(rng.fingerprint, ref, hd), fit)
+
+
+@sheet_function("CUSTOMER_VALUE")
+def customer_value(orders: Any, horizon_months: Any = None, reference_date: Any = None,
+                   header: Any = None) -> Cells:
+    """Per customer: repeat purchases so far, expected purchases over the horizon (BG/NBD),
+    probability of still being active, expected purchase value (Gamma-Gamma) and expected
+    value over the horizon."""
+    months = cells.param_float(horizon_months, "horizon_months", default=12.0, lo=0.0,
+                               hi=MAX_HORIZON_MONTHS, lo_open=True)
+    ref = _param_date(reference_date, "reference_date")
+    hd = cells.param_header(header)
+    rng = cells.Range(orders)
+
+    def fit() -> clv.ValueModel:
+        return clv.fit_value_model(core_orders.order_book(read_orders(rng, hd), ref))
+
+    model = CACHE.get_or_fit("customer_value", content_key(rng.fingerprint, ref, hd), fit)
+    return _label_rows(clv.customer_value(model, months))
