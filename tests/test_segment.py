@@ -105,15 +105,15 @@ def test_profile_matches_a_groupby_in_original_units():
     rows, truth = blobs()
     data = [["Spend", "Visits"]] + rows
     prof = PROFILE(data, 3)
-    assert prof[0] == ["Segment", "Customers", "Share", "Description", "Spend (mean)",
-                       "Visits (mean)", "Scaling"]
+    assert prof[0] == ["Segment", "Customers", "Share", "Spend (mean)", "Visits (mean)",
+                       "Description", "Scaling"]
     arr = np.array(rows)
     seg = labels_of(KMEANS(data, 3))
     for s, row in enumerate(prof[1:], 1):
         assert row[0] == s and row[1] == int((seg == s).sum())
         assert row[2] == pytest.approx(row[1] / len(rows))
-        assert row[4] == pytest.approx(arr[seg == s, 0].mean())
-        assert row[5] == pytest.approx(arr[seg == s, 1].mean())
+        assert row[3] == pytest.approx(arr[seg == s, 0].mean())
+        assert row[4] == pytest.approx(arr[seg == s, 1].mean())
         assert row[6].startswith("standardised (column spreads differ")
 
 

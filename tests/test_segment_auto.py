@@ -102,7 +102,7 @@ def test_profile_describes_each_segment_in_words():
     for _ in range(50):  # mid spend, app
         rows.append([round(rng.normal(1200, 150), 2), round(rng.normal(10, 2)), "App"])
     prof = PROFILE([["Spend", "Orders", "Channel"]] + rows, 3)
-    words = {r[1]: r[3].split(", ") for r in prof[1:]}  # by segment size; strongest trait first
+    words = {r[1]: r[-2].split(", ") for r in prof[1:]}  # by segment size; strongest trait first
     assert sorted(words[90]) == ["low orders", "low spend", "mostly store"]
     assert sorted(words[60]) == ["high orders", "high spend", "mostly web"]
     assert "mostly app" in words[50]

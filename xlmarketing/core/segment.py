@@ -15,9 +15,8 @@ their raw units, where standardising would inflate noise columns.
 
 The choice of k (``k=0``): the gap statistic (Tibshirani, Walther and Hastie, 2001). For each k
 it compares the data's log within-segment spread with that of uniform reference data drawn in
-the data's principal-axis bounding box, and takes the smallest k whose gap is within one
-standard error of the largest gap. Unlike the silhouette it does not favour 2 when groups of
-segments sit far apart.
+the data's principal-axis bounding box; :func:`pick_by_gap` gives the rule. Unlike the
+silhouette it does not favour 2 when groups of segments sit far apart.
 """
 
 from __future__ import annotations
@@ -45,6 +44,9 @@ SCALE_RATIO = 10.0
 GAP_REFS = 10
 GAP_SAMPLE = 2000
 GAP_N_INIT = 2
+#: How much higher (log spread ratio: log 2, twice as compact against the reference) a later
+#: gap peak must be to move k="auto" to a finer level of a hierarchy.
+GAP_JUMP = float(np.log(2.0))
 #: From this many rows, the initialisations run on a sample and one full-data fit refines the
 #: best of them (the full-data fit dominates the cost of a large segmentation otherwise).
 SAMPLED_INIT_ROWS = 40000
@@ -231,7 +233,10 @@ def _log_w(X: np.ndarray, k: int, seed: int) -> float:
 
 
 def gap_table(Xs: np.ndarray, k_max: int, seed: int) -> pd.DataFrame:
-    """Gap(k) and its standard error s(k) for k = 1..k_max, on a sample of the rows."""
+    """Gap(k) and its standard error s(k) for k = 1..k_max, on a sample of the rows.
+
+    k = 1 is there for the rule: a data set whose gap is best at 1 has no clear segments.
+    """
     X = _sample(Xs, GAP_SAMPLE, seed)
     refs = _reference_sets(X, GAP_REFS, seed)
     k_top = min(k_max, len(X) - 1)
@@ -244,16 +249,27 @@ def gap_table(Xs: np.ndarray, k_max: int, seed: int) -> pd.DataFrame:
 
 
 def pick_by_gap(gaps: pd.DataFrame, k_max: int) -> int:
-    """The smallest k in 2..k_max whose gap is within one standard error of the largest gap.
+    """The number of segments the gap table supports, at least 2.
 
-    This is the "global SE max" rule (Dudoit and Fridlyand, 2002; ``globalSEmax`` in R's
-    ``cluster::clusGap``). Tibshirani's original first-maximum rule stops at the first level of
-    a hierarchy (two far-apart groups of segments give 2), which is the silhouette's weakness too.
+    1. Tibshirani's rule: the smallest k with Gap(k) >= Gap(k+1) - s(k+1) (k from 1).
+    2. Groups of segments: if a later peak k* (one the gap falls after, so not the table's end)
+       beats that k by more than :data:`GAP_JUMP` after subtracting its standard error, the data
+       has a finer level of structure, and the smallest later k within one standard error of the
+       peak is taken (the "global SE max" idea of Dudoit and Fridlyand, 2002). Two far-apart
+       groups of three blobs give 6, where the silhouette and rule 1 alone give 2; a gap that
+       only creeps up to the end of the table (skewed data, no real groups) does not count.
+    3. k = 1 (no structure the gap can see) gives 2, the fewest segments there can be.
     """
-    g = gaps[(gaps["k"] >= 2) & (gaps["k"] <= k_max)].reset_index(drop=True)
-    top = int(g["gap"].idxmax())
-    threshold = g.at[top, "gap"] - g.at[top, "gap_se"]
-    return int(g.loc[g["gap"] >= threshold, "k"].min())
+    g = gaps[gaps["k"] <= k_max].set_index("k")
+    ks = list(g.index)
+    gap, se = g["gap"], g["gap_se"]
+    first = next((k for k in ks[:-1] if gap[k] >= gap[k + 1] - se[k + 1]), ks[-1])
+    later = [k for k in ks if first < k < ks[-1]]
+    if later:
+        peak = max(later, key=lambda k: (gap[k], -k))
+        if gap[peak] - se[peak] > gap[first] + GAP_JUMP:
+            first = min(k for k in ks if k > first and gap[k] >= gap[peak] - se[peak])
+    return max(2, int(first))
 
 
 def gap_choice(Xs: np.ndarray, k_max: int, seed: int) -> KChoice:
@@ -340,13 +356,13 @@ def describe(frame: pd.DataFrame, kinds: dict[str, str], labels: np.ndarray, k: 
 
 
 def profile(frame: pd.DataFrame, kinds: dict[str, str], seg: Segmentation) -> pd.DataFrame:
-    """One row per segment: size, share, description, mean of each number (original units),
-    top category, and how the numbers were scaled."""
+    """One row per segment: size, share, mean of each number (original units), top category,
+    a description in words and how the numbers were scaled (the last two columns come last so
+    sheets reading the earlier columns by position keep working)."""
     out = pd.DataFrame({"Segment": np.arange(1, seg.k + 1)})
     sizes = np.bincount(seg.labels, minlength=seg.k + 1)[1:]
     out["Customers"] = sizes
     out["Share"] = sizes / sizes.sum()
-    out["Description"] = describe(frame, kinds, seg.labels, seg.k)
     groups = frame.groupby(seg.labels, sort=True)
     for c in frame.columns:
         if kinds[c] == CATEGORY:
@@ -354,5 +370,6 @@ def profile(frame: pd.DataFrame, kinds: dict[str, str], seg: Segmentation) -> pd
             out[f"{c} (most common)"] = top.reindex(range(1, seg.k + 1)).to_numpy()
         else:
             out[f"{c} (mean)"] = groups[c].mean().reindex(range(1, seg.k + 1)).to_numpy()
+    out["Description"] = describe(frame, kinds, seg.labels, seg.k)
     out["Scaling"] = seg.scaling.text
     return out
