@@ -139,3 +139,16 @@ def test_bad_input_gets_one_clear_line(orders, horizon, message):
         VALUE(orders, horizon)
     assert str(e.value).startswith(message)
     assert "\n" not in str(e.value)
+
+
+def test_predictions_equal_the_lifetimes_library_at_the_same_parameters():
+    lifetimes = pytest.importorskip("lifetimes")
+    d = pd.read_csv(_cdnow("cdnow_customers_summary.csv"))
+    x, t_x, T = d["frequency"].to_numpy(float), d["recency"].to_numpy(), d["T"].to_numpy()
+    ours = clv.fit_bgnbd(x, t_x, T)
+    ref = lifetimes.BetaGeoFitter()
+    ref.params_ = pd.Series({"r": ours.r, "alpha": ours.alpha, "a": ours.a, "b": ours.b})
+    expected = np.asarray(ref.conditional_expected_number_of_purchases_up_to_time(39, x, t_x, T))
+    alive = np.asarray(ref.conditional_probability_alive(x, t_x, T))
+    assert clv.expected_purchases(ours, 39.0, x, t_x, T) == pytest.approx(expected, rel=1e-9)
+    assert clv.probability_alive(ours, x, t_x, T) == pytest.approx(alive, rel=1e-9)
