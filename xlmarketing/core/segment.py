@@ -264,7 +264,7 @@ def pick_by_gap(gaps: pd.DataFrame, k_max: int) -> int:
     ks = list(g.index)
     gap, se = g["gap"], g["gap_se"]
     first = next((k for k in ks[:-1] if gap[k] >= gap[k + 1] - se[k + 1]), ks[-1])
-    later = [k for k in ks if first < k < ks[-1]]
+    later = [k for k in ks if first < k < ks[-1] and gap[k] >= gap[k + 1]]  # peaks
     if later:
         peak = max(later, key=lambda k: (gap[k], -k))
         if gap[peak] - se[peak] > gap[first] + GAP_JUMP:
