@@ -40,7 +40,7 @@ def load() -> pd.DataFrame:
     if spec is None:
         sys.exit("needs the lifetimes package (pip install lifetimes) for the CDNOW data")
     path = Path(spec.submodule_search_locations[0]) / "datasets" / "CDNOW_master.txt"
-    d = pd.read_csv(path, sep=r"\s+", header=None, names=["customer", "date", "cds", "amount"])
+    d = pd.read_csv(path, sep=r"\s+", header=0, names=["customer", "date", "cds", "amount"])
     d["date"] = pd.to_datetime(d["date"].astype(str), format="%Y%m%d")
     return d
 
@@ -59,7 +59,7 @@ def theirs(calib: pd.DataFrame) -> pd.Series:
                                            observation_period_end=CUT)
     s[["recency", "T"]] = s[["recency", "T"]] / 7.0
     bg = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
-    rep = s[s["frequency"] > 0]
+    rep = s[(s["frequency"] > 0) & (s["monetary_value"] > 0)]  # as CUSTOMER_VALUE does
     gg = GammaGammaFitter().fit(rep["frequency"], rep["monetary_value"])
     n = bg.conditional_expected_number_of_purchases_up_to_time(HORIZON_WEEKS, s["frequency"],
                                                                  s["recency"], s["T"])

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-from scipy.special import betaln, expit, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+from threadpoolctl import threadpool_limits
 
 from .errors import InsufficientData
 from .orders import OrderBook, per_customer
@@ -87,11 +88,30 @@ def bgnbd_loglik(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarr
 
 
 def _fit(nll, start: np.ndarray) -> np.ndarray:
-    res = minimize(nll, np.log(start), method="L-BFGS-B")
+    """Minimise ``nll(theta) -> (value, gradient)`` over log parameters from ``start``."""
+    # One thread: L-BFGS-B's BLAS calls are tiny, and on a busy machine the BLAS threads'
+    # spin-waits made the Fortran step a hundred times slower than the likelihood itself.
+    with threadpool_limits(limits=1):
+        res = minimize(nll, np.log(start), method="L-BFGS-B", jac=True)
     if not np.all(np.isfinite(res.x)):
         raise InsufficientData("the purchase model could not be fitted to these orders. "
                                "Include more customers with repeat purchases.")
     return np.exp(res.x)
+
+
+def bgnbd_gradient(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """d loglik / d (r, alpha, a, b) per customer (4 x n), for the optimiser."""
+    r, alpha, a, b = params
+    a3 = -(r + x) * np.log(alpha + T)
+    a4 = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x)
+    w4 = np.where(x > 0, expit(a4 - a3), 0.0)  # share of the "dropped out after t_x" term
+    w3 = 1 - w4
+    d_r = digamma(r + x) - digamma(r) + np.log(alpha) - w3 * np.log(alpha + T) - w4 * np.log(alpha + t_x)
+    d_alpha = r / alpha - (r + x) * (w3 / (alpha + T) + w4 / (alpha + t_x))
+    d_a = digamma(a + b) - digamma(a + b + x) + w4 / a
+    d_b = (digamma(b + x) - digamma(a + b + x) - digamma(b) + digamma(a + b)
+           - w4 / np.maximum(b + x - 1, 1e-300))
+    return np.vstack([d_r, d_alpha, d_a, d_b])
 
 
 def _distinct(columns: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
@@ -105,10 +125,14 @@ def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> BGNBD:
     (ux, ut, uT), w = _distinct([x, t_x, T])
     scale = float(np.mean(T)) or 1.0  # fit in units of the mean observation time: better steps
 
-    def nll(theta: np.ndarray) -> float:
+    def nll(theta: np.ndarray) -> tuple[float, np.ndarray]:
         p = np.exp(theta)
-        value = -(w * bgnbd_loglik(p, ux, ut / scale, uT / scale)).sum() / w.sum()
-        return float(value) if np.isfinite(value) else 1e10
+        args = (ux, ut / scale, uT / scale)
+        value = -(w * bgnbd_loglik(p, *args)).sum() / w.sum()
+        if not np.isfinite(value):
+            return 1e10, np.zeros(4)
+        grad = -(bgnbd_gradient(p, *args) @ w) / w.sum() * p  # chain rule: d/d log p
+        return float(value), grad
 
     r, alpha, a, b = _fit(nll, np.array([1.0, 1.0, 1.0, 1.0]))
     return BGNBD(r=r, alpha=alpha * scale, a=a, b=b)
@@ -151,10 +175,18 @@ def fit_gamma_gamma(x: np.ndarray, mx: np.ndarray) -> GammaGamma:
     (ux, um), w = _distinct([x, mx])
     scale = float(np.median(um))  # fit on spend relative to the median: v then near 1
 
-    def nll(theta: np.ndarray) -> float:
+    def nll(theta: np.ndarray) -> tuple[float, np.ndarray]:
         p, q1, v = np.exp(theta)
-        value = -(w * gamma_gamma_loglik((p, 1 + q1, v), ux, um / scale)).sum() / w.sum()
-        return float(value) if np.isfinite(value) else 1e10
+        q, m = 1 + q1, um / scale
+        value = -(w * gamma_gamma_loglik((p, q, v), ux, m)).sum() / w.sum()
+        if not np.isfinite(value):
+            return 1e10, np.zeros(3)
+        common = digamma(p * ux + q) - np.log(ux * m + v)
+        d_p = ux * (common - digamma(p * ux) + np.log(m) + np.log(ux))
+        d_q = common - digamma(q) + np.log(v)
+        d_v = q / v - (p * ux + q) / (ux * m + v)
+        grad = -np.array([d_p @ w * p, d_q @ w * q1, d_v @ w * v]) / w.sum()
+        return float(value), grad
 
     p, q1, v = _fit(nll, np.array([1.0, 1.0, 1.0]))
     return GammaGamma(p=p, q=1 + q1, v=v * scale)

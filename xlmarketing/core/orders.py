@@ -31,6 +31,14 @@ class OrderBook:
         return float(self.frame[DAY].max())
 
 
+def _sorted_labels(labels: list) -> list:
+    """Numbers first (numerically), then texts; the common all-one-kind cases without a key."""
+    kinds = set(map(type, labels))
+    if kinds <= {int, float} or kinds == {str}:
+        return sorted(labels)
+    return sorted(labels, key=_sort_key)
+
+
 def _sort_key(label: object) -> tuple:
     return (0, float(label), "") if isinstance(label, (int, float)) else (1, 0.0, str(label))
 
@@ -45,7 +53,7 @@ def order_book(frame: pd.DataFrame, reference_day: float | None = None, *,
         raise ParameterError(f"{{param}} is {_iso(reference_day)}, before the last order "
                              f"({_iso(last)}). Leave it blank to use the last order date, or give "
                              "a later date.", param="reference_date")
-    customers = sorted(frame[CUSTOMER].unique().tolist(), key=_sort_key)
+    customers = _sorted_labels(frame[CUSTOMER].unique().tolist())
     if len(customers) < min_customers:
         raise InsufficientData(f"{{param}} holds {len(customers)} customers; this needs at least "
                                f"{min_customers}. Include more customers' orders.", param="orders")
