@@ -23,6 +23,7 @@ from ..core import orders as core_orders
 from ..core import rfm as core_rfm
 from ..errors import XLMError, col_label
 from . import Cells, sheet_function
+from .spec import HEADER_ARG, Arg, Float
 
 #: Excel serial days of 1900-01-01 and 9999-12-31: a number outside is no date.
 _SERIAL_MIN, _SERIAL_MAX = 1.0, 2958465.0
@@ -135,35 +136,45 @@ def _label_rows(frame: pd.DataFrame) -> list[list[Any]]:
     return [list(frame.columns)] + [list(r) for r in zip(*columns)]
 
 
-@sheet_function("RFM_SEGMENT")
-def rfm_segment(orders: Any, reference_date: Any = None, header: Any = None) -> Cells:
+_ORDERS = Arg("Your order list: three columns, in this order: customer ID, order date, amount. "
+              "One row per order. A header row is optional and detected.")
+_REFERENCE = Arg('The "today" of the analysis. Blank: the last order date in the list, so the '
+                 "answer does not change from one day to the next.", _param_date)
+
+
+@sheet_function("RFM_SEGMENT", "RFM segmentation from an order list: per customer, days since "
+                "the last order, number of orders, total spend, their 1-5 scores, the RFM code "
+                "(e.g. 545) and a named segment (Champions, Loyal, At risk, Hibernating, Lost...).",
+                args={"orders": _ORDERS, "reference_date": _REFERENCE, "header": HEADER_ARG})
+def rfm_segment(orders: Any, reference_date: float | None = None, header: bool | None = None) -> Cells:
     """Per customer: Recency (days), Frequency (orders), Monetary (total), R, F, M scores 1-5,
     the RFM code and the named segment (see :data:`xlmarketing.core.rfm.SEGMENT_GRID`)."""
-    ref = _param_date(reference_date, "reference_date")
-    hd = cells.param_header(header)
     rng = cells.Range(orders)
 
     def fit() -> Cells:
-        book = core_orders.order_book(read_orders(rng, hd), ref, min_customers=5)
+        book = core_orders.order_book(read_orders(rng, header), reference_date, min_customers=5)
         return _label_rows(core_rfm.rfm(book))
 
-    return CACHE.get_or_fit("rfm", content_key(rng.fingerprint, ref, hd), fit)
+    return CACHE.get_or_fit("rfm", content_key(rng.fingerprint, reference_date, header), fit)
 
 
-@sheet_function("CUSTOMER_VALUE")
-def customer_value(orders: Any, horizon_months: Any = None, reference_date: Any = None,
-                   header: Any = None) -> Cells:
+@sheet_function("CUSTOMER_VALUE", "What each customer is likely to be worth: expected purchases "
+                "over the next months, the probability of still being an active customer, and the "
+                "expected value (BG/NBD and Gamma-Gamma models).", args={
+    "orders": _ORDERS,
+    "horizon_months": Arg("How many months ahead to value (default 12).",
+                          Float(default=12.0, lo=0.0, hi=MAX_HORIZON_MONTHS, lo_open=True)),
+    "reference_date": _REFERENCE, "header": HEADER_ARG,
+})
+def customer_value(orders: Any, horizon_months: float = 12.0, reference_date: float | None = None,
+                   header: bool | None = None) -> Cells:
     """Per customer: repeat purchases so far, expected purchases over the horizon (BG/NBD),
     probability of still being active, expected purchase value (Gamma-Gamma) and expected
     value over the horizon."""
-    months = cells.param_float(horizon_months, "horizon_months", default=12.0, lo=0.0,
-                               hi=MAX_HORIZON_MONTHS, lo_open=True)
-    ref = _param_date(reference_date, "reference_date")
-    hd = cells.param_header(header)
     rng = cells.Range(orders)
 
     def fit() -> clv.ValueModel:
-        return clv.fit_value_model(core_orders.order_book(read_orders(rng, hd), ref))
+        return clv.fit_value_model(core_orders.order_book(read_orders(rng, header), reference_date))
 
-    model = CACHE.get_or_fit("customer_value", content_key(rng.fingerprint, ref, hd), fit)
-    return _label_rows(clv.customer_value(model, months))
+    model = CACHE.get_or_fit("customer_value", content_key(rng.fingerprint, reference_date, header), fit)
+    return _label_rows(clv.customer_value(model, horizon_months))
