@@ -21,6 +21,7 @@ silhouette it does not favour 2 when groups of segments sit far apart.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,7 +99,8 @@ def decide_scaling(frame: pd.DataFrame, kinds: dict[str, str], scale: bool | str
     numeric = [c for c in frame.columns if kinds[c] != CATEGORY]
     if len(numeric) < len(frame.columns):
         return Scaling(True, "text columns beside numbers")
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-blank column: refused later
         stds = np.nanstd(frame[numeric].to_numpy(dtype=np.float64), axis=0)
     stds = stds[np.isfinite(stds) & (stds > 0)]
     if len(stds) < 2:
@@ -323,16 +325,21 @@ def _number_trait(name: str, z: float) -> str:
 def describe(frame: pd.DataFrame, kinds: dict[str, str], labels: np.ndarray, k: int) -> list[str]:
     """A few words per segment: how its means (in base standard deviations) and its most common
     text values differ from the whole base, strongest first ("high spend, mostly web")."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        # A column blank throughout a segment has no mean there: no trait, and no warning.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _describe(frame, kinds, labels, k)
+
+
+def _describe(frame: pd.DataFrame, kinds: dict[str, str], labels: np.ndarray, k: int) -> list[str]:
     out = []
     numeric = [c for c in frame.columns if kinds[c] != CATEGORY]
     num = frame[numeric].to_numpy(dtype=np.float64)
-    with np.errstate(all="ignore"):
-        base_mean, base_sd = np.nanmean(num, axis=0), np.nanstd(num, axis=0)
+    base_mean, base_sd = np.nanmean(num, axis=0), np.nanstd(num, axis=0)
     for s in range(1, k + 1):
         inside = labels == s
         traits: list[tuple[float, str]] = []
-        with np.errstate(all="ignore"):
-            z = (np.nanmean(num[inside], axis=0) - base_mean) / base_sd
+        z = (np.nanmean(num[inside], axis=0) - base_mean) / base_sd
         for c, zc in zip(numeric, z):
             if np.isfinite(zc) and abs(zc) >= DESCRIBE_Z:
                 traits.append((abs(zc), _number_trait(c, zc)))
