@@ -126,7 +126,7 @@ def test_predictions_beat_same_as_last_period_on_a_holdout():
 
 @pytest.mark.parametrize("orders, horizon, message", [
     ([["A", 45000 + i, 5.0] for i in range(20)], None,
-     "#NUM! CUSTOMER_VALUE: orders holds 1 customers; the purchase model needs at least 10."),
+     "#NUM! CUSTOMER_VALUE: orders holds 1 customer; the purchase model needs at least 10."),
     ([[f"C{i}", 45000 + i, 5.0] for i in range(20)], None,
      "#NUM! CUSTOMER_VALUE: only 0 customers in orders bought again (on a later day)"),
     ([[f"C{i}", 45000 + i, 5.0] for i in range(20)], 0,

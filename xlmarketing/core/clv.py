@@ -204,7 +204,8 @@ def expected_average_value(g: GammaGamma, x: np.ndarray, mx: np.ndarray) -> np.n
 def fit_value_model(book: OrderBook) -> ValueModel:
     s = rfm_summary(book)
     if len(s) < MIN_CUSTOMERS:
-        raise InsufficientData(f"{{param}} holds {len(s)} customers; the purchase model needs at "
+        raise InsufficientData(f"{{param}} holds {len(s)} customer{'' if len(s) == 1 else 's'}; "
+                               "the purchase model needs at "
                                f"least {MIN_CUSTOMERS}. Include more customers' orders.",
                                param="orders")
     spenders = (s["x"] > 0) & (s["m"] > 0)

@@ -55,9 +55,13 @@ def order_book(frame: pd.DataFrame, reference_day: float | None = None, *,
                              "a later date.", param="reference_date")
     customers = _sorted_labels(frame[CUSTOMER].unique().tolist())
     if len(customers) < min_customers:
-        raise InsufficientData(f"{{param}} holds {len(customers)} customers; this needs at least "
+        raise InsufficientData(f"{{param}} holds {_customers(len(customers))}; this needs at least "
                                f"{min_customers}. Include more customers' orders.", param="orders")
     return OrderBook(frame=frame, reference_day=float(reference_day), customers=customers)
+
+
+def _customers(n: int) -> str:
+    return f"{n} customer" + ("" if n == 1 else "s")
 
 
 def _iso(serial: float) -> str:
