@@ -37,7 +37,7 @@ def build() -> Workbook:
         [
             ("Replace the rows of the table on the Customers sheet with your own customers (keep "
             "the header row). Columns C to F go into the model: text columns such as Channel "
-            "are one-hot encoded, numbers are standardised (here: their spreads differ), blanks are filled with the median."),
+            "are one-hot encoded, numbers are standardised (scale \"auto\" does so beside a text column or when spreads differ), blanks are filled with the median."),
             ("The xlmarketing formulas read the Customers table by name, so they follow the table "
             f"when you paste more or fewer rows. The summaries, colours and charts cover rows 2 to "
             f"{last} ({n} customers): extend their ranges and the helper formulas on ChartData if "
