@@ -86,10 +86,15 @@ def test_auto_scale_standardises_mixed_units_and_true_false_still_force():
     assert KMEANS(data, 2, "auto") == KMEANS(data, 2, True)
 
 
-def test_auto_scale_standardises_beside_text_columns():
+def test_auto_scale_standardises_beside_text_date_or_yes_no_columns():
     import pandas as pd
     frame = pd.DataFrame({"cm": [1.0, 2.0, 3.0], "channel": ["web", "app", "web"]})
     assert decide_scaling(frame, {"cm": "number", "channel": "category"}, "auto").standardised
+    # Spreads alike (days vs dollars), units not: a date column is standardised with the rest.
+    frame = pd.DataFrame({"spend": [100.0, 300.0, 200.0], "joined": [45000.0, 45200.0, 45100.0]})
+    kinds = {"spend": "number", "joined": "date"}
+    assert decide_scaling(frame, kinds, "auto").reason == "dates or yes/no columns beside numbers"
+    assert not decide_scaling(frame, {"spend": "number", "joined": "number"}, "auto").standardised
 
 
 def test_profile_describes_each_segment_in_words():

@@ -99,6 +99,8 @@ def decide_scaling(frame: pd.DataFrame, kinds: dict[str, str], scale: bool | str
     numeric = [c for c in frame.columns if kinds[c] != CATEGORY]
     if len(numeric) < len(frame.columns):
         return Scaling(True, "text columns beside numbers")
+    if len({kinds[c] for c in numeric}) > 1:  # days, 0/1 flags and amounts are different units
+        return Scaling(True, "dates or yes/no columns beside numbers")
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-blank column: refused later
         stds = np.nanstd(frame[numeric].to_numpy(dtype=np.float64), axis=0)
