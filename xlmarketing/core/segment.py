@@ -30,6 +30,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
+from . import limits
 from .errors import DataError, InsufficientData, ParameterError
 from .features import CATEGORY, FeatureEncoder
 
@@ -200,6 +201,7 @@ def segment(frame: pd.DataFrame, kinds: dict[str, str], k: int, *, scale: bool |
         what = "all rows are identical" if distinct == 1 else f"only {distinct} rows differ"
         raise ParameterError(f"{{param}}={k} needs at least {k} different customers, but {what}. "
                              f"Lower k to at most {distinct} or add varied rows.", param="k")
+    limits.check_segments(len(X), k)
     Xs = X[order]
     km = _fit(Xs, k, seed, n_init)
     labels_sorted, centers = _number_by_size(km.labels_, km.cluster_centers_, k)
