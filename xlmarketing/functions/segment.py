@@ -9,6 +9,7 @@ from .. import cells
 from ..cache import CACHE, Memo, content_key
 from ..cells import Table
 from ..core import segment as core
+from ..errors import XLMError
 from . import Cells, sheet_function
 from .spec import HEADER_ARG, SEED, Arg, Bool, Int
 
@@ -31,6 +32,8 @@ _K_WORDING = cells.IntWording(
 
 _DATA = Arg("Your customer table: one row per customer, one column per attribute (spend, "
             "visits, channel...). A header row is optional and detected.")
+
+
 def _scale(value: Any, name: str) -> bool | str:
     """scale: blank or "auto" lets the data decide ("auto"); TRUE or FALSE forces it."""
     v = cells.scalar(value)
