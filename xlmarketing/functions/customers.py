@@ -155,7 +155,8 @@ def rfm_segment(orders: Any, reference_date: float | None = None, header: bool |
         book = core_orders.order_book(read_orders(rng, header), reference_date, min_customers=5)
         return _label_rows(core_rfm.rfm(book))
 
-    return CACHE.get_or_fit("rfm", content_key(rng.fingerprint, reference_date, header), fit)
+    rows = CACHE.get_or_fit("rfm", content_key(rng.fingerprint, reference_date, header), fit)
+    return [list(r) for r in rows]  # a copy: a caller editing its result cannot change the cache
 
 
 @sheet_function("CUSTOMER_VALUE", "What each customer is likely to be worth: expected purchases "
