@@ -71,7 +71,7 @@ def check_output(path, rows: list[list]) -> None:
     got = [wb["Report"][f"A{i}"].value for i in range(1, len(rows) + 3)]
     assert got == [r[0] for r in exp] + [None]
     prof = REGISTRY["SEGMENT_PROFILE"]([HEADER] + rows, 3.0)
-    assert [[c.value for c in r] for r in wb["Report"]["C1:H4"]] == prof
+    assert [[c.value for c in r] for r in wb["Report"]["C1:J4"]] == prof
     wbf = openpyxl.load_workbook(path)
     assert wbf["Data"].tables["Customers"].ref == f"A1:C{len(rows) + 1}"
     assert wbf.defined_names["AllData"].attr_text == f"Data!$A$1:$C${len(rows) + 1}"

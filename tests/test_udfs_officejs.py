@@ -63,7 +63,9 @@ def test_companions(session):
     assert prof[0][:3] == ["Segment", "Customers", "Share"]
     assert [r[1] for r in prof[1:]] == [60, 40, 20]
     k_table = session["results"][3]["value"]
-    assert [r[0] for r in k_table[1:] if r[3] == "recommended"] == [3]
+    assert k_table[0] == ["k", "Gap", "Gap SE", "Silhouette", "Inertia", "Recommended"]
+    assert [r[0] for r in k_table[1:]] == [2, 3, 4, 5]
+    assert len([r for r in k_table[1:] if r[5] == "recommended"]) == 1
 
 
 def test_user_errors_reach_excel_as_one_line_messages(session):

@@ -9,6 +9,7 @@ from .. import cells
 from ..cache import CACHE, Memo, content_key
 from ..cells import Table
 from ..core import segment as core
+from ..errors import XLMError
 from . import Cells, sheet_function
 from .spec import HEADER_ARG, SEED, Arg, Bool, Int
 
@@ -31,8 +32,23 @@ _K_WORDING = cells.IntWording(
 
 _DATA = Arg("Your customer table: one row per customer, one column per attribute (spend, "
             "visits, channel...). A header row is optional and detected.")
-_SCALE = Arg("TRUE (default) puts every column on the same scale first, so spend in dollars "
-             "and visits in units weigh alike. FALSE uses raw units.", Bool(default=True))
+
+
+def _scale(value: Any, name: str) -> bool | str:
+    """scale: blank or "auto" lets the data decide ("auto"); TRUE or FALSE forces it."""
+    v = cells.scalar(value)
+    if v is None or (isinstance(v, str) and v.strip().lower() == "auto"):
+        return "auto"
+    try:
+        return Bool(default=True)(v, name)
+    except XLMError:
+        raise XLMError("#VALUE!", f'{name} must be "auto", TRUE or FALSE, got {cells._show(value)}. '
+                       "Leave it blank to let the data decide.") from None
+
+
+_SCALE = Arg('Blank or "auto" (default) puts the columns on one scale only when their spreads '
+             "or units differ (spend in dollars beside visits); TRUE always does, FALSE keeps raw "
+             "units.", _scale)
 _K_INT = Int(auto=0)
 
 
@@ -47,7 +63,7 @@ def _k(value: Any, name: str) -> int:
 _K = _k
 
 
-def fit_segments(data: Any, k: int, scale: bool, seed: int, header: bool | None) -> _Fit:
+def fit_segments(data: Any, k: int, scale: bool | str, seed: int, header: bool | None) -> _Fit:
     """The cached segmentation for these raw data cells and clean options (fits on a cache miss).
 
     ``k`` = 0 means "choose k automatically".
@@ -66,11 +82,11 @@ def fit_segments(data: Any, k: int, scale: bool, seed: int, header: bool | None)
 @sheet_function("KMEANS_SEGMENT", "Groups customers into k segments of similar behaviour "
                 "(k-means). Spills one segment number per row: 1 is the largest segment.", args={
     "data": _DATA,
-    "k": Arg('How many segments: a whole number such as 4, or "auto" (or 0) to pick the best k '
-             "from 2 to 10.", _K),
+    "k": Arg('How many segments: a whole number such as 4, or "auto" (or 0) to let the data '
+             "choose k from 2 to 10 (gap statistic).", _K),
     "scale": _SCALE, "seed": SEED, "header": HEADER_ARG,
 })
-def kmeans_segment(data: Any, k: int, scale: bool = True, seed: int = 0,
+def kmeans_segment(data: Any, k: int, scale: bool | str = "auto", seed: int = 0,
                    header: bool | None = None) -> Cells:
     """One segment number per data row (1 = largest segment), aligned with the range."""
     fit = fit_segments(data, k, scale, seed, header)
@@ -80,30 +96,34 @@ def kmeans_segment(data: Any, k: int, scale: bool = True, seed: int = 0,
 
 
 @sheet_function("SEGMENT_PROFILE", "Describes each segment: customers, share of the base, the "
-                "average of every number column and the most common value of every text column.",
+                "average of every number column, the most common value of every text column, a "
+                "short description in words and the scaling used.",
                 args={
     "data": _DATA,
     "k": Arg('Number of segments, as given to KMEANS_SEGMENT (a number or "auto").', _K),
     "scale": _SCALE, "seed": SEED, "header": HEADER_ARG,
 })
-def segment_profile(data: Any, k: int, scale: bool = True, seed: int = 0,
+def segment_profile(data: Any, k: int, scale: bool | str = "auto", seed: int = 0,
                     header: bool | None = None) -> Cells:
-    """One row per segment: size, share and each column's mean (or most common text)."""
+    """One row per segment: size, share, each column's mean (or most common text), a
+    description and the scaling used."""
     fit = fit_segments(data, k, scale, seed, header)
     prof = core.profile(fit.table.frame, fit.table.kinds, fit.seg)
     return cells.to_cells(prof.to_numpy(dtype=object), labels=list(prof.columns))
 
 
-@sheet_function("SEGMENT_K", "Helps choose the number of segments: silhouette (higher is "
-                "better) and inertia for k = 2 to k_max, with the recommended k marked.", args={
+@sheet_function("SEGMENT_K", "Helps choose the number of segments: gap statistic, silhouette "
+                "(higher is better for both) and inertia for k = 2 to k_max, with the k that "
+                '"auto" picks marked.', args={
     "data": _DATA,
     "k_max": Arg("Largest number of segments to try (default 10).",
                  Int(default=core.K_AUTO_MAX, lo=2, hi=50)),
     "scale": _SCALE, "seed": SEED, "header": HEADER_ARG,
 })
-def segment_k(data: Any, k_max: int = core.K_AUTO_MAX, scale: bool = True, seed: int = 0,
+def segment_k(data: Any, k_max: int = core.K_AUTO_MAX, scale: bool | str = "auto", seed: int = 0,
               header: bool | None = None) -> Cells:
-    """k, silhouette and inertia for k = 2..k_max, with the recommended k marked."""
+    """k, gap statistic (and its standard error), silhouette and inertia for k = 2..k_max,
+    with the k that k="auto" takes marked."""
     rng = cells.Range(data)
 
     def fit() -> core.KChoice:
@@ -113,6 +133,6 @@ def segment_k(data: Any, k_max: int = core.K_AUTO_MAX, scale: bool = True, seed:
     choice = CACHE.get_or_fit("kmeans_k", content_key(rng.fingerprint, k_max, scale, seed, header), fit)
     t = choice.table
     rec = ["recommended" if k == choice.best else "" for k in t["k"]]
-    block = list(zip(t["k"].tolist(), t["silhouette"].round(4).tolist(),
-                     t["inertia"].round(4).tolist(), rec))
-    return cells.to_cells(block, labels=["k", "Silhouette", "Inertia", "Recommended"])
+    block = list(zip(t["k"].tolist(), t["gap"].round(4).tolist(), t["gap_se"].round(4).tolist(),
+                     t["silhouette"].round(4).tolist(), t["inertia"].round(4).tolist(), rec))
+    return cells.to_cells(block, labels=["k", "Gap", "Gap SE", "Silhouette", "Inertia", "Recommended"])
