@@ -20,7 +20,6 @@ import contextlib
 import datetime as dt
 import gc
 import math
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import EXCEL_ERRORS, XLMError, col_label
+from .parsing import ParseError, current_culture, culture_info, parse_column, parse_number_en
 
 #: What COM hands over for an error cell read with the raw converter.
 COM_ERRORS = {
@@ -37,7 +37,6 @@ COM_ERRORS = {
 }
 _ERROR_SET = frozenset(EXCEL_ERRORS)
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-_NUMERIC_TEXT = re.compile(r"^[-+]?[$€£]?\s*(\d{1,3}(,\d{3})+|\d*)(\.\d+)?([eE][-+]?\d+)?%?$")
 
 # Kinds of column.
 NUMBER, DATE, BOOL, CATEGORY = "number", "date", "bool", "category"
@@ -166,7 +165,18 @@ def error_code(value: Any) -> str | None:
 
 
 def _classify(value: Any) -> tuple[int, Any]:
-    """(kind, cleaned value) of one cell, on the slow path."""
+    """(kind, cleaned value) of one cell on its own (parameters, labels, header rows): number
+    text in the English reading. Table columns read their text with one rule per column."""
+    kind, v = _classify_raw(value)
+    if kind == _TEXT:
+        num = parse_number(v)
+        if num is not None:
+            return _NUM, num
+    return kind, v
+
+
+def _classify_raw(value: Any) -> tuple[int, Any]:
+    """(kind, cleaned value) of one cell, text left unparsed (stripped), on the slow path."""
     if value is None:
         return _BLANK, None
     if isinstance(value, dict):
@@ -194,9 +204,6 @@ def _classify(value: Any) -> tuple[int, Any]:
             return _BLANK, None
         if s.upper() in _ERROR_SET:
             return _ERR, s.upper()
-        num = parse_number(s)
-        if num is not None:
-            return _NUM, num
         if s.upper() in ("TRUE", "FALSE"):
             return _BOOL, float(s.upper() == "TRUE")
         return _TEXT, s
@@ -206,16 +213,12 @@ def _classify(value: Any) -> tuple[int, Any]:
 
 
 def parse_number(s: str) -> float | None:
-    """Numeric text ("12", "1,234.5", "$40", "15%", "1e3") as a float, else None."""
-    if not _NUMERIC_TEXT.match(s) or not any(ch.isdigit() for ch in s):
-        return None
-    t = s.replace(",", "").replace("$", "").replace("€", "").replace("£", "").replace(" ", "")
-    pct = t.endswith("%")
-    try:
-        x = float(t.rstrip("%"))
-    except ValueError:
-        return None
-    return x / 100 if pct else x
+    """Numeric text ("12", "1,234.5", "$40", "15%", "1e3", "(12)") as a float, else None.
+
+    English reading, for single values; table columns settle one rule per column
+    (:func:`xlmarketing.parsing.parse_column`).
+    """
+    return parse_number_en(s)
 
 
 def to_serial(value: Any) -> float:
@@ -271,35 +274,116 @@ def _fast_numeric_grid(body: list[list[Any]]) -> np.ndarray | None:
     return arr
 
 
-def _classify_all(col: list[Any]) -> list[tuple[int, Any]]:
-    """_classify for every cell; each distinct text is classified once (categories repeat)."""
+def _classify_all(col: list[Any], classify: Any = _classify) -> list[tuple[int, Any]]:
+    """``classify`` for every cell; each distinct text is classified once (categories repeat)."""
     memo: dict[str, tuple[int, Any]] = {}
     out = []
     for v in col:
         if type(v) is str:
             r = memo.get(v)
             if r is None:
-                r = memo[v] = _classify(v)
+                r = memo[v] = classify(v)
             out.append(r)
         else:
-            out.append(_classify(v))
+            out.append(classify(v))
     return out
 
 
-def _column_kinds(col: list[Any]) -> tuple[np.ndarray, list[Any]]:
-    pairs = _classify_all(col)
-    return np.fromiter((p[0] for p in pairs), dtype=np.int8, count=len(pairs)), [p[1] for p in pairs]
+@dataclass
+class _Column:
+    """One slow-path column: cell kinds, cleaned values, and a note on how its text was read."""
+
+    kinds: np.ndarray
+    values: list[Any]
+    note: str | None = None
+
+
+def _column_kinds(col: list[Any], culture: Any = None) -> _Column:
+    """Classify a column's cells, reading all its number and date text with one rule.
+
+    Raises :class:`~xlmarketing.parsing.ParseError` when the text has no single safe reading.
+    """
+    pairs = _classify_all(col, _classify_raw)
+    ck = np.fromiter((p[0] for p in pairs), dtype=np.int8, count=len(pairs))
+    cv = [p[1] for p in pairs]
+    text = ck == _TEXT
+    if not text.any():
+        return _Column(ck, cv)
+    idx = np.flatnonzero(text)
+    parsed = parse_column((cv[i] for i in idx), culture=culture,
+                          plain_numbers=bool((ck == _NUM).any()))
+    if parsed.numbers or parsed.dates:
+        for i in idx.tolist():
+            t = cv[i]
+            if t in parsed.numbers:
+                ck[i], cv[i] = _NUM, parsed.numbers[t]
+            elif t in parsed.dates:
+                ck[i], cv[i] = _DATE, parsed.dates[t]
+    return _Column(ck, cv, parsed.note)
 
 
 def _looks_like_header(grid: list[list[Any]]) -> bool:
-    """First row all text while some column below it holds numbers, dates or booleans."""
+    """Is the first row a header? Either all text while some column below it holds numbers,
+    dates or booleans, or numeric names (years such as 2019, dates) that the rows below do not
+    follow: see :func:`_numeric_header`."""
     if len(grid) < 2:
         return False
     first = [_classify(v) for v in grid[0]]
-    if not any(k == _TEXT for k, _ in first) or any(k not in (_TEXT, _BLANK) for k, _ in first):
+    kinds = [k for k, _ in first]
+    if any(k not in (_TEXT, _BLANK) for k in kinds):
+        return _numeric_header(grid, first)
+    if not any(k == _TEXT for k in kinds):
         return False
     # Row by row, so a typical table answers on its first data row.
     return any(_classify(v)[0] in (_NUM, _DATE, _BOOL) for row in grid[1:] for v in row)
+
+
+#: Whole numbers read as years in a header row.
+_YEARS = (1900, 2100)
+#: Rows below a numeric header row looked at to tell it from data (enough to see a pattern).
+_HEADER_SAMPLE = 500
+
+
+def _is_year(kind: int, v: Any) -> bool:
+    return kind == _NUM and float(v).is_integer() and _YEARS[0] <= v <= _YEARS[1]
+
+
+def _numeric_header(grid: list[list[Any]], first: list[tuple[int, Any]]) -> bool:
+    """A first row of years or dates (text names may sit beside them) is a header when the
+    columns below differ in kind (2019 over money or counts, a date over numbers), or when
+    its years run on by one (2019, 2020, 2021) and the next row does not repeat that pattern.
+    A lone number over values of its own kind and range stays data."""
+    cols = [j for j, (k, _) in enumerate(first) if k not in (_TEXT, _BLANK)]
+    if any(not (first[j][0] == _DATE or _is_year(*first[j])) for j in cols):
+        return False
+    below = grid[1:1 + _HEADER_SAMPLE]
+    differs = []
+    for j in cols:
+        cells_j = [c for c in (_classify(row[j]) for row in below) if c[0] != _BLANK]
+        if not cells_j:
+            return False
+        h_kind, h = first[j]
+        if h_kind == _DATE:
+            differs.append(not any(k == _DATE for k, _ in cells_j))
+            continue
+        years = sum(_is_year(k, v) for k, v in cells_j)
+        nums = [v for k, v in cells_j if k == _NUM]
+        # A lone year-like number over numbers in its own range (2000 over 1500..2500 whole
+        # numbers) may well be data; over fractions (money) or other magnitudes it is a name.
+        alone = len(cols) == 1 and len(first) == 1
+        plausible = bool(nums) and min(nums) <= h <= max(nums) and all(float(v).is_integer()
+                                                                        for v in nums)
+        differs.append(years < 0.5 * len(cells_j) and not (alone and plausible))
+    if all(differs):
+        return True
+    years_row = [first[j][1] for j in cols if first[j][0] == _NUM]
+    runs_on = len(years_row) >= 2 and all(b - a == 1 for a, b in zip(years_row, years_row[1:]))
+    if not runs_on:
+        return False
+    nxt = [_classify(grid[1][j]) for j in cols]
+    repeated = all(k == _NUM for k, _ in nxt) and all(
+        b[1] - a[1] == 1 for a, b in zip(nxt, nxt[1:]))
+    return not repeated
 
 
 def resolve_header(grid: list[list[Any]], header: Any) -> bool:
@@ -315,6 +399,7 @@ def read_table(
     name: str = "data",
     header: bool | None = None,
     allow_text: bool = True,
+    culture: str | None = None,
 ) -> Table:
     """Turn a range's values into a validated :class:`Table`.
 
@@ -322,6 +407,11 @@ def read_table(
     True/False force it. Error values anywhere raise an XLMError naming the cell. A column
     that is numbers except for a few stray text cells is refused (naming the first one), rather
     than silently treated as a category. An all-blank range is refused.
+
+    Number and date text is read with one rule per column (:mod:`xlmarketing.parsing`), in
+    ``culture`` (e.g. ``"de-DE"``) or else the one set by ``parsing.use_culture``; a column
+    with no single safe reading is refused naming a cell, and a reading the culture settled is
+    added to ``notes``.
     """
     rng = values if isinstance(values, Range) else Range(values)
     grid = rng.grid
@@ -339,6 +429,8 @@ def read_table(
 
     columns: dict[str, Any] = {}
     kinds: dict[str, str] = {}
+    notes: list[str] = []
+    cul = culture_info(culture) if culture else current_culture()
     blank = np.ones(len(body), dtype=bool)
     whole = rng.numeric_block(int(has_header))
     cols = None if whole is not None else list(zip(*body))
@@ -352,7 +444,15 @@ def read_table(
             blank &= np.isnan(arr)
             columns[cname], kinds[cname] = arr, NUMBER
             continue
-        ck, cv = _column_kinds(col)
+        try:
+            parsed = _column_kinds(col, cul)
+        except ParseError as exc:
+            i = next(i for i, v in enumerate(col) if isinstance(v, str) and v.strip() == exc.example)
+            raise XLMError("#VALUE!", f"{name} {col_label(cname)} "
+                           f"{exc.message(f'row {i + 1 + has_header} of the range')}.") from None
+        ck, cv = parsed.kinds, parsed.values
+        if parsed.note:
+            notes.append(f"{cname}: {parsed.note}.")
         err = np.flatnonzero(ck == _ERR)
         if err.size:
             i = int(err[0])
@@ -390,7 +490,7 @@ def read_table(
     keep = ~blank
     frame = pd.DataFrame({c: v[keep] for c, v in columns.items()})
     frame.index = pd.RangeIndex(len(frame))
-    return Table(frame=frame, kinds=kinds, header=has_header, row_mask=keep, name=name)
+    return Table(frame=frame, kinds=kinds, header=has_header, row_mask=keep, name=name, notes=notes)
 
 
 def _label(v: Any) -> str:
@@ -399,11 +499,22 @@ def _label(v: Any) -> str:
     return str(v)
 
 
+def _header_name(v: Any) -> str:
+    """A header cell as a column name: 2019.0 → "2019", a date → "2024-01-31"."""
+    kind, x = _classify(v)
+    if kind == _DATE:
+        d = from_serial(x)
+        return d.date().isoformat() if d.time() == dt.time() else d.isoformat(sep=" ")
+    if kind == _NUM and isinstance(v, (int, float, np.number)) and not isinstance(v, bool):
+        return _label(x)
+    return str(v).strip() if v is not None else ""
+
+
 def _column_names(row: list[Any]) -> list[str]:
     names: list[str] = []
     seen: dict[str, int] = {}
     for j, v in enumerate(row):
-        base = str(v).strip() if v is not None and str(v).strip() else f"column {j + 1}"
+        base = _header_name(v) or f"column {j + 1}"
         n = seen.get(base, 0)
         seen[base] = n + 1
         names.append(base if n == 0 else f"{base} ({n + 1})")
