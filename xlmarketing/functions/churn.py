@@ -135,24 +135,28 @@ def _options(positive: Any, balanced: Any, regularization: Any, header: Any) -> 
 
 
 def fit_churn(train_data: Any, train_labels: Any, positive: Any = None, balanced: Any = None,
-              regularization: Any = None, header: Any = None) -> _Fit:
+              regularization: Any = None, header: Any = None, keep_ids: Any = None) -> _Fit:
     """The cached churn model for these raw inputs (fits on a cache miss)."""
     pos, bal, reg, hd = _options(positive, balanced, regularization, header)
+    ki = cells.param_keep_ids(keep_ids)
 
     rng = cells.Range(train_data)
 
     def fit() -> _Fit:
-        table, y, positive_label = _training(rng, train_labels, pos, hd)
+        table, y, positive_label = _training(rng, train_labels, pos, hd, ki)
         model = core.fit(table.frame, table.kinds, y, balanced=bal, regularization=reg)
         return _Fit(table, y, positive_label, model)
 
-    return CACHE.get_or_fit("churn", content_key(rng.fingerprint, train_labels, pos, bal, reg, hd), fit)
+    return CACHE.get_or_fit("churn", content_key(rng.fingerprint, train_labels, pos, bal, reg, hd, ki),
+                            fit)
 
 
-def _training(train_data: Any, train_labels: Any, pos: Any, hd: bool | None) -> tuple[Table, np.ndarray, str]:
+def _training(train_data: Any, train_labels: Any, pos: Any, hd: bool | None,
+              keep_ids: bool = False) -> tuple[Table, np.ndarray, str]:
     table = cells.read_table(train_data, name="train_data", header=hd)
     data_rows = table.row_mask.size + int(table.header)
     y, positive_label = _labels(train_labels, table, data_rows, pos)
+    table = cells.leave_out_ids(table, keep_ids)
     if table.n_rows < 4:
         raise XLMError("#NUM!", f"train_data needs at least 4 customers to fit a churn model, got "
                        f"{table.n_rows}. Select more rows.")
@@ -180,7 +184,7 @@ def _score_frame(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[dict[str,
     train = fit.table
     if len(cells.as_grid(score_data)) == 1:
         hd = False  # one row is a customer, even with header=TRUE (the fill-down pattern)
-    score = cells.read_table(score_data, name="score_data", header=hd)
+    score = cells.leave_out_same(cells.read_table(score_data, name="score_data", header=hd), train)
     cols = train.columns
     if train.header and score.header:
         # Exact names first, then ignoring case ("spend" matches "Spend").
@@ -241,9 +245,10 @@ def _scored(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[Frame, Table] 
 
 @sheet_function("CHURN_PROB")
 def churn_prob(train_data: Any, train_labels: Any, score_data: Any = None, positive: Any = None,
-               balanced: Any = None, regularization: Any = None, header: Any = None) -> Cells:
+               balanced: Any = None, regularization: Any = None, header: Any = None,
+               keep_ids: Any = None) -> Cells:
     """Probability of churn for every row of score_data (default: train_data), aligned."""
-    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
+    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, keep_ids)
     if _omitted(score_data):
         if "prob" not in fit.memo:
             p = fit.model.train_proba
@@ -259,36 +264,40 @@ def churn_prob(train_data: Any, train_labels: Any, score_data: Any = None, posit
 @sheet_function("CHURN_METRICS")
 def churn_metrics(train_data: Any, train_labels: Any, threshold: Any = None, folds: Any = None,
                   positive: Any = None, balanced: Any = None, regularization: Any = None,
-                  seed: Any = None, header: Any = None) -> Cells:
-    """Cross-validated quality of the churn model: a Metric / Value table."""
+                  seed: Any = None, header: Any = None, keep_ids: Any = None) -> Cells:
+    """Cross-validated quality of the churn model: a Metric / Value table, then a Note row
+    for each column left out or read specially."""
     th = cells.param_float(threshold, "threshold", default=0.5, lo=0.0, hi=1.0)
     k = cells.param_int(folds, "folds", default=5, lo=2, hi=20)
     sd = cells.param_int(seed, "seed", default=0, lo=0, hi=2**31 - 1)
     pos, bal, reg, hd = _options(positive, balanced, regularization, header)
+    ki = cells.param_keep_ids(keep_ids)
 
     rng = cells.Range(train_data)
 
-    def fit() -> tuple[core.CrossVal, str]:
-        table, y, positive_label = _training(rng, train_labels, pos, hd)
+    def fit() -> tuple[core.CrossVal, str, list[str]]:
+        table, y, positive_label = _training(rng, train_labels, pos, hd, ki)
         cv = core.cross_validate(table.frame, table.kinds, y, folds=k, seed=sd, balanced=bal,
                                  regularization=reg)
-        return cv, positive_label
+        return cv, positive_label, table.notes
 
-    cv, positive_label = CACHE.get_or_fit(
-        "churn_cv", content_key(rng.fingerprint, train_labels, pos, bal, reg, hd, k, sd), fit)
+    cv, positive_label, notes = CACHE.get_or_fit(
+        "churn_cv", content_key(rng.fingerprint, train_labels, pos, bal, reg, hd, k, sd, ki), fit)
     rows: list[list[Any]] = [[name, value] for name, value in core.threshold_metrics(cv, th).items()]
     rows.append(["Churned label", positive_label])
-    return cells.to_cells(rows, labels=["Metric", "Value"])
+    return cells.with_notes(cells.to_cells(rows, labels=["Metric", "Value"]), notes)
 
 
 @sheet_function("CHURN_DRIVERS")
 def churn_drivers(train_data: Any, train_labels: Any, positive: Any = None, balanced: Any = None,
-                  regularization: Any = None, header: Any = None) -> Cells:
-    """One row per feature or category level, most influential first."""
-    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
+                  regularization: Any = None, header: Any = None, keep_ids: Any = None) -> Cells:
+    """One row per feature or category level, most influential first, then a Note row for
+    each column left out or read specially."""
+    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, keep_ids)
     if "drivers" not in fit.memo:
         d = core.drivers(fit.model)
-        fit.memo["drivers"] = cells.to_cells(d.to_numpy(dtype=object), labels=list(d.columns))
+        fit.memo["drivers"] = cells.with_notes(
+            cells.to_cells(d.to_numpy(dtype=object), labels=list(d.columns)), fit.table.notes)
     return fit.memo["drivers"]
 
 
@@ -342,10 +351,10 @@ def _reason_texts(fit: _Fit, frame: Frame, top_n: int) -> list[list[str]]:
 @sheet_function("CHURN_REASONS")
 def churn_reasons(train_data: Any, train_labels: Any, score_data: Any = None, top_n: Any = None,
                   positive: Any = None, balanced: Any = None, regularization: Any = None,
-                  header: Any = None) -> Cells:
+                  header: Any = None, keep_ids: Any = None) -> Cells:
     """Per score row, the top_n columns pushing this customer's churn risk up most."""
     n = cells.param_int(top_n, "top_n", default=3, lo=1, hi=20)
-    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
+    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, keep_ids)
     labels = [f"Reason {i + 1}" for i in range(n)]
     if _omitted(score_data):
         key = f"reasons:{n}"

@@ -42,52 +42,62 @@ def _options(scale: Any, seed: Any, header: Any) -> tuple[bool, int, bool | None
             cells.param_header(header))
 
 
-def fit_segments(data: Any, k: Any, scale: Any = None, seed: Any = None, header: Any = None) -> _Fit:
+def fit_segments(data: Any, k: Any, scale: Any = None, seed: Any = None, header: Any = None,
+                 keep_ids: Any = None) -> _Fit:
     """The cached segmentation for these raw inputs (fits on a cache miss)."""
     kk = _param_k(k)
     sc, sd, hd = _options(scale, seed, header)
+    ki = cells.param_keep_ids(keep_ids)
 
     rng = cells.Range(data)
 
     def fit() -> _Fit:
-        table = cells.read_table(rng, name="data", header=hd)
+        table = cells.leave_out_ids(cells.read_table(rng, name="data", header=hd), ki)
         return _Fit(table, core.segment(table.frame, table.kinds, kk, scale=sc, seed=sd))
 
-    return CACHE.get_or_fit("kmeans", content_key(rng.fingerprint, kk, sc, sd, hd), fit)
+    return CACHE.get_or_fit("kmeans", content_key(rng.fingerprint, kk, sc, sd, hd, ki), fit)
 
 
 @sheet_function("KMEANS_SEGMENT")
-def kmeans_segment(data: Any, k: Any, scale: Any = None, seed: Any = None, header: Any = None) -> Cells:
+def kmeans_segment(data: Any, k: Any, scale: Any = None, seed: Any = None, header: Any = None,
+                   keep_ids: Any = None) -> Cells:
     """One segment number per data row (1 = largest segment), aligned with the range."""
-    fit = fit_segments(data, k, scale, seed, header)
+    fit = fit_segments(data, k, scale, seed, header, keep_ids)
     if "labels" not in fit.memo:
         fit.memo["labels"] = cells.to_cells(fit.seg.labels, fit.table, labels="Segment")
     return fit.memo["labels"]
 
 
 @sheet_function("SEGMENT_PROFILE")
-def segment_profile(data: Any, k: Any, scale: Any = None, seed: Any = None, header: Any = None) -> Cells:
-    """One row per segment: size, share and each column's mean (or most common text)."""
-    fit = fit_segments(data, k, scale, seed, header)
+def segment_profile(data: Any, k: Any, scale: Any = None, seed: Any = None, header: Any = None,
+                    keep_ids: Any = None) -> Cells:
+    """One row per segment: size, share and each column's mean (or most common text), then
+    a Note row for each column left out or read specially."""
+    fit = fit_segments(data, k, scale, seed, header, keep_ids)
     prof = core.profile(fit.table.frame, fit.table.kinds, fit.seg)
-    return cells.to_cells(prof.to_numpy(dtype=object), labels=list(prof.columns))
+    return cells.with_notes(cells.to_cells(prof.to_numpy(dtype=object), labels=list(prof.columns)),
+                            fit.table.notes)
 
 
 @sheet_function("SEGMENT_K")
-def segment_k(data: Any, k_max: Any = None, scale: Any = None, seed: Any = None, header: Any = None) -> Cells:
+def segment_k(data: Any, k_max: Any = None, scale: Any = None, seed: Any = None, header: Any = None,
+              keep_ids: Any = None) -> Cells:
     """k, silhouette and inertia for k = 2..k_max, with the recommended k marked."""
     km = cells.param_int(k_max, "k_max", default=core.K_AUTO_MAX, lo=2, hi=50)
     sc, sd, hd = _options(scale, seed, header)
+    ki = cells.param_keep_ids(keep_ids)
 
     rng = cells.Range(data)
 
-    def fit() -> core.KChoice:
-        table = cells.read_table(rng, name="data", header=hd)
-        return core.choose_k(table.frame, table.kinds, k_max=km, scale=sc, seed=sd)
+    def fit() -> tuple[core.KChoice, list[str]]:
+        table = cells.leave_out_ids(cells.read_table(rng, name="data", header=hd), ki)
+        return core.choose_k(table.frame, table.kinds, k_max=km, scale=sc, seed=sd), table.notes
 
-    choice = CACHE.get_or_fit("kmeans_k", content_key(rng.fingerprint, km, sc, sd, hd), fit)
+    choice, notes = CACHE.get_or_fit("kmeans_k", content_key(rng.fingerprint, km, sc, sd, hd, ki),
+                                     fit)
     t = choice.table
     rec = ["recommended" if k == choice.best else "" for k in t["k"]]
     block = list(zip(t["k"].tolist(), t["silhouette"].round(4).tolist(),
                      t["inertia"].round(4).tolist(), rec))
-    return cells.to_cells(block, labels=["k", "Silhouette", "Inertia", "Recommended"])
+    return cells.with_notes(cells.to_cells(block, labels=["k", "Silhouette", "Inertia", "Recommended"]),
+                            notes)
