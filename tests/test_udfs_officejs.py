@@ -37,8 +37,8 @@ def test_registration_metadata_is_what_excel_receives(session):
     funcs = {f["name"]: f for f in session["meta"]["functions"]}
     assert {"KMEANS_SEGMENT", "SEGMENT_PROFILE", "SEGMENT_K", "XLM_CACHE_INFO", "XLM_CACHE_CLEAR"} <= set(funcs)
     km = funcs["KMEANS_SEGMENT"]
-    assert [p["name"] for p in km["parameters"]] == ["data", "k", "scale", "seed", "header"]
-    assert [p.get("optional", False) for p in km["parameters"]] == [False, False, True, True, True]
+    assert [p["name"] for p in km["parameters"]] == ["data", "k", "scale", "seed", "header", "keep_ids"]
+    assert [p.get("optional", False) for p in km["parameters"]] == [False, False, True, True, True, True]
     assert km["description"].startswith("Groups customers into k segments")
     assert "auto" in km["parameters"][1]["description"]
     assert km["result"]["dimensionality"] == "matrix"
