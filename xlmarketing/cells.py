@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import itertools
 import math
 import re
 from collections.abc import Iterator
@@ -243,12 +244,20 @@ def from_serial(serial: float) -> dt.datetime:
     return _EXCEL_EPOCH + dt.timedelta(days=float(serial))
 
 
+def _holds_text(rows: list[list[Any]]) -> bool:
+    """Does any cell hold a str? numpy would convert numeric text ("1.234") on its own terms."""
+    return str in set(map(type, itertools.chain.from_iterable(rows)))
+
+
 def _fast_numeric(col: list[Any]) -> np.ndarray | None:
     """The column as float64 when every cell is a number or blank, else None.
 
-    numpy converts floats, ints, bools and None (to NaN) in C; text, dates and dicts make it
-    fail and send the column to the slow path. COM error integers are caught afterwards.
+    numpy converts floats, ints, bools and None (to NaN) in C; dates and dicts make it fail and
+    send the column to the slow path, and so does any text (numpy would read "1.234" as 1.234
+    whatever the column's rule). COM error integers are caught afterwards.
     """
+    if str in set(map(type, col)):
+        return None
     try:
         arr = np.array(col, dtype=np.float64)
     except (TypeError, ValueError):
@@ -340,7 +349,26 @@ def _looks_like_header(grid: list[list[Any]]) -> bool:
     if not any(k == _TEXT for k in kinds):
         return False
     # Row by row, so a typical table answers on its first data row.
-    return any(_classify(v)[0] in (_NUM, _DATE, _BOOL) for row in grid[1:] for v in row)
+    if any(_classify(v)[0] in (_NUM, _DATE, _BOOL) for row in grid[1:] for v in row):
+        return True
+    return _text_reads_as_values(grid)
+
+
+def _text_reads_as_values(grid: list[list[Any]]) -> bool:
+    """Does a column below the first row read as dates or numbers under its column rule
+    ("31/01/2024", "1.234,5")? Then the all-text first row above it is names."""
+    below = grid[1:1 + _HEADER_SAMPLE]
+    for j in range(len(grid[0])):
+        texts = [v.strip() for row in below if isinstance(v := row[j], str) and v.strip()]
+        if not texts:
+            continue
+        try:
+            parsed = parse_column(texts, culture=current_culture())
+        except ParseError:
+            return True  # values, if unsettled ones: read_table then says what is unclear
+        if parsed.dates or parsed.numbers:
+            return True
+    return False
 
 
 #: Whole numbers read as years in a header row.
@@ -438,6 +466,8 @@ def read_table(
     cul = culture_info(culture) if culture else current_culture()
     blank = np.ones(len(body), dtype=bool)
     whole = rng.numeric_block(int(has_header))
+    if whole is not None and _holds_text(body):
+        whole = None  # numpy reads "1.234" as 1.234: text goes through the column rule instead
     cols = None if whole is not None else list(zip(*body))
     for j, cname in enumerate(names):
         if whole is not None:

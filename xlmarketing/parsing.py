@@ -91,6 +91,13 @@ def current_culture() -> Culture | None:
     return culture_info(_CURRENT.get())
 
 
+def culture_key() -> str | None:
+    """The current culture for cache keys: the same text cells read in two cultures are two
+    different inputs (``'1.234'`` is 1234 in de-DE and 1.234 in en-US)."""
+    c = current_culture()
+    return None if c is None else f"{c.decimal}{c.group}{c.date_order}"
+
+
 async def custom_functions_call(data: dict[str, Any], module: Any, *args: Any, **kwargs: Any) -> Any:
     """``xlwings.server.custom_functions_call`` with the payload's culture applied.
 
@@ -381,4 +388,4 @@ def _named_format(texts: list[str], out: ColumnParse) -> None:
 
 
 __all__ = ["ColumnParse", "Culture", "ParseError", "culture_info", "current_culture",
-           "custom_functions_call", "parse_column", "parse_number_en", "use_culture"]
+           "culture_key", "custom_functions_call", "parse_column", "parse_number_en", "use_culture"]

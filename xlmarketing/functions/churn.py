@@ -19,6 +19,7 @@ from ..cache import CACHE, content_key
 from ..cells import CATEGORY, Table
 from ..core import churn as core
 from ..errors import XLMError, col_label
+from ..parsing import culture_key
 from . import Cells, sheet_function
 from .spec import HEADER_ARG, KEEP_IDS, SEED, Arg, Bool, Float, Int
 
@@ -158,7 +159,7 @@ def fit_churn(train_data: Any, train_labels: Any, positive: str | None, balanced
         return _Fit(table, y, positive_label, model)
 
     key = content_key(rng.fingerprint, train_labels, positive, balanced, regularization, header,
-                      keep_ids)
+                      keep_ids, culture_key())
     return CACHE.get_or_fit("churn", key, fit)
 
 
@@ -301,7 +302,7 @@ def churn_metrics(train_data: Any, train_labels: Any, threshold: float = 0.5, fo
         return cv, positive_label, table.notes
 
     key = content_key(rng.fingerprint, train_labels, positive, balanced, regularization, header,
-                      folds, seed, keep_ids)
+                      folds, seed, keep_ids, culture_key())
     cv, positive_label, notes = CACHE.get_or_fit("churn_cv", key, fit)
     rows: list[list[Any]] = [[name, value]
                              for name, value in core.threshold_metrics(cv, threshold).items()]

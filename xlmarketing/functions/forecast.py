@@ -23,6 +23,7 @@ from ..cells import CATEGORY
 from ..core import forecast as core
 from ..core.forecast_calendar import Calendar, fill_gaps, infer_calendar
 from ..errors import XLMError
+from ..parsing import culture_key
 from . import Cells, sheet_function
 from .spec import HEADER_ARG, Arg, Float
 
@@ -263,7 +264,8 @@ def fit_sales(sales: Any, horizon: int, known_drivers: Any, season: int | None,
                               X=hist.X, driver_names=hist.driver_names)
         return _Fit(hist, f)
 
-    return CACHE.get_or_fit("forecast", content_key(sales, known_drivers, horizon, season, header), fit)
+    return CACHE.get_or_fit("forecast", content_key(sales, known_drivers, horizon, season, header,
+                                                          culture_key()), fit)
 
 
 @sheet_function("SALES_FORECAST", "Forecasts the next periods of sales with trend, seasonality "
@@ -319,7 +321,7 @@ def forecast_accuracy(sales: Any, horizon: int | None = None, season_length: int
         hist = read_history(sales, None, hd)
         return backtest(hist, hz, m_param)
 
-    r = CACHE.get_or_fit("forecast_accuracy", content_key(sales, hz, m_param, hd), fit)
+    r = CACHE.get_or_fit("forecast_accuracy", content_key(sales, hz, m_param, hd, culture_key()), fit)
     rows: list[list[Any]] = [["Metric", "SALES_FORECAST", "Seasonal naive"]]
     for k in ("MAE", "RMSE", "MAPE", "sMAPE", "MASE"):
         rows.append([k, r["ours"][k], r["naive"][k]])
@@ -384,7 +386,8 @@ def forecast_drivers(sales: Any, known_drivers: Any, season_length: int | None =
                            "history, a shorter season_length, or 1 for no seasonality.")
         return core.fit_drivers(hist.y, hist.X, hist.driver_names, m)
 
-    dm = CACHE.get_or_fit("forecast_drivers", content_key(sales, known_drivers, m_param, hd), fit)
+    dm = CACHE.get_or_fit("forecast_drivers", content_key(sales, known_drivers, m_param, hd,
+                                                             culture_key()), fit)
     labels = ["Driver", "Coefficient", "Elasticity", "Effect per unit (%)", "Std. error",
               "p-value", "Model"]
     form = "log sales" if dm.log else "sales"

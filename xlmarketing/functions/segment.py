@@ -10,6 +10,7 @@ from ..cache import CACHE, content_key
 from ..cells import Table
 from ..core import segment as core
 from ..errors import XLMError
+from ..parsing import culture_key
 from . import Cells, sheet_function
 from .spec import HEADER_ARG, KEEP_IDS, SEED, Arg, Bool, Int
 
@@ -61,7 +62,8 @@ def fit_segments(data: Any, k: int, scale: bool, seed: int, header: bool | None,
         table = cells.leave_out_ids(cells.read_table(rng, name="data", header=header), keep_ids)
         return _Fit(table, core.segment(table.frame, table.kinds, k, scale=scale, seed=seed))
 
-    return CACHE.get_or_fit("kmeans", content_key(rng.fingerprint, k, scale, seed, header, keep_ids),
+    return CACHE.get_or_fit("kmeans", content_key(rng.fingerprint, k, scale, seed, header, keep_ids,
+                                                culture_key()),
                             fit)
 
 
@@ -116,7 +118,8 @@ def segment_k(data: Any, k_max: int = core.K_AUTO_MAX, scale: bool = True, seed:
                 table.notes)
 
     choice, notes = CACHE.get_or_fit(
-        "kmeans_k", content_key(rng.fingerprint, k_max, scale, seed, header, keep_ids), fit)
+        "kmeans_k", content_key(rng.fingerprint, k_max, scale, seed, header, keep_ids,
+                                culture_key()), fit)
     t = choice.table
     rec = ["recommended" if k == choice.best else "" for k in t["k"]]
     block = list(zip(t["k"].tolist(), t["silhouette"].round(4).tolist(),
