@@ -287,3 +287,93 @@ def test_officejs_culture_reaches_the_cell_adapter():
     # en-US reads '2.512' as 2.512: the same call then means other numbers (no silent mix).
     assert us["value"][:4] != ref["value"][:4]
     assert us["value"][-1][1] == "Spend: number text read with a decimal point, as in en-US."
+
+
+# --------------------------------------------------------------------------- properties
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+#: How each culture writes 1234567.5 (group, decimal): the texts tables are re-expressed in.
+LOCALES = {"de-DE": (".", ","), "fr-FR": ("\u00a0", ","), "de-CH": ("'", "."), "en-US": (",", ".")}
+
+
+def in_locale(x: float, culture: str, decimals: int) -> str:
+    group, dec = LOCALES[culture]
+    s = f"{x:,.{decimals}f}"
+    return s.replace(",", "\0").replace(".", dec).replace("\0", group)
+
+
+def customer_table(seed: int, n: int):
+    """Spend (money, 2 decimals), Orders (whole numbers up to thousands), Channel, and a churn
+    outcome that depends on them: what a shop export holds."""
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, 3, n)
+    spend = np.round(rng.gamma(2.0, 300.0, n) * (1 + group), 2)
+    orders = rng.integers(0, 4000, n) // (1 + group)
+    channel = rng.choice(["web", "store", "app"], n)
+    logit = 1.5 * (group == 0) - 0.8 * (channel == "web") + rng.normal(0, 1, n)
+    churned = logit > np.quantile(logit, 0.65)
+    header = ["Spend", "Orders", "Channel"]
+    rows = [[float(s), int(o), str(c)] for s, o, c in zip(spend, orders, channel)]
+    labels = [["Churned"]] + [["Yes" if c else "No"] for c in churned]
+    return header, rows, labels
+
+
+def seg_and_prob(header, rows, labels, **kw):
+    seg = [r[0] for r in KMEANS([header] + rows, 3, **kw)[1:]]
+    prob = [r[0] for r in PROB([header] + rows, labels, **kw)[1:]]
+    return np.array(seg), np.array(prob, dtype=float)
+
+
+PROPS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPS
+@given(seed=st.integers(0, 10_000), n=st.integers(40, 90), perm_seed=st.integers(0, 1000))
+def test_shuffling_rows_changes_no_segment_or_probability(seed, n, perm_seed):
+    header, rows, labels = customer_table(seed, n)
+    seg, prob = seg_and_prob(header, rows, labels)
+    order = np.random.default_rng(perm_seed).permutation(n)
+    seg2, prob2 = seg_and_prob(header, [rows[i] for i in order],
+                               [labels[0]] + [labels[1 + i] for i in order])
+    assert (seg2 == seg[order]).all()
+    np.testing.assert_allclose(prob2, prob[order], rtol=1e-6, atol=1e-9)
+
+
+@PROPS
+@given(seed=st.integers(0, 10_000), n=st.integers(40, 90), at=st.integers(0, 3),
+       codes=st.booleans(), start=st.integers(1, 100_000))
+def test_adding_an_id_column_changes_no_segment_or_probability(seed, n, at, codes, start):
+    header, rows, labels = customer_table(seed, n)
+    seg, prob = seg_and_prob(header, rows, labels)
+    ids = [f"C-{start + i:06d}" for i in range(n)] if codes else [start + i for i in range(n)]
+    h2 = header[:at] + ["Customer ID"] + header[at:]
+    r2 = [r[:at] + [ident] + r[at:] for r, ident in zip(rows, ids)]
+    seg2, prob2 = seg_and_prob(h2, r2, labels)
+    assert (seg2 == seg).all()
+    np.testing.assert_allclose(prob2, prob, rtol=1e-9, atol=1e-12)
+
+
+@PROPS
+@given(seed=st.integers(0, 10_000), n=st.integers(40, 90),
+       names=st.lists(st.text("abcdefghijklmnopqrstuvwxyz ", min_size=1, max_size=12)
+                      .map(str.strip).filter(bool), min_size=3, max_size=3, unique=True))
+def test_renaming_headers_changes_no_segment_or_probability(seed, n, names):
+    header, rows, labels = customer_table(seed, n)
+    seg, prob = seg_and_prob(header, rows, labels)
+    seg2, prob2 = seg_and_prob([n.title() + " x" for n in names], rows, labels)
+    assert (seg2 == seg).all()
+    np.testing.assert_allclose(prob2, prob, rtol=1e-9, atol=1e-12)
+
+
+@PROPS
+@given(seed=st.integers(0, 10_000), n=st.integers(40, 90), culture=st.sampled_from(sorted(LOCALES)))
+def test_numbers_as_another_locales_text_with_its_culture_change_nothing(seed, n, culture):
+    header, rows, labels = customer_table(seed, n)
+    seg, prob = seg_and_prob(header, rows, labels)
+    text = [[in_locale(s, culture, 2), in_locale(o, culture, 0), c] for s, o, c in rows]
+    with parsing.use_culture(culture):
+        seg2, prob2 = seg_and_prob(header, text, labels)
+    assert (seg2 == seg).all()
+    np.testing.assert_allclose(prob2, prob, rtol=1e-9, atol=1e-12)
