@@ -377,3 +377,15 @@ def test_numbers_as_another_locales_text_with_its_culture_change_nothing(seed, n
         seg2, prob2 = seg_and_prob(header, text, labels)
     assert (seg2 == seg).all()
     np.testing.assert_allclose(prob2, prob, rtol=1e-9, atol=1e-12)
+
+
+def test_forecast_accuracy_says_when_the_culture_settled_the_dates():
+    dates = [f"01/{m:02d}/{y}" for y in (2021, 2022, 2023) for m in range(1, 13)]
+    sales = [["Month", "Sales"]] + [[d, 100 + 10 * (i % 12) + i] for i, d in enumerate(dates)]
+    with pytest.raises(XLMError, match=r"'01/02/2021' in row 3 of the range"):
+        REGISTRY["FORECAST_ACCURACY"](sales)
+    with parsing.use_culture("en-GB"):
+        out = REGISTRY["FORECAST_ACCURACY"](sales)
+        hist = read_history(sales)
+    assert hist.calendar.period == "month" and hist.y.size == 36
+    assert out[-1] == ["Note", "Month: dates read day first, as in en-GB.", ""]

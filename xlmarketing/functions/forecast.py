@@ -40,6 +40,7 @@ class History:
     X: np.ndarray | None = None
     driver_names: list[str] = field(default_factory=list)
     filled: int = 0
+    notes: list[str] = field(default_factory=list)  # how text was read (cells.Table.notes)
 
     @property
     def candidates(self) -> tuple[int, ...]:
@@ -187,7 +188,7 @@ def read_history(sales: Any, known_drivers: Any = None, header: bool | None = No
                                "start or end of the history. Fill in the driver for every "
                                "period with sales.")
             X[:, j], _ = fill_gaps(col, max_gap=_max_gap(cal), name="known_drivers")
-    return History(y, has_header, cal, X, dnames, filled)
+    return History(y, has_header, cal, X, dnames, filled, list(table.notes))
 
 
 #: Beyond this, squared errors overflow float64 long before a forecast means anything.
@@ -319,7 +320,7 @@ def forecast_accuracy(sales: Any, horizon: int | None = None, season_length: int
 
     def fit() -> dict[str, Any]:
         hist = read_history(sales, None, hd)
-        return backtest(hist, hz, m_param)
+        return {**backtest(hist, hz, m_param), "notes": hist.notes}
 
     r = CACHE.get_or_fit("forecast_accuracy", content_key(sales, hz, m_param, hd, culture_key()), fit)
     rows: list[list[Any]] = [["Metric", "SALES_FORECAST", "Seasonal naive"]]
@@ -329,7 +330,8 @@ def forecast_accuracy(sales: Any, horizon: int | None = None, season_length: int
              ["Season length", r["m"], r["m"]],
              ["Horizon", r["h"], r["h"]],
              ["Backtest origins", r["origins"], r["origins"]]]
-    return cells.to_cells(np.array(rows[1:], dtype=object), labels=rows[0])
+    return cells.with_notes(cells.to_cells(np.array(rows[1:], dtype=object), labels=rows[0]),
+                            r["notes"])
 
 
 def backtest(hist: History, horizon: int | None, season: int | None) -> dict[str, Any]:
@@ -376,7 +378,7 @@ def forecast_drivers(sales: Any, known_drivers: Any, season_length: int | None =
         raise XLMError("#VALUE!", "known_drivers is missing. Select the driver columns (price, "
                        "promotion, advertising...) next to the sales history.")
 
-    def fit() -> core.DriverModel:
+    def fit() -> tuple[core.DriverModel, list[str]]:
         hist = read_history(sales, known_drivers, hd)
         m = m_param if m_param is not None else core.detect_season_with_drivers(
             hist.y, hist.candidates, hist.X)
@@ -384,13 +386,13 @@ def forecast_drivers(sales: Any, known_drivers: Any, season_length: int | None =
             raise XLMError("#NUM!", f"season_length={m} needs at least two full seasons "
                            f"({2 * m} periods) of history, got {hist.y.size}. Give a longer "
                            "history, a shorter season_length, or 1 for no seasonality.")
-        return core.fit_drivers(hist.y, hist.X, hist.driver_names, m)
+        return core.fit_drivers(hist.y, hist.X, hist.driver_names, m), hist.notes
 
-    dm = CACHE.get_or_fit("forecast_drivers", content_key(sales, known_drivers, m_param, hd,
+    dm, notes = CACHE.get_or_fit("forecast_drivers", content_key(sales, known_drivers, m_param, hd,
                                                              culture_key()), fit)
     labels = ["Driver", "Coefficient", "Elasticity", "Effect per unit (%)", "Std. error",
               "p-value", "Model"]
     form = "log sales" if dm.log else "sales"
     block = [[r["driver"], r["coef"], r["elasticity"], r["pct"], r["se"], r["p"], form]
              for r in core.driver_table(dm)]
-    return cells.to_cells(np.array(block, dtype=object), labels=labels)
+    return cells.with_notes(cells.to_cells(np.array(block, dtype=object), labels=labels), notes)
