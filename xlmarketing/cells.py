@@ -590,19 +590,25 @@ _ID_NAME = re.compile(r"(?:^|[\s_\-.])(?:id|no\.?|nr|number|#)$|[a-z]ID$|^ID\b",
 
 def _id_reason(name: str, values: pd.Series, kind: str) -> str | None:
     """Why a column looks like an ID (to say so in the outputs), or None."""
-    v = values.dropna()
-    if len(v) < MIN_ID_ROWS or kind in (DATE, BOOL):
+    if kind in (DATE, BOOL) or values.size < MIN_ID_ROWS:
         return None
     named = bool(_ID_NAME.search(name.strip()))
     if kind == CATEGORY:
-        texts = v.astype(str)
+        texts = values.dropna().astype(str)
+        if len(texts) < MIN_ID_ROWS:
+            return None
         if not texts.is_unique:
             return None
         if texts.str.fullmatch(_CODE).all() and texts.str.contains(r"\d").all():
             return "every value is a distinct code"
         return "every value is distinct and the name says ID" if named else None
-    x = v.to_numpy(dtype=np.float64)
-    if not np.all(x == np.round(x)):
+    x = values.to_numpy(dtype=np.float64)
+    # Most number columns have a fraction in their first rows: answer before sorting anything.
+    head = x[:64][~np.isnan(x[:64])]
+    if not np.all(head == np.round(head)):
+        return None
+    x = x[~np.isnan(x)]
+    if x.size < MIN_ID_ROWS or not np.all(x == np.round(x)):
         return None
     s = np.sort(x)
     steps = np.diff(s)
