@@ -16,6 +16,7 @@ are looked at cell by cell.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import datetime as dt
 import gc
@@ -273,13 +274,24 @@ def _fast_numeric(col: list[Any]) -> np.ndarray | None:
 
 
 def _fast_numeric_grid(body: list[list[Any]]) -> np.ndarray | None:
-    """The whole block as float64 in one C pass when every cell is a number or blank."""
+    """The whole block as float64 in one C pass when every cell is a number or blank.
+
+    Text never passes, not even numeric text: numpy would read ``"1.234"`` as 1.234 whatever
+    its column's rule. ``array.array`` refuses text (and blanks) while converting, so a block
+    without blanks costs one pass; a block with blanks is converted by numpy after a type scan.
+    """
     if any(type(v) is str for v in body[0]):
         return None  # a text column: numpy would only find out after converting everything
     try:
-        arr = np.array(body, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
+        flat = array.array("d", itertools.chain.from_iterable(body))
+        arr = np.frombuffer(flat, dtype=np.float64).reshape(len(body), -1)
+    except (TypeError, ValueError, OverflowError):
+        if _holds_text(body):
+            return None
+        try:
+            arr = np.array(body, dtype=np.float64)
+        except (TypeError, ValueError):
+            return None
     if arr.ndim != 2 or np.isinf(arr).any():
         return None
     suspects = np.isin(arr, list(COM_ERRORS))
@@ -288,9 +300,12 @@ def _fast_numeric_grid(body: list[list[Any]]) -> np.ndarray | None:
     return arr
 
 
-def _classify_all(col: list[Any], classify: Any = _classify) -> list[tuple[int, Any]]:
-    """``classify`` for every cell; each distinct text is classified once (categories repeat)."""
-    memo: dict[str, tuple[int, Any]] = {}
+def _classify_all(col: list[Any], classify: Any = _classify,
+                  memo: dict[str, tuple[int, Any]] | None = None) -> list[tuple[int, Any]]:
+    """``classify`` for every cell; each distinct text is classified once (categories repeat).
+
+    ``memo`` (filled in, first appearance first) maps each distinct text to its result."""
+    memo = {} if memo is None else memo
     out = []
     for v in col:
         if type(v) is str:
@@ -317,14 +332,15 @@ def _column_kinds(col: list[Any], culture: Any = None) -> _Column:
 
     Raises :class:`~xlmarketing.parsing.ParseError` when the text has no single safe reading.
     """
-    pairs = _classify_all(col, _classify_raw)
+    memo: dict[str, tuple[int, Any]] = {}
+    pairs = _classify_all(col, _classify_raw, memo)
     ck = np.fromiter((p[0] for p in pairs), dtype=np.int8, count=len(pairs))
     cv = [p[1] for p in pairs]
     text = ck == _TEXT
     if not text.any():
         return _Column(ck, cv)
     idx = np.flatnonzero(text)
-    parsed = parse_column((cv[i] for i in idx), culture=culture,
+    parsed = parse_column([r[1] for r in memo.values() if r[0] == _TEXT], culture=culture,
                           plain_numbers=bool((ck == _NUM).any()))
     if parsed.numbers or parsed.dates:
         for i in idx.tolist():
@@ -465,9 +481,7 @@ def read_table(
     notes: list[str] = []
     cul = culture_info(culture) if culture else current_culture()
     blank = np.ones(len(body), dtype=bool)
-    whole = rng.numeric_block(int(has_header))
-    if whole is not None and _holds_text(body):
-        whole = None  # numpy reads "1.234" as 1.234: text goes through the column rule instead
+    whole = rng.numeric_block(int(has_header))  # None when any cell is text (even "1.234")
     cols = None if whole is not None else list(zip(*body))
     for j, cname in enumerate(names):
         if whole is not None:
@@ -594,10 +608,11 @@ def _id_reason(name: str, values: pd.Series, kind: str) -> str | None:
         return None
     named = bool(_ID_NAME.search(name.strip()))
     if kind == CATEGORY:
+        head = [v for v in values.iloc[:64].tolist() if isinstance(v, str)]
+        if len(set(head)) < len(head):
+            return None  # a repeat in the first rows: a category, not an identifier
         texts = values.dropna().astype(str)
-        if len(texts) < MIN_ID_ROWS:
-            return None
-        if not texts.is_unique:
+        if len(texts) < MIN_ID_ROWS or not texts.is_unique:
             return None
         if texts.str.fullmatch(_CODE).all() and texts.str.contains(r"\d").all():
             return "every value is a distinct code"
