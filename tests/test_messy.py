@@ -113,6 +113,8 @@ def test_few_rows_or_repeats_are_not_ids():
     t = cells.read_table([["Account No"]] + [[v] for v in [5, 91, 17, 300, 42, 8, 77, 1234, 56, 9,
                                                            610, 33]])
     assert cells.id_columns(t) == {"Account No": "distinct whole numbers and the name says ID"}
+    t = cells.read_table([["Paid"]] + [[v] for v in [5, 91, 17, 300, 42, 8, 77, 1234, 56, 9, 610, 33]])
+    assert cells.id_columns(t) == {}  # "Paid" ends in "id" but does not say ID
 
 
 # --------------------------------------------------------------------------- 2. numeric headers

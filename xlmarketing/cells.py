@@ -599,7 +599,7 @@ MIN_ID_ROWS = 10
 #: Code-like text: letters, an optional separator, digits (C-00017, CUST0001, 0017, AB-12-X).
 _CODE = re.compile(r"^[A-Za-z]{0,8}[-_#/.]?\d+(?:[-_/.]?[A-Za-z0-9]+)*$")
 #: Column names that say "identifier": Customer ID, customer_id, CustomerID, Cust No, Account #.
-_ID_NAME = re.compile(r"(?:^|[\s_\-.])(?:id|no\.?|nr|number|#)$|[a-z]ID$|^ID\b", re.I)
+_ID_NAME = re.compile(r"(?i:(?:^|[\s_\-.])(?:id|no\.?|nr|number|#))$|[a-z](?:ID|Id)$")
 
 
 def _id_reason(name: str, values: pd.Series, kind: str) -> str | None:
