@@ -14,8 +14,11 @@ How a user mistake (:class:`~xlmarketing.errors.XLMError`) shows:
 * Windows Excel (COM add-in): the one-line message as the cell's text, e.g.
   ``#NUM! KMEANS_SEGMENT: k=8 needs at least 8 customers, got 5 rows. ...`` (COM would
   otherwise print a traceback into the cell, and a returned "#NUM!" string is only text).
-* Office.js (xlwings Server or Lite): the exception is raised, and the add-in shows an error
-  cell carrying the message.
+* Office.js (xlwings Server or Lite): an ``xlwings.XlwingsError`` carrying the line is raised.
+  xlwings Server answers it with HTTP 400 and the line as the body, and the add-in shows a
+  ``#VALUE!`` error cell whose message (hover the error flag) is the line. Any other exception
+  would be an HTTP 500, which the add-in retries three times and then shows only as "An error
+  occurred.", so nothing else is ever raised there.
 * Headless refresh: a real error cell (``#NUM!``) with the message as its comment and in the report.
 
 An unexpected exception (a bug) is logged with its traceback; on COM the cell shows one line
@@ -46,15 +49,15 @@ def _run(fn: _Callable[..., _Any], *args: _Any) -> _Any:
     try:
         return fn(*args)
     except _XLMError as exc:
-        if _OFFICE_JS:
-            raise
-        return [[exc.text]]
+        text = exc.text
     except Exception as exc:
         _log.exception("xlmarketing: internal error in %s", fn.__name__)
-        if _OFFICE_JS:
-            raise
         name = getattr(fn, "excel_name", fn.__name__)
-        return [[f"#VALUE! {name}: internal error ({type(exc).__name__}: {exc}). Please report it."]]
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+        text = f"#VALUE! {name}: internal error ({detail}). Please report it."
+    if _OFFICE_JS:
+        raise _xw.XlwingsError(text)
+    return [[text]]
 
 
 def udf(name: str) -> _Callable[..., _Any]:
