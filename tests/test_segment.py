@@ -151,8 +151,9 @@ def test_recalculation_and_companions_reuse_the_fitted_model():
      '#N/A KMEANS_SEGMENT: data has the error value #N/A in row 3 of the range (column "Visits"). '
      "Fix that cell or clear it."),
     ([["ID", "Spend"]] + [[f"C{i:03d}", float(i)] for i in range(60)], 2,
-     '#VALUE! KMEANS_SEGMENT: data column "ID" has 60 different texts in 60 rows, so it looks like '
-     "an ID or a name. Leave that column out of the range."),
+     '#VALUE! KMEANS_SEGMENT: data has only ID-like columns (column "ID": every value is a distinct '
+     'code; column "Spend": distinct whole numbers in steps of 1), nothing to model. Add the '
+     "customers' attributes, or set keep_ids to TRUE to use them anyway."),
 ])
 def test_bad_input_gets_one_clear_line(data, k, message):
     rows, _ = blobs()
