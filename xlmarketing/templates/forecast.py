@@ -17,18 +17,22 @@ SEASON = 12
 INTERVAL = 0.9
 ACCURACY_ROWS = 10      # reserved for FORECAST_ACCURACY (8 rows today)
 DRIVER_ROWS, DRIVER_COLS = 6, 8   # reserved for FORECAST_DRIVERS (header + a row per driver)
+CHART_HISTORY = 48      # months of history the chart shows before the forecast
 # Where the demo reads results back.
 RESULTS, FORECAST_AT, DATA = "Forecast", "A6", "Sales"
 
 
 def build() -> Workbook:
     hist, plan = samples.monthly_sales(MONTHS, HORIZON)
-    n = len(hist)
-    hl, pl = n + 1, len(plan) + 1
-    f_fc = (f"=SALES_FORECAST(Sales!A1:B{hl}, {HORIZON}, Sales!C1:D{hl}, Plan!B1:C{pl}, "
-            f"{SEASON}, {INTERVAL})")
-    f_acc = f"=FORECAST_ACCURACY(Sales!A1:B{hl}, {HORIZON}, {SEASON})"
-    f_drv = f"=FORECAST_DRIVERS(Sales!A1:B{hl}, Sales!C1:D{hl}, {SEASON})"
+    # Table references follow the tables when rows are pasted in Excel or replaced by `batch`.
+    sales = "Sales[[#All],[Month]:[Units sold]]"
+    drivers = "Sales[[#All],[Price]:[Promotion]]"
+    planned = "Plan[[#All],[Price]:[Promotion]]"
+    f_fc = f"=SALES_FORECAST({sales}, {HORIZON}, {drivers}, {planned}, {SEASON}, {INTERVAL})"
+    f_acc = f"=FORECAST_ACCURACY({sales}, {HORIZON}, {SEASON})"
+    f_drv = f"=FORECAST_DRIVERS({sales}, {drivers}, {SEASON})"
+    units = K.tcol("Sales", "Units sold")
+    months = f"COUNT({units})"
     wb = K.new_workbook("Sales forecast")
 
     K.about_sheet(
@@ -40,9 +44,13 @@ def build() -> Workbook:
             ("Sales sheet: replace the table rows with your monthly history (Month, Units sold, "
             "and the drivers Price and Promotion; keep the headers). Plan sheet: enter the "
             f"planned price and promotion for each of the next {HORIZON} months."),
-            (f"If your history has another length, change the row number {hl} in the formulas "
-            f"(Forecast!A6, A23 and A37) and the ranges on ChartData. Change {HORIZON} to "
-            "forecast another horizon (the Plan table needs one row per month ahead)."),
+            ("Everything follows the tables: the xlmarketing formulas read Sales and Plan by "
+            "name, and the subtitle, the figures at a glance and the chart are ordinary formulas "
+            "over them (structured references and INDEX ranges), so a history of any length "
+            f"works. With a yearly season the models need {2 * SEASON} months of history; a "
+            f"figure that needs more data than there is says so instead of showing 0. The chart "
+            f"shows the last {CHART_HISTORY} months of history. Change {HORIZON} to forecast "
+            "another horizon (the Plan table needs one row per month ahead)."),
             ("Refresh: in Excel with the xlmarketing add-in, the formulas recalculate as you type; "
             "headless, run  xlmarketing refresh sales_forecast.xlsx -o result.xlsx."),
             "Try a scenario: change a planned price or promotion on the Plan sheet and refresh.",
@@ -71,8 +79,9 @@ def build() -> Workbook:
     )
 
     fs = K.add_sheet(wb, RESULTS, tab=K.NAVY)
-    fs.title("Sales forecast", f"Units sold: {n} months of history, {HORIZON} months ahead with "
-                               f"the planned prices and promotions.")
+    fs.title("Sales forecast", f'="Units sold: "&{K.count_text("Sales", "Units sold", "months")}'
+                               f'&" of history, {HORIZON} months ahead with the planned prices '
+                               'and promotions."')
     fs.section(1, 4, f"Next {HORIZON} months",
                f"SALES_FORECAST with a {INTERVAL:.0%} interval.")
     fc = fs.spill(1, 6, f_fc, HORIZON + 1, 4, label="forecast",
@@ -81,11 +90,18 @@ def build() -> Workbook:
     first, last = fc.row + 1, fc.row + HORIZON
     fs.section(6, 4, "At a glance", "Ordinary Excel formulas on the forecast.")
     fs.kpis(6, 6, [
-        (f"Forecast total, next {HORIZON} months", f"=SUM(B{first}:B{last})", K.INT),
-        (f"Actual, last {HORIZON} months", f"=SUM(Sales!B{hl - HORIZON + 1}:B{hl})", K.INT),
-        ("Growth", "=IF(I7>0, I6/I7-1, 0)", "+0.0%;-0.0%"),
+        (f"Forecast total, next {HORIZON} months",
+         f"=IF(COUNT(B{first}:B{last})={HORIZON}, SUM(B{first}:B{last}), IF({months}<{2 * SEASON}, "
+         f'"needs {2 * SEASON} months of history (has "&{months}&")", "no forecast: see A6"))',
+         K.INT),
+        (f"Actual, last {HORIZON} months",
+         f"=IF({months}>={HORIZON}, SUM({K.last_rows('Sales', 'Units sold', HORIZON)}), "
+         f'"needs {HORIZON} months of history (has "&{months}&")")', K.INT),
+        ("Growth", '=IF(AND(ISNUMBER(I6), ISNUMBER(I7)), IF(I7>0, I6/I7-1, "no sales to compare"), '
+                   '"needs the two figures above")', "+0.0%;-0.0%"),
         ("Planned revenue (forecast × planned price)",
-         f"=SUMPRODUCT(B{first}:B{last}, Plan!B2:B{pl})", K.MONEY0),
+         f'=IF(ISNUMBER(I6), SUMPRODUCT(B{first}:B{last}, {K.tcol("Plan", "Price")}), '
+         '"needs the forecast")', K.MONEY0),
     ], label="kpis", span=3)
     fs.section(1, 21, "How accurate is it?",
                "FORECAST_ACCURACY: rolling backtest on the history, against a seasonal naive forecast.")
@@ -117,25 +133,37 @@ def build() -> Workbook:
     ps.widths({"A": 12, "B": 10, "C": 11})
     ps.ws.freeze_panes = "A2"
 
-    # ChartData: history then forecast on one month axis; the band is stacked on the lower bound.
+    # ChartData: the last CHART_HISTORY months of history then the forecast on one month
+    # axis, read from the tables by position (so any history length works); the band is
+    # stacked on the lower bound.
     cd = K.add_sheet(wb, "ChartData", tab=K.GREY, one_page=False)
     cd.ws.sheet_view.showGridLines = True
+    w = CHART_HISTORY
+    month_col = K.tcol("Sales", "Month")
     rows = []
-    for i in range(n):
-        r = i + 2
-        is_last = i == n - 1
-        rows.append([f"=Sales!A{r}", f"=Sales!B{r}",
-                     f"=Sales!B{r}" if is_last else "=NA()",
-                     f"=Sales!B{r}" if is_last else 0, 0])
+    for i in range(1, w + 1):
+        k = f"($G$2-{w - i})" if i < w else "$G$2"
+        is_last = i == w
+        actual = f"INDEX({units}, {k})"
+        rows.append([f"=IF({k}>=1, INDEX({month_col}, {k}), EDATE(INDEX({month_col}, 1), {k}-1))",
+                     f"=IF({k}>=1, {actual}, NA())",
+                     f"=IF({k}>=1, {actual}, NA())" if is_last else "=NA()",
+                     f"=IF({k}>=1, {actual}, 0)" if is_last else 0, 0])
     for j in range(HORIZON):
         r = first + j
-        rows.append([f"=Forecast!A{r}", "=NA()", f"=Forecast!B{r}", f"=Forecast!C{r}",
-                     f"=Forecast!D{r}-Forecast!C{r}"])
+        rows.append([f"=IF(ISNUMBER(Forecast!A{r}), Forecast!A{r}, "
+                     f"EDATE(INDEX({month_col}, $G$2), {j + 1}))", "=NA()",
+                     f"=IF(ISNUMBER(Forecast!B{r}), Forecast!B{r}, NA())",
+                     f"=IF(ISNUMBER(Forecast!C{r}), Forecast!C{r}, NA())",
+                     f"=IF(ISNUMBER(Forecast!D{r}), Forecast!D{r}-Forecast!C{r}, NA())"])
     cd.formulas(1, 1, ["Month", "Actual", "Forecast", "Lower", f"{INTERVAL:.0%} range"], rows,
                 formats=[K.MONTH, K.INT, K.INT, K.INT, K.INT], label="chart data")
-    cd.widths({"A": 12, "B": 10, "C": 10, "D": 10, "E": 12})
+    cd.ws["G1"] = "Months of history"
+    cd.ws["G2"] = f"=ROWS({month_col})"
+    cd.reserve("formulas", 7, 1, 7, 2, "history length")
+    cd.widths({"A": 12, "B": 10, "C": 10, "D": 10, "E": 12, "G": 18})
     cd.ws.freeze_panes = "A2"
-    total = n + HORIZON + 1
+    total = w + HORIZON + 1
 
     band = AreaChart()
     band.grouping = "stacked"
@@ -166,7 +194,8 @@ def build() -> Workbook:
     band.legend.position = "b"
     band.legend.legendEntry = [LegendEntry(idx=0, delete=True)]  # the invisible lower bound
     band.height, band.width = 9.5, 19
-    K.titles(band, f"Units sold: history and forecast with {INTERVAL:.0%} range", y="Units")
+    K.titles(band, f"Units sold: the last {CHART_HISTORY} months and the forecast with "
+             f"{INTERVAL:.0%} range", y="Units")
     fs.chart(band, "F11")
     fs.ws.freeze_panes = "A3"
     return wb
