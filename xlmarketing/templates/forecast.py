@@ -22,6 +22,31 @@ CHART_HISTORY = 48      # months of history the chart shows before the forecast
 RESULTS, FORECAST_AT, DATA = "Forecast", "A6", "Sales"
 
 
+def kpi_rows(forecast: str, total_at: str, actual_at: str) -> list[tuple[str, str, str]]:
+    """The forecast's figures at a glance as (label, formula, number format): forecast total,
+    last year's actual, growth and planned revenue. ``forecast`` is the range of the forecast
+    values (the second column of the SALES_FORECAST spill); ``total_at`` and ``actual_at`` are
+    the cells where the first two figures land. A figure that needs more data than the Sales
+    table holds shows a text saying so, never 0."""
+    months = f"COUNT({K.tcol('Sales', 'Units sold')})"
+    return [
+        (f"Forecast total, next {HORIZON} months",
+         f"=IF(COUNT({forecast})={HORIZON}, SUM({forecast}), IF({months}<{2 * SEASON}, "
+         f'"needs {2 * SEASON} months of history (has "&{months}&")", "no forecast: see the '
+         'SALES_FORECAST cell"))', K.INT),
+        (f"Actual, last {HORIZON} months",
+         f"=IF({months}>={HORIZON}, SUM({K.last_rows('Sales', 'Units sold', HORIZON)}), "
+         f'"needs {HORIZON} months of history (has "&{months}&")")', K.INT),
+        (f"Growth on the last {HORIZON} months",
+         f"=IF(AND(ISNUMBER({total_at}), ISNUMBER({actual_at})), IF({actual_at}>0, "
+         f'{total_at}/{actual_at}-1, "no sales to compare"), "needs the two figures above")',
+         "+0.0%;-0.0%"),
+        ("Planned revenue (forecast × planned price)",
+         f'=IF(ISNUMBER({total_at}), SUMPRODUCT({forecast}, {K.tcol("Plan", "Price")}), '
+         '"needs the forecast")', K.MONEY0),
+    ]
+
+
 def build() -> Workbook:
     hist, plan = samples.monthly_sales(MONTHS, HORIZON)
     # Table references follow the tables when rows are pasted in Excel or replaced by `batch`.
@@ -31,8 +56,6 @@ def build() -> Workbook:
     f_fc = f"=SALES_FORECAST({sales}, {HORIZON}, {drivers}, {planned}, {SEASON}, {INTERVAL})"
     f_acc = f"=FORECAST_ACCURACY({sales}, {HORIZON}, {SEASON})"
     f_drv = f"=FORECAST_DRIVERS({sales}, {drivers}, {SEASON})"
-    units = K.tcol("Sales", "Units sold")
-    months = f"COUNT({units})"
     wb = K.new_workbook("Sales forecast")
 
     K.about_sheet(
@@ -90,18 +113,7 @@ def build() -> Workbook:
     first, last = fc.row + 1, fc.row + HORIZON
     fs.section(6, 4, "At a glance", "Ordinary Excel formulas on the forecast.")
     fs.kpis(6, 6, [
-        (f"Forecast total, next {HORIZON} months",
-         f"=IF(COUNT(B{first}:B{last})={HORIZON}, SUM(B{first}:B{last}), IF({months}<{2 * SEASON}, "
-         f'"needs {2 * SEASON} months of history (has "&{months}&")", "no forecast: see A6"))',
-         K.INT),
-        (f"Actual, last {HORIZON} months",
-         f"=IF({months}>={HORIZON}, SUM({K.last_rows('Sales', 'Units sold', HORIZON)}), "
-         f'"needs {HORIZON} months of history (has "&{months}&")")', K.INT),
-        ("Growth", '=IF(AND(ISNUMBER(I6), ISNUMBER(I7)), IF(I7>0, I6/I7-1, "no sales to compare"), '
-                   '"needs the two figures above")', "+0.0%;-0.0%"),
-        ("Planned revenue (forecast × planned price)",
-         f'=IF(ISNUMBER(I6), SUMPRODUCT(B{first}:B{last}, {K.tcol("Plan", "Price")}), '
-         '"needs the forecast")', K.MONEY0),
+        *kpi_rows(f"B{first}:B{last}", "I6", "I7"),
     ], label="kpis", span=3)
     fs.section(1, 21, "How accurate is it?",
                "FORECAST_ACCURACY: rolling backtest on the history, against a seasonal naive forecast.")
@@ -133,13 +145,23 @@ def build() -> Workbook:
     ps.widths({"A": 12, "B": 10, "C": 11})
     ps.ws.freeze_panes = "A2"
 
-    # ChartData: the last CHART_HISTORY months of history then the forecast on one month
-    # axis, read from the tables by position (so any history length works); the band is
-    # stacked on the lower bound.
+    band = chart_with_data(wb, RESULTS, first, CHART_HISTORY)
+    band.height, band.width = 9.5, 19
+    fs.chart(band, "F11")
+    fs.ws.freeze_panes = "A3"
+    return wb
+
+def chart_with_data(wb: Workbook, source: str, first: int, history: int) -> AreaChart:
+    """A ChartData sheet and the chart drawn from it: the last ``history`` months of the Sales
+    table, then the forecast read from ``source``'s SALES_FORECAST spill (first forecast row
+    ``first``, columns A to D), with the interval band stacked on the lower bound.
+
+    Everything on ChartData is an ordinary formula reading the tables by position, so any
+    history length works and every reader shows the chart from the cached values."""
     cd = K.add_sheet(wb, "ChartData", tab=K.GREY, one_page=False)
     cd.ws.sheet_view.showGridLines = True
-    w = CHART_HISTORY
-    month_col = K.tcol("Sales", "Month")
+    units, month_col = K.tcol("Sales", "Units sold"), K.tcol("Sales", "Month")
+    w = history
     rows = []
     for i in range(1, w + 1):
         k = f"($G$2-{w - i})" if i < w else "$G$2"
@@ -150,12 +172,11 @@ def build() -> Workbook:
                      f"=IF({k}>=1, {actual}, NA())" if is_last else "=NA()",
                      f"=IF({k}>=1, {actual}, 0)" if is_last else 0, 0])
     for j in range(HORIZON):
-        r = first + j
-        rows.append([f"=IF(ISNUMBER(Forecast!A{r}), Forecast!A{r}, "
-                     f"EDATE(INDEX({month_col}, $G$2), {j + 1}))", "=NA()",
-                     f"=IF(ISNUMBER(Forecast!B{r}), Forecast!B{r}, NA())",
-                     f"=IF(ISNUMBER(Forecast!C{r}), Forecast!C{r}, NA())",
-                     f"=IF(ISNUMBER(Forecast!D{r}), Forecast!D{r}-Forecast!C{r}, NA())"])
+        r = f"{source}!$A${first + j}"
+        b, c, d = (r.replace("$A$", f"${x}$") for x in "BCD")
+        rows.append([f"=IF(ISNUMBER({r}), {r}, EDATE(INDEX({month_col}, $G$2), {j + 1}))", "=NA()",
+                     f"=IF(ISNUMBER({b}), {b}, NA())", f"=IF(ISNUMBER({c}), {c}, NA())",
+                     f"=IF(ISNUMBER({d}), {d}-{c}, NA())"])
     cd.formulas(1, 1, ["Month", "Actual", "Forecast", "Lower", f"{INTERVAL:.0%} range"], rows,
                 formats=[K.MONTH, K.INT, K.INT, K.INT, K.INT], label="chart data")
     cd.ws["G1"] = "Months of history"
@@ -165,6 +186,8 @@ def build() -> Workbook:
     cd.ws.freeze_panes = "A2"
     total = w + HORIZON + 1
 
+    # The band is an area chart under the lines; besides drawing the interval it makes
+    # LibreOffice leave the #N/A points out of the lines (a line chart alone draws them as 0).
     band = AreaChart()
     band.grouping = "stacked"
     lower = Series(Reference(cd.ws, min_col=4, min_row=1, max_row=total), title_from_data=True)
@@ -188,14 +211,10 @@ def build() -> Workbook:
     line.set_categories(months)
     band.y_axis.number_format = "#,##0"
     band.x_axis.number_format = "mmm yy"
-    band.x_axis.tickLblSkip = 6
-    band.x_axis.tickMarkSkip = 6
+    band.x_axis.tickLblSkip = band.x_axis.tickMarkSkip = max(1, (history + HORIZON) // 10)
     band += line
     band.legend.position = "b"
     band.legend.legendEntry = [LegendEntry(idx=0, delete=True)]  # the invisible lower bound
-    band.height, band.width = 9.5, 19
-    K.titles(band, f"Units sold: the last {CHART_HISTORY} months and the forecast with "
+    K.titles(band, f"Units sold: the last {history} months and the forecast with "
              f"{INTERVAL:.0%} range", y="Units")
-    fs.chart(band, "F11")
-    fs.ws.freeze_panes = "A3"
-    return wb
+    return band
