@@ -20,6 +20,7 @@ from ..cells import CATEGORY, Table
 from ..core import churn as core
 from ..errors import XLMError, col_label
 from . import Cells, sheet_function
+from .spec import HEADER_ARG, SEED, Arg, Bool, Float, Int
 
 #: Label values recognised as "churned" / "stayed" (compared case-insensitively).
 POSITIVE_WORDS = frozenset({
@@ -125,28 +126,39 @@ def _positive(positive: Any, distinct: list[str]) -> str:
 # --------------------------------------------------------------------------- options and fit
 
 
-def _options(positive: Any, balanced: Any, regularization: Any, header: Any) -> tuple:
-    pos = cells.scalar(positive)
-    return (None if pos is None else _label_key(pos),
-            cells.param_bool(balanced, "balanced", default=False),
-            cells.param_float(regularization, "regularization", default=1.0, lo=0.0, lo_open=True,
-                              hi=1e6),
-            cells.param_header(header))
+def _positive_label(value: Any, name: str) -> str | None:
+    """The ``positive`` option: the label text that means churned, or None to recognise it."""
+    v = cells.scalar(value)
+    return None if v is None else _label_key(v)
 
 
-def fit_churn(train_data: Any, train_labels: Any, positive: Any = None, balanced: Any = None,
-              regularization: Any = None, header: Any = None) -> _Fit:
-    """The cached churn model for these raw inputs (fits on a cache miss)."""
-    pos, bal, reg, hd = _options(positive, balanced, regularization, header)
+_TRAIN = Arg("Customers whose outcome you know: one row per customer, one column per attribute "
+             "(tenure, spend, contract, last purchase date...). A header row is optional and "
+             "detected.")
+_LABELS = Arg("The outcome of each training customer, same rows as train_data: Yes/No, 1/0, "
+              "TRUE/FALSE, churned/active... A header cell on top is fine.")
+_SCORE = Arg("Customers to score, with the same columns as train_data (matched by header name, "
+             "else by position). Blank: score train_data itself. One row works for fill-down.")
+_POSITIVE = Arg('Which label value means "churned", e.g. "Lost". Blank: recognised from Yes, 1, '
+                "TRUE, churned, lost, cancelled...", _positive_label)
+_BALANCED = Arg("TRUE weights churned and retained customers equally (useful when churn is rare). "
+                "Default FALSE.", Bool(default=False))
+_REG = Arg("Regularisation strength (default 1). Larger values shrink the model towards the "
+           "average churn rate.", Float(default=1.0, lo=0.0, lo_open=True, hi=1e6))
 
+
+def fit_churn(train_data: Any, train_labels: Any, positive: str | None, balanced: bool,
+              regularization: float, header: bool | None) -> _Fit:
+    """The cached churn model for these raw ranges and clean options (fits on a cache miss)."""
     rng = cells.Range(train_data)
 
     def fit() -> _Fit:
-        table, y, positive_label = _training(rng, train_labels, pos, hd)
-        model = core.fit(table.frame, table.kinds, y, balanced=bal, regularization=reg)
+        table, y, positive_label = _training(rng, train_labels, positive, header)
+        model = core.fit(table.frame, table.kinds, y, balanced=balanced, regularization=regularization)
         return _Fit(table, y, positive_label, model)
 
-    return CACHE.get_or_fit("churn", content_key(rng.fingerprint, train_labels, pos, bal, reg, hd), fit)
+    key = content_key(rng.fingerprint, train_labels, positive, balanced, regularization, header)
+    return CACHE.get_or_fit("churn", key, fit)
 
 
 def _training(train_data: Any, train_labels: Any, pos: Any, hd: bool | None) -> tuple[Table, np.ndarray, str]:
@@ -239,9 +251,15 @@ def _scored(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[Frame, Table] 
 # --------------------------------------------------------------------------- functions
 
 
-@sheet_function("CHURN_PROB")
-def churn_prob(train_data: Any, train_labels: Any, score_data: Any = None, positive: Any = None,
-               balanced: Any = None, regularization: Any = None, header: Any = None) -> Cells:
+@sheet_function("CHURN_PROB", "Probability (0 to 1) that each customer churns, from a logistic "
+                "regression trained on customers whose outcome you know. Spills one value per row "
+                "of score_data.", args={
+    "train_data": _TRAIN, "train_labels": _LABELS, "score_data": _SCORE, "positive": _POSITIVE,
+    "balanced": _BALANCED, "regularization": _REG, "header": HEADER_ARG,
+})
+def churn_prob(train_data: Any, train_labels: Any, score_data: Any = None,
+               positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
+               header: bool | None = None) -> Cells:
     """Probability of churn for every row of score_data (default: train_data), aligned."""
     fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
     if _omitted(score_data):
@@ -249,41 +267,53 @@ def churn_prob(train_data: Any, train_labels: Any, score_data: Any = None, posit
             p = fit.model.train_proba
             fit.memo["prob"] = cells.to_cells(p, fit.table, labels=PROB_LABEL)
         return fit.memo["prob"]
-    got = _scored(fit, score_data, cells.param_header(header))
+    got = _scored(fit, score_data, header)
     if got is None:
         return [[""] for _ in range(_blank_range(score_data)[1])]
     frame, table = got
     return cells.to_cells(fit.model.predict_proba(frame), table, labels=PROB_LABEL)
 
 
-@sheet_function("CHURN_METRICS")
-def churn_metrics(train_data: Any, train_labels: Any, threshold: Any = None, folds: Any = None,
-                  positive: Any = None, balanced: Any = None, regularization: Any = None,
-                  seed: Any = None, header: Any = None) -> Cells:
+@sheet_function("CHURN_METRICS", "How good the churn model is, measured on customers it did not "
+                "see (cross-validation): ROC AUC, accuracy, precision, recall, F1, confusion "
+                "counts and base churn rate.", args={
+    "train_data": _TRAIN, "train_labels": _LABELS,
+    "threshold": Arg("Probability from which a customer counts as predicted to churn (default "
+                     "0.5).", Float(default=0.5, lo=0.0, hi=1.0)),
+    "folds": Arg("Number of cross-validation folds (default 5).", Int(default=5, lo=2, hi=20)),
+    "positive": _POSITIVE, "balanced": _BALANCED, "regularization": _REG, "seed": SEED,
+    "header": HEADER_ARG,
+})
+def churn_metrics(train_data: Any, train_labels: Any, threshold: float = 0.5, folds: int = 5,
+                  positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
+                  seed: int = 0, header: bool | None = None) -> Cells:
     """Cross-validated quality of the churn model: a Metric / Value table."""
-    th = cells.param_float(threshold, "threshold", default=0.5, lo=0.0, hi=1.0)
-    k = cells.param_int(folds, "folds", default=5, lo=2, hi=20)
-    sd = cells.param_int(seed, "seed", default=0, lo=0, hi=2**31 - 1)
-    pos, bal, reg, hd = _options(positive, balanced, regularization, header)
-
     rng = cells.Range(train_data)
 
     def fit() -> tuple[core.CrossVal, str]:
-        table, y, positive_label = _training(rng, train_labels, pos, hd)
-        cv = core.cross_validate(table.frame, table.kinds, y, folds=k, seed=sd, balanced=bal,
-                                 regularization=reg)
+        table, y, positive_label = _training(rng, train_labels, positive, header)
+        cv = core.cross_validate(table.frame, table.kinds, y, folds=folds, seed=seed,
+                                 balanced=balanced, regularization=regularization)
         return cv, positive_label
 
-    cv, positive_label = CACHE.get_or_fit(
-        "churn_cv", content_key(rng.fingerprint, train_labels, pos, bal, reg, hd, k, sd), fit)
-    rows: list[list[Any]] = [[name, value] for name, value in core.threshold_metrics(cv, th).items()]
+    key = content_key(rng.fingerprint, train_labels, positive, balanced, regularization, header,
+                      folds, seed)
+    cv, positive_label = CACHE.get_or_fit("churn_cv", key, fit)
+    rows: list[list[Any]] = [[name, value]
+                             for name, value in core.threshold_metrics(cv, threshold).items()]
     rows.append(["Churned label", positive_label])
     return cells.to_cells(rows, labels=["Metric", "Value"])
 
 
-@sheet_function("CHURN_DRIVERS")
-def churn_drivers(train_data: Any, train_labels: Any, positive: Any = None, balanced: Any = None,
-                  regularization: Any = None, header: Any = None) -> Cells:
+@sheet_function("CHURN_DRIVERS", "What drives churn: one row per attribute or category, most "
+                "influential first, with its coefficient, odds ratio and whether it raises or "
+                "lowers churn.", args={
+    "train_data": _TRAIN, "train_labels": _LABELS, "positive": _POSITIVE, "balanced": _BALANCED,
+    "regularization": _REG, "header": HEADER_ARG,
+})
+def churn_drivers(train_data: Any, train_labels: Any, positive: str | None = None,
+                  balanced: bool = False, regularization: float = 1.0,
+                  header: bool | None = None) -> Cells:
     """One row per feature or category level, most influential first."""
     fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
     if "drivers" not in fit.memo:
@@ -339,12 +369,17 @@ def _reason_texts(fit: _Fit, frame: Frame, top_n: int) -> list[list[str]]:
     return out
 
 
-@sheet_function("CHURN_REASONS")
-def churn_reasons(train_data: Any, train_labels: Any, score_data: Any = None, top_n: Any = None,
-                  positive: Any = None, balanced: Any = None, regularization: Any = None,
-                  header: Any = None) -> Cells:
+@sheet_function("CHURN_REASONS", "Why each customer is at risk: the top_n attributes that push "
+                'this customer\'s churn risk up most, as text (e.g. "Contract: Monthly").', args={
+    "train_data": _TRAIN, "train_labels": _LABELS, "score_data": _SCORE,
+    "top_n": Arg("How many reasons per customer (default 3).", Int(default=3, lo=1, hi=20)),
+    "positive": _POSITIVE, "balanced": _BALANCED, "regularization": _REG, "header": HEADER_ARG,
+})
+def churn_reasons(train_data: Any, train_labels: Any, score_data: Any = None, top_n: int = 3,
+                  positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
+                  header: bool | None = None) -> Cells:
     """Per score row, the top_n columns pushing this customer's churn risk up most."""
-    n = cells.param_int(top_n, "top_n", default=3, lo=1, hi=20)
+    n = top_n
     fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
     labels = [f"Reason {i + 1}" for i in range(n)]
     if _omitted(score_data):
@@ -353,7 +388,7 @@ def churn_reasons(train_data: Any, train_labels: Any, score_data: Any = None, to
             fit.memo[key] = cells.to_cells(_reason_texts(fit, fit.table.frame, n), fit.table,
                                            labels=labels)
         return fit.memo[key]
-    got = _scored(fit, score_data, cells.param_header(header))
+    got = _scored(fit, score_data, header)
     if got is None:
         return [[""] * n for _ in range(_blank_range(score_data)[1])]
     frame, table = got
