@@ -112,9 +112,11 @@ def test_segmentation_summaries_follow_the_customers(batched, n):
         assert ss.cell(row=r, column=2).value == (seg == s).sum()
         assert ss.cell(row=r, column=3).value == approx(spend[seg == s].sum())
         assert ss.cell(row=r, column=4).value == approx(spend[seg == s].sum() / total)
+        assert ss.cell(row=r, column=5).value == approx(spend[seg == s].mean())
         assert ss.cell(row=r, column=2).value == ss.cell(row=6 + s, column=2).value  # profile
     assert ss.cell(row=top + 5, column=2).value == n
     assert ss.cell(row=top + 5, column=3).value == approx(total)
+    assert ss.cell(row=top + 5, column=5).value == approx(total / n)
     # The scatter: up to 500 customers spread over the table, each in its own segment's column.
     cd = wb["ChartData"]
     assert cd["C2"].value == n
@@ -239,9 +241,12 @@ def test_dashboard_follows_the_customers(batched, n):
         assert ds.cell(row=r, column=7).value == approx(risk[s - 1] / risk.sum())
         assert ds.cell(row=r, column=8).value == (m & high).sum()
         assert ds.cell(row=r, column=9).value == approx(prob[m].mean())
+        assert ds.cell(row=r, column=10).value == approx(spend[m].mean())
     tot = dashboard.SEG_ROW + 5
     assert ds.cell(row=tot, column=2).value == n
     assert ds.cell(row=tot, column=6).value == approx(risk.sum())
+    assert ds.cell(row=tot, column=4).value == approx(spend.sum())
+    assert ds.cell(row=tot, column=8).value == high.sum()
     worst = int(np.argmax(risk)) + 1
     todo = ds.cell(row=dashboard.TODO_ROW, column=6).value
     assert todo.startswith(f"Retention first: segment {worst} holds "
