@@ -272,7 +272,8 @@ class Sheet:
             b = self.ws.cell(row=row + i, column=col + span, value=value)
             b.font = KPI_FONT
             b.number_format = fmt
-            b.alignment = Alignment(horizontal="right", vertical="center")
+            # A figure that needs more data is a sentence: shrink it into the cell, not past it.
+            b.alignment = Alignment(horizontal="right", vertical="center", shrink_to_fit=True)
         return block
 
     def width(self, col: int, width: float) -> None:

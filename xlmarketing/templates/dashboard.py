@@ -203,7 +203,7 @@ def _dashboard(ds: K.Sheet, seg: K.Spill, pr: K.Spill, fc: K.Spill, prof: K.Spil
     for r in range(TODO_ROW, TODO_ROW + 2 * len(todo)):
         ws.row_dimensions[r].height = 22
     ws.row_dimensions[top].height = 44
-    ds.widths({"A": 10, "B": 11, "C": 24, "D": 13, "E": 12, "F": 13, "G": 12, "H": 11, "I": 11,
+    ds.widths({"A": 10, "B": 11, "C": 24, "D": 13, "E": 12, "F": 13, "G": 12, "H": 11, "I": 15,
                "J": 12, "K": 3})
     ws.freeze_panes = "A3"
 

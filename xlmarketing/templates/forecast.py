@@ -130,7 +130,7 @@ def build() -> Workbook:
                "FORECAST_DRIVERS: elasticity = % change in sales per 1 % change in the driver.")
     fs.spill(1, 37, f_drv, DRIVER_ROWS, DRIVER_COLS, label="drivers",
              formats=[None] + ["#,##0.000"] * (DRIVER_COLS - 1))
-    fs.widths({"A": 16, "B": 20, "C": 20, "D": 14, "E": 12, "F": 14, "G": 14, "H": 14, "I": 14})
+    fs.widths({"A": 16, "B": 20, "C": 20, "D": 14, "E": 12, "F": 14, "G": 14, "H": 14, "I": 22})
 
     # Data sheets.
     ss = K.add_sheet(wb, DATA, tab=K.BLUE, one_page=False)
