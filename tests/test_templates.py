@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -324,6 +325,8 @@ def test_demo_summary_has_the_dashboard_and_the_readers(demo):
     assert len(demo.todo) == 3 and demo.todo[0].startswith("Retention first")
     assert "Dashboard, what to do:" in text
     assert "Which program shows what in these files:" in text
+    if shutil.which("soffice"):
+        assert "Summaries, KPIs and chart data computed by: libreoffice" in text
     assert "LibreOffice: " in text and "pandas, calamine" in text
     assert re.search(r"4 workbooks built and refreshed in .* \(\d+\.\d s\)", text)
 

@@ -85,6 +85,13 @@ class DemoSummary:
         if self.todo:
             out.append("Dashboard, what to do:")
             out.extend(f"  {t}" for t in self.todo)
+        engines = sorted({r.engine for r in self.reports if r.engine != "none"})
+        if engines:
+            out.append(f"Summaries, KPIs and chart data computed by: {', '.join(engines)}")
+        elif self.reports:
+            out.append("Summaries, KPIs and chart data: not computed (no formula engine took the "
+                       "templates' formulas; install LibreOffice), so they stay empty until Excel "
+                       "recalculates them")
         out.append("Which program shows what in these files:")
         out.extend(f"  {reader}: {what}" for reader, what in _kit.READERS)
         for e in self.errors:
