@@ -43,7 +43,12 @@ def frame(case: str) -> pd.DataFrame:
     if case.startswith("customers"):
         return samples.customers(n, seed=100 + n)
     if case.startswith("current"):
-        return samples.churn_current(n, seed=200 + n)
+        df = samples.churn_current(n, seed=200 + n)
+        # Customers identical but for their ID get equal probabilities: the top list must still
+        # name each customer once.
+        cols = df.columns[1:]
+        df.loc[n - 3:, cols] = df.loc[:2, cols].to_numpy()
+        return df
     if case.startswith("sales"):
         return samples.monthly_sales(n, 12, seed=300 + n)[0]
     raise ValueError(case)
@@ -161,6 +166,9 @@ def test_churn_kpis_follow_the_current_customers(batched, n):
         r = 32 + i
         assert rs.cell(row=r, column=2).value == approx(prob[order[i]])
     assert rs["A32"].value == df["Customer ID"].iloc[order[0]]
+    listed = [rs.cell(row=32 + i, column=1).value for i in range(churn.TOP)]
+    assert len(set(listed)) == churn.TOP
+    assert sorted(listed) == sorted(df["Customer ID"].iloc[order[:churn.TOP]])
     assert rs["C32"].value == df["Contract"].iloc[order[0]]
     assert f"{churn.N_HISTORY:,} past customers" in wb["Model"]["A2"].value
 

@@ -28,6 +28,17 @@ MODEL, METRICS_AT, DRIVERS_AT = "Model", "A6", "D6"
 CURRENT, PROB_AT, REASONS_AT, SPEND_AT = "Current", "K1", "L1", "G1"
 
 
+def _row_of_rank(prob: str, r: int, i: int) -> str:
+    """The data row of the i-th largest probability (in B{r}). Equal probabilities (such as
+    identical customers) are looked up after the row found for the rank above, so each
+    customer is listed once."""
+    first = f"MATCH(B{r}, {prob}, 0)"
+    if i == 0:
+        return f'=IF(ISNUMBER(B{r}), {first}, "")'
+    after = (f"J{r - 1}+MATCH(B{r}, INDEX({prob}, J{r - 1}+1):INDEX({prob}, ROWS({prob})), 0)")
+    return f'=IF(ISNUMBER(B{r}), IF(B{r}=B{r - 1}, {after}, {first}), "")'
+
+
 def build() -> Workbook:
     hist = samples.churn_history(N_HISTORY)
     cur = samples.churn_current(N_CURRENT)
@@ -152,7 +163,7 @@ def build() -> Workbook:
             f'=IF(ISNUMBER({row_of}), INDEX({K.beside(CURRENT, 12, "Current", "Customer ID")}, '
             f'{row_of}), "")',
             "",
-            f'=IF(ISNUMBER(B{r}), MATCH(B{r}, {prob}, 0), "")',
+            _row_of_rank(prob, r, i),
         ])
     rs.formulas(1, top, ["Customer ID", "Churn probability", "Contract", "Monthly spend",
                          "Tenure (months)", "Complaints", "Days since last purchase",
