@@ -128,13 +128,13 @@ def _dashboard(ds: K.Sheet, seg: K.Spill, pr: K.Spill, fc: K.Spill, prof: K.Spil
     rows = []
     for i in range(K_SEGMENTS):
         r = first + i
-        pr_row = prof.row + 1 + i
+        # The profile has one row per segment in order: contract (most common), tenure (mean).
+        contract, tenure = prof.cell(i + 1, 4), prof.cell(i + 1, 3)
         in_seg = f"({segs}=A{r})"
         rows.append([
             i + 1,
             f"=COUNTIF({segs}, A{r})",
-            f'=IF(B{r}>0, {prof.cell(pr_row - prof.row, 4)}&", "&TEXT({prof.cell(pr_row - prof.row, 3)}, "0")'
-            f'&" months", "")',
+            f'=IF(B{r}>0, {contract}&", "&TEXT({tenure}, "0")&" months", "")',
             f"=SUMIF({segs}, A{r}, {spend})",
             f"=SUMIF({segs}, A{r}, {probs})",
             f"=SUMPRODUCT({in_seg}*{probs}*{spend})",

@@ -112,9 +112,7 @@ def build() -> Workbook:
     assert fc.anchor == FORECAST_AT
     first, last = fc.row + 1, fc.row + HORIZON
     fs.section(6, 4, "At a glance", "Ordinary Excel formulas on the forecast.")
-    fs.kpis(6, 6, [
-        *kpi_rows(f"B{first}:B{last}", "I6", "I7"),
-    ], label="kpis", span=3)
+    fs.kpis(6, 6, kpi_rows(f"B{first}:B{last}", "I6", "I7"), label="kpis", span=3)
     fs.section(1, 21, "How accurate is it?",
                "FORECAST_ACCURACY: rolling backtest on the history, against a seasonal naive forecast.")
     acc = fs.spill(1, 23, f_acc, ACCURACY_ROWS, 3, label="accuracy",
