@@ -38,21 +38,22 @@ def refresh(
         "--strict", help="Exit 1 and write nothing if any cell ends in an error.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     engine: Annotated[str, typer.Option(
-        "--engine", help="Formula engine for ordinary formulas: auto, libreoffice, formulas, none."
+        "--engine", help="Engine for the ordinary formulas that depend on ours: auto (in-process, "
+        "LibreOffice for forms it lacks), formulas, libreoffice, none."
     )] = "auto",
     values_only: Annotated[bool, typer.Option(
         "--values-only", help="Replace our formulas by their values (a static report).")] = False,
 ) -> None:
     """Evaluate every xlmarketing formula in a workbook and write values every reader sees."""
-    from .workbook import RefreshFailed, WorkbookError, refresh_workbook
+    from .workbook import RefreshFailed, RefreshOptions, WorkbookError, refresh_workbook
 
     if output is None and not in_place:
         raise _fail("give an output file with -o OUTPUT, or --in-place")
     if output is not None and in_place:
         raise _fail("give either -o OUTPUT or --in-place, not both")
     try:
-        rep = refresh_workbook(input, output, in_place=in_place, strict=strict,
-                               formula_engine=engine, values_only=values_only)
+        options = RefreshOptions(formula_engine=engine, values_only=values_only, strict=strict)
+        rep = refresh_workbook(input, output, in_place=in_place, options=options)
     except RefreshFailed as exc:
         if as_json:
             typer.echo(json.dumps(exc.report.to_dict(), indent=2, default=str))
