@@ -34,9 +34,10 @@ from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from ..errors import XLMError, col_label
-from .features import FeatureEncoder
+from . import limits
+from .features import FeatureEncoder, encoded_width
+from .kinds import BOOL, CATEGORY, DATE, NUMBER
 
-NUMBER, DATE, BOOL, CATEGORY = "number", "date", "bool", "category"
 BLANK_LEVEL = "(blank)"
 SKEW_MIN = 1.0          # sample skewness above which a log scale is considered
 MAX_ITER = 1000
@@ -222,11 +223,19 @@ def _check_classes(y: np.ndarray) -> None:
                        f"{len(y)} rows have the same outcome. Add customers of the other kind.")
 
 
+def check_size(frame: pd.DataFrame, kinds: dict[str, str]) -> None:
+    """Refuse, before any work, data that would make too many features (see core.limits)."""
+    numeric = [c for c in frame.columns if kinds[c] != CATEGORY]
+    blanks = int(frame[numeric].isna().any().sum()) if numeric else 0  # blank indicators
+    limits.check_churn_features(len(frame), encoded_width(frame, kinds) + blanks)
+
+
 def fit(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *, balanced: bool = False,
         regularization: float = 1.0, what: str = "train_data") -> ChurnModel:
     """Fit the churn model on training rows (``y`` is 1 for churned, 0 for retained)."""
     y = np.asarray(y, dtype=np.int64)
     _check_classes(y)
+    check_size(frame, kinds)
     prep = prepare(frame, kinds, y, what=what)
     X = prep.transform(frame)
     lr = LogisticRegression(C=1.0 / regularization, class_weight="balanced" if balanced else None,
@@ -258,6 +267,7 @@ def cross_validate(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *,
     """Stratified K-fold out-of-fold probabilities; every fold learns its own preparation."""
     y = np.asarray(y, dtype=np.int64)
     _check_classes(y)
+    check_size(frame, kinds)
     minority = int(min(y.sum(), len(y) - y.sum()))
     if minority < folds:
         raise XLMError("#NUM!", f"folds={folds} needs at least {folds} customers of each outcome, "

@@ -507,7 +507,7 @@ def refresh_package(pkg: Package, source: Path | bytes | None = None, *,
     ``options`` (or the keyword arguments, for older callers) says how; ``source`` is accepted
     for compatibility and not used (the package is the only thing read).
     """
-    from .. import cache
+    from .. import cache, notices
     from .write import write_results
 
     opts = options or RefreshOptions(formula_engine=formula_engine, values_only=values_only)
@@ -518,7 +518,9 @@ def refresh_package(pkg: Package, source: Path | bytes | None = None, *,
     texts = [f.text for sm in model for f in sm.formulas.values()]
     if might_call_ours(texts) and any(calls_ours(t) for t in texts):
         run = Evaluation(model, opts)
-        run.run()
+        with notices.collect() as said:  # notes with no cell of their own (see notices.py)
+            run.run()
+        report.warnings.extend(notices.summary(said))
         run.release()
         write_results(run, report)
     after = cache.info()
