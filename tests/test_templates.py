@@ -118,7 +118,7 @@ def test_spill_areas_are_free(built, name):
                             "SEGMENT_K": (10, 4)},
         churn.FILE: {"CHURN_PROB": (401, 1), "CHURN_REASONS": (401, 3),
                      "CHURN_METRICS": (16, 2), "CHURN_DRIVERS": (11, 4)},
-        forecast.FILE: {"SALES_FORECAST": (13, 4), "FORECAST_ACCURACY": (10, 3),
+        forecast.FILE: {"SALES_FORECAST": (13, 4), "FORECAST_ACCURACY": (10, 4),
                         "FORECAST_DRIVERS": (3, 7)},
         dashboard.FILE: {"KMEANS_SEGMENT": (401, 1), "CHURN_PROB": (401, 1),
                          "SEGMENT_PROFILE": (5, 8), "SALES_FORECAST": (13, 4)},

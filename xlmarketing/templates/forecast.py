@@ -115,11 +115,12 @@ def build() -> Workbook:
     fs.kpis(6, 6, kpi_rows(f"B{first}:B{last}", "I6", "I7"), label="kpis", span=3)
     fs.section(1, 21, "How accurate is it?",
                "FORECAST_ACCURACY: rolling backtest on the history, against a seasonal naive forecast.")
-    acc = fs.spill(1, 23, f_acc, ACCURACY_ROWS, 3, label="accuracy",
-                   formats=[None, "#,##0.00", "#,##0.00"])
+    # Metric, SALES_FORECAST, seasonal naive and the best simple peer.
+    acc = fs.spill(1, 23, f_acc, ACCURACY_ROWS, 4, label="accuracy",
+                   formats=[None, "#,##0.00", "#,##0.00", "#,##0.00"])
     # Rows after the five error measures: the method (text, wrapped) and whole numbers.
     for r in range(acc.row + 6, acc.row + acc.rows):
-        for c in (2, 3):
+        for c in (2, 3, 4):
             cell = fs.ws.cell(row=r, column=c)
             cell.number_format = "0"
             cell.alignment = Alignment(horizontal="right", vertical="top", wrap_text=True)
