@@ -71,7 +71,8 @@ def test_officejs_results_match_the_python_functions_and_fill_down_fits_once(ses
     assert metrics["Threshold"] == 0.4 and metrics["Rows used"] == 600
     assert 0.7 < metrics["ROC AUC"] < 1
     drivers = res[k + 1]["value"]
-    assert drivers[0] == ["Feature", "Coefficient", "Odds ratio", "Direction"]
+    assert drivers[0] == ["Feature", "Coefficient", "Odds ratio", "Direction",
+                          "Importance (AUC points)"]
     reasons = res[k + 2]["value"]
     assert reasons[0] == ["Reason 1", "Reason 2"] and len(reasons) == 4
 

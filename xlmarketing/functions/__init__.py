@@ -60,3 +60,4 @@ def sheet_function(name: str, *, arg_names: Mapping[str, str] | None = None
 
 # Importing the modules registers their functions.
 from . import cacheinfo, churn, forecast, segment  # noqa: E402,F401
+from . import models  # noqa: E402,F401  (CHURN_COMPARE, CHURN_RULES, CHURN_LIFT, CHURN_ROC, CHURN_FAIRNESS)

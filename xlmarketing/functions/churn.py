@@ -1,5 +1,10 @@
 """CHURN_PROB, CHURN_METRICS, CHURN_DRIVERS and CHURN_REASONS: churn risk per customer.
 
+The same implementations serve the propensity family for any yes/no outcome (ad clicks, offer
+responses, purchases): PROPENSITY_SCORE, PROPENSITY_METRICS, PROPENSITY_DRIVERS and
+PROPENSITY_REASONS differ only in their wording (:class:`Wording`). Every function takes
+``model`` ("logistic" by default, "tree", "forest", "boosting" or "auto") and ``seed``.
+
 The fitted model is cached under the raw training cells, the raw labels and the parsed options
 only; ``score_data`` is parsed on every call. So the fill-down pattern
 ``=CHURN_PROB($A$1:$F$5001, $G$1:$G$5001, A2:F2)`` copied down 5,000 rows fits once and each
@@ -8,6 +13,7 @@ row costs a hash of the training range plus scoring one row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +24,7 @@ from .. import cells
 from ..cache import CACHE, content_key
 from ..cells import CATEGORY, Table
 from ..core import churn as core
+from ..core import models as M
 from ..errors import XLMError, col_label
 from . import Cells, sheet_function
 
@@ -33,6 +40,44 @@ NEGATIVE_WORDS = frozenset({
 })
 
 PROB_LABEL = "Churn probability"
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How a family of functions names the outcome in its outputs."""
+
+    prob: str            # the probability column's header
+    effect: str          # the outcome in "raises ..." / "lowers ..."
+    base_rate: str       # the base rate row of the metrics table
+    positive: str        # the row naming the positive label
+
+
+CHURN = Wording(PROB_LABEL, "churn", "Base churn rate", "Churned label")
+PROPENSITY = Wording("Probability", "the probability", "Base rate", "Positive label")
+
+#: Core parameter names -> the sheet argument names, for core errors.
+ARG_NAMES = {"frame": "train_data", "y": "train_labels", "groups": "group"}
+
+
+def twin(churn_name: str, propensity_name: str) -> Callable[[Callable[..., Cells]], Callable[..., Cells]]:
+    """Register one implementation under its CHURN_* and its PROPENSITY_* name.
+
+    The implementation takes a keyword ``wording``; the CHURN_* form gets :data:`CHURN`, the
+    PROPENSITY_* form :data:`PROPENSITY`. Returns the CHURN_* function.
+    """
+
+    def register(impl: Callable[..., Cells]) -> Callable[..., Cells]:
+        def bind(wording: Wording, name: str) -> Callable[..., Cells]:
+            def fn(*args: Any, **kwargs: Any) -> Cells:
+                return impl(*args, wording=wording, **kwargs)
+            fn.__name__ = fn.__qualname__ = name.lower()
+            fn.__doc__ = impl.__doc__
+            return sheet_function(name, arg_names=ARG_NAMES)(fn)
+
+        bind(PROPENSITY, propensity_name)
+        return bind(CHURN, churn_name)
+
+    return register
 
 #: Columns to score: the training Table's frame, or score_data's columns as numpy arrays.
 Frame = pd.DataFrame | dict[str, np.ndarray]
@@ -134,19 +179,79 @@ def _options(positive: Any, balanced: Any, regularization: Any, header: Any) -> 
             cells.param_header(header))
 
 
+def param_model(model: Any, seed: Any, balanced: bool, regularization: float) -> M.Options:
+    """The model options: ``model`` text (core.models.parse_model) and ``seed``."""
+    v = cells.scalar(model)
+    return M.Options(model=M.parse_model(None if v is None else str(v)), balanced=balanced,
+                     regularization=regularization,
+                     seed=cells.param_int(seed, "seed", default=0, lo=0, hi=2**31 - 1))
+
+
+#: Folds "auto" cross-validates with when it chooses a model for CHURN_PROB and friends.
+AUTO_FOLDS = 5
+
+
+def comparison(rng: cells.Range, train_labels: Any, pos: Any, hd: bool | None, opts: M.Options,
+               folds: int) -> tuple[core.Comparison, Table, np.ndarray, str]:
+    """The cached cross-validated comparison of every candidate (CHURN_COMPARE, model="auto")."""
+
+    def fit() -> tuple[core.Comparison, Table, np.ndarray, str]:
+        table, y, positive_label = _training(rng, train_labels, pos, hd)
+        return core.compare(table.frame, table.kinds, y, opts, folds=folds, seed=opts.seed), \
+            table, y, positive_label
+
+    key = content_key(rng.fingerprint, train_labels, pos, opts.balanced, opts.regularization, hd,
+                      folds, opts.seed)
+    return CACHE.get_or_fit("churn_compare", key, fit)
+
+
 def fit_churn(train_data: Any, train_labels: Any, positive: Any = None, balanced: Any = None,
-              regularization: Any = None, header: Any = None) -> _Fit:
-    """The cached churn model for these raw inputs (fits on a cache miss)."""
+              regularization: Any = None, header: Any = None, model: Any = None,
+              seed: Any = None) -> _Fit:
+    """The cached model for these raw inputs (fits on a cache miss; "auto" compares first)."""
     pos, bal, reg, hd = _options(positive, balanced, regularization, header)
+    opts = param_model(model, seed, bal, reg)
 
     rng = cells.Range(train_data)
 
     def fit() -> _Fit:
-        table, y, positive_label = _training(rng, train_labels, pos, hd)
-        model = core.fit(table.frame, table.kinds, y, balanced=bal, regularization=reg)
-        return _Fit(table, y, positive_label, model)
+        chosen = opts
+        if opts.model == M.AUTO:
+            comp, table, y, positive_label = comparison(rng, train_labels, pos, hd, opts, AUTO_FOLDS)
+            chosen = M.Options(comp.chosen, bal, reg, opts.seed)
+        else:
+            table, y, positive_label = _training(rng, train_labels, pos, hd)
+        fitted = core.fit(table.frame, table.kinds, y, chosen, what="train_data")
+        return _Fit(table, y, positive_label, fitted)
 
-    return CACHE.get_or_fit("churn", content_key(rng.fingerprint, train_labels, pos, bal, reg, hd), fit)
+    key = content_key(rng.fingerprint, train_labels, pos, bal, reg, hd, opts.model, opts.seed)
+    return CACHE.get_or_fit("churn", key, fit)
+
+
+def cross_validated(train_data: Any, train_labels: Any, folds: Any, positive: Any, balanced: Any,
+                    regularization: Any, seed: Any, header: Any, model: Any
+                    ) -> tuple[core.CrossVal, str, Table]:
+    """Cached out-of-fold probabilities (CHURN_METRICS, CHURN_LIFT, CHURN_ROC, CHURN_FAIRNESS).
+
+    For "auto" they are the chosen candidate's, from the folds it was chosen on (slightly
+    optimistic, and far cheaper than cross-validating the choice itself).
+    """
+    k = cells.param_int(folds, "folds", default=5, lo=2, hi=20)
+    pos, bal, reg, hd = _options(positive, balanced, regularization, header)
+    opts = param_model(model, seed, bal, reg)
+    rng = cells.Range(train_data)
+
+    if opts.model == M.AUTO:
+        comp, table, _, positive_label = comparison(rng, train_labels, pos, hd, opts, k)
+        return comp.results[comp.chosen], positive_label, table
+
+    def fit() -> tuple[core.CrossVal, str, Table]:
+        table, y, positive_label = _training(rng, train_labels, pos, hd)
+        cv = core.cross_validate(table.frame, table.kinds, y, opts, folds=k, seed=opts.seed)
+        return cv, positive_label, table
+
+    key = content_key(rng.fingerprint, train_labels, pos, bal, reg, hd, k, opts.seed, opts.model)
+    return CACHE.get_or_fit("churn_cv", key, fit)
 
 
 def _training(train_data: Any, train_labels: Any, pos: Any, hd: bool | None) -> tuple[Table, np.ndarray, str]:
@@ -239,57 +344,57 @@ def _scored(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[Frame, Table] 
 # --------------------------------------------------------------------------- functions
 
 
-@sheet_function("CHURN_PROB")
+@twin("CHURN_PROB", "PROPENSITY_SCORE")
 def churn_prob(train_data: Any, train_labels: Any, score_data: Any = None, positive: Any = None,
-               balanced: Any = None, regularization: Any = None, header: Any = None) -> Cells:
-    """Probability of churn for every row of score_data (default: train_data), aligned."""
-    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
+               balanced: Any = None, regularization: Any = None, header: Any = None,
+               model: Any = None, seed: Any = None, *, wording: Wording = CHURN) -> Cells:
+    """Probability of the positive outcome for every row of score_data (default: train_data)."""
+    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, model, seed)
     if _omitted(score_data):
-        if "prob" not in fit.memo:
+        key = f"prob:{wording.prob}"
+        if key not in fit.memo:
             p = fit.model.train_proba
-            fit.memo["prob"] = cells.to_cells(p, fit.table, labels=PROB_LABEL)
-        return fit.memo["prob"]
+            fit.memo[key] = cells.to_cells(p, fit.table, labels=wording.prob)
+        return fit.memo[key]
     got = _scored(fit, score_data, cells.param_header(header))
     if got is None:
         return [[""] for _ in range(_blank_range(score_data)[1])]
     frame, table = got
-    return cells.to_cells(fit.model.predict_proba(frame), table, labels=PROB_LABEL)
+    return cells.to_cells(fit.model.predict_proba(frame), table, labels=wording.prob)
 
 
-@sheet_function("CHURN_METRICS")
+@twin("CHURN_METRICS", "PROPENSITY_METRICS")
 def churn_metrics(train_data: Any, train_labels: Any, threshold: Any = None, folds: Any = None,
                   positive: Any = None, balanced: Any = None, regularization: Any = None,
-                  seed: Any = None, header: Any = None) -> Cells:
-    """Cross-validated quality of the churn model: a Metric / Value table."""
+                  seed: Any = None, header: Any = None, model: Any = None, *,
+                  wording: Wording = CHURN) -> Cells:
+    """Cross-validated quality of the model: a Metric / Value table."""
     th = cells.param_float(threshold, "threshold", default=0.5, lo=0.0, hi=1.0)
-    k = cells.param_int(folds, "folds", default=5, lo=2, hi=20)
-    sd = cells.param_int(seed, "seed", default=0, lo=0, hi=2**31 - 1)
-    pos, bal, reg, hd = _options(positive, balanced, regularization, header)
-
-    rng = cells.Range(train_data)
-
-    def fit() -> tuple[core.CrossVal, str]:
-        table, y, positive_label = _training(rng, train_labels, pos, hd)
-        cv = core.cross_validate(table.frame, table.kinds, y, folds=k, seed=sd, balanced=bal,
-                                 regularization=reg)
-        return cv, positive_label
-
-    cv, positive_label = CACHE.get_or_fit(
-        "churn_cv", content_key(rng.fingerprint, train_labels, pos, bal, reg, hd, k, sd), fit)
-    rows: list[list[Any]] = [[name, value] for name, value in core.threshold_metrics(cv, th).items()]
-    rows.append(["Churned label", positive_label])
+    cv, positive_label, _ = cross_validated(train_data, train_labels, folds, positive, balanced,
+                                            regularization, seed, header, model)
+    rows: list[list[Any]] = []
+    for name, value in core.threshold_metrics(cv, th).items():
+        rows.append([wording.base_rate if name == "Base churn rate" else name, value])
+    rows.append([wording.positive, positive_label])
     return cells.to_cells(rows, labels=["Metric", "Value"])
 
 
-@sheet_function("CHURN_DRIVERS")
+def _direction(text: str, wording: Wording) -> str:
+    return text.replace("churn", wording.effect)
+
+
+@twin("CHURN_DRIVERS", "PROPENSITY_DRIVERS")
 def churn_drivers(train_data: Any, train_labels: Any, positive: Any = None, balanced: Any = None,
-                  regularization: Any = None, header: Any = None) -> Cells:
-    """One row per feature or category level, most influential first."""
-    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
+                  regularization: Any = None, header: Any = None, model: Any = None,
+                  seed: Any = None, *, wording: Wording = CHURN) -> Cells:
+    """One row per feature or category level, most important first (permutation importance)."""
+    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, model, seed)
     if "drivers" not in fit.memo:
-        d = core.drivers(fit.model)
-        fit.memo["drivers"] = cells.to_cells(d.to_numpy(dtype=object), labels=list(d.columns))
-    return fit.memo["drivers"]
+        fit.memo["drivers"] = core.drivers(fit.model, fit.table.frame, fit.y,
+                                           seed=param_model(model, seed, False, 1.0).seed)
+    d = fit.memo["drivers"].copy()
+    d["Direction"] = [_direction(t, wording) for t in d["Direction"]]
+    return cells.to_cells(d.to_numpy(dtype=object), labels=list(d.columns))
 
 
 def _fmt(v: float) -> str:
@@ -307,6 +412,7 @@ def _reason_texts(fit: _Fit, frame: Frame, top_n: int) -> list[list[str]]:
     model = fit.model
     prep = model.prep
     contrib, cols = core.contributions(model, frame)
+    floor = MIN_PUSH if model.family == "logistic" else core.push_floor(model)
     transformed = prep.arrays(frame)
     centre = dict(zip(prep.encoder.numeric, prep.encoder.means))
     out: list[list[str]] = []
@@ -315,7 +421,7 @@ def _reason_texts(fit: _Fit, frame: Frame, top_n: int) -> list[list[str]]:
     for i in range(core.n_rows(frame)):
         texts: list[str] = []
         for j in order[i, :top_n]:
-            if contrib[i, j] < MIN_PUSH:
+            if contrib[i, j] < floor:
                 break
             c = cols[j]
             v = values[c][i]
@@ -339,13 +445,14 @@ def _reason_texts(fit: _Fit, frame: Frame, top_n: int) -> list[list[str]]:
     return out
 
 
-@sheet_function("CHURN_REASONS")
+@twin("CHURN_REASONS", "PROPENSITY_REASONS")
 def churn_reasons(train_data: Any, train_labels: Any, score_data: Any = None, top_n: Any = None,
                   positive: Any = None, balanced: Any = None, regularization: Any = None,
-                  header: Any = None) -> Cells:
-    """Per score row, the top_n columns pushing this customer's churn risk up most."""
+                  header: Any = None, model: Any = None, seed: Any = None, *,
+                  wording: Wording = CHURN) -> Cells:
+    """Per score row, the top_n columns pushing this customer's probability up most."""
     n = cells.param_int(top_n, "top_n", default=3, lo=1, hi=20)
-    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
+    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, model, seed)
     labels = [f"Reason {i + 1}" for i in range(n)]
     if _omitted(score_data):
         key = f"reasons:{n}"

@@ -1,0 +1,161 @@
+"""Model choice, rules, gains, ROC and fairness for yes/no models, churn-worded and propensity-worded.
+
+CHURN_COMPARE / PROPENSITY_COMPARE   every candidate model cross-validated on the same folds
+CHURN_RULES / PROPENSITY_RULES       the decision tree as if-then rules
+CHURN_LIFT / PROPENSITY_LIFT         gains and lift by decile (out-of-fold probabilities)
+CHURN_ROC / PROPENSITY_ROC           ROC curve points for a chart (out-of-fold probabilities)
+CHURN_FAIRNESS / PROPENSITY_FAIRNESS rates per group and the largest gaps between groups
+
+They share the cache of :mod:`.churn`: the comparison behind ``model="auto"`` is the one
+CHURN_COMPARE shows, and CHURN_METRICS, CHURN_LIFT, CHURN_ROC and CHURN_FAIRNESS with the same
+data, folds, seed and model reuse one cross-validation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import cells
+from ..cells import Table
+from ..core import churn as core
+from ..core import fairness as fair
+from ..core import lift
+from ..core import models as M
+from ..core import rules as R
+from ..errors import XLMError
+from . import Cells
+from .churn import CHURN, Wording, _label_key, _options, comparison, cross_validated, fit_churn, \
+    param_model, twin
+
+
+@twin("CHURN_COMPARE", "PROPENSITY_COMPARE")
+def churn_compare(train_data: Any, train_labels: Any, threshold: Any = None, folds: Any = None,
+                  positive: Any = None, balanced: Any = None, regularization: Any = None,
+                  seed: Any = None, header: Any = None, *, wording: Wording = CHURN) -> Cells:
+    """One row per candidate model: CV ROC AUC and spread, threshold metrics, Brier, fit time, auto's pick."""
+    th = cells.param_float(threshold, "threshold", default=0.5, lo=0.0, hi=1.0)
+    k = cells.param_int(folds, "folds", default=5, lo=2, hi=20)
+    pos, bal, reg, hd = _options(positive, balanced, regularization, header)
+    opts = param_model(None, seed, bal, reg)
+    comp = comparison(cells.Range(train_data), train_labels, pos, hd, opts, k)[0]
+    rows = []
+    for c in M.CANDIDATES:
+        cv = comp.results[c.name]
+        m = core.threshold_metrics(cv, th)
+        rows.append([c.name, m["ROC AUC"], m["ROC AUC (fold std)"], m["Accuracy"],
+                     m["Precision"], m["Recall"], m["F1"], core.brier(cv),
+                     round(cv.fit_seconds, 3), "auto picks" if c.name == comp.chosen else ""])
+    return cells.to_cells(rows, labels=["Model", "ROC AUC", "ROC AUC (fold std)", "Accuracy",
+                                        "Precision", "Recall", "F1", "Brier score",
+                                        "Fit seconds", "Auto"])
+
+
+@twin("CHURN_RULES", "PROPENSITY_RULES")
+def churn_rules(train_data: Any, train_labels: Any, positive: Any = None, balanced: Any = None,
+                header: Any = None, model: Any = None, seed: Any = None, *,
+                wording: Wording = CHURN) -> Cells:
+    """The decision tree as if-then rules: one row per leaf, highest probability first."""
+    chosen = "tree" if cells.scalar(model) is None else model
+    fit = fit_churn(train_data, train_labels, positive, balanced, None, header, chosen, seed)
+    key = f"rules:{wording.prob}"
+    if key not in fit.memo:
+        d = R.rules(fit.model, fit.table.frame, fit.y)
+        block = d[["Rule", "Customers", "Share", "Rate", "Probability"]].to_numpy(dtype=object)
+        fit.memo[key] = cells.to_cells(block, labels=["Rule", "Customers", "Share of customers",
+                                                      "Actual rate", wording.prob])
+    return fit.memo[key]
+
+
+@twin("CHURN_LIFT", "PROPENSITY_LIFT")
+def churn_lift(train_data: Any, train_labels: Any, bins: Any = None, folds: Any = None,
+               positive: Any = None, balanced: Any = None, regularization: Any = None,
+               seed: Any = None, header: Any = None, model: Any = None, *,
+               wording: Wording = CHURN) -> Cells:
+    """Gains table: customers ranked by out-of-fold probability, in bins (default 10, deciles)."""
+    b = cells.param_int(bins, "bins", default=10, lo=2, hi=100)
+    cv, _, _ = cross_validated(train_data, train_labels, folds, positive, balanced,
+                               regularization, seed, header, model)
+    g = lift.gains(cv.y, cv.oof, b)
+    return cells.to_cells(g.to_numpy(dtype=object), labels=[
+        "Group", "Customers", "Positives", "Rate", "Lowest probability", "Cumulative customers",
+        "Captured", "Lift", "Cumulative lift"])
+
+
+@twin("CHURN_ROC", "PROPENSITY_ROC")
+def churn_roc(train_data: Any, train_labels: Any, points: Any = None, folds: Any = None,
+              positive: Any = None, balanced: Any = None, regularization: Any = None,
+              seed: Any = None, header: Any = None, model: Any = None, *,
+              wording: Wording = CHURN) -> Cells:
+    """ROC curve of the out-of-fold probabilities at evenly spaced false positive rates."""
+    n = cells.param_int(points, "points", default=21, lo=2, hi=1001)
+    cv, _, _ = cross_validated(train_data, train_labels, folds, positive, balanced,
+                               regularization, seed, header, model)
+    r = lift.roc_points(cv.y, cv.oof, n)
+    return cells.to_cells(r.to_numpy(dtype=np.float64), labels=list(r.columns))
+
+
+# --------------------------------------------------------------------------- fairness
+
+
+def _group_values(group: Any, table: Table) -> np.ndarray:
+    """One group text per training row: a train_data column named by header, or a range."""
+    grid = cells.as_grid(group)
+    if len(grid) == 1 and len(grid[0]) == 1 and isinstance(grid[0][0], str) and table.header:
+        name = grid[0][0].strip()
+        folded = {c.casefold(): c for c in table.columns}
+        col = folded.get(name.casefold())
+        if col is None:
+            raise XLMError("#VALUE!", f"group={name!r} is not a column of train_data "
+                           f"({', '.join(table.columns[:6])}{', ...' if len(table.columns) > 6 else ''}). "
+                           "Give a column name or a range with one group per customer.")
+        values = table.frame[col].tolist()
+        return np.array([_group_text(v) for v in values], dtype=object)
+    rows = len(grid)
+    if rows == 1 and len(grid[0]) > 1:
+        rows = len(grid[0])
+    data_rows = table.row_mask.size + int(table.header)
+    body = data_rows - int(table.header)
+    if table.header and rows == data_rows:
+        has_header = True
+    elif rows == body:
+        has_header = False
+    else:
+        raise XLMError("#VALUE!", f"group has {rows} rows but train_data has {body} data rows"
+                       f"{' plus a header row' if table.header else ''}. Select the same rows "
+                       "for both, or give the name of a train_data column.")
+    values, _ = cells.read_vector(grid, name="group", header=has_header)
+    kept = [v for v, keep in zip(values, table.row_mask) if keep]
+    return np.array([_group_text(v) for v in kept], dtype=object)
+
+
+def _group_text(v: Any) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "(blank)"
+    return _label_key(v)
+
+
+@twin("CHURN_FAIRNESS", "PROPENSITY_FAIRNESS")
+def churn_fairness(train_data: Any, train_labels: Any, group: Any, threshold: Any = None,
+                   folds: Any = None, positive: Any = None, balanced: Any = None,
+                   regularization: Any = None, seed: Any = None, header: Any = None,
+                   model: Any = None, *, wording: Wording = CHURN) -> Cells:
+    """Per group (gender, age band, region): rates, selection, TPR, FPR, AUC; then the largest gaps."""
+    th = cells.param_float(threshold, "threshold", default=0.5, lo=0.0, hi=1.0)
+    grid = cells.as_grid(group) if group is not None else [[None]]
+    if len(grid) == 1 and len(grid[0]) == 1 and cells.scalar(grid) is None:
+        raise XLMError("#VALUE!", "group is missing. Give the name of a train_data column (e.g. "
+                       '"Gender") or a range with one group per customer.')
+    cv, _, table = cross_validated(train_data, train_labels, folds, positive, balanced,
+                                   regularization, seed, header, model)
+    groups = _group_values(group, table)
+    f = fair.by_group(cv.y, cv.oof, groups, th)
+    labels = ["Group", "Rows", "Actual rate", "Mean probability", "Selection rate",
+              "True positive rate", "False positive rate", "AUC"]
+    rows = f.table.to_numpy(dtype=object).tolist()
+    blank = [""] * (len(labels) - 2)
+    rows.append([""] * len(labels))
+    rows.append(["Largest gap", "Value"] + blank)
+    rows += [[name, value] + blank for name, value in f.gaps.items()]
+    return cells.to_cells(rows, labels=labels)
