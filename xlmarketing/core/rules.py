@@ -46,6 +46,10 @@ def _raw_threshold(prep: Prep, j: int, z: float) -> float:
 
 def _describe(prep: Prep, col: str, cond: _Cond) -> str:
     kind = prep.kinds[col]
+    levels = prep.encoder.categories.get(col, [])
+    rest = [lvl for lvl in levels if lvl not in cond.ne]
+    if cond.eq is None and cond.ne and len(rest) == 1:
+        cond = _Cond(**{**vars(cond), "eq": rest[0]})   # "not Annual" of two levels: "= Monthly"
     if cond.blank:
         return f"{col} is blank"
     parts = []
