@@ -17,7 +17,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from xlmarketing import templates
 from xlmarketing.demo import DemoSummary, run_demo, values_only
 from xlmarketing.functions import REGISTRY
-from xlmarketing.templates import churn, forecast, segmentation
+from xlmarketing.templates import campaign, churn, forecast, segmentation
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = list(templates.TEMPLATES)
@@ -72,7 +72,7 @@ def anchors(path: Path) -> list[tuple[str, str, str, str | None]]:
 
 def test_build_all_writes_every_template(built):
     assert sorted(built) == sorted(["customer_segmentation.xlsx", "churn_risk.xlsx",
-                                    "sales_forecast.xlsx"])
+                                    "sales_forecast.xlsx", "campaign_response.xlsx"])
 
 
 def test_two_builds_are_byte_identical(built, tmp_path):
@@ -119,6 +119,10 @@ def test_spill_areas_are_free(built, name):
                      "CHURN_METRICS": (16, 2), "CHURN_DRIVERS": (11, 5)},
         forecast.FILE: {"SALES_FORECAST": (13, 4), "FORECAST_ACCURACY": (10, 3),
                         "FORECAST_DRIVERS": (3, 7)},
+        campaign.FILE: {"PROPENSITY_SCORE": (501, 1), "PROPENSITY_REASONS": (501, 2),
+                        "PROPENSITY_LIFT": (11, 9), "PROPENSITY_ROC": (22, 3),
+                        "PROPENSITY_COMPARE": (8, 10), "PROPENSITY_DRIVERS": (17, 5),
+                        "PROPENSITY_FAIRNESS": (10, 8)},
     }[name]
     for sheet, cell, formula, _ in anchors(built[name]):
         rows, cols = need[formula[1:].split("(")[0]]
