@@ -94,7 +94,7 @@ def test_accuracy_and_drivers_tables(session):
 
 def test_errors_reach_excel_as_one_line_messages(session):
     res = session["results"]
-    assert res[5]["error"] == "XLMError"
+    assert res[5]["error"] == "XlwingsError"
     assert res[5]["message"] == ("#NUM! SALES_FORECAST: horizon=0 asks for no forecast. Enter how "
                                  "many periods ahead to forecast, at least 1.")
     assert res[6]["message"].startswith("#VALUE! SALES_FORECAST: horizon must be a whole number "

@@ -100,7 +100,7 @@ def test_fill_down_fits_once_and_warm_calls_never_refit(session):
 def test_bad_inputs_are_one_line_errors(session):
     res = session["results"]
     errs = [res[k] for k in sorted(res)[-4:]]
-    assert all(e.get("error") == "XLMError" for e in errs), errs
+    assert all(e.get("error") == "XlwingsError" for e in errs), errs
     msgs = [e["message"] for e in errs]
     assert msgs[0].startswith('#VALUE! CHURN_PROB: model="svm" is not a model')
     assert msgs[1].startswith('#NUM! CHURN_RULES: model must be "tree" for rules')

@@ -68,7 +68,7 @@ def test_companions(session):
 
 def test_user_errors_reach_excel_as_one_line_messages(session):
     neg, bad = session["results"][4], session["results"][5]
-    assert neg["error"] == "XLMError"
+    assert neg["error"] == "XlwingsError"   # xlwings Server: HTTP 400 with the line
     assert neg["message"].startswith("#NUM! KMEANS_SEGMENT: k=-1 is negative.")
     assert bad["message"] == ('#N/A KMEANS_SEGMENT: data has the error value #N/A in row 3 of the range '
                               '(column "Spend"). Fix that cell or clear it.')

@@ -18,13 +18,23 @@ from typing import Any
 from .errors import XLMError
 
 __version__ = "0.1.0"
-__all__ = ["XLMError", "__version__", "refresh_workbook", "batch"]
+
+#: The headless engine's public names, loaded on first use (it pulls in openpyxl machinery).
+_WORKBOOK_API = ("refresh_workbook", "batch", "RefreshReport", "BatchReport", "BatchItem",
+                 "CellError", "RefreshFailed", "WorkbookError")
+_SUBMODULES = ("cache", "cells", "core", "errors", "functions", "udfs", "workbook", "samples",
+               "templates", "serve")
+__all__ = ["XLMError", "__version__", *_WORKBOOK_API]
 
 
 def __getattr__(name: str) -> Any:
-    # The workbook engine pulls in openpyxl machinery: load it only when asked for.
-    if name in ("refresh_workbook", "batch"):
+    if name in _WORKBOOK_API:
         from . import workbook
 
         return getattr(workbook, name)
-    raise AttributeError(name)
+    raise AttributeError(f"module 'xlmarketing' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # What tab completion offers: the public API and the rooms, not import machinery.
+    return sorted({*__all__, *_SUBMODULES})

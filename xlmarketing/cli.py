@@ -13,7 +13,9 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+# Plain click help: no "<bool>" placeholders after flags, and "[dask]" stays text instead of
+# being read as rich markup.
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Marketing machine learning in spreadsheets: refresh workbooks headless, "
                        "batch-generate reports, build the sample templates.")
 
@@ -79,7 +81,8 @@ def batch(
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, help="Parallel processes (default: the number of cores).")] = None,
     dask_scheduler: Annotated[str | None, typer.Option(
-        "--dask-scheduler", help="Run on a Dask cluster at this address (xlmarketing[dask]).")] = None,
+        "--dask-scheduler", help="Run on a Dask cluster at this address (needs "
+                                 "pip install 'xlmarketing[dask]').")] = None,
     engine: Annotated[str, typer.Option(
         "--engine", help="Formula engine for ordinary formulas: auto, libreoffice, formulas, none."
     )] = "auto",
@@ -144,6 +147,48 @@ def demo(
     summary = run_demo(out)
     for line in summary.lines():
         typer.echo(line)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option("--port", min=1, max=65535,
+                                      help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    project: Annotated[Path, typer.Option(
+        "--project", help="Folder for the server's project files (custom_functions/).")] = Path(
+        "xlwings-server"),
+    certfile: Annotated[Path | None, typer.Option(
+        "--certfile", help="TLS certificate for HTTPS (Excel's add-ins need HTTPS).")] = None,
+    keyfile: Annotated[Path | None, typer.Option("--keyfile", help="TLS key for HTTPS.")] = None,
+) -> None:
+    """Start xlwings Server with our functions for Excel on the web, Mac and Windows (Office.js).
+
+    Needs xlmarketing[server] and XLWINGS_LICENSE_KEY ("noncommercial" for noncommercial use).
+    """
+    import signal
+    import subprocess
+
+    from .serve import (ServeError, ServeOptions, check_ready, command, environment,
+                        prepare_project, sideload_steps)
+
+    opts = ServeOptions(project, host, port, certfile, keyfile)
+    env = environment(opts)
+    try:
+        check_ready(opts, env)
+    except ServeError as exc:
+        raise _fail(str(exc)) from None
+    prepare_project(opts.project)
+    typer.echo(sideload_steps(opts))
+    proc = subprocess.Popen(command(opts), env=env, cwd=str(opts.project))
+    # A stop request for this command (Ctrl+C, kill) stops the server too, and waits for it.
+    signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
+    try:
+        code = proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        code = proc.wait()
+    if code not in (0, -2, -15):  # Ctrl+C and terminate are a normal stop
+        raise _fail(f"the server stopped with exit code {code}", code if code > 0 else 1)
 
 
 def main() -> None:  # pragma: no cover - console entry point alternative

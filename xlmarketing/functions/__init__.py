@@ -18,6 +18,7 @@ from typing import Any
 
 from ..core.errors import EXCEL_CODE, CoreError
 from ..errors import XLMError, function_context
+from .spec import Arg, make_spec
 
 Cells = list[list[Any]]
 REGISTRY: dict[str, Callable[..., Cells]] = {}
@@ -34,24 +35,34 @@ def core_error_to_xlm(exc: CoreError, arg_names: Mapping[str, str] | None = None
     return XLMError(code, exc.render(name))
 
 
-def sheet_function(name: str, *, arg_names: Mapping[str, str] | None = None
+def sheet_function(name: str, summary: str = "", *, args: Mapping[str, Arg] | None = None,
+                   fits: bool = True, arg_names: Mapping[str, str] | None = None
                    ) -> Callable[[Callable[..., Cells]], Callable[..., Cells]]:
-    """Register ``fn`` under its Excel ``name``.
+    """Register ``fn`` under its Excel ``name`` with its specification.
 
-    XLMErrors raised inside it name the function; core errors (:mod:`xlmarketing.core.errors`)
-    become XLMErrors through :func:`core_error_to_xlm` with ``arg_names``.
+    ``summary`` is the function wizard's description and ``args`` one :class:`~.spec.Arg` per
+    parameter of ``fn``, in order (see :mod:`.spec`): the registered function runs every check
+    before calling ``fn`` with the clean values. ``fits``: the function fits a model, so Excel
+    must not run it while the user types in the function wizard. XLMErrors raised inside name
+    the function; core errors (:mod:`xlmarketing.core.errors`) become XLMErrors through
+    :func:`core_error_to_xlm` with ``arg_names``.
     """
 
     def register(fn: Callable[..., Cells]) -> Callable[..., Cells]:
+        spec = make_spec(name, summary or (fn.__doc__ or ""), fn, args, fits) if args is not None else None
+
         @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Cells:
+        def wrapper(*a: Any, **kw: Any) -> Cells:
             with function_context(name):
                 try:
-                    return fn(*args, **kwargs)
+                    if spec is None:
+                        return fn(*a, **kw)
+                    return fn(**spec.parse(a, kw))
                 except CoreError as exc:
                     raise core_error_to_xlm(exc, arg_names) from exc
 
         wrapper.excel_name = name  # type: ignore[attr-defined]
+        wrapper.spec = spec  # type: ignore[attr-defined]
         REGISTRY[name] = wrapper
         return wrapper
 

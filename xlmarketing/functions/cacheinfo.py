@@ -8,7 +8,8 @@ from .. import cache
 from . import Cells, sheet_function
 
 
-@sheet_function("XLM_CACHE_INFO")
+@sheet_function("XLM_CACHE_INFO", "Shows the model cache: entries, hits, misses, evictions, "
+                "memory and fits per model.", args={}, fits=False)
 def cache_info() -> Cells:
     info = cache.info()
     rows: list[list[Any]] = [["Metric", "Value"]]
@@ -21,6 +22,7 @@ def cache_info() -> Cells:
     return rows
 
 
-@sheet_function("XLM_CACHE_CLEAR")
+@sheet_function("XLM_CACHE_CLEAR", "Empties the model cache so the next calculation refits "
+                "every model.", args={}, fits=False)
 def cache_clear() -> Cells:
     return [[f"Cleared {cache.clear()} cached models"]]

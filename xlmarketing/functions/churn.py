@@ -2,8 +2,8 @@
 
 The same implementations serve the propensity family for any yes/no outcome (ad clicks, offer
 responses, purchases): PROPENSITY_SCORE, PROPENSITY_METRICS, PROPENSITY_DRIVERS and
-PROPENSITY_REASONS differ only in their wording (:class:`Wording`). Every function takes
-``model`` ("logistic" by default, "tree", "forest", "boosting" or "auto") and ``seed``.
+PROPENSITY_REASONS differ only in their wording (:class:`Wording`) and wizard texts. Every
+function takes ``model`` ("logistic" by default, "tree", "forest", "boosting" or "auto").
 
 The fitted model is cached under the raw training cells, the raw labels and the parsed options
 only; ``score_data`` is parsed on every call. So the fill-down pattern
@@ -13,7 +13,8 @@ row costs a hash of the training range plus scoring one row.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ from ..core import churn as core
 from ..core import models as M
 from ..errors import XLMError, col_label
 from . import Cells, sheet_function
+from .spec import HEADER_ARG, SEED, Arg, Bool, Float, Int
 
 #: Label values recognised as "churned" / "stayed" (compared case-insensitively).
 POSITIVE_WORDS = frozenset({
@@ -59,23 +61,31 @@ PROPENSITY = Wording("Probability", "the probability", "Base rate", "Positive la
 ARG_NAMES = {"frame": "train_data", "y": "train_labels", "groups": "group"}
 
 
-def twin(churn_name: str, propensity_name: str) -> Callable[[Callable[..., Cells]], Callable[..., Cells]]:
+def twin(churn_name: str, propensity_name: str, churn_summary: str, propensity_summary: str,
+         args: Mapping[str, Arg]) -> Callable[[Callable[..., Cells]], Callable[..., Cells]]:
     """Register one implementation under its CHURN_* and its PROPENSITY_* name.
 
-    The implementation takes a keyword ``wording``; the CHURN_* form gets :data:`CHURN`, the
-    PROPENSITY_* form :data:`PROPENSITY`. Returns the CHURN_* function.
+    The implementation takes a keyword-only ``wording``; the CHURN_* form gets :data:`CHURN`,
+    the PROPENSITY_* form :data:`PROPENSITY`, its own summary, and the propensity wizard texts
+    for the arguments in :data:`PROPENSITY_ARGS`. Returns the CHURN_* function.
     """
 
     def register(impl: Callable[..., Cells]) -> Callable[..., Cells]:
-        def bind(wording: Wording, name: str) -> Callable[..., Cells]:
-            def fn(*args: Any, **kwargs: Any) -> Cells:
-                return impl(*args, wording=wording, **kwargs)
+        sig = inspect.signature(impl)
+        sig = sig.replace(parameters=[p for p in sig.parameters.values() if p.name != "wording"])
+
+        def bind(wording: Wording, name: str, summary: str, specs: Mapping[str, Arg]
+                 ) -> Callable[..., Cells]:
+            def fn(*a: Any, **kw: Any) -> Cells:
+                return impl(*a, wording=wording, **kw)
+            fn.__signature__ = sig  # type: ignore[attr-defined]
             fn.__name__ = fn.__qualname__ = name.lower()
             fn.__doc__ = impl.__doc__
-            return sheet_function(name, arg_names=ARG_NAMES)(fn)
+            return sheet_function(name, summary, args=specs, arg_names=ARG_NAMES)(fn)
 
-        bind(PROPENSITY, propensity_name)
-        return bind(CHURN, churn_name)
+        bind(PROPENSITY, propensity_name, propensity_summary,
+             {k: PROPENSITY_ARGS.get(k, v) for k, v in args.items()})
+        return bind(CHURN, churn_name, churn_summary, args)
 
     return register
 
@@ -170,87 +180,112 @@ def _positive(positive: Any, distinct: list[str]) -> str:
 # --------------------------------------------------------------------------- options and fit
 
 
-def _options(positive: Any, balanced: Any, regularization: Any, header: Any) -> tuple:
-    pos = cells.scalar(positive)
-    return (None if pos is None else _label_key(pos),
-            cells.param_bool(balanced, "balanced", default=False),
-            cells.param_float(regularization, "regularization", default=1.0, lo=0.0, lo_open=True,
-                              hi=1e6),
-            cells.param_header(header))
+def _positive_label(value: Any, name: str) -> str | None:
+    """The ``positive`` option: the label text that means churned, or None to recognise it."""
+    v = cells.scalar(value)
+    return None if v is None else _label_key(v)
 
 
-def param_model(model: Any, seed: Any, balanced: bool, regularization: float) -> M.Options:
-    """The model options: ``model`` text (core.models.parse_model) and ``seed``."""
-    v = cells.scalar(model)
-    return M.Options(model=M.parse_model(None if v is None else str(v)), balanced=balanced,
-                     regularization=regularization,
-                     seed=cells.param_int(seed, "seed", default=0, lo=0, hi=2**31 - 1))
+_TRAIN = Arg("Customers whose outcome you know: one row per customer, one column per attribute "
+             "(tenure, spend, contract, last purchase date...). A header row is optional and "
+             "detected.")
+_LABELS = Arg("The outcome of each training customer, same rows as train_data: Yes/No, 1/0, "
+              "TRUE/FALSE, churned/active... A header cell on top is fine.")
+_SCORE = Arg("Customers to score, with the same columns as train_data (matched by header name, "
+             "else by position). Blank: score train_data itself. One row works for fill-down.")
+_POSITIVE = Arg('Which label value means "churned", e.g. "Lost". Blank: recognised from Yes, 1, '
+                "TRUE, churned, lost, cancelled...", _positive_label)
+_BALANCED = Arg("TRUE weights churned and retained customers equally (useful when churn is rare). "
+                "Default FALSE.", Bool(default=False))
+_REG = Arg("Regularisation strength for logistic regression (default 1). Larger values shrink "
+           "the model towards the average rate. Other models ignore it.",
+           Float(default=1.0, lo=0.0, lo_open=True, hi=1e6))
 
+
+_MODEL = Arg('Which model: "logistic" (default, regression), "tree" (a shallow decision tree you '
+              'can read), "forest" (random forest), "boosting" (gradient boosting) or "auto" '
+              "(cross-validated choice that keeps the simpler model unless a richer one wins "
+              "clearly).", lambda v, name: M.parse_model(None if cells.scalar(v) is None
+                                                          else str(cells.scalar(v))))
+_SEED_MODEL = Arg("Random seed (default 0) for the folds and for forest and boosting. Same seed, "
+                  "same answer, every time.", SEED.check)
+
+#: The propensity family's wizard texts where they differ from the churn ones.
+PROPENSITY_ARGS = {
+    "train_data": Arg("Customers whose outcome you know (clicked, responded, bought...): one row "
+                      "per customer, one column per attribute. A header row is optional and "
+                      "detected."),
+    "train_labels": Arg("The outcome of each training customer, same rows as train_data: "
+                        "Yes/No, 1/0, TRUE/FALSE... A header cell on top is fine."),
+    "positive": Arg('Which outcome value is the one to predict, e.g. "Clicked". Blank: '
+                    "recognised from Yes, 1, TRUE.", _positive_label),
+}
 
 #: Folds "auto" cross-validates with when it chooses a model for CHURN_PROB and friends.
 AUTO_FOLDS = 5
 
 
-def comparison(rng: cells.Range, train_labels: Any, pos: Any, hd: bool | None, opts: M.Options,
-               folds: int) -> tuple[core.Comparison, Table, np.ndarray, str]:
+def comparison(rng: cells.Range, train_labels: Any, pos: str | None, hd: bool | None,
+               opts: M.Options, folds: int) -> tuple[core.Comparison, Table, np.ndarray, str]:
     """The cached cross-validated comparison of every candidate (CHURN_COMPARE, model="auto")."""
 
     def fit() -> tuple[core.Comparison, Table, np.ndarray, str]:
         table, y, positive_label = _training(rng, train_labels, pos, hd)
-        return core.compare(table.frame, table.kinds, y, opts, folds=folds, seed=opts.seed), \
-            table, y, positive_label
+        comp = core.compare(table.frame, table.kinds, y, opts, folds=folds, seed=opts.seed)
+        return comp, table, y, positive_label
 
     key = content_key(rng.fingerprint, train_labels, pos, opts.balanced, opts.regularization, hd,
                       folds, opts.seed)
     return CACHE.get_or_fit("churn_compare", key, fit)
 
 
-def fit_churn(train_data: Any, train_labels: Any, positive: Any = None, balanced: Any = None,
-              regularization: Any = None, header: Any = None, model: Any = None,
-              seed: Any = None) -> _Fit:
-    """The cached model for these raw inputs (fits on a cache miss; "auto" compares first)."""
-    pos, bal, reg, hd = _options(positive, balanced, regularization, header)
-    opts = param_model(model, seed, bal, reg)
+def fit_churn(train_data: Any, train_labels: Any, positive: str | None, balanced: bool,
+              regularization: float, header: bool | None, model: str = "logistic",
+              seed: int = 0) -> _Fit:
+    """The cached model for these raw ranges and clean options (fits on a cache miss).
 
+    ``model="auto"`` takes the cached comparison's choice (and fits it on all rows).
+    """
     rng = cells.Range(train_data)
+    opts = M.Options(model, balanced, regularization, seed)
 
     def fit() -> _Fit:
         chosen = opts
-        if opts.model == M.AUTO:
-            comp, table, y, positive_label = comparison(rng, train_labels, pos, hd, opts, AUTO_FOLDS)
-            chosen = M.Options(comp.chosen, bal, reg, opts.seed)
+        if model == M.AUTO:
+            comp, table, y, positive_label = comparison(rng, train_labels, positive, header, opts,
+                                                        AUTO_FOLDS)
+            chosen = M.Options(comp.chosen, balanced, regularization, seed)
         else:
-            table, y, positive_label = _training(rng, train_labels, pos, hd)
+            table, y, positive_label = _training(rng, train_labels, positive, header)
         fitted = core.fit(table.frame, table.kinds, y, chosen, what="train_data")
         return _Fit(table, y, positive_label, fitted)
 
-    key = content_key(rng.fingerprint, train_labels, pos, bal, reg, hd, opts.model, opts.seed)
+    key = content_key(rng.fingerprint, train_labels, positive, balanced, regularization, header,
+                      model, seed)
     return CACHE.get_or_fit("churn", key, fit)
 
 
-def cross_validated(train_data: Any, train_labels: Any, folds: Any, positive: Any, balanced: Any,
-                    regularization: Any, seed: Any, header: Any, model: Any
-                    ) -> tuple[core.CrossVal, str, Table]:
+def cross_validated(train_data: Any, train_labels: Any, folds: int, positive: str | None,
+                    balanced: bool, regularization: float, seed: int, header: bool | None,
+                    model: str) -> tuple[core.CrossVal, str, Table]:
     """Cached out-of-fold probabilities (CHURN_METRICS, CHURN_LIFT, CHURN_ROC, CHURN_FAIRNESS).
 
     For "auto" they are the chosen candidate's, from the folds it was chosen on (slightly
     optimistic, and far cheaper than cross-validating the choice itself).
     """
-    k = cells.param_int(folds, "folds", default=5, lo=2, hi=20)
-    pos, bal, reg, hd = _options(positive, balanced, regularization, header)
-    opts = param_model(model, seed, bal, reg)
     rng = cells.Range(train_data)
-
-    if opts.model == M.AUTO:
-        comp, table, _, positive_label = comparison(rng, train_labels, pos, hd, opts, k)
+    opts = M.Options(model, balanced, regularization, seed)
+    if model == M.AUTO:
+        comp, table, _, positive_label = comparison(rng, train_labels, positive, header, opts, folds)
         return comp.results[comp.chosen], positive_label, table
 
     def fit() -> tuple[core.CrossVal, str, Table]:
-        table, y, positive_label = _training(rng, train_labels, pos, hd)
-        cv = core.cross_validate(table.frame, table.kinds, y, opts, folds=k, seed=opts.seed)
+        table, y, positive_label = _training(rng, train_labels, positive, header)
+        cv = core.cross_validate(table.frame, table.kinds, y, opts, folds=folds, seed=seed)
         return cv, positive_label, table
 
-    key = content_key(rng.fingerprint, train_labels, pos, bal, reg, hd, k, opts.seed, opts.model)
+    key = content_key(rng.fingerprint, train_labels, positive, balanced, regularization, header,
+                      folds, seed, model)
     return CACHE.get_or_fit("churn_cv", key, fit)
 
 
@@ -344,10 +379,20 @@ def _scored(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[Frame, Table] 
 # --------------------------------------------------------------------------- functions
 
 
-@twin("CHURN_PROB", "PROPENSITY_SCORE")
-def churn_prob(train_data: Any, train_labels: Any, score_data: Any = None, positive: Any = None,
-               balanced: Any = None, regularization: Any = None, header: Any = None,
-               model: Any = None, seed: Any = None, *, wording: Wording = CHURN) -> Cells:
+@twin("CHURN_PROB", "PROPENSITY_SCORE",
+      "Probability (0 to 1) that each customer churns, from a model (logistic regression by "
+      "default) trained on customers whose outcome you know. Spills one value per row of "
+      "score_data.",
+      "Propensity: the probability (0 to 1) that each customer clicks, responds or buys, learned "
+      "from customers whose outcome you know. Spills one value per row of score_data.", args={
+    "train_data": _TRAIN, "train_labels": _LABELS, "score_data": _SCORE, "positive": _POSITIVE,
+    "balanced": _BALANCED, "regularization": _REG, "header": HEADER_ARG, "model": _MODEL,
+    "seed": _SEED_MODEL,
+})
+def churn_prob(train_data: Any, train_labels: Any, score_data: Any = None,
+               positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
+               header: bool | None = None, model: str = "logistic", seed: int = 0, *,
+               wording: Wording = CHURN) -> Cells:
     """Probability of the positive outcome for every row of score_data (default: train_data)."""
     fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, model, seed)
     if _omitted(score_data):
@@ -356,44 +401,60 @@ def churn_prob(train_data: Any, train_labels: Any, score_data: Any = None, posit
             p = fit.model.train_proba
             fit.memo[key] = cells.to_cells(p, fit.table, labels=wording.prob)
         return fit.memo[key]
-    got = _scored(fit, score_data, cells.param_header(header))
+    got = _scored(fit, score_data, header)
     if got is None:
         return [[""] for _ in range(_blank_range(score_data)[1])]
     frame, table = got
     return cells.to_cells(fit.model.predict_proba(frame), table, labels=wording.prob)
 
 
-@twin("CHURN_METRICS", "PROPENSITY_METRICS")
-def churn_metrics(train_data: Any, train_labels: Any, threshold: Any = None, folds: Any = None,
-                  positive: Any = None, balanced: Any = None, regularization: Any = None,
-                  seed: Any = None, header: Any = None, model: Any = None, *,
+_THRESHOLD = Arg("Probability from which a customer counts as predicted positive (default 0.5).",
+                 Float(default=0.5, lo=0.0, hi=1.0))
+_FOLDS = Arg("Number of cross-validation folds (default 5).", Int(default=5, lo=2, hi=20))
+
+
+@twin("CHURN_METRICS", "PROPENSITY_METRICS",
+      "How good the churn model is, measured on customers it did not see (cross-validation): ROC "
+      "AUC, accuracy, precision, recall, F1, confusion counts and base churn rate.",
+      "How good the propensity model is on customers it did not see (cross-validation): ROC AUC, "
+      "accuracy, precision, recall, F1, confusion counts and base rate.", args={
+    "train_data": _TRAIN, "train_labels": _LABELS, "threshold": _THRESHOLD, "folds": _FOLDS,
+    "positive": _POSITIVE, "balanced": _BALANCED, "regularization": _REG, "seed": SEED,
+    "header": HEADER_ARG, "model": _MODEL,
+})
+def churn_metrics(train_data: Any, train_labels: Any, threshold: float = 0.5, folds: int = 5,
+                  positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
+                  seed: int = 0, header: bool | None = None, model: str = "logistic", *,
                   wording: Wording = CHURN) -> Cells:
     """Cross-validated quality of the model: a Metric / Value table."""
-    th = cells.param_float(threshold, "threshold", default=0.5, lo=0.0, hi=1.0)
     cv, positive_label, _ = cross_validated(train_data, train_labels, folds, positive, balanced,
                                             regularization, seed, header, model)
     rows: list[list[Any]] = []
-    for name, value in core.threshold_metrics(cv, th).items():
+    for name, value in core.threshold_metrics(cv, threshold).items():
         rows.append([wording.base_rate if name == "Base churn rate" else name, value])
     rows.append([wording.positive, positive_label])
     return cells.to_cells(rows, labels=["Metric", "Value"])
 
 
-def _direction(text: str, wording: Wording) -> str:
-    return text.replace("churn", wording.effect)
-
-
-@twin("CHURN_DRIVERS", "PROPENSITY_DRIVERS")
-def churn_drivers(train_data: Any, train_labels: Any, positive: Any = None, balanced: Any = None,
-                  regularization: Any = None, header: Any = None, model: Any = None,
-                  seed: Any = None, *, wording: Wording = CHURN) -> Cells:
+@twin("CHURN_DRIVERS", "PROPENSITY_DRIVERS",
+      "What drives churn: one row per attribute or category, most important first: importance in "
+      "AUC points (the same scale for every model), whether it raises or lowers churn, and for "
+      "logistic regression its coefficient and odds ratio.",
+      "What drives the response: one row per attribute or category, most important first, with "
+      "importance in AUC points, direction and (logistic) coefficient and odds ratio.", args={
+    "train_data": _TRAIN, "train_labels": _LABELS, "positive": _POSITIVE, "balanced": _BALANCED,
+    "regularization": _REG, "header": HEADER_ARG, "model": _MODEL, "seed": _SEED_MODEL,
+})
+def churn_drivers(train_data: Any, train_labels: Any, positive: str | None = None,
+                  balanced: bool = False, regularization: float = 1.0,
+                  header: bool | None = None, model: str = "logistic", seed: int = 0, *,
+                  wording: Wording = CHURN) -> Cells:
     """One row per feature or category level, most important first (permutation importance)."""
     fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, model, seed)
     if "drivers" not in fit.memo:
-        fit.memo["drivers"] = core.drivers(fit.model, fit.table.frame, fit.y,
-                                           seed=param_model(model, seed, False, 1.0).seed)
+        fit.memo["drivers"] = core.drivers(fit.model, fit.table.frame, fit.y, seed=seed)
     d = fit.memo["drivers"].copy()
-    d["Direction"] = [_direction(t, wording) for t in d["Direction"]]
+    d["Direction"] = [t.replace("churn", wording.effect) for t in d["Direction"]]
     return cells.to_cells(d.to_numpy(dtype=object), labels=list(d.columns))
 
 
@@ -445,13 +506,23 @@ def _reason_texts(fit: _Fit, frame: Frame, top_n: int) -> list[list[str]]:
     return out
 
 
-@twin("CHURN_REASONS", "PROPENSITY_REASONS")
-def churn_reasons(train_data: Any, train_labels: Any, score_data: Any = None, top_n: Any = None,
-                  positive: Any = None, balanced: Any = None, regularization: Any = None,
-                  header: Any = None, model: Any = None, seed: Any = None, *,
+@twin("CHURN_REASONS", "PROPENSITY_REASONS",
+      "Why each customer is at risk: the top_n attributes that push this customer's churn risk up "
+      'most, as text (e.g. "Contract: Monthly"). Exact for logistic regression, SHAP values for '
+      "the tree models.",
+      "Why each customer is likely to respond: the top_n attributes pushing this customer's "
+      "probability up most, as text.", args={
+    "train_data": _TRAIN, "train_labels": _LABELS, "score_data": _SCORE,
+    "top_n": Arg("How many reasons per customer (default 3).", Int(default=3, lo=1, hi=20)),
+    "positive": _POSITIVE, "balanced": _BALANCED, "regularization": _REG, "header": HEADER_ARG,
+    "model": _MODEL, "seed": _SEED_MODEL,
+})
+def churn_reasons(train_data: Any, train_labels: Any, score_data: Any = None, top_n: int = 3,
+                  positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
+                  header: bool | None = None, model: str = "logistic", seed: int = 0, *,
                   wording: Wording = CHURN) -> Cells:
     """Per score row, the top_n columns pushing this customer's probability up most."""
-    n = cells.param_int(top_n, "top_n", default=3, lo=1, hi=20)
+    n = top_n
     fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, model, seed)
     labels = [f"Reason {i + 1}" for i in range(n)]
     if _omitted(score_data):
@@ -460,7 +531,7 @@ def churn_reasons(train_data: Any, train_labels: Any, score_data: Any = None, to
             fit.memo[key] = cells.to_cells(_reason_texts(fit, fit.table.frame, n), fit.table,
                                            labels=labels)
         return fit.memo[key]
-    got = _scored(fit, score_data, cells.param_header(header))
+    got = _scored(fit, score_data, header)
     if got is None:
         return [[""] * n for _ in range(_blank_range(score_data)[1])]
     frame, table = got

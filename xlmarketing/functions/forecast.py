@@ -24,6 +24,7 @@ from ..core import forecast as core
 from ..core.forecast_calendar import Calendar, fill_gaps, infer_calendar
 from ..errors import XLMError
 from . import Cells, sheet_function
+from .spec import HEADER_ARG, Arg, Float
 
 MAX_HORIZON = 1000
 #: Backtest origins FORECAST_ACCURACY uses at most.
@@ -49,11 +50,12 @@ class History:
 # --------------------------------------------------------------------------- parameters
 
 
-def _param_horizon(value: Any, *, default: int | None = None) -> int:
+def _horizon(value: Any, name: str = "horizon", *, optional: bool = False) -> int | None:
+    """The ``horizon`` check: a whole number of periods from 1 to MAX_HORIZON (None if optional)."""
     v = cells.scalar(value)
     if v is None:
-        if default is not None:
-            return default
+        if optional:
+            return None
         raise XLMError("#VALUE!", "horizon is missing. Enter how many periods to forecast, "
                        "e.g. 12.")
     if isinstance(v, bool) or not isinstance(v, float):
@@ -74,16 +76,28 @@ def _param_horizon(value: Any, *, default: int | None = None) -> int:
     return int(v)
 
 
-def _param_season(value: Any) -> int | None:
+def _optional_horizon(value: Any, name: str) -> int | None:
+    return _horizon(value, name, optional=True)
+
+
+def _season(value: Any, name: str) -> int | None:
+    """The ``season_length`` check: None to detect it ("auto", blank or 0), else 1..400."""
     v = cells.scalar(value)
     if v is None or (isinstance(v, str) and v.strip().lower() == "auto"):
         return None
-    n = cells.param_int(v, "season_length", lo=0, hi=400)
+    n = cells.param_int(v, name, lo=0, hi=400)
     return None if n == 0 else n
 
 
-def _param_interval(value: Any) -> float | None:
-    return cells.param_float(value, "interval", lo=0.0, hi=1.0, lo_open=True, hi_open=True)
+_SALES = Arg("Sales history, oldest first: one column of sales, or two columns (dates, then "
+             "sales) for daily, weekly, monthly or quarterly data. Missing periods are filled "
+             "in. A header row is optional.")
+_KNOWN = Arg("Optional drivers over the history, one row per sales row: price, promotion "
+             "(1/0), advertising...")
+_SEASON = Arg('Season length: blank or "auto" detects it (12 for months, 4 for quarters, 52 '
+              "for weeks); 1 means no seasonality.", _season)
+_INTERVAL = Arg("Optional coverage of a prediction interval, e.g. 0.95, to add Lower and Upper "
+                "columns.", Float(lo=0.0, hi=1.0, lo_open=True, hi_open=True))
 
 
 # --------------------------------------------------------------------------- reading history
@@ -252,14 +266,21 @@ def fit_sales(sales: Any, horizon: int, known_drivers: Any, season: int | None,
     return CACHE.get_or_fit("forecast", content_key(sales, known_drivers, horizon, season, header), fit)
 
 
-@sheet_function("SALES_FORECAST")
-def sales_forecast(sales: Any, horizon: Any, known_drivers: Any = None, future_drivers: Any = None,
-                   season_length: Any = None, interval: Any = None, header: Any = None) -> Cells:
+@sheet_function("SALES_FORECAST", "Forecasts the next periods of sales with trend, seasonality "
+                "and optional drivers (price, promotion). Spills Period (with dates), Forecast "
+                "and, with interval, Lower and Upper.", args={
+    "sales": _SALES,
+    "horizon": Arg("How many periods ahead to forecast, e.g. 12.", _horizon),
+    "known_drivers": _KNOWN,
+    "future_drivers": Arg("The planned driver values for each forecast period: one row per "
+                          "period, same columns as known_drivers."),
+    "season_length": _SEASON, "interval": _INTERVAL, "header": HEADER_ARG,
+})
+def sales_forecast(sales: Any, horizon: int, known_drivers: Any = None, future_drivers: Any = None,
+                   season_length: int | None = None, interval: float | None = None,
+                   header: bool | None = None) -> Cells:
     """The next ``horizon`` periods: [Period,] Forecast[, Lower, Upper]."""
-    h = _param_horizon(horizon)
-    m = _param_season(season_length)
-    level = _param_interval(interval)
-    hd = cells.param_header(header)
+    h, m, level, hd = horizon, season_length, interval, header
     has_known = _has_values(known_drivers)
     if not has_known and _has_values(future_drivers):
         raise XLMError("#VALUE!", "future_drivers is given but known_drivers is not. Give the "
@@ -281,13 +302,18 @@ def sales_forecast(sales: Any, horizon: Any, known_drivers: Any = None, future_d
     return cells.to_cells(block, labels=labels if res.hist.header else None)
 
 
-@sheet_function("FORECAST_ACCURACY")
-def forecast_accuracy(sales: Any, horizon: Any = None, season_length: Any = None,
-                      header: Any = None) -> Cells:
+@sheet_function("FORECAST_ACCURACY", "How far to trust SALES_FORECAST: a backtest on your own "
+                "history (MAE, RMSE, MAPE, sMAPE, MASE) next to the seasonal naive forecast "
+                "(same period last year).", args={
+    "sales": _SALES,
+    "horizon": Arg("Periods ahead to test (default: one season, e.g. 12 for months).",
+                   _optional_horizon),
+    "season_length": _SEASON, "header": HEADER_ARG,
+})
+def forecast_accuracy(sales: Any, horizon: int | None = None, season_length: int | None = None,
+                      header: bool | None = None) -> Cells:
     """Rolling-origin backtest on the history: SALES_FORECAST against seasonal naive."""
-    hz = None if cells.scalar(horizon) is None else _param_horizon(horizon)
-    m_param = _param_season(season_length)
-    hd = cells.param_header(header)
+    hz, m_param, hd = horizon, season_length, header
 
     def fit() -> dict[str, Any]:
         hist = read_history(sales, None, hd)
@@ -332,12 +358,18 @@ def backtest(hist: History, horizon: int | None, season: int | None) -> dict[str
             "method": final.method, "m": m, "h": h, "origins": n_orig}
 
 
-@sheet_function("FORECAST_DRIVERS")
-def forecast_drivers(sales: Any, known_drivers: Any, season_length: Any = None,
-                     header: Any = None) -> Cells:
+@sheet_function("FORECAST_DRIVERS", "The effect of each driver on sales, allowing for trend and "
+                "season: coefficient, elasticity (e.g. -1.5: +1% price, -1.5% sales), % effect "
+                "per unit, standard error and p-value.", args={
+    "sales": _SALES,
+    "known_drivers": Arg("The drivers over the history, one row per sales row: price, promotion "
+                         "(1/0), advertising..."),
+    "season_length": _SEASON, "header": HEADER_ARG,
+})
+def forecast_drivers(sales: Any, known_drivers: Any, season_length: int | None = None,
+                     header: bool | None = None) -> Cells:
     """The effect of each driver: coefficient, elasticity, % effect per unit, std. error, p-value."""
-    m_param = _param_season(season_length)
-    hd = cells.param_header(header)
+    m_param, hd = season_length, header
     if not _has_values(known_drivers):
         raise XLMError("#VALUE!", "known_drivers is missing. Select the driver columns (price, "
                        "promotion, advertising...) next to the sales history.")

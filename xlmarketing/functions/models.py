@@ -26,24 +26,54 @@ from ..core import models as M
 from ..core import rules as R
 from ..errors import XLMError
 from . import Cells
-from .churn import CHURN, Wording, _label_key, _options, comparison, cross_validated, fit_churn, \
-    param_model, twin
+from .churn import (
+    _BALANCED,
+    _FOLDS,
+    _LABELS,
+    _MODEL,
+    _POSITIVE,
+    _REG,
+    _SEED_MODEL,
+    _THRESHOLD,
+    _TRAIN,
+    CHURN,
+    Wording,
+    _label_key,
+    comparison,
+    cross_validated,
+    fit_churn,
+    twin,
+)
+from .spec import HEADER_ARG, Arg, Int
 
 
-@twin("CHURN_COMPARE", "PROPENSITY_COMPARE")
-def churn_compare(train_data: Any, train_labels: Any, threshold: Any = None, folds: Any = None,
-                  positive: Any = None, balanced: Any = None, regularization: Any = None,
-                  seed: Any = None, header: Any = None, *, wording: Wording = CHURN) -> Cells:
+_RULES_MODEL = Arg('"tree" (default, depth 4), "tree (depth 3)" or "tree (depth 6)".',
+                   lambda v, name: "tree" if cells.scalar(v) is None else _MODEL.check(v, name))
+_CV_ARGS = {"folds": _FOLDS, "positive": _POSITIVE, "balanced": _BALANCED, "regularization": _REG,
+            "seed": _SEED_MODEL, "header": HEADER_ARG, "model": _MODEL}
+
+
+@twin("CHURN_COMPARE", "PROPENSITY_COMPARE",
+      "Which churn model to use: every candidate (logistic, trees, forest, boosting) tested on "
+      "the same customers it did not see. ROC AUC and its spread, accuracy, precision, recall, "
+      'F1, Brier score, fit time, and the one model="auto" picks.',
+      "Which propensity model to use: every candidate tested on customers it did not see, with "
+      "ROC AUC and spread, accuracy, precision, recall, F1, Brier score, fit time and the one "
+      'model="auto" picks.', args={
+    "train_data": _TRAIN, "train_labels": _LABELS, "threshold": _THRESHOLD, "folds": _FOLDS,
+    "positive": _POSITIVE, "balanced": _BALANCED, "regularization": _REG, "seed": _SEED_MODEL,
+    "header": HEADER_ARG,
+})
+def churn_compare(train_data: Any, train_labels: Any, threshold: float = 0.5, folds: int = 5,
+                  positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
+                  seed: int = 0, header: bool | None = None, *, wording: Wording = CHURN) -> Cells:
     """One row per candidate model: CV ROC AUC and spread, threshold metrics, Brier, fit time, auto's pick."""
-    th = cells.param_float(threshold, "threshold", default=0.5, lo=0.0, hi=1.0)
-    k = cells.param_int(folds, "folds", default=5, lo=2, hi=20)
-    pos, bal, reg, hd = _options(positive, balanced, regularization, header)
-    opts = param_model(None, seed, bal, reg)
-    comp = comparison(cells.Range(train_data), train_labels, pos, hd, opts, k)[0]
+    opts = M.Options(M.AUTO, balanced, regularization, seed)
+    comp = comparison(cells.Range(train_data), train_labels, positive, header, opts, folds)[0]
     rows = []
     for c in M.CANDIDATES:
         cv = comp.results[c.name]
-        m = core.threshold_metrics(cv, th)
+        m = core.threshold_metrics(cv, threshold)
         rows.append([c.name, m["ROC AUC"], m["ROC AUC (fold std)"], m["Accuracy"],
                      m["Precision"], m["Recall"], m["F1"], core.brier(cv),
                      round(cv.fit_seconds, 3), "auto picks" if c.name == comp.chosen else ""])
@@ -52,13 +82,20 @@ def churn_compare(train_data: Any, train_labels: Any, threshold: Any = None, fol
                                         "Fit seconds", "Auto"])
 
 
-@twin("CHURN_RULES", "PROPENSITY_RULES")
-def churn_rules(train_data: Any, train_labels: Any, positive: Any = None, balanced: Any = None,
-                header: Any = None, model: Any = None, seed: Any = None, *,
-                wording: Wording = CHURN) -> Cells:
+@twin("CHURN_RULES", "PROPENSITY_RULES",
+      "The churn decision tree as if-then rules you can read: one row per group of customers, "
+      "with how many customers it covers, their actual churn rate and the model's probability, "
+      "riskiest first.",
+      "The response decision tree as readable if-then rules: customers, actual rate and "
+      "probability per rule, most likely first.", args={
+    "train_data": _TRAIN, "train_labels": _LABELS, "positive": _POSITIVE, "balanced": _BALANCED,
+    "header": HEADER_ARG, "model": _RULES_MODEL, "seed": _SEED_MODEL,
+})
+def churn_rules(train_data: Any, train_labels: Any, positive: str | None = None,
+                balanced: bool = False, header: bool | None = None, model: str = "tree",
+                seed: int = 0, *, wording: Wording = CHURN) -> Cells:
     """The decision tree as if-then rules: one row per leaf, highest probability first."""
-    chosen = "tree" if cells.scalar(model) is None else model
-    fit = fit_churn(train_data, train_labels, positive, balanced, None, header, chosen, seed)
+    fit = fit_churn(train_data, train_labels, positive, balanced, 1.0, header, model, seed)
     key = f"rules:{wording.prob}"
     if key not in fit.memo:
         d = R.rules(fit.model, fit.table.frame, fit.y)
@@ -68,31 +105,47 @@ def churn_rules(train_data: Any, train_labels: Any, positive: Any = None, balanc
     return fit.memo[key]
 
 
-@twin("CHURN_LIFT", "PROPENSITY_LIFT")
-def churn_lift(train_data: Any, train_labels: Any, bins: Any = None, folds: Any = None,
-               positive: Any = None, balanced: Any = None, regularization: Any = None,
-               seed: Any = None, header: Any = None, model: Any = None, *,
+@twin("CHURN_LIFT", "PROPENSITY_LIFT",
+      "Gains and lift by decile, to size a campaign: customers ranked by churn probability "
+      "(cross-validated), with churners per group, the share of all churners captured so far and "
+      "the lift over random contact.",
+      "Gains and lift by decile for a campaign: contact the top 20% and reach what share of "
+      "responders? Cross-validated.", args={
+    "train_data": _TRAIN, "train_labels": _LABELS,
+    "bins": Arg("How many groups of equal size (default 10: deciles).", Int(default=10, lo=2, hi=100)),
+    **_CV_ARGS,
+})
+def churn_lift(train_data: Any, train_labels: Any, bins: int = 10, folds: int = 5,
+               positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
+               seed: int = 0, header: bool | None = None, model: str = "logistic", *,
                wording: Wording = CHURN) -> Cells:
     """Gains table: customers ranked by out-of-fold probability, in bins (default 10, deciles)."""
-    b = cells.param_int(bins, "bins", default=10, lo=2, hi=100)
     cv, _, _ = cross_validated(train_data, train_labels, folds, positive, balanced,
                                regularization, seed, header, model)
-    g = lift.gains(cv.y, cv.oof, b)
+    g = lift.gains(cv.y, cv.oof, bins)
     return cells.to_cells(g.to_numpy(dtype=object), labels=[
         "Group", "Customers", "Positives", "Rate", "Lowest probability", "Cumulative customers",
         "Captured", "Lift", "Cumulative lift"])
 
 
-@twin("CHURN_ROC", "PROPENSITY_ROC")
-def churn_roc(train_data: Any, train_labels: Any, points: Any = None, folds: Any = None,
-              positive: Any = None, balanced: Any = None, regularization: Any = None,
-              seed: Any = None, header: Any = None, model: Any = None, *,
+@twin("CHURN_ROC", "PROPENSITY_ROC",
+      "The ROC curve for a chart: share of churners caught (true positive rate) against share of "
+      "loyal customers wrongly flagged (false positive rate), cross-validated, with the "
+      "threshold at each point.",
+      "The ROC curve of the propensity model for a chart (cross-validated): true positive rate "
+      "against false positive rate, with the threshold at each point.", args={
+    "train_data": _TRAIN, "train_labels": _LABELS,
+    "points": Arg("How many points on the curve (default 21).", Int(default=21, lo=2, hi=1001)),
+    **_CV_ARGS,
+})
+def churn_roc(train_data: Any, train_labels: Any, points: int = 21, folds: int = 5,
+              positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
+              seed: int = 0, header: bool | None = None, model: str = "logistic", *,
               wording: Wording = CHURN) -> Cells:
     """ROC curve of the out-of-fold probabilities at evenly spaced false positive rates."""
-    n = cells.param_int(points, "points", default=21, lo=2, hi=1001)
     cv, _, _ = cross_validated(train_data, train_labels, folds, positive, balanced,
                                regularization, seed, header, model)
-    r = lift.roc_points(cv.y, cv.oof, n)
+    r = lift.roc_points(cv.y, cv.oof, points)
     return cells.to_cells(r.to_numpy(dtype=np.float64), labels=list(r.columns))
 
 
@@ -136,13 +189,24 @@ def _group_text(v: Any) -> str:
     return _label_key(v)
 
 
-@twin("CHURN_FAIRNESS", "PROPENSITY_FAIRNESS")
-def churn_fairness(train_data: Any, train_labels: Any, group: Any, threshold: Any = None,
-                   folds: Any = None, positive: Any = None, balanced: Any = None,
-                   regularization: Any = None, seed: Any = None, header: Any = None,
-                   model: Any = None, *, wording: Wording = CHURN) -> Cells:
+_GROUP = Arg('The groups to compare: a column name of train_data (e.g. "Gender") or a range with '
+             "one value per customer (gender, age band, region), same rows as train_data.")
+
+
+@twin("CHURN_FAIRNESS", "PROPENSITY_FAIRNESS",
+      "Is the churn model fair across groups? Per group: customers, actual rate, mean "
+      "probability, share flagged, true and false positive rates and AUC (cross-validated); then "
+      "the largest gaps (demographic parity, equalized odds).",
+      "Is the propensity model fair across groups (gender, age band, region)? Rates, share "
+      "selected, true and false positive rates and AUC per group, then the largest gaps.", args={
+    "train_data": _TRAIN, "train_labels": _LABELS, "group": _GROUP, "threshold": _THRESHOLD,
+    **_CV_ARGS,
+})
+def churn_fairness(train_data: Any, train_labels: Any, group: Any, threshold: float = 0.5,
+                   folds: int = 5, positive: str | None = None, balanced: bool = False,
+                   regularization: float = 1.0, seed: int = 0, header: bool | None = None,
+                   model: str = "logistic", *, wording: Wording = CHURN) -> Cells:
     """Per group (gender, age band, region): rates, selection, TPR, FPR, AUC; then the largest gaps."""
-    th = cells.param_float(threshold, "threshold", default=0.5, lo=0.0, hi=1.0)
     grid = cells.as_grid(group) if group is not None else [[None]]
     if len(grid) == 1 and len(grid[0]) == 1 and cells.scalar(grid) is None:
         raise XLMError("#VALUE!", "group is missing. Give the name of a train_data column (e.g. "
@@ -150,7 +214,7 @@ def churn_fairness(train_data: Any, train_labels: Any, group: Any, threshold: An
     cv, _, table = cross_validated(train_data, train_labels, folds, positive, balanced,
                                    regularization, seed, header, model)
     groups = _group_values(group, table)
-    f = fair.by_group(cv.y, cv.oof, groups, th)
+    f = fair.by_group(cv.y, cv.oof, groups, threshold)
     labels = ["Group", "Rows", "Actual rate", "Mean probability", "Selection rate",
               "True positive rate", "False positive rate", "AUC"]
     rows = f.table.to_numpy(dtype=object).tolist()

@@ -11,6 +11,7 @@ from ..cells import Table
 from ..core import segment as core
 from ..errors import XLMError
 from . import Cells, sheet_function
+from .spec import HEADER_ARG, SEED, Arg, Bool, Int
 
 
 @dataclass
@@ -20,44 +21,57 @@ class _Fit:
     memo: dict[str, Cells] = field(default_factory=dict)
 
 
-def _param_k(k: Any, *, allow_auto: bool = True) -> int:
-    v = cells.scalar(k)
-    if v is None:
+_DATA = Arg("Your customer table: one row per customer, one column per attribute (spend, "
+            "visits, channel...). A header row is optional and detected.")
+_SCALE = Arg("TRUE (default) puts every column on the same scale first, so spend in dollars "
+             "and visits in units weigh alike. FALSE uses raw units.", Bool(default=True))
+_K_INT = Int(auto=0)
+
+
+def _k(value: Any, name: str) -> int:
+    """k: a whole number of segments, or "auto" / 0 (returned as 0) to let the data choose."""
+    if cells.scalar(value) is None:
         raise XLMError("#VALUE!", "k (the number of segments) is missing. Enter a whole number "
                        'such as 4, or "auto".')
-    if isinstance(v, str) and v.strip().lower() == "auto" and allow_auto:
-        return 0
-    if isinstance(v, bool) or not isinstance(v, float) or not v.is_integer():
-        raise XLMError("#VALUE!", f"k must be a whole number of segments, got {cells._show(k)}. "
-                       'Enter a number such as 4, or "auto".')
-    if v < 0:
-        raise XLMError("#NUM!", f"k={int(v)} is negative. Enter a number of segments of at least "
-                       '1, or "auto" (or 0) to let the data choose.')
-    return int(v)
+    try:
+        k = _K_INT(value, name)
+    except XLMError as exc:
+        if exc.code != "#VALUE!":
+            raise
+        raise XLMError("#VALUE!", f"k must be a whole number of segments, got {cells._show(value)}. "
+                       'Enter a number such as 4, or "auto".') from None
+    if k < 0:
+        raise XLMError("#NUM!", f"k={k} is negative. Enter a number of segments of at least 1, or "
+                       '"auto" (or 0) to let the data choose.')
+    return k
 
 
-def _options(scale: Any, seed: Any, header: Any) -> tuple[bool, int, bool | None]:
-    return (cells.param_bool(scale, "scale", default=True),
-            cells.param_int(seed, "seed", default=0, lo=0, hi=2**31 - 1),
-            cells.param_header(header))
+_K = _k
 
 
-def fit_segments(data: Any, k: Any, scale: Any = None, seed: Any = None, header: Any = None) -> _Fit:
-    """The cached segmentation for these raw inputs (fits on a cache miss)."""
-    kk = _param_k(k)
-    sc, sd, hd = _options(scale, seed, header)
+def fit_segments(data: Any, k: int, scale: bool, seed: int, header: bool | None) -> _Fit:
+    """The cached segmentation for these raw data cells and clean options (fits on a cache miss).
 
+    ``k`` = 0 means "choose k automatically".
+    """
     rng = cells.Range(data)
 
     def fit() -> _Fit:
-        table = cells.read_table(rng, name="data", header=hd)
-        return _Fit(table, core.segment(table.frame, table.kinds, kk, scale=sc, seed=sd))
+        table = cells.read_table(rng, name="data", header=header)
+        return _Fit(table, core.segment(table.frame, table.kinds, k, scale=scale, seed=seed))
 
-    return CACHE.get_or_fit("kmeans", content_key(rng.fingerprint, kk, sc, sd, hd), fit)
+    return CACHE.get_or_fit("kmeans", content_key(rng.fingerprint, k, scale, seed, header), fit)
 
 
-@sheet_function("KMEANS_SEGMENT")
-def kmeans_segment(data: Any, k: Any, scale: Any = None, seed: Any = None, header: Any = None) -> Cells:
+@sheet_function("KMEANS_SEGMENT", "Groups customers into k segments of similar behaviour "
+                "(k-means). Spills one segment number per row: 1 is the largest segment.", args={
+    "data": _DATA,
+    "k": Arg('How many segments: a whole number such as 4, or "auto" (or 0) to pick the best k '
+             "from 2 to 10.", _K),
+    "scale": _SCALE, "seed": SEED, "header": HEADER_ARG,
+})
+def kmeans_segment(data: Any, k: int, scale: bool = True, seed: int = 0,
+                   header: bool | None = None) -> Cells:
     """One segment number per data row (1 = largest segment), aligned with the range."""
     fit = fit_segments(data, k, scale, seed, header)
     if "labels" not in fit.memo:
@@ -65,27 +79,38 @@ def kmeans_segment(data: Any, k: Any, scale: Any = None, seed: Any = None, heade
     return fit.memo["labels"]
 
 
-@sheet_function("SEGMENT_PROFILE")
-def segment_profile(data: Any, k: Any, scale: Any = None, seed: Any = None, header: Any = None) -> Cells:
+@sheet_function("SEGMENT_PROFILE", "Describes each segment: customers, share of the base, the "
+                "average of every number column and the most common value of every text column.",
+                args={
+    "data": _DATA,
+    "k": Arg('Number of segments, as given to KMEANS_SEGMENT (a number or "auto").', _K),
+    "scale": _SCALE, "seed": SEED, "header": HEADER_ARG,
+})
+def segment_profile(data: Any, k: int, scale: bool = True, seed: int = 0,
+                    header: bool | None = None) -> Cells:
     """One row per segment: size, share and each column's mean (or most common text)."""
     fit = fit_segments(data, k, scale, seed, header)
     prof = core.profile(fit.table.frame, fit.table.kinds, fit.seg)
     return cells.to_cells(prof.to_numpy(dtype=object), labels=list(prof.columns))
 
 
-@sheet_function("SEGMENT_K")
-def segment_k(data: Any, k_max: Any = None, scale: Any = None, seed: Any = None, header: Any = None) -> Cells:
+@sheet_function("SEGMENT_K", "Helps choose the number of segments: silhouette (higher is "
+                "better) and inertia for k = 2 to k_max, with the recommended k marked.", args={
+    "data": _DATA,
+    "k_max": Arg("Largest number of segments to try (default 10).",
+                 Int(default=core.K_AUTO_MAX, lo=2, hi=50)),
+    "scale": _SCALE, "seed": SEED, "header": HEADER_ARG,
+})
+def segment_k(data: Any, k_max: int = core.K_AUTO_MAX, scale: bool = True, seed: int = 0,
+              header: bool | None = None) -> Cells:
     """k, silhouette and inertia for k = 2..k_max, with the recommended k marked."""
-    km = cells.param_int(k_max, "k_max", default=core.K_AUTO_MAX, lo=2, hi=50)
-    sc, sd, hd = _options(scale, seed, header)
-
     rng = cells.Range(data)
 
     def fit() -> core.KChoice:
-        table = cells.read_table(rng, name="data", header=hd)
-        return core.choose_k(table.frame, table.kinds, k_max=km, scale=sc, seed=sd)
+        table = cells.read_table(rng, name="data", header=header)
+        return core.choose_k(table.frame, table.kinds, k_max=k_max, scale=scale, seed=seed)
 
-    choice = CACHE.get_or_fit("kmeans_k", content_key(rng.fingerprint, km, sc, sd, hd), fit)
+    choice = CACHE.get_or_fit("kmeans_k", content_key(rng.fingerprint, k_max, scale, seed, header), fit)
     t = choice.table
     rec = ["recommended" if k == choice.best else "" for k in t["k"]]
     block = list(zip(t["k"].tolist(), t["silhouette"].round(4).tolist(),

@@ -1,0 +1,81 @@
+"""One specification per function feeds the validation, the xlwings wrappers and the README."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests import officejs
+from xlmarketing import udfs
+from xlmarketing.errors import XLMError
+from xlmarketing.functions import REGISTRY
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_registered_function_has_a_spec_and_a_udf():
+    assert all(fn.spec is not None for fn in REGISTRY.values()), "register with args={...}"
+    assert sorted(udfs.__all__) == sorted(REGISTRY)
+    # Nothing else upper-case that an import tool could mistake for a function.
+    public_upper = {n for n in dir(udfs) if n.isupper() and not n.startswith("_")}
+    assert public_upper == set(REGISTRY)
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_readme_reference_shows_the_spec_signature_and_an_example(name):
+    spec = REGISTRY[name].spec
+    assert f"**`{spec.usage()}`**" in README, f"README reference lacks {spec.usage()}"
+    if spec.params:
+        assert re.search(rf"={name}\(", README), f"README has no example formula for {name}"
+
+
+def test_the_wrapper_signature_is_the_spec():
+    import inspect
+
+    sig = inspect.signature(udfs.CHURN_METRICS)
+    spec = REGISTRY["CHURN_METRICS"].spec
+    assert list(sig.parameters) == list(spec.params)
+    assert [p.default is inspect.Parameter.empty for p in sig.parameters.values()] == [
+        p in spec.required for p in spec.params]
+    assert spec.usage() == ("CHURN_METRICS(train_data, train_labels, [threshold], [folds], [positive], "
+                            "[balanced], [regularization], [seed], [header], [model])")
+
+
+def test_officejs_registration_matches_the_spec():
+    _, meta, _ = officejs.call([], meta=True)
+    funcs = {f["name"]: f for f in meta["functions"]}
+    assert set(funcs) == set(REGISTRY)
+    for name, fn in REGISTRY.items():
+        spec = fn.spec
+        params = funcs[name]["parameters"]
+        assert [p["name"] for p in params] == list(spec.params), name
+        assert [p.get("optional", False) for p in params] == [
+            p not in spec.required for p in spec.params], name
+        assert [p.get("description") for p in params] == [spec.args[p].doc for p in spec.params]
+        assert funcs[name]["description"] == spec.summary
+
+
+def test_checks_run_at_the_edge_with_one_line_messages():
+    rows = [[float(i), float(i % 3)] for i in range(12)]
+    with pytest.raises(XLMError, match=r"^#VALUE! SEGMENT_K: k_max must be a whole number, got 'x'"):
+        REGISTRY["SEGMENT_K"](rows, "x")
+    with pytest.raises(XLMError, match=r"^#NUM! SEGMENT_K: k_max=99 is out of range"):
+        REGISTRY["SEGMENT_K"](rows, 99)
+    with pytest.raises(XLMError, match=r"^#VALUE! SALES_FORECAST: horizon is missing"):
+        REGISTRY["SALES_FORECAST"]([[1.0], [2.0], [3.0]], None)
+    with pytest.raises(XLMError, match=r"^#VALUE! KMEANS_SEGMENT: takes at most 5 arguments"):
+        REGISTRY["KMEANS_SEGMENT"](rows, 2, None, None, None, None)
+    # Keywords bind like positions; the clean value reaches the model.
+    assert REGISTRY["KMEANS_SEGMENT"](rows, k="2") == REGISTRY["KMEANS_SEGMENT"](rows, 2.0)
+
+
+def test_core_errors_become_excel_errors_with_the_users_argument_name():
+    from xlmarketing.core.errors import InsufficientData, ParameterError
+    from xlmarketing.functions import core_error_to_xlm
+
+    e = core_error_to_xlm(ParameterError("{param}=40 is longer than the history.",
+                                         param="season_length"), {"season_length": "season"})
+    assert (e.code, e.message) == ("#NUM!", "season=40 is longer than the history.")
+    assert core_error_to_xlm(InsufficientData("needs 3 rows")).code == "#NUM!"
