@@ -271,7 +271,8 @@ def test_refreshed_workbook_opens_in_libreoffice(demo, name, libreoffice_sheets,
     the results and the ordinary formulas on top show numbers, not errors."""
     shown = libreoffice_sheets(values_only(demo.out_dir / name, tmp_path / name))
     assert "About" in shown
-    main = {segmentation.FILE: "Segments", churn.FILE: "Risk", forecast.FILE: "Forecast"}[name]
+    main = {segmentation.FILE: "Segments", churn.FILE: "Risk", forecast.FILE: "Forecast",
+            campaign.FILE: campaign.CAMPAIGN}[name]
     cells = [c for row in shown[main] for c in row]
     if name != forecast.FILE or FORECAST_READY:
         assert not [c for c in cells if c.startswith("#")], main

@@ -26,7 +26,7 @@ MODEL_COLS = ["Age", "Region", "Orders (12 months)", "Days since last purchase",
 # Where the demo and the tests read results back.
 CAMPAIGN, LIFT_AT, ROC_AT = "Campaign", "A22", "L22"
 MODELS_SHEET, COMPARE_AT, DRIVERS_AT = "Models", "A6", "A17"
-FAIRNESS, GENDER_AT, AGE_AT = "Fairness", "A6", "A16"
+FAIRNESS, GENDER_AT, AGE_AT = "Fairness", "A6", "A19"
 PROSPECTS, SCORE_AT, REASONS_AT = "Prospects", "N1", "O1"
 
 
@@ -244,8 +244,9 @@ def _fairness_sheet(wb: Workbook, f_gender: str, f_age: str, hist) -> None:
     fs.section(1, 4, "By gender", "PROPENSITY_FAIRNESS with the Gender column.")
     g = fs.spill(1, 6, f_gender, n_gender + 6, 8, label="gender",
                  formats=[None, "#,##0", K.PCT, K.PCT, K.PCT, K.PCT, K.PCT, "0.000"])
-    fs.section(1, 14, "By age band", "PROPENSITY_FAIRNESS with the Age band column.")
-    a = fs.spill(1, 16, f_age, n_band + 6, 8, label="age band",
+    # Room below the gender table for as many groups as the age bands have.
+    fs.section(1, 17, "By age band", "PROPENSITY_FAIRNESS with the Age band column.")
+    a = fs.spill(1, 19, f_age, n_band + 6, 8, label="age band",
                  formats=[None, "#,##0", K.PCT, K.PCT, K.PCT, K.PCT, K.PCT, "0.000"])
     assert (g.anchor, a.anchor) == (GENDER_AT, AGE_AT)
     fs.widths({"A": 30, "B": 10, "C": 11, "D": 12, "E": 11, "F": 12, "G": 12, "H": 9})
