@@ -454,8 +454,12 @@ def _shap_values(model: ChurnModel, X: np.ndarray) -> np.ndarray:
     """
     import shap  # imported on first use: it takes about a second
 
+    # The explainer is built once per fitted model: one-row calls (fill-down) reuse it.
+    explainer = model.__dict__.get("_explainer")
+    if explainer is None:
+        explainer = model.__dict__["_explainer"] = shap.TreeExplainer(model.estimator)
     with threadpool_limits(1):
-        sv = shap.TreeExplainer(model.estimator).shap_values(X, check_additivity=False)
+        sv = explainer.shap_values(X, check_additivity=False)
     sv = np.asarray(sv)
     if sv.ndim == 3:          # (rows, features, classes): the positive class
         sv = sv[:, :, 1]
