@@ -157,7 +157,9 @@ def prepare(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *,
     dates = [c for c in columns if kinds[c] == DATE]
     ref = None
     if dates:
-        ref = float(np.nanmax(frame[dates].to_numpy(dtype=np.float64)))
+        d = frame[dates].to_numpy(dtype=np.float64)
+        # All dates blank: no reference; the encoder then reports the blank column.
+        ref = float(np.nanmax(d)) if not np.isnan(d).all() else float("nan")
     log_cols: list[str] = []
     blank_cols: list[str] = []
     for c in columns:
