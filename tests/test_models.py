@@ -107,6 +107,19 @@ def test_auto_picks_logistic_on_linear_data(linear):
     assert auto == PROB(data, labels, None, None, None, None, None, "logistic")
 
 
+def test_auto_keeps_the_simpler_model_unless_a_richer_one_wins_clearly():
+    steady = np.array([0.80, 0.81, 0.79, 0.80, 0.82])
+    # Boosting ahead in every fold, but by 0.003: a near-tie keeps logistic.
+    assert M.choose({"logistic": steady, "boosting": steady + 0.003}) == "logistic"
+    # Ahead by 0.03 in every fold: boosting.
+    assert M.choose({"logistic": steady, "boosting": steady + 0.03}) == "boosting"
+    # Ahead by 0.02 on average but only thanks to one fold (large standard error): logistic.
+    assert M.choose({"logistic": steady, "boosting": steady + [0, 0, 0, 0, 0.1]}) == "logistic"
+    # Among near-equal rich models the simpler family wins.
+    assert M.choose({"logistic": steady, "forest": steady + 0.05,
+                     "boosting": steady + 0.052}) == "forest"
+
+
 def test_compare_rows_are_consistent_with_metrics(linear):
     data, labels, _ = linear
     comp = {r[0]: r for r in COMPARE(data, labels, 0.4)[1:]}
