@@ -1,11 +1,16 @@
 """The model cache: content keys, bounds, counters and thread safety."""
 
+import gc
 import threading
 import time
+import tracemalloc
+from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
+import pytest
 
-from xlmarketing.cache import ModelCache, approx_size, content_key
+from xlmarketing.cache import CACHE, Memo, ModelCache, approx_size, content_key
 
 
 def test_content_key_depends_on_content_not_identity():
@@ -82,3 +87,164 @@ def test_clear():
     c = ModelCache()
     c.get_or_fit("m", "k", lambda: 1)
     assert c.clear() == 1 and len(c) == 0 and c.bytes == 0
+
+
+# --------------------------------------------------------------------------- results are copies
+
+
+def _customers(n, seed):
+    from tests.test_churn import customers
+
+    data, labels, _ = customers(n, seed=seed)
+    return data, labels
+
+
+def test_a_caller_editing_a_result_cannot_change_later_answers():
+    from xlmarketing.functions import REGISTRY
+
+    CACHE.clear()
+    data, labels = _customers(300, seed=4)
+    first = REGISTRY["CHURN_PROB"](data, labels)
+    expected = [list(r) for r in first]
+    first[1][0] = "tampered"
+    first.append(["extra row"])
+    assert REGISTRY["CHURN_PROB"](data, labels) == expected
+    drivers = REGISTRY["CHURN_DRIVERS"](data, labels)
+    kept = [list(r) for r in drivers]
+    drivers[1].clear()
+    assert REGISTRY["CHURN_DRIVERS"](data, labels) == kept
+    segs = REGISTRY["KMEANS_SEGMENT"]([r[:3] for r in data], 3)
+    before = [list(r) for r in segs]
+    segs[0][0] = 99
+    assert REGISTRY["KMEANS_SEGMENT"]([r[:3] for r in data], 3) == before
+    assert CACHE.fits["churn"] == 1 and CACHE.fits["kmeans"] == 1
+
+
+def test_memo_keeps_its_own_rows_and_hands_out_fresh_lists():
+    m = Memo()
+    given = [["Segment"], [1], [2]]
+    m["out"] = given
+    given[1][0] = "changed after storing"                # the caller's list is not the stored one
+    a, b = m["out"], m["out"]
+    assert a == b == [["Segment"], [1], [2]] and a is not b and a[0] is not b[0]
+    assert m.get("out", lambda: 1 / 0) == a            # built once: build is not called again
+
+
+# --------------------------------------------------------------------------- memory accounting
+
+
+def test_memoised_outputs_are_charged_to_their_entry_and_can_evict():
+    c = ModelCache(max_entries=100, max_bytes=4 * 2**20)
+
+    @dataclass
+    class Fit:
+        model: np.ndarray
+        memo: Memo = field(default_factory=Memo)
+
+    fits = [c.get_or_fit("m", f"k{i}", lambda: Fit(np.zeros(1000))) for i in range(3)]
+    charged = c.bytes
+    assert 3 * 8000 < charged < 3 * 8000 + 3000
+    spill = [[float(i)] for i in range(10_000)]                     # about 0.8 MB as tuples
+    fits[0].memo["prob"] = spill
+    grown = c.bytes - charged
+    assert 0.5 * 2**20 < grown < 1.2 * 2**20
+    assert c._data["m:k0"].size > 0.5 * 2**20                       # re-measured in the entry
+    for f in fits[1:]:
+        f.memo["prob"] = spill                                      # 3 x 0.8 MB + models <= 4 MB
+    assert len(c) == 3 and c.bytes <= c.max_bytes
+    f = c.get_or_fit("m", "k3", lambda: Fit(np.zeros(1000)))
+    f.memo["prob"] = spill * 3                                      # 2.4 MB more: evicts the oldest
+    assert c.bytes <= c.max_bytes and "m:k0" not in c._data and c.evictions >= 1
+    fits[0].memo["again"] = spill                                   # an evicted entry's memo: no charge
+    assert c.bytes <= c.max_bytes
+
+
+def test_approx_size_counts_shared_buffers_once_and_text_by_value():
+    a = np.zeros(100_000)
+    assert approx_size([a, a[:10], a]) < 1.01 * a.nbytes + 2000    # views and repeats: once
+    words = np.array([f"customer number {i}" for i in range(10_000)], dtype=object)
+    assert approx_size(words) > 10_000 * (8 + 49)                   # the strings, not just pointers
+    frame = pd.DataFrame({"name": pd.Series(words, dtype=object)})
+    assert frame["name"].dtype == object and approx_size(frame) > 10_000 * (8 + 49)
+    text = pd.DataFrame({"name": pd.array(words, dtype="str")})     # pandas' own string dtype
+    assert approx_size(text) > 10_000 * len("customer number 1234")
+
+
+def _allocated() -> int:
+    """Bytes allocated now by Python objects (tracemalloc) plus pyarrow's pool (strings)."""
+    import pyarrow as pa
+
+    return tracemalloc.get_traced_memory()[0] + pa.total_allocated_bytes()
+
+
+def test_real_memory_growth_stays_within_the_byte_limit():
+    """Fill the real cache through the real functions and measure what stays allocated."""
+    from xlmarketing.functions import REGISTRY
+
+    limit = 6 * 2**20
+    old = CACHE.max_bytes, CACHE.max_entries
+    CACHE.clear()
+    data, labels = _customers(1500, seed=0)
+    REGISTRY["CHURN_PROB"](data, labels)                            # warm imports and caches
+    REGISTRY["KMEANS_SEGMENT"]([r[:3] for r in data], 3)
+    CACHE.clear()
+    del data, labels
+    CACHE.max_bytes, CACHE.max_entries = limit, 10_000
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = _allocated()
+        for seed in range(1, 13):
+            data, labels = _customers(1500, seed=seed)
+            REGISTRY["CHURN_PROB"](data, labels)                    # model + memoised spill
+            REGISTRY["CHURN_DRIVERS"](data, labels)
+            REGISTRY["CHURN_REASONS"](data, labels)                 # a 1,500 x 3 text spill
+            REGISTRY["KMEANS_SEGMENT"]([r[:3] for r in data], 3)
+            del data, labels
+        gc.collect()
+        growth = _allocated() - base
+    finally:
+        tracemalloc.stop()
+        CACHE.max_bytes, CACHE.max_entries = old
+    counted = CACHE.info()["bytes"]
+    assert CACHE.evictions > 0, "the test must fill the cache past its limit"
+    assert counted <= limit
+    # What really stays allocated is the cache's content: within the limit (plus 1 MB for
+    # the allocator and interned objects), and the counted figure is not a gross overestimate.
+    assert growth <= limit + 2**20, f"real growth {growth / 2**20:.1f} MB over a {limit / 2**20:.0f} MB limit"
+    assert growth >= 0.6 * counted, f"counted {counted / 2**20:.1f} MB, real {growth / 2**20:.1f} MB"
+    CACHE.clear()
+
+
+# --------------------------------------------------------------------------- fill-down
+
+
+def test_a_one_row_hit_scores_exactly_like_the_full_parse():
+    """The fill-down fast path gives what reading the row as a table gives, cell kind by kind."""
+    import datetime as dt
+
+    from xlmarketing.functions import REGISTRY
+    from xlmarketing.functions import churn as fchurn
+
+    prob = REGISTRY["CHURN_PROB"]
+    CACHE.clear()
+    data, labels = _customers(300, seed=6)
+    fit = fchurn.fit_churn(data, labels, None, False, 1.0, None)
+    serial = (dt.datetime(2024, 5, 1) - dt.datetime(1899, 12, 30)).days
+    rows = {
+        "plain": data[1],
+        "blanks": [None, 80.0, None, "Monthly", None, None],
+        "unseen level": [12, 80.0, 1, "Weekly", dt.datetime(2024, 5, 1), "F"],
+        "serial date": [12, 80.0, 1, "Annual", serial, "M"],
+        "number text": ["12", "1,250", 1, "Annual", serial, "M"],      # parsed: slow path
+        "spaces": [12, 80.0, 1, " Monthly ", serial, "F"],           # stripped: slow path
+    }
+    for name, row in rows.items():
+        one = prob(data, labels, [row])[0][0]
+        two = prob(data, labels, [row, row])[1][0]                   # two rows: the full parse
+        assert one == pytest.approx(two, rel=1e-12, abs=1e-15), name  # BLAS: last bits only
+    fast = {name: fchurn._one_row(fit, [row]) is not None for name, row in rows.items()}
+    assert fast == {"plain": True, "blanks": True, "unseen level": True, "serial date": True,
+                    "number text": False, "spaces": False}
+    assert prob(data, labels, [[None] * 6]) == [[""]]
+    assert CACHE.fits["churn"] == 1

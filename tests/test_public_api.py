@@ -42,3 +42,28 @@ def test_cli_help_has_no_type_placeholders_on_flags_and_keeps_bracketed_extras()
         res = subprocess.run([sys.executable, "-m", "xlmarketing.cli", cmd, "--help"],
                              capture_output=True, text=True, check=True)
         assert "Usage:" in res.stdout and "<bool>" not in res.stdout
+
+
+def test_cli_report_gives_the_whole_commands_time_next_to_the_engines(tmp_path):
+    import json
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Spend", "Visits"])
+    for i in range(12):
+        ws.append([100.0 * (i % 3) + i, float(i % 3)])
+    ws["D1"] = "=KMEANS_SEGMENT(A1:B13, 2)"
+    src = tmp_path / "in.xlsx"
+    wb.save(src)
+    res = subprocess.run([sys.executable, "-m", "xlmarketing.cli", "refresh", str(src), "-o",
+                          str(tmp_path / "out.xlsx"), "--json"], capture_output=True, text=True,
+                         check=True)
+    rep = json.loads(res.stdout)
+    assert rep["refreshed"] == {"KMEANS_SEGMENT": 1}
+    assert rep["command_seconds"] >= rep["seconds"] > 0
+    text = subprocess.run([sys.executable, "-m", "xlmarketing.cli", "refresh", str(src), "-o",
+                           str(tmp_path / "out2.xlsx")], capture_output=True, text=True,
+                          check=True).stdout
+    assert "whole command:" in text.splitlines()[-1]

@@ -3,6 +3,8 @@ strict mode; the input is never touched and no partial output is left behind."""
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
 import zipfile
 
@@ -164,3 +166,140 @@ def test_formulas_package_as_fallback_engine(tmp_path):
     assert rep.engine == "formulas" and rep.dependents == 2
     assert ws["F1"].value == pytest.approx(sum(seg) / 20)
     assert ws["F2"].value == pytest.approx(sum(seg) / 2)
+
+
+@pytest.mark.parametrize("obstacle, named", [("merged", "the merged cells D5:E6"),
+                                             ("table", "the table Blocker (D8:E12)")])
+def test_spill_into_merged_cells_or_a_table_is_a_spill_error(tmp_path, obstacle, named):
+    from openpyxl.worksheet.table import Table
+
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+
+    def put(ws):
+        if obstacle == "merged":
+            ws.merge_cells("D5:E6")  # empty merged cells still block a spill in Excel
+        else:
+            ws["D8"], ws["E8"] = "Key", "Value"
+            ws.add_table(Table(displayName="Blocker", ref="D8:E12"))
+
+    book(src, {"D1": "=KMEANS_SEGMENT(A1:B21, 2)"}, put)
+    rep = refresh_workbook(src, out, formula_engine="none")
+    [err] = rep.errors
+    assert (err.cell, err.code) == ("D1", "#SPILL!") and named in err.message
+    ws = openpyxl.load_workbook(out, data_only=True)["Data"]
+    assert ws["D1"].value == "#SPILL!" and ws["D2"].value is None
+
+
+def test_every_error_cell_left_is_reported_and_strict_fails(tmp_path):
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    book(src, {"D1": "=KMEANS_SEGMENT(A1:B21, 2)", "F1": "=1/(D2-D2)", "F2": "=F1+1",
+               "F3": "=IF(D2>0, D2, NA())", "F4": "=SUM(D2:D21)"})
+    rep = refresh_workbook(src, out, formula_engine="formulas")
+    got = {e.address: e.code for e in rep.errors}
+    # F1 divides by zero and F2 reads it; F3's #N/A would be its own NA() (it is not, D2 > 0)
+    assert got == {"Data!F1": "#DIV/0!", "Data!F2": "#DIV/0!"}, rep.lines()
+    assert any(line.startswith("  error Data!F1: #DIV/0!") for line in rep.lines())
+    ws = openpyxl.load_workbook(out, data_only=True)["Data"]
+    seg = [r[0] for r in REGISTRY["KMEANS_SEGMENT"](data_rows(), 2.0)[1:]]
+    assert ws["F1"].value == "#DIV/0!" and ws["F3"].value == seg[0] and ws["F4"].value == sum(seg)
+    assert "#DIV/0!" in openpyxl.load_workbook(out)["Data"]["F1"].comment.text
+    with pytest.raises(RefreshFailed, match="Data!F1"):
+        refresh_workbook(src, tmp_path / "strict.xlsx", strict=True, formula_engine="formulas")
+
+
+def test_a_form_the_formula_engine_lacks_goes_to_libreoffice(tmp_path):
+    import shutil
+
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+
+    def other_sheet(ws):
+        other = ws.parent.create_sheet("Unread")
+        other["A1"] = "=1+1"
+
+    # SUBTOTAL is not in the formulas package: LibreOffice computes it, on a trimmed copy
+    book(src, {"D1": "=KMEANS_SEGMENT(A1:B21, 2)", "F1": "=SUBTOTAL(9, D2:D21)", "F2": "=F1*2"},
+         other_sheet)
+    rep = refresh_workbook(src, out)
+    seg = [r[0] for r in REGISTRY["KMEANS_SEGMENT"](data_rows(), 2.0)[1:]]
+    ws = openpyxl.load_workbook(out, data_only=True)["Data"]
+    # Unread!A1 has no saved value: computed in-process, so readers see a value there too
+    assert rep.ok and rep.engine == "formulas+libreoffice", rep.lines()
+    assert ws["F1"].value == sum(seg) and ws["F2"].value == 2 * sum(seg)
+    assert openpyxl.load_workbook(out, data_only=True)["Unread"]["A1"].value == 2
+    # without LibreOffice in-process only: a real error cell that says why
+    rep = refresh_workbook(src, out, formula_engine="formulas")
+    assert {e.cell for e in rep.errors} == {"F1", "F2"} and "SUBTOTAL" in rep.errors[0].message
+
+
+def test_internal_errors_are_logged_with_their_traceback(tmp_path, caplog, monkeypatch):
+    from xlmarketing.functions import REGISTRY as registry
+
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    book(src, {"D1": "=KMEANS_SEGMENT(A1:B21, 2)"})
+
+    def broken(*args):
+        return {}["no such key"]
+
+    monkeypatch.setitem(registry, "KMEANS_SEGMENT", broken)
+    with caplog.at_level("ERROR", logger="xlmarketing.workbook"):
+        rep = refresh_workbook(src, out, formula_engine="none")
+    [err] = rep.errors
+    assert err.code == "#VALUE!" and "internal error (KeyError" in err.message
+    [record] = [r for r in caplog.records if "Data!D1" in r.getMessage()]
+    assert record.exc_info and record.exc_info[0] is KeyError
+
+
+def test_filled_down_dependents_are_evaluated_as_one_column(tmp_path):
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    n = 40  # more than the 32 rows from which a fill-down is evaluated as one array
+    rows = [["Spend", "Visits"]] + [[(i * 37) % 101 + (500 if i % 3 == 0 else 0), i % 7 + 1]
+                                    for i in range(n)]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    for r in rows:
+        ws.append(r)
+    ws["D1"] = f"=KMEANS_SEGMENT(A1:B{n + 1}, 2)"
+    for i in range(2, n + 2):
+        ws[f"E{i}"] = f"=D{i}*2+A{i}"  # elementwise: one array evaluation
+        ws[f"F{i}"] = f'=IF(D{i}=1,"one",ROUND(A{i}/3,1))'
+        ws[f"G{i}"] = f"=G{i - 1}+D{i}" if i > 2 else f"=D{i}"  # a running total: one by one
+    wb.save(src)
+    rep = refresh_workbook(src, out, formula_engine="formulas")
+    assert rep.ok and rep.dependents == 3 * n, rep.lines()
+    seg = [r[0] for r in REGISTRY["KMEANS_SEGMENT"](rows, 2.0)[1:]]
+    got = openpyxl.load_workbook(out, data_only=True)["Data"]
+    spend = [r[0] for r in rows[1:]]
+    assert [got[f"E{i}"].value for i in range(2, n + 2)] == [s * 2 + a for s, a in zip(seg, spend, strict=True)]
+    want_f = ["one" if s == 1 else math.floor(a / 3 * 10 + 0.5) / 10 for s, a in zip(seg, spend, strict=True)]
+    assert [got[f"F{i}"].value for i in range(2, n + 2)] == pytest.approx(want_f)
+    assert [got[f"G{i}"].value for i in range(2, n + 2)] == list(itertools.accumulate(seg))
+
+
+def test_shared_formulas_are_read_as_excel_saves_a_fill_down(tmp_path):
+    """Excel saves a filled-down column as one shared formula: a master and empty children."""
+    import re
+
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    book(src, {"D1": "=KMEANS_SEGMENT(A1:B21, 2)"})
+    with zipfile.ZipFile(src) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    for i in range(2, 22):
+        f = '<f t="shared" ref="E2:E21" si="0">D2*10+$B$2</f>' if i == 2 else '<f t="shared" si="0"/>'
+        xml, n = re.subn(rf'(<c r="B{i}"[^>]*>.*?</c>)', rf'\1<c r="E{i}">{f}<v>7</v></c>', xml)
+        assert n == 1
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(src, "w") as z:
+        for name, blob in parts.items():
+            z.writestr(name, blob)
+    rep = refresh_workbook(src, out, formula_engine="formulas")
+    assert rep.ok and rep.dependents == 20, rep.lines()
+    rows = data_rows()
+    seg = [r[0] for r in REGISTRY["KMEANS_SEGMENT"](rows, 2.0)[1:]]
+    ws = openpyxl.load_workbook(out, data_only=True)["Data"]
+    assert [ws[f"E{i}"].value for i in range(2, 22)] == [s * 10 + rows[1][1] for s in seg]
+    with zipfile.ZipFile(out) as z:  # the shared formula itself is kept as saved
+        assert '<f t="shared" si="0"/>' in z.read("xl/worksheets/sheet1.xml").decode()

@@ -4,6 +4,11 @@ Keys are a BLAKE2b digest of the *raw* cell values exactly as the runtime delive
 before any conversion, which is the expensive part) plus the parameters, so the same data in any
 cell or sheet reuses the model, and a recalculation with unchanged inputs never refits.
 
+Cached results cannot be changed by a caller: outputs memoised on a model (:class:`Memo`) are
+kept privately and handed out as fresh lists. Every entry is charged what it holds
+(:func:`approx_size` of the model, its key and its memoised outputs), re-measured as outputs
+are added.
+
 The cache lives in memory only: nothing is written to disk and nothing is ever unpickled.
 It is bounded by entries and by approximate bytes (least recently used entries go first) and
 is thread-safe: the Office.js server calls functions concurrently, and two callers asking for
@@ -15,13 +20,16 @@ Clear it with ``=XLM_CACHE_CLEAR()`` in a sheet or ``xlmarketing.cache.clear()``
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
+import io
 import os
 import pickle
 import sys
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,39 +41,161 @@ def content_key(*parts: Any) -> str:
     """A digest of raw cell values and parameters.
 
     pickle serialises nested lists of floats, strings, None, datetimes and dicts in C and
-    deterministically for equal content, which makes it a fast canonical form; it is only ever
-    dumped here, never loaded.
+    deterministically for equal content, which makes it a fast canonical form; it runs without
+    its memo (content only, no back-references) and is only ever dumped here, never loaded.
     """
     h = hashlib.blake2b(digest_size=20)
     for part in parts:
-        try:
-            blob = pickle.dumps(part, protocol=5)
-        except (pickle.PicklingError, TypeError, AttributeError):
-            blob = repr(part).encode()  # exotic runtime objects (COM, JsProxy)
+        blob = _canonical(part)
         h.update(len(blob).to_bytes(8, "little"))
         h.update(blob)
     return h.hexdigest()
 
 
-def approx_size(obj: Any, _depth: int = 0) -> int:
-    """Approximate bytes held by a fitted model: numpy arrays and frames dominate."""
-    if isinstance(obj, np.ndarray):
-        return int(obj.nbytes) + 112
-    if isinstance(obj, (pd.DataFrame, pd.Series)):
-        return int(obj.memory_usage(deep=False).sum() if isinstance(obj, pd.DataFrame)
-                   else obj.memory_usage(deep=False))
-    if _depth > 6:
-        return sys.getsizeof(obj)
-    if isinstance(obj, dict):
-        return sys.getsizeof(obj) + sum(approx_size(v, _depth + 1) for v in obj.values())
-    if isinstance(obj, (list, tuple, set)):
-        if len(obj) > 64:  # big lists of cells: estimate from a sample
-            sample = list(obj)[:64]
-            return sys.getsizeof(obj) + len(obj) * sum(approx_size(v, _depth + 1) for v in sample) // 64
-        return sys.getsizeof(obj) + sum(approx_size(v, _depth + 1) for v in obj)
-    if hasattr(obj, "__dict__"):
-        return sys.getsizeof(obj) + approx_size(vars(obj), _depth + 1)
-    return sys.getsizeof(obj)
+def _canonical(part: Any) -> bytes:
+    f = io.BytesIO()
+    pickler = pickle.Pickler(f, protocol=5)
+    pickler.fast = True
+    try:
+        pickler.dump(part)
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        return repr(part).encode()  # exotic runtime objects (COM, JsProxy)
+    return f.getvalue()
+
+
+#: Objects in a list, tuple or object array measured one by one; bigger ones are sampled.
+_SAMPLE = 64
+
+
+def approx_size(obj: Any) -> int:
+    """Bytes held by ``obj`` and everything it references, estimated without copying.
+
+    Everything reachable is counted once (shared objects and numpy bases included): numpy
+    buffers exactly, DataFrames by their columns (object columns by a sample of their values),
+    containers, instance ``__dict__``s and ``__slots__``. Long lists, tuples and object arrays
+    are estimated from a sample of their items. The estimate is what the cache charges an entry
+    against its byte limit; ``tests/test_cache.py`` checks it against real allocations.
+    """
+    return _Sizer().size(obj)
+
+
+class _Sizer:
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+
+    def size(self, obj: Any, depth: int = 0) -> int:
+        if id(obj) in self.seen or obj is None or isinstance(obj, (bool, type)):
+            return 0
+        self.seen.add(id(obj))
+        if isinstance(obj, (int, float, str, bytes, complex)):
+            return sys.getsizeof(obj)
+        if isinstance(obj, np.ndarray):
+            return self._array(obj, depth)
+        if isinstance(obj, (pd.DataFrame, pd.Series, pd.Index)):
+            return self._pandas(obj, depth)
+        if depth > 12:
+            return sys.getsizeof(obj)
+        own = sys.getsizeof(obj)
+        if isinstance(obj, dict):
+            return own + sum(self.size(k, depth + 1) + self.size(v, depth + 1) for k, v in obj.items())
+        if isinstance(obj, (list, tuple, set, frozenset)):
+            return own + self._items(list(obj) if isinstance(obj, (set, frozenset)) else obj, depth)
+        if isinstance(obj, Memo):
+            return own + obj.bytes
+        total = own
+        if hasattr(obj, "__dict__"):
+            total += self.size(vars(obj), depth + 1)
+        for slot in getattr(type(obj), "__slots__", ()):
+            total += self.size(getattr(obj, slot, None), depth + 1)
+        return total
+
+    def _items(self, items: Any, depth: int) -> int:
+        n = len(items)
+        if n <= _SAMPLE:
+            return sum(self.size(v, depth + 1) for v in items)
+        step = n / _SAMPLE
+        sample = [items[int(i * step)] for i in range(_SAMPLE)]
+        return sum(self.size(v, depth + 1) for v in sample) * n // _SAMPLE
+
+    def _array(self, arr: np.ndarray, depth: int) -> int:
+        base = arr
+        while isinstance(base.base, np.ndarray):  # a view keeps its base's buffer alive
+            base = base.base
+        total = 112
+        if base is arr or id(base) not in self.seen:
+            self.seen.add(id(base))
+            total += base.nbytes
+        if arr.dtype == object and arr.size:
+            total += self._items(arr.ravel(), depth)
+        return total
+
+    def _pandas(self, obj: Any, depth: int) -> int:
+        if isinstance(obj, pd.DataFrame):
+            return 200 + self._pandas(obj.index, depth) + sum(
+                self._pandas(obj.iloc[:, j], depth) for j in range(obj.shape[1]))
+        values = obj.array if not isinstance(obj, pd.Index) else obj
+        total = 100 + int(obj.memory_usage(deep=False))
+        if obj.dtype == object and len(obj):
+            total += self._items(np.asarray(values, dtype=object), depth)
+        return total
+
+
+class Memo:
+    """Outputs derived from one cached model (a spill, a drivers table), built once.
+
+    A dict-like store: ``memo[name] = cells`` keeps the rows and charges their bytes to the
+    cache entry holding the model, so memoised outputs count against the cache's byte limit as
+    they appear; ``memo[name]`` hands back a fresh list of lists (the stored rows are never
+    handed out), so a caller that edits its result cannot change later answers.
+    """
+
+    def __init__(self) -> None:
+        self._store: dict[str, list[list[Any]]] = {}
+        self._lock = threading.Lock()
+        self._owner: tuple[ModelCache, str] | None = None
+        self.bytes = 0
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._store
+
+    def __getitem__(self, name: str) -> list[list[Any]]:
+        with _gc_paused():  # 100,000 new lists: let the collector not rescan the heap for each
+            return [list(row) for row in self._store[name]]
+
+    def __setitem__(self, name: str, rows: Any) -> None:
+        with _gc_paused():
+            kept = [list(row) for row in rows]  # our own copy: nobody else holds these lists
+        size = approx_size(kept) + sys.getsizeof(name)
+        with self._lock:
+            old = self._store.get(name)
+            if old is not None:
+                size -= approx_size(old) + sys.getsizeof(name)
+            self._store[name] = kept
+            self.bytes += size
+            owner = self._owner
+        if owner is not None:
+            owner[0]._grow(owner[1], size)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def get(self, name: str, build: Callable[[], Any]) -> list[list[Any]]:
+        """The output ``name``, built (once) by ``build()`` when missing."""
+        if name not in self._store:
+            self[name] = build()
+        return self[name]
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Lists of cell values cannot form cycles, so pausing the collector misses nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass
@@ -112,7 +242,10 @@ class ModelCache:
             waiter.wait()  # another thread is fitting this key: use its result
         try:
             value = fit()
-            size = approx_size(value)
+            memo = getattr(value, "memo", None)
+            if isinstance(memo, Memo):  # outputs memoised later are charged to this entry
+                memo._owner = (self, full)
+            size = approx_size(value) + sys.getsizeof(full)
             with self._lock:
                 self.fits[kind] += 1
                 self._store(full, _Entry(value, size, kind))
@@ -129,6 +262,23 @@ class ModelCache:
             self.bytes -= old.size
         self._data[full] = entry
         self.bytes += entry.size
+        self._evict()
+
+    def _grow(self, full: str, added: int) -> None:
+        """Charge ``added`` bytes (a new memoised output) to entry ``full``, then evict."""
+        with self._lock:
+            entry = self._data.get(full)
+            if entry is None:
+                return  # already evicted: the memo goes when its last user lets go
+            entry.size += added
+            self.bytes += added
+            if entry.size > self.max_bytes:
+                self._data.pop(full)
+                self.bytes -= entry.size
+                self.evictions += 1
+            self._evict()
+
+    def _evict(self) -> None:
         while self._data and (len(self._data) > self.max_entries or self.bytes > self.max_bytes):
             _, gone = self._data.popitem(last=False)
             self.bytes -= gone.size

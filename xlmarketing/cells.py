@@ -19,7 +19,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import hashlib
+import io
 import math
+import operator
+import pickle
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .core.kinds import Kind
 from .errors import EXCEL_ERRORS, XLMError, col_label
 
 #: What COM hands over for an error cell read with the raw converter.
@@ -39,8 +44,8 @@ _ERROR_SET = frozenset(EXCEL_ERRORS)
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _NUMERIC_TEXT = re.compile(r"^[-+]?[$€£]?\s*(\d{1,3}(,\d{3})+|\d*)(\.\d+)?([eE][-+]?\d+)?%?$")
 
-# Kinds of column.
-NUMBER, DATE, BOOL, CATEGORY = "number", "date", "bool", "category"
+# Kinds of column: one enum shared with the model core (the names stay importable from here).
+NUMBER, DATE, BOOL, CATEGORY = Kind.NUMBER, Kind.DATE, Kind.BOOL, Kind.CATEGORY
 
 # Kinds of cell, used only on the slow path.
 _BLANK, _NUM, _DATE, _BOOL, _TEXT, _ERR = range(6)
@@ -57,7 +62,7 @@ class Table:
     """
 
     frame: pd.DataFrame
-    kinds: dict[str, str]
+    kinds: dict[str, Kind]
     header: bool
     row_mask: np.ndarray
     name: str = "data"
@@ -121,15 +126,18 @@ class Range:
     """A range's values normalised once, then hashed for the cache and read into a table.
 
     Numeric rows are converted to one float array in a single C pass; that array is both the
-    cache fingerprint (hashing its bytes is much cheaper than serialising a hundred thousand
-    Python floats) and the fast path of :func:`read_table`, so a cold call converts once.
+    cache fingerprint's input (hashing its bytes is much cheaper than serialising a hundred
+    thousand Python floats) and the fast path of :func:`read_table`, so a cold call converts
+    once. Other ranges are hashed column by column without converting any cell
+    (:func:`digest_cells`), which is all a cache hit needs.
     """
 
-    __slots__ = ("grid", "_blocks")
+    __slots__ = ("grid", "_blocks", "_fingerprint")
 
     def __init__(self, values: Any):
         self.grid: list[list[Any]] = values.grid if isinstance(values, Range) else as_grid(values)
         self._blocks: dict[int, np.ndarray | None] = {}
+        self._fingerprint: bytes | None = None
 
     def numeric_block(self, start: int) -> np.ndarray | None:
         """Rows ``start:`` as float64 when they are all numbers and blanks, else None."""
@@ -139,15 +147,85 @@ class Range:
         return self._blocks[start]
 
     @property
-    def fingerprint(self) -> Any:
-        """What the cache hashes: the numeric rows as one array (after a text first row, if
-        any), else the cells themselves. Cells that read alike (None and NaN, TRUE and 1) may
-        share a fingerprint because the adapter reads them alike too."""
+    def fingerprint(self) -> bytes:
+        """A 20-byte digest of the cells, for the cache key.
+
+        Numeric rows (after a text first row, if any) are hashed as one float array, other
+        ranges cell by cell with :func:`digest_cells`. Cells that read alike (None and NaN,
+        TRUE and 1 in a numeric block) may share a fingerprint because the adapter reads them
+        alike too; cells that read differently never do.
+        """
+        if self._fingerprint is None:
+            self._fingerprint = self._digest()
+        return self._fingerprint
+
+    def _digest(self) -> bytes:
         for start in (0, 1):
             block = self.numeric_block(start)
             if block is not None:
-                return ("numeric", start, self.grid[:start], block)
-        return self.grid
+                h = hashlib.sha256(b"xlm-numeric")
+                h.update(_pickled(self.grid[:start]))
+                h.update(repr(block.shape).encode())
+                h.update(block.tobytes())
+                return h.digest()[:20]
+        return digest_cells(self.grid)
+
+
+_TZINFO = operator.attrgetter("tzinfo")
+
+
+def _pickled(obj: Any) -> bytes:
+    """pickle without its memo: a C-speed canonical form of nested lists of floats, text and
+    None that depends on the content only (no back-references); never loaded."""
+    f = io.BytesIO()
+    pickler = pickle.Pickler(f, protocol=5)
+    pickler.fast = True  # no memo: a third faster on cells, and shared objects cannot matter
+    try:
+        pickler.dump(obj)
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        return repr(obj).encode()  # exotic runtime objects (COM, JsProxy)
+    return f.getvalue()
+
+
+def _datetime_blob(col: tuple[Any, ...]) -> bytes | None:
+    """A column of naive datetimes as 8 bytes per cell, or None if it is not one.
+
+    Pickling a datetime costs ten times a float. A naive datetime's ``hash`` is SipHash of its
+    exact 10-byte state (cached on the object by CPython), so 64 bits per cell with no
+    systematic collisions, computed in C. Numbers are never hashed this way: ``hash(-1) ==
+    hash(-2)``. Time-zone aware datetimes hash their UTC instant, which the adapter does not
+    read, so they are pickled instead.
+    """
+    if set(map(type, col)) != {dt.datetime} or set(map(_TZINFO, col)) != {None}:
+        return None
+    return np.fromiter(map(hash, col), dtype=np.int64, count=len(col)).tobytes()
+
+
+def digest_cells(grid: list[list[Any]]) -> bytes:
+    """A 20-byte SHA-256 digest of a rectangular grid of raw cells, without converting them.
+
+    Most grids are pickled whole in one C call. When the first data row holds datetimes
+    (Windows COM, openpyxl), the rows below the first are hashed column by column instead, so
+    that each date column takes the fast path of :func:`_datetime_blob`.
+    """
+    # SHA-256 rather than BLAKE2b: the CPU's SHA instructions make it half again as fast.
+    h = hashlib.sha256(b"xlm-cells")
+    h.update(f"{len(grid)}x{len(grid[0]) if grid else 0}".encode())
+    probe = grid[1] if len(grid) > 1 else ()
+    dates = {j for j, v in enumerate(probe) if type(v) is dt.datetime}
+    if not dates:
+        h.update(_pickled(grid))
+        return h.digest()[:20]
+    h.update(_pickled(grid[0]))
+    # The column tuples cannot form cycles; without the pause, the collections their
+    # allocations trigger rescan the whole heap (the big range included).
+    with _gc_paused():
+        for j, col in enumerate(zip(*grid[1:])):
+            stamps = _datetime_blob(col) if j in dates else None
+            blob = b"P" + _pickled(col) if stamps is None else b"D" + stamps
+            h.update(len(blob).to_bytes(8, "little"))
+            h.update(blob)
+    return h.digest()[:20]
 
 
 def error_code(value: Any) -> str | None:
@@ -338,7 +416,7 @@ def read_table(
                        "Select the data rows too.")
 
     columns: dict[str, Any] = {}
-    kinds: dict[str, str] = {}
+    kinds: dict[str, Kind] = {}
     blank = np.ones(len(body), dtype=bool)
     whole = rng.numeric_block(int(has_header))
     cols = None if whole is not None else list(zip(*body))
@@ -452,16 +530,51 @@ def scalar(value: Any) -> Any:
     return v
 
 
+@dataclass(frozen=True)
+class IntWording:
+    """How :func:`param_int` words its errors for one parameter; blank fields keep the generic text.
+
+    Each message is a format string with ``{name}``, ``{n}`` (the whole number received),
+    ``{lo}`` and ``{hi}``.
+
+    * ``unit``: what the number counts, e.g. ``" of segments"`` in "k must be a whole number of
+      segments";
+    * ``fix``: the sentence after a wrong-type message (default "Enter a whole number ...");
+    * ``missing``: the #VALUE! message for a blank without a default (default: blank is allowed);
+    * ``negative`` / ``zero`` / ``too_high``: #NUM! messages for n < 0, n == 0 and n > hi,
+      used before the generic out-of-range message.
+    """
+
+    unit: str = ""
+    fix: str = ""
+    missing: str = ""
+    negative: str = ""
+    zero: str = ""
+    too_high: str = ""
+
+
+_GENERIC_INT = IntWording()
+
+
 def param_int(value: Any, name: str, *, default: int | None = None, lo: int | None = None,
-              hi: int | None = None) -> int | None:
+              hi: int | None = None, wording: IntWording = _GENERIC_INT) -> int | None:
     """A whole-number parameter, validated, or ``default`` when blank."""
+    w = wording
+    fmt = {"name": name, "lo": lo, "hi": hi}
     v = scalar(value)
     if v is None:
+        if w.missing and default is None:
+            raise XLMError("#VALUE!", w.missing.format(**fmt))
         return default
     if isinstance(v, bool) or not isinstance(v, float) or not v.is_integer():
-        raise XLMError("#VALUE!", f"{name} must be a whole number, got {_show(value)}. "
-                       f"Enter a whole number{_range_hint(lo, hi)}.")
+        fix = w.fix.format(**fmt) if w.fix else f"Enter a whole number{_range_hint(lo, hi)}."
+        raise XLMError("#VALUE!", f"{name} must be a whole number{w.unit}, got {show(value)}. {fix}")
     n = int(v)
+    fmt["n"] = n
+    for message, hit in ((w.negative, n < 0), (w.zero, n == 0),
+                         (w.too_high, hi is not None and n > hi)):
+        if message and hit:
+            raise XLMError("#NUM!", message.format(**fmt))
     if (lo is not None and n < lo) or (hi is not None and n > hi):
         raise XLMError("#NUM!", f"{name}={n} is out of range. Enter a whole number{_range_hint(lo, hi)}.")
     return n
@@ -473,7 +586,7 @@ def param_float(value: Any, name: str, *, default: float | None = None, lo: floa
     if v is None:
         return default
     if isinstance(v, bool) or not isinstance(v, float):
-        raise XLMError("#VALUE!", f"{name} must be a number, got {_show(value)}.")
+        raise XLMError("#VALUE!", f"{name} must be a number, got {show(value)}.")
     bad_lo = lo is not None and (v <= lo if lo_open else v < lo)
     bad_hi = hi is not None and (v >= hi if hi_open else v > hi)
     if bad_lo or bad_hi:
@@ -494,7 +607,7 @@ def param_bool(value: Any, name: str, *, default: bool) -> bool:
         return bool(v)
     if isinstance(v, str) and v.lower() in ("yes", "no", "y", "n"):
         return v.lower().startswith("y")
-    raise XLMError("#VALUE!", f"{name} must be TRUE or FALSE, got {_show(value)}.")
+    raise XLMError("#VALUE!", f"{name} must be TRUE or FALSE, got {show(value)}.")
 
 
 def param_header(value: Any) -> bool | None:
@@ -511,15 +624,19 @@ def param_choice(value: Any, name: str, choices: tuple[str, ...], *, default: st
         return default
     s = str(v).strip().lower()
     if s not in choices:
-        raise XLMError("#VALUE!", f"{name} must be one of {', '.join(choices)}; got {_show(value)}.")
+        raise XLMError("#VALUE!", f"{name} must be one of {', '.join(choices)}; got {show(value)}.")
     return s
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
+    """A received value as messages quote it: text in quotes, a 1×1 range unwrapped."""
     v = value
     while isinstance(v, (list, tuple)) and len(v) == 1:
         v = v[0]
     return repr(v) if isinstance(v, str) else str(v)
+
+
+_show = show  # the old private name, for code written before it was public
 
 
 def _range_hint(lo: int | None, hi: int | None) -> str:

@@ -40,11 +40,12 @@ from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from ..errors import col_label
+from . import limits
 from . import models as M
 from .errors import InsufficientData, ParameterError
-from .features import FeatureEncoder
+from .features import FeatureEncoder, encoded_width
+from .kinds import BOOL, CATEGORY, DATE, NUMBER
 
-NUMBER, DATE, BOOL, CATEGORY = "number", "date", "bool", "category"
 BLANK_LEVEL = "(blank)"
 SKEW_MIN = 1.0          # sample skewness above which a log scale is considered
 MAX_ITER = 1000
@@ -249,6 +250,13 @@ def _check_classes(y: np.ndarray) -> None:
                                "have the same outcome. Add customers of the other kind.", param="y")
 
 
+def check_size(frame: pd.DataFrame, kinds: dict[str, str]) -> None:
+    """Refuse, before any work, data that would make too many features (see core.limits)."""
+    numeric = [c for c in frame.columns if kinds[c] != CATEGORY]
+    blanks = int(frame[numeric].isna().any().sum()) if numeric else 0  # blank indicators
+    limits.check_churn_features(len(frame), encoded_width(frame, kinds) + blanks)
+
+
 def fit(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, opts: M.Options | None = None,
         *, what: str = "the data", **options: Any) -> ChurnModel:
     """Fit one model on training rows (``y`` is 1 for the positive outcome, 0 otherwise).
@@ -262,6 +270,7 @@ def fit(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, opts: M.Optio
         raise ValueError(f"fit() needs a concrete model, got {opts.model!r}")
     y = np.asarray(y, dtype=np.int64)
     _check_classes(y)
+    check_size(frame, kinds)
     prep = prepare(frame, kinds, y, what=what)
     X = prep.transform(frame)
     t0 = time.perf_counter()
@@ -315,6 +324,7 @@ def cross_validate(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray,
     opts = opts or M.Options(seed=seed, **options)
     y = np.asarray(y, dtype=np.int64)
     _check_folds(y, folds)
+    check_size(frame, kinds)
     return _cv_many(frame, kinds, y, [opts.model], opts, _splits(y, folds, seed))[opts.model]
 
 
@@ -353,6 +363,7 @@ def compare(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, opts: M.O
     opts = opts or M.Options(seed=seed)
     y = np.asarray(y, dtype=np.int64)
     _check_folds(y, folds)
+    check_size(frame, kinds)
     names = names or [c.name for c in M.CANDIDATES]
     results = _cv_many(frame, kinds, y, names, opts, _splits(y, folds, seed))
     return Comparison(results, M.choose({n: r.fold_auc for n, r in results.items()}))

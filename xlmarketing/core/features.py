@@ -1,7 +1,12 @@
 """Turning a typed table into a numeric design matrix.
 
-Pure pandas/numpy: the model core knows nothing of Excel. Column kinds are the adapter's
-("number", "date", "bool", "category"); dates arrive as serial day numbers.
+Pure pandas/numpy: the model core knows nothing of Excel. Column kinds are :class:`~.kinds.Kind`
+(numbers, dates as serial day numbers, booleans as 0/1, text categories).
+
+Cost is bounded before anything is allocated: a text column one-hot encodes at most
+:data:`~.limits.MAX_LEVELS` levels (the most common; the rest share one ``(other)`` column, and
+:attr:`FeatureEncoder.notes` says so), and the whole matrix must fit
+:data:`~.limits.MAX_DESIGN_BYTES`.
 """
 
 from __future__ import annotations
@@ -12,45 +17,89 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import XLMError, col_label
+from ..errors import col_label
+from . import limits
+from .errors import DataError
+from .kinds import CATEGORY, Kind
 
-CATEGORY = "category"
+__all__ = ["CATEGORY", "FeatureEncoder", "Kind", "category_levels", "encoded_width"]
+
+
+def category_levels(values: pd.Series) -> tuple[list[str], int]:
+    """The levels a text column is encoded with, and how many rarer levels go to "(other)".
+
+    The MAX_LEVELS most common levels (ties by text) are kept, listed alphabetically.
+    """
+    counts = values.value_counts(dropna=True)
+    if len(counts) <= limits.MAX_LEVELS:
+        return sorted(counts.index.astype(str)), 0
+    ranked = sorted(zip(counts.to_numpy(), counts.index.astype(str)), key=lambda t: (-t[0], t[1]))
+    kept = sorted(name for _, name in ranked[: limits.MAX_LEVELS])
+    return kept, len(counts) - limits.MAX_LEVELS
+
+
+def encoded_width(frame: pd.DataFrame, kinds: Mapping[str, str]) -> int:
+    """Columns of the design matrix :class:`FeatureEncoder` would make, counted cheaply."""
+    width = 0
+    for c in frame.columns:
+        if kinds[c] != CATEGORY:
+            width += 1
+        else:
+            n = int(frame[c].nunique(dropna=True))
+            width += n if n <= limits.MAX_LEVELS else limits.MAX_LEVELS + 1
+    return width
 
 
 @dataclass
 class FeatureEncoder:
     """Median-impute numbers, optionally standardise them, one-hot encode categories.
 
-    Categories are one-hot 0/1 columns (blank and unseen levels give all zeros). Standardising
-    only the numbers keeps a one-hot column from outweighing them when a level is rare.
+    Categories are one-hot 0/1 columns (blank and unseen levels give all zeros; in a column with
+    more than MAX_LEVELS levels, non-blank values outside the kept levels set its ``(other)``
+    column). Standardising only the numbers keeps a one-hot column from outweighing them when a
+    level is rare. ``notes`` lists, in words for the user, what the encoding changed.
     """
 
     scale: bool = True
     numeric: list[str] = field(default_factory=list)
     categories: dict[str, list[str]] = field(default_factory=dict)
+    others: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
     units: np.ndarray | None = None
     medians: np.ndarray | None = None
     means: np.ndarray | None = None
     stds: np.ndarray | None = None
+    _lookup: dict[str, pd.Index] = field(default_factory=dict, repr=False, compare=False)
+    _positions: dict[str, dict[str, int]] = field(default_factory=dict, repr=False, compare=False)
 
-    def fit(self, frame: pd.DataFrame, kinds: dict[str, str], *, what: str = "data") -> FeatureEncoder:
+    def fit(self, frame: pd.DataFrame, kinds: Mapping[str, str], *, what: str = "data") -> FeatureEncoder:
+        """Learn imputation, scaling and levels. ``what`` names the data in messages."""
         n = len(frame)
         self.numeric = [c for c in frame.columns if kinds[c] != CATEGORY]
-        self.categories = {}
+        self.categories, self.others, self.notes = {}, set(), []
+        self._lookup, self._positions = {}, {}
         for c in frame.columns:
             if kinds[c] != CATEGORY:
                 continue
-            counts = frame[c].value_counts(dropna=True)
-            if len(counts) > max(20, n // 2) and len(counts) > 0.5 * counts.sum():
-                raise XLMError("#VALUE!", f"{what} {col_label(c)} has {len(counts)} different texts "
-                               f"in {n} rows, so it looks like an ID or a name. Leave that "
-                               "column out of the range.")
-            self.categories[c] = sorted(counts.index.astype(str))
+            n_levels = int(frame[c].nunique(dropna=True))
+            n_filled = int(frame[c].notna().sum())
+            if n_levels > max(20, n // 2) and n_levels > 0.5 * n_filled:
+                raise DataError(f"{{param}} {col_label(c)} has {n_levels} different texts in {n} "
+                                "rows, so it looks like an ID or a name. Leave that column out of "
+                                "the range.", param=what)
+            levels, rare = category_levels(frame[c])
+            self.categories[c] = levels + ([limits.OTHER_LEVEL] if rare else [])
+            if rare:
+                self.others.add(c)
+                self.notes.append(
+                    f"{col_label(c)} has {n_levels:,} different texts: the {limits.MAX_LEVELS} most "
+                    f"common are modelled, the other {rare:,} together as \"{limits.OTHER_LEVEL}\".")
+        limits.check_design(n, len(self.names))
         num = frame[self.numeric].to_numpy(dtype=np.float64) if self.numeric else np.empty((n, 0))
         all_blank = [c for j, c in enumerate(self.numeric) if np.isnan(num[:, j]).all()]
         if all_blank:
-            raise XLMError("#VALUE!", f"{what} {col_label(all_blank[0])} is blank in every row. "
-                           "Fill it in or leave it out of the range.")
+            raise DataError(f"{{param}} {col_label(all_blank[0])} is blank in every row. Fill it in "
+                            "or leave it out of the range.", param=what)
         self.units = self._units(num)
         num = num / self.units
         gaps = np.isnan(num)
@@ -89,6 +138,7 @@ class FeatureEncoder:
         row at a time (the fill-down pattern).
         """
         n = len(columns) if isinstance(columns, pd.DataFrame) else len(next(iter(columns.values())))
+        limits.check_design(n, len(self.names))
         if self.numeric:
             num = np.column_stack([np.asarray(columns[c], dtype=np.float64) for c in self.numeric])
             num = np.where(np.isnan(num), self.medians, num / self.units)
@@ -98,9 +148,29 @@ class FeatureEncoder:
             num = np.empty((n, 0))
         parts = [num]
         for c, levels in self.categories.items():
-            col = np.asarray(columns[c], dtype=object)
-            parts.append((col[:, None] == np.asarray(levels, dtype=object)[None, :]).astype(np.float64))
+            parts.append(self._one_hot(c, np.asarray(columns[c], dtype=object), levels))
         return np.hstack(parts) if len(parts) > 1 else num
 
-    def fit_transform(self, frame: pd.DataFrame, kinds: dict[str, str], *, what: str = "data") -> np.ndarray:
+    def _one_hot(self, c: str, col: np.ndarray, levels: list[str]) -> np.ndarray:
+        """0/1 columns by level; the hash lookup is linear in rows, whatever the level count."""
+        other = c in self.others
+        index = self._lookup.get(c)
+        if index is None:  # built once per column: scoring one row at a time reuses it
+            index = self._lookup[c] = pd.Index(levels[:-1] if other else levels, dtype=object)
+        if len(col) <= 16:  # a few rows (fill-down): a dict beats building a pandas Index
+            position = self._positions.get(c)
+            if position is None:
+                position = self._positions[c] = {lvl: j for j, lvl in enumerate(index)}
+            codes = np.array([position.get(v, -1) if isinstance(v, str) else -1 for v in col],
+                             dtype=np.intp)
+        else:
+            codes = index.get_indexer(col)
+        if other:
+            codes = np.where((codes < 0) & ~pd.isna(col), len(index), codes)
+        out = np.zeros((len(col), len(levels)))
+        hit = codes >= 0
+        out[np.flatnonzero(hit), codes[hit]] = 1.0
+        return out
+
+    def fit_transform(self, frame: pd.DataFrame, kinds: Mapping[str, str], *, what: str = "data") -> np.ndarray:
         return self.fit(frame, kinds, what=what).transform(frame)

@@ -20,6 +20,7 @@ from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
 from ..errors import XLMError
+from . import limits
 from .features import CATEGORY, FeatureEncoder
 
 N_INIT = 10
@@ -103,6 +104,7 @@ def segment(frame: pd.DataFrame, kinds: dict[str, str], k: int, *, scale: bool =
         what = "all rows are identical" if distinct == 1 else f"only {distinct} rows differ"
         raise XLMError("#NUM!", f"k={k} needs at least {k} different customers, but {what}. "
                        f"Lower k to at most {distinct} or add varied rows.")
+    limits.check_segments(len(X), k)
     Xs = X[order]
     km = _fit(Xs, k, seed, n_init)
     labels_sorted, centers = _number_by_size(km.labels_, km.cluster_centers_, k)

@@ -13,7 +13,9 @@ row costs a hash of the training range plus scoring one row.
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,11 +23,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import cells
-from ..cache import CACHE, content_key
+from .. import cells, notices
+from ..cache import CACHE, Memo, content_key
 from ..cells import CATEGORY, Table
 from ..core import churn as core
+from ..core import limits
 from ..core import models as M
+from ..core.features import encoded_width
 from ..errors import XLMError, col_label
 from . import Cells, sheet_function
 from .spec import HEADER_ARG, SEED, Arg, Bool, Float, Int
@@ -99,7 +103,7 @@ class _Fit:
     y: np.ndarray
     positive: str
     model: core.ChurnModel
-    memo: dict[str, Cells] = field(default_factory=dict)
+    memo: Memo = field(default_factory=Memo)  # outputs handed out as copies
 
 
 # --------------------------------------------------------------------------- labels
@@ -119,8 +123,62 @@ def _show_values(values: list[str], n: int = 4) -> str:
     return shown + (", ..." if len(values) > n else "")
 
 
+#: Label values that are a plain yes or no: what they mean depends on the header above them.
+YES_VALUES = frozenset({"1", "true", "yes", "y"})
+NO_VALUES = frozenset({"0", "false", "no", "n"})
+#: Header words for which "yes" means the customer churned ...
+CHURN_HEADER_WORDS = frozenset({
+    "churn", "churned", "churns", "churner", "churning", "left", "leave", "leaver", "lost",
+    "cancelled", "canceled", "cancel", "cancellation", "attrition", "attrited", "lapsed", "lapse",
+    "inactive", "gone", "quit", "exited", "exit", "terminated", "closed", "unsubscribed",
+    "defected", "dropped", "departed",
+})
+#: ... for which "yes" means the customer stayed ...
+STAYED_HEADER_WORDS = frozenset({
+    "retained", "retain", "retains", "retention", "active", "stayed", "stay", "stays", "staying",
+    "renewed", "renew", "renews", "renewal", "loyal", "current", "kept", "existing", "subscribed",
+    "subscriber", "alive", "continuing", "continued", "remained", "remain", "survived",
+})
+#: ... which turn the next one around ("Not retained") ...
+NEGATION_WORDS = frozenset({"not", "no", "non", "never", "didn", "hasn", "isn", "wasn"})
+#: ... and which say nothing of the direction: yes/no under them is ambiguous.
+STATE_HEADER_WORDS = frozenset({"status", "state"})
+
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def header_sense(header: Any) -> str | None:
+    """What "yes" means under a labels header: "churned", "stayed", "unclear" or None.
+
+    The header is split into words ("IsActive" -> is, active; "not_retained" -> not,
+    retained). None: no header, or no word that gives a direction ("Outcome", "Label"), where
+    yes keeps its usual meaning of churned. "unclear": words pointing both ways, or a bare
+    state word ("Status").
+    """
+    if not isinstance(header, str):
+        return None
+    senses: set[str] = set()
+    negate = False
+    words = [w.lower() for w in _WORD.findall(header)]
+    for w in words:
+        if w in NEGATION_WORDS:
+            negate = not negate
+            continue
+        sense = "churned" if w in CHURN_HEADER_WORDS else "stayed" if w in STAYED_HEADER_WORDS else None
+        if sense:
+            senses.add(sense if not negate else {"churned": "stayed", "stayed": "churned"}[sense])
+            negate = False
+    if len(senses) > 1 or (not senses and STATE_HEADER_WORDS & set(words)):
+        return "unclear"
+    return senses.pop() if senses else None
+
+
 def _labels(train_labels: Any, table: Table, data_rows: int, positive: Any) -> tuple[np.ndarray, str]:
-    """0/1 outcome per row of ``table.frame``, and the positive (churned) label."""
+    """0/1 outcome per row of ``table.frame``, and the positive (churned) label.
+
+    What was decided on the user's behalf (a header that turns yes into "stayed", few
+    customers of one outcome) is added to ``table.notes``, which the companion outputs show.
+    """
     grid = cells.as_grid(train_labels)
     lab_rows = len(grid)
     if lab_rows == 1 and len(grid[0]) > 1:
@@ -135,6 +193,7 @@ def _labels(train_labels: Any, table: Table, data_rows: int, positive: Any) -> t
         raise XLMError("#VALUE!", f"train_labels has {lab_rows} rows but train_data has "
                        f"{body_rows} data rows{extra}. Select the same rows for both.")
     values, _ = cells.read_vector(grid, name="train_labels", header=lab_header)
+    header = cells.scalar(grid[0][0]) if lab_header else None
     mask = table.row_mask
     kept = [v for v, keep in zip(values, mask) if keep]
     for i, (v, keep) in enumerate(zip(values, mask)):
@@ -152,12 +211,35 @@ def _labels(train_labels: Any, table: Table, data_rows: int, positive: Any) -> t
         raise XLMError("#NUM!", f"train_labels has only one outcome ({distinct[0]!r} in all "
                        f"{len(keys)} rows); a churn model needs churned and retained customers. "
                        "Add customers with the other outcome.")
-    pos = _positive(positive, distinct)
+    pos = _positive(positive, distinct, header, table.notes)
     y = np.fromiter((k == pos for k in keys), dtype=np.int64, count=len(keys))
+    if table.n_rows >= 4:  # fewer rows: the row-count check in _training answers first
+        _check_outcome_counts(y, pos, next(d for d in distinct if d != pos), table)
     return y, pos
 
 
-def _positive(positive: Any, distinct: list[str]) -> str:
+def _check_outcome_counts(y: np.ndarray, pos: str, neg: str, table: Table) -> None:
+    """Refuse too few customers of one outcome; note a count below a comfortable one."""
+    n_pos = int(y.sum())
+    counts = {"churned": (n_pos, pos), "retained": (len(y) - n_pos, neg)}
+    which = min(counts, key=lambda k: counts[k][0])
+    n, label = counts[which]
+    if n < limits.MIN_OUTCOME_ROWS:
+        raise XLMError("#NUM!", f"train_labels has only {n} {which} customer{'s' * (n != 1)} "
+                       f"({label!r}) in {len(y)} rows; a churn model needs at least "
+                       f"{limits.MIN_OUTCOME_ROWS} of each outcome to fit and cross-validate. Add "
+                       f"{which} customers, or check positive (the value that means churned).")
+    features = encoded_width(table.frame, table.kinds)
+    comfortable = max(limits.COMFORT_OUTCOME_ROWS, limits.COMFORT_PER_FEATURE * features)
+    if n < comfortable:
+        table.notes.append(
+            f"only {n} {which} customers ({label!r}) for {features} model features: drivers and "
+            f"probabilities are unstable below about {comfortable} ({limits.COMFORT_PER_FEATURE} per "
+            "feature). Add rows or leave columns out.")
+
+
+def _positive(positive: Any, distinct: list[str], header: Any = None,
+              notes: list[str] | None = None) -> str:
     p = cells.scalar(positive)
     if p is not None:
         want = _label_key(p).lower()
@@ -167,6 +249,20 @@ def _positive(positive: Any, distinct: list[str]) -> str:
         raise XLMError("#VALUE!", f"positive={_label_key(p)!r} is not one of the label values "
                        f"{_show_values(distinct)}. Enter the value that means churned.")
     low = [d.lower() for d in distinct]
+    yes = [d for d, lo in zip(distinct, low) if lo in YES_VALUES]
+    no = [d for d, lo in zip(distinct, low) if lo in NO_VALUES]
+    if len(yes) == 1 and len(no) == 1:
+        sense = header_sense(header)
+        if sense == "unclear":
+            raise XLMError("#VALUE!", f"the train_labels header {header!r} does not say whether "
+                           f"{yes[0]!r} means churned or stayed. Set positive to the value that "
+                           f"means churned: positive=\"{yes[0]}\" or positive=\"{no[0]}\".")
+        if sense == "stayed":
+            if notes is not None:
+                notes.append(f"train_labels header {header!r}: {yes[0]!r} read as stayed, so "
+                             f"{no[0]!r} means churned. Set positive to change it.")
+            return no[0]
+        return yes[0]
     pos = [d for d, lo in zip(distinct, low) if lo in POSITIVE_WORDS]
     neg = [d for d, lo in zip(distinct, low) if lo in NEGATIVE_WORDS]
     if len(pos) == 1 and pos[0] not in neg:
@@ -258,6 +354,7 @@ def fit_churn(train_data: Any, train_labels: Any, positive: str | None, balanced
         else:
             table, y, positive_label = _training(rng, train_labels, positive, header)
         fitted = core.fit(table.frame, table.kinds, y, chosen, what="train_data")
+        table.notes.extend(fitted.prep.encoder.notes)  # e.g. rare text levels grouped as (other)
         return _Fit(table, y, positive_label, fitted)
 
     key = content_key(rng.fingerprint, train_labels, positive, balanced, regularization, header,
@@ -315,8 +412,72 @@ def _as_label(v: Any) -> Any:
     return _label_key(float(v)) if isinstance(v, (int, float)) else str(v)
 
 
+#: Where a one-row score_data without header lands: one data row, no label row.
+_ONE_ROW = Table(frame=pd.DataFrame(), kinds={}, header=False, row_mask=np.ones(1, dtype=bool),
+                 name="score_data")
+_PLAIN_TEXT = re.compile(r"^[^\W\d_]")  # starts with a letter: never number or error text
+
+
+def _one_row(fit: _Fit, score_data: Any) -> tuple[dict[str, np.ndarray], Table] | None:
+    """The fill-down fast path: one row of plain cells as model columns, else None.
+
+    Taken only when every cell reads the same whatever the parse rules: numbers (and dates
+    as datetimes) in number and date columns, blanks, and text that starts with a letter (and
+    is not TRUE or FALSE) in text columns. Anything else (number text, booleans, errors, text where numbers belong) goes
+    through :func:`cells.read_table`, which parses and words the errors. This skips building
+    DataFrames for one customer, the bulk of a cache hit's cost.
+    """
+    row = score_data[0] if type(score_data) in (list, tuple) and len(score_data) == 1 else score_data
+    if type(row) not in (list, tuple) or any(type(v) in (list, tuple) for v in row):
+        return None
+    train = fit.table
+    source = getattr(train, "source_columns", None) or train.columns
+    if len(row) != len(source):
+        return None
+    wanted = set(train.columns)
+    out: dict[str, np.ndarray] = {}
+    blank = True
+    for c, v in zip(source, row):
+        if c not in wanted:
+            continue  # a column the model leaves out (e.g. an ID)
+        t = type(v)
+        if train.kinds[c] == CATEGORY:
+            if v is None:
+                out[c] = np.array([np.nan], dtype=object)
+                continue
+            if t is not str or not _PLAIN_TEXT.match(v) or v.strip().upper() in ("TRUE", "FALSE"):
+                return None
+            out[c] = np.array([v.strip()], dtype=object)
+        elif v is None:
+            out[c] = np.array([np.nan])
+            continue
+        elif t is float or (t is int and v not in cells.COM_ERRORS):
+            if not np.isfinite(v):
+                return None
+            out[c] = np.array([float(v)])
+        elif t is dt.datetime:
+            out[c] = np.array([cells.to_serial(v)])
+        else:
+            return None
+        blank = False
+    if blank:
+        return None
+    if train.header:
+        notices.say(lambda: _by_position_note(source))
+    return out, _ONE_ROW
+
+
+def _by_position_note(columns: list[str]) -> str:
+    shown = ", ".join(columns[:8]) + (", ..." if len(columns) > 8 else "")
+    return (f"score_data has no header row, so its columns were matched to train_data's by "
+            f"position ({shown}). Give score_data the same header row to match by name.")
+
+
 def _score_frame(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[dict[str, np.ndarray], Table]:
     """score_data as a frame with the training columns (matched by header or position)."""
+    fast = _one_row(fit, score_data)
+    if fast is not None:
+        return fast
     train = fit.table
     if len(cells.as_grid(score_data)) == 1:
         hd = False  # one row is a customer, even with header=TRUE (the fill-down pattern)
@@ -342,6 +503,8 @@ def _score_frame(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[dict[str,
             raise XLMError("#VALUE!", f"score_data has {score.frame.shape[1]} columns but "
                            f"train_data has {len(cols)}. Select the same columns in the same "
                            "order (or give both ranges a header row to match by name).")
+        if train.header:
+            notices.say(lambda: _by_position_note(cols))
         src = {c: score.frame[s] for c, s in zip(cols, score.columns)}
         score = Table(score.frame, dict(zip(cols, score.kinds.values())), score.header,
                       score.row_mask, score.name)
@@ -452,10 +615,14 @@ def churn_drivers(train_data: Any, train_labels: Any, positive: str | None = Non
     """One row per feature or category level, most important first (permutation importance)."""
     fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, model, seed)
     if "drivers" not in fit.memo:
-        fit.memo["drivers"] = core.drivers(fit.model, fit.table.frame, fit.y, seed=seed)
-    d = fit.memo["drivers"].copy()
-    d["Direction"] = [t.replace("churn", wording.effect) for t in d["Direction"]]
-    return cells.to_cells(d.to_numpy(dtype=object), labels=list(d.columns))
+        d = core.drivers(fit.model, fit.table.frame, fit.y, seed=seed)
+        fit.memo["drivers"] = cells.to_cells(d.to_numpy(dtype=object), labels=list(d.columns))
+    out = fit.memo["drivers"]  # a fresh copy: safe to reword
+    if wording is not CHURN:
+        j = out[0].index("Direction")
+        for row in out[1:]:
+            row[j] = row[j].replace("churn", wording.effect)
+    return out
 
 
 def _fmt(v: float) -> str:

@@ -50,30 +50,22 @@ class History:
 # --------------------------------------------------------------------------- parameters
 
 
+_HORIZON_WORDING = cells.IntWording(
+    unit=" of periods",
+    fix="Enter a number such as 12.",
+    negative="{name}={n} is negative. Enter how many periods ahead to forecast, at least 1.",
+    zero="{name}=0 asks for no forecast. Enter how many periods ahead to forecast, at least 1.",
+    too_high="{name}={n} is too far ahead; at most {hi} periods are forecast. Enter a smaller "
+             "{name}.",
+)
+
+
 def _horizon(value: Any, name: str = "horizon", *, optional: bool = False) -> int | None:
     """The ``horizon`` check: a whole number of periods from 1 to MAX_HORIZON (None if optional)."""
-    v = cells.scalar(value)
-    if v is None:
-        if optional:
-            return None
-        raise XLMError("#VALUE!", "horizon is missing. Enter how many periods to forecast, "
+    if cells.scalar(value) is None and not optional:
+        raise XLMError("#VALUE!", f"{name} is missing. Enter how many periods to forecast, "
                        "e.g. 12.")
-    if isinstance(v, bool) or not isinstance(v, float):
-        raise XLMError("#VALUE!", f"horizon must be a whole number of periods, got "
-                       f"{cells._show(value)}. Enter a number such as 12.")
-    if not v.is_integer():
-        raise XLMError("#VALUE!", f"horizon must be a whole number of periods, got {v:g}. "
-                       "Enter a number such as 12.")
-    if v < 0:
-        raise XLMError("#NUM!", f"horizon={int(v)} is negative. Enter how many periods ahead "
-                       "to forecast, at least 1.")
-    if v == 0:
-        raise XLMError("#NUM!", "horizon=0 asks for no forecast. Enter how many periods ahead "
-                       "to forecast, at least 1.")
-    if v > MAX_HORIZON:
-        raise XLMError("#NUM!", f"horizon={int(v)} is too far ahead; at most {MAX_HORIZON} "
-                       "periods are forecast. Enter a smaller horizon.")
-    return int(v)
+    return cells.param_int(value, name, lo=1, hi=MAX_HORIZON, wording=_HORIZON_WORDING)
 
 
 def _optional_horizon(value: Any, name: str) -> int | None:

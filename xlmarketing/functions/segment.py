@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import cells
-from ..cache import CACHE, content_key
+from ..cache import CACHE, Memo, content_key
 from ..cells import Table
 from ..core import segment as core
-from ..errors import XLMError
 from . import Cells, sheet_function
 from .spec import HEADER_ARG, SEED, Arg, Bool, Int
 
@@ -18,7 +17,16 @@ from .spec import HEADER_ARG, SEED, Arg, Bool, Int
 class _Fit:
     table: Table
     seg: core.Segmentation
-    memo: dict[str, Cells] = field(default_factory=dict)
+    memo: Memo = field(default_factory=Memo)  # outputs handed out as copies
+
+
+_K_WORDING = cells.IntWording(
+    unit=" of segments",
+    fix='Enter a number such as 4, or "auto".',
+    missing='k (the number of segments) is missing. Enter a whole number such as 4, or "auto".',
+    negative='k={n} is negative. Enter a number of segments of at least 1, or "auto" (or 0) to '
+             "let the data choose.",
+)
 
 
 _DATA = Arg("Your customer table: one row per customer, one column per attribute (spend, "
@@ -30,20 +38,10 @@ _K_INT = Int(auto=0)
 
 def _k(value: Any, name: str) -> int:
     """k: a whole number of segments, or "auto" / 0 (returned as 0) to let the data choose."""
-    if cells.scalar(value) is None:
-        raise XLMError("#VALUE!", "k (the number of segments) is missing. Enter a whole number "
-                       'such as 4, or "auto".')
-    try:
-        k = _K_INT(value, name)
-    except XLMError as exc:
-        if exc.code != "#VALUE!":
-            raise
-        raise XLMError("#VALUE!", f"k must be a whole number of segments, got {cells._show(value)}. "
-                       'Enter a number such as 4, or "auto".') from None
-    if k < 0:
-        raise XLMError("#NUM!", f"k={k} is negative. Enter a number of segments of at least 1, or "
-                       '"auto" (or 0) to let the data choose.')
-    return k
+    v = cells.scalar(value)
+    if isinstance(v, str) and v.strip().lower() == "auto":
+        return 0
+    return cells.param_int(value, name, lo=0, wording=_K_WORDING)
 
 
 _K = _k
@@ -58,7 +56,9 @@ def fit_segments(data: Any, k: int, scale: bool, seed: int, header: bool | None)
 
     def fit() -> _Fit:
         table = cells.read_table(rng, name="data", header=header)
-        return _Fit(table, core.segment(table.frame, table.kinds, k, scale=scale, seed=seed))
+        seg = core.segment(table.frame, table.kinds, k, scale=scale, seed=seed)
+        table.notes.extend(seg.encoder.notes)  # e.g. rare text levels grouped as (other)
+        return _Fit(table, seg)
 
     return CACHE.get_or_fit("kmeans", content_key(rng.fingerprint, k, scale, seed, header), fit)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .batch import batch
 from .engine import RefreshFailed, refresh_package, refresh_workbook
+from .options import RefreshOptions
 from .report import BatchItem, BatchReport, CellError, RefreshReport, WorkbookError
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
            "BatchReport",
            "CellError",
            "RefreshFailed",
+           "RefreshOptions",
            "RefreshReport",
            "WorkbookError",
            "batch",

@@ -214,7 +214,7 @@ def run_one(template: str, data: str, sheet: str, output: str, engine: str = "au
         rows = read_data(Path(data))
         pkg = Package.open(Path(template))
         fill_template(pkg, sheet, rows, Path(data).name)
-        rep = refresh_package(pkg, pkg.to_bytes(), formula_engine=engine)
+        rep = refresh_package(pkg, formula_engine=engine)  # the package is all it reads
         out = Path(output)
         pkg.save(out)
         return BatchItem(str(data), str(out), True, None, time.perf_counter() - t0,

@@ -1,34 +1,47 @@
-"""The refresh: find our formulas, evaluate them with the registry's code, write the results."""
+"""The refresh, in four rooms: read -> plan -> evaluate -> write.
+
+* **read** (:mod:`.model`): the package is read once into a :class:`~.model.WorkbookModel`.
+* **plan** (:mod:`.plan`): a dependency graph of every formula says what to evaluate: our calls,
+  the formulas that read their results (directly or through other formulas) and formulas with
+  no saved value. Every other cell keeps its saved value and its bytes.
+* **evaluate** (:class:`Evaluation` here, formulas in :mod:`.evaluate`): each planned formula is
+  evaluated once, inputs first; results are placed where they spill, with #SPILL! when blocked
+  and #REF! for a loop. Forms the in-process engine cannot evaluate go to LibreOffice (on a copy
+  trimmed to the sheets they read) or become error cells.
+* **write** (:mod:`.write`): results, comments and date formats go into the package XML.
+
+One :class:`RefreshOptions` is passed whole from the command down.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import os
+import logging
 import re
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from defusedxml import DefusedXmlException
-from openpyxl import load_workbook
-from openpyxl.formula.tokenizer import Token, Tokenizer
-from openpyxl.utils.datetime import from_excel
-from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+from typing import TYPE_CHECKING
 
-from .. import cache
-from ..errors import XLMError
-from ..functions import REGISTRY
+from ..errors import EXCEL_ERRORS, XLMError
 from . import recalc
-from .comments import update_comments
-from .formulas import Area, Call, Literal, Ref, Resolver, Unsupported, parse_call
-from .report import CellError, RefreshReport, WorkbookError, quote_sheet
-from .xmlwrite import Package, array_cell, cached_value, cell_ref, value_cell
+from .formulas import Resolver, Unsupported
+from .model import Area, WorkbookModel, read_model, row_values
+from .options import RefreshOptions
+from .plan import AreaIndex, Graph, Key, Node, calls_ours, might_call_ours
+from .report import RefreshReport, WorkbookError, quote_sheet
+from .xmlwrite import Package, cell_ref
+
+if TYPE_CHECKING:
+    from .evaluate import Outcome
+
+# The models (scikit-learn, pandas) and the formula engine are imported when a workbook has a
+# formula of ours, not when this module is: a workbook with nothing to refresh stays cheap.
 
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
-_INDIRECT = re.compile(r"\b(INDIRECT|OFFSET|EVALUATE|CELL|INFO)\s*\(|:\w+!|\[\d+\]", re.IGNORECASE)
+log = logging.getLogger("xlmarketing.workbook")
 
 
 class RefreshFailed(WorkbookError):
@@ -39,497 +52,489 @@ class RefreshFailed(WorkbookError):
         self.report = report
 
 
+class Circular(Exception):
+    """Reached a formula that is being evaluated: a loop, resolved by the formula it closes on."""
+
+    def __init__(self, target: Key, reader: str):
+        super().__init__(reader)
+        self.target, self.reader = target, reader
+
+
+class Deferred(Exception):
+    """A formula to hand to LibreOffice (the in-process engine cannot evaluate it)."""
+
+
 @dataclass
-class Anchor:
-    sheet: str
-    row: int
-    col: int
-    formula: str  # without the leading "="
-    call: Call | None
-    old: Area  # the previous spill range (the anchor alone if none)
-    problem: str | None = None
-    state: str = "todo"  # todo -> busy -> done
-    result: list[list[Any]] = field(default_factory=list)
-    area: Area | None = None
+class Result:
+    """A formula's evaluated value, where it spilled, and its error if it ended in one."""
+
+    node: Node
+    grid: list[list[Any]]
+    area: Area
     error: XLMError | None = None
+    spills: bool = False  # written as a dynamic array (ours, or an array formula)
+
+
+@dataclass
+class Evaluation:
+    """Evaluates the planned formulas of one workbook, inputs first, and places their results."""
+
+    model: WorkbookModel
+    options: RefreshOptions
+    values: dict[Key, Any] = field(default_factory=dict)  # new values of cells (spills, clears)
+    results: dict[Key, Result] = field(default_factory=dict)
+    claimed: dict[Key, Key] = field(default_factory=dict)  # cell -> formula spilling there
+    deferred: set[Key] = field(default_factory=set)
+    must: set[Key] = field(default_factory=set)
+    skipped: int = 0  # dependents left with their saved values (--engine none)
+
+    def __post_init__(self) -> None:
+        from .evaluate import Evaluator
+
+        self.resolver = Resolver(self.model, self.spill_of)
+        self.evaluator = Evaluator(self.resolver, self.read)
+        self._building = True
+        self.graph = Graph(self.model, self.evaluator.template)
+        self._building = False
+        self.spills = AreaIndex()  # new spill areas -> their node
+        self._state: dict[Key, str] = {}
+        self._stack: list[Node] = []
+        self._reads: list[list[tuple[str, Area]]] = []
+        self._dates: list[list[float]] = []  # per formula being evaluated: date serials read
+        self._rows: dict[str, set[int]] = {}  # rows holding new values, by sheet
+        self._saved: dict[str, dict[int, dict[int, Any]]] = {}  # saved values read, by row
+        self._phase = "ours"
 
     @property
-    def ref(self) -> str:
-        return cell_ref(self.row, self.col)
+    def evaluates_ordinary(self) -> bool:
+        return self.options.formula_engine != "none"
 
+    # -- the plan --------------------------------------------------------------------------
 
-def load(source: Path | bytes, name: str) -> Any:
-    try:
-        fh = io.BytesIO(source) if isinstance(source, bytes) else source
-        return load_workbook(fh, data_only=False, keep_links=False, rich_text=False)
-    except (zipfile.BadZipFile, KeyError) as exc:
-        raise WorkbookError(f"cannot read {name}: not an Excel workbook ({exc})") from None
-    except WorkbookError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        cause = exc.__cause__ or exc.__context__
-        if isinstance(exc, DefusedXmlException) or isinstance(cause, DefusedXmlException):
-            raise WorkbookError(f"cannot read {name}: its XML declares entities or a DTD, which "
-                                "Excel never writes (a damaged or hostile file); refused") from None
-        first = (str(exc).strip().splitlines() or [""])[0]
-        raise WorkbookError(f"cannot read {name}: {type(exc).__name__}: {first}") from None
+    def run(self) -> None:
+        ours = self.graph.ours()
+        if not ours:
+            return
+        self.must = {n.key for n in ours}
+        if self.evaluates_ordinary:
+            self.must |= {k for k, n in self.graph.nodes.items() if not n.cell.has_value}
+            self.must |= self.graph.dependents(n.saved_area for n in ours)
+        for node in ours:
+            self.ensure(node)
+        if not self.evaluates_ordinary:
+            areas = [r.area for r in self.results.values()] + [n.saved_area for n in ours]
+            self.skipped = len(self.graph.dependents(areas) - set(self.results))
+            return
+        self._phase = "dependents"
+        areas = [n.saved_area for n in ours] + [r.area for r in self.results.values()
+                                                  if r.node.ours]
+        new = {k: r.area for k, r in self.results.items() if r.area.size > 1}
+        later = self.graph.dependents(areas, new) - set(self.results)
+        self.must |= later
+        if self.options.formula_engine != "libreoffice":
+            self._fill_downs(self.must - set(self.results) - self.deferred)
+        for key in sorted(self.must - set(self.results) - self.deferred):
+            self.ensure(self.graph.nodes[key])  # dependents, and formulas with no saved value
+        if self.deferred:  # what reads a deferred formula is computed with it
+            more = self.graph.dependents(self.graph.nodes[k].saved_area for k in self.deferred)
+            for key in more - {k for k, r in self.results.items() if r.node.ours}:
+                self.results.pop(key, None)
+                self.deferred.add(key)
 
+    def release(self) -> None:
+        """Drop what only the evaluation needed (values read, cell overlays) before writing."""
+        self._saved.clear()
+        self.values.clear()
+        self._rows.clear()
 
-def _references(formula: str, home: str, resolver: Resolver) -> list[Area]:
-    """The ranges an ordinary formula reads (those the resolver understands)."""
-    try:
-        tokens = Tokenizer("=" + formula).items
-    except Exception:  # noqa: BLE001 - an unparsable formula reads nothing we can follow
-        return []
-    out = []
-    for t in tokens:
-        if t.type == Token.OPERAND and t.subtype == Token.RANGE:
-            try:
-                got = resolver.resolve(t.value, home)
-            except Exception:  # noqa: BLE001 - unknown names are reported where they are used
-                continue
-            if isinstance(got, Area):
-                out.append(got)
-    return out
+    def _fill_downs(self, keys: set[Key]) -> None:
+        """Evaluate each group of 32+ same-shape elementwise formulas of single cells at once.
 
-
-def _is_formula(cell: Any) -> bool:
-    """A formula cell, as opposed to text that merely starts with "=" (data must stay data)."""
-    return cell.data_type == "f"
-
-
-def _formula_text(cell: Any) -> tuple[str | None, str | None]:
-    """(formula without "=", array ref) of an openpyxl cell, or (None, None)."""
-    if not _is_formula(cell):
-        return None, None
-    value = cell.value
-    if isinstance(value, ArrayFormula):
-        return (value.text or "").lstrip("="), value.ref
-    if isinstance(value, DataTableFormula):
-        return None, None
-    if isinstance(value, str) and value.startswith("=") and len(value) > 1:
-        return value[1:], None
-    return None, None
-
-
-class Refresher:
-    def __init__(self, pkg: Package, source: Path | bytes, engine: str, values_only: bool = False):
-        self.pkg = pkg
-        self.engine = engine
-        self.values_only = values_only
-        self.wb = load(source, pkg.name)
-        self.parts = pkg.sheet_parts()
-        self.resolver = Resolver(self.wb)
-        self.anchors: list[Anchor] = []
-        self.by_cell: dict[tuple[str, int, int], Anchor] = {}
-        self.others: set[tuple[str, int, int]] = set()  # ordinary formula cells
-        self.computed: dict[tuple[str, int, int], Any] = {}  # our results and cleared cells
-        self.claimed: set[tuple[str, int, int]] = set()
-        self.old_spill: set[tuple[str, int, int]] = set()
-        self.primed: dict[tuple[str, int, int], Any] = {}
-        # Per evaluation in progress: (input cell, range its formula reads), to catch loops
-        # through the spill range, which is only known once the function has answered.
-        self._reads: list[list[tuple[str, Area]]] = []
-        self.report = RefreshReport(input=pkg.name, output="")
-
-    # -- scanning --------------------------------------------------------------------------
-
-    def scan(self) -> None:
-        for ws in self.wb.worksheets:
-            for (r, c), cell in list(ws._cells.items()):
-                formula, ref = _formula_text(cell)
-                if formula is None:
-                    continue
-                try:
-                    call = parse_call(formula, REGISTRY)
-                    problem = None
-                except Unsupported as exc:
-                    call, problem = None, str(exc)
-                if call is None and problem is None:
-                    self.others.add((ws.title, r, c))
-                    continue
-                old = Area(ws.title, r, c, r, c)
-                if ref:
-                    try:
-                        old = self.resolver._a1(ws, ref)
-                    except Exception:  # noqa: BLE001, S110
-                        pass
-                a = Anchor(ws.title, r, c, formula, call, old, problem)
-                self.anchors.append(a)
-                self.by_cell[(ws.title, r, c)] = a
-                for rr, cc in old.cells():
-                    self.old_spill.add((ws.title, rr, cc))
-
-    # -- values ----------------------------------------------------------------------------
-
-    def _xml_value(self, sheet: str, r: int, c: int, cell: Any) -> Any:
-        key = (sheet, r, c)
-        if key in self.primed:
-            v = self.primed[key]
-        else:
-            x = self.pkg.sheet(self.parts[sheet]).get(r, c)
-            v = cached_value(x, self.pkg.shared_strings) if x else None
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and cell.is_date:
-            try:
-                v = from_excel(v)
-            except Exception:  # noqa: BLE001, S110
-                pass
-        return v
-
-    def _check_not_circular(self, sheet: str, r: int, c: int, seen: set[tuple[str, int, int]]) -> None:
-        """Refuse an input cell whose ordinary formula leads back to a result being computed.
-
-        Excel flags such a loop as a circular reference; reading the cell's stale cached value
-        instead would give a silently wrong answer.
+        A filled-down column (``=D2*2+A2``, ``=D3*2+A3``, …) is one template over cells;
+        evaluated as one array it costs one formula-engine call instead of one per row. A group
+        whose inputs include its own members (a running total) is left to the one-by-one path.
         """
-        key = (sheet, r, c)
-        if key in seen or len(seen) > 2000:
-            return
-        seen.add(key)
-        cell = self.resolver.worksheet(sheet)._cells.get((r, c))
-        if cell is None or not _is_formula(cell):
-            return
-        formula, _ = _formula_text(cell)
-        for area in _references(formula or "", sheet, self.resolver):
-            if self._reads:
-                self._reads[-1].append((f"{quote_sheet(sheet)}!{cell.coordinate}", area))
-            for a in self.anchors:
-                if a.state == "busy" and (a.old.overlaps(area) or (a.area and a.area.overlaps(area))):
-                    raise XLMError("#REF!", f"circular reference: {quote_sheet(sheet)}!{cell.coordinate} "
-                                   f"depends on the result of {quote_sheet(a.sheet)}!{a.ref}, which "
-                                   "reads it. Break the loop.")
-            if area.shape[0] * area.shape[1] <= 10_000:
-                for rr, cc in area.cells():
-                    self._check_not_circular(area.sheet, rr, cc, seen)
+        groups: dict[str, list[Node]] = {}
+        for key in keys:
+            n = self.graph.nodes[key]
+            if (n.elementwise and n.template and n.cell.kind == "normal" and not n.ours
+                    and n.reads and all(a.size == 1 for a in n.reads)):
+                groups.setdefault(n.template, []).append(n)
+        todo = [g for g in groups.values() if len(g) >= 32]
+        pending = {n.key for g in todo for n in g}
+        while todo:
+            ready = [g for g in todo if not any((a.sheet.lower(), a.min_row, a.min_col) in pending
+                                                for n in g for a in n.reads)]
+            if not ready:
+                break  # members read each other: one by one
+            for group in ready:
+                todo.remove(group)
+                self._fill_down(group)
+                pending -= {n.key for n in group}
 
-    def block(self, area: Area) -> Any:
-        """The values of ``area`` as the UDF would receive them (1×1 as a scalar)."""
-        for a in self.anchors:
-            if a.state != "done" and (a.old.overlaps(area) or a.area and a.area.overlaps(area)):
-                self.evaluate(a)
-        ws = self.resolver.worksheet(area.sheet)
-        cells = ws._cells
-        sheet = ws.title
-        computed = self.computed
-        seen: set[tuple[str, int, int]] = set()
-        rows = []
-        for r in range(area.min_row, area.max_row + 1):
-            row = []
-            for c in range(area.min_col, area.max_col + 1):
-                key = (sheet, r, c)
-                if key in computed:
-                    row.append(computed[key])
-                    continue
-                cell = cells.get((r, c))
-                v = None if cell is None else cell.value
-                if v is not None and _is_formula(cell):
-                    self._check_not_circular(sheet, r, c, seen)
-                    v = self._xml_value(sheet, r, c, cell)
-                row.append(v)
-            rows.append(row)
-        if len(rows) == 1 and len(rows[0]) == 1:
-            return rows[0][0]
-        return rows
+    def _fill_down(self, group: list[Node]) -> None:
+        from .evaluate import Outcome
 
-    def argument(self, arg: Literal | Ref | None, home: str) -> Any:
-        if arg is None:
-            return None
-        if isinstance(arg, Literal):
-            return arg.value
-        got = self.resolver.resolve(arg.text, home)
-        if isinstance(got, Literal):
-            return got.value
-        return self.block(got)
-
-    # -- evaluation ------------------------------------------------------------------------
-
-    def evaluate(self, a: Anchor) -> None:
-        if a.state == "done":
-            return
-        if a.state == "busy":
-            raise XLMError("#REF!", f"circular reference: the formula in {a.sheet}!{a.ref} "
-                           "depends on its own result.")
-        a.state = "busy"
-        try:
-            if a.problem:
-                raise XLMError("#VALUE!", a.problem)
-            assert a.call is not None
-            fn = REGISTRY[a.call.function]
+        width = len(group[0].reads)
+        inputs: list[list[Any]] = [[] for _ in range(width)]
+        for n in group:
             self._reads.append([])
+            self._stack.append(n)
             try:
-                args = [self.argument(x, a.sheet) for x in a.call.args]
+                for k, a in enumerate(n.reads):
+                    inputs[k].append(self.read(a)[0][0])
+            except (XLMError, Circular, Deferred):
+                return
             finally:
-                reads = self._reads.pop()
-            result = fn(*args)
-            grid = _grid(result)
-            spill = Area(a.sheet, a.row, a.col, a.row + len(grid) - 1,
-                         a.col + max(len(r) for r in grid) - 1)
+                self._stack.pop()
+                self._reads.pop()
+        try:
+            got = self.evaluator.run_many(group[0].template or "", inputs)
+        except Unsupported:
+            return
+        if got is None:
+            return
+        for n, v in zip(group, got, strict=True):
+            self._place(n, Outcome([[v]]))
+            self._state[n.key] = "done"
+
+    # -- reading values --------------------------------------------------------------------
+
+    def read(self, area: Area) -> list[list[Any]]:
+        """Current values of ``area``: planned formulas in it are evaluated first."""
+        if area.size > 20_000_000:
+            raise XLMError("#NUM!", f"the range {quote_sheet(area.sheet)}!{area.a1} has "
+                           f"{area.size:,} cells, too many to read.")
+        if self._reads:
+            self._reads[-1].append((self._stack[-1].cell.address, area))
+        followed: set[Key] = set()  # shared by the area's formulas: a chain is walked once
+        for node in list(self.graph.formulas_in(area)):
+            if node.key in self.must:
+                self.ensure(node)
+            elif node.key not in self.results:
+                self._follow(node, followed)
+        sheet = area.sheet.lower()
+        values, model = self.values, self.model
+        sm = model.sheets[sheet]
+        c1, c2 = area.min_col, area.max_col
+        cols = range(c1, c2 + 1)
+        changed = self._rows.get(sheet, ())
+        out = []
+        memo = self._saved.setdefault(sheet, {})
+        for r in range(area.min_row, area.max_row + 1):
+            saved = memo.get(r)
+            if saved is None:
+                saved = memo[r] = row_values(model, sm, r, 1, MAX_COLS)
+            row = [saved.get(c) for c in cols]
+            if r in changed:
+                for j, c in enumerate(cols):
+                    v = values.get((sheet, r, c), row)
+                    if v is not row:
+                        row[j] = v
+            out.append(row)
+        if self._dates and model.date_styles:
+            from ..cells import to_serial
+
+            seen = [to_serial(v) for row in out for v in row if isinstance(v, dt.datetime)]
+            if seen:
+                self._dates[-1].extend((min(seen), max(seen)))
+        return out
+
+    def _follow(self, node: Node, seen: set[Key]) -> None:
+        """Record what a formula that keeps its saved value reads (for the loop check).
+
+        Walks the formulas it reads, and theirs, with an explicit stack (a long chain of
+        formulas must not hit Python's recursion limit).
+        """
+        if not self._reads:
+            return
+        reads = self._reads[-1]
+        todo = [node]
+        while todo and len(seen) <= 200_000:
+            n = todo.pop()
+            if n.key in seen:
+                continue
+            seen.add(n.key)
+            for a in n.reads:
+                reads.append((n.cell.address, a))
+                if a.size > 10_000:
+                    continue
+                for inner in self.graph.formulas_in(a):
+                    if self._state.get(inner.key) == "busy":
+                        raise Circular(inner.key, n.cell.address)
+                    if inner.key not in seen and inner.key not in self.results:
+                        todo.append(inner)
+
+    def spill_of(self, sheet: str, r: int, c: int) -> Area | None:
+        """The range the array formula at (r, c) spills into now (for ``A1#``)."""
+        key = (sheet.lower(), r, c)
+        if self._building:  # for the graph: a spill reference reads the anchor and its range
+            cell = self.model.formula(sheet, r, c)
+            return None if cell is None else Node(cell, False).saved_area
+        node = self.graph.nodes.get(key)
+        if node is None:
+            return None
+        if key not in self.results and key in self.must:
+            self.ensure(node)
+        got = self.results.get(key)
+        if got is not None:
+            return got.area if got.spills else None
+        return node.saved_area if node.cell.kind == "array" else None
+
+    # -- evaluating ------------------------------------------------------------------------
+
+    def ensure(self, node: Node) -> None:
+        key = node.key
+        state = self._state.get(key)
+        if state == "done":
+            return
+        if state == "busy":
+            raise Circular(key, self._stack[-1].cell.address if self._stack else node.cell.address)
+        self._state[key] = "busy"
+        self._stack.append(node)
+        self._reads.append([])
+        self._dates.append([])
+        try:
+            outcome = self._outcome(node)
+        except Circular as loop:
+            if loop.target != key:
+                self._state.pop(key, None)
+                raise
+            outcome = _circular(loop.reader, node)
+        except Deferred:
+            self.deferred.add(key)
+            self._state[key] = "done"
+            return
+        finally:
+            self._stack.pop()
+            reads = self._reads.pop()
+            dates = self._dates.pop()
+        if dates and node.ours:
+            _as_dates(outcome.grid, min(dates), max(dates))
+        result = self._place(node, outcome)
+        if result.area.size > 1 or node.ours:
             for label, area in reads:
-                if area.overlaps(spill):
-                    raise XLMError("#REF!", f"circular reference: {label} depends on the result "
-                                   f"of {quote_sheet(a.sheet)}!{a.ref}, which reads it. Break the loop.")
-        except XLMError as exc:
-            if exc.func is None and a.call is not None:
-                exc.func = a.call.function
-            a.error = exc
-            grid = [[exc.code]]
-        except RecursionError:
-            a.error = XLMError("#REF!", "the formulas refer to each other too deeply.")
-            grid = [[a.error.code]]
-        except Exception as exc:  # noqa: BLE001
-            name = a.call.function if a.call else "formula"
-            a.error = XLMError("#VALUE!", f"internal error ({type(exc).__name__}: {exc}). "
-                               "Please report it.", func=name)
-            grid = [[a.error.code]]
-        self._place(a, grid)
-        a.state = "done"
-
-    def _place(self, a: Anchor, grid: list[list[Any]]) -> None:
-        rows, cols = len(grid), max(len(r) for r in grid)
-        area = Area(a.sheet, a.row, a.col, a.row + rows - 1, a.col + cols - 1)
-        blocker = None
-        if area.max_row > MAX_ROWS or area.max_col > MAX_COLS:
-            blocker = "the edge of the sheet"
-        else:
-            ws = self.resolver.worksheet(a.sheet)
-            for r, c in area.cells():
-                key = (a.sheet, r, c)
-                if (r, c) == (a.row, a.col):
-                    continue
-                if key in self.claimed or key in self.by_cell:
-                    blocker = cell_ref(r, c)
+                if area.overlaps(result.area) and not result.error:
+                    self._unplace(result)
+                    result = self._place(node, _circular(label, node))
                     break
-                if key not in self.old_spill:
-                    cell = ws._cells.get((r, c))
-                    if cell is not None and cell.value not in (None, ""):
-                        blocker = cell_ref(r, c)
-                        break
-        if blocker is not None:
-            a.error = XLMError(
-                "#SPILL!", f"the result needs {rows} rows x {cols} columns "
-                f"({area.sheet}!{cell_ref(area.min_row, area.min_col)}:"
-                f"{cell_ref(area.max_row, area.max_col)}) but {blocker} is in the way. "
-                "Clear those cells or move the formula.",
-                func=a.call.function if a.call else None)
-            grid = [["#SPILL!"]]
-            area = Area(a.sheet, a.row, a.col, a.row, a.col)
-        a.result = grid
-        a.area = area
+        self._state[key] = "done"
+        if self._reads:
+            self._reads[-1].extend(reads)
+
+    def _outcome(self, node: Node) -> Outcome:
+        from .evaluate import Outcome
+
+        cell = node.cell
+        if not node.ours and (self.options.formula_engine == "libreoffice"
+                              and self._phase == "dependents"):
+            raise Deferred
+        try:
+            if node.problem:
+                raise Unsupported(node.problem)
+            if node.ours:
+                got = self.evaluator.direct(cell.text, cell.sheet)
+                if got is not None:
+                    return got
+            return self.evaluator.run(cell.text, cell.sheet)
+        except Unsupported as exc:
+            if not node.ours and self.options.formula_engine == "auto" and recalc.soffice():
+                raise Deferred from None
+            return Outcome([["#VALUE!"]], XLMError(
+                "#VALUE!", f"this formula cannot be evaluated headless: {exc}. Put that part in "
+                "another cell, or refresh the workbook in Excel.", func=_function(node)))
+        except XLMError as exc:
+            return Outcome([[exc.code]], exc)
+        except (Circular, Deferred):
+            raise
+        except RecursionError:
+            return Outcome([["#REF!"]], XLMError("#REF!", "the formulas refer to each other too "
+                                                 "deeply.", func=_function(node)))
+        except Exception as exc:  # noqa: BLE001 - a bug of ours: one cell fails, logged in full
+            log.exception("internal error evaluating %s: =%s", cell.address, cell.text)
+            return Outcome([["#VALUE!"]], XLMError(
+                "#VALUE!", f"internal error ({type(exc).__name__}: {exc}). Please report it.",
+                func=_function(node)))
+
+    # -- placing results -------------------------------------------------------------------
+
+    def _place(self, node: Node, outcome: Outcome) -> Result:
+        cell = node.cell
+        grid, error = outcome.grid, outcome.error
+        spills = node.ours or cell.kind == "array"
+        if not spills:
+            grid = [[grid[0][0]]]
+        rows, cols = len(grid), max(len(r) for r in grid)
+        area = Area(cell.sheet, cell.row, cell.col, cell.row + rows - 1, cell.col + cols - 1)
+        if area.size > 1:
+            blocker = self._blocker(node, area)
+            if blocker is not None:
+                error = XLMError(
+                    "#SPILL!", f"the result needs {rows} rows x {cols} columns "
+                    f"({quote_sheet(cell.sheet)}!{area.a1}) but {blocker} is in the way. "
+                    "Clear those cells or move the formula.", func=_function(node) if node.ours else None)
+                grid = [["#SPILL!"]]
+                area = Area(cell.sheet, cell.row, cell.col, cell.row, cell.col)
+        if error is None:
+            first = grid[0][0]
+            if isinstance(first, str) and first in EXCEL_ERRORS and not _deliberate(first, cell.text):
+                error = XLMError(first, _why(first, outcome), func=_function(node) if node.ours else None)
+        result = Result(node, grid, area, error, spills)
+        sheet = cell.sheet.lower()
+        changed = self._rows.setdefault(sheet, set())
+        values, claimed, key = self.values, self.claimed, node.key
         for i, row in enumerate(grid):
+            r = cell.row + i
+            changed.add(r)
             for j in range(cols):
-                key = (a.sheet, a.row + i, a.col + j)
-                self.computed[key] = row[j] if j < len(row) else None
-                self.claimed.add(key)
-        for r, c in a.old.cells():
-            key = (a.sheet, r, c)
-            if key not in self.claimed:
-                self.computed[key] = None  # leftover of a larger earlier spill
+                k = (sheet, r, cell.col + j)
+                values[k] = row[j] if j < len(row) else None
+                claimed[k] = key
+        if spills and node.saved_area.size > 1:
+            for r, c in node.saved_area.cells():
+                k = (sheet, r, c)
+                if k not in claimed:
+                    values[k] = None  # leftover of a larger earlier spill
+                    changed.add(r)
+        if area.size > 1:
+            self.spills.add(area, node)
+        self.results[node.key] = result
+        return result
 
-    # -- priming: formula cells used as inputs that have no cached value -----------------------
+    def _unplace(self, result: Result) -> None:
+        sheet = result.area.sheet.lower()
+        for r, c in result.area.cells():
+            k = (sheet, r, c)
+            if self.claimed.get(k) == result.node.key:
+                del self.claimed[k]
+                self.values.pop(k, None)
 
-    def prime(self) -> None:
-        need: set[tuple[str, int, int]] = set()
-        for a in self.anchors:
-            if a.call is None:
-                continue
-            for arg in a.call.args:
-                if not isinstance(arg, Ref):
+    def _blocker(self, node: Node, area: Area) -> str | None:
+        """What stops a result from spilling into ``area`` (None when it is free)."""
+        if area.max_row > MAX_ROWS or area.max_col > MAX_COLS:
+            return "the edge of the sheet"
+        sm = self.model.sheets[area.sheet.lower()]
+        for m in sm.merged:
+            if m.overlaps(area):
+                return f"the merged cells {m.a1}"
+        for t in sm.tables:
+            if t.area.overlaps(area):
+                return f"the table {t.display_name} ({t.ref})"
+        near = [n for n in self.graph.formulas_in(area) if n.key != node.key]
+        for n in near:
+            if area.contains(area.sheet, n.cell.row, n.cell.col):
+                return cell_ref(n.cell.row, n.cell.col)
+        for other in self.spills.query(area):  # another result already spills there
+            if other.key != node.key:
+                got = self.results[other.key].area
+                return cell_ref(max(got.min_row, area.min_row), max(got.min_col, area.min_col))
+        old = [n.saved_area for n in near if n.cell.kind == "array"] + [node.saved_area]
+        sm = self.model.sheets[area.sheet.lower()]
+        for r in range(area.min_row, area.max_row + 1):
+            saved = row_values(self.model, sm, r, area.min_col, area.max_col)
+            for c, v in saved.items():
+                if v in (None, "") or (r, c) == (node.cell.row, node.cell.col):
                     continue
-                try:
-                    got = self.resolver.resolve(arg.text, a.sheet)
-                except XLMError:
-                    continue
-                if not isinstance(got, Area):
-                    continue
-                for key in self.others:
-                    s, r, c = key
-                    if (s == got.sheet and got.min_row <= r <= got.max_row
-                            and got.min_col <= c <= got.max_col):
-                        x = self.pkg.sheet(self.parts[s]).get(r, c)
-                        if x is None or "<v>" not in x and "<is>" not in x:
-                            need.add(key)
-        if not need:
-            return
-        values = {}
-        for a in self.anchors:  # our anchors as they are now (their cached values)
-            x = self.pkg.sheet(self.parts[a.sheet]).get(a.row, a.col)
-            values[(a.sheet, a.row, a.col)] = cached_value(x, self.pkg.shared_strings) if x else None
-        got, _engine, warnings = recalc.compute(self.pkg, values, need, self.engine)
-        self.primed.update(got)
-        self.report.warnings.extend(warnings)
-
-    # -- writing ---------------------------------------------------------------------------
-
-    def write(self) -> None:
-        cm = self.pkg.dynamic_array_cm() if self.anchors and not self.values_only else None
-        if self.anchors and cm is None and not self.values_only:
-            self.report.warnings.append("the workbook's metadata part has no dynamic-array "
-                                        "metadata; results written as classic array formulas")
-        messages: dict[str, dict[tuple[int, int], str]] = {}
-        for a in self.anchors:
-            sx = self.pkg.sheet(self.parts[a.sheet])
-            assert a.area is not None
-            for r, c in a.old.cells():
-                key = (a.sheet, r, c)
-                if key not in self.claimed:
-                    sx.set(r, c, value_cell(cell_ref(r, c), None, sx.style(r, c)))
-            for i, row in enumerate(a.result):
-                for j, v in enumerate(row):
-                    r, c = a.row + i, a.col + j
-                    if i == 0 and j == 0 and not self.values_only:
-                        spill = f"{a.ref}:{cell_ref(a.area.max_row, a.area.max_col)}" \
-                            if (a.area.max_row, a.area.max_col) != (a.row, a.col) else a.ref
-                        sx.set(r, c, array_cell(a.ref, a.formula, spill, v, sx.style(r, c), cm))
-                    else:
-                        sx.set(r, c, value_cell(cell_ref(r, c), v, sx.style(r, c)))
-            if a.error is not None:
-                messages.setdefault(a.sheet, {})[(a.row, a.col)] = a.error.text
-            rep = self.report
-            fname = a.call.function if a.call else "formula"
-            if a.error is None:
-                rep.refreshed[fname] += 1
-                rep.spill_cells += sum(len(r) for r in a.result)
-            else:
-                rep.errors.append(CellError(a.sheet, a.ref, fname, a.error.code, a.error.text))
-        for sheet in {a.sheet for a in self.anchors}:
-            ours = {(a.row, a.col) for a in self.anchors if a.sheet == sheet}
-            update_comments(self.pkg, self.parts[sheet], ours, messages.get(sheet, {}))
-
-    def dependents(self) -> None:
-        todo = {k for k in self.others if k[0] in self.parts}
-        if not todo:
-            self.report.engine = "none"
-            return
-        # spill cells are plain values in the package already: only anchors need replacing
-        values = {(a.sheet, a.row, a.col): a.result[0][0] for a in self.anchors}
-        got, engine, warnings = recalc.compute(self.pkg, values, todo, self.engine,
-                                               self._needed_sheets(todo))
-        self.report.engine = engine
-        self.report.warnings.extend(warnings)
-        if engine == "none":
-            if todo:
-                self.report.warnings.append(
-                    f"{len(todo)} ordinary formulas were not recalculated (no formula engine); "
-                    "install LibreOffice or the formulas package")
-            return
-        n = 0
-        for key, v in got.items():
-            sheet, r, c = key
-            sx = self.pkg.sheet(self.parts[sheet])
-            x = sx.get(r, c)
-            if x is None:
-                continue
-            old = cached_value(x, self.pkg.shared_strings)
-            if v == "#NAME?" and old is not None and old != "#NAME?":
-                continue  # a function the engine does not know (another add-in): keep Excel's
-            from .xmlwrite import with_cached_value
-
-            sx.set(r, c, with_cached_value(x, v))
-            n += 1
-        self.report.dependents = n
-        self._no_full_calc()
-
-    def _needed_sheets(self, todo: set[tuple[str, int, int]]) -> set[str] | None:
-        """Sheets the ordinary formulas read (transitively); None when that cannot be known."""
-        by_sheet: dict[str, list[str]] = {}
-        for s, r, c in todo:
-            formula, _ = _formula_text(self.resolver.worksheet(s)._cells[(r, c)])
-            by_sheet.setdefault(s, []).append(formula or "")
-        need = set(by_sheet)
-        frontier = list(need)
-        while frontier:
-            sheet = frontier.pop()
-            for f in by_sheet.get(sheet, []):
-                if _INDIRECT.search(f):
-                    return None
-                try:
-                    tokens = Tokenizer("=" + f).items
-                except Exception:  # noqa: BLE001 - an odd formula: keep every sheet
-                    return None
-                for t in tokens:
-                    if t.type != "OPERAND" or t.subtype != "RANGE":
-                        continue
-                    try:
-                        got = self.resolver.resolve(t.value, sheet)
-                    except (XLMError, ValueError, KeyError):
-                        return None
-                    if isinstance(got, Area) and got.sheet not in need:
-                        need.add(got.sheet)
-                        frontier.append(got.sheet)
-        return need
-
-    def _no_full_calc(self) -> None:
-        """Every cached value is now current: Excel need not recalculate on open (without the
-        add-in it would turn our results into #NAME?)."""
-        wbp = self.pkg.workbook_part()
-        text = self.pkg.text(wbp)
-        new = re.sub(r'(<calcPr\b[^>]*?)\s+fullCalcOnLoad="(?:1|true)"', r"\1", text)
-        if new != text:
-            self.pkg.set_text(wbp, new)
+                if not any(o.contains(area.sheet, r, c) for o in old):
+                    return cell_ref(r, c)
+        return None
 
 
-def _grid(result: Any) -> list[list[Any]]:
-    if not isinstance(result, (list, tuple)):
-        return [[_cell(result)]]
-    if not result:
-        return [[""]]
-    if not isinstance(result[0], (list, tuple)):
-        return [[_cell(v)] for v in result]
-    width = max(len(r) for r in result) or 1
-    return [[_cell(v) for v in r] + [None] * (width - len(r)) for r in result]
+def _as_dates(grid: list[list[Any]], first: float, last: float) -> None:
+    """Turn result columns that carry the input's dates forward into dates (in place).
+
+    Our functions return dates as serial numbers (SALES_FORECAST's Period, say). A column is
+    taken for dates when the formula read date-formatted cells and every number in the column
+    is a whole day within ten years before the first and 100 after the last date it read.
+    """
+    from ..cells import from_serial
+
+    low, high = first - 3660, last + 36600
+    for j in range(max(len(r) for r in grid)):
+        col = [r[j] for r in grid if j < len(r)]
+        nums = [v for v in col if type(v) in (int, float)]
+        if not nums or any(not (low <= v <= high) or v != int(v) for v in nums):
+            continue
+        if any(v is not None and type(v) not in (int, float, str) for v in col):
+            continue
+        if sum(isinstance(v, str) for v in col) > 1:
+            continue  # a header at most
+        for r in grid:
+            if j < len(r) and type(r[j]) in (int, float):
+                r[j] = from_serial(r[j])
 
 
-def _cell(v: Any) -> Any:
-    if isinstance(v, dt.date):
-        return v
-    if isinstance(v, dict) and v.get("type") == "Error":
-        return str(v.get("basicValue") or "#VALUE!")
-    return v
+def _circular(reader: str, node: Node) -> Outcome:
+    from .evaluate import Outcome
+
+    if reader == node.cell.address:
+        text = f"circular reference: the formula in {node.cell.address} depends on its own result."
+    else:
+        text = (f"circular reference: {reader} depends on the result of {node.cell.address}, "
+                "which reads it. Break the loop.")
+    return Outcome([["#REF!"]], XLMError("#REF!", text, func=_function(node) if node.ours else None))
 
 
-_F_TEXT = re.compile(r"<f\b[^>]*?(?:/>|>([^<]*)</f>)")
+_NA_CALL = re.compile(r"(?<![\w.])NA\(\s*\)", re.IGNORECASE)
 
 
-def _has_ordinary_formulas(pkg: Package) -> bool:
-    """A quick look at the raw sheets: any formula that is not one of ours?"""
-    names = tuple(REGISTRY)
-    for part in pkg.sheet_parts().values():
-        for m in _F_TEXT.finditer(pkg.text(part)):
-            text = (m.group(1) or "").upper()
-            if not text or not any(n in text for n in names):
-                return True
-    return False
+def _deliberate(code: str, text: str) -> bool:
+    """#N/A from the formula's own NA() call (chart helper columns): the author's value."""
+    return code == "#N/A" and bool(_NA_CALL.search(text))
 
 
-def refresh_package(pkg: Package, source: Path | bytes, *, formula_engine: str = "auto",
-                    values_only: bool = False) -> RefreshReport:
-    """Refresh ``pkg`` in memory (``source`` is the same workbook, for openpyxl to read)."""
-    recalc.pick(formula_engine)  # validates the name
+def _why(code: str, outcome: Outcome) -> str:
+    return f"the formula evaluates to {code}"
+
+
+def _function(node: Node) -> str:
+    """The first of our functions a formula calls (for the report), or "formula"."""
+    from ..functions import REGISTRY
+
+    upper = node.cell.text.upper()
+    hits = [(upper.find(n + "("), n) for n in REGISTRY if n + "(" in upper]
+    return min(hits)[1] if hits else "formula"
+
+
+# --------------------------------------------------------------------------- the whole refresh
+
+
+def refresh_package(pkg: Package, source: Path | bytes | None = None, *,
+                    formula_engine: str = "auto", values_only: bool = False,
+                    options: RefreshOptions | None = None) -> RefreshReport:
+    """Refresh ``pkg`` in memory: read -> plan -> evaluate -> write.
+
+    ``options`` (or the keyword arguments, for older callers) says how; ``source`` is accepted
+    for compatibility and not used (the package is the only thing read).
+    """
+    from .. import cache, notices
+    from .write import write_results
+
+    opts = options or RefreshOptions(formula_engine=formula_engine, values_only=values_only)
     t0 = time.perf_counter()
     before = cache.info()
-    if (os.environ.get("XLM_LO_PRESTART", "1") != "0"
-            and recalc.engine_list(formula_engine)[0] == "libreoffice"
-            and _has_ordinary_formulas(pkg)):
-        recalc.prestart()
-    r = Refresher(pkg, source, formula_engine, values_only)
-    r.scan()
-    r.prime()
-    for a in r.anchors:
-        r.evaluate(a)
-    r.write()
-    r.dependents()
+    model = read_model(pkg)
+    report = RefreshReport(input=pkg.name, output="")
+    texts = [f.text for sm in model for f in sm.formulas.values()]
+    if might_call_ours(texts) and any(calls_ours(t) for t in texts):
+        run = Evaluation(model, opts)
+        with notices.collect() as said:  # notes with no cell of their own (see notices.py)
+            run.run()
+        report.warnings.extend(notices.summary(said))
+        run.release()
+        write_results(run, report)
     after = cache.info()
-    rep = r.report
-    rep.cache_hits = after["hits"] - before["hits"]
-    rep.cache_misses = after["misses"] - before["misses"]
-    rep.fits = sum(after["fits"].values()) - sum(before["fits"].values())
-    rep.seconds = time.perf_counter() - t0
-    return rep
+    report.cache_hits = after["hits"] - before["hits"]
+    report.cache_misses = after["misses"] - before["misses"]
+    report.fits = sum(after["fits"].values()) - sum(before["fits"].values())
+    report.seconds = time.perf_counter() - t0
+    return report
 
 
 def refresh_workbook(input: str | Path, output: str | Path | None = None, *,
                      in_place: bool = False, strict: bool = False,
-                     formula_engine: str = "auto", values_only: bool = False) -> RefreshReport:
+                     formula_engine: str = "auto", values_only: bool = False,
+                     options: RefreshOptions | None = None) -> RefreshReport:
     """Refresh every xlmarketing formula in a workbook file and write the result.
 
     ``output`` is required unless ``in_place``; the input is never modified otherwise. The
@@ -537,8 +542,11 @@ def refresh_workbook(input: str | Path, output: str | Path | None = None, *,
     the ordinary formulas. ``values_only`` replaces our formulas by their values (a static
     report that any spreadsheet shows without the add-in). With ``strict``, cells ending in an error make it raise
     :class:`RefreshFailed` (a :class:`WorkbookError`) and nothing is written. Unreadable files
-    raise :class:`WorkbookError` with a one-line message.
+    raise :class:`WorkbookError` with a one-line message. ``options``, when given, replaces
+    ``strict``, ``formula_engine`` and ``values_only``.
     """
+    options = options or RefreshOptions(formula_engine, values_only, strict)
+    strict = options.strict
     src = Path(input)
     if in_place:
         dest = src
@@ -555,7 +563,7 @@ def refresh_workbook(input: str | Path, output: str | Path | None = None, *,
         raise WorkbookError(f"cannot write {dest}: the folder {dest.parent} does not exist")
     t0 = time.perf_counter()
     pkg = Package.open(src)
-    rep = refresh_package(pkg, src, formula_engine=formula_engine, values_only=values_only)
+    rep = refresh_package(pkg, options=options)
     rep.input, rep.output = str(src), str(dest)
     if strict and rep.errors:
         rep.seconds = time.perf_counter() - t0

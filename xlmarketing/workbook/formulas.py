@@ -14,6 +14,7 @@ None. Nested expressions inside the arguments are not evaluated (they are report
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,30 +23,7 @@ from openpyxl.formula.tokenizer import Token
 from openpyxl.utils.cell import range_boundaries
 
 from ..errors import XLMError
-
-
-@dataclass(frozen=True)
-class Area:
-    """A rectangle of cells on one sheet (1-based, inclusive)."""
-
-    sheet: str
-    min_row: int
-    min_col: int
-    max_row: int
-    max_col: int
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return self.max_row - self.min_row + 1, self.max_col - self.min_col + 1
-
-    def overlaps(self, other: Area) -> bool:
-        return (self.sheet == other.sheet and self.min_row <= other.max_row
-                and other.min_row <= self.max_row and self.min_col <= other.max_col
-                and other.min_col <= self.max_col)
-
-    def cells(self) -> list[tuple[int, int]]:
-        return [(r, c) for r in range(self.min_row, self.max_row + 1)
-                for c in range(self.min_col, self.max_col + 1)]
+from .model import Area, WorkbookModel
 
 
 @dataclass
@@ -180,30 +158,32 @@ _SPECIALS = ("#all", "#data", "#headers", "#totals", "#this row")
 
 
 class Resolver:
-    """Resolves argument references against an openpyxl workbook (loaded with formulas)."""
+    """Resolves references (cells, ranges, names, tables, spill refs) against the read model.
 
-    def __init__(self, wb: Any):
-        self.wb = wb
-        self.sheets = {ws.title.lower(): ws for ws in wb.worksheets}
-        self.tables: dict[str, tuple[Any, Any]] = {}
-        for ws in wb.worksheets:
-            for t in ws.tables.values():
-                self.tables[t.displayName.lower()] = (ws, t)
-                self.tables.setdefault(t.name.lower(), (ws, t))
+    ``spill`` gives the current spill range of a dynamic-array anchor (for ``A1#``), or None
+    when the cell is not one.
+    """
+
+    def __init__(self, model: WorkbookModel,
+                 spill: Callable[[str, int, int], Area | None] | None = None):
+        self.model = model
+        self.spill = spill
 
     def worksheet(self, name: str) -> Any:
-        ws = self.sheets.get(name.lower())
+        ws = self.model.sheet(name)
         if ws is None:
             raise XLMError("#REF!", f"the sheet {name!r} does not exist in this workbook. "
                            "Check the sheet name in the formula.")
         return ws
 
     def resolve(self, text: str, home: str, _depth: int = 0) -> Area | Literal:
-        """An argument reference as an Area (or a Literal, for a name holding a constant)."""
+        """A reference as an Area (or a Literal, for a name holding a constant)."""
         if _depth > 10:
             raise XLMError("#REF!", f"the name {text} refers to itself.")
         sheet, rest = split_sheet(text)
         ws = self.worksheet(sheet if sheet is not None else home)
+        if rest.endswith("#"):
+            return self.spill_ref(ws, rest[:-1], text)
         m = _TABLE.match(rest)
         if m and sheet is None:
             return self._table(m.group(1), m.group(2), text)
@@ -212,18 +192,15 @@ class Resolver:
         if ":" in rest and "!" not in rest:  # A1:name style ranges are not supported
             raise XLMError("#REF!", f"the reference {text} cannot be read.")
         # a defined name: sheet scope first, then workbook scope
-        dn = ws.defined_names.get(rest) if hasattr(ws, "defined_names") else None
-        if dn is None:
-            dn = next((v for k, v in ws.defined_names.items() if k.lower() == rest.lower()), None)
-        if dn is None and sheet is None:
-            dn = next((v for k, v in self.wb.defined_names.items() if k.lower() == rest.lower()),
-                      None)
-        if dn is None:
-            if sheet is None and rest.lower() in self.tables:
+        value = ws.names.get(rest.lower())
+        if value is None and sheet is None:
+            value = self.model.names.get(rest.lower())
+        if value is None:
+            if sheet is None and rest.lower() in self.model.tables:
                 return self._table(rest, "", text)
             raise XLMError("#NAME?", f"the name {rest!r} is not defined in this workbook. "
                            "Define it (Formulas > Name Manager) or use a cell range.")
-        value = (dn.attr_text or "").lstrip("=")
+        value = value.lstrip("=")
         try:
             tokens = [t for t in Tokenizer("=" + value).items if t.type != Token.WSPACE]
         except Exception:  # noqa: BLE001
@@ -232,10 +209,20 @@ class Resolver:
             arg = _argument(tokens, rest)
             if isinstance(arg, Literal):
                 return arg
-            scope_home = ws.title
-            return self.resolve(arg.text, scope_home, _depth + 1)  # type: ignore[union-attr]
+            return self.resolve(arg.text, ws.title, _depth + 1)  # type: ignore[union-attr]
         raise XLMError("#REF!", f"the name {rest!r} holds a formula ({value}) that the headless "
                        "engine does not evaluate; make it refer to a range.")
+
+    def spill_ref(self, ws: Any, ref: str, text: str) -> Area:
+        """``A1#``: the range the dynamic array anchored at A1 spills into."""
+        if not re.fullmatch(r"\$?[A-Za-z]{1,3}\$?\d+", ref):
+            raise XLMError("#REF!", f"the spill reference {text} cannot be read.")
+        cell = self._a1(ws, ref)
+        got = self.spill(ws.title, cell.min_row, cell.min_col) if self.spill else None
+        if got is None:
+            raise XLMError("#REF!", f"{text} refers to {ref}, which holds no spilled array "
+                           "formula. Point it at the cell of the array formula.")
+        return got
 
     def _a1(self, ws: Any, ref: str) -> Area:
         min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", "").upper())
@@ -246,15 +233,12 @@ class Resolver:
         return Area(ws.title, min_row, min_col, max_row, max_col)
 
     def _table(self, name: str, spec: str, text: str) -> Area:
-        hit = self.tables.get(name.lower())
-        if hit is None:
+        table = self.model.tables.get(name.lower())
+        if table is None:
             raise XLMError("#REF!", f"the table {name!r} in {text} does not exist in this "
                            "workbook. Check the table name (Table Design > Table Name).")
-        ws, table = hit
         min_col, min_row, max_col, max_row = range_boundaries(table.ref)
-        headers = 1 if table.headerRowCount is None else int(table.headerRowCount)
-        totals = int(table.totalsRowCount or 0)
-        columns = [c.name for c in table.tableColumns]
+        headers, totals, columns = table.header_rows, table.totals_rows, table.columns
         specials, cols = _parse_spec(spec, text)
         rows = {
             "#all": (min_row, max_row),
@@ -279,7 +263,7 @@ class Resolver:
                                    f"{', '.join(columns)}).")
                 idx.append(low.index(c.lower()))
             c1, c2 = min_col + min(idx), min_col + max(idx)
-        return Area(ws.title, r1, c1, r2, c2)
+        return Area(table.sheet, r1, c1, r2, c2)
 
 
 def _parse_spec(spec: str, text: str) -> tuple[list[str], list[str]]:

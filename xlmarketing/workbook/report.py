@@ -59,9 +59,18 @@ class RefreshReport:
         d["refreshed"] = dict(sorted(self.refreshed.items()))
         d["errors"] = [dict(asdict(e), address=e.address) for e in self.errors]
         d["ok"] = self.ok
+        d["nothing_to_refresh"] = self.nothing_to_refresh
         return d
 
+    @property
+    def nothing_to_refresh(self) -> bool:
+        """The workbook has no formula of ours: nothing was evaluated or changed."""
+        return not self.refreshed and not self.errors and not self.dependents
+
     def lines(self) -> list[str]:
+        if self.nothing_to_refresh:
+            return [f"nothing to refresh in {self.input}: it has no xlmarketing formula "
+                    f"(written unchanged to {self.output})"] + [f"  warning: {w}" for w in self.warnings]
         per = ", ".join(f"{n} {f}" for f, n in sorted(self.refreshed.items())) or "no formulas"
         out = [f"refreshed {self.input} -> {self.output}",
                f"  formulas: {self.cells} ({per}), {self.spill_cells} result cells",
