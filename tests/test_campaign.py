@@ -6,6 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from xlmarketing import samples, templates
+from xlmarketing.cache import CACHE
 from xlmarketing.templates import campaign
 from xlmarketing.workbook import refresh_workbook
 
@@ -29,6 +30,14 @@ def test_campaign_data_is_deterministic_and_tells_its_story():
     assert cols[cols.index(campaign.MODEL_COLS[0]):cols.index(campaign.MODEL_COLS[-1]) + 1] == campaign.MODEL_COLS
     p = samples.campaign_prospects()
     assert len(p) == campaign.N_PROSPECTS and "Responded" not in p
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _clean_cache():
+    """Leave the process-wide cache empty for the modules after this one (its fit kinds show
+    in XLM_CACHE_INFO, which other tests read)."""
+    yield
+    CACHE.clear()
 
 
 @pytest.fixture(scope="module")
