@@ -92,7 +92,7 @@ def grids(draw, max_rows=40, max_cols=6):
 
 SCALAR = st.one_of(CELL, st.integers(-3, 15), st.sampled_from(["auto", 0.95, 0.8, 1, 2, 3, 4, 12]))
 RANGE_PARAMS = {"data", "train_data", "score_data", "sales", "known_drivers", "future_drivers",
-                "train_labels"}
+                "train_labels", "group"}
 
 
 PLAUSIBLE = {
@@ -103,6 +103,9 @@ PLAUSIBLE = {
     "scale": st.sampled_from([None, True, False]), "seed": st.integers(0, 5),
     "header": st.sampled_from([None, True, False, "auto"]), "balanced": st.sampled_from([None, True, False]),
     "regularization": st.sampled_from([None, 0.1, 1.0, 10.0]), "positive": st.sampled_from([None, 1, "Yes"]),
+    # The model-choice functions (CHURN_COMPARE, CHURN_RULES, CHURN_LIFT, ... and PROPENSITY_*).
+    "model": st.sampled_from([None, "logistic", "tree", "forest", "boosting", "auto", "tree (depth 3)"]),
+    "bins": st.sampled_from([None, 2, 5, 10]), "points": st.sampled_from([None, 2, 11]),
 }
 
 
@@ -177,6 +180,11 @@ def args_strategy(params: list[str]):
         i, j = params.index("train_data"), params.index("train_labels")
         sensible = sensible.flatmap(lambda args: labels_for(args[i]).map(
             lambda lab: tuple(lab if k == j else a for k, a in enumerate(args))))
+    if "train_data" in params and "group" in params:
+        # CHURN_FAIRNESS: a group column as long as the training range (two-valued, like labels).
+        i, g = params.index("train_data"), params.index("group")
+        sensible = sensible.flatmap(lambda args: labels_for(args[i]).map(
+            lambda grp: tuple(grp if k == g else a for k, a in enumerate(args))))
     return st.one_of(sensible, st.tuples(*[arg_strategy(p, False) for p in params]))
 
 

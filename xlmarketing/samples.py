@@ -238,3 +238,76 @@ def orders(n_customers: int = 400, seed: int = 11) -> pd.DataFrame:
         "Amount": np.round(sim["amount"].to_numpy(), 2),
     })
     return frame.sort_values(["Order date", "Customer"], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- campaign response
+
+OFFERS = ("20% discount", "Free shipping", "Loyalty points")
+OFFER_CHANNELS = ("Email", "SMS", "Social ad")
+AGE_BANDS = ((18, "18-29"), (30, "30-44"), (45, "45-59"), (60, "60+"))
+
+
+def age_band(age: np.ndarray) -> list[str]:
+    """The age band label of each age (18-29, 30-44, 45-59, 60+)."""
+    out = []
+    for a in np.asarray(age):
+        out.append(next(label for lo, label in reversed(AGE_BANDS) if a >= lo))
+    return out
+
+
+def campaign_logit(frame: pd.DataFrame) -> np.ndarray:
+    """The true response log-odds of each customer under the campaign story.
+
+    Response rises with recent and frequent purchases and with email engagement; the discount
+    works mainly for price-sensitive customers (many coupon redemptions) and SMS mainly for
+    customers under 30: two interactions a straight-line model misses. Gender has no effect;
+    age acts only through the SMS interaction and a small preference of 30-59 year olds.
+    """
+    days = frame["Days since last purchase"].to_numpy(dtype=float)
+    orders = frame["Orders (12 months)"].to_numpy(dtype=float)
+    opens = frame["Email opens (90 days)"].to_numpy(dtype=float)
+    coupons = frame["Coupons redeemed"].to_numpy(dtype=float)
+    impressions = frame["Ad impressions"].to_numpy(dtype=float)
+    age = frame["Age"].to_numpy(dtype=float)
+    offer = frame["Offer"].to_numpy(dtype=object)
+    channel = frame["Offer channel"].to_numpy(dtype=object)
+    z = -3.4 - 0.015 * (days - 60) + 0.22 * (orders - 4) + 0.28 * (opens - 3)
+    z += 0.45 * np.log1p(impressions)
+    z += np.where(offer == "20% discount", -0.6 + 0.9 * coupons, 0.0)
+    z += np.where(offer == "Free shipping", 0.35, 0.0)
+    z += np.where(channel == "SMS", np.where(age < 30, 1.6, -0.9), 0.0)
+    z += np.where(channel == "Social ad", -0.4, 0.0)
+    z += np.where((age >= 30) & (age < 60), 0.3, 0.0)
+    return z
+
+
+def _campaign_base(n: int, rng: np.random.Generator, id_prefix: str) -> pd.DataFrame:
+    age = np.clip(rng.normal(43.0, 14.0, n), 18, 85).astype(np.int64)
+    return pd.DataFrame({
+        "Customer ID": [f"{id_prefix}{i + 1:05d}" for i in range(n)],
+        "Gender": rng.choice(("Female", "Male"), size=n, p=(0.53, 0.47)),
+        "Age band": age_band(age),
+        "Age": age,
+        "Region": rng.choice(REGIONS, size=n, p=(0.3, 0.25, 0.25, 0.2)),
+        "Orders (12 months)": rng.poisson(4.0, n),
+        "Days since last purchase": np.minimum(rng.gamma(1.5, 45.0, n).astype(np.int64) + 1, 365),
+        "Email opens (90 days)": rng.poisson(3.0, n),
+        "Coupons redeemed": rng.poisson(np.where(age < 35, 1.6, 0.8)),
+        "Ad impressions": rng.poisson(6.0, n),
+        "Offer": rng.choice(OFFERS, size=n),
+        "Offer channel": rng.choice(OFFER_CHANNELS, size=n, p=(0.5, 0.25, 0.25)),
+    })
+
+
+def campaign_history(n: int = 1500, seed: int = 21) -> pd.DataFrame:
+    """Customers who got an offer in the last campaign, with whether they responded (Yes/No)."""
+    rng = np.random.default_rng(seed)
+    frame = _campaign_base(n, rng, "R")
+    p = 1.0 / (1.0 + np.exp(-campaign_logit(frame)))
+    frame["Responded"] = np.where(rng.random(n) < p, "Yes", "No")
+    return frame
+
+
+def campaign_prospects(n: int = 500, seed: int = 22) -> pd.DataFrame:
+    """Customers planned for the next campaign, with the offer and channel each would get."""
+    return _campaign_base(n, np.random.default_rng(seed), "P")
