@@ -97,6 +97,14 @@ SALES_FORECAST = udf("SALES_FORECAST")
 FORECAST_ACCURACY = udf("FORECAST_ACCURACY")
 FORECAST_DRIVERS = udf("FORECAST_DRIVERS")
 
+# ---------------------------------------------------------------- customer texts
+TEXT_CLASSIFY = udf("TEXT_CLASSIFY")
+TEXT_CLASSIFY_METRICS = udf("TEXT_CLASSIFY_METRICS")
+TEXT_KEYWORDS = udf("TEXT_KEYWORDS")
+TEXT_TOPICS = udf("TEXT_TOPICS")
+TEXT_TOPIC = udf("TEXT_TOPIC")
+SENTIMENT = udf("SENTIMENT")
+
 # ---------------------------------------------------------------- the model cache
 XLM_CACHE_INFO = udf("XLM_CACHE_INFO")
 XLM_CACHE_CLEAR = udf("XLM_CACHE_CLEAR")
