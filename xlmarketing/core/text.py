@@ -75,7 +75,7 @@ def _features() -> FeatureUnion:
 
 
 #: Inverse regularisation of the logistic regression, chosen by cross-validation (see module doc).
-CLASSIFIER_C = 10.0
+CLASSIFIER_C = 3.0
 
 
 def _pipeline() -> Pipeline:
