@@ -154,6 +154,22 @@ def cross_validate(texts: list[str], labels: list[str], *, folds: int = 5,
 
 # --------------------------------------------------------------------------- keywords
 
+_CLAUSE = re.compile(r"[.,;:!?()\[\]\"\n]+|\s-\s")
+_TOKEN = re.compile(_WORD)
+
+
+def _terms(text: str) -> list[str]:
+    """Words and 2-word phrases of a text, for keywords: no stop word alone or at either end of
+    a phrase, and no phrase across punctuation ("poor quality, it broke" gives no "quality broke")."""
+    out: list[str] = []
+    for clause in _CLAUSE.split(clean(text)):
+        toks = _TOKEN.findall(clause)
+        out += [t for t in toks if t not in ENGLISH_STOP_WORDS]
+        out += [f"{a} {b}" for a, b in zip(toks, toks[1:])
+                if a not in ENGLISH_STOP_WORDS and b not in ENGLISH_STOP_WORDS]
+    return out
+
+
 
 @dataclass
 class Keyword:
@@ -171,8 +187,7 @@ def keywords(texts: list[str], groups: list[str], n: int = 10) -> list[Keyword]:
     if len(names) < 2:
         raise InsufficientData("keywords compare groups, but all texts are in one group. Give "
                                "labels with at least two values.")
-    vec = CountVectorizer(preprocessor=clean, token_pattern=_WORD, ngram_range=(1, 2),
-                          stop_words=sorted(ENGLISH_STOP_WORDS), min_df=2, binary=True)
+    vec = CountVectorizer(analyzer=_terms, min_df=2, binary=True)
     try:
         X = vec.fit_transform(texts).tocsc()
     except ValueError:
