@@ -311,3 +311,88 @@ def campaign_history(n: int = 1500, seed: int = 21) -> pd.DataFrame:
 def campaign_prospects(n: int = 500, seed: int = 22) -> pd.DataFrame:
     """Customers planned for the next campaign, with the offer and channel each would get."""
     return _campaign_base(n, np.random.default_rng(seed), "P")
+
+
+# --------------------------------------------------------------------------- customer reviews
+
+REVIEW_PRODUCTS = ("Wireless earbuds", "Coffee maker", "Running shoes", "Travel backpack")
+
+# Topic -> (praise phrases, complaint phrases, question phrases). A review mixes the topic of its
+# story with one of the product's own aspects; its rating decides the tone.
+_REVIEW_TOPICS = {
+    "delivery": (["the delivery was fast and the package arrived a day early",
+                  "quick delivery, the package was well packed", "delivery on time, package intact"],
+                 ["the delivery was late and the package arrived damaged",
+                  "delivery took three weeks and the package was opened",
+                  "the delivery driver lost my package"],
+                 ["when will the delivery of my package arrive?",
+                  "can I change the delivery address for the package?"]),
+    "quality": (["excellent build quality, solid and well made", "great quality, well made and sturdy",
+                 "the quality is superb and it feels solid"],
+                ["poor quality, it broke after two weeks", "cheap quality, it broke and fell apart",
+                 "bad quality, it broke on day one"],
+                ["is the quality covered by the warranty?", "what quality of material is it?"]),
+    "price": (["great price, good value for money", "worth the price, great value",
+               "the price is fair and good value"],
+              ["the price is too high for the value", "overpriced, poor value for money",
+               "the price went up again, bad value"],
+              ["will the price drop, any discount?", "is there a discount on the price?"]),
+    "service": (["customer service was helpful and the refund was quick",
+                 "the support team was helpful and friendly", "customer service solved it quickly"],
+                ["customer service never answered, still no refund",
+                 "support was rude and the refund is missing", "customer service ignored my emails"],
+                ["how do I contact customer service?", "how do I ask support for a refund?"]),
+}
+_REVIEW_ASPECTS = {
+    "Wireless earbuds": ("the battery lasts all day", "the battery dies quickly", "sound"),
+    "Coffee maker": ("the coffee tastes great", "the coffee tastes burnt", "cleaning"),
+    "Running shoes": ("they fit perfectly", "they are too narrow", "sizing"),
+    "Travel backpack": ("lots of room and pockets", "the zip broke", "carry-on size"),
+}
+_OPENERS = {"praise": ["Love it!", "Very happy.", "Brilliant.", "Five stars."],
+            "complaint": ["Disappointed.", "Not happy.", "Terrible.", "Avoid."],
+            "question": ["Quick question:", "Hi,", "Hello,", "Before I buy:"]}
+
+
+def reviews(n: int = 600, seed: int = 11, labelled: int = 300) -> pd.DataFrame:
+    """Customer reviews: date, product, rating 1-5, text, rating group and a category label.
+
+    Each review has a hidden topic (delivery, quality, price, service; in ``attrs["topic"]``)
+    and a tone that follows the rating: 4-5 praise, 1-2 complaint, and about one in six of all
+    reviews a question (rating 3). Ratings drift down in the last six months as delivery
+    complaints grow, so sentiment over time has a story. The first ``labelled`` rows carry their
+    ``Category`` (praise / complaint / question), the rest are blank: the classifier's job.
+    """
+    rng = np.random.default_rng(seed)
+    first = dt.date(2024, 1, 1)
+    days = np.sort(rng.integers(0, 730, n))
+    topics = list(_REVIEW_TOPICS)
+    rows, hidden = [], []
+    for i, d in enumerate(days):
+        late = d > 545
+        topic = rng.choice(topics, p=[0.45, 0.25, 0.15, 0.15] if late else [0.2, 0.35, 0.25, 0.2])
+        product = REVIEW_PRODUCTS[rng.integers(0, len(REVIEW_PRODUCTS))]
+        if rng.random() < 1 / 6:
+            tone, rating = "question", 3
+        else:
+            p_bad = 0.55 if late and topic == "delivery" else 0.3
+            tone = "complaint" if rng.random() < p_bad else "praise"
+            rating = int(rng.integers(1, 3)) if tone == "complaint" else int(rng.integers(4, 6))
+        good, bad, ask = _REVIEW_TOPICS[topic]
+        a_good, a_bad, a_ask = _REVIEW_ASPECTS[product]
+        opener = _OPENERS[tone][rng.integers(0, 4)]
+        if tone == "praise":
+            body = f"{good[rng.integers(0, len(good))]}." + (f" Also {a_good}." if rng.random() < 0.4 else "")
+        elif tone == "complaint":
+            body = f"{bad[rng.integers(0, len(bad))]}." + (f" Also {a_bad}." if rng.random() < 0.4 else "")
+        else:
+            body = f"{ask[rng.integers(0, len(ask))]}" + (f" And the {a_ask}?" if rng.random() < 0.4 else "")
+        text = f"{opener} {body[0].upper()}{body[1:]}"
+        group = "low (1-2)" if rating <= 2 else ("high (4-5)" if rating >= 4 else "mid (3)")
+        rows.append([first + dt.timedelta(days=int(d)), product, rating, text, group,
+                     tone if i < labelled else None])
+        hidden.append(topic)
+    frame = pd.DataFrame(rows, columns=["Date", "Product", "Rating", "Review", "Rating group",
+                                        "Category"])
+    frame.attrs["topic"] = hidden
+    return frame

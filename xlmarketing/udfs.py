@@ -121,6 +121,14 @@ FORECAST_OUTLIERS = udf("FORECAST_OUTLIERS")
 RFM_SEGMENT = udf("RFM_SEGMENT")
 CUSTOMER_VALUE = udf("CUSTOMER_VALUE")
 
+# ---------------------------------------------------------------- customer texts
+TEXT_CLASSIFY = udf("TEXT_CLASSIFY")
+TEXT_CLASSIFY_METRICS = udf("TEXT_CLASSIFY_METRICS")
+TEXT_KEYWORDS = udf("TEXT_KEYWORDS")
+TEXT_TOPICS = udf("TEXT_TOPICS")
+TEXT_TOPIC = udf("TEXT_TOPIC")
+SENTIMENT = udf("SENTIMENT")
+
 # ---------------------------------------------------------------- the model cache
 XLM_CACHE_INFO = udf("XLM_CACHE_INFO")
 XLM_CACHE_CLEAR = udf("XLM_CACHE_CLEAR")
