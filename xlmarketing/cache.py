@@ -135,7 +135,10 @@ class _Sizer:
                 self._pandas(obj.iloc[:, j], depth) for j in range(obj.shape[1]))
         values = obj.array if not isinstance(obj, pd.Index) else obj
         total = 100 + int(obj.memory_usage(deep=False))
-        if obj.dtype == object and len(obj):
+        # Text held as Python objects: an object column, or pandas' string dtype without pyarrow
+        # (its "python" storage); pyarrow-backed strings are counted by memory_usage already.
+        python_text = isinstance(obj.dtype, pd.StringDtype) and obj.dtype.storage == "python"
+        if (obj.dtype == object or python_text) and len(obj):
             total += self._items(np.asarray(values, dtype=object), depth)
         return total
 
