@@ -97,6 +97,11 @@ SALES_FORECAST = udf("SALES_FORECAST")
 FORECAST_ACCURACY = udf("FORECAST_ACCURACY")
 FORECAST_DRIVERS = udf("FORECAST_DRIVERS")
 
+# ---------------------------------------------------------------- recommendations and baskets
+RECOMMEND = udf("RECOMMEND")
+SIMILAR_ITEMS = udf("SIMILAR_ITEMS")
+BASKET_RULES = udf("BASKET_RULES")
+
 # ---------------------------------------------------------------- the model cache
 XLM_CACHE_INFO = udf("XLM_CACHE_INFO")
 XLM_CACHE_CLEAR = udf("XLM_CACHE_CLEAR")

@@ -1,0 +1,233 @@
+"""Item-item collaborative filtering on implicit feedback (purchases), on sparse matrices.
+
+The model is the classic item-kNN of Sarwar et al. (2001) / Deshpande & Karypis (2004) as
+``implicit``'s ``CosineRecommender`` and ``BM25Recommender`` implement it: the customer x item
+purchase matrix is weighted (BM25 by default, so blockbuster items and very heavy buyers weigh
+less), the cosine similarity of every pair of item columns is computed sparsely (X'X), each
+item keeps its ``neighbours`` most similar items, and a customer's score for an item is the sum
+of its similarities to the items the customer bought. Items the customer has are left out.
+Customers with no history get the most popular items (most distinct buyers).
+
+Everything is sparse: the customer x item matrix is CSR, similarities are pruned to
+``neighbours`` per item, and scores are computed for blocks of customers whose dense width is
+bounded (:data:`SCORE_BLOCK_CELLS`), so 1,000,000 transactions never build a dense
+customer x item table. Deterministic: ties are broken by popularity, then first appearance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from .errors import InsufficientData, LimitExceeded, ParameterError
+
+#: Dense score cells (customers x items) computed at once when scoring many customers.
+SCORE_BLOCK_CELLS = 4_000_000
+#: Item pairs the similarity product X'X may produce (about 12 bytes each).
+MAX_PAIR_WORK = 150_000_000
+#: BM25 constants, as in implicit.nearest_neighbours.bm25_weight.
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+
+@dataclass(frozen=True)
+class RecommendOptions:
+    """How the item similarities are built. Defaults chosen by benchmarks/bench_recommend.py."""
+
+    neighbours: int = 100
+    weighting: str = "bm25"  # "bm25", "tfidf" or "none"
+
+
+@dataclass
+class Interactions:
+    """Who bought what: ``matrix[c, i]`` > 0 is the amount customer c bought of item i."""
+
+    matrix: sp.csr_matrix
+    customers: list  # labels, in order of first appearance
+    items: list
+
+    @property
+    def n_customers(self) -> int:
+        return self.matrix.shape[0]
+
+    @property
+    def n_items(self) -> int:
+        return self.matrix.shape[1]
+
+
+def interactions(customer_codes: np.ndarray, item_codes: np.ndarray, amounts: np.ndarray | None,
+                 customers: list, items: list) -> Interactions:
+    """Build the sparse matrix from one (customer code, item code, amount) triple per purchase.
+
+    Item code -1 marks a customer listed without a purchase (known, no history). Repeated
+    pairs add up; pairs whose total is not positive (returns cancelling sales) are dropped.
+    """
+    keep = item_codes >= 0
+    vals = np.ones(int(keep.sum())) if amounts is None else np.asarray(amounts, float)[keep]
+    m = sp.csr_matrix((vals, (customer_codes[keep], item_codes[keep])),
+                      shape=(len(customers), len(items)))
+    m.sum_duplicates()
+    m.data[m.data < 0] = 0
+    m.eliminate_zeros()
+    if m.nnz == 0:
+        raise InsufficientData("{param} holds no purchases: every customer's history is empty. "
+                               "Give at least two customers who bought something.",
+                               param="purchases")
+    return Interactions(m.astype(np.float64), customers, items)
+
+
+def _weighted(x: sp.csr_matrix, weighting: str) -> sp.csr_matrix:
+    """The purchase matrix as the similarity sees it (see module docstring)."""
+    x = x.copy()
+    n = x.shape[0]
+    df = np.bincount(x.indices, minlength=x.shape[1])
+    if weighting == "none":
+        x.data[:] = 1.0
+    elif weighting == "tfidf":
+        x.data = np.sqrt(x.data) * (np.log(n) - np.log1p(df))[x.indices]
+    else:  # bm25
+        idf = np.log(n) - np.log1p(df)
+        lengths = np.asarray(x.sum(axis=1)).ravel()
+        norm = (1.0 - BM25_B) + BM25_B * lengths / lengths.mean()
+        rows = np.repeat(np.arange(n), np.diff(x.indptr))
+        x.data = x.data * (BM25_K1 + 1.0) / (BM25_K1 * norm[rows] + x.data) * idf[x.indices]
+    return x
+
+
+def _top_per_row(m: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Keep the k largest entries of every row (ties: lower column first)."""
+    m.sort_indices()
+    counts = np.diff(m.indptr)
+    if counts.max(initial=0) <= k:
+        return m
+    keep = np.ones(m.nnz, dtype=bool)
+    for r in np.flatnonzero(counts > k):
+        lo, hi = m.indptr[r], m.indptr[r + 1]
+        order = np.lexsort((m.indices[lo:hi], -m.data[lo:hi]))
+        keep[lo + order[k:]] = False
+    rows = np.repeat(np.arange(m.shape[0]), counts)
+    return sp.csr_matrix((m.data[keep], (rows[keep], m.indices[keep])), shape=m.shape)
+
+
+@dataclass
+class ItemModel:
+    """A fitted item-kNN model (see :func:`fit`)."""
+
+    data: Interactions
+    similarity: sp.csr_matrix  # items x items, row i = neighbours of item i, no diagonal
+    buyers: np.ndarray  # distinct customers per item
+    popular: np.ndarray  # item indices, most popular first
+    co_counts: sp.csr_matrix  # items x items, customers who bought both (same pattern as X'X)
+
+
+def fit(data: Interactions, options: RecommendOptions = RecommendOptions()) -> ItemModel:
+    """Item similarities and popularity from the purchases."""
+    if options.weighting not in ("bm25", "tfidf", "none"):
+        raise ParameterError(f"{{param}}={options.weighting!r} is not a weighting; use bm25, "
+                             "tfidf or none.", param="weighting")
+    x = data.matrix
+    binary = x.copy()
+    binary.data[:] = 1.0
+    per_customer = np.diff(x.indptr).astype(np.int64)
+    work = int((per_customer ** 2).sum())
+    if min(work, data.n_items ** 2) > MAX_PAIR_WORK:
+        raise LimitExceeded(f"{{param}} would need {work:,} item-pair counts (limit "
+                            f"{MAX_PAIR_WORK:,}): customers with very long histories. Use fewer "
+                            "rows or leave out the heaviest buyers.", param="purchases")
+    buyers = np.asarray(binary.sum(axis=0)).ravel()
+    popular = np.lexsort((np.arange(data.n_items), -buyers))
+    bt = binary.T.tocsr()
+    co = (bt @ binary).tocsr()
+    w = _weighted(x, options.weighting)
+    norms = np.sqrt(np.asarray(w.multiply(w).sum(axis=0)).ravel())
+    norms[norms == 0] = 1.0
+    wt = w.T.tocsr()
+    sim = (wt @ w).tocsr()
+    sim.setdiag(0)
+    sim.eliminate_zeros()
+    # cosine: divide entry (i, j) by |i| |j|
+    rows = np.repeat(np.arange(sim.shape[0]), np.diff(sim.indptr))
+    sim.data = sim.data / (norms[rows] * norms[sim.indices])
+    co.setdiag(0)
+    co.eliminate_zeros()
+    return ItemModel(data, _top_per_row(sim, options.neighbours), buyers, popular, co)
+
+
+@dataclass
+class Recommendations:
+    """For each scored customer: ``items``/``scores`` (n columns; -1 / NaN where none is left)
+    and ``basis`` ("history", "history + popular" or "popular")."""
+
+    items: np.ndarray
+    scores: np.ndarray
+    basis: list[str]
+
+
+def _check_n(model: ItemModel, n: int) -> None:
+    if n > model.data.n_items:
+        raise ParameterError(f"{{param}}={n} is more than the {model.data.n_items} items in the "
+                             f"catalogue. Ask for at most {model.data.n_items}.", param="n")
+
+
+def recommend(model: ItemModel, rows: np.ndarray, n: int) -> Recommendations:
+    """The top ``n`` unbought items for the customers at ``rows`` (indices into the data)."""
+    _check_n(model, n)
+    x = model.data.matrix
+    n_items = model.data.n_items
+    rows = np.asarray(rows, dtype=np.int64)
+    items = np.full((len(rows), n), -1, dtype=np.int64)
+    scores = np.full((len(rows), n), np.nan)
+    basis: list[str] = []
+    # Tie-break by popularity: a tiny, strictly ordered bonus below any similarity difference.
+    rank = np.empty(n_items)
+    rank[model.popular] = np.arange(n_items)
+    block = max(1, SCORE_BLOCK_CELLS // max(n_items, 1))
+    for start in range(0, len(rows), block):
+        r = rows[start:start + block]
+        sub = x[r]
+        dense = (sub @ model.similarity).toarray()
+        seen = sub.toarray() > 0
+        positive = (dense > 0) & ~seen
+        # Order: positive scores first (by score), then unseen popular items, seen items last.
+        key = np.where(positive, dense, -1.0 - rank / n_items - 1.0)
+        key[seen] = -np.inf
+        top = np.argpartition(-key, n - 1, axis=1)[:, :n] if n < n_items else \
+            np.tile(np.arange(n_items), (len(r), 1))
+        part = np.take_along_axis(key, top, axis=1)
+        order = np.lexsort((rank[top], -part), axis=1)
+        top = np.take_along_axis(top, order, axis=1)
+        topkey = np.take_along_axis(key, top, axis=1)
+        items[start:start + len(r)] = np.where(np.isfinite(topkey), top, -1)
+        sc = np.where(topkey > 0, topkey, 0.0)
+        scores[start:start + len(r)] = np.where(np.isfinite(topkey), sc, np.nan)
+        filled = np.isfinite(topkey).sum(axis=1)
+        n_pos = (topkey > 0).sum(axis=1)
+        for h, p, f in zip(seen.any(axis=1), n_pos, filled):
+            basis.append("popular" if not h else "history" if p == f else "history + popular")
+    return Recommendations(items, scores, basis)
+
+
+@dataclass
+class Similar:
+    """The ``n`` items most similar to one item: indices, cosine similarity, co-buyers."""
+
+    items: np.ndarray
+    similarity: np.ndarray
+    together: np.ndarray
+
+
+def similar_items(model: ItemModel, item: int, n: int) -> Similar:
+    """The items most often bought by the customers who bought ``item`` (cosine, co-buyers)."""
+    if n > model.data.n_items - 1:
+        raise ParameterError(f"{{param}}={n} is more than the {model.data.n_items - 1} other items "
+                             f"in the catalogue. Ask for at most {model.data.n_items - 1}.", param="n")
+    s = model.similarity.getrow(item)
+    co = model.co_counts.getrow(item)
+    cand = s.indices
+    sims = s.data
+    order = np.lexsort((cand, -co[0, cand].toarray().ravel() if cand.size else cand, -sims))
+    cand, sims = cand[order][:n], sims[order][:n]
+    together = co[0, cand].toarray().ravel() if cand.size else np.zeros(0)
+    return Similar(cand, sims, together.astype(np.int64))
