@@ -184,28 +184,34 @@ def recommend(model: ItemModel, rows: np.ndarray, n: int) -> Recommendations:
     rank = np.empty(n_items)
     rank[model.popular] = np.arange(n_items)
     block = max(1, SCORE_BLOCK_CELLS // max(n_items, 1))
+    sim = model.similarity.astype(np.float32)
     for start in range(0, len(rows), block):
         r = rows[start:start + block]
         sub = x[r]
-        dense = (sub @ model.similarity).toarray()
-        seen = sub.toarray() > 0
-        positive = (dense > 0) & ~seen
-        # Order: positive scores first (by score), then unseen popular items, seen items last.
-        key = np.where(positive, dense, -1.0 - rank / n_items - 1.0)
-        key[seen] = -np.inf
+        key = (sub @ sim).toarray()
+        bought = np.repeat(np.arange(len(r)), np.diff(sub.indptr))
+        key[bought, sub.indices] = -np.inf  # never recommend what the customer has
+        n_pos = (key > 0).sum(axis=1)
+        short = np.flatnonzero(n_pos < n)
+        if short.size:
+            # Not enough scored items: unbought best sellers fill the rest, in popularity order.
+            sk = key[short]
+            fill = -1.0 - rank / n_items
+            key[short] = np.where(sk > 0, sk, np.where(np.isneginf(sk), sk, fill))
         top = np.argpartition(-key, n - 1, axis=1)[:, :n] if n < n_items else \
             np.tile(np.arange(n_items), (len(r), 1))
         part = np.take_along_axis(key, top, axis=1)
-        order = np.lexsort((rank[top], -part), axis=1)
+        order = np.lexsort((rank[top], -part), axis=1)  # by score; ties by popularity
         top = np.take_along_axis(top, order, axis=1)
-        topkey = np.take_along_axis(key, top, axis=1)
-        items[start:start + len(r)] = np.where(np.isfinite(topkey), top, -1)
-        sc = np.where(topkey > 0, topkey, 0.0)
-        scores[start:start + len(r)] = np.where(np.isfinite(topkey), sc, np.nan)
-        filled = np.isfinite(topkey).sum(axis=1)
-        n_pos = (topkey > 0).sum(axis=1)
-        for h, p, f in zip(seen.any(axis=1), n_pos, filled):
-            basis.append("popular" if not h else "history" if p == f else "history + popular")
+        topkey = np.take_along_axis(part, order, axis=1).astype(np.float64)
+        ok = np.isfinite(topkey)
+        items[start:start + len(r)] = np.where(ok, top, -1)
+        scores[start:start + len(r)] = np.where(ok, np.maximum(topkey, 0.0), np.nan)
+        has = np.diff(sub.indptr) > 0
+        filled = ok.sum(axis=1)
+        positive = (topkey > 0).sum(axis=1)
+        basis.extend(np.where(~has, "popular", np.where(positive == filled, "history",
+                                                         "history + popular")).tolist())
     return Recommendations(items, scores, basis)
 
 
