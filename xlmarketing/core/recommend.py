@@ -1,11 +1,14 @@
 """Item-item collaborative filtering on implicit feedback (purchases), on sparse matrices.
 
-The model is the classic item-kNN of Sarwar et al. (2001) / Deshpande & Karypis (2004) as
-``implicit``'s ``CosineRecommender`` and ``BM25Recommender`` implement it: the customer x item
-purchase matrix is weighted (BM25 by default, so blockbuster items and very heavy buyers weigh
-less), the cosine similarity of every pair of item columns is computed sparsely (X'X), each
-item keeps its ``neighbours`` most similar items, and a customer's score for an item is the sum
-of its similarities to the items the customer bought. Items the customer has are left out.
+The model is item-kNN: an item x item similarity computed sparsely from the customer x item
+purchase matrix (X'X), each item keeping its ``neighbours`` most similar items; a customer's
+score for an item is the sum of its similarities to the items the customer bought, and items
+the customer has are left out. The default similarity is RP3beta (Paudel et al. 2017,
+"Updatable, accurate, diverse, and scalable recommendations for interactive applications"):
+the probability of a random walk item -> customer -> item, divided by the target's popularity
+to the power ``beta``, which keeps best sellers from crowding out every list. The cosine of
+Sarwar et al. (2001) on BM25- or TF-IDF-weighted columns (``implicit``'s CosineRecommender)
+is the alternative; benchmarks/bench_recommend.py chose RP3beta by inner validation.
 Customers with no history get the most popular items (most distinct buyers).
 
 Everything is sparse: the customer x item matrix is CSR, similarities are pruned to
@@ -36,8 +39,9 @@ BM25_B = 0.75
 class RecommendOptions:
     """How the item similarities are built. Defaults chosen by benchmarks/bench_recommend.py."""
 
-    neighbours: int = 100
-    weighting: str = "bm25"  # "bm25", "tfidf" or "none"
+    neighbours: int = 200
+    weighting: str = "rp3"  # "rp3" (RP3beta), or cosine on "bm25", "tfidf" or "none" weights
+    beta: float = 0.5  # rp3 only: how much popular items are held back
 
 
 @dataclass
@@ -124,7 +128,7 @@ class ItemModel:
 
 def fit(data: Interactions, options: RecommendOptions = RecommendOptions()) -> ItemModel:
     """Item similarities and popularity from the purchases."""
-    if options.weighting not in ("bm25", "tfidf", "none"):
+    if options.weighting not in ("bm25", "tfidf", "none", "rp3"):
         raise ParameterError(f"{{param}}={options.weighting!r} is not a weighting; use bm25, "
                              "tfidf or none.", param="weighting")
     x = data.matrix
@@ -140,6 +144,11 @@ def fit(data: Interactions, options: RecommendOptions = RecommendOptions()) -> I
     popular = np.lexsort((np.arange(data.n_items), -buyers))
     bt = binary.T.tocsr()
     co = (bt @ binary).tocsr()
+    co.setdiag(0)
+    co.eliminate_zeros()
+    if options.weighting == "rp3":
+        sim = _rp3(binary, bt, buyers, options.beta)
+        return ItemModel(data, _top_per_row(sim, options.neighbours), buyers, popular, co)
     w = _weighted(x, options.weighting)
     norms = np.sqrt(np.asarray(w.multiply(w).sum(axis=0)).ravel())
     norms[norms == 0] = 1.0
@@ -150,9 +159,24 @@ def fit(data: Interactions, options: RecommendOptions = RecommendOptions()) -> I
     # cosine: divide entry (i, j) by |i| |j|
     rows = np.repeat(np.arange(sim.shape[0]), np.diff(sim.indptr))
     sim.data = sim.data / (norms[rows] * norms[sim.indices])
-    co.setdiag(0)
-    co.eliminate_zeros()
     return ItemModel(data, _top_per_row(sim, options.neighbours), buyers, popular, co)
+
+
+def _rp3(binary: sp.csr_matrix, bt: sp.csr_matrix, buyers: np.ndarray, beta: float) -> sp.csr_matrix:
+    """RP3beta (Paudel et al. 2017): the 3-step random-walk probability item -> customer ->
+    item, divided by the target item's popularity to the power ``beta``."""
+    deg_u = np.diff(binary.indptr).astype(np.float64)
+    deg_u[deg_u == 0] = 1.0
+    pop = np.maximum(buyers, 1.0)
+    p_ui = sp.diags(1.0 / deg_u) @ binary
+    p_iu = sp.diags(1.0 / pop) @ bt
+    w = (p_iu @ p_ui).tocsr()
+    w.setdiag(0)
+    w.eliminate_zeros()
+    w.data = w.data / pop[w.indices] ** beta
+    if w.nnz:
+        w.data /= w.data.max()  # scale only (the largest similarity is 1): rankings unchanged
+    return w
 
 
 @dataclass
@@ -184,7 +208,7 @@ def recommend(model: ItemModel, rows: np.ndarray, n: int) -> Recommendations:
     rank = np.empty(n_items)
     rank[model.popular] = np.arange(n_items)
     block = max(1, SCORE_BLOCK_CELLS // max(n_items, 1))
-    sim = model.similarity.astype(np.float32)
+    sim = model.similarity
     for start in range(0, len(rows), block):
         r = rows[start:start + block]
         sub = x[r]
@@ -225,15 +249,13 @@ class Similar:
 
 
 def similar_items(model: ItemModel, item: int, n: int) -> Similar:
-    """The items most often bought by the customers who bought ``item`` (cosine, co-buyers)."""
+    """The items most often bought by the customers who bought ``item``: binary cosine
+    ``both / sqrt(buyers_i * buyers_j)``, ties by co-buyers, then catalogue order."""
     if n > model.data.n_items - 1:
         raise ParameterError(f"{{param}}={n} is more than the {model.data.n_items - 1} other items "
                              f"in the catalogue. Ask for at most {model.data.n_items - 1}.", param="n")
-    s = model.similarity.getrow(item)
     co = model.co_counts.getrow(item)
-    cand = s.indices
-    sims = s.data
-    order = np.lexsort((cand, -co[0, cand].toarray().ravel() if cand.size else cand, -sims))
-    cand, sims = cand[order][:n], sims[order][:n]
-    together = co[0, cand].toarray().ravel() if cand.size else np.zeros(0)
-    return Similar(cand, sims, together.astype(np.int64))
+    cand, both = co.indices, co.data
+    cos = both / np.sqrt(model.buyers[item] * model.buyers[cand]) if cand.size else both
+    order = np.lexsort((cand, -both, -cos))[:n]
+    return Similar(cand[order], cos[order], both[order].astype(np.int64))

@@ -237,7 +237,7 @@ def _rows(fit: _Fit, recs: core.Recommendations) -> list[list[Any]]:
     n = recs.items.shape[1]
     block = np.empty((recs.items.shape[0], 2 * n + 1), dtype=object)
     block[:, 0:2 * n:2] = names[recs.items]
-    scores = np.round(recs.scores, 4).astype(object)
+    scores = np.round(recs.scores, 6).astype(object)
     scores[np.isnan(recs.scores)] = ""
     block[:, 1:2 * n:2] = scores
     block[:, -1] = recs.basis
