@@ -400,12 +400,15 @@ def basket_rules(transactions: Any, min_support: float = 0.01, min_confidence: f
         r = bcore.rules(x, opts)
 
         def text(s: tuple[int, ...]) -> str:
-            return ", ".join(str(names[i]) for i in s)
+            return ", ".join(sorted(str(names[i]) for i in s))
 
-        body = [[text(a), text(c), round(float(s), 6), round(float(cf), 6), round(float(lf), 6), int(k)]
-                for a, c, s, cf, lf, k in zip(r.antecedents[:MAX_RULES_SHOWN],
-                                               r.consequents[:MAX_RULES_SHOWN], r.support,
-                                               r.confidence, r.lift, r.count)]
+        ant, con = [text(a) for a in r.antecedents], [text(c) for c in r.consequents]
+        # Strongest first; ties by name, so a list and a table of the same baskets agree.
+        order = sorted(range(len(ant)), key=lambda i: (-round(float(r.lift[i]), 12),
+                                                       -round(float(r.confidence[i]), 12),
+                                                       -float(r.support[i]), ant[i], con[i]))
+        body = [[ant[i], con[i], round(float(r.support[i]), 6), round(float(r.confidence[i]), 6),
+                 round(float(r.lift[i]), 6), int(r.count[i])] for i in order[:MAX_RULES_SHOWN]]
         if len(r.antecedents) > MAX_RULES_SHOWN:
             body.append([f"... {len(r.antecedents) - MAX_RULES_SHOWN:,} weaker rules not shown; "
                          "raise min_support or min_confidence", "", "", "", "", ""])
