@@ -149,10 +149,11 @@ def accuracy(quick: bool) -> None:
     for name, (hr, rec) in results.items():
         print(f"  {name:28s} HR@10 {hr:.4f}  recall@10 {rec:.4f}")
     peers = {k: v for k, v in results.items() if k not in ("RECOMMEND", "popularity")}
-    best_peer = max(v[0] for v in peers.values())
-    hr = results["RECOMMEND"][0]
-    print(f"RECOMMEND HR@10 / best peer = {hr / best_peer:.3f} (goal >= 0.95); "
-          f"/ popularity = {hr / results['popularity'][0]:.2f} (goal >= 2)")
+    for j, metric in enumerate(("HR@10", "recall@10")):
+        best_peer = max(v[j] for v in peers.values())
+        ours_ = results["RECOMMEND"][j]
+        print(f"RECOMMEND {metric} / best peer = {ours_ / best_peer:.3f} (goal >= 0.95); "
+              f"/ popularity = {ours_ / results['popularity'][j]:.2f} (goal >= 2)")
 
 
 # --------------------------------------------------------------------------- speed
