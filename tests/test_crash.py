@@ -2,7 +2,9 @@
 
 The original is always intact and openable, and every output is either complete (a workbook
 with our results) or absent. A killed write can leave only its hidden temporary file
-(``.~name….xlsx``) behind, never a half-written file under the real name.
+(``.~name.host-pid.….xlsx``) behind, never a half-written file under the real name, and the
+next run on the same file removes it. Besides kills at random moments of the whole run, one
+test waits for the temporary file to appear and kills inside the write and the rename.
 """
 
 from __future__ import annotations
@@ -128,3 +130,76 @@ def test_kill_during_batch(tmp_path):
         if code is not None:
             assert code == 0 and len(finished) == 6
     assert seen_partial_runs > 0
+
+
+def our_temporaries(folder: Path, stem: str, pid: int | None = None) -> list[Path]:
+    """The hidden temporaries of ``stem`` in ``folder`` (of one process if ``pid``)."""
+    return [p for p in folder.iterdir() if p.name.startswith(f".~{stem}.")
+            and (pid is None or f"-{pid}." in p.name)]
+
+
+def wait_for_temporary(folder: Path, stem: str, proc: subprocess.Popen, timeout: float = 120) -> bool:
+    """Poll until ``proc`` has created its temporary (True) or has ended without one (False)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if our_temporaries(folder, stem, proc.pid):
+            return True
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.0005)
+    raise AssertionError("no temporary file appeared")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["in-place", "output"])
+def test_kill_inside_the_write_and_the_rename(tmp_path, mode):
+    """kill -9 after the temporary exists, at random moments until past the rename: the
+    original stays intact, the output is complete or absent, and the next run removes the
+    temporaries the killed runs left."""
+    master = tmp_path / "master.xlsx"
+    make_book(master, n=4000)
+    original = master.read_bytes()
+    work = tmp_path / "work"
+    work.mkdir()
+    book = work / "book.xlsx"
+    out = work / "report.xlsx"
+    target = book if mode == "in-place" else out
+    cmd = CLI + ["refresh", str(book), "--engine", "none"] + (
+        ["--in-place"] if mode == "in-place" else ["-o", str(out)])
+    # How long the write takes, from the temporary appearing to its rename.
+    book.write_bytes(original)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert wait_for_temporary(work, target.stem, proc)
+    t0 = time.perf_counter()
+    while our_temporaries(work, target.stem, proc.pid):
+        time.sleep(0.0005)
+    window = time.perf_counter() - t0
+    assert proc.wait() == 0 and complete(target)
+    rnd = random.Random(7)
+    left_behind = replaced = 0
+    for _ in range(8):
+        book.write_bytes(original)
+        out.unlink(missing_ok=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        assert wait_for_temporary(work, target.stem, proc)
+        time.sleep(rnd.uniform(0, window * 1.3))
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert book.exists()
+        if mode == "output":
+            assert book.read_bytes() == original
+        if target.exists() and target.read_bytes() != original:
+            assert complete(target)
+            replaced += 1
+        else:
+            assert not target.exists() or target.read_bytes() == original
+            openpyxl.load_workbook(book)  # the original, intact and openable
+        left_behind += bool(our_temporaries(work, target.stem, proc.pid))
+        leftovers_are_hidden_temps(work, {"book.xlsx", "report.xlsx"})
+    assert left_behind > 0, f"no kill landed inside the write ({replaced} after the rename)"
+    # The next run removes the temporaries of the killed runs (their processes are gone).
+    book.write_bytes(original)
+    subprocess.run(cmd, check=True, capture_output=True)
+    assert complete(target)
+    assert our_temporaries(work, target.stem) == []

@@ -31,6 +31,8 @@ def session():
     ads = [["Ads"]] + [[float(i % 4)] for i in range(60)]
     future = [["Ads"], [1.0], [2.0], [3.0]]
     bad = [["Sales"]] + [[1.0]] * 5 + [[NA]] + [[2.0]] * 20
+    slip = [row[:] for row in data]
+    slip[30][1] = 1e6                                    # a data-entry slip in a 250-a-month series
     calls = [
         ("SALES_FORECAST", [data, [[12]], [[None]], [[None]], [[None]], [[0.95]], [[None]]]),
         ("SALES_FORECAST", [data, [[12]], [[None]], [[None]], [[None]], [[0.95]], [[None]]]),
@@ -41,6 +43,9 @@ def session():
         ("SALES_FORECAST", [data, [["soon"]]]),
         ("SALES_FORECAST", [data, [[4]], ads, future]),
         ("SALES_FORECAST", [bad, [[3]]]),
+        ("FORECAST_OUTLIERS", [slip, [[None]], [[None]]]),
+        ("FORECAST_OUTLIERS", [data, [[None]], [[None]]]),
+        ("SALES_FORECAST", [slip, [[12]], [[None]], [[None]], [[None]], [[0.95]], [[None]]]),
     ]
     results, meta, fits = officejs.call(calls, meta=True)
     return dict(results=results, meta=meta, fits=fits, d=d)
@@ -75,17 +80,21 @@ def test_recalculation_reuses_the_fit(session):
     res = session["results"]
     assert res[1]["value"] == res[0]["value"]
     # one fit each: the plain 12-period forecast, 3 periods with drivers, 4 periods with drivers
-    # (that call then fails on its future_drivers): the recalculation refits nothing
-    assert session["fits"]["forecast"] == 3
+    # (that call then fails on its future_drivers), then the two FORECAST_OUTLIERS histories and
+    # the forecast of the history with a slip: the recalculation refits nothing
+    assert session["fits"]["forecast"] == 6
 
 
 def test_accuracy_and_drivers_tables(session):
     acc = session["results"][2]["value"]
-    assert acc[0] == ["Metric", "SALES_FORECAST", "Seasonal naive"]
+    assert acc[0] == ["Metric", "SALES_FORECAST", "Seasonal naive", "Best simple peer"]
     assert [r[0] for r in acc[1:6]] == ["MAE", "RMSE", "MAPE", "sMAPE", "MASE"]
     rows = {r[0]: r[1:] for r in acc[1:]}
-    assert rows["Season length"] == [12, 12]
+    assert rows["Season length"] == [12, 12, 12]
     assert rows["sMAPE"][0] < rows["sMAPE"][1]
+    # the best simple peer is at least as good as the seasonal naive (it is one of the peers)
+    assert rows["MASE"][2] <= rows["MASE"][1] + 1e-12
+    assert rows["Method"][2] in ("naive", "seasonal naive", "drift", "mean of the last 12 periods")
     drv = session["results"][3]["value"]
     assert drv[0][:3] == ["Driver", "Coefficient", "Elasticity"] and drv[1][0] == "Ads"
     with_drivers = session["results"][4]["value"]
@@ -102,6 +111,31 @@ def test_errors_reach_excel_as_one_line_messages(session):
     assert res[7]["message"].startswith("#VALUE! SALES_FORECAST: future_drivers has 3 rows but "
                                         "horizon is 4.")
     assert res[8]["message"].startswith("#N/A SALES_FORECAST: sales has the error value #N/A in row 7")
+
+
+def test_outliers_are_listed_with_date_and_value_used(session):
+    res = session["results"]
+    out = res[9]["value"]
+    assert out[0] == ["Period", "Value", "Value used", "Note"]
+    assert len(out) == 2
+    period, value, used, note = out[1]
+    assert period == to_serial(session["d"][29]) and value == 1e6
+    t = 29
+    assert used == pytest.approx((200 + 2 * t) * (1 + 0.2 * np.sin(2 * np.pi * t / 12)), rel=0.1)
+    assert note.startswith("outlier")
+    clean = res[10]["value"]
+    assert len(clean) == 2 and clean[1][:3] == ["", "", ""] and clean[1][3].startswith("no outliers")
+    # the slip does not move the forecast: same 12-month total as the clean history, within 2%
+    f_slip = sum(r[1] for r in res[11]["value"][1:])
+    f_clean = sum(r[1] for r in res[0]["value"][1:])
+    assert f_slip == pytest.approx(f_clean, rel=0.02)
+
+
+def test_outliers_function_is_registered(session):
+    funcs = {f["name"]: f for f in session["meta"]["functions"]}
+    assert [p["name"] for p in funcs["FORECAST_OUTLIERS"]["parameters"]] == [
+        "sales", "season_length", "header"]
+    assert "outliers" in funcs["FORECAST_OUTLIERS"]["description"]
 
 
 def test_xlsx_round_trip(tmp_path):

@@ -152,3 +152,141 @@ def test_formula_like_text_in_batch_data_stays_text(tmp_path):
     notes = [out.cell(r, 3) for r in range(2, 12)]
     assert [c.value for c in notes] == [INJECTIONS[i % len(INJECTIONS)] for i in range(10)]
     assert all(c.data_type == "s" for c in notes)
+
+
+# --------------------------------------------------------------------------- unsafe or broken packages
+# Each refused with one exact line naming the entry or part, before anything is written, whether
+# or not the workbook holds a formula of ours (the no-op path checks the same things).
+
+from pathlib import Path  # noqa: E402
+
+from tests.xlsx_edit import rewrite  # noqa: E402
+
+CORPUS = Path(__file__).parent / "data" / "xlsx_corpus"
+OURS = {"D1": "=KMEANS_SEGMENT(A1:B31, 2)"}
+NOT_OURS = {"D1": "=SUM(A2:A31)"}
+
+
+@pytest.mark.parametrize("formulas", [OURS, NOT_OURS], ids=["refresh", "no-op"])
+@pytest.mark.parametrize("entry", ["../../evil.txt", "/abs/evil.txt", "xl\\..\\..\\evil.txt",
+                                   "C:/evil.txt"])
+def test_zip_entries_outside_the_package_are_refused(tmp_path, formulas, entry):
+    base = tmp_path.parent / f"{tmp_path.name}-base.xlsx"
+    customers_book(base, formulas)
+    src = tmp_path / "slip.xlsx"
+    rewrite(base, src, add={entry: b"owned"})
+    text = refresh_fails(src, tmp_path, "")
+    assert text == (f"cannot read slip.xlsx: its zip entry {entry!r} has an absolute path or '..', "
+                    "which Excel never writes (a damaged or hostile file); refused")
+
+
+REL = ('<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+       'relationships/{kind}" Target="{target}"/></Relationships>')
+
+
+@pytest.mark.parametrize("formulas", [OURS, NOT_OURS], ids=["refresh", "no-op"])
+@pytest.mark.parametrize(("kind", "target"), [("worksheet", "../../outside/sheet9.xml"),
+                                              ("image", "/../../etc/passwd"),
+                                              ("worksheet", "file:///etc/passwd")])
+def test_relationships_that_leave_the_package_are_refused(tmp_path, formulas, kind, target):
+    base = tmp_path.parent / f"{tmp_path.name}-base.xlsx"
+    customers_book(base, formulas)
+    src = tmp_path / "rel.xlsx"
+    rewrite(base, src, {"xl/_rels/workbook.xml.rels": lambda d: d.replace(
+        b"</Relationships>", REL.format(kind=kind, target=target).encode())})
+    text = refresh_fails(src, tmp_path, "")
+    assert text == ("cannot read rel.xlsx: the relationship rId99 in xl/_rels/workbook.xml.rels "
+                    f"points outside the package ({target!r}); refused")
+
+
+def test_external_hyperlinks_are_not_parts_and_pass(tmp_path):
+    def link(wb, ws):
+        ws["F1"].hyperlink = "https://example.com/../../x"
+
+    src = tmp_path / "links.xlsx"
+    customers_book(src, OURS, extra=link)
+    rep = refresh_workbook(src, tmp_path / "out.xlsx", formula_engine="none")
+    assert rep.cells == 1 and not rep.errors
+
+
+def broken(tmp_path, formulas, edit) -> Path:
+    base = tmp_path.parent / f"{tmp_path.name}-base.xlsx"
+    customers_book(base, formulas)
+    src = tmp_path / "broken.xlsx"
+    rewrite(base, src, edit)
+    return src
+
+
+@pytest.mark.parametrize("formulas", [OURS, NOT_OURS], ids=["refresh", "no-op"])
+@pytest.mark.parametrize(("edit", "message"), [
+    ({"xl/workbook.xml": lambda d: None},
+     "cannot read broken.xlsx: a zip file but not an Excel workbook (no workbook part: "
+     "xl/workbook.xml is missing)"),
+    ({"xl/worksheets/sheet1.xml": lambda d: None},
+     "cannot read broken.xlsx: sheet 'Data' points to xl/worksheets/sheet1.xml, which is not in "
+     "the package"),
+    ({"xl/_rels/workbook.xml.rels": lambda d: None},
+     "cannot read broken.xlsx: sheet 'Data' has no relationship 'rId1' in "
+     "xl/_rels/workbook.xml.rels"),
+    ({"xl/_rels/workbook.xml.rels": lambda d: "\u00e9t\u00e9".encode("latin-1") + d},
+     "cannot read broken.xlsx: the part xl/_rels/workbook.xml.rels is not UTF-8 XML text "
+     "(damaged?)"),
+])
+def test_unreadable_packages_name_the_part(tmp_path, formulas, edit, message):
+    text = refresh_fails(broken(tmp_path, formulas, edit), tmp_path, "")
+    assert text == message
+
+
+def test_a_worksheet_openpyxl_cannot_read_is_read_or_named(tmp_path):
+    """A number cell holding text: openpyxl raises on it. An engine reading through openpyxl
+    must refuse naming the part; one reading the XML itself reads it, and the text in a
+    numeric column is then the user's error in our cell. Nothing else is acceptable."""
+    import re
+
+    src = broken(tmp_path, OURS, {"xl/worksheets/sheet1.xml": lambda d: re.sub(
+        rb'<c r="A2"([^>]*)><v>([^<]*)</v></c>', rb'<c r="A2"\1><v>abc</v></c>', d)})
+    out = tmp_path / "out.xlsx"
+    try:
+        rep = refresh_workbook(src, out, formula_engine="none")
+    except WorkbookError as exc:
+        assert str(exc) == ("cannot read broken.xlsx: openpyxl cannot read "
+                            "xl/worksheets/sheet1.xml (sheet 'Data'): ValueError: invalid literal "
+                            "for int() with base 10: 'abc'")
+        assert not out.exists()
+        return
+    assert [(e.cell, e.code) for e in rep.errors] == [("D1", "#VALUE!")]
+    assert "row 2 has the text 'abc'" in rep.errors[0].message
+
+
+def test_a_damaged_entry_is_named(tmp_path):
+    # Public test file from calamine's corpus: a CRC that does not match the entry.
+    src = tmp_path / "issue252.xlsx"
+    src.write_bytes((CORPUS / "calamine" / "issue252.xlsx").read_bytes())
+    text = refresh_fails(src, tmp_path, "")
+    assert text == ("cannot read issue252.xlsx: the part xl/_rels/workbook.xml.rels is damaged "
+                    "(Bad CRC-32 for file 'xl/_rels/workbook.xml.rels')")
+
+
+def test_a_root_relationship_past_the_root_to_a_real_part_is_accepted(tmp_path):
+    # LibreOffice writes Target="../customXml/item1.xml" in _rels/.rels; resolved as RFC 3986
+    # says (".." stops at the root) it names customXml/item1.xml, which is there.
+    base = tmp_path / "base.xlsx"
+    customers_book(base, OURS)
+    src = tmp_path / "lo.xlsx"
+    rel = ('<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+           'relationships/customXml" Target="../customXml/item1.xml"/></Relationships>')
+    rewrite(base, src, {"_rels/.rels": lambda d: d.replace(b"</Relationships>", rel.encode())},
+            add={"customXml/item1.xml": b"<root/>"})
+    rep = refresh_workbook(src, tmp_path / "out.xlsx", formula_engine="none")
+    assert rep.cells == 1 and not rep.errors
+
+
+@pytest.mark.parametrize("formulas", [OURS, NOT_OURS], ids=["refresh", "no-op"])
+@pytest.mark.parametrize("part", ["xl/styles.xml", "xl/worksheets/sheet1.xml", "[Content_Types].xml"])
+def test_a_dtd_in_any_part_is_refused(tmp_path, formulas, part):
+    doctype = b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+    src = broken(tmp_path, formulas, {part: lambda d: d.replace(b"?>", b"?>" + doctype, 1)
+                                      if d.startswith(b"<?xml") else doctype + d})
+    text = refresh_fails(src, tmp_path, "")
+    assert text == (f"cannot read broken.xlsx: the part {part} declares a DTD or entities, which "
+                    "Excel never writes (a damaged or hostile file); refused")

@@ -96,6 +96,7 @@ CHURN_REASONS = udf("CHURN_REASONS")
 SALES_FORECAST = udf("SALES_FORECAST")
 FORECAST_ACCURACY = udf("FORECAST_ACCURACY")
 FORECAST_DRIVERS = udf("FORECAST_DRIVERS")
+FORECAST_OUTLIERS = udf("FORECAST_OUTLIERS")
 
 # ---------------------------------------------------------------- recommendations and baskets
 RECOMMEND = udf("RECOMMEND")

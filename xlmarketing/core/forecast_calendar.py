@@ -2,7 +2,9 @@
 
 Dates arrive as Excel serial day numbers (the cell adapter turns datetimes into serials, and
 Office.js sends serials). Year numbers (2019, 2020, ...) are accepted as yearly periods.
-Pure numpy/pandas; knows nothing of Excel beyond the serial-day convention.
+Pure numpy/pandas; knows nothing of Excel beyond the serial-day convention. Errors are core
+errors (:mod:`xlmarketing.core.errors`); ``name`` is the caller's word for the history in
+messages (the ``{param}`` of the error).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import XLMError
+from .errors import DataError
 
 _EPOCH = dt.date(1899, 12, 30)
 
@@ -74,18 +76,18 @@ def _month_index(serials: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return years, months, days
 
 
-def infer_calendar(dates: np.ndarray, rows: np.ndarray, *, name: str = "sales") -> tuple[Calendar, np.ndarray]:
+def infer_calendar(dates: np.ndarray, rows: np.ndarray, *, name: str = "history") -> tuple[Calendar, np.ndarray]:
     """The calendar of ``dates`` (serials, in row order) and each date's period index (0 = first).
 
-    ``rows`` are the 1-based range rows of the dates, for messages. Raises an XLMError when the
+    ``rows`` are the 1-based range rows of the dates, for messages. Raises a DataError when the
     spacing is not daily, weekly, monthly, quarterly or yearly, or two dates share a period.
     """
     dates = np.asarray(dates, dtype=np.float64)
     order = np.argsort(dates, kind="stable")
     d = dates[order]
     if d.size < 2:
-        raise XLMError("#VALUE!", f"{name} has only {d.size} dated row. Give at least 3 periods "
-                       "of history.")
+        raise DataError(f"{{param}} has only {d.size} dated row. Give at least 3 periods "
+                       "of history.", param=name)
     is_year = bool(np.all(d == np.round(d)) and d.min() >= 1000 and d.max() <= 3000
                    and np.all(np.diff(d) >= 1) and np.median(np.diff(d)) == 1)
     if is_year:
@@ -93,15 +95,16 @@ def infer_calendar(dates: np.ndarray, rows: np.ndarray, *, name: str = "sales") 
         cal = Calendar("year", float(d[0]), float(d[-1]), years=True)
         return cal, _check_unique(idx, order, rows, name, "year")[np.argsort(order)]
     if d.min() < 1 or d.max() > 2958465:
-        raise XLMError("#VALUE!", f"{name}: the first column should hold dates, but it holds "
+        raise DataError(f"{{param}}: the first column should hold dates, but it holds "
                        f"{d.min():g} to {d.max():g}, which are not dates. Put dates (or year "
-                       "numbers) in the first column and sales in the second.")
+                       "numbers) in the first column and the values in the second.",
+                        param=name)
     gaps = np.diff(np.floor(d))
     gaps = gaps[gaps > 0]
     step = float(np.median(gaps)) if gaps.size else 0.0
     if step == 0:
-        raise XLMError("#VALUE!", f"{name}: all dates fall on the same day. Give one row per "
-                       "day, week, month, quarter or year.")
+        raise DataError("{param}: all dates fall on the same day. Give one row per "
+                       "day, week, month, quarter or year.", param=name)
     if step <= 1.5:
         period = "day"
     elif 5 <= step <= 9:
@@ -113,8 +116,9 @@ def infer_calendar(dates: np.ndarray, rows: np.ndarray, *, name: str = "sales") 
     elif 350 <= step <= 380:
         period = "year"
     else:
-        raise XLMError("#VALUE!", f"{name}: the dates are {step:g} days apart, which is not "
-                       "daily, weekly, monthly, quarterly or yearly. Use one row per period.")
+        raise DataError(f"{{param}}: the dates are {step:g} days apart, which is not "
+                       "daily, weekly, monthly, quarterly or yearly. Use one row per period.",
+                        param=name)
     day0 = np.floor(d[0])
     if period == "day":
         idx = (np.floor(d) - day0).astype(int)
@@ -142,17 +146,17 @@ def _check_unique(idx: np.ndarray, order: np.ndarray, rows: np.ndarray, name: st
     dup = np.flatnonzero(np.diff(idx) == 0)
     if dup.size:
         a, b = sorted((int(rows[order[dup[0]]]), int(rows[order[dup[0] + 1]])))
-        raise XLMError("#VALUE!", f"{name}: rows {a} and {b} fall in the same {period}. Give one "
-                       f"row per {period} (add the two up first).")
+        raise DataError(f"{{param}}: rows {a} and {b} fall in the same {period}. Give one "
+                       f"row per {period} (add the two up first).", param=name)
     return idx
 
 
-def fill_gaps(values: np.ndarray, *, max_gap: int, name: str = "sales",
+def fill_gaps(values: np.ndarray, *, max_gap: int, name: str = "history",
               what: str = "periods") -> tuple[np.ndarray, int]:
     """Interpolate missing (NaN) values linearly, as FORECAST.ETS does; returns (filled, count).
 
     Leading and trailing gaps are not allowed here (the caller trims them). A run of more than
-    ``max_gap`` missing values, or more than 30% missing overall, raises an XLMError.
+    ``max_gap`` missing values, or more than 30% missing overall, raises a DataError.
     """
     y = np.asarray(values, dtype=np.float64).copy()
     miss = np.isnan(y)
@@ -160,16 +164,17 @@ def fill_gaps(values: np.ndarray, *, max_gap: int, name: str = "sales",
     if not n_miss:
         return y, 0
     if n_miss > 0.3 * y.size:
-        raise XLMError("#VALUE!", f"{name} is missing {n_miss} of {y.size} {what} (more than "
-                       "30%). Fill in the missing values or give a shorter, complete history.")
+        raise DataError(f"{{param}} is missing {n_miss} of {y.size} {what} (more than "
+                       "30%). Fill in the missing values or give a shorter, complete history.",
+                        param=name)
     run, longest = 0, 0
     for m in miss:
         run = run + 1 if m else 0
         longest = max(longest, run)
     if longest > max_gap:
-        raise XLMError("#VALUE!", f"{name} has {longest} missing {what} in a row; at most "
+        raise DataError(f"{{param}} has {longest} missing {what} in a row; at most "
                        f"{max_gap} in a row are filled in by interpolation. Fill in the gap or "
-                       "start the history after it.")
+                       "start the history after it.", param=name)
     t = np.arange(y.size)
     y[miss] = np.interp(t[miss], t[~miss], y[~miss])
     return y, n_miss

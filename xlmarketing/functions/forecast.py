@@ -1,4 +1,4 @@
-"""SALES_FORECAST, FORECAST_ACCURACY and FORECAST_DRIVERS.
+"""SALES_FORECAST, FORECAST_ACCURACY, FORECAST_DRIVERS and FORECAST_OUTLIERS.
 
 ``sales`` is one column of history (oldest first), or two columns: dates, then sales. Two
 columns always mean (dates, sales): the first column may hold real dates (Windows Excel and
@@ -6,12 +6,27 @@ openpyxl send datetimes), Excel serial day numbers (Office.js sends dates as num
 text such as "2024-01" or year numbers (2019, 2020, ...). The period (day, week, month,
 quarter, year) is inferred from the spacing, rows may come in any order, and missing periods
 are filled by linear interpolation, as FORECAST.ETS does, up to a limit.
+
+What real sales data does, and what happens to it:
+
+* **A trailing partial period.** When the dates show that the last row is the current period
+  (this month, this week, today) and its value is below the 90% range of what the rest of the
+  history predicts, it is still running: it is left out of the fit, the forecast periods stay
+  those after it (the first is forecast from the full history before it), and
+  FORECAST_OUTLIERS lists it. The result then depends on today's date, by design.
+* **Outliers and one-off spikes** are replaced by a robust fit's value for the fit (see
+  :mod:`xlmarketing.core.forecast_clean`) and listed, with the value used, by
+  FORECAST_OUTLIERS. Not with drivers: promotions are meant to make spikes.
+* **Zeros and returns.** Where the history has no negative values, forecasts and lower bounds
+  are never negative; intermittent sales (many zero periods) get the TSB method when its
+  backtest is better.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -39,6 +54,15 @@ class History:
     X: np.ndarray | None = None
     driver_names: list[str] = field(default_factory=list)
     filled: int = 0
+    partial: tuple[float, float] | None = None   # (period, value) of a left-out partial period
+    first_row: int = 1                 # range row (1-based, header included) of the first period
+
+    def period_label(self, i: int) -> float:
+        """Period ``i`` of the history: its date serial (or year), or its range row undated."""
+        cal = self.calendar
+        if cal is None:
+            return float(self.first_row + i)
+        return cal.start if i == 0 else float(replace(cal, last=cal.start).future(i)[-1])
 
     @property
     def candidates(self) -> tuple[int, ...]:
@@ -158,7 +182,7 @@ def read_history(sales: Any, known_drivers: Any = None, header: bool | None = No
             raise XLMError("#VALUE!", f"sales row {rows[nodate[0]]} has a sales figure but no "
                            "date. Enter the date or clear the row.")
         keep = ~np.isnan(values)
-        cal, idx = infer_calendar(dates[keep], rows[keep])
+        cal, idx = infer_calendar(dates[keep], rows[keep], name="sales")
         full = np.full(int(idx.max()) + 1, np.nan)
         full[idx] = values[keep]
         Xfull = None
@@ -167,7 +191,7 @@ def read_history(sales: Any, known_drivers: Any = None, header: bool | None = No
             Xfull[idx] = Xbody[pos[keep]]
     present = np.flatnonzero(~np.isnan(full))
     lo, hi = int(present[0]), int(present[-1]) + 1
-    y, filled = fill_gaps(full[lo:hi], max_gap=_max_gap(cal))
+    y, filled = fill_gaps(full[lo:hi], max_gap=_max_gap(cal), name="sales")
     X = None
     if Xfull is not None:
         X = Xfull[lo:hi]
@@ -178,7 +202,8 @@ def read_history(sales: Any, known_drivers: Any = None, header: bool | None = No
                                "start or end of the history. Fill in the driver for every "
                                "period with sales.")
             X[:, j], _ = fill_gaps(col, max_gap=_max_gap(cal), name="known_drivers")
-    return History(y, has_header, cal, X, dnames, filled)
+    first_row = lo + 1 + int(has_header) if cal is None else 1
+    return History(y, has_header, cal, X, dnames, filled, first_row=first_row)
 
 
 #: Beyond this, squared errors overflow float64 long before a forecast means anything.
@@ -244,30 +269,96 @@ def _has_values(value: Any) -> bool:
 class _Fit:
     hist: History
     fit: core.ForecastFit
+    skip: int = 0              # forecast steps to drop (1 when a partial period was left out)
+    X_last: np.ndarray | None = None   # the left-out period's drivers (its forecast step needs them)
+
+    def forecast(self, X_future: np.ndarray | None) -> np.ndarray:
+        return self.fit.forecast(self._future(X_future))[self.skip:]
+
+    def interval(self, level: float, X_future: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.fit.interval(level, self._future(X_future))
+        return lo[self.skip:], hi[self.skip:]
+
+    def _future(self, X_future: np.ndarray | None) -> np.ndarray | None:
+        if X_future is None or not self.skip:
+            return X_future
+        return np.vstack([self.X_last, X_future])
+
+
+def today_serial() -> float:
+    """Today as an Excel serial day number (the partial-period check compares dates with it)."""
+    return cells.to_serial(dt.datetime.combine(dt.date.today(), dt.time()))
+
+
+def is_current_period(cal: Calendar, today: float) -> bool:
+    """True when the last dated period is the one ``today`` falls in (so it is still running)."""
+    if cal.years:
+        return int(cal.last) == cells.from_serial(today).year
+    if cal.period == "day":
+        return int(cal.last) == int(today)
+    if cal.period == "week":                       # a week is labelled by its first or last day
+        return abs(today - cal.last) <= 6
+    last, now = cells.from_serial(cal.last), cells.from_serial(today)
+    div = {"month": 1, "quarter": 3, "year": 12}[cal.period]
+    return (last.year * 12 + last.month - 1) // div == (now.year * 12 + now.month - 1) // div
+
+
+#: A current last period below this range of the one-step forecast counts as partial.
+PARTIAL_LEVEL = 0.9
+
+
+def leave_out_partial(hist: History, season: int | None, today: float) -> History | None:
+    """The history without its last period if that is a partial current one, else None."""
+    cal = hist.calendar
+    if cal is None or hist.y.size < 7 or not is_current_period(cal, today):
+        return None
+    y = hist.y
+    X = hist.X[:-1] if hist.X is not None else None
+    try:
+        f = core.fit_forecast(y[:-1], 1, season_length=season, candidates=hist.candidates, X=X,
+                              driver_names=hist.driver_names)
+        lo, _ = f.interval(PARTIAL_LEVEL, hist.X[-1:] if hist.X is not None else None)
+    except core.CoreError:
+        return None
+    if not y[-1] < lo[0]:
+        return None
+    return replace(hist, y=y[:-1], X=X, partial=(cal.last, float(y[-1])))
 
 
 def fit_sales(sales: Any, horizon: int, known_drivers: Any, season: int | None,
               header: bool | None) -> _Fit:
     """The cached forecast fit for these raw inputs (future drivers are applied afterwards)."""
+    today = today_serial()
+
     def fit() -> _Fit:
         hist = read_history(sales, known_drivers if _has_values(known_drivers) else None, header)
-        f = core.fit_forecast(hist.y, horizon, season_length=season, candidates=hist.candidates,
-                              X=hist.X, driver_names=hist.driver_names)
-        return _Fit(hist, f)
+        cut = leave_out_partial(hist, season, today)
+        skip = 0 if cut is None else 1
+        X_last = hist.X[-1:] if cut is not None and hist.X is not None else None
+        h = cut or hist
+        f = core.fit_forecast(h.y, horizon + skip, season_length=season, candidates=h.candidates,
+                              X=h.X, driver_names=h.driver_names)
+        return _Fit(h, f, skip, X_last)
 
-    return CACHE.get_or_fit("forecast", content_key(sales, known_drivers, horizon, season, header), fit)
+    key = content_key(sales, known_drivers, horizon, season, header, int(today))
+    return CACHE.get_or_fit("forecast", key, fit)
+
+
+#: core parameter names -> the sheet arguments they come from
+_ARGS = {"y": "sales", "X": "known_drivers"}
 
 
 @sheet_function("SALES_FORECAST", "Forecasts the next periods of sales with trend, seasonality "
                 "and optional drivers (price, promotion). Spills Period (with dates), Forecast "
-                "and, with interval, Lower and Upper.", args={
+                "and, with interval, Lower and Upper. FORECAST_OUTLIERS lists what it changed.",
+                args={
     "sales": _SALES,
     "horizon": Arg("How many periods ahead to forecast, e.g. 12.", _horizon),
     "known_drivers": _KNOWN,
     "future_drivers": Arg("The planned driver values for each forecast period: one row per "
                           "period, same columns as known_drivers."),
     "season_length": _SEASON, "interval": _INTERVAL, "header": HEADER_ARG,
-})
+}, arg_names=_ARGS)
 def sales_forecast(sales: Any, horizon: int, known_drivers: Any = None, future_drivers: Any = None,
                    season_length: int | None = None, interval: float | None = None,
                    header: bool | None = None) -> Cells:
@@ -279,7 +370,7 @@ def sales_forecast(sales: Any, horizon: int, known_drivers: Any = None, future_d
                        "drivers' history in known_drivers too, or leave both out.")
     res = fit_sales(sales, h, known_drivers if has_known else None, m, hd)
     Xf = _read_future(future_drivers, h, res.hist, hd) if has_known else None
-    fc = res.fit.forecast(Xf)
+    fc = res.forecast(Xf)
     cols, labels = [], []
     if res.hist.calendar is not None:
         cols.append(res.hist.calendar.future(h))
@@ -287,7 +378,7 @@ def sales_forecast(sales: Any, horizon: int, known_drivers: Any = None, future_d
     cols.append(fc)
     labels.append("Forecast")
     if level is not None:
-        lo, hi = res.fit.interval(level, Xf)
+        lo, hi = res.interval(level, Xf)
         cols += [lo, hi]
         labels += ["Lower", "Upper"]
     block = np.column_stack(cols).astype(object)
@@ -296,34 +387,41 @@ def sales_forecast(sales: Any, horizon: int, known_drivers: Any = None, future_d
 
 @sheet_function("FORECAST_ACCURACY", "How far to trust SALES_FORECAST: a backtest on your own "
                 "history (MAE, RMSE, MAPE, sMAPE, MASE) next to the seasonal naive forecast "
-                "(same period last year).", args={
+                "(same period last year) and the best simple method (naive, drift, recent "
+                "mean): does the model earn its keep?", args={
     "sales": _SALES,
     "horizon": Arg("Periods ahead to test (default: one season, e.g. 12 for months).",
                    _optional_horizon),
     "season_length": _SEASON, "header": HEADER_ARG,
-})
+}, arg_names=_ARGS)
 def forecast_accuracy(sales: Any, horizon: int | None = None, season_length: int | None = None,
                       header: bool | None = None) -> Cells:
-    """Rolling-origin backtest on the history: SALES_FORECAST against seasonal naive."""
+    """Rolling-origin backtest: SALES_FORECAST against seasonal naive and the best simple peer."""
     hz, m_param, hd = horizon, season_length, header
+    today = today_serial()
 
     def fit() -> dict[str, Any]:
         hist = read_history(sales, None, hd)
-        return backtest(hist, hz, m_param)
+        return backtest(leave_out_partial(hist, m_param, today) or hist, hz, m_param)
 
-    r = CACHE.get_or_fit("forecast_accuracy", content_key(sales, hz, m_param, hd), fit)
-    rows: list[list[Any]] = [["Metric", "SALES_FORECAST", "Seasonal naive"]]
+    r = CACHE.get_or_fit("forecast_accuracy", content_key(sales, hz, m_param, hd, int(today)), fit)
+    rows: list[list[Any]] = [["Metric", "SALES_FORECAST", "Seasonal naive", "Best simple peer"]]
     for k in ("MAE", "RMSE", "MAPE", "sMAPE", "MASE"):
-        rows.append([k, r["ours"][k], r["naive"][k]])
-    rows += [["Method", core.METHOD_NAMES[r["method"]], "seasonal naive"],
-             ["Season length", r["m"], r["m"]],
-             ["Horizon", r["h"], r["h"]],
-             ["Backtest origins", r["origins"], r["origins"]]]
+        rows.append([k, r["ours"][k], r["naive"][k], r["peer"][k]])
+    rows += [["Method", core.METHOD_NAMES[r["method"]], "seasonal naive", r["peer_name"]],
+             ["Season length", r["m"], r["m"], r["m"]],
+             ["Horizon", r["h"], r["h"], r["h"]],
+             ["Backtest origins", r["origins"], r["origins"], r["origins"]]]
     return cells.to_cells(np.array(rows[1:], dtype=object), labels=rows[0])
 
 
 def backtest(hist: History, horizon: int | None, season: int | None) -> dict[str, Any]:
-    """Refit at each of the last origins and score every forecast step against the truth."""
+    """Refit at each of the last origins and score every forecast step against the truth.
+
+    Next to SALES_FORECAST: the seasonal naive forecast, and the best of the simple methods
+    (:func:`core.simple_forecasts`: naive, seasonal naive, drift, mean of the last season) on
+    this same backtest, so a user sees whether the model earns its keep.
+    """
     y = hist.y
     n = y.size
     full = core.fit_forecast(y, 1, season_length=season, candidates=hist.candidates)
@@ -336,18 +434,56 @@ def backtest(hist: History, horizon: int | None, season: int | None) -> dict[str
                        f"{h}-period forecast with season length {m} (it needs at least "
                        f"{min_train + h}). Give a longer history or a shorter horizon.")
     A, F, N = [], [], []
+    P: dict[str, list[np.ndarray]] = {}
     for o in range(n - h - n_orig + 1, n - h + 1):
         f = core.fit_forecast(y[:o], h, season_length=m)
         A.append(y[o:o + h])
         F.append(f.forecast())
         N.append(core.seasonal_naive(y[:o], h, m))
+        for name, fc in core.simple_forecasts(y[:o], h, m).items():
+            P.setdefault(name, []).append(fc)
     first = n - h - n_orig + 1
     lag = m if first > m else 1
     scale = float(np.mean(np.abs(y[lag:first] - y[:first - lag])))
     A, F, N = np.concatenate(A), np.concatenate(F), np.concatenate(N)
+    peers = {name: core.metrics(A, np.concatenate(v), scale) for name, v in P.items()}
+    # best by MAE (the same order as MASE: one scale for all), the first listed on ties
+    best = min(peers, key=lambda k: (np.nan_to_num(peers[k]["MAE"], nan=np.inf)))
     final = core.fit_forecast(y, h, season_length=season, candidates=hist.candidates)
     return {"ours": core.metrics(A, F, scale), "naive": core.metrics(A, N, scale),
+            "peer": peers[best], "peer_name": best,
             "method": final.method, "m": m, "h": h, "origins": n_orig}
+
+
+@sheet_function("FORECAST_OUTLIERS", "What SALES_FORECAST changed in your history before "
+                "forecasting: outliers (one-off spikes, typing slips) with the value it used "
+                "instead, and a still-running current period it left out. Spills Period, Value, "
+                "Value used, Note.", args={
+    "sales": _SALES, "season_length": _SEASON, "header": HEADER_ARG,
+}, arg_names=_ARGS)
+def forecast_outliers(sales: Any, season_length: int | None = None,
+                      header: bool | None = None) -> Cells:
+    """What SALES_FORECAST changed in the history: outliers replaced, a partial period left out.
+
+    One row per change: Period (date, year, or the range row without dates), Value as given,
+    Value used by the fit (blank when the period was left out), Note. One row saying so when
+    nothing was changed.
+    """
+    res = fit_sales(sales, 1, None, season_length, header)
+    hist = res.hist
+    rows: list[list[Any]] = []
+    for o in sorted(res.fit.outliers, key=lambda o: o.index):
+        rows.append([hist.period_label(o.index), o.value, o.used,
+                     "outlier: far from the rest of the history; the fit used the value shown"])
+    if hist.partial is not None:
+        rows.append([hist.partial[0], hist.partial[1], None,
+                     "partial period: the current period, far below what the history predicts; "
+                     "left out of the fit"])
+    if not rows:
+        rows.append([None, None, None, "no outliers and no partial period: every period is "
+                     "used as given"])
+    return cells.to_cells(np.array(rows, dtype=object),
+                          labels=["Period", "Value", "Value used", "Note"])
 
 
 @sheet_function("FORECAST_DRIVERS", "The effect of each driver on sales, allowing for trend and "
@@ -357,7 +493,7 @@ def backtest(hist: History, horizon: int | None, season: int | None) -> dict[str
     "known_drivers": Arg("The drivers over the history, one row per sales row: price, promotion "
                          "(1/0), advertising..."),
     "season_length": _SEASON, "header": HEADER_ARG,
-})
+}, arg_names=_ARGS)
 def forecast_drivers(sales: Any, known_drivers: Any, season_length: int | None = None,
                      header: bool | None = None) -> Cells:
     """The effect of each driver: coefficient, elasticity, % effect per unit, std. error, p-value."""

@@ -10,10 +10,10 @@
 
 from __future__ import annotations
 
-from .batch import batch
-from .engine import RefreshFailed, refresh_package, refresh_workbook
-from .options import RefreshOptions
-from .report import BatchItem, BatchReport, CellError, RefreshReport, WorkbookError
+from typing import Any
+
+from .files import refresh_workbook
+from .report import BatchItem, BatchReport, CellError, RefreshFailed, RefreshReport, WorkbookError
 
 __all__ = [
            "BatchItem",
@@ -27,3 +27,18 @@ __all__ = [
            "refresh_package",
            "refresh_workbook",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The engine and the batch pull in the models: load them only when asked for, so that a
+    # refresh with nothing to do (workbook.files) starts fast.
+    if name == "batch":
+        from .batch import batch as value  # importing the submodule set .batch to the module
+    elif name == "refresh_package":
+        from .engine import refresh_package as value
+    elif name == "RefreshOptions":
+        from .options import RefreshOptions as value
+    else:
+        raise AttributeError(name)
+    globals()[name] = value
+    return value

@@ -31,7 +31,7 @@ from .formulas import Resolver, Unsupported
 from .model import Area, WorkbookModel, read_model, row_values
 from .options import RefreshOptions
 from .plan import AreaIndex, Graph, Key, Node, calls_ours, might_call_ours
-from .report import RefreshReport, WorkbookError, quote_sheet
+from .report import RefreshFailed, RefreshReport, WorkbookError, quote_sheet  # noqa: F401
 from .xmlwrite import Package, cell_ref
 
 if TYPE_CHECKING:
@@ -42,14 +42,6 @@ if TYPE_CHECKING:
 
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 log = logging.getLogger("xlmarketing.workbook")
-
-
-class RefreshFailed(WorkbookError):
-    """``strict`` refresh with cells in error: nothing was written. ``.report`` has the details."""
-
-    def __init__(self, message: str, report: RefreshReport):
-        super().__init__(message)
-        self.report = report
 
 
 class Circular(Exception):
@@ -531,47 +523,6 @@ def refresh_package(pkg: Package, source: Path | bytes | None = None, *,
     return report
 
 
-def refresh_workbook(input: str | Path, output: str | Path | None = None, *,
-                     in_place: bool = False, strict: bool = False,
-                     formula_engine: str = "auto", values_only: bool = False,
-                     options: RefreshOptions | None = None) -> RefreshReport:
-    """Refresh every xlmarketing formula in a workbook file and write the result.
-
-    ``output`` is required unless ``in_place``; the input is never modified otherwise. The
-    write is atomic. ``formula_engine`` ("auto", "libreoffice", "formulas", "none") computes
-    the ordinary formulas. ``values_only`` replaces our formulas by their values (a static
-    report that any spreadsheet shows without the add-in). With ``strict``, cells ending in an error make it raise
-    :class:`RefreshFailed` (a :class:`WorkbookError`) and nothing is written. Unreadable files
-    raise :class:`WorkbookError` with a one-line message. ``options``, when given, replaces
-    ``strict``, ``formula_engine`` and ``values_only``.
-    """
-    options = options or RefreshOptions(formula_engine, values_only, strict)
-    strict = options.strict
-    src = Path(input)
-    if in_place:
-        dest = src
-    else:
-        if output is None:
-            raise WorkbookError("give an output file (-o OUTPUT) or --in-place")
-        dest = Path(output)
-        if dest.exists() and src.exists() and dest.resolve() == src.resolve():
-            raise WorkbookError(f"the output {dest.name} is the input; use --in-place to "
-                                "overwrite it")
-    if dest.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise WorkbookError(f"the output {dest.name} must end in .xlsx or .xlsm")
-    if not dest.parent.exists():
-        raise WorkbookError(f"cannot write {dest}: the folder {dest.parent} does not exist")
-    t0 = time.perf_counter()
-    pkg = Package.open(src)
-    rep = refresh_package(pkg, options=options)
-    rep.input, rep.output = str(src), str(dest)
-    if strict and rep.errors:
-        rep.seconds = time.perf_counter() - t0
-        raise RefreshFailed(f"{len(rep.errors)} cells ended in an error (strict): "
-                            f"{rep.errors[0].address} {rep.errors[0].message}", rep)
-    try:
-        pkg.save(dest)
-    except OSError as exc:
-        raise WorkbookError(f"cannot write {dest}: {exc.strerror or exc}") from None
-    rep.seconds = time.perf_counter() - t0
-    return rep
+# The file handling (paths, the no-op shortcut, permissions, symlinks, atomic write) lives in
+# .files, which imports this module only when there is work; re-exported for existing imports.
+from .files import refresh_workbook  # noqa: E402, F401

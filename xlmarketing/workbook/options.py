@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .recalc import ENGINES
+#: The formula engines (recalc takes them from here; importing recalc would load openpyxl).
+ENGINES = ("auto", "libreoffice", "formulas", "none")
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from .options import ENGINES  # noqa: F401 - re-exported: recalc.ENGINES is used by callers
 from .xmlwrite import Package, read_values, split_ref, strip_for_recalc, value_cell
 
-ENGINES = ("auto", "libreoffice", "formulas", "none")
 Key = tuple[str, int, int]  # (sheet title, row, column)
 
 _lo_lock = threading.Lock()  # one LibreOffice per process (threads share its profile)

@@ -14,6 +14,14 @@ class WorkbookError(Exception):
     """
 
 
+class RefreshFailed(WorkbookError):
+    """``strict`` refresh with cells in error: nothing was written. ``.report`` has the details."""
+
+    def __init__(self, message: str, report: RefreshReport):
+        super().__init__(message)
+        self.report = report
+
+
 @dataclass
 class CellError:
     """A cell whose formula ended in an error (a user mistake or an unsupported formula)."""

@@ -14,7 +14,6 @@ import math
 import os
 import posixpath
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,20 @@ from xml.sax.saxutils import escape
 from defusedxml import ElementTree as SafeET
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
+from .package import (  # noqa: F401 - check_readable, MAX_UNCOMPRESSED re-exported
+    MAX_UNCOMPRESSED,
+    check_entries,
+    check_no_dtd,
+    check_readable,
+    check_rels,
+    check_sizes,
+    decode,
+    locate,
+    part_index,
+    read_part,
+    resolve_target,
+    write_atomic,
+)
 from .report import WorkbookError
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -339,42 +352,6 @@ def read_values(xml: str, shared: list[str], wanted: set[tuple[int, int]] | None
 # --------------------------------------------------------------------------- the package
 
 
-def check_readable(path: Path) -> None:
-    """Raise a one-line WorkbookError unless ``path`` looks like an .xlsx/.xlsm package."""
-    name = path.name
-    if not path.exists():
-        raise WorkbookError(f"cannot read {name}: no such file")
-    if path.is_dir():
-        raise WorkbookError(f"cannot read {name}: it is a folder, not a workbook file")
-    with open(path, "rb") as fh:
-        magic = fh.read(8)
-    if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise WorkbookError(f"cannot read {name}: the workbook is password-protected (encrypted) "
-                            "or in the old .xls format; save it as an unprotected .xlsx")
-    if not zipfile.is_zipfile(path):
-        if magic.startswith(b"PK"):
-            raise WorkbookError(f"cannot read {name}: damaged zip file (truncated or corrupted); "
-                                "use an intact copy of the workbook")
-        raise WorkbookError(f"cannot read {name}: not a zip file, so not an .xlsx workbook")
-
-
-#: Largest total uncompressed size accepted (``XLM_MAX_UNCOMPRESSED_MB``, default 2048).
-MAX_UNCOMPRESSED = int(os.environ.get("XLM_MAX_UNCOMPRESSED_MB", "2048")) * 2**20
-
-
-def check_sizes(z: zipfile.ZipFile, name: str) -> None:
-    """Refuse a zip bomb before inflating anything.
-
-    The sizes in the zip directory bound what ``zipfile`` will inflate (it stops at the declared
-    size and then fails the CRC check), so checking them is enough.
-    """
-    total = sum(info.file_size for info in z.infolist())
-    if total > MAX_UNCOMPRESSED:
-        raise WorkbookError(f"cannot read {name}: it would unpack to {total / 2**20:,.0f} MB, over the "
-                            f"{MAX_UNCOMPRESSED / 2**20:,.0f} MB limit (a damaged or hostile file?); "
-                            "raise XLM_MAX_UNCOMPRESSED_MB if the workbook is genuine")
-
-
 class Package:
     """All parts of a workbook package in memory, edited in place and saved atomically."""
 
@@ -385,22 +362,32 @@ class Package:
         self.sheets: dict[str, SheetXML] = {}
         self._shared: list[str] | None = None
         self._cm: str | None | bool = False
+        self._index: dict[str, str] | None = None
 
     @classmethod
     def open(cls, path: Path) -> Package:
+        """Read every part, refusing one-line what Excel never writes (see :mod:`.package`)."""
         check_readable(path)
+        label = path.name
         try:
             with zipfile.ZipFile(path) as z:
-                check_sizes(z, path.name)
+                check_sizes(z, label)
                 order = z.namelist()
-                data = {n: z.read(n) for n in order}
-        except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
-            raise WorkbookError(f"cannot read {path.name}: damaged zip file ({exc})") from None
-        if "EncryptedPackage" in data or "xl/workbook.xml" not in data and \
-                not any(n.endswith("workbook.xml") for n in data):
-            raise WorkbookError(f"cannot read {path.name}: a zip file but not an Excel workbook "
-                                "(no xl/workbook.xml)")
-        return cls(data, order, path.name)
+                check_entries(order, label)
+                data = {n: read_part(z, n, label) for n in order}
+            for n, blob in data.items():
+                check_no_dtd(n, blob, label)
+        except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
+            raise WorkbookError(f"cannot read {label}: damaged zip file ({exc})") from None
+        if "EncryptedPackage" in data:
+            raise WorkbookError(f"cannot read {label}: the workbook is password-protected "
+                                "(encrypted); save it as an unprotected .xlsx")
+        pkg = cls(data, order, label)
+        check_rels({n: pkg.text(n) for n in order if n.endswith(".rels")}, label, order)
+        index = part_index(order)
+        locate(lambda p: pkg.text(index[p.lower()]) if p.lower() in index else None, label,
+               lambda p: p.lower() in index)
+        return pkg
 
     def to_bytes(self) -> bytes:
         import io
@@ -424,22 +411,19 @@ class Package:
                 if n in parts:
                     z.writestr(n, parts[n])
 
-    def save(self, path: Path, overrides: dict[str, bytes] | None = None) -> None:
-        """Write atomically: a temporary file next to ``path``, then a rename."""
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=".~" + path.stem, suffix=path.suffix, dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                self._write(fh, overrides)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    def save(self, path: Path, overrides: dict[str, bytes] | None = None, *,
+             mode: int | None = None, owner: os.stat_result | None = None) -> None:
+        """Write atomically (a hidden temporary next to ``path``, then a rename) with ``mode``
+        (default: a new file's, 0666 under the umask); see :func:`.package.write_atomic`."""
+        write_atomic(Path(path), lambda fh: self._write(fh, overrides), mode, owner)
 
     # -- parts -----------------------------------------------------------------------------
 
     def text(self, name: str) -> str:
-        return self.parts[name].decode("utf-8")
+        """A part's text; a missing or undecodable part is named in a one-line error."""
+        if name not in self.parts:
+            raise WorkbookError(f"cannot read {self.name}: the part {name} is missing")
+        return decode(self.parts[name], name, self.name)
 
     def set_text(self, name: str, text: str, content_type: str | None = None) -> None:
         self.parts[name] = text.encode("utf-8")
@@ -457,10 +441,13 @@ class Package:
         return [attrs(m.group(0)) for m in re.finditer(r"<Relationship\b[^>]*>", self.text(name))]
 
     def target(self, part: str, rel: dict[str, str]) -> str:
-        t = rel["Target"]
-        if t.startswith("/"):
-            return t[1:]
-        return posixpath.normpath(posixpath.join(posixpath.dirname(part), t))
+        """The part a relationship points to, by its stored name (names match case-insensitively)."""
+        name = resolve_target(part, rel.get("Target", ""))
+        if name not in self.parts:
+            if self._index is None or len(self._index) != len(self.parts):
+                self._index = part_index(self.parts)
+            return self._index.get(name.lower(), name)
+        return name
 
     def add_rel(self, part: str, rel_type: str, target: str) -> str:
         name = self.rels_name(part)
@@ -512,7 +499,12 @@ class Package:
 
     def sheet(self, part: str) -> SheetXML:
         if part not in self.sheets:
-            self.sheets[part] = SheetXML(self.text(part))
+            try:
+                self.sheets[part] = SheetXML(self.text(part))
+            except WorkbookError as exc:
+                if str(exc).startswith("cannot read"):
+                    raise
+                raise WorkbookError(f"cannot read {self.name}: the part {part}: {exc}") from None
         return self.sheets[part]
 
     @property

@@ -1,0 +1,150 @@
+"""Cleaning a sales history before the forecast fit: outliers, one-off spikes, intermittent sales.
+
+An outlier is a period whose value is far from a robust fit of the history: a running median
+(one season wide, so the season averages out) plus the median seasonal offset at its position,
+with the remainders relative to that fit when every value is positive (a swing that grows
+with the level is no outlier at the top of a growing business). A remainder outside ``[Q1 - k*IQR, Q3 + k*IQR]`` of all remainders is an outlier; ``k = 3`` is
+the rule of R's ``forecast::tsoutliers``. The robust fit's value replaces it for the fit only,
+and the caller lists what was replaced. Pure numpy.
+
+Not touched: the last period (one value cannot tell a spike from a new level; a partial
+current period is the caller's business, it knows the dates), histories with many zero periods
+(there every sale is "far from the median of zero"), and histories too short to judge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Remainders beyond this many interquartile ranges outside the quartiles are outliers.
+OUTLIER_IQR = 3.0
+#: The interquartile range counts as at least this share of the level (2%).
+IQR_FLOOR = 0.02
+#: At most this share of the history is replaced (the most extreme first), at least one value.
+MAX_OUTLIER_SHARE = 0.05
+#: Histories with at least this share of zero periods are intermittent.
+INTERMITTENT_ZEROS = 0.3
+
+
+@dataclass(frozen=True)
+class Outlier:
+    index: int          # position in the history (0 = first period)
+    value: float        # the value as given
+    used: float         # the value the fit used instead
+
+
+def running_median(z: np.ndarray, w: int) -> np.ndarray:
+    """Centred running median of odd width ``w``; the ends continue the line through nearby medians.
+
+    Full windows only: a half window at the ends would lean towards the season's first or last
+    positions.
+    """
+    n = len(z)
+    w = max(1, min(w, n - 1 + n % 2))
+    trend = np.full(n, np.nan)
+    trend[w // 2: n - w // 2] = np.median(np.lib.stride_tricks.sliding_window_view(z, w), axis=1)
+    c0, c1 = w // 2, n - 1 - w // 2
+    if c1 <= c0:
+        return np.full(n, float(np.median(z)))
+    step = max(1, min(w // 2, (c1 - c0) // 2))
+    b0 = (trend[c0 + step] - trend[c0]) / step
+    b1 = (trend[c1] - trend[c1 - step]) / step
+    trend[:c0] = trend[c0] + b0 * (np.arange(c0) - c0)
+    trend[c1 + 1:] = trend[c1] + b1 * (np.arange(c1 + 1, n) - c1)
+    return trend
+
+
+def robust_fit(y: np.ndarray, m: int) -> np.ndarray:
+    """A robust fitted value for every period: running-median trend times (plus) seasonal medians.
+
+    Two passes: a season-wide running median gives the seasonal factors (or offsets when some
+    values are not positive); a short running median of the seasonally adjusted history then
+    gives the trend, which a season-wide median alone follows too loosely.
+    """
+    z = np.asarray(y, dtype=np.float64)
+    n = len(z)
+    if m <= 1 or n < 2 * m:
+        fit = running_median(z, 5)
+    else:
+        pos = np.arange(n) % m
+        t1 = running_median(z, m + 1 - m % 2)
+        mult = bool(np.all(z > 0) and np.all(t1 > 0))
+        if mult:
+            f = position_medians(z / t1, m)
+            f = f / f.mean()
+            fit = running_median(z / f[pos], 5) * f[pos]
+        else:
+            f = position_medians(z - t1, m)
+            f = f - f.mean()
+            fit = running_median(z - f[pos], 5) + f[pos]
+    if np.all(z >= 0):
+        fit = np.maximum(fit, 0.0)
+    return fit
+
+
+def position_medians(d: np.ndarray, m: int) -> np.ndarray:
+    """The median of ``d`` at each position ``t mod m`` (one vectorised pass)."""
+    k = -(-len(d) // m)
+    grid = np.full(k * m, np.nan)
+    grid[: len(d)] = d
+    return np.nanmedian(grid.reshape(k, m), axis=0)
+
+
+def is_intermittent(y: np.ndarray) -> bool:
+    """Many zero periods (and nothing negative): slow-moving items, sold now and then."""
+    y = np.asarray(y, dtype=np.float64)
+    return bool(np.all(y >= 0) and np.mean(y == 0) >= INTERMITTENT_ZEROS)
+
+
+def find_outliers(y: np.ndarray, m: int, *, k: float | None = None) -> list[Outlier]:
+    """The outliers of ``y`` (season length ``m``), most extreme first; see the module docstring.
+
+    ``k``: the IQR multiple (default :data:`OUTLIER_IQR`).
+    """
+    k = OUTLIER_IQR if k is None else k
+    y = np.asarray(y, dtype=np.float64)
+    n = len(y)
+    if n < 8 or is_intermittent(y):
+        return []
+    fitted = robust_fit(y, m)
+    rel = bool(np.all(y > 0) and np.all(fitted > 0))
+    r = y / fitted - 1 if rel else y - fitted
+    q1, q3 = np.percentile(r[:-1], [25, 75])
+    # a floor for smooth data (IQR near 0): a deviation of a few percent is no outlier
+    iqr = max(q3 - q1, IQR_FLOOR * (1.0 if rel else float(np.mean(np.abs(y))) or 1.0))
+    dev = np.maximum(q1 - r, r - q3) / iqr
+    dev[-1] = 0.0                                      # never the last period
+    idx = np.flatnonzero(dev > k)
+    if not idx.size:
+        return []
+    idx = idx[np.argsort(-dev[idx], kind="stable")][: max(1, int(MAX_OUTLIER_SHARE * n))]
+    return [Outlier(int(i), float(y[i]), float(fitted[i])) for i in idx]
+
+
+def replace(y: np.ndarray, outliers: list[Outlier]) -> np.ndarray:
+    """``y`` with each outlier's value replaced by the value used."""
+    out = np.asarray(y, dtype=np.float64).copy()
+    for o in outliers:
+        out[o.index] = o.used
+    return out
+
+
+def tsb(y: np.ndarray, horizon: int, alpha: float = 0.1, beta: float = 0.1) -> np.ndarray:
+    """Teunter-Syntetos-Babai forecast of intermittent demand: P(sale) x mean size, flat.
+
+    Probability and size are smoothed separately (the size only in periods with a sale), so
+    the forecast decays towards zero while nothing sells, unlike Croston's.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    sold = y > 0
+    if not sold.any():
+        return np.zeros(horizon)
+    first = int(np.argmax(sold))
+    p, z = float(np.mean(sold)), float(y[first])
+    for t in range(first + 1, len(y)):
+        p += beta * (float(sold[t]) - p)
+        if sold[t]:
+            z += alpha * (y[t] - z)
+    return np.full(horizon, p * z)
