@@ -72,7 +72,8 @@ def anchors(path: Path) -> list[tuple[str, str, str, str | None]]:
 
 def test_build_all_writes_every_template(built):
     assert sorted(built) == sorted(["customer_segmentation.xlsx", "churn_risk.xlsx",
-                                    "sales_forecast.xlsx"])
+                                    "sales_forecast.xlsx",
+                                    "product_recommendations.xlsx"])
 
 
 def test_two_builds_are_byte_identical(built, tmp_path):
@@ -119,6 +120,8 @@ def test_spill_areas_are_free(built, name):
                      "CHURN_METRICS": (16, 2), "CHURN_DRIVERS": (11, 4)},
         forecast.FILE: {"SALES_FORECAST": (13, 4), "FORECAST_ACCURACY": (10, 3),
                         "FORECAST_DRIVERS": (3, 7)},
+        "product_recommendations.xlsx": {"RECOMMEND": (151, 8), "SIMILAR_ITEMS": (6, 3),
+                                         "BASKET_RULES": (21, 6)},
     }[name]
     for sheet, cell, formula, _ in anchors(built[name]):
         rows, cols = need[formula[1:].split("(")[0]]
@@ -267,7 +270,8 @@ def test_refreshed_workbook_opens_in_libreoffice(demo, name, libreoffice_sheets,
     the results and the ordinary formulas on top show numbers, not errors."""
     shown = libreoffice_sheets(values_only(demo.out_dir / name, tmp_path / name))
     assert "About" in shown
-    main = {segmentation.FILE: "Segments", churn.FILE: "Risk", forecast.FILE: "Forecast"}[name]
+    main = {segmentation.FILE: "Segments", churn.FILE: "Risk", forecast.FILE: "Forecast",
+            "product_recommendations.xlsx": "Recommendations"}[name]
     cells = [c for row in shown[main] for c in row]
     if name != forecast.FILE or FORECAST_READY:
         assert not [c for c in cells if c.startswith("#")], main
