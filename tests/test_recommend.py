@@ -213,3 +213,15 @@ def test_the_office_js_entry_point():
                                                                      "header"]
     assert [p.get("optional", False) for p in funcs["SIMILAR_ITEMS"]["parameters"]] == [
         False, False, True, True]
+
+
+def test_header_detected_by_words_or_by_numbers_below():
+    rows = [["Kunde", "Artikel", "Menge"], ["a", "x", 1], ["a", "y", 2], ["b", "x", 1]]
+    assert RECOMMEND(rows, "b", 1) == [["y", RECOMMEND(rows, "b", 1)[0][1], "history"]]
+    assert "Kunde" not in {r[0] for r in RECOMMEND(rows)}
+
+
+def test_too_much_pair_work_is_refused_before_it_starts(monkeypatch):
+    monkeypatch.setattr(core, "MAX_PAIR_WORK", 3)
+    with pytest.raises(XLMError, match=r"^#NUM! RECOMMEND: purchases would need 16 item-pair counts"):
+        RECOMMEND(SHOP)

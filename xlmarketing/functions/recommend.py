@@ -97,6 +97,12 @@ def _looks_like_header(first: list[Any], header: bool | None) -> bool:
     return any(w in v.lower() for v in first for w in _HEADER_WORDS)
 
 
+def _has_header(grid: list[list[Any]], header: bool | None) -> bool:
+    """A header by its words, or (as for every table) a text row above numbers or dates."""
+    return _looks_like_header(grid[0], header) or (
+        header is None and cells.resolve_header(grid[:50], None))
+
+
 def _amounts(col: list[Any], name: str, label: str, offset: int) -> np.ndarray | None:
     """The optional third column: numbers are quantities; dates (or a date header) are ignored."""
     if any(w in label.lower() for w in ("date", "time", "day", "when")):
@@ -160,7 +166,7 @@ def read_pairs(values: Any, name: str, header: bool | None, who: str) -> Pairs:
                            f"({who}, item[, quantity]) columns, or a {who} x item table with "
                            "the item names in its first row.")
     else:
-        has_header = _looks_like_header(grid[0], header)
+        has_header = _has_header(grid, header)
     body = grid[int(has_header):]
     if not body:
         raise XLMError("#VALUE!", f"{name} has a header row but no rows below it. Select the "
@@ -215,7 +221,7 @@ def fit_recommender(purchases: Any, header: bool | None) -> _Fit:
             amount = np.where(p.what >= 0, amount, 0)
         data = core.interactions(p.who, p.what, amount, p.who_labels, p.item_labels)
         model = core.fit(data, options)
-        return _Fit(model, _looks_like_header(rng.grid[0], header),
+        return _Fit(model, _has_header(rng.grid, header),
                     {k: i for i, k in enumerate(p.who_labels)},
                     {k: i for i, k in enumerate(p.item_labels)})
 
