@@ -129,8 +129,8 @@ class ItemModel:
 def fit(data: Interactions, options: RecommendOptions = RecommendOptions()) -> ItemModel:
     """Item similarities and popularity from the purchases."""
     if options.weighting not in ("bm25", "tfidf", "none", "rp3"):
-        raise ParameterError(f"{{param}}={options.weighting!r} is not a weighting; use bm25, "
-                             "tfidf or none.", param="weighting")
+        raise ParameterError(f"{{param}}={options.weighting!r} is not a weighting; use rp3, "
+                             "bm25, tfidf or none.", param="weighting")
     x = data.matrix
     binary = x.copy()
     binary.data[:] = 1.0
@@ -148,18 +148,21 @@ def fit(data: Interactions, options: RecommendOptions = RecommendOptions()) -> I
     co.eliminate_zeros()
     if options.weighting == "rp3":
         sim = _rp3(binary, bt, buyers, options.beta)
-        return ItemModel(data, _top_per_row(sim, options.neighbours), buyers, popular, co)
-    w = _weighted(x, options.weighting)
+    else:
+        sim = _cosine(_weighted(x, options.weighting))
+    return ItemModel(data, _top_per_row(sim, options.neighbours), buyers, popular, co)
+
+
+def _cosine(w: sp.csr_matrix) -> sp.csr_matrix:
+    """Cosine similarity of the columns of ``w``, sparse, without the diagonal."""
     norms = np.sqrt(np.asarray(w.multiply(w).sum(axis=0)).ravel())
     norms[norms == 0] = 1.0
-    wt = w.T.tocsr()
-    sim = (wt @ w).tocsr()
+    sim = (w.T.tocsr() @ w).tocsr()
     sim.setdiag(0)
     sim.eliminate_zeros()
-    # cosine: divide entry (i, j) by |i| |j|
     rows = np.repeat(np.arange(sim.shape[0]), np.diff(sim.indptr))
     sim.data = sim.data / (norms[rows] * norms[sim.indices])
-    return ItemModel(data, _top_per_row(sim, options.neighbours), buyers, popular, co)
+    return sim
 
 
 def _rp3(binary: sp.csr_matrix, bt: sp.csr_matrix, buyers: np.ndarray, beta: float) -> sp.csr_matrix:
