@@ -145,9 +145,32 @@ def series(draw):
     return rows
 
 
+@st.composite
+def order_lists(draw):
+    """An order list (customer, serial date, amount) for RFM_SEGMENT and CUSTOMER_VALUE, with a
+    few odd cells planted now and then."""
+    n_customers, n = draw(st.integers(1, 40)), draw(st.integers(1, 300))
+    seed = draw(st.integers(0, 10**6))
+    rows = [[f"C{(i * 31 + seed) % n_customers}", 45000 + (i * 7 + seed) % 700,
+             round(((i * 13 + seed) % 97) * 1.7, 2)] for i in range(n)]
+    for _ in range(draw(st.integers(0, 2))):
+        rows[draw(st.integers(0, n - 1))][draw(st.integers(0, 2))] = draw(CELL)
+    if draw(st.booleans()):
+        rows.insert(0, ["Customer", "Date", "Amount"])
+    return rows
+
+
+PLAUSIBLE_ORDERS = {"horizon_months": st.sampled_from([None, 3, 12, 24]),
+                    "reference_date": st.sampled_from([None, 46000, "2026-01-31"])}
+
+
 def arg_strategy(name: str, plausible: bool):
     if name in ("purchases", "transactions") and plausible:
         return purchases()
+    if name == "orders":
+        return order_lists() if plausible else st.one_of(order_lists(), grids())
+    if name in PLAUSIBLE_ORDERS and plausible:
+        return PLAUSIBLE_ORDERS[name].map(lambda v: [[v]])
     if name == "sales" and plausible:
         return series()
     if name in ("known_drivers", "future_drivers", "score_data") and plausible:

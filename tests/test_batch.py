@@ -71,7 +71,7 @@ def check_output(path, rows: list[list]) -> None:
     got = [wb["Report"][f"A{i}"].value for i in range(1, len(rows) + 3)]
     assert got == [r[0] for r in exp] + [None]
     prof = REGISTRY["SEGMENT_PROFILE"]([HEADER] + rows, 3.0)
-    assert [[c.value for c in r] for r in wb["Report"]["C1:H4"]] == prof
+    assert [[c.value for c in r] for r in wb["Report"]["C1:J4"]] == prof
     wbf = openpyxl.load_workbook(path)
     assert wbf["Data"].tables["Customers"].ref == f"A1:C{len(rows) + 1}"
     assert wbf.defined_names["AllData"].attr_text == f"Data!$A$1:$C${len(rows) + 1}"
@@ -122,3 +122,103 @@ def test_dask_local_cluster(template, tmp_path):
     assert rep.scheduler == cluster.scheduler_address
     assert len(rep.items) == 4 and len(rep.failed) == 1
     check_output(tmp_path / "out" / "store 01.xlsx", customers(2, 13))
+
+
+# --------------------------------------------------------------------------- batch input files
+
+def _run(template, tmp_path, name: str, data: bytes):
+    folder = tmp_path / "in"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_bytes(data)
+    rep = batch(template, folder / name, sheet="Data", out_dir=tmp_path / "out", jobs=1)
+    [item] = rep.items
+    return item, rep
+
+
+def test_bom_semicolons_and_decimal_commas_are_read(template, tmp_path):
+    rows = customers(5, 12)
+    text = "Spend;Visits;Channel\n" + "".join(
+        f"{str(s).replace('.', ',')};{v};{c}\n" for s, v, c in rows)
+    item, _ = _run(template, tmp_path, "semi.csv", b"\xef\xbb\xbf" + text.encode())
+    assert item.ok, item.error
+    check_output(item.output, rows)
+
+
+def test_header_only_and_empty_files_fail_alone_and_write_nothing(template, tmp_path):
+    item, rep = _run(template, tmp_path, "head.csv", b"Spend,Visits,Channel\r\n")
+    assert not item.ok and item.output is None
+    assert item.error == ("cannot read head.csv: row 1 is a header with no data rows below it; "
+                          "nothing was written for it")
+    item, _ = _run(template, tmp_path, "empty.csv", b"\n \n")
+    assert item.error == "cannot read empty.csv: the file is empty; nothing was written for it"
+    assert not (tmp_path / "out" / "head.xlsx").exists()
+    assert not (tmp_path / "out" / "empty.xlsx").exists()
+
+
+def test_headers_match_ignoring_case_and_spaces_and_keep_the_table_spelling(template, tmp_path):
+    rows = customers(6, 11)
+    text = "SPEND , visits,Channel \n" + "".join(f"{s},{v},{c}\n" for s, v, c in rows)
+    item, _ = _run(template, tmp_path, "case.csv", text.encode())
+    assert item.ok, item.error
+    wb = openpyxl.load_workbook(item.output)
+    assert [c.value for c in wb["Data"][1]] == HEADER
+    assert [c.name for c in wb["Data"].tables["Customers"].tableColumns] == HEADER
+    check_output(item.output, rows)
+
+
+def test_refusals_name_the_file_the_row_and_the_reason(template, tmp_path):
+    item, _ = _run(template, tmp_path, "ragged.csv", b"Spend,Visits,Channel\n1,2,web\n3,4\n")
+    assert item.error == ("cannot read ragged.csv: row 3 has 2 fields but the header has 3 (fields "
+                          "separated by commas; no delimiter among , ; tab | splits every row alike)")
+    item, _ = _run(template, tmp_path, "cols.csv", b"Spend,Visits\n1,2\n")
+    assert item.error == ("cols.csv row 1: the columns (Spend, Visits) do not match the template's "
+                          "table (Spend, Visits, Channel)")
+    item, _ = _run(template, tmp_path, "pct.csv", b"Spend,Visits,Channel\n15%,1,web\n15,2,app\n")
+    assert item.error == ("cannot read pct.csv: column 'Spend' mixes percentages and plain numbers "
+                          "(such as '15'): '15%' in row 2. Write every value as a percentage, or "
+                          "none (15% or 0.15, not 15)")
+
+
+def test_windows_1252_is_read_with_a_note(template, tmp_path):
+    rows = customers(7, 10)
+    text = "Spend,Visits,Channel\n" + "".join(f"{s},{v},caf\u00e9\n" for s, v, _ in rows)
+    item, rep = _run(template, tmp_path, "cp.csv", text.encode("cp1252"))
+    assert item.ok, item.error
+    assert item.notes == ["not UTF-8: read as Windows-1252 (Western European)"]
+    assert any("note" in line and "Windows-1252" in line for line in rep.lines())
+    wb = openpyxl.load_workbook(item.output)
+    assert wb["Data"]["C2"].value == "caf\u00e9"
+
+
+@pytest.mark.parametrize("delim", ["\t", "|", ";"])
+def test_tab_and_bar_delimiters(tmp_path, delim):
+    from xlmarketing.workbook.batch import read_data
+
+    p = tmp_path / "d.csv"
+    p.write_text(delim.join(HEADER) + "\n" + delim.join(["12.5", "3", "web"]) + "\n")
+    assert read_data(p) == [HEADER, [12.5, 3, "web"]]
+
+
+def test_dates_one_format_per_column_and_excel_serials(tmp_path):
+    import datetime as dt
+
+    from xlmarketing.workbook.batch import read_data
+    from xlmarketing.workbook.report import WorkbookError
+
+    p = tmp_path / "mixed.csv"
+    p.write_text("Month,Sales\n44197,10\n2021-02-01,12\n2021-03-01,13\n")
+    assert [r[0] for r in read_data(p)[1:]] == [dt.datetime(2021, 1, 1), dt.datetime(2021, 2, 1),
+                                                 dt.datetime(2021, 3, 1)]
+    p.write_text("Month,Sales\n01/31/2024,10\n02/29/2024,12\n03/31/2024,5\n")  # US
+    assert [r[0] for r in read_data(p)[1:]] == [dt.datetime(2024, 1, 31), dt.datetime(2024, 2, 29),
+                                                 dt.datetime(2024, 3, 31)]
+    p.write_text("Month,Sales\n01/02/2024,10\n13/02/2024,12\n")  # one day above 12 settles it
+    assert [r[0] for r in read_data(p)[1:]] == [dt.datetime(2024, 2, 1), dt.datetime(2024, 2, 13)]
+    p.write_text("Month,Sales\n01/02/2024,10\n03/04/2024,12\n")
+    with pytest.raises(WorkbookError) as e:
+        read_data(p)
+    assert str(e.value) == ("cannot read mixed.csv: column 'Month' has dates that read day first "
+                            "or month first, and no day above 12 settles which: '01/02/2024' in "
+                            "row 2. Enter real dates, or write them as year-month-day (2024-03-04)")
+    p.write_text("Month;Sales\n01/02/2024;10,5\n03/04/2024;12\n")  # European Excel: day first
+    assert read_data(p)[1:] == [[dt.datetime(2024, 2, 1), 10.5], [dt.datetime(2024, 4, 3), 12]]

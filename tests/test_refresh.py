@@ -63,7 +63,7 @@ def build_template(path) -> None:
     calc["F1"] = "=KMEANS_SEGMENT(Customers[Spend], 2)"
     calc["G1"] = "=KMEANS_SEGMENT(Customers[#Data], 3)"
     calc["H1"] = "=SEGMENT_PROFILE(Customers[#All], 3)"
-    calc["P1"] = "=XLM_CACHE_INFO()"
+    calc["U1"] = "=XLM_CACHE_INFO()"
     calc["S1"] = f"=AVERAGE(A2:A{N + 1})"
     calc["S2"] = f"=COUNTIF(A2:A{N + 1},1)"
     calc["S3"] = "=S1*2"
@@ -119,7 +119,7 @@ def test_values_every_reference_form(golden):
     assert column(ws, "E", N) == [r[0] for r in exp["two_cols"]]  # sheet-scope name, [1]!
     assert column(ws, "F", N) == [r[0] for r in exp["spend"]]  # Table[Spend]
     assert column(ws, "G", N) == [r[0] for r in exp["scored"]]  # formula cells as inputs
-    profile = [[c.value for c in row] for row in ws["H1:N4"]]
+    profile = [[c.value for c in row] for row in ws["H1:P4"]]
     assert profile == [[v if v != "" else None for v in r] for r in exp["profile"]]
     assert ws["A42"].value is None and ws["H5"].value is None
     assert report.refreshed["KMEANS_SEGMENT"] == 7 and report.refreshed["SEGMENT_PROFILE"] == 1
@@ -129,7 +129,7 @@ def test_values_every_reference_form(golden):
 def test_cache_info_and_hits(golden):
     _, out, report, _ = golden
     ws = openpyxl.load_workbook(out, data_only=True)["Calc"]
-    info = {ws[f"P{i}"].value: ws[f"Q{i}"].value for i in range(1, 40)}
+    info = {ws[f"U{i}"].value: ws[f"V{i}"].value for i in range(1, 40)}
     assert info["Entries"] >= 1 and "Fits: kmeans" in info
     # A, B and C hold the same data and parameters: one fit serves them all
     assert report.cache_hits >= 2
@@ -153,7 +153,7 @@ def test_formulas_kept_as_dynamic_arrays(golden):
     a1 = ws["A1"].value
     assert isinstance(a1, ArrayFormula) and a1.ref == f"A1:A{N + 1}"
     assert a1.text == f"=KMEANS_SEGMENT('Cust Data'!A1:C{N + 1}, 3)"
-    assert ws["H1"].value.ref == "H1:N4"
+    assert ws["H1"].value.ref == "H1:P4"
     assert ws["S1"].value == f"=AVERAGE(A2:A{N + 1})"
     with zipfile.ZipFile(out) as z:
         sheet = z.read("xl/worksheets/sheet2.xml").decode()

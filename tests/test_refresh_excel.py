@@ -59,7 +59,7 @@ def test_excel_shaped_workbook_refreshes(excel_book):
     assert [ws[f"E{i}"].value for i in range(1, 32)] == [r[0] for r in exp]
     assert all(ws[f"E{i}"].value is None for i in range(32, 42))  # shrunk spill cleared
     prof = REGISTRY["SEGMENT_PROFILE"](rows(), 2.0)
-    assert [[c.value for c in r] for r in ws["G1:L3"]] == prof
+    assert [[c.value for c in r] for r in ws["G1:N3"]] == prof
     assert report.ok and report.refreshed == {"KMEANS_SEGMENT": 1, "SEGMENT_PROFILE": 1}
     f = openpyxl.load_workbook(out)["Data"]["E1"].value
     assert isinstance(f, ArrayFormula) and f.ref == "E1:E31"
@@ -75,7 +75,7 @@ def test_excel_parts_survive(excel_book):
         assert sorted(a.namelist()) == sorted(b.namelist())
         sheet = b.read("xl/worksheets/sheet1.xml").decode()
     assert len(re.findall(r'cm="1"', sheet)) == 2
-    assert '<f t="array" ref="G1:L3">' in sheet
+    assert '<f t="array" ref="G1:N3">' in sheet
 
 
 def test_refresh_is_idempotent(excel_book, tmp_path):

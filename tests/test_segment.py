@@ -92,10 +92,12 @@ def test_auto_k_picks_three_for_three_blobs():
 def test_segment_k_table_recommends_the_true_k():
     rows, _ = blobs(sizes=(40, 40, 40))
     out = SEGK(rows, 6)
-    assert out[0] == ["k", "Silhouette", "Inertia", "Recommended"]
+    assert out[0] == ["k", "Gap", "Gap SE", "Silhouette", "Inertia", "Recommended"]
     assert [r[0] for r in out[1:]] == [2, 3, 4, 5, 6]
-    assert [r[0] for r in out[1:] if r[3] == "recommended"] == [3]
-    inertia = [r[2] for r in out[1:]]
+    assert [r[0] for r in out[1:] if r[5] == "recommended"] == [3]
+    gaps = {r[0]: r[1] for r in out[1:]}
+    assert max(gaps, key=gaps.get) == 3
+    inertia = [r[4] for r in out[1:]]
     assert inertia == sorted(inertia, reverse=True)  # more segments, less spread
 
 
@@ -103,7 +105,8 @@ def test_profile_matches_a_groupby_in_original_units():
     rows, truth = blobs()
     data = [["Spend", "Visits"]] + rows
     prof = PROFILE(data, 3)
-    assert prof[0] == ["Segment", "Customers", "Share", "Spend (mean)", "Visits (mean)"]
+    assert prof[0] == ["Segment", "Customers", "Share", "Spend (mean)", "Visits (mean)",
+                       "Description", "Scaling"]
     arr = np.array(rows)
     seg = labels_of(KMEANS(data, 3))
     for s, row in enumerate(prof[1:], 1):
@@ -111,6 +114,7 @@ def test_profile_matches_a_groupby_in_original_units():
         assert row[2] == pytest.approx(row[1] / len(rows))
         assert row[3] == pytest.approx(arr[seg == s, 0].mean())
         assert row[4] == pytest.approx(arr[seg == s, 1].mean())
+        assert row[6].startswith("standardised (column spreads differ")
 
 
 def test_recalculation_and_companions_reuse_the_fitted_model():
@@ -147,8 +151,9 @@ def test_recalculation_and_companions_reuse_the_fitted_model():
      '#N/A KMEANS_SEGMENT: data has the error value #N/A in row 3 of the range (column "Visits"). '
      "Fix that cell or clear it."),
     ([["ID", "Spend"]] + [[f"C{i:03d}", float(i)] for i in range(60)], 2,
-     '#VALUE! KMEANS_SEGMENT: data column "ID" has 60 different texts in 60 rows, so it looks like '
-     "an ID or a name. Leave that column out of the range."),
+     '#VALUE! KMEANS_SEGMENT: data has only ID-like columns (column "ID": every value is a distinct '
+     'code; column "Spend": distinct whole numbers in steps of 1), nothing to model. Add the '
+     "customers' attributes, or set keep_ids to TRUE to use them anyway."),
 ])
 def test_bad_input_gets_one_clear_line(data, k, message):
     rows, _ = blobs()
@@ -160,7 +165,7 @@ def test_bad_input_gets_one_clear_line(data, k, message):
 
 def test_bad_options():
     rows, _ = blobs()
-    with pytest.raises(XLMError, match="#VALUE! KMEANS_SEGMENT: scale must be TRUE or FALSE, got 'maybe'"):
+    with pytest.raises(XLMError, match="#VALUE! KMEANS_SEGMENT: scale must be \"auto\", TRUE or FALSE, got 'maybe'"):
         KMEANS(rows, 3, "maybe")
     with pytest.raises(XLMError, match="#NUM! SEGMENT_K: k_max=1 is out of range"):
         SEGK(rows, 1)

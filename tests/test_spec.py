@@ -40,7 +40,7 @@ def test_the_wrapper_signature_is_the_spec():
     assert [p.default is inspect.Parameter.empty for p in sig.parameters.values()] == [
         p in spec.required for p in spec.params]
     assert spec.usage() == ("CHURN_METRICS(train_data, train_labels, [threshold], [folds], [positive], "
-                            "[balanced], [regularization], [seed], [header])")
+                            "[balanced], [regularization], [seed], [header], [keep_ids])")
 
 
 def test_officejs_registration_matches_the_spec():
@@ -65,8 +65,8 @@ def test_checks_run_at_the_edge_with_one_line_messages():
         REGISTRY["SEGMENT_K"](rows, 99)
     with pytest.raises(XLMError, match=r"^#VALUE! SALES_FORECAST: horizon is missing"):
         REGISTRY["SALES_FORECAST"]([[1.0], [2.0], [3.0]], None)
-    with pytest.raises(XLMError, match=r"^#VALUE! KMEANS_SEGMENT: takes at most 5 arguments"):
-        REGISTRY["KMEANS_SEGMENT"](rows, 2, None, None, None, None)
+    with pytest.raises(XLMError, match=r"^#VALUE! KMEANS_SEGMENT: takes at most 6 arguments"):
+        REGISTRY["KMEANS_SEGMENT"](rows, 2, None, None, None, None, None)
     # Keywords bind like positions; the clean value reaches the model.
     assert REGISTRY["KMEANS_SEGMENT"](rows, k="2") == REGISTRY["KMEANS_SEGMENT"](rows, 2.0)
 

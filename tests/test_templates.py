@@ -114,8 +114,8 @@ def test_spill_areas_are_free(built, name):
     """Below and right of each anchor, the cells its result needs are empty in the template."""
     wb = load(built[name])
     need = {  # rows x cols of each result on the sample data
-        segmentation.FILE: {"KMEANS_SEGMENT": (501, 1), "SEGMENT_PROFILE": (5, 7),
-                            "SEGMENT_K": (10, 4)},
+        segmentation.FILE: {"KMEANS_SEGMENT": (501, 1), "SEGMENT_PROFILE": (5, 9),
+                            "SEGMENT_K": (10, 6), "RFM_SEGMENT": (401, 9), "CUSTOMER_VALUE": (401, 6)},
         churn.FILE: {"CHURN_PROB": (401, 1), "CHURN_REASONS": (401, 3),
                      "CHURN_METRICS": (16, 2), "CHURN_DRIVERS": (11, 4)},
         forecast.FILE: {"SALES_FORECAST": (13, 4), "FORECAST_ACCURACY": (10, 3),

@@ -37,8 +37,8 @@ def test_registration_metadata_is_what_excel_receives(session):
     funcs = {f["name"]: f for f in session["meta"]["functions"]}
     assert {"KMEANS_SEGMENT", "SEGMENT_PROFILE", "SEGMENT_K", "XLM_CACHE_INFO", "XLM_CACHE_CLEAR"} <= set(funcs)
     km = funcs["KMEANS_SEGMENT"]
-    assert [p["name"] for p in km["parameters"]] == ["data", "k", "scale", "seed", "header"]
-    assert [p.get("optional", False) for p in km["parameters"]] == [False, False, True, True, True]
+    assert [p["name"] for p in km["parameters"]] == ["data", "k", "scale", "seed", "header", "keep_ids"]
+    assert [p.get("optional", False) for p in km["parameters"]] == [False, False, True, True, True, True]
     assert km["description"].startswith("Groups customers into k segments")
     assert "auto" in km["parameters"][1]["description"]
     assert km["result"]["dimensionality"] == "matrix"
@@ -61,9 +61,14 @@ def test_recalculation_hits_the_cache_and_profile_shares_the_model(session):
 def test_companions(session):
     prof = session["results"][2]["value"]
     assert prof[0][:3] == ["Segment", "Customers", "Share"]
-    assert [r[1] for r in prof[1:]] == [60, 40, 20]
+    assert [r[1] for r in prof[1:] if r[0] != "Note"] == [60, 40, 20]
+    # One join date per day reads like a row number (Office.js sends dates as plain numbers)
+    assert prof[-1][:2] == ["Note", "Joined left out: it looks like an ID (distinct whole numbers "
+                                    "in steps of 1). Set keep_ids to TRUE to use it."]
     k_table = session["results"][3]["value"]
-    assert [r[0] for r in k_table[1:] if r[3] == "recommended"] == [3]
+    assert k_table[0] == ["k", "Gap", "Gap SE", "Silhouette", "Inertia", "Recommended"]
+    assert [r[0] for r in k_table[1:]] == [2, 3, 4, 5]
+    assert len([r for r in k_table[1:] if r[5] == "recommended"]) == 1
 
 
 def test_user_errors_reach_excel_as_one_line_messages(session):

@@ -16,11 +16,13 @@ are looked at cell by cell.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import datetime as dt
 import gc
 import hashlib
 import io
+import itertools
 import math
 import operator
 import pickle
@@ -34,6 +36,7 @@ import pandas as pd
 
 from .core.kinds import Kind
 from .errors import EXCEL_ERRORS, XLMError, col_label
+from .parsing import ParseError, current_culture, culture_info, parse_column, parse_number_en
 
 #: What COM hands over for an error cell read with the raw converter.
 COM_ERRORS = {
@@ -42,7 +45,6 @@ COM_ERRORS = {
 }
 _ERROR_SET = frozenset(EXCEL_ERRORS)
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-_NUMERIC_TEXT = re.compile(r"^[-+]?[$€£]?\s*(\d{1,3}(,\d{3})+|\d*)(\.\d+)?([eE][-+]?\d+)?%?$")
 
 # Kinds of column: one enum shared with the model core (the names stay importable from here).
 NUMBER, DATE, BOOL, CATEGORY = Kind.NUMBER, Kind.DATE, Kind.BOOL, Kind.CATEGORY
@@ -67,6 +69,10 @@ class Table:
     row_mask: np.ndarray
     name: str = "data"
     notes: list[str] = field(default_factory=list)
+    #: Columns read from the range but left out of the model (ID-like), and all the range's
+    #: columns in order, so a second range (score_data) can leave out the same ones.
+    dropped: list[str] = field(default_factory=list)
+    source_columns: list[str] | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -244,7 +250,18 @@ def error_code(value: Any) -> str | None:
 
 
 def _classify(value: Any) -> tuple[int, Any]:
-    """(kind, cleaned value) of one cell, on the slow path."""
+    """(kind, cleaned value) of one cell on its own (parameters, labels, header rows): number
+    text in the English reading. Table columns read their text with one rule per column."""
+    kind, v = _classify_raw(value)
+    if kind == _TEXT:
+        num = parse_number(v)
+        if num is not None:
+            return _NUM, num
+    return kind, v
+
+
+def _classify_raw(value: Any) -> tuple[int, Any]:
+    """(kind, cleaned value) of one cell, text left unparsed (stripped), on the slow path."""
     if value is None:
         return _BLANK, None
     if isinstance(value, dict):
@@ -272,9 +289,6 @@ def _classify(value: Any) -> tuple[int, Any]:
             return _BLANK, None
         if s.upper() in _ERROR_SET:
             return _ERR, s.upper()
-        num = parse_number(s)
-        if num is not None:
-            return _NUM, num
         if s.upper() in ("TRUE", "FALSE"):
             return _BOOL, float(s.upper() == "TRUE")
         return _TEXT, s
@@ -284,16 +298,12 @@ def _classify(value: Any) -> tuple[int, Any]:
 
 
 def parse_number(s: str) -> float | None:
-    """Numeric text ("12", "1,234.5", "$40", "15%", "1e3") as a float, else None."""
-    if not _NUMERIC_TEXT.match(s) or not any(ch.isdigit() for ch in s):
-        return None
-    t = s.replace(",", "").replace("$", "").replace("€", "").replace("£", "").replace(" ", "")
-    pct = t.endswith("%")
-    try:
-        x = float(t.rstrip("%"))
-    except ValueError:
-        return None
-    return x / 100 if pct else x
+    """Numeric text ("12", "1,234.5", "$40", "15%", "1e3", "(12)") as a float, else None.
+
+    English reading, for single values; table columns settle one rule per column
+    (:func:`xlmarketing.parsing.parse_column`).
+    """
+    return parse_number_en(s)
 
 
 def to_serial(value: Any) -> float:
@@ -313,12 +323,20 @@ def from_serial(serial: float) -> dt.datetime:
     return _EXCEL_EPOCH + dt.timedelta(days=float(serial))
 
 
+def _holds_text(rows: list[list[Any]]) -> bool:
+    """Does any cell hold a str? numpy would convert numeric text ("1.234") on its own terms."""
+    return str in set(map(type, itertools.chain.from_iterable(rows)))
+
+
 def _fast_numeric(col: list[Any]) -> np.ndarray | None:
     """The column as float64 when every cell is a number or blank, else None.
 
-    numpy converts floats, ints, bools and None (to NaN) in C; text, dates and dicts make it
-    fail and send the column to the slow path. COM error integers are caught afterwards.
+    numpy converts floats, ints, bools and None (to NaN) in C; dates and dicts make it fail and
+    send the column to the slow path, and so does any text (numpy would read "1.234" as 1.234
+    whatever the column's rule). COM error integers are caught afterwards.
     """
+    if str in set(map(type, col)):
+        return None
     try:
         arr = np.array(col, dtype=np.float64)
     except (TypeError, ValueError):
@@ -334,13 +352,24 @@ def _fast_numeric(col: list[Any]) -> np.ndarray | None:
 
 
 def _fast_numeric_grid(body: list[list[Any]]) -> np.ndarray | None:
-    """The whole block as float64 in one C pass when every cell is a number or blank."""
+    """The whole block as float64 in one C pass when every cell is a number or blank.
+
+    Text never passes, not even numeric text: numpy would read ``"1.234"`` as 1.234 whatever
+    its column's rule. ``array.array`` refuses text (and blanks) while converting, so a block
+    without blanks costs one pass; a block with blanks is converted by numpy after a type scan.
+    """
     if any(type(v) is str for v in body[0]):
         return None  # a text column: numpy would only find out after converting everything
     try:
-        arr = np.array(body, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
+        flat = array.array("d", itertools.chain.from_iterable(body))
+        arr = np.frombuffer(flat, dtype=np.float64).reshape(len(body), -1)
+    except (TypeError, ValueError, OverflowError):
+        if _holds_text(body):
+            return None
+        try:
+            arr = np.array(body, dtype=np.float64)
+        except (TypeError, ValueError):
+            return None
     if arr.ndim != 2 or np.isinf(arr).any():
         return None
     suspects = np.isin(arr, list(COM_ERRORS))
@@ -349,35 +378,139 @@ def _fast_numeric_grid(body: list[list[Any]]) -> np.ndarray | None:
     return arr
 
 
-def _classify_all(col: list[Any]) -> list[tuple[int, Any]]:
-    """_classify for every cell; each distinct text is classified once (categories repeat)."""
-    memo: dict[str, tuple[int, Any]] = {}
+def _classify_all(col: list[Any], classify: Any = _classify,
+                  memo: dict[str, tuple[int, Any]] | None = None) -> list[tuple[int, Any]]:
+    """``classify`` for every cell; each distinct text is classified once (categories repeat).
+
+    ``memo`` (filled in, first appearance first) maps each distinct text to its result."""
+    memo = {} if memo is None else memo
     out = []
     for v in col:
         if type(v) is str:
             r = memo.get(v)
             if r is None:
-                r = memo[v] = _classify(v)
+                r = memo[v] = classify(v)
             out.append(r)
         else:
-            out.append(_classify(v))
+            out.append(classify(v))
     return out
 
 
-def _column_kinds(col: list[Any]) -> tuple[np.ndarray, list[Any]]:
-    pairs = _classify_all(col)
-    return np.fromiter((p[0] for p in pairs), dtype=np.int8, count=len(pairs)), [p[1] for p in pairs]
+@dataclass
+class _Column:
+    """One slow-path column: cell kinds, cleaned values, and a note on how its text was read."""
+
+    kinds: np.ndarray
+    values: list[Any]
+    note: str | None = None
+
+
+def _column_kinds(col: list[Any], culture: Any = None) -> _Column:
+    """Classify a column's cells, reading all its number and date text with one rule.
+
+    Raises :class:`~xlmarketing.parsing.ParseError` when the text has no single safe reading.
+    """
+    memo: dict[str, tuple[int, Any]] = {}
+    pairs = _classify_all(col, _classify_raw, memo)
+    ck = np.fromiter((p[0] for p in pairs), dtype=np.int8, count=len(pairs))
+    cv = [p[1] for p in pairs]
+    text = ck == _TEXT
+    if not text.any():
+        return _Column(ck, cv)
+    idx = np.flatnonzero(text)
+    parsed = parse_column([r[1] for r in memo.values() if r[0] == _TEXT], culture=culture,
+                          plain_numbers=bool((ck == _NUM).any()))
+    if parsed.numbers or parsed.dates:
+        for i in idx.tolist():
+            t = cv[i]
+            if t in parsed.numbers:
+                ck[i], cv[i] = _NUM, parsed.numbers[t]
+            elif t in parsed.dates:
+                ck[i], cv[i] = _DATE, parsed.dates[t]
+    return _Column(ck, cv, parsed.note)
 
 
 def _looks_like_header(grid: list[list[Any]]) -> bool:
-    """First row all text while some column below it holds numbers, dates or booleans."""
+    """Is the first row a header? Either all text while some column below it holds numbers,
+    dates or booleans, or numeric names (years such as 2019, dates) that the rows below do not
+    follow: see :func:`_numeric_header`."""
     if len(grid) < 2:
         return False
     first = [_classify(v) for v in grid[0]]
-    if not any(k == _TEXT for k, _ in first) or any(k not in (_TEXT, _BLANK) for k, _ in first):
+    kinds = [k for k, _ in first]
+    if any(k not in (_TEXT, _BLANK) for k in kinds):
+        return _numeric_header(grid, first)
+    if not any(k == _TEXT for k in kinds):
         return False
     # Row by row, so a typical table answers on its first data row.
-    return any(_classify(v)[0] in (_NUM, _DATE, _BOOL) for row in grid[1:] for v in row)
+    if any(_classify(v)[0] in (_NUM, _DATE, _BOOL) for row in grid[1:] for v in row):
+        return True
+    return _text_reads_as_values(grid)
+
+
+def _text_reads_as_values(grid: list[list[Any]]) -> bool:
+    """Does a column below the first row read as dates or numbers under its column rule
+    ("31/01/2024", "1.234,5")? Then the all-text first row above it is names."""
+    below = grid[1:1 + _HEADER_SAMPLE]
+    for j in range(len(grid[0])):
+        texts = [v.strip() for row in below if isinstance(v := row[j], str) and v.strip()]
+        if not texts:
+            continue
+        try:
+            parsed = parse_column(texts, culture=current_culture())
+        except ParseError:
+            return True  # values, if unsettled ones: read_table then says what is unclear
+        if parsed.dates or parsed.numbers:
+            return True
+    return False
+
+
+#: Whole numbers read as years in a header row.
+_YEARS = (1900, 2100)
+#: Rows below a numeric header row looked at to tell it from data (enough to see a pattern).
+_HEADER_SAMPLE = 500
+
+
+def _is_year(kind: int, v: Any) -> bool:
+    return kind == _NUM and float(v).is_integer() and _YEARS[0] <= v <= _YEARS[1]
+
+
+def _numeric_header(grid: list[list[Any]], first: list[tuple[int, Any]]) -> bool:
+    """A first row of years or dates (text names may sit beside them) is a header when the
+    columns below differ in kind (2019 over money or counts, a date over numbers), or when
+    its years run on by one (2019, 2020, 2021) and the next row does not repeat that pattern.
+    A lone number over values of its own kind and range stays data."""
+    cols = [j for j, (k, _) in enumerate(first) if k not in (_TEXT, _BLANK)]
+    if any(not (first[j][0] == _DATE or _is_year(*first[j])) for j in cols):
+        return False
+    below = grid[1:1 + _HEADER_SAMPLE]
+    differs = []
+    for j in cols:
+        cells_j = [c for c in (_classify(row[j]) for row in below) if c[0] != _BLANK]
+        if not cells_j:
+            return False
+        h_kind, h = first[j]
+        if h_kind == _DATE:
+            differs.append(not any(k == _DATE for k, _ in cells_j))
+            continue
+        years = sum(_is_year(k, v) for k, v in cells_j)
+        nums = [v for k, v in cells_j if k == _NUM]
+        # A lone year-like number over numbers in its own range (2000 over 1500..2500 whole
+        # numbers) may well be data; over fractions (money) or other magnitudes it is a name.
+        alone = len(cols) == 1 and len(first) == 1
+        plausible = bool(nums) and min(nums) <= h <= max(nums) and all(float(v).is_integer()
+                                                                        for v in nums)
+        differs.append(years < 0.5 * len(cells_j) and not (alone and plausible))
+    if all(differs):
+        return True
+    years_row = [first[j][1] for j in cols if first[j][0] == _NUM]
+    runs_on = len(years_row) >= 2 and all(b - a == 1 for a, b in zip(years_row, years_row[1:]))
+    if not runs_on:
+        return False
+    nxt = [_classify(grid[1][j]) for j in cols]
+    repeated = all(k == _NUM for k, _ in nxt) and all(
+        b[1] - a[1] == 1 for a, b in zip(nxt, nxt[1:]))
+    return not repeated
 
 
 def resolve_header(grid: list[list[Any]], header: Any) -> bool:
@@ -393,6 +526,7 @@ def read_table(
     name: str = "data",
     header: bool | None = None,
     allow_text: bool = True,
+    culture: str | None = None,
 ) -> Table:
     """Turn a range's values into a validated :class:`Table`.
 
@@ -400,6 +534,11 @@ def read_table(
     True/False force it. Error values anywhere raise an XLMError naming the cell. A column
     that is numbers except for a few stray text cells is refused (naming the first one), rather
     than silently treated as a category. An all-blank range is refused.
+
+    Number and date text is read with one rule per column (:mod:`xlmarketing.parsing`), in
+    ``culture`` (e.g. ``"de-DE"``) or else the one set by ``parsing.use_culture``; a column
+    with no single safe reading is refused naming a cell, and a reading the culture settled is
+    added to ``notes``.
     """
     rng = values if isinstance(values, Range) else Range(values)
     grid = rng.grid
@@ -417,8 +556,10 @@ def read_table(
 
     columns: dict[str, Any] = {}
     kinds: dict[str, Kind] = {}
+    notes: list[str] = []
+    cul = culture_info(culture) if culture else current_culture()
     blank = np.ones(len(body), dtype=bool)
-    whole = rng.numeric_block(int(has_header))
+    whole = rng.numeric_block(int(has_header))  # None when any cell is text (even "1.234")
     cols = None if whole is not None else list(zip(*body))
     for j, cname in enumerate(names):
         if whole is not None:
@@ -430,7 +571,15 @@ def read_table(
             blank &= np.isnan(arr)
             columns[cname], kinds[cname] = arr, NUMBER
             continue
-        ck, cv = _column_kinds(col)
+        try:
+            parsed = _column_kinds(col, cul)
+        except ParseError as exc:
+            i = next(i for i, v in enumerate(col) if isinstance(v, str) and v.strip() == exc.example)
+            raise XLMError("#VALUE!", f"{name} {col_label(cname)} "
+                           f"{exc.message(f'row {i + 1 + has_header} of the range')}.") from None
+        ck, cv = parsed.kinds, parsed.values
+        if parsed.note:
+            notes.append(f"{cname}: {parsed.note}.")
         err = np.flatnonzero(ck == _ERR)
         if err.size:
             i = int(err[0])
@@ -468,7 +617,7 @@ def read_table(
     keep = ~blank
     frame = pd.DataFrame({c: v[keep] for c, v in columns.items()})
     frame.index = pd.RangeIndex(len(frame))
-    return Table(frame=frame, kinds=kinds, header=has_header, row_mask=keep, name=name)
+    return Table(frame=frame, kinds=kinds, header=has_header, row_mask=keep, name=name, notes=notes)
 
 
 def _label(v: Any) -> str:
@@ -477,11 +626,22 @@ def _label(v: Any) -> str:
     return str(v)
 
 
+def _header_name(v: Any) -> str:
+    """A header cell as a column name: 2019.0 → "2019", a date → "2024-01-31"."""
+    kind, x = _classify(v)
+    if kind == _DATE:
+        d = from_serial(x)
+        return d.date().isoformat() if d.time() == dt.time() else d.isoformat(sep=" ")
+    if kind == _NUM and isinstance(v, (int, float, np.number)) and not isinstance(v, bool):
+        return _label(x)
+    return str(v).strip() if v is not None else ""
+
+
 def _column_names(row: list[Any]) -> list[str]:
     names: list[str] = []
     seen: dict[str, int] = {}
     for j, v in enumerate(row):
-        base = str(v).strip() if v is not None and str(v).strip() else f"column {j + 1}"
+        base = _header_name(v) or f"column {j + 1}"
         n = seen.get(base, 0)
         seen[base] = n + 1
         names.append(base if n == 0 else f"{base} ({n + 1})")
@@ -508,6 +668,122 @@ def read_vector(values: Any, *, name: str, header: bool | None = None) -> tuple[
                            "Fix that cell or clear it.")
         out.append(bool(v) if kind == _BOOL else v)
     return out, has_header
+
+
+# --------------------------------------------------------------------------- ID-like columns
+
+#: Filled rows a column needs before it can look like an ID: a handful of rows proves nothing.
+MIN_ID_ROWS = 10
+#: Code-like text: letters, an optional separator, digits (C-00017, CUST0001, 0017, AB-12-X).
+_CODE = re.compile(r"^[A-Za-z]{0,8}[-_#/.]?\d+(?:[-_/.]?[A-Za-z0-9]+)*$")
+#: Column names that say "identifier": Customer ID, customer_id, CustomerID, Cust No, Account #.
+_ID_NAME = re.compile(r"(?i:(?:^|[\s_\-.])(?:id|no\.?|nr|number|#))$|[a-z](?:ID|Id)$")
+
+
+def _id_reason(name: str, values: pd.Series, kind: str) -> str | None:
+    """Why a column looks like an ID (to say so in the outputs), or None."""
+    if kind in (DATE, BOOL) or values.size < MIN_ID_ROWS:
+        return None
+    named = bool(_ID_NAME.search(name.strip()))
+    if kind == CATEGORY:
+        head = [v for v in values.iloc[:64].tolist() if isinstance(v, str)]
+        if len(set(head)) < len(head):
+            return None  # a repeat in the first rows: a category, not an identifier
+        texts = values.dropna().astype(str)
+        if len(texts) < MIN_ID_ROWS or not texts.is_unique:
+            return None
+        if texts.str.fullmatch(_CODE).all() and texts.str.contains(r"\d").all():
+            return "every value is a distinct code"
+        return "every value is distinct and the name says ID" if named else None
+    x = values.to_numpy(dtype=np.float64)
+    # Most number columns have a fraction in their first rows: answer before sorting anything.
+    head = x[:64][~np.isnan(x[:64])]
+    if not np.all(head == np.round(head)):
+        return None
+    x = x[~np.isnan(x)]
+    if x.size < MIN_ID_ROWS or not np.all(x == np.round(x)):
+        return None
+    s = np.sort(x)
+    steps = np.diff(s)
+    if steps.size == 0 or steps.min() <= 0:
+        return None  # repeats: not an identifier
+    if steps.min() == steps.max():
+        return "distinct whole numbers in steps of " + _label(float(steps[0]))
+    return "distinct whole numbers and the name says ID" if named else None
+
+
+def id_columns(table: Table) -> dict[str, str]:
+    """Columns that look like IDs, each with the reason: distinct whole numbers in equal steps
+    (1, 2, 3... or 1001, 1002...), distinct code-like text (C-00017), or distinct values under
+    an ID-like name (Customer ID). An ID carries no behaviour, only row order, and a model
+    that uses it learns the file's sort order (leakage)."""
+    out: dict[str, str] = {}
+    for c, kind in table.kinds.items():
+        why = _id_reason(c, table.frame[c], kind)
+        if why:
+            out[c] = why
+    return out
+
+
+def leave_out_ids(table: Table, keep_ids: bool = False) -> Table:
+    """``table`` without its ID-like columns (:func:`id_columns`), each named in ``notes``.
+
+    ``keep_ids`` (the sheet functions' option of the same name) keeps them. A table whose every
+    column looks like an ID is refused: there would be nothing left to model.
+    """
+    ids = {} if keep_ids else id_columns(table)
+    if not ids:
+        return table
+    if len(ids) == len(table.kinds):
+        shown = "; ".join(f"{col_label(c)}: {why}" for c, why in list(ids.items())[:3])
+        raise XLMError("#VALUE!", f"{table.name} has only ID-like columns ({shown}), nothing to "
+                       "model. Add the customers' attributes, or set keep_ids to TRUE to use "
+                       "them anyway.")
+    frame = table.frame.drop(columns=list(ids))
+    notes = list(table.notes) + [f"{c} left out: it looks like an ID ({why}). Set keep_ids to "
+                                 "TRUE to use it." for c, why in ids.items()]
+    return Table(frame=frame, kinds={c: k for c, k in table.kinds.items() if c not in ids},
+                 header=table.header, row_mask=table.row_mask, name=table.name, notes=notes,
+                 dropped=list(table.dropped) + list(ids),
+                 source_columns=table.source_columns or table.columns)
+
+
+def leave_out_same(table: Table, like: Table) -> Table:
+    """``table`` (e.g. score_data) without the columns ``like`` (the training table) left out:
+    by name when both have headers, else by position when it has all of ``like``'s columns."""
+    if not like.dropped:
+        return table
+    if table.header and like.header:
+        drop = {c.casefold() for c in like.dropped}
+        gone = [c for c in table.columns if c.casefold() in drop]
+    elif like.source_columns and len(table.columns) == len(like.source_columns):
+        gone = [t for t, s in zip(table.columns, like.source_columns) if s in like.dropped]
+    else:
+        return table
+    if not gone:
+        return table
+    return Table(frame=table.frame.drop(columns=gone),
+                 kinds={c: k for c, k in table.kinds.items() if c not in gone},
+                 header=table.header, row_mask=table.row_mask, name=table.name,
+                 notes=table.notes, dropped=gone, source_columns=table.columns)
+
+
+def with_notes(rows: list[list[Any]], notes: list[str]) -> list[list[Any]]:
+    """A report table (e.g. a profile) with one ``Note`` row per note at the bottom.
+
+    Companion outputs use it to say what was changed or left out: ``["Note", text, "", ...]``
+    padded to the table's width (a one-column table gets ``"Note: text"``).
+    """
+    if not notes:
+        return rows
+    width = max((len(r) for r in rows), default=1)
+    extra = [["Note", n] + [""] * (width - 2) if width >= 2 else [f"Note: {n}"] for n in notes]
+    return [list(r) for r in rows] + extra
+
+
+def param_keep_ids(value: Any) -> bool:
+    """The shared ``keep_ids`` option: FALSE (default) leaves ID-like columns out of models."""
+    return param_bool(value, "keep_ids", default=False)
 
 
 # --------------------------------------------------------------------------- parameters

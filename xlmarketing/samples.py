@@ -191,6 +191,53 @@ def monthly_sales(months: int = 60, horizon: int = 12, seed: int = 42) -> tuple[
     return history, plan
 
 
+# --------------------------------------------------------------------------- orders (RFM, value)
+
+#: The buying story of :func:`orders`, in weeks: BG/NBD (purchase rate ~ Gamma(r, alpha), drop-out
+#: after each repeat purchase with probability ~ Beta(a, b)) and Gamma-Gamma spend (purchase
+#: value ~ Gamma(p, nu), nu ~ Gamma(q, v); mean purchase v*p/(q-1) = 40).
+ORDER_MODEL = {"r": 0.6, "alpha": 6.0, "a": 0.7, "b": 3.0, "p": 6.0, "q": 4.0, "v": 20.0}
+
+
+def simulate_orders(n_customers: int, weeks: float, *, model: dict[str, float] | None = None,
+                    seed: int = 0, cohort_weeks: float = 52.0) -> pd.DataFrame:
+    """Orders of customers who follow BG/NBD and Gamma-Gamma exactly, as (customer, week, amount).
+
+    Each customer's first purchase falls uniformly in the first ``cohort_weeks``; observation
+    ends at ``weeks``. The tests recover the model's parameters from these orders.
+    """
+    m = {**ORDER_MODEL, **(model or {})}
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(m["r"], 1.0 / m["alpha"], n_customers)
+    drop = rng.beta(m["a"], m["b"], n_customers)
+    nu = rng.gamma(m["q"], 1.0 / m["v"], n_customers)
+    start = rng.uniform(0.0, cohort_weeks, n_customers)
+    rows: list[tuple[int, float, float]] = []
+    for i in range(n_customers):
+        t = start[i]
+        while True:
+            rows.append((i + 1, t, float(rng.gamma(m["p"], 1.0 / nu[i]))))
+            if len(rows) > 1 and rows[-2][0] == i + 1 and rng.random() < drop[i]:
+                break  # drops out after a repeat purchase
+            t += rng.exponential(1.0 / lam[i]) if lam[i] > 0 else np.inf
+            if t > weeks:
+                break
+    return pd.DataFrame(rows, columns=["customer", "week", "amount"])
+
+
+def orders(n_customers: int = 400, seed: int = 11) -> pd.DataFrame:
+    """Two years of orders (Customer, Order date, Amount) ending at :data:`SNAPSHOT`, from the
+    :data:`ORDER_MODEL` buying story: many one-off buyers, some loyal repeaters, some lapsed."""
+    weeks = 104.0
+    sim = simulate_orders(n_customers, weeks, seed=seed)
+    day0 = pd.Timestamp(SNAPSHOT) - pd.Timedelta(days=weeks * 7)
+    dates = day0 + pd.to_timedelta(np.floor(sim["week"].to_numpy() * 7), unit="D")
+    frame = pd.DataFrame({
+        "Customer": [f"K{c:04d}" for c in sim["customer"]],
+        "Order date": dates.astype("datetime64[s]"),
+        "Amount": np.round(sim["amount"].to_numpy(), 2),
+    })
+    return frame.sort_values(["Order date", "Customer"], kind="stable").reset_index(drop=True)
 # --------------------------------------------------------------------------- purchases (issue 16)
 
 #: Product catalogue of the purchase sample: category -> products. The first two products of a

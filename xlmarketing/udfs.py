@@ -98,6 +98,10 @@ FORECAST_ACCURACY = udf("FORECAST_ACCURACY")
 FORECAST_DRIVERS = udf("FORECAST_DRIVERS")
 FORECAST_OUTLIERS = udf("FORECAST_OUTLIERS")
 
+# ---------------------------------------------------------------- customers (RFM, customer value)
+RFM_SEGMENT = udf("RFM_SEGMENT")
+CUSTOMER_VALUE = udf("CUSTOMER_VALUE")
+
 # ---------------------------------------------------------------- recommendations and baskets
 RECOMMEND = udf("RECOMMEND")
 SIMILAR_ITEMS = udf("SIMILAR_ITEMS")

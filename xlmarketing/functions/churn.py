@@ -23,8 +23,9 @@ from ..core import churn as core
 from ..core import limits
 from ..core.features import encoded_width
 from ..errors import XLMError, col_label
+from ..parsing import culture_key
 from . import Cells, sheet_function
-from .spec import HEADER_ARG, SEED, Arg, Bool, Float, Int
+from .spec import HEADER_ARG, KEEP_IDS, SEED, Arg, Bool, Float, Int
 
 #: Label values recognised as "churned" / "stayed" (compared case-insensitively).
 POSITIVE_WORDS = frozenset({
@@ -244,24 +245,27 @@ _REG = Arg("Regularisation strength (default 1). Larger values shrink the model 
 
 
 def fit_churn(train_data: Any, train_labels: Any, positive: str | None, balanced: bool,
-              regularization: float, header: bool | None) -> _Fit:
+              regularization: float, header: bool | None, keep_ids: bool = False) -> _Fit:
     """The cached churn model for these raw ranges and clean options (fits on a cache miss)."""
     rng = cells.Range(train_data)
 
     def fit() -> _Fit:
-        table, y, positive_label = _training(rng, train_labels, positive, header)
+        table, y, positive_label = _training(rng, train_labels, positive, header, keep_ids)
         model = core.fit(table.frame, table.kinds, y, balanced=balanced, regularization=regularization)
         table.notes.extend(model.prep.encoder.notes)  # e.g. rare text levels grouped as (other)
         return _Fit(table, y, positive_label, model)
 
-    key = content_key(rng.fingerprint, train_labels, positive, balanced, regularization, header)
+    key = content_key(rng.fingerprint, train_labels, positive, balanced, regularization, header,
+                      keep_ids, culture_key())
     return CACHE.get_or_fit("churn", key, fit)
 
 
-def _training(train_data: Any, train_labels: Any, pos: Any, hd: bool | None) -> tuple[Table, np.ndarray, str]:
+def _training(train_data: Any, train_labels: Any, pos: Any, hd: bool | None,
+              keep_ids: bool = False) -> tuple[Table, np.ndarray, str]:
     table = cells.read_table(train_data, name="train_data", header=hd)
     data_rows = table.row_mask.size + int(table.header)
     y, positive_label = _labels(train_labels, table, data_rows, pos)
+    table = cells.leave_out_ids(table, keep_ids)
     if table.n_rows < 4:
         raise XLMError("#NUM!", f"train_data needs at least 4 customers to fit a churn model, got "
                        f"{table.n_rows}. Select more rows.")
@@ -353,7 +357,7 @@ def _score_frame(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[dict[str,
     train = fit.table
     if len(cells.as_grid(score_data)) == 1:
         hd = False  # one row is a customer, even with header=TRUE (the fill-down pattern)
-    score = cells.read_table(score_data, name="score_data", header=hd)
+    score = cells.leave_out_same(cells.read_table(score_data, name="score_data", header=hd), train)
     cols = train.columns
     if train.header and score.header:
         # Exact names first, then ignoring case ("spend" matches "Spend").
@@ -418,13 +422,13 @@ def _scored(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[Frame, Table] 
                 "regression trained on customers whose outcome you know. Spills one value per row "
                 "of score_data.", args={
     "train_data": _TRAIN, "train_labels": _LABELS, "score_data": _SCORE, "positive": _POSITIVE,
-    "balanced": _BALANCED, "regularization": _REG, "header": HEADER_ARG,
+    "balanced": _BALANCED, "regularization": _REG, "header": HEADER_ARG, "keep_ids": KEEP_IDS,
 })
 def churn_prob(train_data: Any, train_labels: Any, score_data: Any = None,
                positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
-               header: bool | None = None) -> Cells:
+               header: bool | None = None, keep_ids: bool = False) -> Cells:
     """Probability of churn for every row of score_data (default: train_data), aligned."""
-    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
+    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, keep_ids)
     if _omitted(score_data):
         if "prob" not in fit.memo:
             p = fit.model.train_proba
@@ -445,43 +449,46 @@ def churn_prob(train_data: Any, train_labels: Any, score_data: Any = None,
                      "0.5).", Float(default=0.5, lo=0.0, hi=1.0)),
     "folds": Arg("Number of cross-validation folds (default 5).", Int(default=5, lo=2, hi=20)),
     "positive": _POSITIVE, "balanced": _BALANCED, "regularization": _REG, "seed": SEED,
-    "header": HEADER_ARG,
+    "header": HEADER_ARG, "keep_ids": KEEP_IDS,
 })
 def churn_metrics(train_data: Any, train_labels: Any, threshold: float = 0.5, folds: int = 5,
                   positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
-                  seed: int = 0, header: bool | None = None) -> Cells:
-    """Cross-validated quality of the churn model: a Metric / Value table."""
+                  seed: int = 0, header: bool | None = None, keep_ids: bool = False) -> Cells:
+    """Cross-validated quality of the churn model: a Metric / Value table, then a Note row for
+    each column left out or read specially."""
     rng = cells.Range(train_data)
 
-    def fit() -> tuple[core.CrossVal, str]:
-        table, y, positive_label = _training(rng, train_labels, positive, header)
+    def fit() -> tuple[core.CrossVal, str, list[str]]:
+        table, y, positive_label = _training(rng, train_labels, positive, header, keep_ids)
         cv = core.cross_validate(table.frame, table.kinds, y, folds=folds, seed=seed,
                                  balanced=balanced, regularization=regularization)
-        return cv, positive_label
+        return cv, positive_label, table.notes
 
     key = content_key(rng.fingerprint, train_labels, positive, balanced, regularization, header,
-                      folds, seed)
-    cv, positive_label = CACHE.get_or_fit("churn_cv", key, fit)
+                      folds, seed, keep_ids, culture_key())
+    cv, positive_label, notes = CACHE.get_or_fit("churn_cv", key, fit)
     rows: list[list[Any]] = [[name, value]
                              for name, value in core.threshold_metrics(cv, threshold).items()]
     rows.append(["Churned label", positive_label])
-    return cells.to_cells(rows, labels=["Metric", "Value"])
+    return cells.with_notes(cells.to_cells(rows, labels=["Metric", "Value"]), notes)
 
 
 @sheet_function("CHURN_DRIVERS", "What drives churn: one row per attribute or category, most "
                 "influential first, with its coefficient, odds ratio and whether it raises or "
                 "lowers churn.", args={
     "train_data": _TRAIN, "train_labels": _LABELS, "positive": _POSITIVE, "balanced": _BALANCED,
-    "regularization": _REG, "header": HEADER_ARG,
+    "regularization": _REG, "header": HEADER_ARG, "keep_ids": KEEP_IDS,
 })
 def churn_drivers(train_data: Any, train_labels: Any, positive: str | None = None,
                   balanced: bool = False, regularization: float = 1.0,
-                  header: bool | None = None) -> Cells:
-    """One row per feature or category level, most influential first."""
-    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
+                  header: bool | None = None, keep_ids: bool = False) -> Cells:
+    """One row per feature or category level, most influential first, then a Note row for each
+    column left out or read specially."""
+    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, keep_ids)
     if "drivers" not in fit.memo:
         d = core.drivers(fit.model)
-        fit.memo["drivers"] = cells.to_cells(d.to_numpy(dtype=object), labels=list(d.columns))
+        fit.memo["drivers"] = cells.with_notes(
+            cells.to_cells(d.to_numpy(dtype=object), labels=list(d.columns)), fit.table.notes)
     return fit.memo["drivers"]
 
 
@@ -537,13 +544,14 @@ def _reason_texts(fit: _Fit, frame: Frame, top_n: int) -> list[list[str]]:
     "train_data": _TRAIN, "train_labels": _LABELS, "score_data": _SCORE,
     "top_n": Arg("How many reasons per customer (default 3).", Int(default=3, lo=1, hi=20)),
     "positive": _POSITIVE, "balanced": _BALANCED, "regularization": _REG, "header": HEADER_ARG,
+    "keep_ids": KEEP_IDS,
 })
 def churn_reasons(train_data: Any, train_labels: Any, score_data: Any = None, top_n: int = 3,
                   positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
-                  header: bool | None = None) -> Cells:
+                  header: bool | None = None, keep_ids: bool = False) -> Cells:
     """Per score row, the top_n columns pushing this customer's churn risk up most."""
     n = top_n
-    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header)
+    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, keep_ids)
     labels = [f"Reason {i + 1}" for i in range(n)]
     if _omitted(score_data):
         key = f"reasons:{n}"

@@ -38,6 +38,7 @@ from ..cells import CATEGORY
 from ..core import forecast as core
 from ..core.forecast_calendar import Calendar, fill_gaps, infer_calendar
 from ..errors import XLMError
+from ..parsing import culture_key
 from . import Cells, sheet_function
 from .spec import HEADER_ARG, Arg, Float
 
@@ -56,6 +57,7 @@ class History:
     filled: int = 0
     partial: tuple[float, float] | None = None   # (period, value) of a left-out partial period
     first_row: int = 1                 # range row (1-based, header included) of the first period
+    notes: list[str] = field(default_factory=list)  # how text was read (cells.Table.notes)
 
     def period_label(self, i: int) -> float:
         """Period ``i`` of the history: its date serial (or year), or its range row undated."""
@@ -203,7 +205,8 @@ def read_history(sales: Any, known_drivers: Any = None, header: bool | None = No
                                "period with sales.")
             X[:, j], _ = fill_gaps(col, max_gap=_max_gap(cal), name="known_drivers")
     first_row = lo + 1 + int(has_header) if cal is None else 1
-    return History(y, has_header, cal, X, dnames, filled, first_row=first_row)
+    return History(y, has_header, cal, X, dnames, filled, first_row=first_row,
+                   notes=list(table.notes))
 
 
 #: Beyond this, squared errors overflow float64 long before a forecast means anything.
@@ -340,7 +343,7 @@ def fit_sales(sales: Any, horizon: int, known_drivers: Any, season: int | None,
                               X=h.X, driver_names=h.driver_names)
         return _Fit(h, f, skip, X_last)
 
-    key = content_key(sales, known_drivers, horizon, season, header, int(today))
+    key = content_key(sales, known_drivers, horizon, season, header, int(today), culture_key())
     return CACHE.get_or_fit("forecast", key, fit)
 
 
@@ -402,9 +405,11 @@ def forecast_accuracy(sales: Any, horizon: int | None = None, season_length: int
 
     def fit() -> dict[str, Any]:
         hist = read_history(sales, None, hd)
-        return backtest(leave_out_partial(hist, m_param, today) or hist, hz, m_param)
+        return {**backtest(leave_out_partial(hist, m_param, today) or hist, hz, m_param),
+                "notes": hist.notes}
 
-    r = CACHE.get_or_fit("forecast_accuracy", content_key(sales, hz, m_param, hd, int(today)), fit)
+    r = CACHE.get_or_fit("forecast_accuracy", content_key(sales, hz, m_param, hd, int(today),
+                                                               culture_key()), fit)
     rows: list[list[Any]] = [["Metric", "SALES_FORECAST", "Seasonal naive", "Best simple peer"]]
     for k in ("MAE", "RMSE", "MAPE", "sMAPE", "MASE"):
         rows.append([k, r["ours"][k], r["naive"][k], r["peer"][k]])
@@ -412,7 +417,8 @@ def forecast_accuracy(sales: Any, horizon: int | None = None, season_length: int
              ["Season length", r["m"], r["m"], r["m"]],
              ["Horizon", r["h"], r["h"], r["h"]],
              ["Backtest origins", r["origins"], r["origins"], r["origins"]]]
-    return cells.to_cells(np.array(rows[1:], dtype=object), labels=rows[0])
+    return cells.with_notes(cells.to_cells(np.array(rows[1:], dtype=object), labels=rows[0]),
+                            r["notes"])
 
 
 def backtest(hist: History, horizon: int | None, season: int | None) -> dict[str, Any]:
@@ -502,7 +508,7 @@ def forecast_drivers(sales: Any, known_drivers: Any, season_length: int | None =
         raise XLMError("#VALUE!", "known_drivers is missing. Select the driver columns (price, "
                        "promotion, advertising...) next to the sales history.")
 
-    def fit() -> core.DriverModel:
+    def fit() -> tuple[core.DriverModel, list[str]]:
         hist = read_history(sales, known_drivers, hd)
         m = m_param if m_param is not None else core.detect_season_with_drivers(
             hist.y, hist.candidates, hist.X)
@@ -510,12 +516,13 @@ def forecast_drivers(sales: Any, known_drivers: Any, season_length: int | None =
             raise XLMError("#NUM!", f"season_length={m} needs at least two full seasons "
                            f"({2 * m} periods) of history, got {hist.y.size}. Give a longer "
                            "history, a shorter season_length, or 1 for no seasonality.")
-        return core.fit_drivers(hist.y, hist.X, hist.driver_names, m)
+        return core.fit_drivers(hist.y, hist.X, hist.driver_names, m), hist.notes
 
-    dm = CACHE.get_or_fit("forecast_drivers", content_key(sales, known_drivers, m_param, hd), fit)
+    dm, notes = CACHE.get_or_fit("forecast_drivers", content_key(sales, known_drivers, m_param, hd,
+                                                             culture_key()), fit)
     labels = ["Driver", "Coefficient", "Elasticity", "Effect per unit (%)", "Std. error",
               "p-value", "Model"]
     form = "log sales" if dm.log else "sales"
     block = [[r["driver"], r["coef"], r["elasticity"], r["pct"], r["se"], r["p"], form]
              for r in core.driver_table(dm)]
-    return cells.to_cells(np.array(block, dtype=object), labels=labels)
+    return cells.with_notes(cells.to_cells(np.array(block, dtype=object), labels=labels), notes)

@@ -9,8 +9,10 @@ from .. import cells
 from ..cache import CACHE, Memo, content_key
 from ..cells import Table
 from ..core import segment as core
+from ..errors import XLMError
+from ..parsing import culture_key
 from . import Cells, sheet_function
-from .spec import HEADER_ARG, SEED, Arg, Bool, Int
+from .spec import HEADER_ARG, KEEP_IDS, SEED, Arg, Bool, Int
 
 
 @dataclass
@@ -31,8 +33,23 @@ _K_WORDING = cells.IntWording(
 
 _DATA = Arg("Your customer table: one row per customer, one column per attribute (spend, "
             "visits, channel...). A header row is optional and detected.")
-_SCALE = Arg("TRUE (default) puts every column on the same scale first, so spend in dollars "
-             "and visits in units weigh alike. FALSE uses raw units.", Bool(default=True))
+
+
+def _scale(value: Any, name: str) -> bool | str:
+    """scale: blank or "auto" lets the data decide ("auto"); TRUE or FALSE forces it."""
+    v = cells.scalar(value)
+    if v is None or (isinstance(v, str) and v.strip().lower() == "auto"):
+        return "auto"
+    try:
+        return Bool(default=True)(v, name)
+    except XLMError:
+        raise XLMError("#VALUE!", f'{name} must be "auto", TRUE or FALSE, got {cells._show(value)}. '
+                       "Leave it blank to let the data decide.") from None
+
+
+_SCALE = Arg('Blank or "auto" (default) puts the columns on one scale only when their spreads '
+             "or units differ (spend in dollars beside visits); TRUE always does, FALSE keeps raw "
+             "units.", _scale)
 _K_INT = Int(auto=0)
 
 
@@ -47,72 +64,85 @@ def _k(value: Any, name: str) -> int:
 _K = _k
 
 
-def fit_segments(data: Any, k: int, scale: bool, seed: int, header: bool | None) -> _Fit:
+def fit_segments(data: Any, k: int, scale: bool | str, seed: int, header: bool | None,
+                 keep_ids: bool = False) -> _Fit:
     """The cached segmentation for these raw data cells and clean options (fits on a cache miss).
 
-    ``k`` = 0 means "choose k automatically".
+    ``k`` = 0 means "choose k automatically". ID-like columns are left out unless ``keep_ids``.
     """
     rng = cells.Range(data)
 
     def fit() -> _Fit:
-        table = cells.read_table(rng, name="data", header=header)
+        table = cells.leave_out_ids(cells.read_table(rng, name="data", header=header), keep_ids)
         seg = core.segment(table.frame, table.kinds, k, scale=scale, seed=seed)
         table.notes.extend(seg.encoder.notes)  # e.g. rare text levels grouped as (other)
         return _Fit(table, seg)
 
-    return CACHE.get_or_fit("kmeans", content_key(rng.fingerprint, k, scale, seed, header), fit)
+    return CACHE.get_or_fit("kmeans", content_key(rng.fingerprint, k, scale, seed, header, keep_ids,
+                                                culture_key()),
+                            fit)
 
 
 @sheet_function("KMEANS_SEGMENT", "Groups customers into k segments of similar behaviour "
                 "(k-means). Spills one segment number per row: 1 is the largest segment.", args={
     "data": _DATA,
-    "k": Arg('How many segments: a whole number such as 4, or "auto" (or 0) to pick the best k '
-             "from 2 to 10.", _K),
-    "scale": _SCALE, "seed": SEED, "header": HEADER_ARG,
+    "k": Arg('How many segments: a whole number such as 4, or "auto" (or 0) to let the data '
+             "choose k from 2 to 10 (gap statistic).", _K),
+    "scale": _SCALE, "seed": SEED, "header": HEADER_ARG, "keep_ids": KEEP_IDS,
 })
-def kmeans_segment(data: Any, k: int, scale: bool = True, seed: int = 0,
-                   header: bool | None = None) -> Cells:
+def kmeans_segment(data: Any, k: int, scale: bool | str = "auto", seed: int = 0,
+                   header: bool | None = None, keep_ids: bool = False) -> Cells:
     """One segment number per data row (1 = largest segment), aligned with the range."""
-    fit = fit_segments(data, k, scale, seed, header)
+    fit = fit_segments(data, k, scale, seed, header, keep_ids)
     if "labels" not in fit.memo:
         fit.memo["labels"] = cells.to_cells(fit.seg.labels, fit.table, labels="Segment")
     return fit.memo["labels"]
 
 
 @sheet_function("SEGMENT_PROFILE", "Describes each segment: customers, share of the base, the "
-                "average of every number column and the most common value of every text column.",
+                "average of every number column, the most common value of every text column, a "
+                "short description in words and the scaling used.",
                 args={
     "data": _DATA,
     "k": Arg('Number of segments, as given to KMEANS_SEGMENT (a number or "auto").', _K),
-    "scale": _SCALE, "seed": SEED, "header": HEADER_ARG,
+    "scale": _SCALE, "seed": SEED, "header": HEADER_ARG, "keep_ids": KEEP_IDS,
 })
-def segment_profile(data: Any, k: int, scale: bool = True, seed: int = 0,
-                    header: bool | None = None) -> Cells:
-    """One row per segment: size, share and each column's mean (or most common text)."""
-    fit = fit_segments(data, k, scale, seed, header)
+def segment_profile(data: Any, k: int, scale: bool | str = "auto", seed: int = 0,
+                    header: bool | None = None, keep_ids: bool = False) -> Cells:
+    """One row per segment: size, share, each column's mean (or most common text), a
+    description and the scaling used, then a Note row for each column left out or read specially."""
+    fit = fit_segments(data, k, scale, seed, header, keep_ids)
     prof = core.profile(fit.table.frame, fit.table.kinds, fit.seg)
-    return cells.to_cells(prof.to_numpy(dtype=object), labels=list(prof.columns))
+    return cells.with_notes(cells.to_cells(prof.to_numpy(dtype=object), labels=list(prof.columns)),
+                            fit.table.notes)
 
 
-@sheet_function("SEGMENT_K", "Helps choose the number of segments: silhouette (higher is "
-                "better) and inertia for k = 2 to k_max, with the recommended k marked.", args={
+@sheet_function("SEGMENT_K", "Helps choose the number of segments: gap statistic, silhouette "
+                "(higher is better for both) and inertia for k = 2 to k_max, with the k that "
+                '"auto" picks marked.', args={
     "data": _DATA,
     "k_max": Arg("Largest number of segments to try (default 10).",
                  Int(default=core.K_AUTO_MAX, lo=2, hi=50)),
-    "scale": _SCALE, "seed": SEED, "header": HEADER_ARG,
+    "scale": _SCALE, "seed": SEED, "header": HEADER_ARG, "keep_ids": KEEP_IDS,
 })
-def segment_k(data: Any, k_max: int = core.K_AUTO_MAX, scale: bool = True, seed: int = 0,
-              header: bool | None = None) -> Cells:
-    """k, silhouette and inertia for k = 2..k_max, with the recommended k marked."""
+def segment_k(data: Any, k_max: int = core.K_AUTO_MAX, scale: bool | str = "auto", seed: int = 0,
+              header: bool | None = None, keep_ids: bool = False) -> Cells:
+    """k, gap statistic (and its standard error), silhouette and inertia for k = 2..k_max,
+    with the k that k="auto" takes marked, then Note rows."""
     rng = cells.Range(data)
 
-    def fit() -> core.KChoice:
-        table = cells.read_table(rng, name="data", header=header)
-        return core.choose_k(table.frame, table.kinds, k_max=k_max, scale=scale, seed=seed)
+    def fit() -> tuple[core.KChoice, list[str]]:
+        table = cells.leave_out_ids(cells.read_table(rng, name="data", header=header), keep_ids)
+        return (core.choose_k(table.frame, table.kinds, k_max=k_max, scale=scale, seed=seed),
+                table.notes)
 
-    choice = CACHE.get_or_fit("kmeans_k", content_key(rng.fingerprint, k_max, scale, seed, header), fit)
+    choice, notes = CACHE.get_or_fit(
+        "kmeans_k", content_key(rng.fingerprint, k_max, scale, seed, header, keep_ids,
+                                culture_key()), fit)
     t = choice.table
     rec = ["recommended" if k == choice.best else "" for k in t["k"]]
-    block = list(zip(t["k"].tolist(), t["silhouette"].round(4).tolist(),
-                     t["inertia"].round(4).tolist(), rec))
-    return cells.to_cells(block, labels=["k", "Silhouette", "Inertia", "Recommended"])
+    block = list(zip(t["k"].tolist(), t["gap"].round(4).tolist(), t["gap_se"].round(4).tolist(),
+                     t["silhouette"].round(4).tolist(), t["inertia"].round(4).tolist(), rec))
+    return cells.with_notes(
+        cells.to_cells(block, labels=["k", "Gap", "Gap SE", "Silhouette", "Inertia", "Recommended"]),
+        notes)

@@ -180,3 +180,6 @@ SEED = Arg("Random seed (default 0). Same seed, same answer, every time.",
            Int(default=0, lo=0, hi=2**31 - 1))
 HEADER_ARG = Arg('Does the first row hold column names? Blank or "auto" detects it; TRUE or FALSE '
                  "forces it.", HEADER)
+KEEP_IDS = Arg("TRUE uses columns that look like IDs (customer numbers 1, 2, 3..., codes such as "
+               "C-00017) in the model. FALSE (default) leaves them out and says so in the "
+               "companion outputs (profile, drivers, metrics).", Bool(default=False))

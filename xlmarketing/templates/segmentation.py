@@ -10,6 +10,7 @@ from openpyxl.workbook import Workbook
 
 from .. import samples
 from . import _kit as K
+from .segmentation_rfm import add_rfm_sheets
 
 FILE = "customer_segmentation.xlsx"
 K_SEGMENTS = 4
@@ -36,7 +37,7 @@ def build() -> Workbook:
         [
             ("Replace the rows of the table on the Customers sheet with your own customers (keep "
             "the header row). Columns C to F go into the model: text columns such as Channel "
-            "are one-hot encoded, numbers are standardised, blanks are filled with the median."),
+            "are one-hot encoded, numbers are standardised (scale \"auto\" does so beside a text column or when spreads differ), blanks are filled with the median."),
             ("The xlmarketing formulas read the Customers table by name, so they follow the table "
             f"when you paste more or fewer rows. The summaries, colours and charts cover rows 2 to "
             f"{last} ({n} customers): extend their ranges and the helper formulas on ChartData if "
@@ -45,7 +46,7 @@ def build() -> Workbook:
             "headless, run  xlmarketing refresh customer_segmentation.xlsx -o result.xlsx  "
             "and open the result in any spreadsheet program."),
             ("Change the 4 in the formulas to try another number of segments; the SEGMENT_K "
-            "table helps choose (higher silhouette is better; look for the elbow in inertia)."),
+            "table helps choose (the highest gap statistic, within its standard error, is what \"auto\" picks)."),
         ],
         [
             (f"=KMEANS_SEGMENT({data_ref}, {K_SEGMENTS})",
@@ -98,8 +99,8 @@ def build() -> Workbook:
     ss.section(1, 4, "Segment profiles",
                "SEGMENT_PROFILE: size, share, mean of each number column and the most common channel.")
     prof = ss.spill(1, 6, f"=SEGMENT_PROFILE({data_ref}, {K_SEGMENTS})", K_SEGMENTS + 1,
-                    3 + len(FEATURES), label="profile",
-                    formats=[K.INT, K.INT, K.PCT, None, K.MONEY0, "0.0", "0"])
+                    5 + len(FEATURES), label="profile",
+                    formats=[K.INT, K.INT, K.PCT, None, K.MONEY0, "0.0", "0", None, None])
     assert prof.anchor == PROFILE_AT
     for r in range(prof.row + 1, prof.row + prof.rows):  # the channel column: text
         ss.ws.cell(row=r, column=4).alignment = Alignment(horizontal="center")
@@ -120,11 +121,11 @@ def build() -> Workbook:
     for j in range(5):
         ss.ws.cell(row=tr, column=1 + j).font = K.BOLD
     ss.section(1, 21, "How many segments?",
-               "SEGMENT_K: silhouette (higher is better) and inertia (look for the elbow) for k = 2..10.")
-    ks = ss.spill(1, 23, f"=SEGMENT_K({data_ref})", 10, 4, label="choose k",
-                  formats=[K.INT, K.DEC3, "#,##0.0", None])
+               "SEGMENT_K: gap statistic (what k=\"auto\" uses), silhouette and inertia for k = 2..10.")
+    ks = ss.spill(1, 23, f"=SEGMENT_K({data_ref})", 10, 6, label="choose k",
+                  formats=[K.INT, K.DEC3, K.DEC3, K.DEC3, "#,##0.0", None])
     ss.ws.conditional_formatting.add(
-        f"A{ks.row + 1}:D{ks.row + ks.rows - 1}", CellIsRule(operator="equal", formula=['"recommended"'],
+        f"A{ks.row + 1}:F{ks.row + ks.rows - 1}", CellIsRule(operator="equal", formula=['"recommended"'],
                                fill=PatternFill("solid", fgColor="E2EFDA"), font=Font(bold=True)))
     ss.widths({"A": 11, "B": 12, "C": 12, "D": 17, "E": 20, "F": 10, "G": 16, "H": 3})
 
@@ -179,5 +180,6 @@ def build() -> Workbook:
     ss.chart(bar, "I24")
     ss.ws.freeze_panes = "A3"
     wb.move_sheet("Segments", offset=-1)
+    add_rfm_sheets(wb)
     return wb
 

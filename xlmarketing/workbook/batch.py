@@ -9,8 +9,6 @@ parallel processes, or on a Dask distributed cluster; one failing file does not 
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import os
 import re
 import time
@@ -22,10 +20,10 @@ from typing import Any
 from openpyxl.utils.cell import range_boundaries
 
 from .report import BatchItem, BatchReport, WorkbookError
+from .tabular import DataFile, read_csv, type_columns
 from .xmlwrite import Package, attrs, cell_ref, unescape, value_cell, xml_text
 
 DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 
 
 # --------------------------------------------------------------------------- data files
@@ -46,27 +44,18 @@ def data_files(data: str | Path | Iterable[str | Path]) -> list[Path]:
 
 
 def read_data(path: Path) -> list[list[Any]]:
-    """Header row plus data rows of a CSV or workbook file, as cell values."""
+    """Header row plus data rows of a CSV or workbook file, as typed cell values."""
+    return read_data_file(path).as_rows()
+
+
+def read_data_file(path: Path) -> DataFile:
+    """A CSV or workbook data file read as :mod:`.tabular` describes (encoding, delimiter,
+    one parse rule per column); header-only and empty files are refused naming the file."""
     if not path.exists():
         raise WorkbookError(f"cannot read {path.name}: no such file")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        import csv
-
-        try:
-            with open(path, newline="", encoding="utf-8-sig") as fh:
-                rows = [r for r in csv.reader(fh)]
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise WorkbookError(f"cannot read {path.name}: not a UTF-8 CSV file ({exc})") from None
-        rows = [r for r in rows if any(x.strip() for x in r)]
-        if not rows:
-            raise WorkbookError(f"cannot read {path.name}: the file is empty")
-        width = len(rows[0])
-        if any(len(r) != width for r in rows):
-            bad = next(i for i, r in enumerate(rows, 1) if len(r) != width)
-            raise WorkbookError(f"cannot read {path.name}: row {bad} has a different number of "
-                                f"fields than the header ({width})")
-        return [list(rows[0])] + [[_csv_value(x) for x in r] for r in rows[1:]]
+        return read_csv(path)
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
@@ -75,35 +64,20 @@ def read_data(path: Path) -> list[list[Any]]:
         check_readable(path)
         try:
             wb = load_workbook(path, read_only=True, data_only=True)
-            rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+            rows = [(i, list(r)) for i, r in enumerate(wb.worksheets[0].iter_rows(values_only=True), 1)]
             wb.close()
         except Exception as exc:  # noqa: BLE001
             raise WorkbookError(f"cannot read {path.name}: {type(exc).__name__}: {exc}") from None
-        rows = [r for r in rows if any(v not in (None, "") for v in r)]
+        rows = [(i, r) for i, r in rows if any(v not in (None, "") for v in r)]
         if not rows:
-            raise WorkbookError(f"cannot read {path.name}: the first sheet is empty")
-        return rows
+            raise WorkbookError(f"cannot read {path.name}: the first sheet is empty; nothing was "
+                                "written for it")
+        if len(rows) == 1:
+            raise WorkbookError(f"cannot read {path.name}: row {rows[0][0]} of the first sheet is "
+                                "a header with no data rows below it; nothing was written for it")
+        header = rows[0][1]
+        return type_columns(path, header, [r for _, r in rows[1:]], [i for i, _ in rows[1:]])
     raise WorkbookError(f"cannot read {path.name}: data files must be .csv, .xlsx or .xlsm")
-
-
-def _csv_value(s: str) -> Any:
-    t = s.strip()
-    if t == "":
-        return None
-    try:
-        f = float(t)
-        if math.isfinite(f):
-            return int(f) if re.fullmatch(r"[-+]?\d+", t) else f
-    except ValueError:
-        pass
-    if _ISO_DATE.match(t):
-        try:
-            return dt.datetime.fromisoformat(t)
-        except ValueError:
-            pass
-    if t.upper() in ("TRUE", "FALSE"):
-        return t.upper() == "TRUE"
-    return s
 
 
 # --------------------------------------------------------------------------- the template
@@ -132,10 +106,11 @@ def fill_template(pkg: Package, sheet: str, rows: list[list[Any]], source: str) 
             raise WorkbookError("the template's data table has a totals row; remove it")
         names = [unescape(n) for n in re.findall(r'<tableColumn\b[^>]*?\bname="([^"]*)"',
                                                  table_text)]
-        got = [str(h).strip() for h in header]
-        if [n.lower() for n in names] != [g.lower() for g in got]:
-            raise WorkbookError(f"the columns of {source} ({', '.join(got)}) do not match the "
+        got = ["" if h is None else str(h).strip() for h in header]
+        if [n.strip().casefold() for n in names] != [g.casefold() for g in got]:
+            raise WorkbookError(f"{source} row 1: the columns ({', '.join(got)}) do not match the "
                                 f"template's table ({', '.join(names)})")
+        header = names  # the table's spelling: header cells must equal its column names
         top, left, old_last = r1, c1, r2
     else:
         top, left = 1, 1
@@ -211,14 +186,16 @@ def run_one(template: str, data: str, sheet: str, output: str, engine: str = "au
     try:
         from .engine import refresh_package
 
-        rows = read_data(Path(data))
+        got = read_data_file(Path(data))
         pkg = Package.open(Path(template))
-        fill_template(pkg, sheet, rows, Path(data).name)
+        fill_template(pkg, sheet, got.as_rows(), Path(data).name)
         rep = refresh_package(pkg, formula_engine=engine)  # the package is all it reads
         out = Path(output)
         pkg.save(out)
-        return BatchItem(str(data), str(out), True, None, time.perf_counter() - t0,
+        item = BatchItem(str(data), str(out), True, None, time.perf_counter() - t0,
                          len(rep.errors), rep.engine)
+        item.notes = list(got.notes)
+        return item
     except WorkbookError as exc:
         err = str(exc)
     except Exception as exc:  # noqa: BLE001
@@ -327,4 +304,5 @@ def _dask(args: list[tuple[Any, ...]], scheduler: Any, done: Callable[[int, Batc
             client.close()
 
 
-__all__ = ["batch", "data_files", "fill_template", "read_data", "run_one", "safe_name"]
+__all__ = ["batch", "data_files", "fill_template", "read_data", "read_data_file", "run_one",
+           "safe_name"]

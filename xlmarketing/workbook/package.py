@@ -31,8 +31,8 @@ from .report import WorkbookError
 #: refresh" needs no import of the models; tests/test_files.py checks it against REGISTRY.
 OUR_FUNCTIONS = (
     "XLM_CACHE_INFO", "XLM_CACHE_CLEAR", "CHURN_PROB", "CHURN_METRICS", "CHURN_DRIVERS",
-    "CHURN_REASONS", "SALES_FORECAST", "FORECAST_ACCURACY", "FORECAST_DRIVERS", "KMEANS_SEGMENT",
-    "SEGMENT_PROFILE", "SEGMENT_K",
+    "CHURN_REASONS", "SALES_FORECAST", "FORECAST_ACCURACY", "FORECAST_DRIVERS",
+    "FORECAST_OUTLIERS", "KMEANS_SEGMENT", "SEGMENT_PROFILE", "SEGMENT_K",
     "RECOMMEND", "SIMILAR_ITEMS", "BASKET_RULES",
 )
 # With the opening parenthesis: a call always has one, and words such as "recommend" occur in

@@ -103,6 +103,8 @@ class BatchItem:
     seconds: float = 0.0
     cell_errors: int = 0
     engine: str = "none"
+    #: How the data file was read where a reader had to choose (encoding, number format).
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -140,6 +142,8 @@ class BatchReport:
                 out.append(f"  failed {i.data}: {i.error}")
             elif i.cell_errors:
                 out.append(f"  {i.output}: {i.cell_errors} cells with errors")
+            if i.ok and i.notes:
+                out.extend(f"  note {i.data}: {n}" for n in i.notes)
         return out
 
 

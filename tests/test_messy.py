@@ -1,0 +1,401 @@
+"""Messy exports shaped like real CRM and shop files: the right answer or a clear error.
+
+Issue 11, items 1-3: ID-like columns, numeric header rows, one parse rule per column (number
+separators, accounting negatives, percent signs, d/m/Y against m/d/Y, the caller's culture).
+Each case asserts its expected number or its exact error text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from xlmarketing import cells, parsing
+from xlmarketing.cache import CACHE
+from xlmarketing.errors import XLMError
+from xlmarketing.functions import REGISTRY
+from xlmarketing.functions.forecast import read_history
+
+KMEANS, PROFILE, SEG_K = REGISTRY["KMEANS_SEGMENT"], REGISTRY["SEGMENT_PROFILE"], REGISTRY["SEGMENT_K"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fresh_cache():
+    """Leave the process-wide cache as found: later tests read its counters."""
+    yield
+    CACHE.clear()
+PROB, DRIVERS, METRICS = REGISTRY["CHURN_PROB"], REGISTRY["CHURN_DRIVERS"], REGISTRY["CHURN_METRICS"]
+
+
+def blobs(sizes=(60, 40, 20), seed=1):
+    """Three well separated groups of (spend, visits), as in test_segment."""
+    rng = np.random.default_rng(seed)
+    centres = [(100.0, 2.0), (900.0, 12.0), (2500.0, 30.0)]
+    rows, truth = [], []
+    for label, (n, (spend, visits)) in enumerate(zip(sizes, centres)):
+        for _ in range(n):
+            rows.append([round(spend + rng.normal(0, 30), 2), round(visits + rng.normal(0, 1), 1)])
+            truth.append(label)
+    return rows, np.array(truth)
+
+
+def segments(out):
+    return np.array([r[0] for r in out[1:]])
+
+
+# --------------------------------------------------------------------------- 1. ID-like columns
+
+
+def test_a_customer_id_column_is_left_out_of_segments_and_said_so():
+    rows, truth = blobs()
+    data = [["CustomerID", "Spend", "Visits"]] + [[1000 + i] + r for i, r in enumerate(rows)]
+    assert adjusted_rand_score(truth, segments(KMEANS(data, 3))) == 1.0
+    assert "CustomerID (mean)" in PROFILE(data, 3, keep_ids=True)[0]  # kept on purpose
+    prof = PROFILE(data, 3)
+    assert prof[0] == ["Segment", "Customers", "Share", "Spend (mean)", "Visits (mean)"]
+    assert prof[-1] == ["Note", "CustomerID left out: it looks like an ID (distinct whole numbers in "
+                        "steps of 1). Set keep_ids to TRUE to use it.", "", "", ""]
+    assert [r[1] for r in prof[1:4]] == [60, 40, 20]
+    assert SEG_K(data, 4)[-1][:2] == ["Note", prof[-1][1]]
+
+
+def test_code_like_text_ids_are_left_out_and_score_data_follows():
+    rows, _ = blobs()
+    data = [["Customer", "Spend", "Visits"]] + [[f"C-{i:05d}"] + r for i, r in enumerate(rows)]
+    prof = PROFILE(data, 3)
+    assert prof[-1][1] == ("Customer left out: it looks like an ID (every value is a distinct "
+                           "code). Set keep_ids to TRUE to use it.")
+    assert "Customer (most common)" not in prof[0]
+
+
+def churn_sorted_by_status(n=400, seed=3):
+    """A CRM export sorted by status: the ID runs with the outcome, the features barely do."""
+    rng = np.random.default_rng(seed)
+    churned = np.sort(rng.random(n) < 0.3)  # False first: sorted by status
+    spend = rng.gamma(2.0, 50.0, n) * np.where(churned, 0.85, 1.0)
+    calls = rng.poisson(np.where(churned, 2.5, 1.8))
+    head = [["CustomerID", "Spend", "Support calls"]]
+    data = head + [[i + 1, round(float(s), 2), int(c)] for i, (s, c) in enumerate(zip(spend, calls))]
+    labels = [["Churned"]] + [["Yes" if c else "No"] for c in churned]
+    return data, labels
+
+
+def test_churn_ignores_an_id_that_leaks_the_sort_order():
+    data, labels = churn_sorted_by_status()
+    drivers = DRIVERS(data, labels)
+    names = [r[0] for r in drivers[1:] if r[0] != "Note"]
+    assert "CustomerID" not in names and set(names) == {"Spend", "Support calls"}
+    assert drivers[-1][:2] == ["Note", "CustomerID left out: it looks like an ID (distinct whole "
+                               "numbers in steps of 1). Set keep_ids to TRUE to use it."]
+    auc = dict((r[0], r[1]) for r in METRICS(data, labels)[1:])["ROC AUC"]
+    assert auc < 0.8  # an honest, modest model
+    leaky = dict((r[0], r[1]) for r in METRICS(data, labels, keep_ids=True)[1:])["ROC AUC"]
+    assert leaky > 0.95  # what the ID would have shown: leakage dressed as a great model
+    assert DRIVERS(data, labels, keep_ids=True)[1][0] == "CustomerID"
+    assert METRICS(data, labels)[-1][0] == "Note"
+
+
+def test_score_data_leaves_out_the_same_id_by_name_and_by_position():
+    data, labels = churn_sorted_by_status()
+    whole = PROB(data, labels)
+    by_name = PROB(data, labels, [data[0]] + data[1:6])
+    assert by_name[1:] == whole[1:6]
+    by_position = PROB(data, labels, data[1:6])  # no header: matched by position
+    assert by_position == whole[1:6]
+
+
+def test_few_rows_or_repeats_are_not_ids():
+    t = cells.read_table([["n", "x"]] + [[i, float(i % 2)] for i in range(1, 8)])
+    assert cells.id_columns(t) == {}  # 7 rows prove nothing
+    t = cells.read_table([["n"]] + [[i // 2] for i in range(40)])
+    assert cells.id_columns(t) == {}  # repeats
+    t = cells.read_table([["Account No"]] + [[v] for v in np.random.default_rng(0).permutation(
+        np.arange(10_000, 10_210, 7)).tolist()])
+    assert cells.id_columns(t) == {"Account No": "distinct whole numbers in steps of 7"}
+    t = cells.read_table([["Account No"]] + [[v] for v in [5, 91, 17, 300, 42, 8, 77, 1234, 56, 9,
+                                                           610, 33]])
+    assert cells.id_columns(t) == {"Account No": "distinct whole numbers and the name says ID"}
+    t = cells.read_table([["Paid"]] + [[v] for v in [5, 91, 17, 300, 42, 8, 77, 1234, 56, 9, 610, 33]])
+    assert cells.id_columns(t) == {}  # "Paid" ends in "id" but does not say ID
+
+
+# --------------------------------------------------------------------------- 2. numeric headers
+
+
+def test_a_header_row_of_years_above_money_is_a_header():
+    rng = np.random.default_rng(0)
+    body = (rng.gamma(2, 400, size=(30, 3))).round(2).tolist()
+    t = cells.read_table([[2019, 2020, 2021]] + body)
+    assert t.header is True and t.columns == ["2019", "2020", "2021"] and t.n_rows == 30
+    out = KMEANS([[2019, 2020, 2021]] + body, 2)
+    assert out[0] == ["Segment"] and len(out) == 31
+
+
+def test_consecutive_years_above_counts_and_dates_above_numbers_are_headers():
+    import datetime as dt
+
+    counts = [[int(a), int(b), int(c)] for a, b, c in
+              np.random.default_rng(1).integers(0, 40, size=(12, 3))]
+    assert cells.read_table([[2019.0, 2020.0, 2021.0]] + counts).header is True
+    assert cells.read_table([["Region", 2022, 2023]] + [["north", 5, 7], ["south", 8, 1]]).header
+    months = [dt.datetime(2024, m, 1) for m in (1, 2, 3)]
+    assert cells.read_table([months] + counts).columns == ["2024-01-01", "2024-02-01", "2024-03-01"]
+
+
+def test_years_that_are_data_stay_data():
+    # A year column of birth years: the first row follows the pattern of the rows below.
+    years = [[1980 + (i * 7) % 30, 1990 + (i * 3) % 20] for i in range(20)]
+    assert cells.read_table(years).header is False
+    # A single column of whole numbers around 2000 (units sold): 2000 is a sale, not a name.
+    assert cells.read_table([[2000], [1500], [2500], [1800], [2200]]).header is False
+
+
+def test_sales_forecast_does_not_count_a_year_header_as_a_sale():
+    sales = [[2024]] + [[round(100 + 10 * np.sin(i) + i, 2)] for i in range(24)]
+    hist = read_history(sales)
+    assert hist.header is True and hist.y.size == 24 and 2024 not in hist.y.tolist()
+
+
+# --------------------------------------------------------------------------- 3. number text
+
+
+def test_german_thousands_need_the_culture_and_then_read_right():
+    col = [["Spend"], ["1.234"], ["999"], ["2.500"], ["1.800"]]
+    with pytest.raises(XLMError) as e:
+        cells.read_table(col)
+    assert e.value.text == ("#VALUE! data column \"Spend\" has number text that reads as 1.234 or "
+                            "as 1234 depending on the decimal mark: '1.234' in row 2 of the range. "
+                            "Enter the column as numbers, or write it without thousands "
+                            "separators.")
+    de = cells.read_table(col, culture="de-DE")
+    assert de.frame["Spend"].tolist() == [1234.0, 999.0, 2500.0, 1800.0]
+    assert de.notes == ["Spend: number text read with a decimal comma, as in de-DE."]
+    with parsing.use_culture("en-US"):
+        assert cells.read_table(col).frame["Spend"].tolist() == [1.234, 999.0, 2.5, 1.8]
+
+
+@pytest.mark.parametrize("texts, expected", [
+    (["1.234,5", "2,25", "10"], [1234.5, 2.25, 10.0]),
+    (["1 234", "12 345,5", "7"], [1234.0, 12345.5, 7.0]),
+    (["1\u00a0234", "5"], [1234.0, 5.0]),                        # no-break space (fr-FR)
+    (["1'234", "1'000'000.5", "3"], [1234.0, 1000000.5, 3.0]),  # de-CH
+    (["(1,234)", "1,000", "-5"], [-1234.0, 1000.0, -5.0]),      # accounting negatives
+    (["$1,234.50", "€12", "40 €"], [1234.5, 12.0, 40.0]),
+    (["15%", "7.5%", "100%"], [0.15, 0.075, 1.0]),
+])
+def test_number_text_in_every_common_form(texts, expected):
+    t = cells.read_table([["Amount"]] + [[x] for x in texts])
+    assert t.kinds["Amount"] == "number"
+    assert t.frame["Amount"].tolist() == pytest.approx(expected)
+
+
+def test_percent_next_to_plain_numbers_is_refused():
+    with pytest.raises(XLMError) as e:
+        cells.read_table([["Discount"], ["15%"], [15], ["20%"]])
+    assert e.value.text == ("#VALUE! data column \"Discount\" mixes percentages and plain numbers: "
+                            "'15%' in row 2 of the range. Write every value as a percentage, or "
+                            "none (15% or 0.15, not 15).")
+
+
+def test_two_number_formats_in_one_column_are_refused():
+    with pytest.raises(XLMError) as e:
+        cells.read_table([["Spend"], ["1.234,5"], ["1,234.5"]])
+    assert e.value.text == ("#VALUE! data column \"Spend\" mixes two number formats: '1.234,5' in "
+                            "row 2 of the range. It also has '1,234.5'; write the whole column "
+                            "with one decimal mark (1234.5 or 1234,5).")
+
+
+def test_profile_mean_of_german_money_text_with_the_culture():
+    rows, _ = blobs()
+    de = [["Spend", "Visits"]] + [[f"{s:,.2f}".replace(",", " ").replace(".", ",").replace(" ", "."),
+                                   v] for s, v in rows]
+    plain = [["Spend", "Visits"]] + rows
+    with parsing.use_culture("de-DE"):
+        assert PROFILE(de, 3) == PROFILE(plain, 3)
+    # The decimal comma settles it even without a culture here ("2.512,34").
+    assert PROFILE(de, 3) == PROFILE(plain, 3)
+
+
+# --------------------------------------------------------------------------- 3. dates
+
+
+def test_day_first_monthly_dates_are_months_not_days():
+    dates = [f"01/{m:02d}/2023" for m in range(1, 13)] + ["15/01/2024"]
+    sales = [["Month", "Sales"]] + [[d, 100 + i] for i, d in enumerate(dates)]
+    hist = read_history(sales)
+    assert hist.calendar.period == "month"  # not twelve consecutive days
+    assert hist.y.size == 13 and hist.filled == 0
+
+
+def test_month_first_dates_read_month_first():
+    t = cells.read_table([["When"], ["01/31/2024"], ["02/01/2024"]])
+    assert t.kinds["When"] == "date"
+    assert t.frame["When"].tolist() == [45322.0, 45323.0]  # 31 Jan and 1 Feb 2024
+
+
+def test_undecidable_dates_ask_with_an_example_cell_and_the_fix():
+    with pytest.raises(XLMError) as e:
+        cells.read_table([["When", "Spend"], ["01/02/2024", 1], ["03/04/2024", 2]])
+    assert e.value.text == ("#VALUE! data column \"When\" has dates that read day first or month "
+                            "first, and no day above 12 settles which: '01/02/2024' in row 2 of the "
+                            "range. Enter real dates, or write them as year-month-day "
+                            "(2024-03-04).")
+    uk = cells.read_table([["When", "Spend"], ["01/02/2024", 1], ["03/04/2024", 2]], culture="en-GB")
+    assert uk.frame["When"].tolist() == [45323.0, 45385.0]  # 1 Feb, 3 Apr
+
+
+def test_mixed_date_orders_are_refused():
+    with pytest.raises(XLMError, match=r"mixes day-first and month-first dates \('31/01/2024' is "
+                                       r"day first\): '01/31/2024' in row 3 of the range"):
+        cells.read_table([["When"], ["31/01/2024"], ["01/31/2024"]])
+
+
+# --------------------------------------------------------------------------- culture via Office.js
+
+_RUNNER = r"""
+import asyncio, json, sys
+import xlwings as xw
+from xlmarketing import parsing, udfs
+
+req = json.load(sys.stdin)
+out = []
+async def main():
+    for culture, func, args in req:
+        payload = {"func_name": func, "args": args, "version": xw.__version__, "client": "Office.js",
+                   "caller_address": "Sheet1!Z1", "formula_name": func, "culture_info_name": culture,
+                   "date_format": "dd.mm.yyyy", "runtime": "1.4"}
+        try:
+            out.append({"value": await parsing.custom_functions_call(payload, udfs)})
+        except Exception as exc:
+            out.append({"error": str(exc)})
+asyncio.run(main())
+json.dump(out, sys.stdout)
+"""
+
+
+def test_officejs_culture_reaches_the_cell_adapter():
+    rows, _ = blobs()
+    text = [["Spend", "Visits"]] + [[f"{round(s):,}".replace(",", "."), v] for s, v in rows]
+    plain = [["Spend", "Visits"]] + [[float(round(s)), v] for s, v in rows]
+    env = dict(os.environ, XLWINGS_ON_SERVER="true", XLWINGS_LICENSE_KEY="noncommercial")
+    req = [("de-DE", "SEGMENT_PROFILE", [text, [[3]]]),
+           ("de-DE", "SEGMENT_PROFILE", [plain, [[3]]]),
+           ("en-US", "SEGMENT_PROFILE", [text, [[3]]])]
+    proc = subprocess.run([sys.executable, "-c", _RUNNER], input=json.dumps(req),
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    de, ref, us = json.loads(proc.stdout)
+    assert de["value"][:4] == ref["value"][:4]
+    assert de["value"][-1][:2] == ["Note", "Spend: number text read with a decimal comma, as in "
+                                           "de-DE."]
+    # en-US reads '2.512' as 2.512: the same call then means other numbers (no silent mix).
+    assert us["value"][:4] != ref["value"][:4]
+    assert us["value"][-1][1] == "Spend: number text read with a decimal point, as in en-US."
+
+
+# --------------------------------------------------------------------------- properties
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+#: How each culture writes 1234567.5 (group, decimal): the texts tables are re-expressed in.
+LOCALES = {"de-DE": (".", ","), "fr-FR": ("\u00a0", ","), "de-CH": ("'", "."), "en-US": (",", ".")}
+
+
+def in_locale(x: float, culture: str, decimals: int) -> str:
+    group, dec = LOCALES[culture]
+    s = f"{x:,.{decimals}f}"
+    return s.replace(",", "\0").replace(".", dec).replace("\0", group)
+
+
+def customer_table(seed: int, n: int):
+    """Spend (money, 2 decimals), Orders (whole numbers up to thousands), Channel, and a churn
+    outcome that depends on them: what a shop export holds."""
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, 3, n)
+    spend = np.round(rng.gamma(2.0, 300.0, n) * (1 + group), 2)
+    orders = rng.integers(0, 4000, n) // (1 + group)
+    channel = rng.choice(["web", "store", "app"], n)
+    logit = 1.5 * (group == 0) - 0.8 * (channel == "web") + rng.normal(0, 1, n)
+    churned = logit > np.quantile(logit, 0.65)
+    header = ["Spend", "Orders", "Channel"]
+    rows = [[float(s), int(o), str(c)] for s, o, c in zip(spend, orders, channel)]
+    labels = [["Churned"]] + [["Yes" if c else "No"] for c in churned]
+    return header, rows, labels
+
+
+def seg_and_prob(header, rows, labels, **kw):
+    seg = [r[0] for r in KMEANS([header] + rows, 3, **kw)[1:]]
+    prob = [r[0] for r in PROB([header] + rows, labels, **kw)[1:]]
+    return np.array(seg), np.array(prob, dtype=float)
+
+
+PROPS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPS
+@given(seed=st.integers(0, 10_000), n=st.integers(40, 90), perm_seed=st.integers(0, 1000))
+def test_shuffling_rows_changes_no_segment_or_probability(seed, n, perm_seed):
+    header, rows, labels = customer_table(seed, n)
+    seg, prob = seg_and_prob(header, rows, labels)
+    order = np.random.default_rng(perm_seed).permutation(n)
+    seg2, prob2 = seg_and_prob(header, [rows[i] for i in order],
+                               [labels[0]] + [labels[1 + i] for i in order])
+    assert (seg2 == seg[order]).all()
+    np.testing.assert_allclose(prob2, prob[order], rtol=1e-6, atol=1e-9)
+
+
+@PROPS
+@given(seed=st.integers(0, 10_000), n=st.integers(40, 90), at=st.integers(0, 3),
+       codes=st.booleans(), start=st.integers(1, 100_000))
+def test_adding_an_id_column_changes_no_segment_or_probability(seed, n, at, codes, start):
+    header, rows, labels = customer_table(seed, n)
+    seg, prob = seg_and_prob(header, rows, labels)
+    ids = [f"C-{start + i:06d}" for i in range(n)] if codes else [start + i for i in range(n)]
+    h2 = header[:at] + ["Customer ID"] + header[at:]
+    r2 = [r[:at] + [ident] + r[at:] for r, ident in zip(rows, ids)]
+    seg2, prob2 = seg_and_prob(h2, r2, labels)
+    assert (seg2 == seg).all()
+    np.testing.assert_allclose(prob2, prob, rtol=1e-9, atol=1e-12)
+
+
+@PROPS
+@given(seed=st.integers(0, 10_000), n=st.integers(40, 90),
+       names=st.lists(st.text("abcdefghijklmnopqrstuvwxyz ", min_size=1, max_size=12)
+                      .map(str.strip).filter(bool), min_size=3, max_size=3, unique=True))
+def test_renaming_headers_changes_no_segment_or_probability(seed, n, names):
+    header, rows, labels = customer_table(seed, n)
+    seg, prob = seg_and_prob(header, rows, labels)
+    seg2, prob2 = seg_and_prob([n.title() + " x" for n in names], rows, labels)
+    assert (seg2 == seg).all()
+    np.testing.assert_allclose(prob2, prob, rtol=1e-9, atol=1e-12)
+
+
+@PROPS
+@given(seed=st.integers(0, 10_000), n=st.integers(40, 90), culture=st.sampled_from(sorted(LOCALES)))
+def test_numbers_as_another_locales_text_with_its_culture_change_nothing(seed, n, culture):
+    header, rows, labels = customer_table(seed, n)
+    seg, prob = seg_and_prob(header, rows, labels)
+    text = [[in_locale(s, culture, 2), in_locale(o, culture, 0), c] for s, o, c in rows]
+    with parsing.use_culture(culture):
+        seg2, prob2 = seg_and_prob(header, text, labels)
+    assert (seg2 == seg).all()
+    np.testing.assert_allclose(prob2, prob, rtol=1e-9, atol=1e-12)
+
+
+def test_forecast_accuracy_says_when_the_culture_settled_the_dates():
+    dates = [f"01/{m:02d}/{y}" for y in (2021, 2022, 2023) for m in range(1, 13)]
+    sales = [["Month", "Sales"]] + [[d, 100 + 10 * (i % 12) + i] for i, d in enumerate(dates)]
+    with pytest.raises(XLMError, match=r"'01/02/2021' in row 3 of the range"):
+        REGISTRY["FORECAST_ACCURACY"](sales)
+    with parsing.use_culture("en-GB"):
+        out = REGISTRY["FORECAST_ACCURACY"](sales)
+        hist = read_history(sales)
+    assert hist.calendar.period == "month" and hist.y.size == 36
+    assert out[-1][:2] == ["Note", "Month: dates read day first, as in en-GB."]

@@ -1,0 +1,113 @@
+"""scale="auto", k="auto" by the gap statistic, and the words of SEGMENT_PROFILE: known answers."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from xlmarketing.core.segment import decide_scaling
+from xlmarketing.functions import REGISTRY
+
+KMEANS = REGISTRY["KMEANS_SEGMENT"]
+PROFILE = REGISTRY["SEGMENT_PROFILE"]
+SEGK = REGISTRY["SEGMENT_K"]
+
+# Offsets of the blobs inside each of two far-apart groups of blobs.
+_OFFSETS = np.array([(0, 0), (12, 0), (0, 12), (12, 12), (6, 20), (20, 6)])
+
+
+def grouped_blobs(k, seed, n=60):
+    """k round blobs in two groups far apart: the silhouette sees the two groups, not the blobs."""
+    rng = np.random.default_rng(seed)
+    centres = [np.r_[70.0, 70.0] * (i % 2) + _OFFSETS[i // 2] for i in range(k)]
+    x = np.vstack([rng.normal(c, 1.5, (n, 2)) for c in centres])
+    return [["x", "y"]] + x.round(3).tolist(), np.repeat(np.arange(k), n)
+
+
+def scattered_blobs(k, seed, n=80, d=3):
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(-10, 10, (k, d))
+    x = np.vstack([rng.normal(c, 1.0, (n, d)) for c in centres])
+    return [[f"v{j}" for j in range(d)]] + x.round(3).tolist(), np.repeat(np.arange(k), n)
+
+
+def segments(out):
+    return np.array([r[0] for r in out[1:]])
+
+
+@pytest.mark.parametrize("k", [3, 4, 6])
+@pytest.mark.parametrize("make", [scattered_blobs, grouped_blobs])
+def test_auto_k_finds_the_planted_number_of_segments(make, k):
+    data, truth = make(k, seed=1)
+    table = SEGK(data)
+    assert [r[0] for r in table[1:] if r[5] == "recommended"] == [k]
+    assert adjusted_rand_score(truth, segments(KMEANS(data, "auto"))) > 0.95
+
+
+@pytest.mark.parametrize("k", [3, 6])
+def test_grouped_blobs_are_where_the_silhouette_alone_picks_2(k):
+    data, _ = grouped_blobs(k, seed=1)
+    table = SEGK(data)
+    by_silhouette = max(table[1:], key=lambda r: r[3])[0]
+    assert by_silhouette == 2
+    assert [r[0] for r in table[1:] if r[5] == "recommended"] == [k]
+
+
+def same_unit_data(seed=0, n=150):
+    """Three petal-like measurements, all in cm, with spreads within 4x; a fourth is pure noise
+    of the same size as the signal's spread. Standardising would inflate the narrow noise column."""
+    rng = np.random.default_rng(seed)
+    truth = np.repeat([0, 1, 2], n // 3)
+    length = np.array([1.5, 4.3, 5.6])[truth] + rng.normal(0, 0.25, n)
+    width = np.array([0.3, 1.3, 2.0])[truth] + rng.normal(0, 0.15, n)
+    noise = rng.normal(3.0, 0.35, n)
+    return [["Length", "Width", "Depth"]] + np.column_stack([length, width, noise]).round(3).tolist(), truth
+
+
+def test_auto_scale_keeps_raw_units_when_columns_share_one_scale():
+    data, truth = same_unit_data()
+    prof = PROFILE(data, 3)
+    assert prof[1][-1].startswith("raw units (column spreads within")
+    auto = segments(KMEANS(data, 3))
+    assert (auto == segments(KMEANS(data, 3, False))).all()
+    # Standardising gives the noise column the weight of the signal, and costs accuracy.
+    assert adjusted_rand_score(truth, auto) > adjusted_rand_score(truth, segments(KMEANS(data, 3, True)))
+
+
+def test_auto_scale_standardises_mixed_units_and_true_false_still_force():
+    rng = np.random.default_rng(7)
+    truth = np.repeat([0, 1], 100)
+    spend = rng.normal(5000, 1500, 200)
+    visits = np.where(truth == 0, 2.0, 12.0) + rng.normal(0, 0.7, 200)
+    data = [["Spend", "Visits"]] + np.column_stack([spend, visits]).round(2).tolist()
+    assert PROFILE(data, 2)[1][-1].startswith("standardised (column spreads differ")
+    assert adjusted_rand_score(truth, segments(KMEANS(data, 2))) == 1.0
+    assert PROFILE(data, 2, False)[1][-1] == "raw units (as asked)"
+    assert PROFILE(data, 2, True)[1][-1] == "standardised (as asked)"
+    assert KMEANS(data, 2, "auto") == KMEANS(data, 2, True)
+
+
+def test_auto_scale_standardises_beside_text_date_or_yes_no_columns():
+    import pandas as pd
+    frame = pd.DataFrame({"cm": [1.0, 2.0, 3.0], "channel": ["web", "app", "web"]})
+    assert decide_scaling(frame, {"cm": "number", "channel": "category"}, "auto").standardised
+    # Spreads alike (days vs dollars), units not: a date column is standardised with the rest.
+    frame = pd.DataFrame({"spend": [100.0, 300.0, 200.0], "joined": [45000.0, 45200.0, 45100.0]})
+    kinds = {"spend": "number", "joined": "date"}
+    assert decide_scaling(frame, kinds, "auto").reason == "dates or yes/no columns beside numbers"
+    assert not decide_scaling(frame, {"spend": "number", "joined": "number"}, "auto").standardised
+
+
+def test_profile_describes_each_segment_in_words():
+    rng = np.random.default_rng(3)
+    rows = []
+    for _ in range(60):  # big spenders who order often on the web
+        rows.append([round(rng.normal(2500, 200), 2), round(rng.normal(20, 2)), "Web"])
+    for _ in range(90):  # small occasional store shoppers
+        rows.append([round(rng.normal(300, 60), 2), round(rng.normal(3, 1)), "Store"])
+    for _ in range(50):  # mid spend, app
+        rows.append([round(rng.normal(1200, 150), 2), round(rng.normal(10, 2)), "App"])
+    prof = PROFILE([["Spend", "Orders", "Channel"]] + rows, 3)
+    words = {r[1]: r[-2].split(", ") for r in prof[1:]}  # by segment size; strongest trait first
+    assert sorted(words[90]) == ["low orders", "low spend", "mostly store"]
+    assert sorted(words[60]) == ["high orders", "high spend", "mostly web"]
+    assert "mostly app" in words[50]

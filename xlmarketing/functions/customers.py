@@ -1,0 +1,181 @@
+"""RFM_SEGMENT and CUSTOMER_VALUE: per-customer answers from an order list.
+
+``orders`` is three columns, in this order: customer (an ID or a name), order date, amount.
+A header row is optional. Dates may be real dates (Windows Excel, openpyxl), Excel serial day
+numbers (Office.js sends dates as numbers) or date text ("2025-03-31"). One output row per
+customer, customers sorted by ID (numbers first, then text), so the answer does not depend on
+the order of the rows.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import cells
+from ..cache import CACHE, content_key
+from ..cells import CATEGORY, Table
+from ..core import clv
+from ..core import orders as core_orders
+from ..core import rfm as core_rfm
+from ..errors import XLMError, col_label
+from . import Cells, sheet_function
+from .spec import HEADER_ARG, Arg, Float
+
+#: Excel serial days of 1900-01-01 and 9999-12-31: a number outside is no date.
+_SERIAL_MIN, _SERIAL_MAX = 1.0, 2958465.0
+MAX_HORIZON_MONTHS = 120
+
+
+def _rows(table: Table) -> np.ndarray:
+    return np.flatnonzero(table.row_mask) + 1 + int(table.header)
+
+
+def _customers(frame: pd.DataFrame, col: str, kind: str) -> np.ndarray:
+    if kind == CATEGORY:
+        return frame[col].to_numpy(dtype=object)
+    vals = frame[col].to_numpy(dtype=np.float64)
+    whole = np.isfinite(vals) & (vals == np.round(vals))
+    out = vals.astype(object)
+    out[whole] = vals[whole].astype(np.int64).tolist()  # IDs 1001, not 1001.0
+    return out
+
+
+def _dates(frame: pd.DataFrame, col: str, kind: str, rows: np.ndarray) -> np.ndarray:
+    if kind != CATEGORY:
+        out = frame[col].to_numpy(dtype=np.float64)
+        bad = np.flatnonzero(np.isfinite(out) & ((out < _SERIAL_MIN) | (out > _SERIAL_MAX)))
+        if bad.size:
+            i = int(bad[0])
+            raise XLMError("#VALUE!", f"orders has {out[i]:.15g} in row {rows[i]} of the date column "
+                           f"({col_label(col)}), which is not a date. Enter order dates there.")
+        return out
+    out = np.full(len(frame), np.nan)
+    parsed: dict[str, float] = {}
+    for i, v in enumerate(frame[col].tolist()):
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            continue
+        if v not in parsed:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ts = pd.to_datetime(str(v), errors="coerce")
+            if pd.isna(ts):
+                raise XLMError("#VALUE!", f"orders has {v!r} in row {rows[i]} of the date column "
+                               f"({col_label(col)}), which is not a date. Enter a date there.")
+            parsed[v] = cells.to_serial(ts)
+        out[i] = parsed[v]
+    return out
+
+
+def read_orders(values: Any, header: bool | None) -> pd.DataFrame:
+    """The order frame (customer, day, amount) a range holds, or a clear XLMError."""
+    table = cells.read_table(values, name="orders", header=header)
+    cols = table.columns
+    if len(cols) != 3:
+        raise XLMError("#VALUE!", f"orders must have 3 columns (customer, order date, amount), "
+                       f"got {len(cols)}. Select just those three columns, in that order.")
+    rows = _rows(table)
+    cust_c, date_c, amount_c = cols
+    if table.kinds[amount_c] == CATEGORY:
+        vals = table.frame[amount_c].tolist()
+        i = next(i for i, v in enumerate(vals) if isinstance(v, str) and cells.parse_number(v) is None)
+        raise XLMError("#VALUE!", f"orders has the text {vals[i]!r} in row {rows[i]} of the amount "
+                       f"column ({col_label(amount_c)}); it needs numbers. The columns must be "
+                       "customer, order date, amount.")
+    frame = pd.DataFrame({
+        core_orders.CUSTOMER: _customers(table.frame, cust_c, table.kinds[cust_c]),
+        core_orders.DAY: _dates(table.frame, date_c, table.kinds[date_c], rows),
+        core_orders.AMOUNT: table.frame[amount_c].to_numpy(dtype=np.float64),
+    })
+    missing = frame.isna().to_numpy()
+    if missing.any():
+        i, j = (int(v[0]) for v in np.nonzero(missing))
+        what = ("customer", "order date", "amount")[j]
+        raise XLMError("#VALUE!", f"orders row {rows[i]} has no {what}. Fill it in or clear the "
+                       "whole row.")
+    return frame
+
+
+def _param_date(value: Any, name: str) -> float | None:
+    v = cells.scalar(value)
+    if v is None:
+        return None
+    if isinstance(v, float) and _SERIAL_MIN <= v <= _SERIAL_MAX:
+        return v
+    if isinstance(v, str):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ts = pd.to_datetime(v, errors="coerce")
+        if not pd.isna(ts):
+            return cells.to_serial(ts)
+    raise XLMError("#VALUE!", f"{name} must be a date, got {cells._show(value)}. Enter a date such "
+                   "as 2025-12-31, or leave it blank to use the last order date.")
+
+
+def _label_rows(frame: pd.DataFrame) -> list[list[Any]]:
+    """A result frame (customer first, then numbers, then any text) as JSON-safe cells.
+
+    Built column-wise: tens of thousands of customers make the per-cell path of
+    :func:`cells.to_cells` the slowest step of the whole call.
+    """
+    columns = []
+    for c in frame.columns:
+        col = frame[c]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            arr = col.to_numpy(dtype=np.float64) if col.dtype.kind == "f" else col.to_numpy()
+            values = arr.astype(object)
+            if arr.dtype.kind == "f":
+                values[~np.isfinite(arr)] = ""
+            columns.append(values.tolist())
+        else:
+            columns.append(["" if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+                            else v for v in col.tolist()])
+    return [list(frame.columns)] + [list(r) for r in zip(*columns)]
+
+
+_ORDERS = Arg("Your order list: three columns, in this order: customer ID, order date, amount. "
+              "One row per order. A header row is optional and detected.")
+_REFERENCE = Arg('The "today" of the analysis. Blank: the last order date in the list, so the '
+                 "answer does not change from one day to the next.", _param_date)
+
+
+@sheet_function("RFM_SEGMENT", "RFM segmentation from an order list: per customer, days since "
+                "the last order, number of orders, total spend, their 1-5 scores, the RFM code "
+                "(e.g. 545) and a named segment (Champions, Loyal, At risk, Hibernating, Lost...).",
+                args={"orders": _ORDERS, "reference_date": _REFERENCE, "header": HEADER_ARG})
+def rfm_segment(orders: Any, reference_date: float | None = None, header: bool | None = None) -> Cells:
+    """Per customer: Recency (days), Frequency (orders), Monetary (total), R, F, M scores 1-5,
+    the RFM code and the named segment (see :data:`xlmarketing.core.rfm.SEGMENT_GRID`)."""
+    rng = cells.Range(orders)
+
+    def fit() -> Cells:
+        book = core_orders.order_book(read_orders(rng, header), reference_date, min_customers=5)
+        return _label_rows(core_rfm.rfm(book))
+
+    rows = CACHE.get_or_fit("rfm", content_key(rng.fingerprint, reference_date, header), fit)
+    return [list(r) for r in rows]  # a copy: a caller editing its result cannot change the cache
+
+
+@sheet_function("CUSTOMER_VALUE", "What each customer is likely to be worth: expected purchases "
+                "over the next months, the probability of still being an active customer, and the "
+                "expected value (BG/NBD and Gamma-Gamma models).", args={
+    "orders": _ORDERS,
+    "horizon_months": Arg("How many months ahead to value (default 12).",
+                          Float(default=12.0, lo=0.0, hi=MAX_HORIZON_MONTHS, lo_open=True)),
+    "reference_date": _REFERENCE, "header": HEADER_ARG,
+})
+def customer_value(orders: Any, horizon_months: float = 12.0, reference_date: float | None = None,
+                   header: bool | None = None) -> Cells:
+    """Per customer: repeat purchases so far, expected purchases over the horizon (BG/NBD),
+    probability of still being active, expected purchase value (Gamma-Gamma) and expected
+    value over the horizon."""
+    rng = cells.Range(orders)
+
+    def fit() -> clv.ValueModel:
+        return clv.fit_value_model(core_orders.order_book(read_orders(rng, header), reference_date))
+
+    model = CACHE.get_or_fit("customer_value", content_key(rng.fingerprint, reference_date, header), fit)
+    return _label_rows(clv.customer_value(model, horizon_months))
