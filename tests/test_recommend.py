@@ -225,3 +225,10 @@ def test_too_much_pair_work_is_refused_before_it_starts(monkeypatch):
     monkeypatch.setattr(core, "MAX_PAIR_WORK", 3)
     with pytest.raises(XLMError, match=r"^#NUM! RECOMMEND: purchases would need 16 item-pair counts"):
         RECOMMEND(SHOP)
+
+
+def test_numeric_labels_in_messages_read_as_typed():
+    rows = [["Customer", "Item"], [1, "a"], [1, "b"], [2, "a"]]
+    assert _message(RECOMMEND, rows, [[3.0]]).startswith(
+        "#N/A RECOMMEND: customers row 1 has 3, who is not in purchases.")
+    assert _message(SIMILAR, rows, 7.0).startswith("#N/A SIMILAR_ITEMS: item 7 is not in purchases.")

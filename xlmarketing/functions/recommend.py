@@ -85,6 +85,12 @@ def _factorize(col: list[Any], name: str, what: str, offset: int) -> tuple[np.nd
     return mapping[codes], list(kuniques)
 
 
+def _shown(v: Any) -> str:
+    """A label as the user typed it: 1001 rather than 1001.0, text quoted."""
+    k = _key(v)
+    return repr(k) if isinstance(k, str) else str(k)
+
+
 def _all_text(row: list[Any]) -> bool:
     return bool(row) and all(isinstance(v, str) and v.strip() for v in row)
 
@@ -270,7 +276,7 @@ def _customer_rows(fit: _Fit, customers: Any, header: bool | None) -> tuple[list
             rows.append(None)
             continue
         if k not in fit.index:
-            raise XLMError("#N/A", f"customers row {i + 1 + has_header} has {cells.show(v)}, "
+            raise XLMError("#N/A", f"customers row {i + 1 + has_header} has {_shown(v)}, "
                            "who is not in purchases. Check the spelling, or add the customer to "
                            "purchases (a row with a blank item gives them the popular items).")
         rows.append(fit.index[k])
@@ -328,7 +334,7 @@ def similar_items(purchases: Any, item: Any, n: int | None = None,
     if k is None:
         raise XLMError("#VALUE!", "item is missing. Enter an item name exactly as in purchases.")
     if k not in fit.item_index:
-        raise XLMError("#N/A", f"item {cells.show(v)} is not in purchases. Check the spelling "
+        raise XLMError("#N/A", f"item {_shown(v)} is not in purchases. Check the spelling "
                        "(items are matched exactly, ignoring surrounding spaces).")
     sim = core.similar_items(fit.model, fit.item_index[k], n)
     names = fit.model.data.items
