@@ -1,8 +1,12 @@
 """Batch of 50 workbooks: --jobs 2 against --jobs 1 (speed-up), same template and data.
 
-The template has a customer table, KMEANS_SEGMENT, SEGMENT_PROFILE (and CHURN_PROB when
+The default template has a customer table, KMEANS_SEGMENT, SEGMENT_PROFILE (and CHURN_PROB when
 registered) and two ordinary dependents, so each job also runs the formula engine.
+``--template customer_segmentation.xlsx`` (or any template of ``xlmarketing templates``) batches
+that template instead, with generated data for its data sheet. ``--demo`` also prints the wall
+time of ``xlmarketing demo`` (build and refresh every template).
 Run: python benchmarks/bench_batch.py [--files 50] [--rows 500] [--engine auto]
+     [--template NAME] [--demo]
 """
 
 from __future__ import annotations
@@ -18,8 +22,17 @@ from pathlib import Path
 import openpyxl
 from openpyxl.worksheet.table import Table
 
+from xlmarketing import samples, templates
 from xlmarketing.functions import REGISTRY
 from xlmarketing.workbook import batch
+
+#: Our templates: data sheet and a generator of its data (seed, rows).
+TEMPLATE_DATA = {
+    "customer_segmentation.xlsx": ("Customers", lambda i, n: samples.customers(n, seed=i)),
+    "churn_risk.xlsx": ("Current", lambda i, n: samples.churn_current(n, seed=i)),
+    "sales_forecast.xlsx": ("Sales", lambda i, n: samples.monthly_sales(n, 12, seed=i)[0]),
+    "marketing_dashboard.xlsx": ("Customers", lambda i, n: samples.churn_current(n, seed=i)),
+}
 
 HEADER = ["Spend", "Visits", "Channel", "Churned"]
 
@@ -53,29 +66,45 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=50)
     ap.add_argument("--rows", type=int, default=500)
     ap.add_argument("--engine", default="auto")
+    ap.add_argument("--template", default=None, choices=sorted(TEMPLATE_DATA))
+    ap.add_argument("--demo", action="store_true", help="also time `xlmarketing demo`")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
     try:
-        tpl = tmp / "template.xlsx"
-        template(tpl, args.rows)
         data = tmp / "data"
         data.mkdir()
-        for i in range(args.files):
-            with open(data / f"store{i:03d}.csv", "w", newline="") as fh:
-                w = csv.writer(fh)
-                w.writerow(HEADER)
-                w.writerows(rows(i + 1, args.rows))
+        sheet = "Data"
+        if args.template:
+            tpl = templates.build(args.template, tmp)
+            sheet, make = TEMPLATE_DATA[args.template]
+            for i in range(args.files):
+                make(i + 1, args.rows).to_csv(data / f"store{i:03d}.csv", index=False,
+                                              date_format="%Y-%m-%d")
+        else:
+            tpl = tmp / "template.xlsx"
+            template(tpl, args.rows)
+            for i in range(args.files):
+                with open(data / f"store{i:03d}.csv", "w", newline="") as fh:
+                    w = csv.writer(fh)
+                    w.writerow(HEADER)
+                    w.writerows(rows(i + 1, args.rows))
         times = {}
         for jobs in (1, 2):
             out = tmp / f"out{jobs}"
             t = time.perf_counter()
-            rep = batch(tpl, data, sheet="Data", out_dir=out, jobs=jobs, formula_engine=args.engine)
+            rep = batch(tpl, data, sheet=sheet, out_dir=out, jobs=jobs, formula_engine=args.engine)
             times[jobs] = time.perf_counter() - t
             assert rep.ok, rep.lines()
             engines = {i.engine for i in rep.items}
             print(f"--jobs {jobs}: {args.files} workbooks of {args.rows} rows in {times[jobs]:.1f} s "
                   f"({times[jobs] / args.files:.2f} s each; formula engine {', '.join(engines)})")
         print(f"speed-up --jobs 2 vs --jobs 1: {times[1] / times[2]:.2f}")
+        if args.demo:
+            from xlmarketing.demo import run_demo
+
+            summary = run_demo(tmp / "demo")
+            print(f"demo: {len(summary.files)} workbooks built and refreshed in "
+                  f"{summary.seconds:.1f} s ({len(summary.errors)} cells in error)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

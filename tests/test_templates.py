@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from xlmarketing import templates
 from xlmarketing.demo import DemoSummary, run_demo, values_only
 from xlmarketing.functions import REGISTRY
-from xlmarketing.templates import churn, forecast, segmentation
+from xlmarketing.templates import churn, dashboard, forecast, segmentation
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = list(templates.TEMPLATES)
@@ -72,7 +73,7 @@ def anchors(path: Path) -> list[tuple[str, str, str, str | None]]:
 
 def test_build_all_writes_every_template(built):
     assert sorted(built) == sorted(["customer_segmentation.xlsx", "churn_risk.xlsx",
-                                    "sales_forecast.xlsx",
+                                    "sales_forecast.xlsx", "marketing_dashboard.xlsx",
                                     "product_recommendations.xlsx"])
 
 
@@ -118,8 +119,10 @@ def test_spill_areas_are_free(built, name):
                             "SEGMENT_K": (10, 6), "RFM_SEGMENT": (401, 9), "CUSTOMER_VALUE": (401, 6)},
         churn.FILE: {"CHURN_PROB": (401, 1), "CHURN_REASONS": (401, 3),
                      "CHURN_METRICS": (16, 2), "CHURN_DRIVERS": (11, 4)},
-        forecast.FILE: {"SALES_FORECAST": (13, 4), "FORECAST_ACCURACY": (10, 3),
+        forecast.FILE: {"SALES_FORECAST": (13, 4), "FORECAST_ACCURACY": (10, 4),
                         "FORECAST_DRIVERS": (3, 7)},
+        dashboard.FILE: {"KMEANS_SEGMENT": (401, 1), "CHURN_PROB": (401, 1),
+                         "SEGMENT_PROFILE": (5, 8), "SALES_FORECAST": (13, 4)},
         "product_recommendations.xlsx": {"RECOMMEND": (151, 8), "SIMILAR_ITEMS": (6, 3),
                                          "BASKET_RULES": (21, 6)},
     }[name]
@@ -206,29 +209,37 @@ def test_charts_point_at_filled_ranges(demo, name):
 def test_chart_ranges_match_the_results(demo):
     seg = load(demo.out_dir / segmentation.FILE)
     bar = seg["Segments"]._charts[1]
-    assert bar.series[0].val.numRef.f.endswith("$B$7:$B$10")
+    # The bar chart reads the COUNTIF table (ordinary formulas), not our spill.
+    assert bar.series[0].val.numRef.f.endswith("$B$15:$B$18")
+    assert bar.series[0].cat.numRef.f.endswith("$A$15:$A$18")
     scatter = seg["Segments"]._charts[0]
     assert len(scatter.series) == segmentation.K_SEGMENTS
     seg_v = load(demo.out_dir / segmentation.FILE, data_only=True)
     assert seg_v["Segments"]["B6"].value == "Customers"
-    assert [seg_v["Segments"].cell(row=r, column=1).value for r in range(7, 11)] == [1, 2, 3, 4]
+    assert [seg_v["Segments"].cell(row=r, column=1).value for r in range(15, 19)] == [1, 2, 3, 4]
     # The scatter's helper: a customer's spend appears in exactly its segment's column.
     cd, cust = seg_v["ChartData"], seg_v["Customers"]
     for i in (2, 100, 501):
+        assert cd.cell(row=i + 2, column=1).value == i - 1  # every customer (500 of them)
         s = cust.cell(row=i, column=8).value
-        row = [cd.cell(row=i + 2, column=2 + k).value for k in range(segmentation.K_SEGMENTS)]
+        row = [cd.cell(row=i + 2, column=3 + k).value for k in range(segmentation.K_SEGMENTS)]
         assert row[s - 1] == cust.cell(row=i, column=4).value
+        assert cd.cell(row=i + 2, column=2).value == cust.cell(row=i, column=6).value
         assert all(v == "#N/A" for k, v in enumerate(row) if k != s - 1)
 
     ch = load(demo.out_dir / churn.FILE, data_only=True)
     model = ch["Model"]
     drivers = load(demo.out_dir / churn.FILE)["Model"]._charts[0]
-    _, (_, r1, _, r2) = _split(drivers.series[0].cat.strRef.f if drivers.series[0].cat.strRef
-                               else drivers.series[0].cat.numRef.f)
-    # The drivers chart covers exactly the drivers: first below the header, last at the end.
+    _, (c1, r1, _, r2) = _split(drivers.series[0].cat.strRef.f if drivers.series[0].cat.strRef
+                                else drivers.series[0].cat.numRef.f)
+    # The drivers chart covers exactly the drivers: first below the header, last at the end;
+    # its labels are a helper column of ordinary formulas repeating the drivers' names.
+    assert c1 == 9
     assert model.cell(row=r1 - 1, column=4).value == "Feature"
     assert isinstance(model.cell(row=r2, column=4).value, str)
     assert model.cell(row=r2 + 1, column=4).value in (None, "")
+    assert [model.cell(row=r, column=9).value for r in range(r1, r2 + 1)] == \
+        [model.cell(row=r, column=4).value for r in range(r1, r2 + 1)]
     hist = load(demo.out_dir / churn.FILE)["Risk"]._charts[0]
     assert hist.series[0].val.numRef.f.endswith("$D$18:$D$27")
     bins = [ch["Risk"].cell(row=r, column=4).value for r in range(18, 28)]
@@ -271,6 +282,7 @@ def test_refreshed_workbook_opens_in_libreoffice(demo, name, libreoffice_sheets,
     shown = libreoffice_sheets(values_only(demo.out_dir / name, tmp_path / name))
     assert "About" in shown
     main = {segmentation.FILE: "Segments", churn.FILE: "Risk", forecast.FILE: "Forecast",
+            dashboard.FILE: dashboard.SHEET,
             "product_recommendations.xlsx": "Recommendations"}[name]
     cells = [c for row in shown[main] for c in row]
     if name != forecast.FILE or FORECAST_READY:
@@ -296,3 +308,51 @@ def test_batch_with_the_segmentation_template_follows_other_row_counts(built, tm
         assert segs[0] == "Segment"
         assert all(s in (1, 2, 3, 4) for s in segs[1:n + 1])
         assert all(s is None for s in segs[n + 1:])
+
+
+def test_dashboard_shows_in_libreoffice_as_refreshed(demo, libreoffice_sheets):
+    """The dashboard holds only ordinary formulas: LibreOffice shows it from the refreshed file
+    itself (no --values-only), with the figures and texts the refresh computed."""
+    path = demo.out_dir / dashboard.FILE
+    shown = libreoffice_sheets(path)[dashboard.SHEET]
+    cells = [c for row in shown for c in row]
+    assert not [c for c in cells if c.startswith("#")]
+    ws = load(path, data_only=True)[dashboard.SHEET]
+    k = dashboard.KPI_ROW
+    assert float(shown[k + 2][3]) == pytest.approx(ws[f"D{k + 3}"].value)  # revenue at risk
+    todo = ws.cell(row=dashboard.TODO_ROW, column=6).value
+    assert todo.startswith("Retention first: segment ") and todo in cells
+
+
+def test_demo_summary_has_the_dashboard_and_the_readers(demo):
+    text = "\n".join(demo.lines())
+    assert len(demo.todo) == 3 and demo.todo[0].startswith("Retention first")
+    assert "Dashboard, what to do:" in text
+    assert "Which program shows what in these files:" in text
+    if shutil.which("soffice"):
+        assert re.search(r"Summaries, KPIs and chart data computed by: .*libreoffice", text)
+    assert "LibreOffice: " in text and "pandas, calamine" in text
+    assert re.search(rf"{len(NAMES)} workbooks built and refreshed in .* \(\d+\.\d s\)", text)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_about_sheet_says_which_program_shows_what(built, name):
+    about = [c.value for row in load(built[name])["About"].iter_rows() for c in row if c.value]
+    assert "Which program shows what (after a refresh)" in about
+    assert "LibreOffice" in about and "Excel with the add-in" in about
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_summary_uses_fixed_data_addresses(built, name):
+    """Ordinary formulas read the data tables by name (or INDEX ranges as long as a table),
+    never a fixed block of data rows such as Customers!$H$2:$H$501."""
+    wb = load(built[name])
+    data_sheets = {ws.title for ws in wb.worksheets if ws.tables}
+    fixed = re.compile(r"(?:'?(" + "|".join(map(re.escape, data_sheets)) + r")'?)!\$?[A-Z]+\$?\d+:"
+                       r"\$?[A-Z]+\$?\d+")
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                v = c.value
+                if isinstance(v, str) and v.startswith("="):
+                    assert not fixed.search(v), (ws.title, c.coordinate, v)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import templates
-from .templates import churn, forecast, segmentation
+from .templates import _kit, churn, dashboard, forecast, segmentation
 
 
 @dataclass
@@ -43,6 +43,7 @@ class DemoSummary:
     forecast_total: float | None = None
     forecast_last_year: float | None = None
     forecast_months: int = 0
+    todo: list[str] = field(default_factory=list)              # the dashboard's "what to do"
     seconds: float = 0.0
 
     @property
@@ -81,6 +82,18 @@ class DemoSummary:
                        f"{self.forecast_total:,.0f} units{growth}")
         else:
             out.append("Forecast total: none (the forecast did not refresh)")
+        if self.todo:
+            out.append("Dashboard, what to do:")
+            out.extend(f"  {t}" for t in self.todo)
+        engines = sorted({r.engine for r in self.reports if r.engine != "none"})
+        if engines:
+            out.append(f"Summaries, KPIs and chart data computed by: {', '.join(engines)}")
+        elif self.reports:
+            out.append("Summaries, KPIs and chart data: not computed (no formula engine took the "
+                       "templates' formulas; install LibreOffice), so they stay empty until Excel "
+                       "recalculates them")
+        out.append("Which program shows what in these files:")
+        out.extend(f"  {reader}: {what}" for reader, what in _kit.READERS)
         for e in self.errors:
             out.append(f"Error: {e}")
         out.append("Files written:")
@@ -98,10 +111,10 @@ def run_demo(out_dir: str | Path) -> DemoSummary:
     summary = DemoSummary(out_dir=out, files=files)
     for f in files:
         summary.reports.append(refresh_workbook(f, in_place=True))
-    by_name = {f.name: f for f in files}
-    _read_segments(summary, by_name[segmentation.FILE])
-    _read_churn(summary, by_name[churn.FILE])
-    _read_forecast(summary, by_name[forecast.FILE])
+    for f in files:
+        reader = READ_BACK.get(f.name)
+        if reader is not None:
+            reader(summary, f)
     summary.seconds = time.perf_counter() - t0
     return summary
 
@@ -183,6 +196,25 @@ def _read_forecast(summary: DemoSummary, path: Path) -> None:
         summary.forecast_last_year = sum(hist[-len(values):])
 
 
+def _read_dashboard(summary: DemoSummary, path: Path) -> None:
+    """The "what to do" sentences, as the refresh's formula engine computed them."""
+    ws = _values(path)[dashboard.SHEET]
+    for i in range(3):
+        v = ws.cell(row=dashboard.TODO_ROW + 2 * i, column=6).value
+        if isinstance(v, str) and v:
+            summary.todo.append(v)
+
+
+#: Template file -> the function that reads its results back into the summary. A new template
+#: adds its builder to ``templates.TEMPLATES`` and, for a line in the summary, a reader here.
+READ_BACK = {
+    segmentation.FILE: _read_segments,
+    churn.FILE: _read_churn,
+    forecast.FILE: _read_forecast,
+    dashboard.FILE: _read_dashboard,
+}
+
+
 # --------------------------------------------------------------------------- pictures
 
 
@@ -245,21 +277,50 @@ def render_png(xlsx: str | Path, png: str | Path, *, page: int = 2, dpi: int = 1
     """One page of a workbook (page 2: the sheet after About) as a PNG picture.
 
     ``as_excel`` renders a :func:`values_only` copy, so the picture shows our results as Excel
-    with the add-in does rather than LibreOffice's #NAME?.
+    with the add-in does rather than LibreOffice's #NAME?. The PDF page is rasterised with
+    pdftoppm (poppler) when installed, else with pypdfium2 (``pip install 'xlmarketing[docs]'``).
     """
-    if shutil.which("pdftoppm") is None:
-        raise RuntimeError("pdftoppm (poppler-utils) is not installed")
     png = Path(png)
     with tempfile.TemporaryDirectory(prefix="xlm-pdf-") as tmp:
         if as_excel:
             xlsx = values_only(xlsx, Path(tmp) / Path(xlsx).name)
         pdf = render_pdf(xlsx, Path(tmp) / "pdf")
-        stem = Path(tmp) / "page"
-        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page),
-                        "-singlefile", str(pdf), str(stem)], check=True, capture_output=True)
         png.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(stem.with_suffix(".png")), png)
+        if shutil.which("pdftoppm") is not None:
+            stem = Path(tmp) / "page"
+            subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page),
+                            "-singlefile", str(pdf), str(stem)], check=True, capture_output=True)
+            shutil.move(str(stem.with_suffix(".png")), png)
+        else:
+            _rasterise(pdf, page, dpi, png)
     return png
+
+
+def _rasterise(pdf: Path, page: int, dpi: int, png: Path) -> None:
+    try:
+        import pypdfium2 as pdfium
+    except ImportError:
+        raise RuntimeError("pictures need pdftoppm (poppler-utils) or pypdfium2 "
+                           "(pip install 'xlmarketing[docs]')") from None
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        doc[min(page, len(doc)) - 1].render(scale=dpi / 72).to_pil().save(png)
+    finally:
+        doc.close()
+
+
+def pdf_text(xlsx: str | Path, *, as_excel: bool = False) -> list[str]:
+    """The text of every page of a workbook as LibreOffice prints it (needs pypdfium2)."""
+    import pypdfium2 as pdfium
+
+    with tempfile.TemporaryDirectory(prefix="xlm-pdf-") as tmp:
+        if as_excel:
+            xlsx = values_only(xlsx, Path(tmp) / Path(xlsx).name)
+        doc = pdfium.PdfDocument(str(render_pdf(xlsx, Path(tmp) / "pdf")))
+        try:
+            return [p.get_textpage().get_text_range() for p in doc]
+        finally:
+            doc.close()
 
 
 def main(argv: list[str] | None = None) -> int:

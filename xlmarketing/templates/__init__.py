@@ -15,13 +15,14 @@ from pathlib import Path
 
 from openpyxl.workbook import Workbook
 
-from . import _kit, churn, forecast, recommend, segmentation
+from . import _kit, churn, dashboard, forecast, recommend, segmentation
 
 #: File name → builder, in the order they are built.
 TEMPLATES: dict[str, Callable[[], Workbook]] = {
     segmentation.FILE: segmentation.build,
     churn.FILE: churn.build,
     forecast.FILE: forecast.build,
+    dashboard.FILE: dashboard.build,
     recommend.FILE: recommend.build,
 }
 

@@ -272,7 +272,8 @@ class Sheet:
             b = self.ws.cell(row=row + i, column=col + span, value=value)
             b.font = KPI_FONT
             b.number_format = fmt
-            b.alignment = Alignment(horizontal="right", vertical="center")
+            # A figure that needs more data is a sentence: shrink it into the cell, not past it.
+            b.alignment = Alignment(horizontal="right", vertical="center", shrink_to_fit=True)
         return block
 
     def width(self, col: int, width: float) -> None:
@@ -316,10 +317,29 @@ def add_sheet(wb: Workbook, title: str, *, tab: str | None = None, one_page: boo
 # --------------------------------------------------------------------------- about sheet
 
 
+#: Which program shows what in a refreshed template (the About sheets and `demo` say so).
+READERS: list[tuple[str, str]] = [
+    ("Excel with the add-in",
+     "Everything, live: our formulas recalculate as you edit, and so does everything on top."),
+    ("Excel without the add-in",
+     "Every value as the last refresh left it (it does not recalculate on open); editing a "
+     "cell that our formulas read turns their results into #NAME?."),
+    ("LibreOffice",
+     "The summaries, KPIs, texts and charts, with the values the refresh computed. Our own "
+     "result ranges (the spilled columns and tables) show #NAME?: LibreOffice recalculates "
+     "array formulas on load and does not know our functions. Refresh with --values-only for "
+     "a static copy in which they show too."),
+    ("pandas, calamine, viewers",
+     "Every cell's value as the refresh wrote it (they read cached values, formulas are not "
+     "recalculated)."),
+]
+
+
 def about_sheet(wb: Workbook, title: str, answers: str, steps: list[str],
                 formulas: list[tuple[str, str, str]], sheets: list[tuple[str, str]],
-                notes: list[str] = ()) -> Sheet:
-    """The first sheet: what the workbook answers, how to use it, the formulas it uses."""
+                notes: list[str] = (), readers: list[tuple[str, str]] = READERS) -> Sheet:
+    """The first sheet: what the workbook answers, how to use it, the formulas it uses, which
+    program shows what, and notes."""
     s = add_sheet(wb, "About", tab=NAVY)
     ws = s.ws
     s.widths({"A": 3, "B": 34, "C": 62, "D": 56})
@@ -365,6 +385,15 @@ def about_sheet(wb: Workbook, title: str, answers: str, steps: list[str],
             cell.border = BOX
         ws.row_dimensions[r + i].height = 15 * (1 + max(len(what) // 60, len(where) // 54))
     r += len(formulas) + 3
+    if readers:
+        ws.cell(row=r, column=2, value="Which program shows what (after a refresh)").font = SECTION
+        for i, (reader, what) in enumerate(readers, 1):
+            ws.cell(row=r + i, column=2, value=reader).font = BOLD
+            c = ws.cell(row=r + i, column=3, value=what)
+            c.alignment = WRAP
+            ws.merge_cells(start_row=r + i, start_column=3, end_row=r + i, end_column=4)
+            ws.row_dimensions[r + i].height = 15 * (1 + len(what) // 105)
+        r += len(readers) + 2
     if notes:
         ws.cell(row=r, column=2, value="Notes").font = SECTION
         for i, note in enumerate(notes, 1):
@@ -428,6 +457,45 @@ def solid(colour: str, *, line: bool = False, width: int = 19050) -> GraphicalPr
     gp = GraphicalProperties(solidFill=colour)
     gp.line = LineProperties(solidFill=colour, w=width) if line else LineProperties(solidFill=colour)
     return gp
+
+
+# --------------------------------------------------------------------------- formulas that follow the data
+#
+# Every summary reads its data through these, never through fixed addresses, so it follows the
+# table when rows are pasted in Excel or replaced by `xlmarketing batch`. They are the forms that
+# Excel and LibreOffice 7.4 both compute (structured references and INDEX ranges; LibreOffice
+# knows no spill references such as A1# or ANCHORARRAY).
+
+
+def tcol(table: str, column: str) -> str:
+    """A table column's data cells: ``Customers[Annual spend]``."""
+    escaped = "".join("'" + ch if ch in "[]#'" else ch for ch in column)
+    return f"{table}[{escaped}]"
+
+
+def nrows(table: str, column: str) -> str:
+    """The number of data rows of a table (any of its columns)."""
+    return f"ROWS({tcol(table, column)})"
+
+
+def beside(sheet: str, col: int, table: str, column: str, *, first_row: int = 2) -> str:
+    """The cells of column ``col`` on ``sheet`` next to a table's data rows (such as one of our
+    spilled columns beside it): ``Customers!$H$2:INDEX(Customers!$H:$H, ROWS(...)+1)``."""
+    letter = get_column_letter(col)
+    whole = f"{sheet}!${letter}:${letter}"
+    return (f"{sheet}!${letter}${first_row}:INDEX({whole}, "
+            f"{nrows(table, column)}+{first_row - 1})")
+
+
+def last_rows(table: str, column: str, k: int) -> str:
+    """The last ``k`` data cells of a table column (only valid when it has at least k rows)."""
+    c, n = tcol(table, column), nrows(table, column)
+    return f"INDEX({c}, {n}-{k - 1}):INDEX({c}, {n})"
+
+
+def count_text(table: str, column: str, noun: str) -> str:
+    """A formula fragment: "36 months" / "1,000 customers" from a table's row count."""
+    return f'TEXT({nrows(table, column)}, "#,##0")&" {noun}"'
 
 
 def col_range(sheet: str, col: int, row1: int, row2: int) -> str:

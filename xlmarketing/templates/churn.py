@@ -22,9 +22,21 @@ MODEL_COLS = ["Age", "Gender", "Tenure (months)", "Contract", "Monthly spend",
 FORMATS = {"Last purchase": K.DATE, "Age": "0", "Tenure (months)": "0", "Monthly spend": K.MONEY,
            "Complaints (12 months)": "0", "Days since last purchase": "0"}
 METRIC_FORMAT = "[<1]0.000;#,##0"
+MAX_ROWS = 1_048_576
 # Where the demo reads results back.
 MODEL, METRICS_AT, DRIVERS_AT = "Model", "A6", "D6"
 CURRENT, PROB_AT, REASONS_AT, SPEND_AT = "Current", "K1", "L1", "G1"
+
+
+def _row_of_rank(prob: str, r: int, i: int) -> str:
+    """The data row of the i-th largest probability (in B{r}). Equal probabilities (such as
+    identical customers) are looked up after the row found for the rank above, so each
+    customer is listed once."""
+    first = f"MATCH(B{r}, {prob}, 0)"
+    if i == 0:
+        return f'=IF(ISNUMBER(B{r}), {first}, "")'
+    after = (f"J{r - 1}+MATCH(B{r}, INDEX({prob}, J{r - 1}+1):INDEX({prob}, ROWS({prob})), 0)")
+    return f'=IF(ISNUMBER(B{r}), IF(B{r}=B{r - 1}, {after}, {first}), "")'
 
 
 def build() -> Workbook:
@@ -55,9 +67,11 @@ def build() -> Workbook:
             ("History sheet: replace the table rows with past customers and their outcome in the "
             "Churned column (Yes/No). Current sheet: replace the rows with the customers to score. "
             "Keep the header rows and the column order (columns C to I go into the model)."),
-            ("The xlmarketing formulas read the History and Current tables by name, so they "
-            "follow the tables when you paste more or fewer rows. The ranges on the Risk sheet "
-            f"cover Current rows 2 to {cl}: extend them if you score more customers."),
+            ("Everything follows the tables: the xlmarketing formulas read History and Current "
+            "by name, and the subtitles, KPIs, distribution and top list on the Risk sheet are "
+            "ordinary formulas over the tables (structured references such as "
+            "Current[Monthly spend] and INDEX ranges as long as the table), so paste any number "
+            "of rows."),
             ("Refresh: in Excel with the xlmarketing add-in, the formulas recalculate as you type; "
             "headless, run  xlmarketing refresh churn_risk.xlsx -o result.xlsx."),
             ("Set the high-risk threshold on the Risk sheet (yellow cell, D9): the high-risk "
@@ -96,15 +110,18 @@ def build() -> Workbook:
     # Risk: the manager's view (built first so it is the second tab).
     rs = K.add_sheet(wb, "Risk", tab=K.RED)
     cs_name, hs_name = CURRENT, "History"
-    prob = f"Current!$K$2:$K${cl}"
-    spend = f"Current!$G$2:$G${cl}"
-    rs.title("Churn risk", f"{N_CURRENT} current customers scored by a model trained on "
-                           f"{N_HISTORY} past customers.")
+    # The probability column beside the Current table, as long as the table; table columns by
+    # name: every summary follows the tables.
+    prob = K.beside(CURRENT, 11, "Current", "Customer ID")
+    spend = K.tcol("Current", "Monthly spend")
+    rs.title("Churn risk", f'={K.count_text("Current", "Customer ID", "current customers")}'
+                           f'&" scored by a model trained on "&'
+                           f'{K.count_text("History", "Customer ID", "past customers")}&"."')
     rs.section(1, 4, "At a glance", "Ordinary Excel formulas on the probabilities in Current!K.")
     rs.kpis(1, 6, [
         ("Customers scored", f"=COUNT({prob})", K.INT),
         ("Expected churners (sum of probabilities)", f"=SUM({prob})", K.INT),
-        ("Expected churn rate", "=IF(D6>0, D7/D6, 0)", K.PCT),
+        ("Expected churn rate", '=IF(D6>0, D7/D6, "no customers scored")', K.PCT),
         ("High-risk threshold (enter a probability)", THRESHOLD, K.PROB),
         ("High-risk customers", f'=COUNTIF({prob}, ">="&D9)', K.INT),
         ("Monthly revenue at risk (probability × spend)", f"=SUMPRODUCT({prob}, {spend})", K.MONEY0),
@@ -134,16 +151,19 @@ def build() -> Workbook:
         r = top + 1 + i
         row_of = f"$J{r}"
         rows.append([
-            f"=INDEX(Current!$A$2:$A${cl}, {row_of})",
-            f"=LARGE({prob}, {i + 1})",
-            f"=INDEX(Current!$F$2:$F${cl}, {row_of})",
-            f"=INDEX({spend}, {row_of})",
-            f"=INDEX(Current!$E$2:$E${cl}, {row_of})",
-            f"=INDEX(Current!$H$2:$H${cl}, {row_of})",
-            f"=INDEX(Current!$I$2:$I${cl}, {row_of})",
-            f"=INDEX(Current!$L$2:$L${cl}, {row_of})",
+            f'=IF(ISNUMBER({row_of}), INDEX({K.tcol("Current", "Customer ID")}, {row_of}), "")',
+            f'=IF(COUNT({prob})>={i + 1}, LARGE({prob}, {i + 1}), "")',
+            f'=IF(ISNUMBER({row_of}), INDEX({K.tcol("Current", "Contract")}, {row_of}), "")',
+            f'=IF(ISNUMBER({row_of}), INDEX({spend}, {row_of}), "")',
+            f'=IF(ISNUMBER({row_of}), INDEX({K.tcol("Current", "Tenure (months)")}, {row_of}), "")',
+            f'=IF(ISNUMBER({row_of}), INDEX({K.tcol("Current", "Complaints (12 months)")}, '
+            f'{row_of}), "")',
+            f'=IF(ISNUMBER({row_of}), INDEX({K.tcol("Current", "Days since last purchase")}, '
+            f'{row_of}), "")',
+            f'=IF(ISNUMBER({row_of}), INDEX({K.beside(CURRENT, 12, "Current", "Customer ID")}, '
+            f'{row_of}), "")',
             "",
-            f"=MATCH(B{r}, {prob}, 0)",
+            _row_of_rank(prob, r, i),
         ])
     rs.formulas(1, top, ["Customer ID", "Churn probability", "Contract", "Monthly spend",
                          "Tenure (months)", "Complaints", "Days since last purchase",
@@ -181,8 +201,9 @@ def build() -> Workbook:
 
     # Model: metrics and drivers.
     ms = K.add_sheet(wb, MODEL, tab=K.BLUE)
-    ms.title("The churn model", "Logistic regression on age, gender, tenure, contract, spend, "
-                                "complaints and days since last purchase.")
+    ms.title("The churn model", '="Logistic regression on age, gender, tenure, contract, spend, '
+                                'complaints and days since last purchase, trained on "&'
+                                f'{K.count_text("History", "Customer ID", "past customers")}&"."')
     ms.section(1, 4, "How well does it predict?",
                "CHURN_METRICS: 5-fold cross-validation (threshold: Risk!D9).")
     met = ms.spill(1, 6, f_metrics, METRIC_ROWS, 2, label="metrics", formats=[None, METRIC_FORMAT])
@@ -191,19 +212,22 @@ def build() -> Workbook:
     drv = ms.spill(4, 6, f_drivers, n_drivers + 1, 4, label="drivers",
                    formats=[None, "0.000", "0.00", None])
     assert (met.anchor, drv.anchor) == (METRICS_AT, DRIVERS_AT)
-    # Helper: coefficients split by sign, so the bar chart colours them.
+    # Helper: the feature names and the coefficients split by sign (so the bar chart colours
+    # them), as ordinary formulas: LibreOffice and other readers show the chart from their
+    # values, while they show our own spill as #NAME?.
     first, lastr = drv.row + 1, drv.row + n_drivers
-    helper = [[f"=IF(E{r}>0, E{r}, NA())", f"=IF(E{r}<0, E{r}, NA())"] for r in range(first, lastr + 1)]
-    ms.formulas(9, drv.row, ["Raises churn", "Lowers churn"], helper, formats=["0.000", "0.000"],
-                label="driver helper")
+    helper = [[f'=IF(D{r}="", "", D{r})', f"=IF(ISNUMBER(E{r}), IF(E{r}>0, E{r}, NA()), NA())",
+               f"=IF(ISNUMBER(E{r}), IF(E{r}<0, E{r}, NA()), NA())"] for r in range(first, lastr + 1)]
+    ms.formulas(9, drv.row, ["Feature", "Raises churn", "Lowers churn"], helper,
+                formats=[None, "0.000", "0.000"], label="driver helper")
     for r in range(first, lastr + 1):
-        for c in (9, 10):
+        for c in (9, 10, 11):
             ms.ws.cell(row=r, column=c).font = K.NOTE
     ms.ws.conditional_formatting.add(
         f"G{first}:G{lastr}", CellIsRule(operator="equal", formula=['"raises churn"'],
                                          font=Font(bold=True, color=K.RED)))
     ms.widths({"A": 20, "B": 10, "C": 3, "D": 30, "E": 12, "F": 11, "G": 14, "H": 3,
-               "I": 12, "J": 12})
+               "I": 24, "J": 12, "K": 12})
     drivers_chart = BarChart()
     drivers_chart.type = "bar"
     drivers_chart.grouping = "clustered"
@@ -211,8 +235,8 @@ def build() -> Workbook:
     drivers_chart.gapWidth = 40
     drivers_chart.style = 10
     drivers_chart.height, drivers_chart.width = 9.5, 17
-    cats = Reference(ms.ws, min_col=4, min_row=first, max_row=lastr)
-    for j, colour in ((9, K.RED), (10, "2E75B6")):
+    cats = Reference(ms.ws, min_col=9, min_row=first, max_row=lastr)
+    for j, colour in ((10, K.RED), (11, "2E75B6")):
         series = Series(Reference(ms.ws, min_col=j, min_row=drv.row, max_row=lastr),
                         title_from_data=True)
         series.graphicalProperties = K.solid(colour)
@@ -233,7 +257,7 @@ def build() -> Workbook:
     rn = cs.spill(12, 1, f_reasons, cl, 3, label="reasons")
     assert (pr.anchor, rn.anchor) == (PROB_AT, REASONS_AT) and list(cur.columns)[6] == "Monthly spend"
     cs.ws.conditional_formatting.add(
-        f"K2:K{cl}", ColorScaleRule(start_type="num", start_value=0, start_color="63BE7B",
+        f"K2:K{MAX_ROWS}", ColorScaleRule(start_type="num", start_value=0, start_color="63BE7B",
                                     mid_type="num", mid_value=0.5, mid_color="FFEB84",
                                     end_type="num", end_value=1, end_color="F8696B"))
     cs.widths({"A": 12, "B": 13, "C": 7, "D": 9, "E": 10, "F": 16, "G": 10, "H": 12, "I": 12,

@@ -17,18 +17,45 @@ SEASON = 12
 INTERVAL = 0.9
 ACCURACY_ROWS = 10      # reserved for FORECAST_ACCURACY (8 rows today)
 DRIVER_ROWS, DRIVER_COLS = 6, 8   # reserved for FORECAST_DRIVERS (header + a row per driver)
+CHART_HISTORY = 48      # months of history the chart shows before the forecast
 # Where the demo reads results back.
 RESULTS, FORECAST_AT, DATA = "Forecast", "A6", "Sales"
 
 
+def kpi_rows(forecast: str, total_at: str, actual_at: str) -> list[tuple[str, str, str]]:
+    """The forecast's figures at a glance as (label, formula, number format): forecast total,
+    last year's actual, growth and planned revenue. ``forecast`` is the range of the forecast
+    values (the second column of the SALES_FORECAST spill); ``total_at`` and ``actual_at`` are
+    the cells where the first two figures land. A figure that needs more data than the Sales
+    table holds shows a text saying so, never 0."""
+    months = f"COUNT({K.tcol('Sales', 'Units sold')})"
+    return [
+        (f"Forecast total, next {HORIZON} months",
+         f"=IF(COUNT({forecast})={HORIZON}, SUM({forecast}), IF({months}<{2 * SEASON}, "
+         f'"needs {2 * SEASON} months of history (has "&{months}&")", "no forecast: see the '
+         'SALES_FORECAST cell"))', K.INT),
+        (f"Actual, last {HORIZON} months",
+         f"=IF({months}>={HORIZON}, SUM({K.last_rows('Sales', 'Units sold', HORIZON)}), "
+         f'"needs {HORIZON} months of history (has "&{months}&")")', K.INT),
+        (f"Growth on the last {HORIZON} months",
+         f"=IF(AND(ISNUMBER({total_at}), ISNUMBER({actual_at})), IF({actual_at}>0, "
+         f'{total_at}/{actual_at}-1, "no sales to compare"), "needs the two figures above")',
+         "+0.0%;-0.0%"),
+        ("Planned revenue (forecast × planned price)",
+         f'=IF(ISNUMBER({total_at}), SUMPRODUCT({forecast}, {K.tcol("Plan", "Price")}), '
+         '"needs the forecast")', K.MONEY0),
+    ]
+
+
 def build() -> Workbook:
     hist, plan = samples.monthly_sales(MONTHS, HORIZON)
-    n = len(hist)
-    hl, pl = n + 1, len(plan) + 1
-    f_fc = (f"=SALES_FORECAST(Sales!A1:B{hl}, {HORIZON}, Sales!C1:D{hl}, Plan!B1:C{pl}, "
-            f"{SEASON}, {INTERVAL})")
-    f_acc = f"=FORECAST_ACCURACY(Sales!A1:B{hl}, {HORIZON}, {SEASON})"
-    f_drv = f"=FORECAST_DRIVERS(Sales!A1:B{hl}, Sales!C1:D{hl}, {SEASON})"
+    # Table references follow the tables when rows are pasted in Excel or replaced by `batch`.
+    sales = "Sales[[#All],[Month]:[Units sold]]"
+    drivers = "Sales[[#All],[Price]:[Promotion]]"
+    planned = "Plan[[#All],[Price]:[Promotion]]"
+    f_fc = f"=SALES_FORECAST({sales}, {HORIZON}, {drivers}, {planned}, {SEASON}, {INTERVAL})"
+    f_acc = f"=FORECAST_ACCURACY({sales}, {HORIZON}, {SEASON})"
+    f_drv = f"=FORECAST_DRIVERS({sales}, {drivers}, {SEASON})"
     wb = K.new_workbook("Sales forecast")
 
     K.about_sheet(
@@ -40,9 +67,13 @@ def build() -> Workbook:
             ("Sales sheet: replace the table rows with your monthly history (Month, Units sold, "
             "and the drivers Price and Promotion; keep the headers). Plan sheet: enter the "
             f"planned price and promotion for each of the next {HORIZON} months."),
-            (f"If your history has another length, change the row number {hl} in the formulas "
-            f"(Forecast!A6, A23 and A37) and the ranges on ChartData. Change {HORIZON} to "
-            "forecast another horizon (the Plan table needs one row per month ahead)."),
+            ("Everything follows the tables: the xlmarketing formulas read Sales and Plan by "
+            "name, and the subtitle, the figures at a glance and the chart are ordinary formulas "
+            "over them (structured references and INDEX ranges), so a history of any length "
+            f"works. With a yearly season the models need {2 * SEASON} months of history; a "
+            f"figure that needs more data than there is says so instead of showing 0. The chart "
+            f"shows the last {CHART_HISTORY} months of history. Change {HORIZON} to forecast "
+            "another horizon (the Plan table needs one row per month ahead)."),
             ("Refresh: in Excel with the xlmarketing add-in, the formulas recalculate as you type; "
             "headless, run  xlmarketing refresh sales_forecast.xlsx -o result.xlsx."),
             "Try a scenario: change a planned price or promotion on the Plan sheet and refresh.",
@@ -71,8 +102,9 @@ def build() -> Workbook:
     )
 
     fs = K.add_sheet(wb, RESULTS, tab=K.NAVY)
-    fs.title("Sales forecast", f"Units sold: {n} months of history, {HORIZON} months ahead with "
-                               f"the planned prices and promotions.")
+    fs.title("Sales forecast", f'="Units sold: "&{K.count_text("Sales", "Units sold", "months")}'
+                               f'&" of history, {HORIZON} months ahead with the planned prices '
+                               'and promotions."')
     fs.section(1, 4, f"Next {HORIZON} months",
                f"SALES_FORECAST with a {INTERVAL:.0%} interval.")
     fc = fs.spill(1, 6, f_fc, HORIZON + 1, 4, label="forecast",
@@ -80,20 +112,15 @@ def build() -> Workbook:
     assert fc.anchor == FORECAST_AT
     first, last = fc.row + 1, fc.row + HORIZON
     fs.section(6, 4, "At a glance", "Ordinary Excel formulas on the forecast.")
-    fs.kpis(6, 6, [
-        (f"Forecast total, next {HORIZON} months", f"=SUM(B{first}:B{last})", K.INT),
-        (f"Actual, last {HORIZON} months", f"=SUM(Sales!B{hl - HORIZON + 1}:B{hl})", K.INT),
-        ("Growth", "=IF(I7>0, I6/I7-1, 0)", "+0.0%;-0.0%"),
-        ("Planned revenue (forecast × planned price)",
-         f"=SUMPRODUCT(B{first}:B{last}, Plan!B2:B{pl})", K.MONEY0),
-    ], label="kpis", span=3)
+    fs.kpis(6, 6, kpi_rows(f"B{first}:B{last}", "I6", "I7"), label="kpis", span=3)
     fs.section(1, 21, "How accurate is it?",
                "FORECAST_ACCURACY: rolling backtest on the history, against a seasonal naive forecast.")
-    acc = fs.spill(1, 23, f_acc, ACCURACY_ROWS, 3, label="accuracy",
-                   formats=[None, "#,##0.00", "#,##0.00"])
+    # Metric, SALES_FORECAST, seasonal naive and the best simple peer.
+    acc = fs.spill(1, 23, f_acc, ACCURACY_ROWS, 4, label="accuracy",
+                   formats=[None, "#,##0.00", "#,##0.00", "#,##0.00"])
     # Rows after the five error measures: the method (text, wrapped) and whole numbers.
     for r in range(acc.row + 6, acc.row + acc.rows):
-        for c in (2, 3):
+        for c in (2, 3, 4):
             cell = fs.ws.cell(row=r, column=c)
             cell.number_format = "0"
             cell.alignment = Alignment(horizontal="right", vertical="top", wrap_text=True)
@@ -102,7 +129,7 @@ def build() -> Workbook:
                "FORECAST_DRIVERS: elasticity = % change in sales per 1 % change in the driver.")
     fs.spill(1, 37, f_drv, DRIVER_ROWS, DRIVER_COLS, label="drivers",
              formats=[None] + ["#,##0.000"] * (DRIVER_COLS - 1))
-    fs.widths({"A": 16, "B": 20, "C": 20, "D": 14, "E": 12, "F": 14, "G": 14, "H": 14, "I": 14})
+    fs.widths({"A": 16, "B": 20, "C": 20, "D": 14, "E": 12, "F": 14, "G": 14, "H": 14, "I": 22})
 
     # Data sheets.
     ss = K.add_sheet(wb, DATA, tab=K.BLUE, one_page=False)
@@ -117,26 +144,49 @@ def build() -> Workbook:
     ps.widths({"A": 12, "B": 10, "C": 11})
     ps.ws.freeze_panes = "A2"
 
-    # ChartData: history then forecast on one month axis; the band is stacked on the lower bound.
+    band = chart_with_data(wb, RESULTS, first, CHART_HISTORY)
+    band.height, band.width = 9.5, 19
+    fs.chart(band, "F11")
+    fs.ws.freeze_panes = "A3"
+    return wb
+
+def chart_with_data(wb: Workbook, source: str, first: int, history: int) -> AreaChart:
+    """A ChartData sheet and the chart drawn from it: the last ``history`` months of the Sales
+    table, then the forecast read from ``source``'s SALES_FORECAST spill (first forecast row
+    ``first``, columns A to D), with the interval band stacked on the lower bound.
+
+    Everything on ChartData is an ordinary formula reading the tables by position, so any
+    history length works and every reader shows the chart from the cached values."""
     cd = K.add_sheet(wb, "ChartData", tab=K.GREY, one_page=False)
     cd.ws.sheet_view.showGridLines = True
+    units, month_col = K.tcol("Sales", "Units sold"), K.tcol("Sales", "Month")
+    w = history
     rows = []
-    for i in range(n):
-        r = i + 2
-        is_last = i == n - 1
-        rows.append([f"=Sales!A{r}", f"=Sales!B{r}",
-                     f"=Sales!B{r}" if is_last else "=NA()",
-                     f"=Sales!B{r}" if is_last else 0, 0])
+    for i in range(1, w + 1):
+        k = f"($G$2-{w - i})" if i < w else "$G$2"
+        is_last = i == w
+        actual = f"INDEX({units}, {k})"
+        rows.append([f"=IF({k}>=1, INDEX({month_col}, {k}), EDATE(INDEX({month_col}, 1), {k}-1))",
+                     f"=IF({k}>=1, {actual}, NA())",
+                     f"=IF({k}>=1, {actual}, NA())" if is_last else "=NA()",
+                     f"=IF({k}>=1, {actual}, 0)" if is_last else 0, 0])
     for j in range(HORIZON):
-        r = first + j
-        rows.append([f"=Forecast!A{r}", "=NA()", f"=Forecast!B{r}", f"=Forecast!C{r}",
-                     f"=Forecast!D{r}-Forecast!C{r}"])
+        r = f"{source}!$A${first + j}"
+        b, c, d = (r.replace("$A$", f"${x}$") for x in "BCD")
+        rows.append([f"=IF(ISNUMBER({r}), {r}, EDATE(INDEX({month_col}, $G$2), {j + 1}))", "=NA()",
+                     f"=IF(ISNUMBER({b}), {b}, NA())", f"=IF(ISNUMBER({c}), {c}, NA())",
+                     f"=IF(ISNUMBER({d}), {d}-{c}, NA())"])
     cd.formulas(1, 1, ["Month", "Actual", "Forecast", "Lower", f"{INTERVAL:.0%} range"], rows,
                 formats=[K.MONTH, K.INT, K.INT, K.INT, K.INT], label="chart data")
-    cd.widths({"A": 12, "B": 10, "C": 10, "D": 10, "E": 12})
+    cd.ws["G1"] = "Months of history"
+    cd.ws["G2"] = f"=ROWS({month_col})"
+    cd.reserve("formulas", 7, 1, 7, 2, "history length")
+    cd.widths({"A": 12, "B": 10, "C": 10, "D": 10, "E": 12, "G": 18})
     cd.ws.freeze_panes = "A2"
-    total = n + HORIZON + 1
+    total = w + HORIZON + 1
 
+    # The band is an area chart under the lines; besides drawing the interval it makes
+    # LibreOffice leave the #N/A points out of the lines (a line chart alone draws them as 0).
     band = AreaChart()
     band.grouping = "stacked"
     lower = Series(Reference(cd.ws, min_col=4, min_row=1, max_row=total), title_from_data=True)
@@ -160,13 +210,10 @@ def build() -> Workbook:
     line.set_categories(months)
     band.y_axis.number_format = "#,##0"
     band.x_axis.number_format = "mmm yy"
-    band.x_axis.tickLblSkip = 6
-    band.x_axis.tickMarkSkip = 6
+    band.x_axis.tickLblSkip = band.x_axis.tickMarkSkip = max(1, (history + HORIZON) // 10)
     band += line
     band.legend.position = "b"
     band.legend.legendEntry = [LegendEntry(idx=0, delete=True)]  # the invisible lower bound
-    band.height, band.width = 9.5, 19
-    K.titles(band, f"Units sold: history and forecast with {INTERVAL:.0%} range", y="Units")
-    fs.chart(band, "F11")
-    fs.ws.freeze_panes = "A3"
-    return wb
+    K.titles(band, f"Units sold: the last {history} months and the forecast with "
+             f"{INTERVAL:.0%} range", y="Units")
+    return band

@@ -18,12 +18,14 @@ N_CUSTOMERS = 500
 FEATURES = ["Channel", "Annual spend", "Orders", "Days since last order"]
 # Where the demo reads results back.
 RESULTS, PROFILE_AT, SEGMENTS_AT = "Segments", "A6", "H1"
+COUNTS_ROW = 14         # header row of the per-segment COUNTIF/SUMIF table on Segments
+SCATTER_POINTS = 500    # customers drawn in the scatter (spread evenly when there are more)
+MAX_ROWS = 1_048_576
 
 
 def build() -> Workbook:
     data = samples.customers(N_CUSTOMERS)
-    n = len(data)
-    last = n + 1
+    last = len(data) + 1
     # A table reference follows the table when rows are pasted in Excel or replaced by `batch`.
     data_ref = "Customers[[#All],[Channel]:[Days since last order]]"
     wb = K.new_workbook("Customer segmentation")
@@ -37,11 +39,13 @@ def build() -> Workbook:
         [
             ("Replace the rows of the table on the Customers sheet with your own customers (keep "
             "the header row). Columns C to F go into the model: text columns such as Channel "
-            "are one-hot encoded, numbers are standardised (scale \"auto\" does so beside a text column or when spreads differ), blanks are filled with the median."),
-            ("The xlmarketing formulas read the Customers table by name, so they follow the table "
-            f"when you paste more or fewer rows. The summaries, colours and charts cover rows 2 to "
-            f"{last} ({n} customers): extend their ranges and the helper formulas on ChartData if "
-            "you have more."),
+            "are one-hot encoded, numbers are standardised (scale \"auto\" does so beside a text "
+            "column or when spreads differ), blanks are filled with the median."),
+            ("Everything follows the Customers table: the xlmarketing formulas read it by name, "
+            "and the subtitle, the per-segment counts and revenue and the charts are ordinary "
+            "formulas over the table (structured references such as Customers[Annual spend] "
+            "and INDEX ranges as long as the table), so paste any number of rows. The scatter "
+            f"draws up to {SCATTER_POINTS} customers, spread evenly over the table."),
             ("Refresh: in Excel with the xlmarketing add-in, the formulas recalculate as you type; "
             "headless, run  xlmarketing refresh customer_segmentation.xlsx -o result.xlsx  "
             "and open the result in any spreadsheet program."),
@@ -60,7 +64,7 @@ def build() -> Workbook:
              "Segments!A23"),
             ("=COUNTIF / SUMIF",
              "Ordinary Excel formulas on top: customers and revenue per segment.",
-             "Segments!A14"),
+             f"Segments!A{COUNTS_ROW}"),
         ],
         [
             ("Customers", ("The data: one row per customer (an Excel table), with the segment "
@@ -85,17 +89,18 @@ def build() -> Workbook:
                    label="segments", formats=[K.INT])
     cs.ws.freeze_panes = "B2"
     assert seg.anchor == SEGMENTS_AT
-    seg_col = seg.column(0)  # Customers!$H$2:$H$501
+    # The segment column beside the table, as long as the table: summaries follow the data.
+    seg_col = K.beside("Customers", seg.col, "Customers", "Customer ID")
     for s, colour in zip(range(1, K_SEGMENTS + 1), K.SEGMENT_COLOURS):
         cs.ws.conditional_formatting.add(
-            f"H2:H{last}", CellIsRule(operator="equal", formula=[str(s)],
-                                      font=Font(bold=True, color=colour)))
+            f"H2:H{MAX_ROWS}", CellIsRule(operator="equal", formula=[str(s)],
+                                          font=Font(bold=True, color=colour)))
 
     # Segments: profile, counts, choice of k, charts.
     ss = K.add_sheet(wb, RESULTS, tab=K.NAVY)
     ss.title("Customer segments",
-             f"k-means with k = {K_SEGMENTS} on {', '.join(FEATURES).lower()} "
-             f"({n} customers).")
+             f'="k-means with k = {K_SEGMENTS} on {", ".join(FEATURES).lower()} ("&'
+             f'{K.count_text("Customers", "Customer ID", "customers")}&")."')
     ss.section(1, 4, "Segment profiles",
                "SEGMENT_PROFILE: size, share, mean of each number column and the most common channel.")
     prof = ss.spill(1, 6, f"=SEGMENT_PROFILE({data_ref}, {K_SEGMENTS})", K_SEGMENTS + 1,
@@ -104,15 +109,17 @@ def build() -> Workbook:
     assert prof.anchor == PROFILE_AT
     for r in range(prof.row + 1, prof.row + prof.rows):  # the channel column: text
         ss.ws.cell(row=r, column=4).alignment = Alignment(horizontal="center")
-    top = 14
+    top = COUNTS_ROW
     ss.section(1, 12, "Customers and revenue per segment",
-               "Ordinary Excel formulas (COUNTIF, SUMIF) on the segment column Customers!H.")
-    spend = f"Customers!$D$2:$D${last}"
+               "Ordinary Excel formulas (COUNTIF, SUMIF) on the segment column Customers!H, as "
+               "long as the Customers table.")
+    spend = K.tcol("Customers", "Annual spend")
     rows = []
     for i in range(K_SEGMENTS):
         r = top + 1 + i
         rows.append([i + 1, f"=COUNTIF({seg_col}, A{r})", f"=SUMIF({seg_col}, A{r}, {spend})",
-                     f"=C{r}/C${top + K_SEGMENTS + 1}", f"=IF(B{r}>0, C{r}/B{r}, 0)"])
+                     f"=IF(C${top + K_SEGMENTS + 1}>0, C{r}/C${top + K_SEGMENTS + 1}, 0)",
+                     f"=IF(B{r}>0, C{r}/B{r}, 0)"])
     tr = top + K_SEGMENTS + 1
     rows.append(["Total", f"=SUM(B{top + 1}:B{tr - 1})", f"=SUM(C{top + 1}:C{tr - 1})",
                  f"=SUM(D{top + 1}:D{tr - 1})", f"=IF(B{tr}>0, C{tr}/B{tr}, 0)"])
@@ -129,19 +136,34 @@ def build() -> Workbook:
                                fill=PatternFill("solid", fgColor="E2EFDA"), font=Font(bold=True)))
     ss.widths({"A": 11, "B": 12, "C": 12, "D": 17, "E": 20, "F": 10, "G": 16, "H": 3})
 
-    # ChartData: one y column per segment (#N/A elsewhere, which charts skip).
+    # ChartData: up to SCATTER_POINTS customers spread evenly over the table (every one when
+    # there are fewer), one y column per segment (#N/A elsewhere, which charts skip).
     cd = K.add_sheet(wb, "ChartData", tab=K.GREY, one_page=False)
     cd.ws.sheet_view.showGridLines = True
-    cd.ws["A1"] = "Helper columns for the segment scatter: annual spend where the customer is in the segment, #N/A elsewhere."
+    cd.ws["A1"] = (f"Helper columns for the segment scatter: up to {SCATTER_POINTS} customers spread "
+                   "evenly over the Customers table; annual spend where the customer is in the "
+                   "segment, #N/A elsewhere.")
     cd.ws["A1"].font = K.NOTE
-    header = ["Days since last order"] + [f"Segment {s}" for s in range(1, K_SEGMENTS + 1)]
+    n_cust = K.nrows("Customers", "Customer ID")
+    cd.ws["A2"] = "Customers in the table"
+    cd.ws["C2"] = f"={n_cust}"
+    cd.ws["D2"] = "Step"
+    cd.ws["E2"] = f"=MAX(1, C2/{SCATTER_POINTS})"
+    cd.reserve("formulas", 1, 1, 5, 2, "counts")
+    days, spend_col = K.tcol("Customers", "Days since last order"), spend
+    seg_whole = "Customers!$H:$H"
+    header = ["Row in data", "Days since last order"] + [f"Segment {s}" for s in range(1, K_SEGMENTS + 1)]
     rows = []
-    for i in range(n):
-        r = i + 2
-        rows.append([f"=Customers!F{r}"] + [f"=IF(Customers!$H{r}={s}, Customers!$D{r}, NA())"
-                                             for s in range(1, K_SEGMENTS + 1)])
-    cd.formulas(1, 3, header, rows, formats=[K.INT] + [K.MONEY0] * K_SEGMENTS, label="scatter helper")
-    cd.widths({"A": 20, "B": 12, "C": 12, "D": 12, "E": 12})
+    for i in range(SCATTER_POINTS):
+        r = i + 4
+        rows.append([f"=IF({i + 1}<=MIN($C$2, {SCATTER_POINTS}), ROUND({i}*$E$2, 0)+1, NA())",
+                     f"=IF(ISNUMBER($A{r}), INDEX({days}, $A{r}), NA())"]
+                    + [f"=IF(ISNUMBER($A{r}), IF(INDEX({seg_whole}, $A{r}+1)={s}, "
+                       f"INDEX({spend_col}, $A{r}), NA()), NA())"
+                       for s in range(1, K_SEGMENTS + 1)])
+    cd.formulas(1, 3, header, rows, formats=[K.INT, K.INT] + [K.MONEY0] * K_SEGMENTS,
+                label="scatter helper")
+    cd.widths({"A": 12, "B": 20, "C": 12, "D": 12, "E": 12, "F": 12})
     cd.ws.freeze_panes = "A4"
 
     # Scatter: days since last order vs annual spend, one series per segment.
@@ -150,9 +172,10 @@ def build() -> Workbook:
     sc.y_axis.number_format = "#,##0"
     sc.x_axis.number_format = "0"
     sc.height, sc.width = 9.5, 17.5
-    xref = Reference(cd.ws, min_col=1, min_row=4, max_row=n + 3)
+    last_pt = SCATTER_POINTS + 3
+    xref = Reference(cd.ws, min_col=2, min_row=4, max_row=last_pt)
     for s in range(K_SEGMENTS):
-        yref = Reference(cd.ws, min_col=2 + s, min_row=3, max_row=n + 3)
+        yref = Reference(cd.ws, min_col=3 + s, min_row=3, max_row=last_pt)
         series = Series(yref, xref, title_from_data=True)
         series.marker = Marker(symbol="circle", size=5)
         series.marker.graphicalProperties = K.solid(K.SEGMENT_COLOURS[s])
@@ -163,13 +186,14 @@ def build() -> Workbook:
              "Annual spend")
     ss.chart(sc, "I4")
 
-    # Segment sizes, from the profile spill.
+    # Segment sizes, from the COUNTIF table: ordinary formulas, so every reader (LibreOffice,
+    # pandas, calamine) sees the values that the refresh computed.
     bar = BarChart()
     bar.type = "col"
     bar.style = 10
     bar.height, bar.width = 8, 12
-    vals = Reference(ss.ws, min_col=2, min_row=prof.row + 1, max_row=prof.row + K_SEGMENTS)
-    cats = Reference(ss.ws, min_col=1, min_row=prof.row + 1, max_row=prof.row + K_SEGMENTS)
+    vals = Reference(ss.ws, min_col=2, min_row=top + 1, max_row=top + K_SEGMENTS)
+    cats = Reference(ss.ws, min_col=1, min_row=top + 1, max_row=top + K_SEGMENTS)
     bar.add_data(vals, titles_from_data=False)
     bar.set_categories(cats)
     series = bar.series[0]
