@@ -92,7 +92,11 @@ def grids(draw, max_rows=40, max_cols=6):
 
 SCALAR = st.one_of(CELL, st.integers(-3, 15), st.sampled_from(["auto", 0.95, 0.8, 1, 2, 3, 4, 12]))
 RANGE_PARAMS = {"data", "train_data", "score_data", "sales", "known_drivers", "future_drivers",
-                "train_labels"}
+                "train_labels", "group"}
+TEXT_PARAMS = {"text", "train_text", "score_text", "labels"}
+
+WORDS = ["great", "love", "awful", "broke", "order", "ship", "refund", "quality", "price", "the",
+         "<b>bold</b>", "https://x.example/a?b=1", "很好", "质量", "😀", "a" * 300, "\n", "=1+1"]
 
 
 PLAUSIBLE = {
@@ -103,6 +107,10 @@ PLAUSIBLE = {
     "scale": st.sampled_from([None, True, False]), "seed": st.integers(0, 5),
     "header": st.sampled_from([None, True, False, "auto"]), "balanced": st.sampled_from([None, True, False]),
     "regularization": st.sampled_from([None, 0.1, 1.0, 10.0]), "positive": st.sampled_from([None, 1, "Yes"]),
+    # The model-choice functions (CHURN_COMPARE, CHURN_RULES, CHURN_LIFT, ... and PROPENSITY_*).
+    "model": st.sampled_from([None, "logistic", "tree", "forest", "boosting", "auto", "tree (depth 3)"]),
+    "bins": st.sampled_from([None, 2, 5, 10]), "points": st.sampled_from([None, 2, 11]),
+    "n": st.integers(1, 5), "n_words": st.integers(1, 8),
 }
 
 
@@ -164,6 +172,19 @@ PLAUSIBLE_ORDERS = {"horizon_months": st.sampled_from([None, 3, 12, 24]),
                     "reference_date": st.sampled_from([None, 46000, "2026-01-31"])}
 
 
+@st.composite
+def texts(draw):
+    """A column of customer texts: words (HTML, links, Chinese, emoji), numbers, blanks, errors."""
+    n = draw(st.integers(1, 60))
+    rows = [[" ".join(draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12)))]
+            for _ in range(n)]
+    for _ in range(draw(st.integers(0, 3))):
+        rows[draw(st.integers(0, n - 1))] = [draw(CELL)]
+    if draw(st.booleans()):
+        rows.insert(0, ["Review"])
+    return rows
+
+
 def arg_strategy(name: str, plausible: bool):
     if name in ("purchases", "transactions") and plausible:
         return purchases()
@@ -171,6 +192,8 @@ def arg_strategy(name: str, plausible: bool):
         return order_lists() if plausible else st.one_of(order_lists(), grids())
     if name in PLAUSIBLE_ORDERS and plausible:
         return PLAUSIBLE_ORDERS[name].map(lambda v: [[v]])
+    if name in TEXT_PARAMS:
+        return texts() if plausible or name != "labels" else grids()
     if name == "sales" and plausible:
         return series()
     if name in ("known_drivers", "future_drivers", "score_data") and plausible:
@@ -205,6 +228,18 @@ def args_strategy(params: list[str]):
         i, j = params.index("train_data"), params.index("train_labels")
         sensible = sensible.flatmap(lambda args: labels_for(args[i]).map(
             lambda lab: tuple(lab if k == j else a for k, a in enumerate(args))))
+    if "train_data" in params and "group" in params:
+        # CHURN_FAIRNESS: a group column as long as the training range (two-valued, like labels).
+        i, g = params.index("train_data"), params.index("group")
+        sensible = sensible.flatmap(lambda args: labels_for(args[i]).map(
+            lambda grp: tuple(grp if k == g else a for k, a in enumerate(args))))
+    for t, y in (("train_text", "train_labels"), ("text", "labels")):
+        if t in params and y in params:  # categories for the texts, row for row
+            i, j = params.index(t), params.index(y)
+            sensible = sensible.flatmap(lambda args, i=i, j=j: st.lists(
+                st.sampled_from(["praise", "complaint", "question", 1, None]),
+                min_size=len(args[i]), max_size=len(args[i])).map(
+                lambda lab: tuple([[v] for v in lab] if k == j else a for k, a in enumerate(args))))
     return st.one_of(sensible, st.tuples(*[arg_strategy(p, False) for p in params]))
 
 

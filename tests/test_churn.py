@@ -60,8 +60,8 @@ def base():
 def test_drivers_recover_signs_and_ranking_of_the_known_model(base):
     data, labels, _ = base
     out = DRIVERS(data, labels)
-    assert out[0] == ["Feature", "Coefficient", "Odds ratio", "Direction"]
-    rows = {r[0]: r for r in out[1:]}
+    assert out[0] == ["Feature", "Coefficient", "Odds ratio", "Direction", "Importance (AUC points)"]
+    rows = {r[0]: r[:4] for r in out[1:]}
     assert set(rows) == {"Tenure", "Spend (log)", "SupportCalls", "LastPurchase (days ago)",
                          "Contract = Monthly", "Contract = Annual", "Contract = Two-year",
                          "Gender = F", "Gender = M"}
@@ -72,10 +72,12 @@ def test_drivers_recover_signs_and_ranking_of_the_known_model(base):
         assert np.sign(coef) == sign, name
         assert odds == pytest.approx(np.exp(coef))
         assert direction == ("raises churn" if sign > 0 else "lowers churn")
-    # Sorted by influence; tenure (sd 20 months x 0.06) is strongest, gender (no effect) weakest.
-    mags = [abs(r[1]) for r in out[1:]]
-    assert mags == sorted(mags, reverse=True)
-    assert out[1][0] == "Tenure"
+    # Sorted by permutation importance (AUC points, the scale every model shares); tenure
+    # (sd 20 months x 0.06) is strongest, gender (no effect) weakest.
+    imps = [r[4] for r in out[1:]]
+    assert imps == sorted(imps, reverse=True)
+    assert out[1][0] == "Tenure" and out[1][4] > 5
+    assert all(abs(r[4]) < 0.3 for r in out[1:] if r[0].startswith("Gender"))
     # Gender and "Contract = Annual" (the middle level, close to the average) come last.
     assert {r[0] for r in out[-3:]} == {"Gender = F", "Gender = M", "Contract = Annual"}
     assert abs(rows["Gender = F"][1]) < 0.1 and abs(rows["Gender = M"][1]) < 0.1

@@ -47,13 +47,13 @@ def test_registration_metadata(session):
     cp = funcs["CHURN_PROB"]
     assert [p["name"] for p in cp["parameters"]] == [
         "train_data", "train_labels", "score_data", "positive", "balanced", "regularization", "header",
-        "keep_ids"]
-    assert [p.get("optional", False) for p in cp["parameters"]] == [False, False] + [True] * 6
+        "model", "seed", "keep_ids"]
+    assert [p.get("optional", False) for p in cp["parameters"]] == [False, False] + [True] * 8
     assert cp["description"].startswith("Probability (0 to 1) that each customer churns")
     cm = funcs["CHURN_METRICS"]
     assert [p["name"] for p in cm["parameters"]] == [
         "train_data", "train_labels", "threshold", "folds", "positive", "balanced",
-        "regularization", "seed", "header", "keep_ids"]
+        "regularization", "seed", "header", "model", "keep_ids"]
     assert [p["name"] for p in funcs["CHURN_REASONS"]["parameters"]][:4] == [
         "train_data", "train_labels", "score_data", "top_n"]
 
@@ -72,7 +72,8 @@ def test_officejs_results_match_the_python_functions_and_fill_down_fits_once(ses
     assert metrics["Threshold"] == 0.4 and metrics["Rows used"] == 600
     assert 0.7 < metrics["ROC AUC"] < 1
     drivers = res[k + 1]["value"]
-    assert drivers[0] == ["Feature", "Coefficient", "Odds ratio", "Direction"]
+    assert drivers[0] == ["Feature", "Coefficient", "Odds ratio", "Direction",
+                          "Importance (AUC points)"]
     reasons = res[k + 2]["value"]
     assert reasons[0] == ["Reason 1", "Reason 2"] and len(reasons) == 4
 

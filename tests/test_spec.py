@@ -40,7 +40,7 @@ def test_the_wrapper_signature_is_the_spec():
     assert [p.default is inspect.Parameter.empty for p in sig.parameters.values()] == [
         p in spec.required for p in spec.params]
     assert spec.usage() == ("CHURN_METRICS(train_data, train_labels, [threshold], [folds], [positive], "
-                            "[balanced], [regularization], [seed], [header], [keep_ids])")
+                            "[balanced], [regularization], [seed], [header], [model], [keep_ids])")
 
 
 def test_officejs_registration_matches_the_spec():

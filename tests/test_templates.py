@@ -18,7 +18,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from xlmarketing import templates
 from xlmarketing.demo import DemoSummary, run_demo, values_only
 from xlmarketing.functions import REGISTRY
-from xlmarketing.templates import churn, dashboard, forecast, segmentation
+from xlmarketing.templates import campaign, churn, dashboard, forecast, segmentation
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = list(templates.TEMPLATES)
@@ -74,6 +74,7 @@ def anchors(path: Path) -> list[tuple[str, str, str, str | None]]:
 def test_build_all_writes_every_template(built):
     assert sorted(built) == sorted(["customer_segmentation.xlsx", "churn_risk.xlsx",
                                     "sales_forecast.xlsx", "marketing_dashboard.xlsx",
+                                    "campaign_response.xlsx",
                                     "product_recommendations.xlsx"])
 
 
@@ -118,11 +119,15 @@ def test_spill_areas_are_free(built, name):
         segmentation.FILE: {"KMEANS_SEGMENT": (501, 1), "SEGMENT_PROFILE": (5, 9),
                             "SEGMENT_K": (10, 6), "RFM_SEGMENT": (401, 9), "CUSTOMER_VALUE": (401, 6)},
         churn.FILE: {"CHURN_PROB": (401, 1), "CHURN_REASONS": (401, 3),
-                     "CHURN_METRICS": (16, 2), "CHURN_DRIVERS": (11, 4)},
+                     "CHURN_METRICS": (16, 2), "CHURN_DRIVERS": (11, 5)},
         forecast.FILE: {"SALES_FORECAST": (13, 4), "FORECAST_ACCURACY": (10, 4),
                         "FORECAST_DRIVERS": (3, 7)},
         dashboard.FILE: {"KMEANS_SEGMENT": (401, 1), "CHURN_PROB": (401, 1),
                          "SEGMENT_PROFILE": (5, 8), "SALES_FORECAST": (13, 4)},
+        campaign.FILE: {"PROPENSITY_SCORE": (501, 1), "PROPENSITY_REASONS": (501, 2),
+                        "PROPENSITY_LIFT": (11, 9), "PROPENSITY_ROC": (22, 3),
+                        "PROPENSITY_COMPARE": (8, 10), "PROPENSITY_DRIVERS": (17, 5),
+                        "PROPENSITY_FAIRNESS": (10, 8)},
         "product_recommendations.xlsx": {"RECOMMEND": (151, 8), "SIMILAR_ITEMS": (6, 3),
                                          "BASKET_RULES": (21, 6)},
     }[name]
@@ -282,7 +287,7 @@ def test_refreshed_workbook_opens_in_libreoffice(demo, name, libreoffice_sheets,
     shown = libreoffice_sheets(values_only(demo.out_dir / name, tmp_path / name))
     assert "About" in shown
     main = {segmentation.FILE: "Segments", churn.FILE: "Risk", forecast.FILE: "Forecast",
-            dashboard.FILE: dashboard.SHEET,
+            dashboard.FILE: dashboard.SHEET, campaign.FILE: campaign.CAMPAIGN,
             "product_recommendations.xlsx": "Recommendations"}[name]
     cells = [c for row in shown[main] for c in row]
     if name != forecast.FILE or FORECAST_READY:

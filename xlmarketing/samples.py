@@ -238,6 +238,164 @@ def orders(n_customers: int = 400, seed: int = 11) -> pd.DataFrame:
         "Amount": np.round(sim["amount"].to_numpy(), 2),
     })
     return frame.sort_values(["Order date", "Customer"], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- campaign response
+
+OFFERS = ("20% discount", "Free shipping", "Loyalty points")
+OFFER_CHANNELS = ("Email", "SMS", "Social ad")
+AGE_BANDS = ((18, "18-29"), (30, "30-44"), (45, "45-59"), (60, "60+"))
+
+
+def age_band(age: np.ndarray) -> list[str]:
+    """The age band label of each age (18-29, 30-44, 45-59, 60+)."""
+    out = []
+    for a in np.asarray(age):
+        out.append(next(label for lo, label in reversed(AGE_BANDS) if a >= lo))
+    return out
+
+
+def campaign_logit(frame: pd.DataFrame) -> np.ndarray:
+    """The true response log-odds of each customer under the campaign story.
+
+    Response rises with recent and frequent purchases and with email engagement; the discount
+    works mainly for price-sensitive customers (many coupon redemptions) and SMS mainly for
+    customers under 30: two interactions a straight-line model misses. Gender has no effect;
+    age acts only through the SMS interaction and a small preference of 30-59 year olds.
+    """
+    days = frame["Days since last purchase"].to_numpy(dtype=float)
+    orders = frame["Orders (12 months)"].to_numpy(dtype=float)
+    opens = frame["Email opens (90 days)"].to_numpy(dtype=float)
+    coupons = frame["Coupons redeemed"].to_numpy(dtype=float)
+    impressions = frame["Ad impressions"].to_numpy(dtype=float)
+    age = frame["Age"].to_numpy(dtype=float)
+    offer = frame["Offer"].to_numpy(dtype=object)
+    channel = frame["Offer channel"].to_numpy(dtype=object)
+    z = -3.4 - 0.015 * (days - 60) + 0.22 * (orders - 4) + 0.28 * (opens - 3)
+    z += 0.45 * np.log1p(impressions)
+    z += np.where(offer == "20% discount", -0.6 + 0.9 * coupons, 0.0)
+    z += np.where(offer == "Free shipping", 0.35, 0.0)
+    z += np.where(channel == "SMS", np.where(age < 30, 1.6, -0.9), 0.0)
+    z += np.where(channel == "Social ad", -0.4, 0.0)
+    z += np.where((age >= 30) & (age < 60), 0.3, 0.0)
+    return z
+
+
+def _campaign_base(n: int, rng: np.random.Generator, id_prefix: str) -> pd.DataFrame:
+    age = np.clip(rng.normal(43.0, 14.0, n), 18, 85).astype(np.int64)
+    return pd.DataFrame({
+        "Customer ID": [f"{id_prefix}{i + 1:05d}" for i in range(n)],
+        "Gender": rng.choice(("Female", "Male"), size=n, p=(0.53, 0.47)),
+        "Age band": age_band(age),
+        "Age": age,
+        "Region": rng.choice(REGIONS, size=n, p=(0.3, 0.25, 0.25, 0.2)),
+        "Orders (12 months)": rng.poisson(4.0, n),
+        "Days since last purchase": np.minimum(rng.gamma(1.5, 45.0, n).astype(np.int64) + 1, 365),
+        "Email opens (90 days)": rng.poisson(3.0, n),
+        "Coupons redeemed": rng.poisson(np.where(age < 35, 1.6, 0.8)),
+        "Ad impressions": rng.poisson(6.0, n),
+        "Offer": rng.choice(OFFERS, size=n),
+        "Offer channel": rng.choice(OFFER_CHANNELS, size=n, p=(0.5, 0.25, 0.25)),
+    })
+
+
+def campaign_history(n: int = 1500, seed: int = 21) -> pd.DataFrame:
+    """Customers who got an offer in the last campaign, with whether they responded (Yes/No)."""
+    rng = np.random.default_rng(seed)
+    frame = _campaign_base(n, rng, "R")
+    p = 1.0 / (1.0 + np.exp(-campaign_logit(frame)))
+    frame["Responded"] = np.where(rng.random(n) < p, "Yes", "No")
+    return frame
+
+
+def campaign_prospects(n: int = 500, seed: int = 22) -> pd.DataFrame:
+    """Customers planned for the next campaign, with the offer and channel each would get."""
+    return _campaign_base(n, np.random.default_rng(seed), "P")
+
+
+# --------------------------------------------------------------------------- customer reviews
+
+REVIEW_PRODUCTS = ("Wireless earbuds", "Coffee maker", "Running shoes", "Travel backpack")
+
+# Topic -> (praise phrases, complaint phrases, question phrases). A review mixes the topic of its
+# story with one of the product's own aspects; its rating decides the tone.
+_REVIEW_TOPICS = {
+    "delivery": (["the delivery was fast and the package arrived a day early",
+                  "quick delivery, the package was well packed", "delivery on time, package intact"],
+                 ["the delivery was late and the package arrived damaged",
+                  "delivery took three weeks and the package was opened",
+                  "the delivery driver lost my package"],
+                 ["when will the delivery of my package arrive?",
+                  "can I change the delivery address for the package?"]),
+    "quality": (["excellent build quality, solid and well made", "great quality, well made and sturdy",
+                 "the quality is superb and it feels solid"],
+                ["poor quality, it broke after two weeks", "cheap quality, it broke and fell apart",
+                 "bad quality, it broke on day one"],
+                ["is the quality covered by the warranty?", "what quality of material is it?"]),
+    "price": (["great price, good value for money", "worth the price, great value",
+               "the price is fair and good value"],
+              ["the price is too high for the value", "overpriced, poor value for money",
+               "the price went up again, bad value"],
+              ["will the price drop, any discount?", "is there a discount on the price?"]),
+    "service": (["customer service was helpful and the refund was quick",
+                 "the support team was helpful and friendly", "customer service solved it quickly"],
+                ["customer service never answered, still no refund",
+                 "support was rude and the refund is missing", "customer service ignored my emails"],
+                ["how do I contact customer service?", "how do I ask support for a refund?"]),
+}
+_REVIEW_ASPECTS = {
+    "Wireless earbuds": ("the battery lasts all day", "the battery dies quickly", "sound"),
+    "Coffee maker": ("the coffee tastes great", "the coffee tastes burnt", "cleaning"),
+    "Running shoes": ("they fit perfectly", "they are too narrow", "sizing"),
+    "Travel backpack": ("lots of room and pockets", "the zip broke", "carry-on size"),
+}
+_OPENERS = {"praise": ["Love it!", "Very happy.", "Brilliant.", "Five stars."],
+            "complaint": ["Disappointed.", "Not happy.", "Terrible.", "Avoid."],
+            "question": ["Quick question:", "Hi,", "Hello,", "Before I buy:"]}
+
+
+def reviews(n: int = 600, seed: int = 11, labelled: int = 300) -> pd.DataFrame:
+    """Customer reviews: date, product, rating 1-5, text, rating group and a category label.
+
+    Each review has a hidden topic (delivery, quality, price, service; in ``attrs["topic"]``)
+    and a tone that follows the rating: 4-5 praise, 1-2 complaint, and about one in six of all
+    reviews a question (rating 3). Ratings drift down in the last six months as delivery
+    complaints grow, so sentiment over time has a story. The first ``labelled`` rows carry their
+    ``Category`` (praise / complaint / question), the rest are blank: the classifier's job.
+    """
+    rng = np.random.default_rng(seed)
+    first = dt.date(2024, 1, 1)
+    days = np.sort(rng.integers(0, 730, n))
+    topics = list(_REVIEW_TOPICS)
+    rows, hidden = [], []
+    for i, d in enumerate(days):
+        late = d > 545
+        topic = rng.choice(topics, p=[0.45, 0.25, 0.15, 0.15] if late else [0.2, 0.35, 0.25, 0.2])
+        product = REVIEW_PRODUCTS[rng.integers(0, len(REVIEW_PRODUCTS))]
+        if rng.random() < 1 / 6:
+            tone, rating = "question", 3
+        else:
+            p_bad = 0.55 if late and topic == "delivery" else 0.3
+            tone = "complaint" if rng.random() < p_bad else "praise"
+            rating = int(rng.integers(1, 3)) if tone == "complaint" else int(rng.integers(4, 6))
+        good, bad, ask = _REVIEW_TOPICS[topic]
+        a_good, a_bad, a_ask = _REVIEW_ASPECTS[product]
+        opener = _OPENERS[tone][rng.integers(0, 4)]
+        if tone == "praise":
+            body = f"{good[rng.integers(0, len(good))]}." + (f" Also {a_good}." if rng.random() < 0.4 else "")
+        elif tone == "complaint":
+            body = f"{bad[rng.integers(0, len(bad))]}." + (f" Also {a_bad}." if rng.random() < 0.4 else "")
+        else:
+            body = f"{ask[rng.integers(0, len(ask))]}" + (f" And the {a_ask}?" if rng.random() < 0.4 else "")
+        text = f"{opener} {body[0].upper()}{body[1:]}"
+        group = "low (1-2)" if rating <= 2 else ("high (4-5)" if rating >= 4 else "mid (3)")
+        rows.append([first + dt.timedelta(days=int(d)), product, rating, text, group,
+                     tone if i < labelled else None])
+        hidden.append(topic)
+    frame = pd.DataFrame(rows, columns=["Date", "Product", "Rating", "Review", "Rating group",
+                                        "Category"])
+    frame.attrs["topic"] = hidden
+    return frame
 # --------------------------------------------------------------------------- purchases (issue 16)
 
 #: Product catalogue of the purchase sample: category -> products. The first two products of a

@@ -92,6 +92,25 @@ CHURN_METRICS = udf("CHURN_METRICS")
 CHURN_DRIVERS = udf("CHURN_DRIVERS")
 CHURN_REASONS = udf("CHURN_REASONS")
 
+# ---------------------------------------------------------------- model choice and explanations
+CHURN_COMPARE = udf("CHURN_COMPARE")
+CHURN_RULES = udf("CHURN_RULES")
+CHURN_LIFT = udf("CHURN_LIFT")
+CHURN_ROC = udf("CHURN_ROC")
+CHURN_FAIRNESS = udf("CHURN_FAIRNESS")
+
+# ---------------------------------------------------------------- any yes/no outcome (PROPENSITY_*)
+# The same engine, cache and outputs as CHURN_*, worded for ad clicks, offer responses, purchases.
+PROPENSITY_SCORE = udf("PROPENSITY_SCORE")
+PROPENSITY_METRICS = udf("PROPENSITY_METRICS")
+PROPENSITY_DRIVERS = udf("PROPENSITY_DRIVERS")
+PROPENSITY_REASONS = udf("PROPENSITY_REASONS")
+PROPENSITY_COMPARE = udf("PROPENSITY_COMPARE")
+PROPENSITY_RULES = udf("PROPENSITY_RULES")
+PROPENSITY_LIFT = udf("PROPENSITY_LIFT")
+PROPENSITY_ROC = udf("PROPENSITY_ROC")
+PROPENSITY_FAIRNESS = udf("PROPENSITY_FAIRNESS")
+
 # ---------------------------------------------------------------- forecast
 SALES_FORECAST = udf("SALES_FORECAST")
 FORECAST_ACCURACY = udf("FORECAST_ACCURACY")
@@ -101,6 +120,14 @@ FORECAST_OUTLIERS = udf("FORECAST_OUTLIERS")
 # ---------------------------------------------------------------- customers (RFM, customer value)
 RFM_SEGMENT = udf("RFM_SEGMENT")
 CUSTOMER_VALUE = udf("CUSTOMER_VALUE")
+
+# ---------------------------------------------------------------- customer texts
+TEXT_CLASSIFY = udf("TEXT_CLASSIFY")
+TEXT_CLASSIFY_METRICS = udf("TEXT_CLASSIFY_METRICS")
+TEXT_KEYWORDS = udf("TEXT_KEYWORDS")
+TEXT_TOPICS = udf("TEXT_TOPICS")
+TEXT_TOPIC = udf("TEXT_TOPIC")
+SENTIMENT = udf("SENTIMENT")
 
 # ---------------------------------------------------------------- recommendations and baskets
 RECOMMEND = udf("RECOMMEND")

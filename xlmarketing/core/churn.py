@@ -1,4 +1,4 @@
-"""Churn risk with logistic regression: features, fit, cross-validation, drivers and reasons.
+"""Yes/no models (churn, response, purchase): features, fit, cross-validation, drivers and reasons.
 
 Pure pandas/numpy/scikit-learn: the model core knows nothing of Excel. Column kinds are the cell
 adapter's ("number", "date", "bool", "category"); dates arrive as serial day numbers.
@@ -13,28 +13,36 @@ Feature preparation (learned on the training rows only, so cross-validation has 
 * text categories are one-hot encoded; blanks are a level of their own, unseen levels all zeros;
 * numbers are standardised, so coefficients compare across columns (per standard deviation).
 
-The model is scikit-learn's ``LogisticRegression`` (lbfgs, L2 penalty ``C = 1/regularization``,
-optional balanced class weights): deterministic, no random state involved.
+The default model is scikit-learn's ``LogisticRegression`` (L2 penalty ``C = 1/regularization``,
+optional balanced class weights); :mod:`.models` adds a tree, a forest, gradient boosting and a
+cross-validated "auto" choice, all on the same design matrix. Explanations:
+
+* :func:`drivers`: permutation importance in AUC points for every model (the same scale for all),
+  with a direction, plus coefficients and odds ratios for the logistic model;
+* :func:`contributions`: per-customer pushes, exact for the logistic model (coefficient times the
+  distance from the average customer, in log-odds) and TreeSHAP for the tree models (the ``shap``
+  library's exact tree algorithm; probability points for tree and forest, log-odds for boosting).
 """
 
 from __future__ import annotations
 
-import warnings
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
+from sklearn.inspection import permutation_importance
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
-from ..errors import XLMError, col_label
+from ..errors import col_label
 from . import limits
+from . import models as M
+from .errors import InsufficientData, ParameterError
 from .features import FeatureEncoder, encoded_width
 from .kinds import BOOL, CATEGORY, DATE, NUMBER
 
@@ -144,13 +152,15 @@ def _loglik_1d(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def prepare(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *,
-            what: str = "train_data") -> Prep:
+            what: str = "the data") -> Prep:
     """Learn the feature preparation from training rows (``y`` decides log scales)."""
     columns = list(frame.columns)
     dates = [c for c in columns if kinds[c] == DATE]
     ref = None
     if dates:
-        ref = float(np.nanmax(frame[dates].to_numpy(dtype=np.float64)))
+        d = frame[dates].to_numpy(dtype=np.float64)
+        # All dates blank: no reference; the encoder then reports the blank column.
+        ref = float(np.nanmax(d)) if not np.isnan(d).all() else float("nan")
     log_cols: list[str] = []
     blank_cols: list[str] = []
     for c in columns:
@@ -175,9 +185,10 @@ def prepare(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *,
     enc = prep.encoder
     for j, c in enumerate(enc.numeric):
         if not (np.isfinite(enc.means[j]) and np.isfinite(enc.stds[j])):
-            raise XLMError("#NUM!", f"{what} {col_label(c)} holds numbers too large to model "
+            raise ParameterError(f"{{param}} {col_label(c)} holds numbers too large to model "
                            f"(up to {np.nanmax(np.abs(frame[c].to_numpy(dtype=np.float64))):.3g}). "
-                           "Enter them in larger units (thousands, millions) or fix the cells.")
+                           "Enter them in larger units (thousands, millions) or fix the cells.",
+                           param="frame")
     names, sources = [], []
     for c in prep.encoder.numeric:
         src = c[: -len(" is blank")] if c in {_blank_name(b) for b in blank_cols} else c
@@ -201,26 +212,42 @@ def prepare(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *,
 
 @dataclass
 class ChurnModel:
+    """A fitted yes/no model: the feature preparation, the estimator and training facts."""
+
     prep: Prep
-    coef: np.ndarray            # one per encoded feature (numbers standardised)
+    coef: np.ndarray            # logistic: one per encoded feature (numbers standardised); else empty
     intercept: float
     x_mean: np.ndarray          # mean of every encoded feature on the training rows
     n_rows: int
     base_rate: float
-    train_proba: np.ndarray     # churn probability of every training row
+    train_proba: np.ndarray     # probability of every training row
+    name: str = "logistic"      # the candidate (models.CANDIDATES) this model is
+    estimator: Any = None       # the fitted scikit-learn estimator
+    fit_seconds: float = 0.0
+
+    @property
+    def family(self) -> str:
+        return M.candidate(self.name).family
+
+    def predict_matrix(self, X: np.ndarray) -> np.ndarray:
+        if self.family == "logistic":
+            return expit(X @ self.coef + self.intercept)
+        return M.positive_proba(self.estimator, X)
 
     def decision(self, frame: Mapping[str, Any]) -> np.ndarray:
-        return self.prep.transform(frame) @ self.coef + self.intercept
+        """Log-odds of the positive outcome."""
+        p = np.clip(self.predict_proba(frame), 1e-12, 1 - 1e-12)
+        return np.log(p / (1 - p))
 
     def predict_proba(self, frame: Mapping[str, Any]) -> np.ndarray:
-        return expit(self.decision(frame))
+        return self.predict_matrix(self.prep.transform(frame))
 
 
 def _check_classes(y: np.ndarray) -> None:
     n_pos = int(y.sum())
     if n_pos == 0 or n_pos == len(y):
-        raise XLMError("#NUM!", f"train_labels needs both churned and retained customers, but all "
-                       f"{len(y)} rows have the same outcome. Add customers of the other kind.")
+        raise InsufficientData(f"{{param}} needs both outcomes (yes and no), but all {len(y)} rows "
+                               "have the same outcome. Add customers of the other kind.", param="y")
 
 
 def check_size(frame: pd.DataFrame, kinds: dict[str, str]) -> None:
@@ -230,25 +257,34 @@ def check_size(frame: pd.DataFrame, kinds: dict[str, str]) -> None:
     limits.check_churn_features(len(frame), encoded_width(frame, kinds) + blanks)
 
 
-def fit(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *, balanced: bool = False,
-        regularization: float = 1.0, what: str = "train_data") -> ChurnModel:
-    """Fit the churn model on training rows (``y`` is 1 for churned, 0 for retained)."""
+def fit(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, opts: M.Options | None = None,
+        *, what: str = "the data", **options: Any) -> ChurnModel:
+    """Fit one model on training rows (``y`` is 1 for the positive outcome, 0 otherwise).
+
+    ``opts`` (or its fields as keywords: ``balanced``, ``regularization``, ``model``, ``seed``)
+    chooses the model; ``opts.model`` must be a candidate name here ("auto" is resolved by
+    :func:`compare` first).
+    """
+    opts = opts or M.Options(**options)
+    if opts.model not in M.BY_NAME:
+        raise ValueError(f"fit() needs a concrete model, got {opts.model!r}")
     y = np.asarray(y, dtype=np.int64)
     _check_classes(y)
     check_size(frame, kinds)
     prep = prepare(frame, kinds, y, what=what)
     X = prep.transform(frame)
-    lr = LogisticRegression(C=1.0 / regularization, class_weight="balanced" if balanced else None,
-                            solver="newton-cholesky", max_iter=MAX_ITER)
-    # One BLAS thread: the Newton steps multiply small matrices, where a second thread only
-    # adds synchronisation, and under load (a shared server, other calculations) a busy-waiting
-    # thread pool makes them many times slower.
-    with warnings.catch_warnings(), threadpool_limits(1, user_api="blas"):
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        lr.fit(X, y)
-    coef, intercept = lr.coef_[0].copy(), float(lr.intercept_[0])
+    t0 = time.perf_counter()
+    est = M.fit_estimator(opts.model, X, y, opts)
+    seconds = time.perf_counter() - t0
+    if M.candidate(opts.model).family == "logistic":
+        coef, intercept = est.coef_[0].copy(), float(est.intercept_[0])
+        proba = expit(X @ coef + intercept)
+    else:
+        coef, intercept = np.empty(0), 0.0
+        proba = M.positive_proba(est, X)
     return ChurnModel(prep=prep, coef=coef, intercept=intercept, x_mean=X.mean(axis=0),
-                      n_rows=len(y), base_rate=float(y.mean()), train_proba=expit(X @ coef + intercept))
+                      n_rows=len(y), base_rate=float(y.mean()), train_proba=proba,
+                      name=opts.model, estimator=est, fit_seconds=seconds)
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -256,31 +292,81 @@ def fit(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *, balanced: 
 
 @dataclass
 class CrossVal:
-    oof: np.ndarray             # out-of-fold churn probability for every training row
+    oof: np.ndarray             # out-of-fold probability for every training row
     fold_auc: np.ndarray
     folds: int
     y: np.ndarray
+    name: str = "logistic"
+    fit_seconds: float = 0.0    # mean seconds per fold fit
 
 
-def cross_validate(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *, folds: int = 5,
-                   seed: int = 0, balanced: bool = False, regularization: float = 1.0) -> CrossVal:
-    """Stratified K-fold out-of-fold probabilities; every fold learns its own preparation."""
-    y = np.asarray(y, dtype=np.int64)
+def _check_folds(y: np.ndarray, folds: int) -> None:
     _check_classes(y)
-    check_size(frame, kinds)
     minority = int(min(y.sum(), len(y) - y.sum()))
     if minority < folds:
-        raise XLMError("#NUM!", f"folds={folds} needs at least {folds} customers of each outcome, "
-                       f"but the smaller group has {minority}. Lower folds or add rows.")
+        raise InsufficientData(f"{{param}}={folds} needs at least {folds} customers of each "
+                               f"outcome, but the smaller group has {minority}. Lower {{param}} "
+                               "or add rows.", param="folds")
+
+
+def _splits(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    oof = np.empty(len(y))
-    aucs = []
-    for tr, te in skf.split(np.zeros(len(y)), y):
-        m = fit(frame.iloc[tr].reset_index(drop=True), kinds, y[tr], balanced=balanced,
-                regularization=regularization)
-        oof[te] = m.predict_proba(frame.iloc[te].reset_index(drop=True))
-        aucs.append(roc_auc_score(y[te], oof[te]))
-    return CrossVal(oof=oof, fold_auc=np.asarray(aucs), folds=folds, y=y)
+    return list(skf.split(np.zeros(len(y)), y))
+
+
+def cross_validate(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray,
+                   opts: M.Options | None = None, *, folds: int = 5, seed: int = 0,
+                   **options: Any) -> CrossVal:
+    """Stratified K-fold out-of-fold probabilities; every fold learns its own preparation.
+
+    ``seed`` splits the folds; ``opts.seed`` seeds the models (the same number by default).
+    """
+    opts = opts or M.Options(seed=seed, **options)
+    y = np.asarray(y, dtype=np.int64)
+    _check_folds(y, folds)
+    check_size(frame, kinds)
+    return _cv_many(frame, kinds, y, [opts.model], opts, _splits(y, folds, seed))[opts.model]
+
+
+def _cv_many(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, names: list[str],
+             opts: M.Options, splits: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, CrossVal]:
+    """Cross-validate several candidates on the same folds, preparing each fold once."""
+    oof = {n: np.empty(len(y)) for n in names}
+    aucs: dict[str, list[float]] = {n: [] for n in names}
+    secs: dict[str, float] = dict.fromkeys(names, 0.0)
+    for tr, te in splits:
+        f_tr = frame.iloc[tr].reset_index(drop=True)
+        prep = prepare(f_tr, kinds, y[tr])
+        X_tr, X_te = prep.transform(f_tr), prep.transform(frame.iloc[te].reset_index(drop=True))
+        for n in names:
+            t0 = time.perf_counter()
+            est = M.fit_estimator(n, X_tr, y[tr], replace(opts, model=n))
+            secs[n] += time.perf_counter() - t0
+            oof[n][te] = M.positive_proba(est, X_te)
+            aucs[n].append(roc_auc_score(y[te], oof[n][te]))
+    k = len(splits)
+    return {n: CrossVal(oof=oof[n], fold_auc=np.asarray(aucs[n]), folds=k, y=y, name=n,
+                        fit_seconds=secs[n] / k) for n in names}
+
+
+@dataclass
+class Comparison:
+    """Every candidate cross-validated on the same folds, and the one "auto" picks."""
+
+    results: dict[str, CrossVal]
+    chosen: str
+
+
+def compare(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, opts: M.Options | None = None,
+            *, folds: int = 5, seed: int = 0, names: list[str] | None = None) -> Comparison:
+    """Cross-validate the candidates (default: all of :data:`models.CANDIDATES`) and choose."""
+    opts = opts or M.Options(seed=seed)
+    y = np.asarray(y, dtype=np.int64)
+    _check_folds(y, folds)
+    check_size(frame, kinds)
+    names = names or [c.name for c in M.CANDIDATES]
+    results = _cv_many(frame, kinds, y, names, opts, _splits(y, folds, seed))
+    return Comparison(results, M.choose({n: r.fold_auc for n, r in results.items()}))
 
 
 def threshold_metrics(cv: CrossVal, threshold: float) -> dict[str, float]:
@@ -299,28 +385,132 @@ def threshold_metrics(cv: CrossVal, threshold: float) -> dict[str, float]:
             "Folds": cv.folds, "Threshold": threshold}
 
 
+def brier(cv: CrossVal) -> float:
+    return float(np.mean((cv.oof - cv.y) ** 2))
+
+
 # --------------------------------------------------------------------------- explanation
 
+#: Rows on which permutation importance and tree contributions are computed (a fixed sample of
+#: the training rows above this), and the shuffles per feature.
+IMPORTANCE_ROWS = 1000
+DIRECTION_ROWS = 300
+IMPORTANCE_REPEATS = 5
 
-def drivers(model: ChurnModel) -> pd.DataFrame:
-    """One row per encoded feature, sorted by |coefficient| (ties by name)."""
-    coef = model.coef
-    df = pd.DataFrame({"Feature": model.prep.names, "Coefficient": coef,
-                       "Odds ratio": np.exp(coef),
-                       "Direction": np.where(coef > 0, "raises churn",
-                                             np.where(coef < 0, "lowers churn", "no effect"))})
-    df["_abs"] = -np.abs(coef)
-    return df.sort_values(["_abs", "Feature"], kind="mergesort").drop(columns="_abs").reset_index(drop=True)
+
+def _training_matrix(model: ChurnModel, frame: pd.DataFrame, y: np.ndarray, seed: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    X = model.prep.transform(frame)
+    if len(y) > IMPORTANCE_ROWS:
+        idx = np.sort(np.random.default_rng(seed).choice(len(y), IMPORTANCE_ROWS, replace=False))
+        X, y = X[idx], y[idx]
+    return X, y
+
+
+def drivers(model: ChurnModel, frame: pd.DataFrame | None = None, y: np.ndarray | None = None,
+            *, seed: int = 0) -> pd.DataFrame:
+    """One row per encoded feature, most important first.
+
+    ``Importance (AUC points)``: how many points (x100) the ROC AUC on the training rows drops
+    when that feature's values are shuffled among customers (scikit-learn's
+    ``permutation_importance``, mean of 5 shuffles): the same scale for every model. Without
+    ``frame`` and ``y`` it is left out. ``Direction``: whether higher values (a category level:
+    having it) raise or lower the probability, from the coefficient for the logistic model and
+    from the sign of the correlation between the feature and its TreeSHAP contribution otherwise.
+    Coefficient and odds ratio are the logistic model's (blank for the others).
+    """
+    names = model.prep.names
+    logistic = model.family == "logistic"
+    if logistic:
+        sign = np.sign(model.coef)
+    else:
+        X = _training_matrix(model, frame, np.zeros(len(frame)), seed)[0][:DIRECTION_ROWS] \
+            if frame is not None else None
+        sign = _shap_direction(model, X) if X is not None else np.zeros(len(names))
+    df = pd.DataFrame({
+        "Feature": names,
+        "Coefficient": model.coef if logistic else [None] * len(names),
+        "Odds ratio": np.exp(model.coef) if logistic else [None] * len(names),
+        "Direction": np.where(sign > 0, "raises churn", np.where(sign < 0, "lowers churn", "no effect")),
+    })
+    if frame is not None and y is not None:
+        imp = importance(model, frame, y, seed=seed)
+        df["Importance (AUC points)"] = imp
+        order = np.lexsort((df["Feature"].to_numpy(), -np.abs(model.coef) if logistic
+                            else np.zeros(len(names)), -np.round(imp, 10)))
+    else:
+        order = np.lexsort((df["Feature"].to_numpy(), -np.abs(model.coef)))
+    return df.iloc[order].reset_index(drop=True)
+
+
+def importance(model: ChurnModel, frame: pd.DataFrame, y: np.ndarray, *, seed: int = 0) -> np.ndarray:
+    """Permutation importance of every encoded feature in ROC AUC points (x100).
+
+    scikit-learn's ``permutation_importance`` on the training rows (a fixed sample of
+    :data:`IMPORTANCE_ROWS` above that), :data:`IMPORTANCE_REPEATS` shuffles per feature.
+    """
+    X, yy = _training_matrix(model, frame, np.asarray(y), seed)
+    if yy.min() == yy.max():
+        return np.zeros(X.shape[1])
+    with threadpool_limits(1):
+        r = permutation_importance(model.estimator, X, yy, scoring="roc_auc",
+                                   n_repeats=IMPORTANCE_REPEATS, random_state=seed)
+    return 100.0 * r.importances_mean
+
+
+def _shap_values(model: ChurnModel, X: np.ndarray) -> np.ndarray:
+    """TreeSHAP contributions per encoded feature (n_rows, n_features) for a tree model.
+
+    Uses the ``shap`` library's exact algorithm for scikit-learn trees (``TreeExplainer``,
+    path-dependent: no background sample needed). Scale: probability for tree and forest,
+    log-odds for boosting (what each model adds up).
+    """
+    import shap  # imported on first use: it takes about a second
+
+    # The explainer is built once per fitted model: one-row calls (fill-down) reuse it.
+    explainer = model.__dict__.get("_explainer")
+    if explainer is None:
+        explainer = model.__dict__["_explainer"] = shap.TreeExplainer(model.estimator)
+    with threadpool_limits(1):
+        sv = explainer.shap_values(X, check_additivity=False)
+    sv = np.asarray(sv)
+    if sv.ndim == 3:          # (rows, features, classes): the positive class
+        sv = sv[:, :, 1]
+    return sv
+
+
+def _shap_direction(model: ChurnModel, X: np.ndarray) -> np.ndarray:
+    sv = _shap_values(model, X)
+    out = np.zeros(X.shape[1])
+    for j in range(X.shape[1]):
+        x, s = X[:, j], sv[:, j]
+        if x.std() > 0 and s.std() > 0:
+            out[j] = np.sign(np.corrcoef(x, s)[0, 1])
+    return out
+
+
+def push_floor(model: ChurnModel) -> float:
+    """The smallest contribution worth calling a reason, on the model's own scale.
+
+    0.05 in log-odds (a factor of about 1.05 on the odds) for logistic and boosting, one
+    probability point for tree and forest, whose TreeSHAP values are probabilities.
+    """
+    return 0.01 if model.family in ("tree", "forest") else 0.05
 
 
 def contributions(model: ChurnModel, frame: Mapping[str, Any]) -> tuple[np.ndarray, list[str]]:
-    """Each raw column's push on the log-odds of churn, relative to the average customer.
+    """Each raw column's push on this customer's score, relative to the average customer.
 
-    Returns an (n_rows, n_columns) array and the column names. A column's contribution sums
-    its encoded features (a category's levels, a number and its blank indicator).
+    Logistic: exact, coefficient x (value - training mean) in log-odds. Tree models: TreeSHAP
+    (see :func:`_shap_values`). Returns an (n_rows, n_columns) array and the column names; a
+    column's contribution sums its encoded features (a category's levels, a number and its
+    blank indicator).
     """
     X = model.prep.transform(frame)
-    per_feature = (X - model.x_mean) * model.coef
+    if model.family == "logistic":
+        per_feature = (X - model.x_mean) * model.coef
+    else:
+        per_feature = _shap_values(model, X)
     cols = model.prep.columns
     index = {c: j for j, c in enumerate(cols)}
     groups = np.array([index[s] for s in model.prep.sources])

@@ -1,5 +1,10 @@
 """CHURN_PROB, CHURN_METRICS, CHURN_DRIVERS and CHURN_REASONS: churn risk per customer.
 
+The same implementations serve the propensity family for any yes/no outcome (ad clicks, offer
+responses, purchases): PROPENSITY_SCORE, PROPENSITY_METRICS, PROPENSITY_DRIVERS and
+PROPENSITY_REASONS differ only in their wording (:class:`Wording`) and wizard texts. Every
+function takes ``model`` ("logistic" by default, "tree", "forest", "boosting" or "auto").
+
 The fitted model is cached under the raw training cells, the raw labels and the parsed options
 only; ``score_data`` is parsed on every call. So the fill-down pattern
 ``=CHURN_PROB($A$1:$F$5001, $G$1:$G$5001, A2:F2)`` copied down 5,000 rows fits once and each
@@ -9,7 +14,9 @@ row costs a hash of the training range plus scoring one row.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +28,7 @@ from ..cache import CACHE, Memo, content_key
 from ..cells import CATEGORY, Table
 from ..core import churn as core
 from ..core import limits
+from ..core import models as M
 from ..core.features import encoded_width
 from ..errors import XLMError, col_label
 from ..parsing import culture_key
@@ -39,6 +47,52 @@ NEGATIVE_WORDS = frozenset({
 })
 
 PROB_LABEL = "Churn probability"
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How a family of functions names the outcome in its outputs."""
+
+    prob: str            # the probability column's header
+    effect: str          # the outcome in "raises ..." / "lowers ..."
+    base_rate: str       # the base rate row of the metrics table
+    positive: str        # the row naming the positive label
+
+
+CHURN = Wording(PROB_LABEL, "churn", "Base churn rate", "Churned label")
+PROPENSITY = Wording("Probability", "the probability", "Base rate", "Positive label")
+
+#: Core parameter names -> the sheet argument names, for core errors.
+ARG_NAMES = {"frame": "train_data", "y": "train_labels", "groups": "group"}
+
+
+def twin(churn_name: str, propensity_name: str, churn_summary: str, propensity_summary: str,
+         args: Mapping[str, Arg]) -> Callable[[Callable[..., Cells]], Callable[..., Cells]]:
+    """Register one implementation under its CHURN_* and its PROPENSITY_* name.
+
+    The implementation takes a keyword-only ``wording``; the CHURN_* form gets :data:`CHURN`,
+    the PROPENSITY_* form :data:`PROPENSITY`, its own summary, and the propensity wizard texts
+    for the arguments in :data:`PROPENSITY_ARGS`. Returns the CHURN_* function.
+    """
+
+    def register(impl: Callable[..., Cells]) -> Callable[..., Cells]:
+        sig = inspect.signature(impl)
+        sig = sig.replace(parameters=[p for p in sig.parameters.values() if p.name != "wording"])
+
+        def bind(wording: Wording, name: str, summary: str, specs: Mapping[str, Arg]
+                 ) -> Callable[..., Cells]:
+            def fn(*a: Any, **kw: Any) -> Cells:
+                return impl(*a, wording=wording, **kw)
+            fn.__signature__ = sig  # type: ignore[attr-defined]
+            fn.__name__ = fn.__qualname__ = name.lower()
+            fn.__doc__ = impl.__doc__
+            return sheet_function(name, summary, args=specs, arg_names=ARG_NAMES)(fn)
+
+        bind(PROPENSITY, propensity_name, propensity_summary,
+             {k: PROPENSITY_ARGS.get(k, v) for k, v in args.items()})
+        return bind(CHURN, churn_name, churn_summary, args)
+
+    return register
 
 #: Columns to score: the training Table's frame, or score_data's columns as numpy arrays.
 Frame = pd.DataFrame | dict[str, np.ndarray]
@@ -240,24 +294,99 @@ _POSITIVE = Arg('Which label value means "churned", e.g. "Lost". Blank: recognis
                 "TRUE, churned, lost, cancelled...", _positive_label)
 _BALANCED = Arg("TRUE weights churned and retained customers equally (useful when churn is rare). "
                 "Default FALSE.", Bool(default=False))
-_REG = Arg("Regularisation strength (default 1). Larger values shrink the model towards the "
-           "average churn rate.", Float(default=1.0, lo=0.0, lo_open=True, hi=1e6))
+_REG = Arg("Regularisation strength for logistic regression (default 1). Larger values shrink "
+           "the model towards the average rate. Other models ignore it.",
+           Float(default=1.0, lo=0.0, lo_open=True, hi=1e6))
+
+
+_MODEL = Arg('Which model: "logistic" (default, regression), "tree" (a shallow decision tree you '
+              'can read), "forest" (random forest), "boosting" (gradient boosting) or "auto" '
+              "(cross-validated choice that keeps the simpler model unless a richer one wins "
+              "clearly).", lambda v, name: M.parse_model(None if cells.scalar(v) is None
+                                                          else str(cells.scalar(v))))
+_SEED_MODEL = Arg("Random seed (default 0) for the folds and for forest and boosting. Same seed, "
+                  "same answer, every time.", SEED.check)
+
+#: The propensity family's wizard texts where they differ from the churn ones.
+PROPENSITY_ARGS = {
+    "train_data": Arg("Customers whose outcome you know (clicked, responded, bought...): one row "
+                      "per customer, one column per attribute. A header row is optional and "
+                      "detected."),
+    "train_labels": Arg("The outcome of each training customer, same rows as train_data: "
+                        "Yes/No, 1/0, TRUE/FALSE... A header cell on top is fine."),
+    "positive": Arg('Which outcome value is the one to predict, e.g. "Clicked". Blank: '
+                    "recognised from Yes, 1, TRUE.", _positive_label),
+}
+
+#: Folds "auto" cross-validates with when it chooses a model for CHURN_PROB and friends.
+AUTO_FOLDS = 5
+
+
+def comparison(rng: cells.Range, train_labels: Any, pos: str | None, hd: bool | None,
+               opts: M.Options, folds: int, keep_ids: bool = False
+               ) -> tuple[core.Comparison, Table, np.ndarray, str]:
+    """The cached cross-validated comparison of every candidate (CHURN_COMPARE, model="auto")."""
+
+    def fit() -> tuple[core.Comparison, Table, np.ndarray, str]:
+        table, y, positive_label = _training(rng, train_labels, pos, hd, keep_ids)
+        comp = core.compare(table.frame, table.kinds, y, opts, folds=folds, seed=opts.seed)
+        return comp, table, y, positive_label
+
+    key = content_key(rng.fingerprint, train_labels, pos, opts.balanced, opts.regularization, hd,
+                      folds, opts.seed, keep_ids, culture_key())
+    return CACHE.get_or_fit("churn_compare", key, fit)
 
 
 def fit_churn(train_data: Any, train_labels: Any, positive: str | None, balanced: bool,
-              regularization: float, header: bool | None, keep_ids: bool = False) -> _Fit:
-    """The cached churn model for these raw ranges and clean options (fits on a cache miss)."""
+              regularization: float, header: bool | None, model: str = "logistic",
+              seed: int = 0, keep_ids: bool = False) -> _Fit:
+    """The cached model for these raw ranges and clean options (fits on a cache miss).
+
+    ``model="auto"`` takes the cached comparison's choice (and fits it on all rows).
+    """
     rng = cells.Range(train_data)
+    opts = M.Options(model, balanced, regularization, seed)
 
     def fit() -> _Fit:
-        table, y, positive_label = _training(rng, train_labels, positive, header, keep_ids)
-        model = core.fit(table.frame, table.kinds, y, balanced=balanced, regularization=regularization)
-        table.notes.extend(model.prep.encoder.notes)  # e.g. rare text levels grouped as (other)
-        return _Fit(table, y, positive_label, model)
+        chosen = opts
+        if model == M.AUTO:
+            comp, table, y, positive_label = comparison(rng, train_labels, positive, header, opts,
+                                                        AUTO_FOLDS, keep_ids)
+            chosen = M.Options(comp.chosen, balanced, regularization, seed)
+        else:
+            table, y, positive_label = _training(rng, train_labels, positive, header, keep_ids)
+        fitted = core.fit(table.frame, table.kinds, y, chosen, what="train_data")
+        table.notes.extend(fitted.prep.encoder.notes)  # e.g. rare text levels grouped as (other)
+        return _Fit(table, y, positive_label, fitted)
 
     key = content_key(rng.fingerprint, train_labels, positive, balanced, regularization, header,
-                      keep_ids, culture_key())
+                      model, seed, keep_ids, culture_key())
     return CACHE.get_or_fit("churn", key, fit)
+
+
+def cross_validated(train_data: Any, train_labels: Any, folds: int, positive: str | None,
+                    balanced: bool, regularization: float, seed: int, header: bool | None,
+                    model: str, keep_ids: bool = False) -> tuple[core.CrossVal, str, Table]:
+    """Cached out-of-fold probabilities (CHURN_METRICS, CHURN_LIFT, CHURN_ROC, CHURN_FAIRNESS).
+
+    For "auto" they are the chosen candidate's, from the folds it was chosen on (slightly
+    optimistic, and far cheaper than cross-validating the choice itself).
+    """
+    rng = cells.Range(train_data)
+    opts = M.Options(model, balanced, regularization, seed)
+    if model == M.AUTO:
+        comp, table, _, positive_label = comparison(rng, train_labels, positive, header, opts, folds,
+                                                    keep_ids)
+        return comp.results[comp.chosen], positive_label, table
+
+    def fit() -> tuple[core.CrossVal, str, Table]:
+        table, y, positive_label = _training(rng, train_labels, positive, header, keep_ids)
+        cv = core.cross_validate(table.frame, table.kinds, y, opts, folds=folds, seed=seed)
+        return cv, positive_label, table
+
+    key = content_key(rng.fingerprint, train_labels, positive, balanced, regularization, header,
+                      folds, seed, model, keep_ids, culture_key())
+    return CACHE.get_or_fit("churn_cv", key, fit)
 
 
 def _training(train_data: Any, train_labels: Any, pos: Any, hd: bool | None,
@@ -418,78 +547,94 @@ def _scored(fit: _Fit, score_data: Any, hd: bool | None) -> tuple[Frame, Table] 
 # --------------------------------------------------------------------------- functions
 
 
-@sheet_function("CHURN_PROB", "Probability (0 to 1) that each customer churns, from a logistic "
-                "regression trained on customers whose outcome you know. Spills one value per row "
-                "of score_data.", args={
+@twin("CHURN_PROB", "PROPENSITY_SCORE",
+      "Probability (0 to 1) that each customer churns, from a model (logistic regression by "
+      "default) trained on customers whose outcome you know. Spills one value per row of "
+      "score_data.",
+      "Propensity: the probability (0 to 1) that each customer clicks, responds or buys, learned "
+      "from customers whose outcome you know. Spills one value per row of score_data.", args={
     "train_data": _TRAIN, "train_labels": _LABELS, "score_data": _SCORE, "positive": _POSITIVE,
-    "balanced": _BALANCED, "regularization": _REG, "header": HEADER_ARG, "keep_ids": KEEP_IDS,
+    "balanced": _BALANCED, "regularization": _REG, "header": HEADER_ARG, "model": _MODEL,
+    "seed": _SEED_MODEL, "keep_ids": KEEP_IDS,
 })
 def churn_prob(train_data: Any, train_labels: Any, score_data: Any = None,
                positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
-               header: bool | None = None, keep_ids: bool = False) -> Cells:
-    """Probability of churn for every row of score_data (default: train_data), aligned."""
-    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, keep_ids)
+               header: bool | None = None, model: str = "logistic", seed: int = 0,
+               keep_ids: bool = False, *, wording: Wording = CHURN) -> Cells:
+    """Probability of the positive outcome for every row of score_data (default: train_data)."""
+    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, model, seed,
+                    keep_ids)
     if _omitted(score_data):
-        if "prob" not in fit.memo:
+        key = f"prob:{wording.prob}"
+        if key not in fit.memo:
             p = fit.model.train_proba
-            fit.memo["prob"] = cells.to_cells(p, fit.table, labels=PROB_LABEL)
-        return fit.memo["prob"]
+            fit.memo[key] = cells.to_cells(p, fit.table, labels=wording.prob)
+        return fit.memo[key]
     got = _scored(fit, score_data, header)
     if got is None:
         return [[""] for _ in range(_blank_range(score_data)[1])]
     frame, table = got
-    return cells.to_cells(fit.model.predict_proba(frame), table, labels=PROB_LABEL)
+    return cells.to_cells(fit.model.predict_proba(frame), table, labels=wording.prob)
 
 
-@sheet_function("CHURN_METRICS", "How good the churn model is, measured on customers it did not "
-                "see (cross-validation): ROC AUC, accuracy, precision, recall, F1, confusion "
-                "counts and base churn rate.", args={
-    "train_data": _TRAIN, "train_labels": _LABELS,
-    "threshold": Arg("Probability from which a customer counts as predicted to churn (default "
-                     "0.5).", Float(default=0.5, lo=0.0, hi=1.0)),
-    "folds": Arg("Number of cross-validation folds (default 5).", Int(default=5, lo=2, hi=20)),
+_THRESHOLD = Arg("Probability from which a customer counts as predicted positive (default 0.5).",
+                 Float(default=0.5, lo=0.0, hi=1.0))
+_FOLDS = Arg("Number of cross-validation folds (default 5).", Int(default=5, lo=2, hi=20))
+
+
+@twin("CHURN_METRICS", "PROPENSITY_METRICS",
+      "How good the churn model is, measured on customers it did not see (cross-validation): ROC "
+      "AUC, accuracy, precision, recall, F1, confusion counts and base churn rate.",
+      "How good the propensity model is on customers it did not see (cross-validation): ROC AUC, "
+      "accuracy, precision, recall, F1, confusion counts and base rate.", args={
+    "train_data": _TRAIN, "train_labels": _LABELS, "threshold": _THRESHOLD, "folds": _FOLDS,
     "positive": _POSITIVE, "balanced": _BALANCED, "regularization": _REG, "seed": SEED,
-    "header": HEADER_ARG, "keep_ids": KEEP_IDS,
+    "header": HEADER_ARG, "model": _MODEL, "keep_ids": KEEP_IDS,
 })
 def churn_metrics(train_data: Any, train_labels: Any, threshold: float = 0.5, folds: int = 5,
                   positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
-                  seed: int = 0, header: bool | None = None, keep_ids: bool = False) -> Cells:
-    """Cross-validated quality of the churn model: a Metric / Value table, then a Note row for
-    each column left out or read specially."""
-    rng = cells.Range(train_data)
-
-    def fit() -> tuple[core.CrossVal, str, list[str]]:
-        table, y, positive_label = _training(rng, train_labels, positive, header, keep_ids)
-        cv = core.cross_validate(table.frame, table.kinds, y, folds=folds, seed=seed,
-                                 balanced=balanced, regularization=regularization)
-        return cv, positive_label, table.notes
-
-    key = content_key(rng.fingerprint, train_labels, positive, balanced, regularization, header,
-                      folds, seed, keep_ids, culture_key())
-    cv, positive_label, notes = CACHE.get_or_fit("churn_cv", key, fit)
-    rows: list[list[Any]] = [[name, value]
-                             for name, value in core.threshold_metrics(cv, threshold).items()]
-    rows.append(["Churned label", positive_label])
-    return cells.with_notes(cells.to_cells(rows, labels=["Metric", "Value"]), notes)
+                  seed: int = 0, header: bool | None = None, model: str = "logistic",
+                  keep_ids: bool = False, *, wording: Wording = CHURN) -> Cells:
+    """Cross-validated quality of the model: a Metric / Value table, then a Note row for each
+    column left out or read specially."""
+    cv, positive_label, table = cross_validated(train_data, train_labels, folds, positive,
+                                                balanced, regularization, seed, header, model,
+                                                keep_ids)
+    rows: list[list[Any]] = []
+    for name, value in core.threshold_metrics(cv, threshold).items():
+        rows.append([wording.base_rate if name == "Base churn rate" else name, value])
+    rows.append([wording.positive, positive_label])
+    return cells.with_notes(cells.to_cells(rows, labels=["Metric", "Value"]), table.notes)
 
 
-@sheet_function("CHURN_DRIVERS", "What drives churn: one row per attribute or category, most "
-                "influential first, with its coefficient, odds ratio and whether it raises or "
-                "lowers churn.", args={
+@twin("CHURN_DRIVERS", "PROPENSITY_DRIVERS",
+      "What drives churn: one row per attribute or category, most important first: importance in "
+      "AUC points (the same scale for every model), whether it raises or lowers churn, and for "
+      "logistic regression its coefficient and odds ratio.",
+      "What drives the response: one row per attribute or category, most important first, with "
+      "importance in AUC points, direction and (logistic) coefficient and odds ratio.", args={
     "train_data": _TRAIN, "train_labels": _LABELS, "positive": _POSITIVE, "balanced": _BALANCED,
-    "regularization": _REG, "header": HEADER_ARG, "keep_ids": KEEP_IDS,
+    "regularization": _REG, "header": HEADER_ARG, "model": _MODEL, "seed": _SEED_MODEL,
+    "keep_ids": KEEP_IDS,
 })
 def churn_drivers(train_data: Any, train_labels: Any, positive: str | None = None,
                   balanced: bool = False, regularization: float = 1.0,
-                  header: bool | None = None, keep_ids: bool = False) -> Cells:
-    """One row per feature or category level, most influential first, then a Note row for each
-    column left out or read specially."""
-    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, keep_ids)
+                  header: bool | None = None, model: str = "logistic", seed: int = 0,
+                  keep_ids: bool = False, *, wording: Wording = CHURN) -> Cells:
+    """One row per feature or category level, most important first (permutation importance)."""
+    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, model, seed,
+                    keep_ids)
     if "drivers" not in fit.memo:
-        d = core.drivers(fit.model)
+        d = core.drivers(fit.model, fit.table.frame, fit.y, seed=seed)
         fit.memo["drivers"] = cells.with_notes(
             cells.to_cells(d.to_numpy(dtype=object), labels=list(d.columns)), fit.table.notes)
-    return fit.memo["drivers"]
+    out = fit.memo["drivers"]  # a fresh copy: safe to reword
+    if wording is not CHURN:
+        j = out[0].index("Direction")
+        for row in out[1:]:
+            if row[0] != "Note":
+                row[j] = row[j].replace("churn", wording.effect)
+    return out
 
 
 def _fmt(v: float) -> str:
@@ -507,6 +652,7 @@ def _reason_texts(fit: _Fit, frame: Frame, top_n: int) -> list[list[str]]:
     model = fit.model
     prep = model.prep
     contrib, cols = core.contributions(model, frame)
+    floor = MIN_PUSH if model.family == "logistic" else core.push_floor(model)
     transformed = prep.arrays(frame)
     centre = dict(zip(prep.encoder.numeric, prep.encoder.means))
     out: list[list[str]] = []
@@ -515,7 +661,7 @@ def _reason_texts(fit: _Fit, frame: Frame, top_n: int) -> list[list[str]]:
     for i in range(core.n_rows(frame)):
         texts: list[str] = []
         for j in order[i, :top_n]:
-            if contrib[i, j] < MIN_PUSH:
+            if contrib[i, j] < floor:
                 break
             c = cols[j]
             v = values[c][i]
@@ -539,19 +685,25 @@ def _reason_texts(fit: _Fit, frame: Frame, top_n: int) -> list[list[str]]:
     return out
 
 
-@sheet_function("CHURN_REASONS", "Why each customer is at risk: the top_n attributes that push "
-                'this customer\'s churn risk up most, as text (e.g. "Contract: Monthly").', args={
+@twin("CHURN_REASONS", "PROPENSITY_REASONS",
+      "Why each customer is at risk: the top_n attributes that push this customer's churn risk up "
+      'most, as text (e.g. "Contract: Monthly"). Exact for logistic regression, SHAP values for '
+      "the tree models.",
+      "Why each customer is likely to respond: the top_n attributes pushing this customer's "
+      "probability up most, as text.", args={
     "train_data": _TRAIN, "train_labels": _LABELS, "score_data": _SCORE,
     "top_n": Arg("How many reasons per customer (default 3).", Int(default=3, lo=1, hi=20)),
     "positive": _POSITIVE, "balanced": _BALANCED, "regularization": _REG, "header": HEADER_ARG,
-    "keep_ids": KEEP_IDS,
+    "model": _MODEL, "seed": _SEED_MODEL, "keep_ids": KEEP_IDS,
 })
 def churn_reasons(train_data: Any, train_labels: Any, score_data: Any = None, top_n: int = 3,
                   positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
-                  header: bool | None = None, keep_ids: bool = False) -> Cells:
-    """Per score row, the top_n columns pushing this customer's churn risk up most."""
+                  header: bool | None = None, model: str = "logistic", seed: int = 0,
+                  keep_ids: bool = False, *, wording: Wording = CHURN) -> Cells:
+    """Per score row, the top_n columns pushing this customer's probability up most."""
     n = top_n
-    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, keep_ids)
+    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, model, seed,
+                    keep_ids)
     labels = [f"Reason {i + 1}" for i in range(n)]
     if _omitted(score_data):
         key = f"reasons:{n}"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from openpyxl.workbook import Workbook
 
-from . import _kit, churn, dashboard, forecast, recommend, segmentation
+from . import _kit, campaign, churn, dashboard, forecast, recommend, segmentation
 
 #: File name → builder, in the order they are built.
 TEMPLATES: dict[str, Callable[[], Workbook]] = {
@@ -23,6 +23,7 @@ TEMPLATES: dict[str, Callable[[], Workbook]] = {
     churn.FILE: churn.build,
     forecast.FILE: forecast.build,
     dashboard.FILE: dashboard.build,
+    campaign.FILE: campaign.build,
     recommend.FILE: recommend.build,
 }
 

@@ -208,9 +208,9 @@ def build() -> Workbook:
                "CHURN_METRICS: 5-fold cross-validation (threshold: Risk!D9).")
     met = ms.spill(1, 6, f_metrics, METRIC_ROWS, 2, label="metrics", formats=[None, METRIC_FORMAT])
     ms.section(4, 4, "What drives churn?",
-               "CHURN_DRIVERS: coefficients per standard deviation (text: per level), strongest first.")
-    drv = ms.spill(4, 6, f_drivers, n_drivers + 1, 4, label="drivers",
-                   formats=[None, "0.000", "0.00", None])
+               "CHURN_DRIVERS: coefficients per standard deviation (text: per level) and importance in AUC points, most important first.")
+    drv = ms.spill(4, 6, f_drivers, n_drivers + 1, 5, label="drivers",
+                   formats=[None, "0.000", "0.00", None, "0.0"])
     assert (met.anchor, drv.anchor) == (METRICS_AT, DRIVERS_AT)
     # Helper: the feature names and the coefficients split by sign (so the bar chart colours
     # them), as ordinary formulas: LibreOffice and other readers show the chart from their
@@ -226,7 +226,7 @@ def build() -> Workbook:
     ms.ws.conditional_formatting.add(
         f"G{first}:G{lastr}", CellIsRule(operator="equal", formula=['"raises churn"'],
                                          font=Font(bold=True, color=K.RED)))
-    ms.widths({"A": 20, "B": 10, "C": 3, "D": 30, "E": 12, "F": 11, "G": 14, "H": 3,
+    ms.widths({"A": 20, "B": 10, "C": 3, "D": 30, "E": 12, "F": 11, "G": 14, "H": 12,
                "I": 24, "J": 12, "K": 12})
     drivers_chart = BarChart()
     drivers_chart.type = "bar"

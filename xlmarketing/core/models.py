@@ -1,0 +1,169 @@
+"""The classifiers behind every yes/no model: the candidates, how each is built, how "auto" chooses.
+
+Pure scikit-learn: the model core knows nothing of Excel. Every candidate learns from the same
+design matrix (:meth:`xlmarketing.core.churn.Prep.transform`: numbers imputed and standardised,
+dates as days ago, skewed amounts on a log scale, text one-hot), so explanations compare across
+models and one-row scoring costs the same preparation for all of them.
+
+Families, simplest first (the order "auto" uses to break near-ties):
+
+* ``logistic``: ``LogisticRegression`` (newton-cholesky, L2 ``C = 1/regularization``);
+* ``tree``: a shallow ``DecisionTreeClassifier`` (depth 4 by default) whose leaves read as rules;
+* ``forest``: ``RandomForestClassifier`` (100 trees of depth 10 at most, leaves of 5 customers);
+* ``boosting``: ``HistGradientBoostingClassifier`` with scikit-learn's defaults.
+
+``"auto"`` cross-validates a modest grid (:data:`CANDIDATES`: the four families plus two tree
+depths and a slower, shallower boosting) on the same folds and keeps the simplest candidate whose
+mean fold AUC is within one standard error of the best one's, or within :data:`MIN_GAIN` (0.005)
+when that is larger. The standard error is that of the fold-by-fold *difference* (paired folds),
+so a richer model has to win clearly and consistently.
+
+Every fit runs with one thread (threadpoolctl): on a busy machine OpenMP and BLAS spin-waits make
+small fits many times slower, and one thread gives bit-identical results run after run.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.tree import DecisionTreeClassifier
+from threadpoolctl import threadpool_limits
+
+from .errors import DataError
+
+FAMILIES = ("logistic", "tree", "forest", "boosting")
+AUTO = "auto"
+MAX_ITER = 1000
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything that shapes a fit (one object instead of a thread of keyword arguments)."""
+
+    model: str = "logistic"       # a family, a candidate name, or "auto"
+    balanced: bool = False        # weight both outcomes equally
+    regularization: float = 1.0   # logistic only: L2 strength (C = 1/regularization)
+    seed: int = 0                 # forest and boosting draw random numbers; trees break ties
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One concrete model setting: its name in sheets, its family and how to build it."""
+
+    name: str
+    family: str
+    build: Callable[[Options, int], Any]     # (options, training rows) -> unfitted estimator
+
+
+def _weights(opts: Options) -> str | None:
+    return "balanced" if opts.balanced else None
+
+
+def _logistic(opts: Options, n: int) -> Any:
+    return LogisticRegression(C=1.0 / opts.regularization, class_weight=_weights(opts),
+                              solver="newton-cholesky", max_iter=MAX_ITER)
+
+
+def _tree(depth: int) -> Callable[[Options, int], Any]:
+    def build(opts: Options, n: int) -> Any:
+        # Leaves of at least 1% of the customers (5 at least) keep every rule's rate meaningful.
+        return DecisionTreeClassifier(max_depth=depth, min_samples_leaf=max(5, n // 100),
+                                      class_weight=_weights(opts), random_state=opts.seed)
+    return build
+
+
+def _forest(opts: Options, n: int) -> Any:
+    # Depth 10 keeps TreeSHAP explanations fast (their cost grows with depth squared) and 100
+    # trees keep "auto" (5 folds of every candidate) quick; with leaves of 5 this costs little
+    # AUC on marketing data (benchmarks/bench_models.py).
+    return RandomForestClassifier(n_estimators=100, max_depth=10, min_samples_leaf=5,
+                                  max_features="sqrt",
+                                  class_weight=_weights(opts), random_state=opts.seed, n_jobs=1)
+
+
+def _boosting(opts: Options, n: int) -> Any:
+    return HistGradientBoostingClassifier(class_weight=_weights(opts), random_state=opts.seed)
+
+
+def _boosting_slow(opts: Options, n: int) -> Any:
+    return HistGradientBoostingClassifier(learning_rate=0.05, max_iter=300, max_depth=3,
+                                          class_weight=_weights(opts), random_state=opts.seed)
+
+
+#: The "auto" grid, simplest first. The candidate named like its family is what ``model=family``
+#: means; the others are the modest tuning "auto" adds.
+CANDIDATES: tuple[Candidate, ...] = (
+    Candidate("logistic", "logistic", _logistic),
+    Candidate("tree (depth 3)", "tree", _tree(3)),
+    Candidate("tree", "tree", _tree(4)),
+    Candidate("tree (depth 6)", "tree", _tree(6)),
+    Candidate("forest", "forest", _forest),
+    Candidate("boosting", "boosting", _boosting),
+    Candidate("boosting (depth 3, slower)", "boosting", _boosting_slow),
+)
+BY_NAME = {c.name: c for c in CANDIDATES}
+#: Simplicity rank: auto keeps a lower rank unless a higher one wins clearly.
+RANK = {c.name: i for i, c in enumerate(CANDIDATES)}
+
+
+def parse_model(value: str | None) -> str:
+    """The canonical model name for a user's text (case and spaces ignored)."""
+    if value is None:
+        return "logistic"
+    v = " ".join(str(value).strip().lower().split())
+    if v in ("", "default"):
+        return "logistic"
+    aliases = {"logit": "logistic", "logistic regression": "logistic", "decision tree": "tree",
+               "random forest": "forest", "gradient boosting": "boosting", "gbm": "boosting"}
+    v = aliases.get(v, v)
+    if v == AUTO or v in BY_NAME:
+        return v
+    raise DataError(f'{{param}}="{value}" is not a model. Use "logistic" (default), "tree", '
+                         '"forest", "boosting" or "auto" (cross-validated choice).', param="model")
+
+
+def candidate(name: str) -> Candidate:
+    return BY_NAME[name]
+
+
+def fit_estimator(name: str, X: np.ndarray, y: np.ndarray, opts: Options) -> Any:
+    """Build and fit one candidate on a design matrix, single-threaded and quietly."""
+    est = BY_NAME[name].build(opts, len(y))
+    with warnings.catch_warnings(), threadpool_limits(1):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    return est
+
+
+def positive_proba(est: Any, X: np.ndarray) -> np.ndarray:
+    with threadpool_limits(1):
+        return est.predict_proba(X)[:, 1]
+
+
+#: A richer candidate must beat a simpler one by more than this much mean fold AUC (or one
+#: standard error, when that is larger) to be chosen: on a near-tie the simpler model is as good
+#: and easier to explain (on modeldata wa_churn, where logistic regression is best, a plain
+#: one-standard-error rule picked forest or boosting in 2 of 5 outer folds and lost 0.0009 AUC).
+MIN_GAIN = 0.005
+
+
+def choose(fold_auc: dict[str, np.ndarray], min_gain: float = MIN_GAIN) -> str:
+    """The simplest candidate within ``max(one paired standard error, min_gain)`` of the best.
+
+    ``fold_auc`` maps each candidate to its AUC on every fold (the same folds for all); the
+    standard error is that of the fold-by-fold difference to the best candidate.
+    """
+    best = max(fold_auc, key=lambda n: (float(np.mean(fold_auc[n])), -RANK[n]))
+    for name in sorted(fold_auc, key=RANK.__getitem__):
+        diff = fold_auc[best] - fold_auc[name]
+        se = float(np.std(diff, ddof=1) / np.sqrt(diff.size)) if diff.size > 1 else 0.0
+        if float(np.mean(diff)) <= max(se, min_gain):
+            return name
+    return best

@@ -1,0 +1,232 @@
+"""Model choice, rules, gains, ROC and fairness for yes/no models, churn-worded and propensity-worded.
+
+CHURN_COMPARE / PROPENSITY_COMPARE   every candidate model cross-validated on the same folds
+CHURN_RULES / PROPENSITY_RULES       the decision tree as if-then rules
+CHURN_LIFT / PROPENSITY_LIFT         gains and lift by decile (out-of-fold probabilities)
+CHURN_ROC / PROPENSITY_ROC           ROC curve points for a chart (out-of-fold probabilities)
+CHURN_FAIRNESS / PROPENSITY_FAIRNESS rates per group and the largest gaps between groups
+
+They share the cache of :mod:`.churn`: the comparison behind ``model="auto"`` is the one
+CHURN_COMPARE shows, and CHURN_METRICS, CHURN_LIFT, CHURN_ROC and CHURN_FAIRNESS with the same
+data, folds, seed and model reuse one cross-validation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import cells
+from ..cells import Table
+from ..core import churn as core
+from ..core import fairness as fair
+from ..core import lift
+from ..core import models as M
+from ..core import rules as R
+from ..errors import XLMError
+from . import Cells
+from .spec import KEEP_IDS
+from .churn import (
+    _BALANCED,
+    _FOLDS,
+    _LABELS,
+    _MODEL,
+    _POSITIVE,
+    _REG,
+    _SEED_MODEL,
+    _THRESHOLD,
+    _TRAIN,
+    CHURN,
+    Wording,
+    _label_key,
+    comparison,
+    cross_validated,
+    fit_churn,
+    twin,
+)
+from .spec import HEADER_ARG, Arg, Int
+
+
+_RULES_MODEL = Arg('"tree" (default, depth 4), "tree (depth 3)" or "tree (depth 6)".',
+                   lambda v, name: "tree" if cells.scalar(v) is None else _MODEL.check(v, name))
+_CV_ARGS = {"folds": _FOLDS, "positive": _POSITIVE, "balanced": _BALANCED, "regularization": _REG,
+            "seed": _SEED_MODEL, "header": HEADER_ARG, "model": _MODEL}
+
+
+@twin("CHURN_COMPARE", "PROPENSITY_COMPARE",
+      "Which churn model to use: every candidate (logistic, trees, forest, boosting) tested on "
+      "the same customers it did not see. ROC AUC and its spread, accuracy, precision, recall, "
+      'F1, Brier score, fit time, and the one model="auto" picks.',
+      "Which propensity model to use: every candidate tested on customers it did not see, with "
+      "ROC AUC and spread, accuracy, precision, recall, F1, Brier score, fit time and the one "
+      'model="auto" picks.', args={
+    "train_data": _TRAIN, "train_labels": _LABELS, "threshold": _THRESHOLD, "folds": _FOLDS,
+    "positive": _POSITIVE, "balanced": _BALANCED, "regularization": _REG, "seed": _SEED_MODEL,
+    "header": HEADER_ARG,
+    "keep_ids": KEEP_IDS,
+})
+def churn_compare(train_data: Any, train_labels: Any, threshold: float = 0.5, folds: int = 5,
+                  positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
+                  seed: int = 0, header: bool | None = None, keep_ids: bool = False, *, wording: Wording = CHURN) -> Cells:
+    """One row per candidate model: CV ROC AUC and spread, threshold metrics, Brier, fit time, auto's pick."""
+    opts = M.Options(M.AUTO, balanced, regularization, seed)
+    comp = comparison(cells.Range(train_data), train_labels, positive, header, opts, folds,
+                      keep_ids)[0]
+    rows = []
+    for c in M.CANDIDATES:
+        cv = comp.results[c.name]
+        m = core.threshold_metrics(cv, threshold)
+        rows.append([c.name, m["ROC AUC"], m["ROC AUC (fold std)"], m["Accuracy"],
+                     m["Precision"], m["Recall"], m["F1"], core.brier(cv),
+                     round(cv.fit_seconds, 3), "auto picks" if c.name == comp.chosen else ""])
+    return cells.to_cells(rows, labels=["Model", "ROC AUC", "ROC AUC (fold std)", "Accuracy",
+                                        "Precision", "Recall", "F1", "Brier score",
+                                        "Fit seconds", "Auto"])
+
+
+@twin("CHURN_RULES", "PROPENSITY_RULES",
+      "The churn decision tree as if-then rules you can read: one row per group of customers, "
+      "with how many customers it covers, their actual churn rate and the model's probability, "
+      "riskiest first.",
+      "The response decision tree as readable if-then rules: customers, actual rate and "
+      "probability per rule, most likely first.", args={
+    "train_data": _TRAIN, "train_labels": _LABELS, "positive": _POSITIVE, "balanced": _BALANCED,
+    "header": HEADER_ARG, "model": _RULES_MODEL, "seed": _SEED_MODEL,
+    "keep_ids": KEEP_IDS,
+})
+def churn_rules(train_data: Any, train_labels: Any, positive: str | None = None,
+                balanced: bool = False, header: bool | None = None, model: str = "tree",
+                seed: int = 0, keep_ids: bool = False, *, wording: Wording = CHURN) -> Cells:
+    """The decision tree as if-then rules: one row per leaf, highest probability first."""
+    fit = fit_churn(train_data, train_labels, positive, balanced, 1.0, header, model, seed, keep_ids)
+    key = f"rules:{wording.prob}"
+    if key not in fit.memo:
+        d = R.rules(fit.model, fit.table.frame, fit.y)
+        block = d[["Rule", "Customers", "Share", "Rate", "Probability"]].to_numpy(dtype=object)
+        fit.memo[key] = cells.to_cells(block, labels=["Rule", "Customers", "Share of customers",
+                                                      "Actual rate", wording.prob])
+    return fit.memo[key]
+
+
+@twin("CHURN_LIFT", "PROPENSITY_LIFT",
+      "Gains and lift by decile, to size a campaign: customers ranked by churn probability "
+      "(cross-validated), with churners per group, the share of all churners captured so far and "
+      "the lift over random contact.",
+      "Gains and lift by decile for a campaign: contact the top 20% and reach what share of "
+      "responders? Cross-validated.", args={
+    "train_data": _TRAIN, "train_labels": _LABELS,
+    "bins": Arg("How many groups of equal size (default 10: deciles).", Int(default=10, lo=2, hi=100)),
+    **_CV_ARGS,
+    "keep_ids": KEEP_IDS,
+})
+def churn_lift(train_data: Any, train_labels: Any, bins: int = 10, folds: int = 5,
+               positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
+               seed: int = 0, header: bool | None = None, model: str = "logistic", keep_ids: bool = False, *,
+               wording: Wording = CHURN) -> Cells:
+    """Gains table: customers ranked by out-of-fold probability, in bins (default 10, deciles)."""
+    cv, _, _ = cross_validated(train_data, train_labels, folds, positive, balanced,
+                               regularization, seed, header, model, keep_ids)
+    g = lift.gains(cv.y, cv.oof, bins)
+    return cells.to_cells(g.to_numpy(dtype=object), labels=[
+        "Group", "Customers", "Positives", "Rate", "Lowest probability", "Cumulative customers",
+        "Captured", "Lift", "Cumulative lift"])
+
+
+@twin("CHURN_ROC", "PROPENSITY_ROC",
+      "The ROC curve for a chart: share of churners caught (true positive rate) against share of "
+      "loyal customers wrongly flagged (false positive rate), cross-validated, with the "
+      "threshold at each point.",
+      "The ROC curve of the propensity model for a chart (cross-validated): true positive rate "
+      "against false positive rate, with the threshold at each point.", args={
+    "train_data": _TRAIN, "train_labels": _LABELS,
+    "points": Arg("How many points on the curve (default 21).", Int(default=21, lo=2, hi=1001)),
+    **_CV_ARGS,
+    "keep_ids": KEEP_IDS,
+})
+def churn_roc(train_data: Any, train_labels: Any, points: int = 21, folds: int = 5,
+              positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
+              seed: int = 0, header: bool | None = None, model: str = "logistic", keep_ids: bool = False, *,
+              wording: Wording = CHURN) -> Cells:
+    """ROC curve of the out-of-fold probabilities at evenly spaced false positive rates."""
+    cv, _, _ = cross_validated(train_data, train_labels, folds, positive, balanced,
+                               regularization, seed, header, model, keep_ids)
+    r = lift.roc_points(cv.y, cv.oof, points)
+    return cells.to_cells(r.to_numpy(dtype=np.float64), labels=list(r.columns))
+
+
+# --------------------------------------------------------------------------- fairness
+
+
+def _group_values(group: Any, table: Table) -> np.ndarray:
+    """One group text per training row: a train_data column named by header, or a range."""
+    grid = cells.as_grid(group)
+    if len(grid) == 1 and len(grid[0]) == 1 and isinstance(grid[0][0], str) and table.header:
+        name = grid[0][0].strip()
+        folded = {c.casefold(): c for c in table.columns}
+        col = folded.get(name.casefold())
+        if col is None:
+            raise XLMError("#VALUE!", f"group={name!r} is not a column of train_data "
+                           f"({', '.join(table.columns[:6])}{', ...' if len(table.columns) > 6 else ''}). "
+                           "Give a column name or a range with one group per customer.")
+        values = table.frame[col].tolist()
+        return np.array([_group_text(v) for v in values], dtype=object)
+    rows = len(grid)
+    if rows == 1 and len(grid[0]) > 1:
+        rows = len(grid[0])
+    data_rows = table.row_mask.size + int(table.header)
+    body = data_rows - int(table.header)
+    if table.header and rows == data_rows:
+        has_header = True
+    elif rows == body:
+        has_header = False
+    else:
+        raise XLMError("#VALUE!", f"group has {rows} rows but train_data has {body} data rows"
+                       f"{' plus a header row' if table.header else ''}. Select the same rows "
+                       "for both, or give the name of a train_data column.")
+    values, _ = cells.read_vector(grid, name="group", header=has_header)
+    kept = [v for v, keep in zip(values, table.row_mask) if keep]
+    return np.array([_group_text(v) for v in kept], dtype=object)
+
+
+def _group_text(v: Any) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "(blank)"
+    return _label_key(v)
+
+
+_GROUP = Arg('The groups to compare: a column name of train_data (e.g. "Gender") or a range with '
+             "one value per customer (gender, age band, region), same rows as train_data.")
+
+
+@twin("CHURN_FAIRNESS", "PROPENSITY_FAIRNESS",
+      "Is the churn model fair across groups? Per group: customers, actual rate, mean "
+      "probability, share flagged, true and false positive rates and AUC (cross-validated); then "
+      "the largest gaps (demographic parity, equalized odds).",
+      "Is the propensity model fair across groups (gender, age band, region)? Rates, share "
+      "selected, true and false positive rates and AUC per group, then the largest gaps.", args={
+    "train_data": _TRAIN, "train_labels": _LABELS, "group": _GROUP, "threshold": _THRESHOLD,
+    **_CV_ARGS,
+    "keep_ids": KEEP_IDS,
+})
+def churn_fairness(train_data: Any, train_labels: Any, group: Any, threshold: float = 0.5,
+                   folds: int = 5, positive: str | None = None, balanced: bool = False,
+                   regularization: float = 1.0, seed: int = 0, header: bool | None = None,
+                   model: str = "logistic", keep_ids: bool = False, *, wording: Wording = CHURN) -> Cells:
+    """Per group (gender, age band, region): rates, selection, TPR, FPR, AUC; then the largest gaps."""
+    grid = cells.as_grid(group) if group is not None else [[None]]
+    if len(grid) == 1 and len(grid[0]) == 1 and cells.scalar(grid) is None:
+        raise XLMError("#VALUE!", "group is missing. Give the name of a train_data column (e.g. "
+                       '"Gender") or a range with one group per customer.')
+    cv, _, table = cross_validated(train_data, train_labels, folds, positive, balanced,
+                                   regularization, seed, header, model, keep_ids)
+    groups = _group_values(group, table)
+    f = fair.by_group(cv.y, cv.oof, groups, threshold)
+    labels = ["Group", "Rows", "Actual rate", "Mean probability", "Selection rate",
+              "True positive rate", "False positive rate", "AUC"]
+    rows = f.table.to_numpy(dtype=object).tolist()
+    blank = [""] * (len(labels) - 2)
+    rows.append([""] * len(labels))
+    rows.append(["Largest gap", "Value"] + blank)
+    rows += [[name, value] + blank for name, value in f.gaps.items()]
+    return cells.to_cells(rows, labels=labels)
