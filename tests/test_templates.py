@@ -18,7 +18,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from xlmarketing import templates
 from xlmarketing.demo import DemoSummary, run_demo, values_only
 from xlmarketing.functions import REGISTRY
-from xlmarketing.templates import campaign, churn, dashboard, forecast, segmentation
+from xlmarketing.templates import campaign, churn, dashboard, forecast, reviews, segmentation
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = list(templates.TEMPLATES)
@@ -74,7 +74,7 @@ def anchors(path: Path) -> list[tuple[str, str, str, str | None]]:
 def test_build_all_writes_every_template(built):
     assert sorted(built) == sorted(["customer_segmentation.xlsx", "churn_risk.xlsx",
                                     "sales_forecast.xlsx", "marketing_dashboard.xlsx",
-                                    "campaign_response.xlsx",
+                                    "campaign_response.xlsx", "customer_reviews.xlsx",
                                     "product_recommendations.xlsx"])
 
 
@@ -124,6 +124,9 @@ def test_spill_areas_are_free(built, name):
                         "FORECAST_DRIVERS": (3, 7)},
         dashboard.FILE: {"KMEANS_SEGMENT": (401, 1), "CHURN_PROB": (401, 1),
                          "SEGMENT_PROFILE": (5, 8), "SALES_FORECAST": (13, 4)},
+        reviews.FILE: {"SENTIMENT": (601, 1), "TEXT_TOPIC": (601, 2), "TEXT_CLASSIFY": (601, 2),
+                       "TEXT_TOPICS": (5, 4), "TEXT_KEYWORDS": (13, 5),
+                       "TEXT_CLASSIFY_METRICS": (7, 5)},
         campaign.FILE: {"PROPENSITY_SCORE": (501, 1), "PROPENSITY_REASONS": (501, 2),
                         "PROPENSITY_LIFT": (11, 9), "PROPENSITY_ROC": (22, 3),
                         "PROPENSITY_COMPARE": (8, 10), "PROPENSITY_DRIVERS": (17, 5),
@@ -288,6 +291,7 @@ def test_refreshed_workbook_opens_in_libreoffice(demo, name, libreoffice_sheets,
     assert "About" in shown
     main = {segmentation.FILE: "Segments", churn.FILE: "Risk", forecast.FILE: "Forecast",
             dashboard.FILE: dashboard.SHEET, campaign.FILE: campaign.CAMPAIGN,
+            reviews.FILE: reviews.INSIGHTS,
             "product_recommendations.xlsx": "Recommendations"}[name]
     cells = [c for row in shown[main] for c in row]
     if name != forecast.FILE or FORECAST_READY:
@@ -338,6 +342,7 @@ def test_demo_summary_has_the_dashboard_and_the_readers(demo):
         assert re.search(r"Summaries, KPIs and chart data computed by: .*libreoffice", text)
     assert "LibreOffice: " in text and "pandas, calamine" in text
     assert re.search(rf"{len(NAMES)} workbooks built and refreshed in .* \(\d+\.\d s\)", text)
+    assert "Customer reviews: 600 scored, average sentiment" in text
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import templates
-from .templates import _kit, churn, dashboard, forecast, segmentation
+from .templates import _kit, churn, dashboard, forecast, reviews, segmentation
 
 
 @dataclass
@@ -44,6 +44,7 @@ class DemoSummary:
     forecast_last_year: float | None = None
     forecast_months: int = 0
     todo: list[str] = field(default_factory=list)              # the dashboard's "what to do"
+    more: list[str] = field(default_factory=list)              # other templates' summary lines
     seconds: float = 0.0
 
     @property
@@ -85,6 +86,7 @@ class DemoSummary:
         if self.todo:
             out.append("Dashboard, what to do:")
             out.extend(f"  {t}" for t in self.todo)
+        out.extend(self.more)
         engines = sorted({r.engine for r in self.reports if r.engine != "none"})
         if engines:
             out.append(f"Summaries, KPIs and chart data computed by: {', '.join(engines)}")
@@ -205,6 +207,28 @@ def _read_dashboard(summary: DemoSummary, path: Path) -> None:
             summary.todo.append(v)
 
 
+def _read_reviews(summary: DemoSummary, path: Path) -> None:
+    """Average sentiment, the topics and the classifier's accuracy from customer_reviews.xlsx."""
+    wb = _values(path)
+    ins = wb[reviews.INSIGHTS]
+    scores = [r[0] for r in wb[reviews.REVIEWS].iter_rows(min_row=2, min_col=8, max_col=8,
+                                                          values_only=True)
+              if isinstance(r[0], (int, float))]
+    if not scores:
+        summary.more.append("Customer reviews: none scored (the reviews did not refresh)")
+        return
+    summary.more.append(f"Customer reviews: {len(scores)} scored, average sentiment "
+                        f"{sum(scores) / len(scores):+.2f} (-1 to 1); topics:")
+    for row in ins.iter_rows(min_row=15, max_row=14 + reviews.K_TOPICS, max_col=4,
+                             values_only=True):
+        if isinstance(row[0], (int, float)):
+            summary.more.append(f"  {row[0]:.0f}: {row[1]} ({row[2]:.0f} reviews)")
+    for row in ins.iter_rows(min_row=23, max_row=30, max_col=4, values_only=True):
+        if row[0] == "Accuracy" and isinstance(row[3], (int, float)):
+            summary.more.append(f"  classifier accuracy on the labelled reviews "
+                                f"(cross-validated): {row[3]:.2f}")
+
+
 #: Template file -> the function that reads its results back into the summary. A new template
 #: adds its builder to ``templates.TEMPLATES`` and, for a line in the summary, a reader here.
 READ_BACK = {
@@ -212,6 +236,7 @@ READ_BACK = {
     churn.FILE: _read_churn,
     forecast.FILE: _read_forecast,
     dashboard.FILE: _read_dashboard,
+    reviews.FILE: _read_reviews,
 }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from openpyxl.workbook import Workbook
 
-from . import _kit, campaign, churn, dashboard, forecast, recommend, segmentation
+from . import _kit, campaign, churn, dashboard, forecast, recommend, reviews, segmentation
 
 #: File name → builder, in the order they are built.
 TEMPLATES: dict[str, Callable[[], Workbook]] = {
@@ -24,6 +24,7 @@ TEMPLATES: dict[str, Callable[[], Workbook]] = {
     forecast.FILE: forecast.build,
     dashboard.FILE: dashboard.build,
     campaign.FILE: campaign.build,
+    reviews.FILE: reviews.build,
     recommend.FILE: recommend.build,
 }
 

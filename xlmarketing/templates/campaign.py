@@ -71,7 +71,8 @@ def build() -> Workbook:
              "Keep the header rows and the column order (Age to Offer channel go into the model; "
              "Gender and Age band are only used for the fairness check)."),
             ("The formulas read the Responses and Prospects tables by name, so they follow the "
-             f"tables when you paste more or fewer rows. The Prospects ranges cover rows 2 to {pl}."),
+             "tables when you paste more or fewer rows, and so do the summaries on the Campaign "
+             "sheet."),
             ("Refresh: in Excel with the xlmarketing add-in the formulas recalculate as you type; "
              "headless, run  xlmarketing refresh campaign_response.xlsx -o result.xlsx."),
             (f'Every formula uses model "{MODEL}": a cross-validated choice among logistic '
@@ -144,7 +145,8 @@ def _campaign_sheet(wb: Workbook, f_lift: str, f_roc: str, pl: int) -> None:
                     formats=["0", "#,##0", "#,##0", K.PCT, K.PROB, K.PCT, K.PCT, "0.00", "0.00"])
     roc = cs.spill(12, 22, f_roc, ROC_POINTS + 1, 3, label="roc", formats=[K.PCT, K.PCT, K.PROB])
     assert (lift.anchor, roc.anchor) == (LIFT_AT, ROC_AT)
-    probs = f"{PROSPECTS}!$N$2:$N${pl}"
+    # The spilled scores beside the Prospects table, as long as the table (follows pasted rows).
+    probs = K.beside(PROSPECTS, 14, "Prospects", MODEL_COLS[0])
     cs.section(1, 4, "At a glance", "Ordinary Excel formulas on the gains table and the scores.")
     cs.kpis(1, 6, [
         ("Prospects scored", f"=COUNT({probs})", K.INT),
