@@ -114,6 +114,32 @@ PLAUSIBLE = {
 }
 
 
+# RECOMMEND, SIMILAR_ITEMS, BASKET_RULES (issue 16): purchase lists and their options.
+RANGE_PARAMS |= {"purchases", "transactions", "customers"}
+SHOP_ITEMS = ["bread", "milk", "jam", "tea", 7, 8.0]
+PLAUSIBLE.update({
+    "n": st.integers(1, 4), "min_support": st.sampled_from([0.05, 0.1, 0.3, 1]),
+    "min_confidence": st.sampled_from([0.1, 0.5, 1]), "max_len": st.sampled_from([2, 3]),
+    "item": st.sampled_from(SHOP_ITEMS + ["butter"]),
+    "customers": st.sampled_from([None, "c1", "c2", 3]),
+})
+
+
+@st.composite
+def purchases(draw):
+    """(customer, item[, quantity]) rows, sometimes with a header, blanks or odd cells."""
+    n = draw(st.integers(1, 60))
+    rows = [[draw(st.sampled_from(["c1", "c2", "c3", 3, 4.0])), draw(st.sampled_from(SHOP_ITEMS))]
+            for _ in range(n)]
+    if draw(st.booleans()):
+        rows = [r + [draw(st.sampled_from([1, 2, 0, -1, None]))] for r in rows]
+    for _ in range(draw(st.integers(0, 2))):
+        rows[draw(st.integers(0, n - 1))][draw(st.integers(0, 1))] = draw(CELL)
+    if draw(st.booleans()):
+        rows.insert(0, ["Customer", "Item", "Qty"][:len(rows[0])])
+    return rows
+
+
 @st.composite
 def series(draw):
     """A sales history: one column of numbers (sometimes with a header, blanks or odd cells)."""
@@ -160,6 +186,8 @@ def texts(draw):
 
 
 def arg_strategy(name: str, plausible: bool):
+    if name in ("purchases", "transactions") and plausible:
+        return purchases()
     if name == "orders":
         return order_lists() if plausible else st.one_of(order_lists(), grids())
     if name in PLAUSIBLE_ORDERS and plausible:

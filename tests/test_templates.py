@@ -74,7 +74,8 @@ def anchors(path: Path) -> list[tuple[str, str, str, str | None]]:
 def test_build_all_writes_every_template(built):
     assert sorted(built) == sorted(["customer_segmentation.xlsx", "churn_risk.xlsx",
                                     "sales_forecast.xlsx", "marketing_dashboard.xlsx",
-                                    "campaign_response.xlsx", "customer_reviews.xlsx"])
+                                    "campaign_response.xlsx", "customer_reviews.xlsx",
+                                    "product_recommendations.xlsx"])
 
 
 def test_two_builds_are_byte_identical(built, tmp_path):
@@ -130,6 +131,8 @@ def test_spill_areas_are_free(built, name):
                         "PROPENSITY_LIFT": (11, 9), "PROPENSITY_ROC": (22, 3),
                         "PROPENSITY_COMPARE": (8, 10), "PROPENSITY_DRIVERS": (17, 5),
                         "PROPENSITY_FAIRNESS": (10, 8)},
+        "product_recommendations.xlsx": {"RECOMMEND": (151, 8), "SIMILAR_ITEMS": (6, 3),
+                                         "BASKET_RULES": (21, 6)},
     }[name]
     for sheet, cell, formula, _ in anchors(built[name]):
         rows, cols = need[formula[1:].split("(")[0]]
@@ -288,7 +291,8 @@ def test_refreshed_workbook_opens_in_libreoffice(demo, name, libreoffice_sheets,
     assert "About" in shown
     main = {segmentation.FILE: "Segments", churn.FILE: "Risk", forecast.FILE: "Forecast",
             dashboard.FILE: dashboard.SHEET, campaign.FILE: campaign.CAMPAIGN,
-            reviews.FILE: reviews.INSIGHTS}[name]
+            reviews.FILE: reviews.INSIGHTS,
+            "product_recommendations.xlsx": "Recommendations"}[name]
     cells = [c for row in shown[main] for c in row]
     if name != forecast.FILE or FORECAST_READY:
         assert not [c for c in cells if c.startswith("#")], main

@@ -396,3 +396,53 @@ def reviews(n: int = 600, seed: int = 11, labelled: int = 300) -> pd.DataFrame:
                                         "Category"])
     frame.attrs["topic"] = hidden
     return frame
+# --------------------------------------------------------------------------- purchases (issue 16)
+
+#: Product catalogue of the purchase sample: category -> products. The first two products of a
+#: category often sell together (a "bundle"), so basket rules have something to find.
+CATALOGUE = {
+    "Coffee": ("Espresso beans", "Milk frother", "Filter coffee", "Coffee mugs", "Decaf beans"),
+    "Tea": ("Green tea", "Teapot", "Earl Grey", "Herbal tea", "Honey"),
+    "Baking": ("Flour", "Yeast", "Baking tray", "Sugar", "Vanilla"),
+    "Snacks": ("Crisps", "Salsa dip", "Chocolate", "Nuts", "Popcorn"),
+}
+
+
+def purchases(n_customers: int = 150, seed: int = 16) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Order lines of a small online grocer with taste structure.
+
+    Each customer prefers one category (80% of their items come from it, the rest from any
+    category); within a category, popularity falls off (the first products sell most), and
+    buying a category's first product adds its second to the same order half the time.
+    Returns ``(purchases, order_lines)``: purchases with Customer, Product, Quantity, Category,
+    Order and Date (one row per order line), and the same order lines as Order, Product.
+    """
+    rng = np.random.default_rng(seed)
+    cats = list(CATALOGUE)
+    rows = []
+    order_no = 0
+    for c in range(n_customers):
+        cust = f"C{c + 1:04d}"
+        taste = cats[c % len(cats)] if rng.random() < 0.9 else cats[int(rng.integers(len(cats)))]
+        for _ in range(int(rng.integers(1, 5))):  # 1 to 4 orders
+            order_no += 1
+            day = SNAPSHOT - dt.timedelta(days=int(rng.integers(1, 365)))
+            basket: list[tuple[str, str]] = []
+            for _ in range(int(rng.integers(1, 4))):
+                cat = taste if rng.random() < 0.8 else cats[int(rng.integers(len(cats)))]
+                items = CATALOGUE[cat]
+                weights = 1.0 / np.arange(1, len(items) + 1)
+                product = items[int(rng.choice(len(items), p=weights / weights.sum()))]
+                basket.append((product, cat))
+                if product == items[0] and rng.random() < 0.5:
+                    basket.append((items[1], cat))
+            seen: set[str] = set()
+            for product, cat in basket:
+                if product in seen:
+                    continue
+                seen.add(product)
+                rows.append((cust, product, int(rng.integers(1, 4)), cat, f"O{order_no:05d}",
+                             pd.Timestamp(day)))
+    frame = pd.DataFrame(rows, columns=["Customer", "Product", "Quantity", "Category", "Order",
+                                        "Date"])
+    return frame, frame[["Order", "Product"]].copy()

@@ -129,6 +129,11 @@ TEXT_TOPICS = udf("TEXT_TOPICS")
 TEXT_TOPIC = udf("TEXT_TOPIC")
 SENTIMENT = udf("SENTIMENT")
 
+# ---------------------------------------------------------------- recommendations and baskets
+RECOMMEND = udf("RECOMMEND")
+SIMILAR_ITEMS = udf("SIMILAR_ITEMS")
+BASKET_RULES = udf("BASKET_RULES")
+
 # ---------------------------------------------------------------- the model cache
 XLM_CACHE_INFO = udf("XLM_CACHE_INFO")
 XLM_CACHE_CLEAR = udf("XLM_CACHE_CLEAR")

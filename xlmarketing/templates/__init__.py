@@ -15,7 +15,7 @@ from pathlib import Path
 
 from openpyxl.workbook import Workbook
 
-from . import _kit, campaign, churn, dashboard, forecast, reviews, segmentation
+from . import _kit, campaign, churn, dashboard, forecast, recommend, reviews, segmentation
 
 #: File name → builder, in the order they are built.
 TEMPLATES: dict[str, Callable[[], Workbook]] = {
@@ -25,6 +25,7 @@ TEMPLATES: dict[str, Callable[[], Workbook]] = {
     dashboard.FILE: dashboard.build,
     campaign.FILE: campaign.build,
     reviews.FILE: reviews.build,
+    recommend.FILE: recommend.build,
 }
 
 

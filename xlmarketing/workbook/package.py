@@ -38,8 +38,11 @@ OUR_FUNCTIONS = (
     "PROPENSITY_METRICS", "PROPENSITY_REASONS", "PROPENSITY_ROC", "PROPENSITY_RULES",
     "PROPENSITY_SCORE", "TEXT_CLASSIFY", "TEXT_CLASSIFY_METRICS", "TEXT_KEYWORDS", "TEXT_TOPICS",
     "TEXT_TOPIC", "SENTIMENT",
+    "RECOMMEND", "SIMILAR_ITEMS", "BASKET_RULES",
 )
-_OURS_LOWER = tuple(n.lower().encode() for n in OUR_FUNCTIONS)
+# With the opening parenthesis: a call always has one, and words such as "recommend" occur in
+# ordinary text (xlsxwriter's protect07.xlsx), which must stay a byte-identical no-op.
+_OURS_LOWER = tuple(n.lower().encode() + b"(" for n in OUR_FUNCTIONS)
 
 
 def mentions_ours(data: bytes) -> bool:

@@ -1,0 +1,234 @@
+"""RECOMMEND and SIMILAR_ITEMS: known answers, a planted taste structure, formats, cache,
+fill-down, the Office.js entry point and every bad input's one-line message."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from tests import officejs
+from xlmarketing.cache import CACHE
+from xlmarketing.core import recommend as core
+from xlmarketing.errors import XLMError
+from xlmarketing.functions import REGISTRY
+
+RECOMMEND = REGISTRY["RECOMMEND"]
+SIMILAR = REGISTRY["SIMILAR_ITEMS"]
+
+# Hand-made history: ann and dan buy bread + milk, bob bread + jam, cat milk + jam; eve is a
+# registered customer with no purchase yet (blank item).
+SHOP = [["Customer", "Item", "Qty"],
+        ["ann", "bread", 1], ["ann", "milk", 2], ["bob", "bread", 1], ["bob", "jam", 1],
+        ["cat", "milk", 1], ["cat", "jam", 1], ["dan", "bread", 1], ["dan", "milk", 1],
+        ["eve", None, None]]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    CACHE.clear()
+    yield
+    CACHE.clear()
+
+
+def planted(n_customers: int = 200, per_cat: int = 30, seed: int = 0) -> list[list]:
+    """Customers of category A buy A items (A01..), of B buy B items; popularity is skewed
+    towards B so that plain best sellers would be wrong for A customers."""
+    rng = np.random.default_rng(seed)
+    rows = [["Customer", "Product"]]
+    for c in range(n_customers):
+        cat = "A" if c % 3 == 0 else "B"  # B customers are twice as many
+        for i in rng.choice(per_cat, 6, replace=False):
+            rows.append([f"{cat}-cust{c:03d}", f"{cat}{i + 1:02d}"])
+    return rows
+
+
+# --------------------------------------------------------------------------- known answers
+
+
+def test_known_answers_on_a_hand_made_shop():
+    out = RECOMMEND(SHOP)
+    assert out[0] == ["Customer", "Item 1", "Score 1", "Item 2", "Score 2", "Item 3", "Score 3",
+                      "Basis"]
+    rows = {r[0]: r for r in out[1:]}
+    # Each of ann..dan has exactly one item left, and it is recommended from their history.
+    assert [rows[c][1] for c in ("ann", "bob", "cat", "dan")] == ["jam", "milk", "bread", "jam"]
+    assert all(rows[c][2] > 0 and rows[c][3:7] == ["", "", "", ""] and rows[c][7] == "history"
+               for c in ("ann", "bob", "cat", "dan"))
+    # eve has no history: the best sellers by distinct buyers (bread 3, milk 3, jam 2; ties in
+    # order of first appearance), marked as such.
+    assert rows["eve"] == ["eve", "bread", 0.0, "milk", 0.0, "jam", 0.0, "popular"]
+
+
+def test_rp3beta_scores_match_a_hand_computation():
+    # One-step check of RP3beta on the shop: W[i, j] = sum_u x_ui x_uj / (pop_i deg_u) / pop_j^b.
+    x = np.array([[1, 1, 0], [1, 0, 1], [0, 1, 1], [1, 1, 0]], float)  # bread, milk, jam
+    pop, deg = x.sum(0), x.sum(1)
+    w = (x / pop).T @ (x / deg[:, None])
+    np.fill_diagonal(w, 0)
+    w = w / pop ** 0.5
+    w /= w.max()
+    data = core.Interactions(sp.csr_matrix(x), list("abcd"), ["bread", "milk", "jam"])
+    model = core.fit(data, core.RecommendOptions(neighbours=10, weighting="rp3", beta=0.5))
+    np.testing.assert_allclose(model.similarity.toarray(), w, rtol=1e-12)
+    recs = core.recommend(model, np.arange(4), 1)
+    expected = (x @ w)[np.arange(4), recs.items[:, 0]]
+    np.testing.assert_allclose(recs.scores[:, 0], expected, rtol=1e-12)
+
+
+def test_similar_items_known_answer():
+    out = SIMILAR(SHOP, "bread", 2)
+    # milk: 2 customers bought both; cosine 2 / sqrt(3 * 3); jam: 1 / sqrt(3 * 2).
+    assert out == [["Item", "Similarity", "Bought together"],
+                   ["milk", round(2 / 3, 4), 2], ["jam", round(1 / 6 ** 0.5, 4), 1]]
+
+
+def test_a_planted_taste_structure_is_recovered():
+    rows = planted()
+    out = RECOMMEND(rows, None, 5)
+    for r in out[1:]:
+        cat = r[0][0]
+        assert r[-1] == "history"
+        assert all(item.startswith(cat) for item in r[1:11:2]), r
+    sim = SIMILAR(rows, "A05", 5)
+    assert all(r[0].startswith("A") for r in sim[1:])
+
+
+# --------------------------------------------------------------------------- formats and alignment
+
+
+def test_a_customer_by_item_matrix_gives_the_same_answer_as_the_list():
+    items = ["bread", "milk", "jam"]
+    counts = {"ann": [1, 2, 0], "bob": [1, 0, 1], "cat": [0, 1, 1], "dan": [1, 1, 0], "eve": [0, 0, 0]}
+    matrix = [["Customer", *items]] + [[c, *v] for c, v in counts.items()]
+    assert RECOMMEND(matrix) == RECOMMEND(SHOP)
+
+
+def test_numeric_ids_match_whatever_the_number_format():
+    rows = [["Customer", "Item"], [1001, 7], [1001, 8], [1002, 7], [1002, 9], [1003, 8.0]]
+    assert RECOMMEND(rows, [[1003.0]], 1) == RECOMMEND(rows, "1003", 1)
+
+
+def test_customers_column_aligned_with_header_and_blank_rows():
+    out = RECOMMEND(SHOP, [["Customer"], ["bob"], [None], ["eve"]], 2)
+    assert out[0] == ["Item 1", "Score 1", "Item 2", "Score 2", "Basis"]
+    assert out[1][0] == "milk" and out[1][-1] == "history"
+    assert out[2] == ["", "", "", "", ""]
+    assert out[3] == ["bread", 0.0, "milk", 0.0, "popular"]
+
+
+def test_fill_down_fits_once_and_matches_the_full_table():
+    full = {r[0]: r[1:] for r in RECOMMEND(SHOP, None, 2)[1:]}
+    CACHE.clear()
+    for c in ("ann", "bob", "cat", "dan", "eve"):
+        assert RECOMMEND(SHOP, c, 2) == [full[c]]
+    assert CACHE.fits["recommend"] == 1
+
+
+def test_warm_call_does_not_refit_and_results_are_copies():
+    first = RECOMMEND(SHOP)
+    first[1][1] = "tampered"
+    again = RECOMMEND(SHOP)
+    assert CACHE.fits["recommend"] == 1 and CACHE.hits >= 1
+    assert again[1][1] != "tampered"
+    SIMILAR(SHOP, "milk")  # the same model serves SIMILAR_ITEMS
+    assert CACHE.fits["recommend"] == 1
+
+
+def test_deterministic_across_fits():
+    rows = planted(seed=3)
+    a = RECOMMEND(rows)
+    CACHE.clear()
+    assert RECOMMEND(rows) == a
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _message(fn, *args) -> str:
+    with pytest.raises(XLMError) as exc:
+        fn(*args)
+    return exc.value.text
+
+
+def test_a_customer_not_in_the_data():
+    assert _message(RECOMMEND, SHOP, [["bob"], ["zoe"]]) == (
+        "#N/A RECOMMEND: customers row 2 has 'zoe', who is not in purchases. Check the spelling, "
+        "or add the customer to purchases (a row with a blank item gives them the popular items).")
+
+
+def test_an_empty_history():
+    assert _message(RECOMMEND, [["Customer", "Item"], ["ann", None], ["bob", ""]]) == (
+        "#NUM! RECOMMEND: purchases holds no purchases: every customer's history is empty. "
+        "Give at least two customers who bought something.")
+
+
+def test_n_larger_than_the_catalogue():
+    assert _message(RECOMMEND, SHOP, None, 4) == (
+        "#NUM! RECOMMEND: n=4 is more than the 3 items in the catalogue. Ask for at most 3.")
+    assert _message(SIMILAR, SHOP, "jam", 3) == (
+        "#NUM! SIMILAR_ITEMS: n=3 is more than the 2 other items in the catalogue. "
+        "Ask for at most 2.")
+
+
+def test_an_item_not_in_the_data_and_other_bad_cells():
+    assert _message(SIMILAR, SHOP, "butter") == (
+        "#N/A SIMILAR_ITEMS: item 'butter' is not in purchases. Check the spelling (items are "
+        "matched exactly, ignoring surrounding spaces).")
+    bad = [r[:] for r in SHOP]
+    bad[3][1] = "#N/A"
+    assert _message(RECOMMEND, bad) == (
+        "#N/A RECOMMEND: purchases has the error value #N/A in row 4 (item column). "
+        "Fix that cell or clear it.")
+    assert _message(RECOMMEND, SHOP, None, 0) == (
+        "#NUM! RECOMMEND: n=0 is out of range. Enter a whole number from 1 to 1000.")
+    assert _message(RECOMMEND, [["a"], ["b"]]).startswith("#VALUE! RECOMMEND: purchases has 1 column.")
+
+
+# --------------------------------------------------------------------------- Office.js
+
+
+def test_the_office_js_entry_point():
+    na = {"type": "Error", "basicValue": "#N/A", "errorType": "NotAvailable"}
+    bad = [r[:] for r in SHOP]
+    bad[2][0] = na
+    calls = [
+        ("RECOMMEND", [SHOP, [["bob"], ["eve"]], officejs.arg(2), [[None]]]),
+        ("RECOMMEND", [SHOP, [["bob"], ["eve"]], officejs.arg(2), [[None]]]),
+        ("SIMILAR_ITEMS", [SHOP, officejs.arg("bread"), officejs.arg(2)]),
+        ("RECOMMEND", [SHOP, officejs.arg("zoe")]),
+        ("RECOMMEND", [bad]),
+    ]
+    res, meta, fits = officejs.call(calls, meta=True)
+    assert res[0]["value"] == [["milk", res[0]["value"][0][1], "", "", "history"],
+                               ["bread", 0.0, "milk", 0.0, "popular"]]
+    assert res[1] == res[0] and fits["recommend"] == 1
+    assert res[2]["value"][1][:1] == ["milk"]
+    assert res[3]["error"] == "XlwingsError"
+    assert res[3]["message"].startswith("#N/A RECOMMEND: customers row 1 has 'zoe'")
+    assert res[4]["message"] == ("#N/A RECOMMEND: purchases has the error value #N/A in row 3 "
+                                 "(customer column). Fix that cell or clear it.")
+    funcs = {f["name"]: f for f in meta["functions"]}
+    assert [p["name"] for p in funcs["RECOMMEND"]["parameters"]] == ["purchases", "customers", "n",
+                                                                     "header"]
+    assert [p.get("optional", False) for p in funcs["SIMILAR_ITEMS"]["parameters"]] == [
+        False, False, True, True]
+
+
+def test_header_detected_by_words_or_by_numbers_below():
+    rows = [["Kunde", "Artikel", "Menge"], ["a", "x", 1], ["a", "y", 2], ["b", "x", 1]]
+    assert RECOMMEND(rows, "b", 1) == [["y", RECOMMEND(rows, "b", 1)[0][1], "history"]]
+    assert "Kunde" not in {r[0] for r in RECOMMEND(rows)}
+
+
+def test_too_much_pair_work_is_refused_before_it_starts(monkeypatch):
+    monkeypatch.setattr(core, "MAX_PAIR_WORK", 3)
+    with pytest.raises(XLMError, match=r"^#NUM! RECOMMEND: purchases would need 16 item-pair counts"):
+        RECOMMEND(SHOP)
+
+
+def test_numeric_labels_in_messages_read_as_typed():
+    rows = [["Customer", "Item"], [1, "a"], [1, "b"], [2, "a"]]
+    assert _message(RECOMMEND, rows, [[3.0]]).startswith(
+        "#N/A RECOMMEND: customers row 1 has 3, who is not in purchases.")
+    assert _message(SIMILAR, rows, 7.0).startswith("#N/A SIMILAR_ITEMS: item 7 is not in purchases.")
