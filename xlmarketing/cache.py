@@ -20,8 +20,6 @@ Clear it with ``=XLM_CACHE_CLEAR()`` in a sheet or ``xlmarketing.cache.clear()``
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import io
 import os
@@ -29,12 +27,14 @@ import pickle
 import sys
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from .cells import gc_paused
 
 
 def content_key(*parts: Any) -> str:
@@ -162,11 +162,11 @@ class Memo:
         return name in self._store
 
     def __getitem__(self, name: str) -> list[list[Any]]:
-        with _gc_paused():  # 100,000 new lists: let the collector not rescan the heap for each
+        with gc_paused():  # 100,000 new lists: let the collector not rescan the heap for each
             return [list(row) for row in self._store[name]]
 
     def __setitem__(self, name: str, rows: Any) -> None:
-        with _gc_paused():
+        with gc_paused():
             kept = [list(row) for row in rows]  # our own copy: nobody else holds these lists
         size = approx_size(kept) + sys.getsizeof(name)
         with self._lock:
@@ -187,18 +187,6 @@ class Memo:
         if name not in self._store:
             self[name] = build()
         return self[name]
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Lists of cell values cannot form cycles, so pausing the collector misses nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass

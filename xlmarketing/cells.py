@@ -225,7 +225,7 @@ def digest_cells(grid: list[list[Any]]) -> bytes:
     h.update(_pickled(grid[0]))
     # The column tuples cannot form cycles; without the pause, the collections their
     # allocations trigger rescan the whole heap (the big range included).
-    with _gc_paused():
+    with gc_paused():
         for j, col in enumerate(zip(*grid[1:])):
             stamps = _datetime_blob(col) if j in dates else None
             blob = b"P" + _pickled(col) if stamps is None else b"D" + stamps
@@ -962,7 +962,7 @@ def to_cells(
             block[table.row_mask] = numeric
         else:
             block[:] = numeric
-        with _gc_paused():
+        with gc_paused():
             rows = block.tolist()
     else:
         block = np.asarray(values, dtype=object)
@@ -979,7 +979,7 @@ def to_cells(
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Build many small lists without the cyclic GC rescanning the whole heap meanwhile.
 
     A spill of 100,000 one-cell rows allocates 100,000 lists; with a big input range alive,
