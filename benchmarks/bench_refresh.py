@@ -59,23 +59,26 @@ def sales() -> list[list]:
 def calls(n: int) -> list[tuple[str, str]]:
     """(cell, formula) of the report sheet: all our functions that exist, and dependents."""
     last = n + 1
-    out = [("A1", "=KMEANS_SEGMENT(Customers[[#All],[Spend]:[Channel]], 4)"),
-           ("C1", f"=SEGMENT_PROFILE(Data!A1:D{last}, 4)")]
-    if "CHURN_PROB" in REGISTRY:
-        out.append(("K1", f"=CHURN_PROB(Data!A1:D{last}, Data!E1:E{last})"))
-    if "SALES_FORECAST" in REGISTRY:
-        out.append(("M1", "=SALES_FORECAST(Sales!A1:B157, 12)"))
-    out += [("P1", f"=AVERAGE(A2:A{last})"), ("P2", f"=COUNTIF(A2:A{last},1)")]
-    return out
+    return [("A1", "=KMEANS_SEGMENT(Customers[[#All],[Spend]:[Channel]], 4)"),
+            ("C1", f"=SEGMENT_PROFILE(Data!A1:D{last}, 4)"),
+            ("K1", f"=CHURN_PROB(Data!A1:D{last}, Data!E1:E{last})"),
+            ("M1", "=SALES_FORECAST(Sales!A1:B157, 12)"),
+            ("P1", f"=AVERAGE(A2:A{last})"), ("P2", f"=COUNTIF(A2:A{last},1)")]
 
 
-def build(path: Path, n: int) -> None:
+def _data_workbook(n: int) -> tuple[openpyxl.Workbook, object]:
+    """A workbook whose Data sheet holds the n customers (header row first)."""
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Data"
     ws.append(HEADER)
     for r in data(n):
         ws.append(r)
+    return wb, ws
+
+
+def build(path: Path, n: int) -> None:
+    wb, ws = _data_workbook(n)
     ws.add_table(Table(displayName="Customers", ref=f"A1:E{n + 1}"))
     s = wb.create_sheet("Sales")
     for r in sales():
@@ -92,21 +95,14 @@ def fit_time(n: int) -> float:
     t = time.perf_counter()
     REGISTRY["KMEANS_SEGMENT"]([r[:4] for r in rows], 4.0)
     REGISTRY["SEGMENT_PROFILE"]([r[:4] for r in rows], 4.0)
-    if "CHURN_PROB" in REGISTRY:
-        REGISTRY["CHURN_PROB"]([r[:4] for r in rows], [[r[4]] for r in rows])
-    if "SALES_FORECAST" in REGISTRY:
-        REGISTRY["SALES_FORECAST"](sales(), 12.0)
+    REGISTRY["CHURN_PROB"]([r[:4] for r in rows], [[r[4]] for r in rows])
+    REGISTRY["SALES_FORECAST"](sales(), 12.0)
     return time.perf_counter() - t
 
 
 def build_plain(path: Path, n: int) -> None:
     """The same data and ordinary formulas, no formula of ours (the no-op case)."""
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Data"
-    ws.append(HEADER)
-    for r in data(n):
-        ws.append(r)
+    wb, _ = _data_workbook(n)
     rep = wb.create_sheet("Report")
     rep["A1"] = f"=AVERAGE(Data!A2:A{n + 1})"
     rep["A2"] = f"=COUNTIF(Data!E2:E{n + 1},1)"
