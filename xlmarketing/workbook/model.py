@@ -416,29 +416,8 @@ def row_values(model: WorkbookModel, sm: SheetModel, r: int, c1: int, c2: int) -
                 out[col] = "".join(_unescape(x) for x in _T_TEXT.findall(other)) or None
             elif other:
                 out[col] = _slow_cell(model, text, col)
-            elif t == "" or t == "n":
-                if not v:
-                    continue
-                try:
-                    num: Any = int(v) if _INT.fullmatch(v) else float(v)
-                except ValueError:
-                    out[col] = v
-                    continue
-                if dates and style in dates:
-                    try:
-                        num = from_excel(num)
-                    except (ValueError, OverflowError):
-                        pass
-                out[col] = num
-            elif t == "s":
-                try:
-                    out[col] = shared[int(v)]
-                except (ValueError, IndexError):
-                    out[col] = None
-            elif t == "b":
-                out[col] = v.strip() in ("1", "true")
-            else:
-                out[col] = _unescape(v) if v else None
+            elif v or t not in ("", "n"):
+                out[col] = _decode(t or "n", v, style, dates, shared)
         return out
     col = 0
     for m in _CELL_ANY.finditer(text):
@@ -461,25 +440,29 @@ def row_values(model: WorkbookModel, sm: SheetModel, r: int, c1: int, c2: int) -
             out[col] = model.typed(m.group(0)) if t == "inlineStr" else None
             continue
         v = body[body.index("<v>") + 3: body.index("</v>")] if "</v>" in body else ""
-        if t == "n":
-            try:
-                num: Any = int(v) if _INT.fullmatch(v) else float(v)
-            except ValueError:
-                out[col] = v
-                continue
-            if dates and a.get("s") in dates:
-                try:
-                    num = from_excel(num)
-                except (ValueError, OverflowError):
-                    pass
-            out[col] = num
-        elif t == "s":
-            try:
-                out[col] = shared[int(v)]
-            except (ValueError, IndexError):
-                out[col] = None
-        elif t == "b":
-            out[col] = v.strip() in ("1", "true")
-        else:
-            out[col] = unescape(v)
+        out[col] = _decode(t, v, a.get("s"), dates, shared)
     return out
+
+
+def _decode(t: str, v: str, style: str | None, dates: Any, shared: list[str]) -> Any:
+    """A saved cell value from its type attribute ``t`` and ``<v>`` text: numbers (dates where
+    the style is a date format), shared strings, booleans, else the text itself."""
+    if t == "n":
+        try:
+            num: Any = int(v) if _INT.fullmatch(v) else float(v)
+        except ValueError:
+            return v
+        if dates and style in dates:
+            try:
+                return from_excel(num)
+            except (ValueError, OverflowError):
+                pass
+        return num
+    if t == "s":
+        try:
+            return shared[int(v)]
+        except (ValueError, IndexError):
+            return None
+    if t == "b":
+        return v.strip() in ("1", "true")
+    return _unescape(v) if v else None
