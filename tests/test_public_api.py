@@ -16,8 +16,13 @@ def test_dir_and_all_show_the_public_api_and_each_name_resolves():
     for name in ("refresh_workbook", "batch", "RefreshReport", "BatchReport", "WorkbookError",
                  "XLMError", "workbook", "functions", "udfs"):
         assert name in shown
+    import xlmarketing.workbook as wbk
+    from xlmarketing.errors import XLMError
+
     for name in xlmarketing.__all__:
-        assert getattr(xlmarketing, name) is not None
+        if name not in ("XLMError", "__version__"):
+            assert getattr(xlmarketing, name) is getattr(wbk, name), name
+    assert xlmarketing.XLMError is XLMError
     assert xlmarketing.RefreshReport.__name__ == "RefreshReport"
     assert "annotations" not in shown and "Any" not in shown
 

@@ -272,4 +272,4 @@ def test_unsupported_form_is_an_error_cell_with_comment(refreshed, tmp_path):
 
 
 def test_forms_count():
-    assert len(FORMS) >= 30
+    assert len(FORMS) == 37  # the README's count

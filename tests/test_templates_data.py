@@ -268,7 +268,12 @@ def test_dashboard_follows_the_customers(batched, n):
     fc = column(wb[dashboard.MODELS], 2, 12, first=5)
     assert ds[f"I{kr}"].value == approx(fc.sum())
     growth = ds[f"I{kr + 2}"].value
-    assert isinstance(growth, float)
+    sales = wb["Sales"]
+    units = next(c for c in range(1, sales.max_column + 1)
+                 if sales.cell(row=1, column=c).value == "Units sold")
+    hist = [r[0] for r in sales.iter_rows(min_row=2, min_col=units, max_col=units,
+                                          values_only=True) if r[0] is not None]
+    assert growth == approx(fc.sum() / sum(hist[-12:]) - 1)
     assert ds.cell(row=dashboard.TODO_ROW + 4, column=6).value.startswith(
         "Plan for growth" if growth >= 0 else "Sales are forecast to fall")
 
