@@ -13,6 +13,7 @@ row costs a hash of the training range plus scoring one row.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import inspect
 import re
@@ -356,7 +357,9 @@ def fit_churn(train_data: Any, train_labels: Any, positive: str | None, balanced
         else:
             table, y, positive_label = _training(rng, train_labels, positive, header, keep_ids)
         fitted = core.fit(table.frame, table.kinds, y, chosen, what="train_data")
-        table.notes.extend(fitted.prep.encoder.notes)  # e.g. rare text levels grouped as (other)
+        # A new Table: with "auto" the one read belongs to the cached comparison, which other
+        # functions share and must not see this fit's notes.
+        table = dataclasses.replace(table, notes=table.notes + fitted.prep.encoder.notes)
         return _Fit(table, y, positive_label, fitted)
 
     key = content_key(rng.fingerprint, train_labels, positive, balanced, regularization, header,
@@ -391,10 +394,12 @@ def cross_validated(train_data: Any, train_labels: Any, folds: int, positive: st
 
 def _training(train_data: Any, train_labels: Any, pos: Any, hd: bool | None,
               keep_ids: bool = False) -> tuple[Table, np.ndarray, str]:
-    table = cells.read_table(train_data, name="train_data", header=hd)
+    # IDs go first, so the outcome-count check counts only the features the model will use
+    # (leaving columns out keeps the rows and the header as they are).
+    table = cells.leave_out_ids(cells.read_table(train_data, name="train_data", header=hd),
+                                keep_ids)
     data_rows = table.row_mask.size + int(table.header)
     y, positive_label = _labels(train_labels, table, data_rows, pos)
-    table = cells.leave_out_ids(table, keep_ids)
     if table.n_rows < 4:
         raise XLMError("#NUM!", f"train_data needs at least 4 customers to fit a churn model, got "
                        f"{table.n_rows}. Select more rows.")

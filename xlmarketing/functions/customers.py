@@ -22,6 +22,7 @@ from ..core import clv
 from ..core import orders as core_orders
 from ..core import rfm as core_rfm
 from ..errors import XLMError, col_label
+from ..parsing import culture_key
 from . import Cells, sheet_function
 from .spec import HEADER_ARG, Arg, Float
 
@@ -155,7 +156,8 @@ def rfm_segment(orders: Any, reference_date: float | None = None, header: bool |
         book = core_orders.order_book(read_orders(rng, header), reference_date, min_customers=5)
         return _label_rows(core_rfm.rfm(book))
 
-    rows = CACHE.get_or_fit("rfm", content_key(rng.fingerprint, reference_date, header), fit)
+    rows = CACHE.get_or_fit("rfm", content_key(rng.fingerprint, reference_date, header, culture_key()),
+                           fit)
     return [list(r) for r in rows]  # a copy: a caller editing its result cannot change the cache
 
 
@@ -177,5 +179,6 @@ def customer_value(orders: Any, horizon_months: float = 12.0, reference_date: fl
     def fit() -> clv.ValueModel:
         return clv.fit_value_model(core_orders.order_book(read_orders(rng, header), reference_date))
 
-    model = CACHE.get_or_fit("customer_value", content_key(rng.fingerprint, reference_date, header), fit)
+    model = CACHE.get_or_fit("customer_value",
+                             content_key(rng.fingerprint, reference_date, header, culture_key()), fit)
     return _label_rows(clv.customer_value(model, horizon_months))
