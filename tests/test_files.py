@@ -292,3 +292,23 @@ def test_files_openpyxl_refuses_whole_are_refreshed(tmp_path, name):
     before, after = parts(src), parts(out)
     assert {n for n in before if before[n] != after.get(n)} <= {
         part, "[Content_Types].xml", "xl/_rels/workbook.xml.rels", "_rels/workbook.xml.rels"}
+
+
+
+def test_shared_strings_leave_out_phonetic_runs_and_a_missing_part_is_one_line(tmp_path):
+    from xlmarketing.workbook.xmlwrite import Package
+
+    src = Path(__file__).parent / "data" / "xlsx_corpus" / "xlsxwriter" / "autofilter00.xlsx"
+
+    def phonetic(data: bytes) -> bytes:  # a Japanese reading under the first string, as Excel saves it
+        return data.replace(b"<si><t>Region</t></si>",
+                            '<si><t>漢字</t><rPh sb="0" eb="2"><t>かんじ</t></rPh></si>'.encode())
+
+    rewrite(src, tmp_path / "ph.xlsx", {"xl/sharedStrings.xml": phonetic})
+    assert Package.open(tmp_path / "ph.xlsx").shared_strings[:3] == ["漢字", "Item", "Volume"]
+
+    rewrite(src, tmp_path / "miss.xlsx", {"xl/sharedStrings.xml": lambda data: None})
+    pkg = Package.open(tmp_path / "miss.xlsx")
+    with pytest.raises(WorkbookError, match=r"^cannot read .*: the shared strings part "
+                                            r"xl/sharedStrings.xml is missing from the package$"):
+        _ = pkg.shared_strings

@@ -17,6 +17,7 @@ import re
 import zipfile
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree as SafeET
@@ -487,7 +488,7 @@ class Package:
     def sheet_parts(self) -> dict[str, str]:
         """Sheet title -> worksheet part name, in workbook order (worksheets only)."""
         wb = self.workbook_part()
-        rels = {r["Id"]: r for r in self.rels(wb)}
+        rels = {r.get("Id", ""): r for r in self.rels(wb)}
         out = {}
         for m in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", self.text(wb)):
             a = attrs(m.group(0))
@@ -514,12 +515,22 @@ class Package:
             wb = self.workbook_part()
             for rel in self.rels(wb):
                 if rel.get("Type", "").endswith("/sharedStrings"):
-                    root = SafeET.fromstring(self.parts[self.target(wb, rel)])
+                    part = self.target(wb, rel)
+                    try:
+                        root = SafeET.fromstring(self.parts[part])
+                    except KeyError:
+                        raise WorkbookError(f"cannot read {self.name}: the shared strings part "
+                                            f"{part} is missing from the package") from None
+                    except ET.ParseError as exc:
+                        raise WorkbookError(f"cannot read {self.name}: the part {part}: {exc}"
+                                            ) from None
+                    t_tag, r_tag = f"{{{NS_MAIN}}}t", f"{{{NS_MAIN}}}r"
                     for si in root.iter(f"{{{NS_MAIN}}}si"):
-                        # rich text runs: concatenate <t> outside phonetic runs
-                        text = "".join(t.text or "" for t in si.iter(f"{{{NS_MAIN}}}t")
-                                       if t not in list(si.iter(f"{{{NS_MAIN}}}rPh")))
-                        self._shared.append(text)
+                        # Plain text, or rich text runs; phonetic runs (<rPh>, Japanese
+                        # readings) are not part of the value.
+                        texts = [c for c in si if c.tag == t_tag]
+                        texts += [t for r in si if r.tag == r_tag for t in r if t.tag == t_tag]
+                        self._shared.append("".join(t.text or "" for t in texts))
         return self._shared
 
     # -- dynamic arrays ----------------------------------------------------------------------
