@@ -13,9 +13,16 @@ Layers, each in its own room (dependencies point down only):
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from .errors import XLMError
+
+# A library logs, the application decides where it goes: internal errors are logged with their
+# traceback under "xlmarketing", and without this handler Python's fallback would print each
+# traceback to stderr above the one-line message the user is meant to see. The CLI shows them
+# with XLM_DEBUG=1.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __version__ = "0.1.0"
 

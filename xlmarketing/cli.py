@@ -7,12 +7,17 @@ Exit codes: 0 success; 1 cells ended in an error under ``--strict``, or a batch 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+if os.environ.get("XLM_DEBUG"):  # tracebacks of internal errors, for a bug report
+    logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
 
 # Taken when the command starts (before the engine and the models are imported), for the
 # wall-clock line under each report.
