@@ -273,3 +273,23 @@ def test_unsupported_form_is_an_error_cell_with_comment(refreshed, tmp_path):
 
 def test_forms_count():
     assert len(FORMS) == 37  # the README's count
+
+
+def test_whole_column_references_read_the_rows_our_results_add(tmp_path):
+    """=COUNTA(A:A) next to a 20-row spill counts the spill, not only the rows saved in the file."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S1"
+    ws.append(["Review"])
+    for i in range(20):
+        ws.append([f"great product {i}" if i % 2 else f"awful, it broke {i}"])
+    s2 = wb.create_sheet("S2")
+    s2["A1"] = "=SENTIMENT(S1!A1:A21)"
+    s2["B1"], s2["C1"] = "=COUNTA(A:A)", "=COUNT(A:A)"
+    wb.save(tmp_path / "in.xlsx")
+    rep = refresh_workbook(tmp_path / "in.xlsx", tmp_path / "out.xlsx", formula_engine="formulas")
+    got = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["S2"]
+    assert rep.errors == []
+    # The header label and 20 scores; of them, 20 numbers.
+    assert (got["B1"].value, got["C1"].value) == (21, 20)
+    assert got["A1"].value == "Sentiment"

@@ -83,7 +83,10 @@ class Evaluation:
     def __post_init__(self) -> None:
         from .evaluate import Evaluator
 
-        self.resolver = Resolver(self.model, self.spill_of)
+        # Rows and columns our results reach beyond what the sheet saved, by sheet: whole-column
+        # and whole-row references (A:A, 1:1) must read them too.
+        self._extent: dict[str, tuple[int, int]] = {}
+        self.resolver = Resolver(self.model, self.spill_of, self._extent.get)
         self.evaluator = Evaluator(self.resolver, self.read)
         self._building = True
         self.graph = Graph(self.model, self.evaluator.template)
@@ -390,6 +393,8 @@ class Evaluation:
                     changed.add(r)
         if area.size > 1:
             self.spills.add(area, node)
+            rows, cols = self._extent.get(area.sheet.lower(), (0, 0))
+            self._extent[area.sheet.lower()] = (max(rows, area.max_row), max(cols, area.max_col))
         self.results[node.key] = result
         return result
 

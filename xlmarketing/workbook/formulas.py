@@ -161,13 +161,16 @@ class Resolver:
     """Resolves references (cells, ranges, names, tables, spill refs) against the read model.
 
     ``spill`` gives the current spill range of a dynamic-array anchor (for ``A1#``), or None
-    when the cell is not one.
+    when the cell is not one. ``extent`` gives, by lower-case sheet name, the (rows, columns)
+    that results written in this refresh reach, so whole columns and rows cover them too.
     """
 
     def __init__(self, model: WorkbookModel,
-                 spill: Callable[[str, int, int], Area | None] | None = None):
+                 spill: Callable[[str, int, int], Area | None] | None = None,
+                 extent: Callable[[str], tuple[int, int] | None] | None = None):
         self.model = model
         self.spill = spill
+        self.extent = extent
 
     def worksheet(self, name: str) -> Any:
         ws = self.model.sheet(name)
@@ -226,10 +229,12 @@ class Resolver:
 
     def _a1(self, ws: Any, ref: str) -> Area:
         min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", "").upper())
-        if min_row is None:  # whole columns, trimmed to the used range
-            min_row, max_row = 1, max(ws.max_row, 1)
-        if min_col is None:  # whole rows
-            min_col, max_col = 1, max(ws.max_column, 1)
+        if min_row is None or min_col is None:  # whole columns or rows, trimmed to the used range
+            rows, cols = (self.extent(ws.title.lower()) if self.extent else None) or (0, 0)
+            if min_row is None:
+                min_row, max_row = 1, max(ws.max_row, rows, 1)
+            if min_col is None:
+                min_col, max_col = 1, max(ws.max_column, cols, 1)
         return Area(ws.title, min_row, min_col, max_row, max_col)
 
     def _table(self, name: str, spec: str, text: str) -> Area:
