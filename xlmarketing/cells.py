@@ -781,11 +781,6 @@ def with_notes(rows: list[list[Any]], notes: list[str]) -> list[list[Any]]:
     return [list(r) for r in rows] + extra
 
 
-def param_keep_ids(value: Any) -> bool:
-    """The shared ``keep_ids`` option: FALSE (default) leaves ID-like columns out of models."""
-    return param_bool(value, "keep_ids", default=False)
-
-
 # --------------------------------------------------------------------------- parameters
 
 
@@ -1007,11 +1002,6 @@ def _cell(v: Any, blank: Any) -> Any:
     if v is pd.NA or v is pd.NaT:
         return blank
     return v
-
-
-def error_cells(exc: XLMError) -> list[list[Any]]:
-    """A user error as a 1×1 result holding its one-line text."""
-    return [[exc.text]]
 
 
 # --------------------------------------------------------------------------- text columns

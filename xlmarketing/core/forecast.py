@@ -63,29 +63,6 @@ METHOD_NAMES = {
 # --------------------------------------------------------------------------- seasonality
 
 
-def acf(y: np.ndarray, nlags: int) -> np.ndarray:
-    """Sample autocorrelations at lags 0..nlags."""
-    x = np.asarray(y, dtype=np.float64) - np.mean(y)
-    den = float(x @ x)
-    if den <= 0:
-        return np.zeros(nlags + 1)
-    return np.array([1.0] + [float(x[k:] @ x[:-k]) / den for k in range(1, nlags + 1)])
-
-
-def seasonal_strength(y: np.ndarray, m: int) -> float:
-    """1 - var(remainder) / var(detrended): near 1 for a clear seasonal pattern, 0 for none."""
-    season = decompose(y, m)
-    if season.m == 1:
-        return 0.0
-    w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.full(m, 1.0 / m)
-    trend = np.convolve(y, w, mode="valid")
-    t = np.arange((len(w) - 1) // 2, (len(w) - 1) // 2 + len(trend))
-    d = y[t] / trend if season.multiplicative else y[t] - trend
-    r = d / season.at(t) if season.multiplicative else d - season.at(t)
-    vd = float(np.var(d))
-    return max(0.0, 1 - float(np.var(r)) / vd) if vd > 0 else 0.0
-
-
 #: Significance level of the season test (chosen on M1, validated on M3; see the benchmark).
 SEASON_ALPHA = 0.01
 
@@ -128,11 +105,6 @@ def _kruskal_p(d: np.ndarray, pos: np.ndarray, m: int) -> float:
     return p if np.isfinite(p) else 1.0
 
 
-def seasonal_test(y: np.ndarray, m: int, alpha: float = SEASON_ALPHA) -> bool:
-    """True when a season of ``m`` is significant at level ``alpha`` (see :func:`season_pvalue`)."""
-    return season_pvalue(y, m) < alpha
-
-
 def detect_season(y: np.ndarray, candidates: tuple[int, ...] = AUTO_SEASONS) -> int:
     """The candidate season length with the most significant pattern, else 1 (no season).
 
@@ -150,7 +122,7 @@ def detect_season_with_drivers(y: np.ndarray, candidates: tuple[int, ...],
                                X: np.ndarray | None) -> int:
     """Season detection on sales with the drivers' effects taken out first.
 
-    Price changes and promotions can hide a seasonal pattern from the autocorrelation test, so
+    Price changes and promotions can hide a seasonal pattern from the season test, so
     with drivers the test runs on the base sales of a trend-and-drivers regression.
     """
     if X is None or not candidates:

@@ -38,7 +38,6 @@ from threadpoolctl import threadpool_limits
 
 from .errors import DataError
 
-FAMILIES = ("logistic", "tree", "forest", "boosting")
 AUTO = "auto"
 MAX_ITER = 1000
 

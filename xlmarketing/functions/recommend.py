@@ -386,9 +386,6 @@ def _is_01(body: list[list[Any]]) -> bool:
     return bool(a.size) and bool(np.isin(a, (0.0, 1.0)).all())
 
 
-_SHARE = Float(lo=0, hi=1, lo_open=True)
-
-
 @sheet_function("BASKET_RULES", "Market basket analysis: rules 'customers who buy A also buy C' "
                 "with support, confidence and lift, strongest (highest lift) first.", args={
     "transactions": Arg("One row per item in a basket (basket id, item), or a basket x item "

@@ -50,7 +50,6 @@ def _scale(value: Any, name: str) -> bool | str:
 _SCALE = Arg('Blank or "auto" (default) puts the columns on one scale only when their spreads '
              "or units differ (spend in dollars beside visits); TRUE always does, FALSE keeps raw "
              "units.", _scale)
-_K_INT = Int(auto=0)
 
 
 def _k(value: Any, name: str) -> int:

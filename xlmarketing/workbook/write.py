@@ -19,7 +19,7 @@ from . import recalc
 from .comments import update_comments
 from .model import WorkbookModel, styles_part
 from .report import CellError, RefreshReport
-from .xmlwrite import Package, array_cell, attrs, cell_ref, value_cell, with_cached_value
+from .xmlwrite import Package, array_cell, cell_ref, value_cell, with_cached_value
 
 if TYPE_CHECKING:
     from .engine import Evaluation, Result
@@ -201,5 +201,3 @@ def _sheets_read(run: Evaluation, nodes: list[Any]) -> set[str] | None:
     return need
 
 
-def _style_of(x: str | None) -> str | None:
-    return attrs(x).get("s") if x else None

@@ -70,7 +70,6 @@ _REF_RE = re.compile(r"([A-Z]+)(\d+)")
 _V_RE = re.compile(r"<v>(.*?)</v>", re.DOTALL)
 _T_RE = re.compile(r"<t\b[^>]*?(?:/>|>(.*?)</t>)", re.DOTALL)
 _F_RE = re.compile(r"<f\b[^>]*?(?:/>|>.*?</f>)", re.DOTALL)
-_CM_RE = re.compile(r'\scm="[^"]*"')
 _T_ATTR_RE = re.compile(r'\st="[^"]*"')
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
