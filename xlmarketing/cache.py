@@ -21,9 +21,7 @@ Clear it with ``=XLM_CACHE_CLEAR()`` in a sheet or ``xlmarketing.cache.clear()``
 from __future__ import annotations
 
 import hashlib
-import io
 import os
-import pickle
 import sys
 import threading
 from collections import Counter, OrderedDict
@@ -34,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cells import gc_paused
+from .cells import gc_paused, pickled
 
 
 def content_key(*parts: Any) -> str:
@@ -46,21 +44,10 @@ def content_key(*parts: Any) -> str:
     """
     h = hashlib.blake2b(digest_size=20)
     for part in parts:
-        blob = _canonical(part)
+        blob = pickled(part)
         h.update(len(blob).to_bytes(8, "little"))
         h.update(blob)
     return h.hexdigest()
-
-
-def _canonical(part: Any) -> bytes:
-    f = io.BytesIO()
-    pickler = pickle.Pickler(f, protocol=5)
-    pickler.fast = True
-    try:
-        pickler.dump(part)
-    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
-        return repr(part).encode()  # exotic runtime objects (COM, JsProxy)
-    return f.getvalue()
 
 
 #: Objects in a list, tuple or object array measured one by one; bigger ones are sampled.

@@ -170,7 +170,7 @@ class Range:
             block = self.numeric_block(start)
             if block is not None:
                 h = hashlib.sha256(b"xlm-numeric")
-                h.update(_pickled(self.grid[:start]))
+                h.update(pickled(self.grid[:start]))
                 h.update(repr(block.shape).encode())
                 h.update(block.tobytes())
                 return h.digest()[:20]
@@ -180,7 +180,7 @@ class Range:
 _TZINFO = operator.attrgetter("tzinfo")
 
 
-def _pickled(obj: Any) -> bytes:
+def pickled(obj: Any) -> bytes:
     """pickle without its memo: a C-speed canonical form of nested lists of floats, text and
     None that depends on the content only (no back-references); never loaded."""
     f = io.BytesIO()
@@ -220,15 +220,15 @@ def digest_cells(grid: list[list[Any]]) -> bytes:
     probe = grid[1] if len(grid) > 1 else ()
     dates = {j for j, v in enumerate(probe) if type(v) is dt.datetime}
     if not dates:
-        h.update(_pickled(grid))
+        h.update(pickled(grid))
         return h.digest()[:20]
-    h.update(_pickled(grid[0]))
+    h.update(pickled(grid[0]))
     # The column tuples cannot form cycles; without the pause, the collections their
     # allocations trigger rescan the whole heap (the big range included).
     with gc_paused():
         for j, col in enumerate(zip(*grid[1:])):
             stamps = _datetime_blob(col) if j in dates else None
-            blob = b"P" + _pickled(col) if stamps is None else b"D" + stamps
+            blob = b"P" + pickled(col) if stamps is None else b"D" + stamps
             h.update(len(blob).to_bytes(8, "little"))
             h.update(blob)
     return h.digest()[:20]
