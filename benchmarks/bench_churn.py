@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import numpy as np
 import pandas as pd
@@ -37,6 +36,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from xlmarketing.cache import CACHE
 from xlmarketing.cells import read_table, read_vector
 from xlmarketing.functions import REGISTRY
+from _common import timed  # noqa: E402
 
 CHURN_PROB = REGISTRY["CHURN_PROB"]
 
@@ -89,11 +89,6 @@ def accuracy(X, y, lab) -> tuple[float, float]:
         plain.append(roc_auc_score(y[te], pipe.predict_proba(X.iloc[te])[:, 1]))
     return float(np.mean(ours)), float(np.mean(plain))
 
-
-def timed(fn) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
 
 
 def speed(X, y, lab, repeats: int) -> tuple[float, float]:

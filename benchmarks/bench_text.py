@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import numpy as np
 import pandas as pd
@@ -33,6 +32,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from xlmarketing.cache import CACHE
 from xlmarketing.core import text as core
 from xlmarketing.functions import REGISTRY
+from _common import timed  # noqa: E402
 
 
 def reviews() -> tuple[list[str], list[str]]:
@@ -54,11 +54,6 @@ def cv_scores(X: list[str], y: list[str]) -> dict[str, tuple[float, float]]:
         pred["TEXT_CLASSIFY"][te] = model.predict(list(Xa[te]))[0]
     return {k: (accuracy_score(ya, p), f1_score(ya, p, average="macro")) for k, p in pred.items()}
 
-
-def timed(fn) -> float:
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
 
 
 def main() -> None:
