@@ -7,7 +7,6 @@ else are never touched.
 
 from __future__ import annotations
 
-import posixpath
 import re
 
 from .xmlwrite import (
@@ -19,6 +18,7 @@ from .xmlwrite import (
     REL_VML,
     Package,
     attrs,
+    relpath,
     split_ref,
     unescape,
     xml_text,
@@ -71,7 +71,7 @@ def update_comments(pkg: Package, sheet_part: str, ours: set[tuple[int, int]],
     if c_rel is None:
         c_part = _unused(pkg, "xl/comments{}.xml")
         pkg.set_text(c_part, _EMPTY_COMMENTS, CT_COMMENTS)
-        pkg.add_rel(sheet_part, REL_COMMENTS, posixpath.relpath(c_part, posixpath.dirname(sheet_part)))
+        pkg.add_rel(sheet_part, REL_COMMENTS, relpath(sheet_part, c_part))
     else:
         c_part = pkg.target(sheet_part, c_rel)
     text = pkg.text(c_part)
@@ -92,7 +92,7 @@ def update_comments(pkg: Package, sheet_part: str, ours: set[tuple[int, int]],
             pkg.parts[v_part] = _EMPTY_VML.encode()
             pkg.add_default("vml", CT_VML)
             rid = pkg.add_rel(sheet_part, REL_VML,
-                              posixpath.relpath(v_part, posixpath.dirname(sheet_part)))
+                              relpath(sheet_part, v_part))
             tag = f'<legacyDrawing r:id="{rid}"/>'
             ns = "" if "xmlns:r=" in sheet.head else f' xmlns:r="{pkg_rel_ns()}"'
             tag = tag.replace("<legacyDrawing", f"<legacyDrawing{ns}")

@@ -20,7 +20,6 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from typing import TYPE_CHECKING
@@ -496,13 +495,11 @@ def _function(node: Node) -> str:
 # --------------------------------------------------------------------------- the whole refresh
 
 
-def refresh_package(pkg: Package, source: Path | bytes | None = None, *,
-                    formula_engine: str = "auto", values_only: bool = False,
+def refresh_package(pkg: Package, *, formula_engine: str = "auto", values_only: bool = False,
                     options: RefreshOptions | None = None) -> RefreshReport:
     """Refresh ``pkg`` in memory: read -> plan -> evaluate -> write.
 
-    ``options`` (or the keyword arguments, for older callers) says how; ``source`` is accepted
-    for compatibility and not used (the package is the only thing read).
+    ``options`` (or the keyword arguments, for older callers) says how.
     """
     from .. import cache, notices
     from .write import write_results

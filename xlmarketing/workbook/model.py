@@ -10,7 +10,6 @@ private state, so what is read is exactly what is later written back.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -163,12 +162,6 @@ class WorkbookModel:
         s = self.sheet(sheet)
         return None if s is None else s.formulas.get((r, c))
 
-    def value(self, sheet: str, r: int, c: int) -> Any:
-        """The saved value of a cell (dates as datetimes where formatted as dates)."""
-        s = self.sheets[sheet.lower()]
-        x = s.xml.get(r, c)
-        return None if x is None else self.typed(x)
-
     def typed(self, x: str) -> Any:
         v = cached_value(x, self.pkg.shared_strings)
         if self.date_styles and type(v) in (int, float):
@@ -179,14 +172,6 @@ class WorkbookModel:
                 except (ValueError, OverflowError):
                     return v
         return v
-
-    def is_blank(self, sheet: str, r: int, c: int) -> bool:
-        """No value and no formula (a styled empty cell is blank)."""
-        s = self.sheets[sheet.lower()]
-        x = s.xml.get(r, c)
-        if x is None:
-            return True
-        return (r, c) not in s.formulas and cached_value(x, self.pkg.shared_strings) in (None, "")
 
 
 # --------------------------------------------------------------------------- reading
@@ -348,10 +333,6 @@ def styles_part(pkg: Package) -> str | None:
             name = pkg.target(wb, rel)
             return name if name in pkg.parts else None
     return None
-
-
-def relpath(part: str, target: str) -> str:
-    return posixpath.relpath(target, posixpath.dirname(part))
 
 
 # --------------------------------------------------------------------------- fast block reads

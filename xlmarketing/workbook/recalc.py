@@ -136,43 +136,8 @@ def _lo_profile() -> str:
     return _profiles[pid]
 
 
-_warm: dict[int, subprocess.Popen[bytes]] = {}  # pid -> LibreOffice started ahead of time
-
-
 def _lo_env() -> dict[str, str]:
     return {**os.environ, "SAL_USE_VCLPLUGIN": "svp"}
-
-
-def prestart() -> None:
-    """Start LibreOffice in the background while the workbook is read and the models fit.
-
-    Its start-up (seconds) then overlaps with Python's work: the conversion later hands its
-    request to this running instance through LibreOffice's own single-instance pipe.
-    """
-    exe = soffice()
-    pid = os.getpid()
-    if not exe or (pid in _warm and _warm[pid].poll() is None):
-        return
-    with _lo_lock:
-        try:
-            _warm[pid] = subprocess.Popen(
-                [exe, f"-env:UserInstallation=file://{_lo_profile()}", "--headless", "--invisible",
-                 "--norestore", "--nologo", "--nodefault", "--nolockcheck",
-                 f"--accept=pipe,name=xlm{pid}-{threading.get_ident()};urp;"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_lo_env())
-        except OSError:
-            return
-        atexit.register(_stop_warm, pid)
-
-
-def _stop_warm(pid: int) -> None:
-    proc = _warm.pop(pid, None)
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _libreoffice(src: Path, todo: set[Key]) -> dict[Key, Any]:
@@ -190,13 +155,6 @@ def _libreoffice(src: Path, todo: set[Key]) -> dict[Key, Any]:
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise EngineFailed(str(exc)) from None
         result = out_dir / src.name
-        warm = _warm.get(os.getpid())
-        if warm is not None:  # the request went to the warm instance: wait for it to finish
-            try:
-                warm.wait(timeout=600)
-            except subprocess.TimeoutExpired:
-                _stop_warm(os.getpid())
-            _warm.pop(os.getpid(), None)
     if not result.exists():  # soffice exits 0 even when it failed
         raise EngineFailed("LibreOffice wrote no output")
     out = Package.open(result)

@@ -96,6 +96,11 @@ def attrs(tag: str) -> dict[str, str]:
     return dict(_ATTR_RE.findall(tag[: tag.index(">") + 1] if ">" in tag else tag))
 
 
+def relpath(part: str, target: str) -> str:
+    """``target`` (a part name) relative to ``part``'s folder, as a relationship names it."""
+    return posixpath.relpath(target, posixpath.dirname(part))
+
+
 def split_ref(ref: str) -> tuple[int, int]:
     m = _REF_RE.fullmatch(ref.replace("$", ""))
     if not m:
