@@ -84,3 +84,16 @@ def test_help_on_every_command():
     res = subprocess.run([sys.executable, "-m", "xlmarketing.cli", "--help"], capture_output=True,
                          text=True, timeout=60, check=False)
     assert res.returncode == 0 and "refresh" in res.stdout and "batch" in res.stdout
+
+
+def test_serve_refuses_an_unusable_project_folder_in_one_line(tmp_path, monkeypatch):
+    """A project "folder" that is a file: one red line and exit 2, no traceback, no server."""
+    pytest.importorskip("xlwings_server")
+    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder")
+    res = runner.invoke(app, ["serve", "--project", str(taken), "--port", "1"])
+    assert res.exit_code == 2, res.output
+    line = res.stderr.strip()
+    assert line.count("\n") == 0 and line.startswith("xlmarketing: ") and "taken" in line
+    assert "Traceback" not in res.output

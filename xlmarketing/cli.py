@@ -182,29 +182,19 @@ def serve(
 
     Needs xlmarketing[server] and XLWINGS_LICENSE_KEY ("noncommercial" for noncommercial use).
     """
-    import signal
-    import subprocess
-
-    from .serve import (ServeError, ServeOptions, check_ready, command, environment,
-                        prepare_project, sideload_steps)
+    from .serve import (ServeError, ServeOptions, check_ready, environment, prepare_project,
+                        sideload_steps, start, wait)
 
     opts = ServeOptions(project, host, port, certfile, keyfile)
     env = environment(opts)
     try:
         check_ready(opts, env)
-    except ServeError as exc:
+        prepare_project(opts.project)
+        typer.echo(sideload_steps(opts))
+        code = wait(start(opts, env))
+    except (ServeError, OSError) as exc:  # OSError: the project folder cannot be written
         raise _fail(str(exc)) from None
-    prepare_project(opts.project)
-    typer.echo(sideload_steps(opts))
-    proc = subprocess.Popen(command(opts), env=env, cwd=str(opts.project))
-    # A stop request for this command (Ctrl+C, kill) stops the server too, and waits for it.
-    signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
-    try:
-        code = proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        code = proc.wait()
-    if code not in (0, -2, -15):  # Ctrl+C and terminate are a normal stop
+    if code != 0:
         raise _fail(f"the server stopped with exit code {code}", code if code > 0 else 1)
 
 

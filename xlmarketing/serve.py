@@ -4,7 +4,7 @@ Excel's Office.js custom functions reach Python over HTTP through xlwings Server
 package ``xlwings-server``, installed with ``pip install 'xlmarketing[server]'``). The server
 imports a ``custom_functions`` package from its project folder; :func:`prepare_project` writes
 one that re-exports :mod:`xlmarketing.udfs`, and :func:`command` is the uvicorn command that
-serves it. ``xlmarketing serve`` (see :mod:`xlmarketing.cli`) glues these together.
+serves it; :func:`start` and :func:`wait` run it. ``xlmarketing serve`` (see :mod:`xlmarketing.cli`) glues these together.
 
 xlwings Server is dual-licensed: free for noncommercial use under the PolyForm Noncommercial
 licence (``XLWINGS_LICENSE_KEY=noncommercial``), otherwise with a paid xlwings licence key.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -118,6 +119,28 @@ def sideload_steps(opts: ServeOptions) -> str:
         lines.insert(1, "Warning: plain HTTP. Excel's add-ins need HTTPS: create a local "
                         "certificate (for example with mkcert) and pass --certfile and --keyfile.")
     return "\n".join(lines)
+
+
+def start(opts: ServeOptions, env: dict[str, str]) -> subprocess.Popen:
+    """Start the server process in the project folder (see :func:`command`)."""
+    try:
+        return subprocess.Popen(command(opts), env=env, cwd=str(opts.project))
+    except OSError as exc:
+        raise ServeError(f"could not start the server: {exc}") from None
+
+
+def wait(proc: subprocess.Popen) -> int:
+    """Wait for the server; a stop request (Ctrl+C, SIGTERM) stops it too, and waits for it.
+
+    Returns the exit code, 0 for a normal stop (Ctrl+C or terminate).
+    """
+    signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
+    try:
+        code = proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        code = proc.wait()
+    return 0 if code in (-signal.SIGINT, -signal.SIGTERM) else code
 
 
 def wait_until_up(opts: ServeOptions, proc: subprocess.Popen, timeout: float = 90) -> None:
