@@ -232,7 +232,7 @@ def test_a_one_row_hit_scores_exactly_like_the_full_parse():
     prob = REGISTRY["CHURN_PROB"]
     CACHE.clear()
     data, labels = _customers(300, seed=6)
-    fit = fchurn.fit_churn(data, labels, None, False, 1.0, None)
+    fit = fchurn.fit_churn(fchurn.training(data, labels))
     serial = (dt.datetime(2024, 5, 1) - dt.datetime(1899, 12, 30)).days
     rows = {
         "plain": data[1],

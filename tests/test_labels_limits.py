@@ -43,7 +43,7 @@ def base():
 
 
 def _notes(data, labels, positive=None):
-    return fchurn.fit_churn(data, labels, positive, False, 1.0, None).table.notes
+    return fchurn.fit_churn(fchurn.training(data, labels, positive)).table.notes
 
 
 # --------------------------------------------------------------------------- label meaning

@@ -26,7 +26,7 @@ from xlmarketing.core import models as M
 from xlmarketing.core.errors import DataError, InsufficientData
 from xlmarketing.errors import XLMError
 from xlmarketing.functions import REGISTRY
-from xlmarketing.functions.churn import cross_validated
+from xlmarketing.functions.churn import cross_validated, training
 
 from .test_churn import customers
 
@@ -183,7 +183,7 @@ def test_lift_table_is_the_gains_of_the_out_of_fold_probabilities(linear):
     data, labels, _ = linear
     out = LIFT(data, labels)
     assert out[0][:4] == ["Group", "Customers", "Positives", "Rate"] and len(out) == 11
-    cv, _, _ = cross_validated(data, labels, 5, None, False, 1.0, 0, None, "logistic")
+    cv, _, _ = cross_validated(training(data, labels), 5)
     order = np.argsort(-cv.oof, kind="stable")
     base = cv.y.mean()
     rows = out[1:]
@@ -206,7 +206,7 @@ def test_roc_points_trace_the_out_of_fold_curve(linear):
     assert out[0] == ["False positive rate", "True positive rate", "Threshold"]
     fpr, tpr = np.array([r[0] for r in out[1:]]), np.array([r[1] for r in out[1:]])
     assert fpr[0] == 0 and fpr[-1] == 1 and tpr[-1] == 1 and np.all(np.diff(tpr) >= 0)
-    cv, _, _ = cross_validated(data, labels, 5, None, False, 1.0, 0, None, "logistic")
+    cv, _, _ = cross_validated(training(data, labels), 5)
     area = float(np.sum((fpr[1:] - fpr[:-1]) * tpr[:-1]))   # left Riemann sum of the step curve
     assert area == pytest.approx(roc_auc_score(cv.y, cv.oof), abs=0.005)
 
@@ -222,7 +222,7 @@ def test_fairness_figures_equal_fairlearn(linear, model):
         out = FAIRNESS(data, labels, group, 0.4, None, None, None, None, None, None, model)
         assert out[0] == ["Group", "Rows", "Actual rate", "Mean probability", "Selection rate",
                           "True positive rate", "False positive rate", "AUC"]
-        cv, _, _ = cross_validated(data, labels, 5, None, False, 1.0, 0, None, model)
+        cv, _, _ = cross_validated(training(data, labels, model=model), 5)
         sens = np.array(names)
         pred = (cv.oof >= 0.4).astype(int)
         mf = MetricFrame(metrics={"count": count, "sel": selection_rate, "tpr": true_positive_rate,

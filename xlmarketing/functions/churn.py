@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import inspect
 import re
 from collections.abc import Callable, Mapping
@@ -323,87 +324,108 @@ PROPENSITY_ARGS = {
 AUTO_FOLDS = 5
 
 
-def comparison(rng: cells.Range, train_labels: Any, pos: str | None, hd: bool | None,
-               opts: M.Options, folds: int, keep_ids: bool = False
-               ) -> tuple[core.Comparison, Table, np.ndarray, str]:
-    """The cached cross-validated comparison of every candidate (CHURN_COMPARE, model="auto")."""
+@dataclass(frozen=True)
+class Training:
+    """The training ranges and every option that shapes a churn or propensity fit.
+
+    One object instead of a thread of arguments through :func:`fit_churn`,
+    :func:`cross_validated` and :func:`comparison`; :meth:`key` is what their cached results
+    depend on.
+    """
+
+    data: Any
+    labels: Any
+    positive: str | None = None
+    header: bool | None = None
+    keep_ids: bool = False
+    options: M.Options = M.Options()
+
+    @functools.cached_property
+    def range(self) -> cells.Range:
+        return cells.Range(self.data)
+
+    def key(self, *extra: Any) -> str:
+        o = self.options
+        return content_key(self.range.fingerprint, self.labels, self.positive, o.balanced,
+                           o.regularization, self.header, o.model, o.seed, self.keep_ids,
+                           culture_key(), *extra)
+
+    def read(self) -> tuple[Table, np.ndarray, str]:
+        """The validated training table, the 0/1 outcomes and the positive outcome's label."""
+        # IDs go first, so the outcome-count check counts only the features the model will use
+        # (leaving columns out keeps the rows and the header as they are).
+        table = cells.leave_out_ids(cells.read_table(self.range, name="train_data",
+                                                     header=self.header), self.keep_ids)
+        data_rows = table.row_mask.size + int(table.header)
+        y, positive_label = _labels(self.labels, table, data_rows, self.positive)
+        if table.n_rows < 4:
+            raise XLMError("#NUM!", f"train_data needs at least 4 customers to fit a churn model, "
+                           f"got {table.n_rows}. Select more rows.")
+        return table, y, positive_label
+
+
+def training(train_data: Any, train_labels: Any, positive: str | None = None,
+             balanced: bool = False, regularization: float = 1.0, header: bool | None = None,
+             model: str = "logistic", seed: int = 0, keep_ids: bool = False) -> Training:
+    """A :class:`Training` from a spreadsheet function's own (already checked) arguments."""
+    return Training(train_data, train_labels, positive, header, keep_ids,
+                    M.Options(model, balanced, regularization, seed))
+
+
+def comparison(t: Training, folds: int) -> tuple[core.Comparison, Table, np.ndarray, str]:
+    """The cached cross-validated comparison of every candidate (CHURN_COMPARE, model="auto").
+
+    Shared by every model choice: the key holds "auto" whatever ``t``'s model is.
+    """
+    t = dataclasses.replace(t, options=dataclasses.replace(t.options, model=M.AUTO))
 
     def fit() -> tuple[core.Comparison, Table, np.ndarray, str]:
-        table, y, positive_label = _training(rng, train_labels, pos, hd, keep_ids)
-        comp = core.compare(table.frame, table.kinds, y, opts, folds=folds, seed=opts.seed)
+        table, y, positive_label = t.read()
+        comp = core.compare(table.frame, table.kinds, y, t.options, folds=folds, seed=t.options.seed)
         return comp, table, y, positive_label
 
-    key = content_key(rng.fingerprint, train_labels, pos, opts.balanced, opts.regularization, hd,
-                      folds, opts.seed, keep_ids, culture_key())
-    return CACHE.get_or_fit("churn_compare", key, fit)
+    return CACHE.get_or_fit("churn_compare", t.key(folds), fit)
 
 
-def fit_churn(train_data: Any, train_labels: Any, positive: str | None, balanced: bool,
-              regularization: float, header: bool | None, model: str = "logistic",
-              seed: int = 0, keep_ids: bool = False) -> _Fit:
+def fit_churn(t: Training) -> _Fit:
     """The cached model for these raw ranges and clean options (fits on a cache miss).
 
     ``model="auto"`` takes the cached comparison's choice (and fits it on all rows).
     """
-    rng = cells.Range(train_data)
-    opts = M.Options(model, balanced, regularization, seed)
 
     def fit() -> _Fit:
-        chosen = opts
-        if model == M.AUTO:
-            comp, table, y, positive_label = comparison(rng, train_labels, positive, header, opts,
-                                                        AUTO_FOLDS, keep_ids)
-            chosen = M.Options(comp.chosen, balanced, regularization, seed)
+        chosen = t.options
+        if chosen.model == M.AUTO:
+            comp, table, y, positive_label = comparison(t, AUTO_FOLDS)
+            chosen = dataclasses.replace(chosen, model=comp.chosen)
         else:
-            table, y, positive_label = _training(rng, train_labels, positive, header, keep_ids)
+            table, y, positive_label = t.read()
         fitted = core.fit(table.frame, table.kinds, y, chosen, what="train_data")
         # A new Table: with "auto" the one read belongs to the cached comparison, which other
         # functions share and must not see this fit's notes.
         table = dataclasses.replace(table, notes=table.notes + fitted.prep.encoder.notes)
         return _Fit(table, y, positive_label, fitted)
 
-    key = content_key(rng.fingerprint, train_labels, positive, balanced, regularization, header,
-                      model, seed, keep_ids, culture_key())
-    return CACHE.get_or_fit("churn", key, fit)
+    return CACHE.get_or_fit("churn", t.key(), fit)
 
 
-def cross_validated(train_data: Any, train_labels: Any, folds: int, positive: str | None,
-                    balanced: bool, regularization: float, seed: int, header: bool | None,
-                    model: str, keep_ids: bool = False) -> tuple[core.CrossVal, str, Table]:
+def cross_validated(t: Training, folds: int) -> tuple[core.CrossVal, str, Table]:
     """Cached out-of-fold probabilities (CHURN_METRICS, CHURN_LIFT, CHURN_ROC, CHURN_FAIRNESS).
 
     For "auto" they are the chosen candidate's, from the folds it was chosen on (slightly
     optimistic, and far cheaper than cross-validating the choice itself).
     """
-    rng = cells.Range(train_data)
-    opts = M.Options(model, balanced, regularization, seed)
-    if model == M.AUTO:
-        comp, table, _, positive_label = comparison(rng, train_labels, positive, header, opts, folds,
-                                                    keep_ids)
+    if t.options.model == M.AUTO:
+        comp, table, _, positive_label = comparison(t, folds)
         return comp.results[comp.chosen], positive_label, table
 
     def fit() -> tuple[core.CrossVal, str, Table]:
-        table, y, positive_label = _training(rng, train_labels, positive, header, keep_ids)
-        cv = core.cross_validate(table.frame, table.kinds, y, opts, folds=folds, seed=seed)
+        table, y, positive_label = t.read()
+        cv = core.cross_validate(table.frame, table.kinds, y, t.options, folds=folds,
+                                 seed=t.options.seed)
         return cv, positive_label, table
 
-    key = content_key(rng.fingerprint, train_labels, positive, balanced, regularization, header,
-                      folds, seed, model, keep_ids, culture_key())
-    return CACHE.get_or_fit("churn_cv", key, fit)
-
-
-def _training(train_data: Any, train_labels: Any, pos: Any, hd: bool | None,
-              keep_ids: bool = False) -> tuple[Table, np.ndarray, str]:
-    # IDs go first, so the outcome-count check counts only the features the model will use
-    # (leaving columns out keeps the rows and the header as they are).
-    table = cells.leave_out_ids(cells.read_table(train_data, name="train_data", header=hd),
-                                keep_ids)
-    data_rows = table.row_mask.size + int(table.header)
-    y, positive_label = _labels(train_labels, table, data_rows, pos)
-    if table.n_rows < 4:
-        raise XLMError("#NUM!", f"train_data needs at least 4 customers to fit a churn model, got "
-                       f"{table.n_rows}. Select more rows.")
-    return table, y, positive_label
+    return CACHE.get_or_fit("churn_cv", t.key(folds), fit)
 
 
 # --------------------------------------------------------------------------- score data
@@ -567,8 +589,8 @@ def churn_prob(train_data: Any, train_labels: Any, score_data: Any = None,
                header: bool | None = None, model: str = "logistic", seed: int = 0,
                keep_ids: bool = False, *, wording: Wording = CHURN) -> Cells:
     """Probability of the positive outcome for every row of score_data (default: train_data)."""
-    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, model, seed,
-                    keep_ids)
+    fit = fit_churn(training(train_data, train_labels, positive, balanced, regularization, header,
+                             model, seed, keep_ids))
     if _omitted(score_data):
         key = f"prob:{wording.prob}"
         if key not in fit.memo:
@@ -602,9 +624,9 @@ def churn_metrics(train_data: Any, train_labels: Any, threshold: float = 0.5, fo
                   keep_ids: bool = False, *, wording: Wording = CHURN) -> Cells:
     """Cross-validated quality of the model: a Metric / Value table, then a Note row for each
     column left out or read specially."""
-    cv, positive_label, table = cross_validated(train_data, train_labels, folds, positive,
-                                                balanced, regularization, seed, header, model,
-                                                keep_ids)
+    cv, positive_label, table = cross_validated(
+        training(train_data, train_labels, positive, balanced, regularization, header, model, seed,
+                 keep_ids), folds)
     rows: list[list[Any]] = []
     for name, value in core.threshold_metrics(cv, threshold).items():
         rows.append([wording.base_rate if name == "Base churn rate" else name, value])
@@ -627,8 +649,8 @@ def churn_drivers(train_data: Any, train_labels: Any, positive: str | None = Non
                   header: bool | None = None, model: str = "logistic", seed: int = 0,
                   keep_ids: bool = False, *, wording: Wording = CHURN) -> Cells:
     """One row per feature or category level, most important first (permutation importance)."""
-    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, model, seed,
-                    keep_ids)
+    fit = fit_churn(training(train_data, train_labels, positive, balanced, regularization, header,
+                             model, seed, keep_ids))
     if "drivers" not in fit.memo:
         d = core.drivers(fit.model, fit.table.frame, fit.y, seed=seed)
         fit.memo["drivers"] = cells.with_notes(
@@ -707,8 +729,8 @@ def churn_reasons(train_data: Any, train_labels: Any, score_data: Any = None, to
                   keep_ids: bool = False, *, wording: Wording = CHURN) -> Cells:
     """Per score row, the top_n columns pushing this customer's probability up most."""
     n = top_n
-    fit = fit_churn(train_data, train_labels, positive, balanced, regularization, header, model, seed,
-                    keep_ids)
+    fit = fit_churn(training(train_data, train_labels, positive, balanced, regularization, header,
+                             model, seed, keep_ids))
     labels = [f"Reason {i + 1}" for i in range(n)]
     if _omitted(score_data):
         key = f"reasons:{n}"

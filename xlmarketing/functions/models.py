@@ -43,6 +43,7 @@ from .churn import (
     comparison,
     cross_validated,
     fit_churn,
+    training,
     twin,
 )
 from .spec import HEADER_ARG, Arg, Int
@@ -70,9 +71,8 @@ def churn_compare(train_data: Any, train_labels: Any, threshold: float = 0.5, fo
                   positive: str | None = None, balanced: bool = False, regularization: float = 1.0,
                   seed: int = 0, header: bool | None = None, keep_ids: bool = False, *, wording: Wording = CHURN) -> Cells:
     """One row per candidate model: CV ROC AUC and spread, threshold metrics, Brier, fit time, auto's pick."""
-    opts = M.Options(M.AUTO, balanced, regularization, seed)
-    comp = comparison(cells.Range(train_data), train_labels, positive, header, opts, folds,
-                      keep_ids)[0]
+    comp = comparison(training(train_data, train_labels, positive, balanced, regularization, header,
+                               M.AUTO, seed, keep_ids), folds)[0]
     rows = []
     for c in M.CANDIDATES:
         cv = comp.results[c.name]
@@ -99,7 +99,8 @@ def churn_rules(train_data: Any, train_labels: Any, positive: str | None = None,
                 balanced: bool = False, header: bool | None = None, model: str = "tree",
                 seed: int = 0, keep_ids: bool = False, *, wording: Wording = CHURN) -> Cells:
     """The decision tree as if-then rules: one row per leaf, highest probability first."""
-    fit = fit_churn(train_data, train_labels, positive, balanced, 1.0, header, model, seed, keep_ids)
+    fit = fit_churn(training(train_data, train_labels, positive, balanced, 1.0, header, model,
+                             seed, keep_ids))
     key = f"rules:{wording.prob}"
     if key not in fit.memo:
         d = R.rules(fit.model, fit.table.frame, fit.y)
@@ -125,8 +126,8 @@ def churn_lift(train_data: Any, train_labels: Any, bins: int = 10, folds: int = 
                seed: int = 0, header: bool | None = None, model: str = "logistic", keep_ids: bool = False, *,
                wording: Wording = CHURN) -> Cells:
     """Gains table: customers ranked by out-of-fold probability, in bins (default 10, deciles)."""
-    cv, _, _ = cross_validated(train_data, train_labels, folds, positive, balanced,
-                               regularization, seed, header, model, keep_ids)
+    cv, _, _ = cross_validated(training(train_data, train_labels, positive, balanced,
+                               regularization, header, model, seed, keep_ids), folds)
     g = lift.gains(cv.y, cv.oof, bins)
     return cells.to_cells(g.to_numpy(dtype=object), labels=[
         "Group", "Customers", "Positives", "Rate", "Lowest probability", "Cumulative customers",
@@ -149,8 +150,8 @@ def churn_roc(train_data: Any, train_labels: Any, points: int = 21, folds: int =
               seed: int = 0, header: bool | None = None, model: str = "logistic", keep_ids: bool = False, *,
               wording: Wording = CHURN) -> Cells:
     """ROC curve of the out-of-fold probabilities at evenly spaced false positive rates."""
-    cv, _, _ = cross_validated(train_data, train_labels, folds, positive, balanced,
-                               regularization, seed, header, model, keep_ids)
+    cv, _, _ = cross_validated(training(train_data, train_labels, positive, balanced,
+                               regularization, header, model, seed, keep_ids), folds)
     r = lift.roc_points(cv.y, cv.oof, points)
     return cells.to_cells(r.to_numpy(dtype=np.float64), labels=list(r.columns))
 
@@ -218,8 +219,8 @@ def churn_fairness(train_data: Any, train_labels: Any, group: Any, threshold: fl
     if len(grid) == 1 and len(grid[0]) == 1 and cells.scalar(grid) is None:
         raise XLMError("#VALUE!", "group is missing. Give the name of a train_data column (e.g. "
                        '"Gender") or a range with one group per customer.')
-    cv, _, table = cross_validated(train_data, train_labels, folds, positive, balanced,
-                                   regularization, seed, header, model, keep_ids)
+    cv, _, table = cross_validated(training(train_data, train_labels, positive, balanced,
+                                   regularization, header, model, seed, keep_ids), folds)
     groups = _group_values(group, table)
     f = fair.by_group(cv.y, cv.oof, groups, threshold)
     labels = ["Group", "Rows", "Actual rate", "Mean probability", "Selection rate",
