@@ -670,6 +670,29 @@ def read_vector(values: Any, *, name: str, header: bool | None = None) -> tuple[
     return out, has_header
 
 
+def read_beside(values: Any, table: Table, *, name: str, fix: str = "Select the same rows for both."
+                ) -> tuple[list[Any], bool]:
+    """A one-column range that goes with ``table`` row for row (labels, groups), and its header flag.
+
+    It may have its own header cell when the table has a header row; any other length is
+    refused, naming both counts. The values cover every data row of the table's range (before
+    blank rows were left out: filter with ``table.row_mask``).
+    """
+    grid = as_grid(values)
+    rows = len(grid[0]) if len(grid) == 1 and len(grid[0]) > 1 else len(grid)  # a row counts too
+    body = table.row_mask.size
+    if table.header and rows == body + 1:
+        has_header = True
+    elif rows == body:
+        has_header = False
+    else:
+        extra = " plus a header row" if table.header else ""
+        raise XLMError("#VALUE!", f"{name} has {rows} rows but {table.name} has {body} data "
+                       f"rows{extra}. {fix}")
+    out, _ = read_vector(grid, name=name, header=has_header)
+    return out, has_header
+
+
 # --------------------------------------------------------------------------- ID-like columns
 
 #: Filled rows a column needs before it can look like an ID: a handful of rows proves nothing.

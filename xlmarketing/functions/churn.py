@@ -176,26 +176,14 @@ def header_sense(header: Any) -> str | None:
     return senses.pop() if senses else None
 
 
-def _labels(train_labels: Any, table: Table, data_rows: int, positive: Any) -> tuple[np.ndarray, str]:
+def _labels(train_labels: Any, table: Table, positive: Any) -> tuple[np.ndarray, str]:
     """0/1 outcome per row of ``table.frame``, and the positive (churned) label.
 
     What was decided on the user's behalf (a header that turns yes into "stayed", few
     customers of one outcome) is added to ``table.notes``, which the companion outputs show.
     """
     grid = cells.as_grid(train_labels)
-    lab_rows = len(grid)
-    if lab_rows == 1 and len(grid[0]) > 1:
-        lab_rows = len(grid[0])  # a single row of labels
-    body_rows = data_rows - int(table.header)
-    if table.header and lab_rows == data_rows:
-        lab_header = True      # the labels column has its own header cell ("Churned")
-    elif lab_rows == body_rows:
-        lab_header = False
-    else:
-        extra = " plus a header row" if table.header else ""
-        raise XLMError("#VALUE!", f"train_labels has {lab_rows} rows but train_data has "
-                       f"{body_rows} data rows{extra}. Select the same rows for both.")
-    values, _ = cells.read_vector(grid, name="train_labels", header=lab_header)
+    values, lab_header = cells.read_beside(grid, table, name="train_labels")
     header = cells.scalar(grid[0][0]) if lab_header else None
     mask = table.row_mask
     kept = [v for v, keep in zip(values, mask) if keep]
@@ -356,8 +344,7 @@ class Training:
         # (leaving columns out keeps the rows and the header as they are).
         table = cells.leave_out_ids(cells.read_table(self.range, name="train_data",
                                                      header=self.header), self.keep_ids)
-        data_rows = table.row_mask.size + int(table.header)
-        y, positive_label = _labels(self.labels, table, data_rows, self.positive)
+        y, positive_label = _labels(self.labels, table, self.positive)
         if table.n_rows < 4:
             raise XLMError("#NUM!", f"train_data needs at least 4 customers to fit a churn model, "
                            f"got {table.n_rows}. Select more rows.")

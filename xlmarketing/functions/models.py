@@ -172,20 +172,8 @@ def _group_values(group: Any, table: Table) -> np.ndarray:
                            "Give a column name or a range with one group per customer.")
         values = table.frame[col].tolist()
         return np.array([_group_text(v) for v in values], dtype=object)
-    rows = len(grid)
-    if rows == 1 and len(grid[0]) > 1:
-        rows = len(grid[0])
-    data_rows = table.row_mask.size + int(table.header)
-    body = data_rows - int(table.header)
-    if table.header and rows == data_rows:
-        has_header = True
-    elif rows == body:
-        has_header = False
-    else:
-        raise XLMError("#VALUE!", f"group has {rows} rows but train_data has {body} data rows"
-                       f"{' plus a header row' if table.header else ''}. Select the same rows "
-                       "for both, or give the name of a train_data column.")
-    values, _ = cells.read_vector(grid, name="group", header=has_header)
+    values, _ = cells.read_beside(grid, table, name="group", fix="Select the same rows for both, "
+                                  "or give the name of a train_data column.")
     kept = [v for v, keep in zip(values, table.row_mask) if keep]
     return np.array([_group_text(v) for v in kept], dtype=object)
 
