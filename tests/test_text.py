@@ -123,6 +123,9 @@ def test_sentiment_equals_vader_and_refuses_other_languages_with_the_way_forward
     with pytest.raises(XLMError, match=r"^#VALUE! SENTIMENT: text 2 \('这个产品很好'\) does not look "
                                        r"like English.*use TEXT_CLASSIFY\.$"):
         REGISTRY["SENTIMENT"]([["Great"], ["这个产品很好"]])
+    # the row named is the range's own row: blanks and the header count
+    with pytest.raises(XLMError, match=r"^#VALUE! SENTIMENT: text 4 \('这个产品很好'\)"):
+        REGISTRY["SENTIMENT"]([["Review"], ["Great"], [None], ["这个产品很好"]])
 
 
 def test_cached_and_deterministic():

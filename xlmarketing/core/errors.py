@@ -47,12 +47,3 @@ class InsufficientData(CoreError):
 
 class LimitExceeded(CoreError):
     """The work would exceed a size, memory or time limit; checked before it starts (Excel: #NUM!)."""
-
-
-#: The Excel error code for each core error class, used by the sheet layer.
-EXCEL_CODE = {
-    DataError: "#VALUE!",
-    ParameterError: "#NUM!",
-    InsufficientData: "#NUM!",
-    LimitExceeded: "#NUM!",
-}

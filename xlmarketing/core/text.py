@@ -314,15 +314,23 @@ def _not_english(texts: list[str]) -> int | None:
     return None
 
 
+class NotEnglish(DataError):
+    """A text the English word list cannot score; ``index`` is its position in the list given."""
+
+    def __init__(self, index: int, sample: str):
+        self.index, self.sample = index, sample
+        super().__init__(f"text {index + 1} ({sample!r}) does not look like English. This score "
+                         "uses an English word list (VADER); for other languages, label some "
+                         "examples as positive or negative and train a text classifier on them.")
+
+
 def sentiment(texts: list[str]) -> np.ndarray:
     """VADER's compound score, -1 (negative) to 1 (positive), per text (HTML and links removed)."""
     check_sizes(texts)
     bad = _not_english(texts)
     if bad is not None:
         sample = texts[bad][:40]
-        raise DataError(f"text {bad + 1} ({sample!r}) does not look like English. This score "
-                        "uses an English word list (VADER); for other languages, label some "
-                        "examples as positive or negative and use TEXT_CLASSIFY.")
+        raise NotEnglish(bad, sample)
     an = _analyzer()
     plain = [_EMAIL.sub(" ", _URL.sub(" ", html.unescape(_TAG.sub(" ", t)))) for t in texts]
     return np.array([an.polarity_scores(t)["compound"] for t in plain], dtype=float)

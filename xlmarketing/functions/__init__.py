@@ -16,12 +16,20 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..core.errors import EXCEL_CODE, CoreError
+from ..core.errors import CoreError, DataError, InsufficientData, LimitExceeded, ParameterError
 from ..errors import XLMError, function_context
 from .spec import Arg, make_spec
 
 Cells = list[list[Any]]
 REGISTRY: dict[str, Callable[..., Cells]] = {}
+
+#: The Excel error code each core error becomes in a cell.
+EXCEL_CODE = {
+    DataError: "#VALUE!",
+    ParameterError: "#NUM!",
+    InsufficientData: "#NUM!",
+    LimitExceeded: "#NUM!",
+}
 
 
 def core_error_to_xlm(exc: CoreError, arg_names: Mapping[str, str] | None = None) -> XLMError:

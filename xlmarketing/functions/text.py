@@ -236,7 +236,14 @@ def sentiment(text: Any, header: bool | None = None) -> Cells:
 
     def fit() -> tuple[np.ndarray, list[str | None], bool]:
         texts, hd = cells.read_texts(text, name="text", header=header)
-        return core.sentiment([t for t in texts if t]), texts, hd
+        filled = [i for i, t in enumerate(texts) if t]
+        try:
+            return core.sentiment([texts[i] for i in filled]), texts, hd
+        except core.NotEnglish as exc:  # name the row of the range, blanks and header counted
+            raise XLMError("#VALUE!", f"text {filled[exc.index] + 1 + hd} ({exc.sample!r}) "
+                           "does not look like English. SENTIMENT uses an English word list "
+                           "(VADER); for other languages, label some examples as positive or "
+                           "negative and use TEXT_CLASSIFY.") from None
 
     scores, texts, hd = CACHE.get_or_fit("sentiment", content_key(text, header), fit)
     return _aligned([[round(float(s), 4)] for s in scores], texts, hd, ["Sentiment"])
