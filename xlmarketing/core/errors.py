@@ -49,6 +49,11 @@ class LimitExceeded(CoreError):
     """The work would exceed a size, memory or time limit; checked before it starts (Excel: #NUM!)."""
 
 
+def col_label(name: str) -> str:
+    """'column 3' for an unnamed column, 'column "Spend"' for a named one: for messages."""
+    return name if name.startswith("column ") else f'column "{name}"'
+
+
 #: The Excel error code for each core error class, used by the sheet layer.
 EXCEL_CODE = {
     DataError: "#VALUE!",
