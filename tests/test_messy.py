@@ -256,6 +256,54 @@ def test_mixed_date_orders_are_refused():
         cells.read_table([["When"], ["31/01/2024"], ["01/31/2024"]])
 
 
+def test_times_with_am_pm_follow_the_column_day_order():
+    # pandas alone reads '03/04/2024 10:00 AM' month first and '13/04/2024' day first.
+    t = cells.read_table([["When"], ["03/04/2024 10:00 AM"], ["13/04/2024 11:30 PM"]])
+    assert t.frame["When"].tolist() == [45385 + 10 / 24, 45395 + 23.5 / 24]  # 3 and 13 April
+    with pytest.raises(XLMError, match=r"no day above 12 settles which: '03/04/2024 10:00 AM' in "
+                                       r"row 2 of the range\. Enter real dates"):
+        cells.read_table([["When"], ["03/04/2024 10:00 AM"], ["05/04/2024 11:00 PM"]])
+    with parsing.use_culture("de-DE"):
+        de = cells.read_table([["When"], ["03/04/2024 10:00 AM"], ["05/04/2024 12:15 AM"]])
+    assert de.frame["When"].tolist() == [45385 + 10 / 24, 45387 + 0.25 / 24]
+    assert de.notes == ["When: dates read day first, as in de-DE."]
+
+
+def test_a_named_format_with_numeric_day_and_month_asks_or_follows_the_culture():
+    with pytest.raises(XLMError, match=r"no day above 12 settles which: '03 04 2024' in row 2"):
+        cells.read_table([["When"], ["03 04 2024"], ["05 06 2024"]])
+    assert cells.read_table([["When"], ["03 04 2024"], ["13 06 2024"]]).frame["When"].tolist() == [
+        45385.0, 45456.0]  # 3 April, 13 June
+    assert cells.read_table([["When"], ["03 04 2024"], ["05 06 2024"]],
+                            culture="en-US").frame["When"].tolist() == [45355.0, 45418.0]
+    # Year first is year-month-day in every culture: never 2024-04-03.
+    assert cells.read_table([["When"], ["2024.03.04"], ["2024.05.06"]],
+                            culture="de-DE").frame["When"].tolist() == [45355.0, 45418.0]
+
+
+def test_dates_in_several_formats_read_in_one_day_order():
+    texts = ["3 March 2024", "March 4, 2024", "13/04/2024", "03/04/2024", "03 04 2024", "Jan 2024"]
+    got = parsing.parse_dates(texts)
+    assert [got[t] for t in texts] == [45354.0, 45355.0, 45395.0, 45385.0, 45385.0, 45292.0]
+    assert parsing.parse_dates(["yesterday", "45385", "4 March 2024"]) == {"4 March 2024": 45355.0}
+    with pytest.raises(parsing.ParseError, match=r"no day above 12 settles which: '03 04 2024'"):
+        parsing.parse_dates(["3 March 2024", "03 04 2024"])
+    assert parsing.parse_dates(["3 March 2024", "03 04 2024"],
+                               culture=parsing.culture_info("en-GB"))["03 04 2024"] == 45385.0
+
+
+def test_sales_dates_in_several_formats_equal_real_dates():
+    import datetime as dt
+
+    months = [dt.datetime(2023, m, 1) for m in range(1, 13)] + [dt.datetime(2024, 1, 13)]
+    forms = ["%d/%m/%Y", "%d %B %Y", "%B %d, %Y"]
+    text = [[d.strftime(forms[i % 3]), 100 + i] for i, d in enumerate(months)]
+    real = [[d, 100 + i] for i, d in enumerate(months)]
+    a, b = read_history([["Month", "Sales"]] + text), read_history([["Month", "Sales"]] + real)
+    assert a.calendar == b.calendar and a.calendar.period == "month"
+    assert a.y.tolist() == b.y.tolist() == list(range(100, 113))
+
+
 # --------------------------------------------------------------------------- culture via Office.js
 
 _RUNNER = r"""

@@ -36,7 +36,8 @@ import pandas as pd
 
 from .core.kinds import Kind
 from .errors import EXCEL_ERRORS, XLMError, col_label
-from .parsing import ParseError, current_culture, culture_info, parse_column, parse_number_en
+from .parsing import (ParseError, current_culture, culture_info, parse_column, parse_dates,
+                      parse_number_en)
 
 #: What COM hands over for an error cell read with the raw converter.
 COM_ERRORS = {
@@ -618,6 +619,49 @@ def read_table(
     frame = pd.DataFrame({c: v[keep] for c, v in columns.items()})
     frame.index = pd.RangeIndex(len(frame))
     return Table(frame=frame, kinds=kinds, header=has_header, row_mask=keep, name=name, notes=notes)
+
+
+#: Excel serial days of 1900-01-01 and 9999-12-31: a number outside is no date.
+SERIAL_MIN, SERIAL_MAX = 1.0, 2958465.0
+
+
+def text_dates(labels: list[Any], *, name: str, column: str, rows: np.ndarray) -> np.ndarray:
+    """A date column :func:`read_table` left as text (a CATEGORY column: dates written in
+    several formats) as Excel serial days, NaN for blanks.
+
+    The labels of cells the column rule read as dates or numbers are their serial days; the
+    other texts go through :func:`xlmarketing.parsing.parse_dates` together, so the whole
+    column is read in one day order (never a per-cell month-first guess). ``rows`` are the
+    labels' rows in the range, for the messages: text that is no date, or whose day order
+    nothing settles, raises an XLMError naming its row.
+    """
+    out = np.full(len(labels), np.nan)
+    texts: dict[str, float | None] = {}
+    for v in labels:
+        if isinstance(v, str) and v not in texts:
+            try:
+                x = float(v)
+            except ValueError:
+                x = None
+            # read_table writes a number cell's label with _label: that text is a number.
+            texts[v] = x if x is not None and _label(x) == v else None
+    try:
+        dates = parse_dates([t for t, x in texts.items() if x is None], culture=current_culture())
+    except ParseError as exc:
+        i = labels.index(exc.example)
+        raise XLMError("#VALUE!", f"{name} {col_label(column)} "
+                       f"{exc.message(f'row {rows[i]} of the range')}.") from None
+    for i, v in enumerate(labels):
+        if not isinstance(v, str):
+            continue  # a blank: NaN, pd.NA or None
+        x = texts[v]
+        x = dates.get(v) if x is None else (x if SERIAL_MIN <= x <= SERIAL_MAX else None)
+        if x is None:
+            raise XLMError("#VALUE!", f"{name} has {v!r} in row {rows[i]} of the date column "
+                           f"({col_label(column)}), which is not a date. Enter a date there, "
+                           "or clear the row.")
+        out[i] = x
+    return out
 
 
 def _label(v: Any) -> str:
