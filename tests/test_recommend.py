@@ -322,3 +322,9 @@ def test_a_zero_one_basket_table_of_number_text_reads_like_the_numbers():
     assert basket(text, 0.1, 0.1) == basket(numbers, 0.1, 0.1)
     # bread and milk: 16 of 20 baskets each, 12 together: support 0.6, confidence 0.75, lift 0.9375.
     assert basket(text, 0.1, 0.1)[1] == ["bread", "milk", 0.6, 0.75, 0.9375, 12]
+
+
+def test_text_ids_in_purchases_match_the_same_ids_typed_as_numbers():
+    rows = [["Customer", "Item"], ["1001", "7"], ["1001", "8"], ["1002", "7"], ["1003", "8"]]
+    assert RECOMMEND(rows, [["1003"]], 1) == RECOMMEND(rows, 1003, 1) == [["7", 1.0, "history"]]
+    assert SIMILAR(rows, 8, 1) == SIMILAR(rows, "8", 1)

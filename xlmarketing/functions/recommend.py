@@ -242,6 +242,17 @@ class _Fit:
     memo: Memo = field(default_factory=Memo)
 
 
+def _lookup(labels: list[Any]) -> dict[Any, int]:
+    """Label -> position, text IDs also under their number: a customers cell or an item
+    argument is read as a number ('1003' -> 1003), while the purchase column keeps its text."""
+    index = {k: i for i, k in enumerate(labels)}
+    for k, i in list(index.items()):
+        if isinstance(k, str) and (k[0].isdigit() or k[0] in "+-.($€£¥") and (
+                x := cells.parse_number(k)) is not None:
+            index.setdefault(_key(x), i)
+    return index
+
+
 def fit_recommender(purchases: Any, header: bool | None) -> _Fit:
     """The cached item-kNN model for these purchase cells (fits on a cache miss)."""
     rng = cells.Range(purchases)
@@ -254,8 +265,7 @@ def fit_recommender(purchases: Any, header: bool | None) -> _Fit:
             amount = np.where(p.what >= 0, amount, 0)
         data = core.interactions(p.who, p.what, amount, p.who_labels, p.item_labels)
         model = core.fit(data, options)
-        return _Fit(model, {k: i for i, k in enumerate(p.who_labels)},
-                    {k: i for i, k in enumerate(p.item_labels)})
+        return _Fit(model, _lookup(p.who_labels), _lookup(p.item_labels))
 
     # The culture is part of the input: '1.234' is 1234 in de-DE and 1.234 in en-US.
     return CACHE.get_or_fit("recommend", content_key(rng.fingerprint, header, options,
