@@ -7,6 +7,7 @@ Each case asserts its expected number or its exact error text.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -345,6 +346,37 @@ def test_officejs_culture_reaches_the_cell_adapter():
     # en-US reads '2.512' as 2.512: the same call then means other numbers (no silent mix).
     assert us["value"][:4] != ref["value"][:4]
     assert us["value"][-1][1] == "Spend: number text read with a decimal point, as in en-US."
+
+
+def test_officejs_culture_reaches_recommend_quantities_and_order_dates():
+    shop = [["Customer", "Item", "Qty"], ["ann", "bread", "1.000"], ["ann", "milk", "2"],
+            ["bob", "bread", "1"], ["bob", "jam", "1"], ["cat", "milk", "1"], ["cat", "jam", "3"],
+            ["dan", "bread", "1"], ["dan", "milk", "1"]]
+    numbers = [shop[0]] + [[c, i, 1000.0 if q == "1.000" else float(q)] for c, i, q in shop[1:]]
+    # Day first with no day above 12, in two written formats: only the culture settles it.
+    days = [(5, 1), (1, 3), (8, 6), (10, 6), (1, 7), (1, 8), (1, 5), (12, 5), (11, 12)]
+    who = "AAABCCDDE"
+    text = [["Customer", "Date", "Amount"]] + [
+        [c, f"{d:02d}/{m:02d}/2025" if k % 2 else f"{d} {MONTHS[m - 1]} 2025", 10.0 * (k + 1)]
+        for k, (c, (d, m)) in enumerate(zip(who, days))]
+    serial = [text[0]] + [[c, float(cells.to_serial(dt.date(2025, m, d))), 10.0 * (k + 1)]
+                          for k, (c, (d, m)) in enumerate(zip(who, days))]
+    env = dict(os.environ, XLWINGS_ON_SERVER="true", XLWINGS_LICENSE_KEY="noncommercial")
+    req = [("de-DE", "RECOMMEND", [shop]), (None, "RECOMMEND", [numbers]),
+           ("en-US", "RECOMMEND", [shop]), ("de-DE", "RFM_SEGMENT", [text]),
+           (None, "RFM_SEGMENT", [serial]), ("en-US", "RFM_SEGMENT", [text])]
+    proc = subprocess.run([sys.executable, "-c", _RUNNER], input=json.dumps(req),
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    de, ref, us, rfm_de, rfm_ref, rfm_us = json.loads(proc.stdout)
+    assert de["value"] == ref["value"]
+    assert us["value"] != ref["value"]  # '1.000' is 1 in en-US: another input, not a cache hit
+    assert rfm_de["value"] == rfm_ref["value"]
+    assert rfm_us["value"] != rfm_ref["value"]  # month first: '05/01/2025' is 1 May
+
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December"]
 
 
 # --------------------------------------------------------------------------- properties
