@@ -152,3 +152,13 @@ def test_predictions_equal_the_lifetimes_library_at_the_same_parameters():
     alive = np.asarray(ref.conditional_probability_alive(x, t_x, T))
     assert clv.expected_purchases(ours, 39.0, x, t_x, T) == pytest.approx(expected, rel=1e-9)
     assert clv.probability_alive(ours, x, t_x, T) == pytest.approx(alive, rel=1e-9)
+
+
+def test_day_first_text_dates_in_several_formats_equal_real_dates():
+    frame = samples.orders()
+    forms = ["%d/%m/%Y", "%d %b %Y", "%Y-%m-%d", "%B %d, %Y"]
+    real = [[c, d, a] for c, d, a in frame.itertuples(index=False)]
+    text = [[c, pd.Timestamp(d).strftime(forms[i % 4]), a] for i, (c, d, a) in enumerate(real)]
+    assert any(t[1][:2] > "12" and "/" in t[1] for t in text)  # a day above 12 settles day first
+    assert VALUE(text, 12) == VALUE(real, 12)
+    assert VALUE(text, 12, "31/12/2025") == VALUE(real, 12, "2025-12-31")

@@ -295,3 +295,26 @@ def test_score_data_matched_by_position_is_said_in_the_headless_report(tmp_path)
             "score_data the same header row to match by name.")
     assert report.warnings.count(f"{note} (4 calls)") == 1
     assert f"  warning: {note} (4 calls)" in report.lines()
+
+
+def test_the_core_imports_nothing_of_the_excel_side():
+    """core/ knows nothing of Excel: no import of errors, cells, parsing, cache or functions."""
+    import ast
+    from pathlib import Path
+
+    import xlmarketing.core
+
+    outside = []
+    for path in sorted(Path(xlmarketing.core.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                name = "." * node.level + (node.module or "")
+                if node.level >= 2 or (node.level == 0 and name.startswith("xlmarketing")
+                                       and not name.startswith("xlmarketing.core")):
+                    outside.append(f"{path.name}: {name}")
+            elif isinstance(node, ast.Import):
+                outside += [f"{path.name}: {a.name}" for a in node.names
+                            if a.name.startswith("xlmarketing") and
+                            not a.name.startswith("xlmarketing.core")]
+    assert outside == []
+    assert cells.col_label("Spend") == 'column "Spend"' and cells.col_label("column 3") == "column 3"

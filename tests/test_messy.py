@@ -7,6 +7,7 @@ Each case asserts its expected number or its exact error text.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -256,6 +257,54 @@ def test_mixed_date_orders_are_refused():
         cells.read_table([["When"], ["31/01/2024"], ["01/31/2024"]])
 
 
+def test_times_with_am_pm_follow_the_column_day_order():
+    # pandas alone reads '03/04/2024 10:00 AM' month first and '13/04/2024' day first.
+    t = cells.read_table([["When"], ["03/04/2024 10:00 AM"], ["13/04/2024 11:30 PM"]])
+    assert t.frame["When"].tolist() == [45385 + 10 / 24, 45395 + 23.5 / 24]  # 3 and 13 April
+    with pytest.raises(XLMError, match=r"no day above 12 settles which: '03/04/2024 10:00 AM' in "
+                                       r"row 2 of the range\. Enter real dates"):
+        cells.read_table([["When"], ["03/04/2024 10:00 AM"], ["05/04/2024 11:00 PM"]])
+    with parsing.use_culture("de-DE"):
+        de = cells.read_table([["When"], ["03/04/2024 10:00 AM"], ["05/04/2024 12:15 AM"]])
+    assert de.frame["When"].tolist() == [45385 + 10 / 24, 45387 + 0.25 / 24]
+    assert de.notes == ["When: dates read day first, as in de-DE."]
+
+
+def test_a_named_format_with_numeric_day_and_month_asks_or_follows_the_culture():
+    with pytest.raises(XLMError, match=r"no day above 12 settles which: '03 04 2024' in row 2"):
+        cells.read_table([["When"], ["03 04 2024"], ["05 06 2024"]])
+    assert cells.read_table([["When"], ["03 04 2024"], ["13 06 2024"]]).frame["When"].tolist() == [
+        45385.0, 45456.0]  # 3 April, 13 June
+    assert cells.read_table([["When"], ["03 04 2024"], ["05 06 2024"]],
+                            culture="en-US").frame["When"].tolist() == [45355.0, 45418.0]
+    # Year first is year-month-day in every culture: never 2024-04-03.
+    assert cells.read_table([["When"], ["2024.03.04"], ["2024.05.06"]],
+                            culture="de-DE").frame["When"].tolist() == [45355.0, 45418.0]
+
+
+def test_dates_in_several_formats_read_in_one_day_order():
+    texts = ["3 March 2024", "March 4, 2024", "13/04/2024", "03/04/2024", "03 04 2024", "Jan 2024"]
+    got = parsing.parse_dates(texts)
+    assert [got[t] for t in texts] == [45354.0, 45355.0, 45395.0, 45385.0, 45385.0, 45292.0]
+    assert parsing.parse_dates(["yesterday", "45385", "4 March 2024"]) == {"4 March 2024": 45355.0}
+    with pytest.raises(parsing.ParseError, match=r"no day above 12 settles which: '03 04 2024'"):
+        parsing.parse_dates(["3 March 2024", "03 04 2024"])
+    assert parsing.parse_dates(["3 March 2024", "03 04 2024"],
+                               culture=parsing.culture_info("en-GB"))["03 04 2024"] == 45385.0
+
+
+def test_sales_dates_in_several_formats_equal_real_dates():
+    import datetime as dt
+
+    months = [dt.datetime(2023, m, 1) for m in range(1, 13)] + [dt.datetime(2024, 1, 13)]
+    forms = ["%d/%m/%Y", "%d %B %Y", "%B %d, %Y"]
+    text = [[d.strftime(forms[i % 3]), 100 + i] for i, d in enumerate(months)]
+    real = [[d, 100 + i] for i, d in enumerate(months)]
+    a, b = read_history([["Month", "Sales"]] + text), read_history([["Month", "Sales"]] + real)
+    assert a.calendar == b.calendar and a.calendar.period == "month"
+    assert a.y.tolist() == b.y.tolist() == list(range(100, 113))
+
+
 # --------------------------------------------------------------------------- culture via Office.js
 
 _RUNNER = r"""
@@ -297,6 +346,37 @@ def test_officejs_culture_reaches_the_cell_adapter():
     # en-US reads '2.512' as 2.512: the same call then means other numbers (no silent mix).
     assert us["value"][:4] != ref["value"][:4]
     assert us["value"][-1][1] == "Spend: number text read with a decimal point, as in en-US."
+
+
+def test_officejs_culture_reaches_recommend_quantities_and_order_dates():
+    shop = [["Customer", "Item", "Qty"], ["ann", "bread", "1.000"], ["ann", "milk", "2"],
+            ["bob", "bread", "1"], ["bob", "jam", "1"], ["cat", "milk", "1"], ["cat", "jam", "3"],
+            ["dan", "bread", "1"], ["dan", "milk", "1"]]
+    numbers = [shop[0]] + [[c, i, 1000.0 if q == "1.000" else float(q)] for c, i, q in shop[1:]]
+    # Day first with no day above 12, in two written formats: only the culture settles it.
+    days = [(5, 1), (1, 3), (8, 6), (10, 6), (1, 7), (1, 8), (1, 5), (12, 5), (11, 12)]
+    who = "AAABCCDDE"
+    text = [["Customer", "Date", "Amount"]] + [
+        [c, f"{d:02d}/{m:02d}/2025" if k % 2 else f"{d} {MONTHS[m - 1]} 2025", 10.0 * (k + 1)]
+        for k, (c, (d, m)) in enumerate(zip(who, days))]
+    serial = [text[0]] + [[c, float(cells.to_serial(dt.date(2025, m, d))), 10.0 * (k + 1)]
+                          for k, (c, (d, m)) in enumerate(zip(who, days))]
+    env = dict(os.environ, XLWINGS_ON_SERVER="true", XLWINGS_LICENSE_KEY="noncommercial")
+    req = [("de-DE", "RECOMMEND", [shop]), (None, "RECOMMEND", [numbers]),
+           ("en-US", "RECOMMEND", [shop]), ("de-DE", "RFM_SEGMENT", [text]),
+           (None, "RFM_SEGMENT", [serial]), ("en-US", "RFM_SEGMENT", [text])]
+    proc = subprocess.run([sys.executable, "-c", _RUNNER], input=json.dumps(req),
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    de, ref, us, rfm_de, rfm_ref, rfm_us = json.loads(proc.stdout)
+    assert de["value"] == ref["value"]
+    assert us["value"] != ref["value"]  # '1.000' is 1 in en-US: another input, not a cache hit
+    assert rfm_de["value"] == rfm_ref["value"]
+    assert rfm_us["value"] != rfm_ref["value"]  # month first: '05/01/2025' is 1 May
+
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December"]
 
 
 # --------------------------------------------------------------------------- properties

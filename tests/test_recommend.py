@@ -3,11 +3,14 @@ fill-down, the Office.js entry point and every bad input's one-line message."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
 from tests import officejs
+from xlmarketing import parsing
 from xlmarketing.cache import CACHE
 from xlmarketing.core import recommend as core
 from xlmarketing.errors import XLMError
@@ -232,3 +235,96 @@ def test_numeric_labels_in_messages_read_as_typed():
     assert _message(RECOMMEND, rows, [[3.0]]).startswith(
         "#N/A RECOMMEND: customers row 1 has 3, who is not in purchases.")
     assert _message(SIMILAR, rows, 7.0).startswith("#N/A SIMILAR_ITEMS: item 7 is not in purchases.")
+
+
+# --------------------------------------------------------------------------- messy exports
+
+
+def _with_qty(qty):
+    """SHOP with its quantities replaced, row by row (eve's blank row kept)."""
+    return [SHOP[0]] + [[c, i, q] for (c, i, _), q in zip(SHOP[1:-1], qty)] + [SHOP[-1]]
+
+
+def test_german_quantity_text_reads_like_the_numbers():
+    numbers = _with_qty([1234.5, 2.5, 1, 1, 1, 1, 1, 1000])
+    text = _with_qty(["1.234,5", "2,5", "1", "1", "1", "1", "1", "1.000"])
+    # '1.234,5' settles the decimal comma for the whole column, with or without a culture.
+    assert RECOMMEND(text) == RECOMMEND(numbers)
+    assert SIMILAR(text, "milk") == SIMILAR(numbers, "milk")
+    # '1.000' alone is 1 or 1000: the culture says which, and without one the user is asked.
+    alone = _with_qty(["1.000", "2", "1", "1", "1", "1", "1", "1"])
+    assert _message(RECOMMEND, alone) == (
+        "#VALUE! RECOMMEND: purchases column \"Qty\" has number text that reads as 1 or as 1000 "
+        "depending on the decimal mark: '1.000' in row 2 of the range. Enter the column as "
+        "numbers, or write it without thousands separators.")
+    fits = CACHE.fits["recommend"]
+    with parsing.use_culture("de-DE"):
+        german = RECOMMEND(alone)
+    with parsing.use_culture("en-US"):
+        english = RECOMMEND(alone)
+    # The same cells in two cultures are two inputs, not a cache hit.
+    assert CACHE.fits["recommend"] == fits + 2
+    assert german == RECOMMEND(_with_qty([1000, 2, 1, 1, 1, 1, 1, 1]))
+    assert english == RECOMMEND(_with_qty([1, 2, 1, 1, 1, 1, 1, 1]))
+    assert german != english
+
+
+def test_an_accounting_negative_quantity_is_a_return_like_minus_one():
+    # ann returns her milk: her milk total is 0, so milk is offered to her again.
+    returned = SHOP[:-1] + [["ann", "milk", "(2)"], SHOP[-1]]
+    rows = {r[0]: r for r in RECOMMEND(returned)[1:]}
+    assert RECOMMEND(returned) == RECOMMEND(SHOP[:-1] + [["ann", "milk", -2], SHOP[-1]])
+    assert "milk" in rows["ann"][1::2]
+    assert _message(RECOMMEND, SHOP[:-1] + [["ann", "milk", "two"], SHOP[-1]]) == (
+        "#VALUE! RECOMMEND: purchases has the text 'two' in row 10 of its third column, which "
+        "should be a quantity or a date. Enter a number there, or select only the customer and "
+        "item columns.")
+
+
+def test_a_matrix_of_count_text_reads_like_the_numbers():
+    items = ["bread", "milk", "jam"]
+    counts = {"ann": [1, 2.5, 0], "bob": [1, 0, 1], "cat": [0, 1, 1], "dan": [1, 1, 0]}
+    text = {c: [str(v).replace(".", ",") for v in vals] for c, vals in counts.items()}
+    numbers = [["Customer", *items]] + [[c, *v] for c, v in counts.items()]
+    assert RECOMMEND([["Customer", *items]] + [[c, *v] for c, v in text.items()]) == RECOMMEND(numbers)
+    dated = [r[:] for r in numbers]
+    dated[2][3] = "2024-03-01"
+    assert _message(RECOMMEND, dated) == (
+        "#VALUE! RECOMMEND: purchases column \"jam\" holds numbers but row 3 has the date "
+        "'2024-03-01'. Enter a number there or clear the cell.")
+    dated = SHOP[:-1] + [["ann", "jam", dt.datetime(2024, 3, 1)]]
+    assert _message(RECOMMEND, dated) == (
+        "#VALUE! RECOMMEND: purchases column \"Qty\" holds numbers but row 10 has the date "
+        "2024-03-01 00:00:00. Enter a number there or clear the cell.")
+
+
+def test_a_first_row_of_names_is_data_unless_its_words_say_header():
+    rows = [["David", "bread"], ["ann", "bread"], ["ann", "milk"], ["bob", "milk"]]
+    assert [r[0] for r in RECOMMEND(rows)[1:]] == ["David", "ann", "bob"]  # 'id' inside a name
+    assert [r[0] for r in RECOMMEND([["CustomerID", "Products"]] + rows)[1:]] == ["David", "ann", "bob"]
+
+
+def test_a_third_column_of_date_text_is_a_date_not_a_quantity():
+    two = [r[:2] for r in SHOP]
+    dated = [["Customer", "Item", "Bought"]] + [r[:2] + [f"{13 + i}/04/2024"] for i, r in
+                                                enumerate(SHOP[1:])]
+    dated[-1][2] = None  # eve: no purchase, no date
+    assert RECOMMEND(dated) == RECOMMEND(two)
+    # Office.js sends real dates as numbers: under a header that says so they are no quantities.
+    serials = [["Customer", "Item", "Order date"]] + [r[:2] + [45385 + i] for i, r in enumerate(SHOP[1:])]
+    assert RECOMMEND(serials) == RECOMMEND(two)
+
+
+def test_a_zero_one_basket_table_of_number_text_reads_like_the_numbers():
+    basket = REGISTRY["BASKET_RULES"]
+    numbers = [["bread", "milk", "jam"]] + [[1, 1, 0], [1, 0, 1], [0, 1, 1], [1, 1, 0], [1, 1, 1]] * 4
+    text = [numbers[0]] + [[str(v) for v in r] for r in numbers[1:]]
+    assert basket(text, 0.1, 0.1) == basket(numbers, 0.1, 0.1)
+    # bread and milk: 16 of 20 baskets each, 12 together: support 0.6, confidence 0.75, lift 0.9375.
+    assert basket(text, 0.1, 0.1)[1] == ["bread", "milk", 0.6, 0.75, 0.9375, 12]
+
+
+def test_text_ids_in_purchases_match_the_same_ids_typed_as_numbers():
+    rows = [["Customer", "Item"], ["1001", "7"], ["1001", "8"], ["1002", "7"], ["1003", "8"]]
+    assert RECOMMEND(rows, [["1003"]], 1) == RECOMMEND(rows, 1003, 1) == [["7", 1.0, "history"]]
+    assert SIMILAR(rows, 8, 1) == SIMILAR(rows, "8", 1)

@@ -105,3 +105,35 @@ def test_bad_input_gets_one_clear_line(orders, ref, message):
         RFM(orders, ref)
     assert str(e.value).startswith(message)
     assert "\n" not in str(e.value)
+
+
+def _as_text(orders, forms):
+    """ORDERS with each date written as text, in turn in each of ``forms`` (strftime)."""
+    return [orders[0]] + [[c, d.strftime(forms[i % len(forms)]), a]
+                          for i, (c, d, a) in enumerate(orders[1:])]
+
+
+def test_day_first_text_dates_in_several_formats_equal_real_dates():
+    # '05/01/2025' is 5 January: '30/06/2025' elsewhere in the column settles day first.
+    text = _as_text(ORDERS, ["%d/%m/%Y", "%d %B %Y", "%B %d, %Y"])
+    assert text[1][1] == "05/01/2025" and text[4][1] == "30/06/2025"
+    CACHE.clear()
+    assert RFM(text) == RFM(ORDERS)
+    assert RFM(text, "31/12/2025") == RFM(ORDERS, "2025-12-31")
+
+
+def test_text_dates_no_day_settles_are_asked_about_or_read_in_the_culture():
+    early = [ORDERS[0]] + [[c, d.replace(day=min(d.day, 12)), a] for c, d, a in ORDERS[1:]]
+    text = _as_text(early, ["%d/%m/%Y", "%d %B %Y"])
+    with pytest.raises(XLMError) as e:
+        RFM(text)
+    assert e.value.text == (
+        "#VALUE! RFM_SEGMENT: orders column \"Date\" has dates that read day first or month first, "
+        "and no day above 12 settles which: '05/01/2025' in row 2 of the range. Enter real dates, "
+        "or write them as year-month-day (2024-03-04).")
+    from xlmarketing import parsing
+    with parsing.use_culture("en-GB"):
+        assert RFM(text) == RFM(early)
+    with pytest.raises(XLMError, match=r"^#VALUE! RFM_SEGMENT: reference_date has dates that read "
+                                       r"day first or month first"):
+        RFM(ORDERS, "03/04/2025")

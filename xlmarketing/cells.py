@@ -36,7 +36,8 @@ import pandas as pd
 
 from .core.kinds import Kind
 from .errors import EXCEL_ERRORS, XLMError, col_label
-from .parsing import ParseError, current_culture, culture_info, parse_column, parse_number_en
+from .parsing import (ParseError, current_culture, culture_info, parse_column, parse_dates,
+                      parse_number_en)
 
 #: What COM hands over for an error cell read with the raw converter.
 COM_ERRORS = {
@@ -351,6 +352,11 @@ def _fast_numeric(col: list[Any]) -> np.ndarray | None:
     return arr
 
 
+#: Public for callers that read one column of a big range themselves (a purchase list's
+#: quantities): the C-speed path before :func:`read_table`'s column rule.
+fast_numeric = _fast_numeric
+
+
 def _fast_numeric_grid(body: list[list[Any]]) -> np.ndarray | None:
     """The whole block as float64 in one C pass when every cell is a number or blank.
 
@@ -527,6 +533,8 @@ def read_table(
     header: bool | None = None,
     allow_text: bool = True,
     culture: str | None = None,
+    first_column: int = 1,
+    mixed_dates: bool = True,
 ) -> Table:
     """Turn a range's values into a validated :class:`Table`.
 
@@ -538,17 +546,20 @@ def read_table(
     Number and date text is read with one rule per column (:mod:`xlmarketing.parsing`), in
     ``culture`` (e.g. ``"de-DE"``) or else the one set by ``parsing.use_culture``; a column
     with no single safe reading is refused naming a cell, and a reading the culture settled is
-    added to ``notes``.
+    added to ``notes``. ``first_column``: the number of the range's first column in the
+    caller's range, for unnamed columns ("column 3") when only part of it is read here.
+    ``mixed_dates`` False refuses a date among numbers (in counts or quantities it is a
+    mistake); by default such a column is numbers, the dates their serial days.
     """
     rng = values if isinstance(values, Range) else Range(values)
     grid = rng.grid
     has_header = resolve_header(grid, header)
     width = len(grid[0])
     if has_header:
-        names = _column_names(grid[0])
+        names = _column_names(grid[0], first_column)
         body = grid[1:]
     else:
-        names = [f"column {j + 1}" for j in range(width)]
+        names = [f"column {j + first_column}" for j in range(width)]
         body = grid
     if not body:
         raise XLMError("#VALUE!", f"{name} has a header row but no data rows below it. "
@@ -589,6 +600,11 @@ def read_table(
             if not math.isfinite(cv[i]):
                 raise XLMError("#NUM!", f"{name} has the non-finite number {cv[i]} in row "
                                f"{i + 1 + has_header} ({col_label(cname)}). Enter a finite number.")
+        if not mixed_dates and (ck == _DATE).any() and (ck == _NUM).any():
+            i = int(np.flatnonzero(ck == _DATE)[0])
+            raise XLMError("#VALUE!", f"{name} {col_label(cname)} holds numbers but row "
+                           f"{i + 1 + has_header} has the date {show(col[i])}. Enter a number "
+                           "there or clear the cell.")
         blank &= ck == _BLANK
         n_text = int((ck == _TEXT).sum())
         n_filled = int((ck != _BLANK).sum())
@@ -620,6 +636,49 @@ def read_table(
     return Table(frame=frame, kinds=kinds, header=has_header, row_mask=keep, name=name, notes=notes)
 
 
+#: Excel serial days of 1900-01-01 and 9999-12-31: a number outside is no date.
+SERIAL_MIN, SERIAL_MAX = 1.0, 2958465.0
+
+
+def text_dates(labels: list[Any], *, name: str, column: str, rows: np.ndarray) -> np.ndarray:
+    """A date column :func:`read_table` left as text (a CATEGORY column: dates written in
+    several formats) as Excel serial days, NaN for blanks.
+
+    The labels of cells the column rule read as dates or numbers are their serial days; the
+    other texts go through :func:`xlmarketing.parsing.parse_dates` together, so the whole
+    column is read in one day order (never a per-cell month-first guess). ``rows`` are the
+    labels' rows in the range, for the messages: text that is no date, or whose day order
+    nothing settles, raises an XLMError naming its row.
+    """
+    out = np.full(len(labels), np.nan)
+    texts: dict[str, float | None] = {}
+    for v in labels:
+        if isinstance(v, str) and v not in texts:
+            try:
+                x = float(v)
+            except ValueError:
+                x = None
+            # read_table writes a number cell's label with _label: that text is a number.
+            texts[v] = x if x is not None and _label(x) == v else None
+    try:
+        dates = parse_dates([t for t, x in texts.items() if x is None], culture=current_culture())
+    except ParseError as exc:
+        i = labels.index(exc.example)
+        raise XLMError("#VALUE!", f"{name} {col_label(column)} "
+                       f"{exc.message(f'row {rows[i]} of the range')}.") from None
+    for i, v in enumerate(labels):
+        if not isinstance(v, str):
+            continue  # a blank: NaN, pd.NA or None
+        x = texts[v]
+        x = dates.get(v) if x is None else (x if SERIAL_MIN <= x <= SERIAL_MAX else None)
+        if x is None:
+            raise XLMError("#VALUE!", f"{name} has {v!r} in row {rows[i]} of the date column "
+                           f"({col_label(column)}), which is not a date. Enter a date there, "
+                           "or clear the row.")
+        out[i] = x
+    return out
+
+
 def _label(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
@@ -637,11 +696,11 @@ def _header_name(v: Any) -> str:
     return str(v).strip() if v is not None else ""
 
 
-def _column_names(row: list[Any]) -> list[str]:
+def _column_names(row: list[Any], first_column: int = 1) -> list[str]:
     names: list[str] = []
     seen: dict[str, int] = {}
     for j, v in enumerate(row):
-        base = _header_name(v) or f"column {j + 1}"
+        base = _header_name(v) or f"column {j + first_column}"
         n = seen.get(base, 0)
         seen[base] = n + 1
         names.append(base if n == 0 else f"{base} ({n + 1})")

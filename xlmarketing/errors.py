@@ -14,6 +14,10 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from .core.errors import col_label  # re-exported: a column label for messages
+
+__all__ = ["EXCEL_ERRORS", "XLMError", "col_label", "function_context"]
+
 #: Excel error codes, in the spelling Excel shows.
 EXCEL_ERRORS = (
     "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
@@ -44,11 +48,6 @@ class XLMError(ValueError):
 
     def __str__(self) -> str:
         return self.text
-
-
-def col_label(name: str) -> str:
-    """'column 3' for an unnamed column, 'column "Spend"' for a named one: for messages."""
-    return name if name.startswith("column ") else f'column "{name}"'
 
 
 @contextlib.contextmanager

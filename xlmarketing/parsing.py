@@ -200,7 +200,8 @@ def parse_number_en(text: str) -> float | None:
 # --------------------------------------------------------------------------- dates
 
 _ISO = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
-_DMY = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_DMY = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})"
+                  r"(?:[\sT]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?$")
 _EPOCH = dt.datetime(1899, 12, 30)
 
 
@@ -322,7 +323,8 @@ def _choose_rule(rules: list[tuple[str, str]], readings: dict[str, dict[tuple[st
                      "Enter the column as numbers, or write it without thousands separators")
 
 
-def _dates(texts: list[str], culture: Culture | None, out: ColumnParse) -> None:
+def _dates(texts: list[str], culture: Culture | None, out: ColumnParse) -> str | None:
+    """Read the date texts into ``out``; the day order ("dmy", "mdy") a/b/year texts settled."""
     iso = {t: m for t in texts if (m := _ISO.match(t))}
     for t, m in iso.items():
         y, mo, d, hh, mm, ss = m.groups()
@@ -330,12 +332,13 @@ def _dates(texts: list[str], culture: Culture | None, out: ColumnParse) -> None:
         if v is not None:
             out.dates[t] = v
     slashed = {t: m for t in texts if t not in iso and (m := _DMY.match(t))}
+    order = None
     if slashed:
         order, by_culture = _day_order(slashed, culture)
         for t, m in slashed.items():
-            a, _, b, y, hh, mm, ss = m.groups()
+            a, _, b, y, hh, mm, ss, half = m.groups()
             d, mo = (int(a), int(b)) if order == "dmy" else (int(b), int(a))
-            v = _serial(_year(y), mo, d, hh, mm, ss)
+            v = _serial(_year(y), mo, d, _hour(hh, half), mm, ss)
             if v is None:
                 raise ParseError("has a date that does not exist", t,
                                  "Fix the date or clear the cell")
@@ -345,7 +348,18 @@ def _dates(texts: list[str], culture: Culture | None, out: ColumnParse) -> None:
                         f"{culture.name}")
     rest = [t for t in texts if t not in out.dates]
     if rest and any(c.isdigit() for c in rest[0]):
-        _named_format(rest, out)
+        order = _named_format(rest, culture, out) or order
+    return order
+
+
+def _hour(hh: str | None, half: str | None) -> str | None:
+    """The 24-hour hour of ``10`` with ``PM`` ("22"); an hour no 12-hour clock has is "99"."""
+    if hh is None or half is None:
+        return hh
+    h = int(hh)
+    if h > 12:
+        return "99"  # 13:00 PM: _serial refuses it
+    return str(h % 12 + (12 if half in "Pp" else 0))
 
 
 def _day_order(slashed: dict[str, re.Match[str]], culture: Culture | None) -> tuple[str, bool]:
@@ -362,30 +376,102 @@ def _day_order(slashed: dict[str, re.Match[str]], culture: Culture | None) -> tu
         return "mdy", False
     if all(m.group(1) == m.group(3) for m in slashed.values()):
         return "dmy", False  # 01/01, 02/02: both orders agree
-    if culture is not None and culture.date_order in ("dmy", "mdy"):
-        return culture.date_order, True
     example = next(t for t, m in slashed.items() if m.group(1) != m.group(3))
+    return _culture_order(culture, example), True
+
+
+def _culture_order(culture: Culture | None, example: str) -> str:
+    """The culture's day order for dates whose texts do not settle it; else ask the user."""
+    if culture is not None and culture.date_order in ("dmy", "mdy"):
+        return culture.date_order
     raise ParseError("has dates that read day first or month first, and no day above 12 "
                      "settles which", example,
                      "Enter real dates, or write them as year-month-day (2024-03-04)")
 
 
-def _named_format(texts: list[str], out: ColumnParse) -> None:
-    """Dates in one other format pandas can name ("Jan 2024", "2024-01"), if all follow it."""
+def _named_format(texts: list[str], culture: Culture | None, out: ColumnParse) -> str | None:
+    """Dates in one other format pandas can name ("Jan 2024", "03 04 2024"), if all follow it.
+
+    A format with a numeric day and month is tried both ways: when both read every text and
+    give different dates, the culture's order decides, or the user is asked. Returns the day
+    order that settled ("dmy" or "mdy"), if one did."""
     import pandas as pd
     from pandas.tseries.api import guess_datetime_format
 
-    fmt = guess_datetime_format(texts[0])
-    if fmt is None:
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        parsed = pd.to_datetime(pd.Series(texts, dtype=object), format=fmt, errors="coerce")
-    if parsed.isna().any():
-        return
+    readings = {}
+    for dayfirst in (False, True):
+        fmt = guess_datetime_format(texts[0], dayfirst=dayfirst)
+        if fmt is None or fmt in readings or _year_day_month(fmt):
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parsed = pd.to_datetime(pd.Series(texts, dtype=object), format=fmt, errors="coerce")
+        if not parsed.isna().any():
+            readings[fmt] = parsed
+    if not readings:
+        return None
+    order = None
+    if len(readings) == 2:
+        (f1, p1), (f2, p2) = readings.items()
+        if not p1.equals(p2):
+            example = next(t for t, a, b in zip(texts, p1, p2) if a != b)
+            order = _culture_order(culture, example)
+            fmt = next(f for f in (f1, f2) if (f.find("%d") < f.find("%m")) == (order == "dmy"))
+            readings = {fmt: readings[fmt]}
+            if culture is not None:
+                out.note = (f"dates read {'day' if order == 'dmy' else 'month'} first, as in "
+                            f"{culture.name}")
+    parsed = next(iter(readings.values()))
     for t, ts in zip(texts, parsed):
         out.dates[t] = (ts.to_pydatetime().replace(tzinfo=None) - _EPOCH).total_seconds() / 86400.0
+    return order
+
+
+def _year_day_month(fmt: str) -> bool:
+    """A year-day-month format (2024.04.03 for 3 April): no culture writes it; never guessed."""
+    y, d, m = (fmt.find(c) for c in ("%Y", "%d", "%m"))
+    return 0 <= y < d < m
+
+
+def parse_dates(texts: Iterable[str], *, culture: Culture | None = None) -> dict[str, float]:
+    """The date texts of a column as Excel serial days, read with one day order for the column.
+
+    For a column whose dates are written in several formats ("3 March 2024" beside
+    "2024-03-04" and "March 4, 2024"), which :func:`parse_column` leaves as text: year-month-day,
+    day/month/year and one named format are read as there; every other text is read on its
+    own when its day and month cannot swap (a month name, a day above 12), else in the day
+    order the column's a/b/year texts settled or the culture's. Texts that are no date (or
+    are numbers) are left out. Raises :class:`ParseError` when nothing settles a day order.
+    """
+    texts = list(dict.fromkeys(texts))
+    out = ColumnParse()
+    order = _dates(texts, culture, out)
+    for t in texts:
+        shape = _number_shape(t)
+        if t in out.dates or (shape is not None and _readings(shape.body)):
+            continue
+        month_first = _free_date(t, dayfirst=False)
+        day_first = None if re.match(r"^\d{4}\D", t) else _free_date(t, dayfirst=True)
+        if month_first is not None and day_first is not None and month_first != day_first:
+            order = order or _culture_order(culture, t)
+            out.dates[t] = day_first if order == "dmy" else month_first
+        elif month_first is not None or day_first is not None:
+            out.dates[t] = month_first if month_first is not None else day_first
+    return out.dates
+
+
+def _free_date(text: str, *, dayfirst: bool) -> float | None:
+    """One text read by pandas' free-form parser as a serial day, or None."""
+    import pandas as pd
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ts = pd.to_datetime(text, errors="coerce", dayfirst=dayfirst)
+    if pd.isna(ts):
+        return None
+    return (ts.to_pydatetime().replace(tzinfo=None) - _EPOCH).total_seconds() / 86400.0
 
 
 __all__ = ["ColumnParse", "Culture", "ParseError", "culture_info", "current_culture",
-           "culture_key", "custom_functions_call", "parse_column", "parse_number_en", "use_culture"]
+           "culture_key", "custom_functions_call", "parse_column", "parse_dates", "parse_number_en",
+           "use_culture"]

@@ -39,10 +39,9 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
-from ..errors import col_label
 from . import limits
 from . import models as M
-from .errors import InsufficientData, ParameterError
+from .errors import InsufficientData, ParameterError, col_label
 from .features import FeatureEncoder, encoded_width
 from .kinds import BOOL, CATEGORY, DATE, NUMBER
 

@@ -47,3 +47,8 @@ class InsufficientData(CoreError):
 
 class LimitExceeded(CoreError):
     """The work would exceed a size, memory or time limit; checked before it starts (Excel: #NUM!)."""
+
+
+def col_label(name: str) -> str:
+    """'column 3' for an unnamed column, 'column "Spend"' for a named one: for messages."""
+    return name if name.startswith("column ") else f'column "{name}"'

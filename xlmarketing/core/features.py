@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import col_label
 from . import limits
-from .errors import DataError
+from .errors import DataError, col_label
 from .kinds import CATEGORY, Kind
 
 __all__ = ["CATEGORY", "FeatureEncoder", "Kind", "category_levels", "encoded_width"]

@@ -9,7 +9,6 @@ the order of the rows.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -22,12 +21,10 @@ from ..core import clv
 from ..core import orders as core_orders
 from ..core import rfm as core_rfm
 from ..errors import XLMError, col_label
-from ..parsing import culture_key
+from ..parsing import ParseError, culture_key, current_culture, parse_dates
 from . import Cells, sheet_function
 from .spec import HEADER_ARG, Arg, Float
 
-#: Excel serial days of 1900-01-01 and 9999-12-31: a number outside is no date.
-_SERIAL_MIN, _SERIAL_MAX = 1.0, 2958465.0
 MAX_HORIZON_MONTHS = 120
 
 
@@ -46,28 +43,14 @@ def _customers(frame: pd.DataFrame, col: str, kind: str) -> np.ndarray:
 
 
 def _dates(frame: pd.DataFrame, col: str, kind: str, rows: np.ndarray) -> np.ndarray:
-    if kind != CATEGORY:
-        out = frame[col].to_numpy(dtype=np.float64)
-        bad = np.flatnonzero(np.isfinite(out) & ((out < _SERIAL_MIN) | (out > _SERIAL_MAX)))
-        if bad.size:
-            i = int(bad[0])
-            raise XLMError("#VALUE!", f"orders has {out[i]:.15g} in row {rows[i]} of the date column "
-                           f"({col_label(col)}), which is not a date. Enter order dates there.")
-        return out
-    out = np.full(len(frame), np.nan)
-    parsed: dict[str, float] = {}
-    for i, v in enumerate(frame[col].tolist()):
-        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-            continue
-        if v not in parsed:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ts = pd.to_datetime(str(v), errors="coerce")
-            if pd.isna(ts):
-                raise XLMError("#VALUE!", f"orders has {v!r} in row {rows[i]} of the date column "
-                               f"({col_label(col)}), which is not a date. Enter a date there.")
-            parsed[v] = cells.to_serial(ts)
-        out[i] = parsed[v]
+    if kind == CATEGORY:  # dates in several written formats: one day order for the column
+        return cells.text_dates(frame[col].tolist(), name="orders", column=col, rows=rows)
+    out = frame[col].to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(np.isfinite(out) & ((out < cells.SERIAL_MIN) | (out > cells.SERIAL_MAX)))
+    if bad.size:
+        i = int(bad[0])
+        raise XLMError("#VALUE!", f"orders has {out[i]:.15g} in row {rows[i]} of the date column "
+                       f"({col_label(col)}), which is not a date. Enter order dates there.")
     return out
 
 
@@ -104,14 +87,15 @@ def _param_date(value: Any, name: str) -> float | None:
     v = cells.scalar(value)
     if v is None:
         return None
-    if isinstance(v, float) and _SERIAL_MIN <= v <= _SERIAL_MAX:
+    if isinstance(v, float) and cells.SERIAL_MIN <= v <= cells.SERIAL_MAX:
         return v
     if isinstance(v, str):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ts = pd.to_datetime(v, errors="coerce")
-        if not pd.isna(ts):
-            return cells.to_serial(ts)
+        try:  # the same reading as a date column of one cell, in the caller's culture
+            serial = parse_dates([v], culture=current_culture()).get(v)
+        except ParseError as exc:
+            raise XLMError("#VALUE!", f"{name} {exc}.") from None
+        if serial is not None:
+            return serial
     raise XLMError("#VALUE!", f"{name} must be a date, got {cells._show(value)}. Enter a date such "
                    "as 2025-12-31, or leave it blank to use the last order date.")
 

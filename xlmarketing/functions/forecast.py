@@ -25,7 +25,6 @@ What real sales data does, and what happens to it:
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -128,18 +127,8 @@ def _max_gap(cal: Calendar | None) -> int:
 def _date_serials(frame: pd.DataFrame, col: str, kind: str, rows: np.ndarray) -> np.ndarray:
     if kind != CATEGORY:
         return frame[col].to_numpy(dtype=np.float64)
-    out = np.full(len(frame), np.nan)
-    for i, v in enumerate(frame[col].tolist()):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ts = pd.to_datetime(str(v), errors="coerce")
-        if ts is pd.NaT or pd.isna(ts):
-            raise XLMError("#VALUE!", f"sales has {v!r} in row {rows[i]} of the date column, "
-                           "which is not a date. Enter a date there (or clear the row).")
-        out[i] = cells.to_serial(ts)
-    return out
+    # Dates in several written formats: one day order for the column.
+    return cells.text_dates(frame[col].tolist(), name="sales", column=col, rows=rows)
 
 
 def read_history(sales: Any, known_drivers: Any = None, header: bool | None = None) -> History:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,8 @@ from .. import cells
 from ..cache import CACHE, Memo, content_key
 from ..core import baskets as bcore
 from ..core import recommend as core
-from ..errors import XLMError
+from ..errors import XLMError, col_label
+from ..parsing import culture_key
 from . import Cells, sheet_function
 from .spec import HEADER_ARG, Arg, Float, Int
 
@@ -95,55 +97,82 @@ def _all_text(row: list[Any]) -> bool:
     return bool(row) and all(isinstance(v, str) and v.strip() for v in row)
 
 
-def _looks_like_header(first: list[Any], header: bool | None) -> bool:
-    if header is not None:
-        return header
-    if not all(isinstance(v, str) and v.strip() for v in first):
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def _header_words(row: list[Any]) -> bool:
+    """A purchase list's header by its words (Customer, Product name, CustomerID, qty): an
+    all-text row above all-text rows shows no other sign. Cells with digits are data (SKU123)."""
+    if not _all_text(row):
         return False
-    return any(w in v.lower() for v in first for w in _HEADER_WORDS)
+    for v in row:
+        if any(c.isdigit() for c in v):
+            continue
+        for w in _WORD.findall(v):
+            w = w.lower()
+            if w in _HEADER_WORDS or (w.endswith("s") and w[:-1] in _HEADER_WORDS):
+                return True
+    return False
 
 
 def _has_header(grid: list[list[Any]], header: bool | None) -> bool:
-    """A header by its words, or (as for every table) a text row above numbers or dates."""
-    return _looks_like_header(grid[0], header) or (
-        header is None and cells.resolve_header(grid[:50], None))
+    """A header by its words, or by the rule of every table (text names above numbers or
+    dates, in the caller's culture)."""
+    if header is not None:
+        return header
+    return _header_words(grid[0]) or cells.resolve_header(grid[:50], None)
 
 
-def _amounts(col: list[Any], name: str, label: str, offset: int) -> np.ndarray | None:
-    """The optional third column: numbers are quantities; dates (or a date header) are ignored."""
-    if any(w in label.lower() for w in ("date", "time", "day", "when")):
+def _blank(rows: list[list[Any]]) -> bool:
+    """Every cell blank (counted in C: a purchase list may have a million rows)."""
+    return sum(r.count(None) + r.count("") for r in rows) == sum(map(len, rows))
+
+
+def _amounts(col: list[Any], name: str, top: list[Any]) -> np.ndarray | None:
+    """The optional third column: quantities read by the column rule ('1.234,5' in a German
+    export, '(2)' a return of two), a blank counting as one purchase; None when it holds dates
+    (or its header says so). ``top`` is its header cell in a list, empty without a header."""
+    label = str(top[0]).lower() if top else ""
+    head = [v for v in col[:50] if v is not None]
+    if any(w in label for w in ("date", "time", "day", "when")) or _blank([col]) or all(
+            isinstance(v, (dt.date, dt.datetime)) for v in head):
+        return None  # dates: skipped without reading a million of them
+    fast = cells.fast_numeric(col)  # numbers and blanks only: no text to read
+    if fast is not None:
+        return np.nan_to_num(fast, nan=1.0)
+    with cells.gc_paused():  # a million one-cell lists: no collections meanwhile
+        rows = [[v] for v in col]
+    table = cells.read_table([top, *rows] if top else rows, name=name, header=bool(top),
+                             first_column=3, mixed_dates=False)
+    [c] = table.columns
+    if table.kinds[c] == cells.DATE:
         return None
-    try:
-        arr = np.asarray(col, dtype=np.float64)
-    except (TypeError, ValueError):
-        if any(isinstance(v, (dt.date, dt.datetime)) for v in col[:50]):
-            return None
-        for i, v in enumerate(col):
-            code = cells.error_code(v)
-            if code:
-                raise XLMError(code, f"{name} has the error value {code} in row {i + 1 + offset} "
-                               "(quantity column). Fix that cell or clear it.") from None
-            if v is not None and not isinstance(v, (int, float)):
-                raise XLMError("#VALUE!", f"{name} has the text {v!r} in row {i + 1 + offset} of "
-                               "its third column, which should be a quantity or a date. Enter a "
-                               "number there, or select only the customer and item columns.") from None
-        raise
-    return np.nan_to_num(arr, nan=1.0)  # a blank quantity counts as one purchase
+    if table.kinds[c] == cells.CATEGORY:
+        labels = table.frame[c].tolist()
+        i = next(i for i, v in enumerate(labels) if isinstance(v, str) and cells.parse_number(v) is None)
+        raise XLMError("#VALUE!", f"{name} has the text {labels[i]!r} in row {table.range_row(i)} "
+                       "of its third column, which should be a quantity or a date. Enter a number "
+                       "there, or select only the customer and item columns.")
+    out = np.ones(len(col))
+    out[table.row_mask] = np.nan_to_num(table.frame[c].to_numpy(dtype=np.float64), nan=1.0)
+    return out
 
 
-def _numeric_body(body: list[list[Any]], name: str, offset: int) -> np.ndarray:
-    try:
-        m = np.asarray(body, dtype=np.float64)
-    except (TypeError, ValueError):
-        for i, row in enumerate(body):
-            for j, v in enumerate(row):
-                if v is not None and not isinstance(v, (int, float)):
-                    code = cells.error_code(v) or "#VALUE!"
-                    raise XLMError(code, f"{name} has {v!r} in row {i + 1 + offset}, column "
-                                   f"{j + 2}, where a count belongs. Enter a number or clear "
-                                   "it.") from None
-        raise
-    return np.nan_to_num(m, nan=0.0)
+def _counts(rows: list[list[Any]], top: list[Any] | None, name: str, first_column: int) -> np.ndarray:
+    """A block of counts read by the column rule, NaN for blanks; ``top`` is the header row
+    above it (item names), None without one. Text and dates are refused naming the cell."""
+    m = np.full((len(rows), len(rows[0])), np.nan)
+    if _blank(rows):
+        return m
+    table = cells.read_table(rows if top is None else [list(top), *rows], name=name,
+                             header=top is not None, allow_text=False, first_column=first_column,
+                             mixed_dates=False)
+    dated = next((c for c, k in table.kinds.items() if k == cells.DATE), None)
+    if dated is not None:
+        raise XLMError("#VALUE!", f"{name} {col_label(dated)} holds dates where counts belong. "
+                       "Enter counts there, or give one row per purchase.")
+    m[table.row_mask] = table.frame.to_numpy(dtype=np.float64)
+    return m
 
 
 @dataclass
@@ -184,14 +213,13 @@ def read_pairs(values: Any, name: str, header: bool | None, who: str) -> Pairs:
         item_codes, item_labels = _factorize(cols[1], name, "item", int(has_header))
         amount = None
         if width == 3:
-            label = str(grid[0][2]) if has_header else ""
-            amount = _amounts(cols[2], name, label, int(has_header))
+            amount = _amounts(cols[2], name, grid[0][2:3] if has_header else [])
         keep = who_codes >= 0
         if amount is not None:
             amount = amount[keep]
         return Pairs(who_codes[keep], item_codes[keep], amount, who_labels, item_labels)
     # A who x item matrix: item names across the first row.
-    counts = _numeric_body([list(r[1:]) for r in body], name, int(has_header))
+    counts = np.nan_to_num(_counts([list(r[1:]) for r in body], grid[0][1:], name, 2), nan=0.0)
     items = [_key(v) if _key(v) is not None else f"column {j + 2}" for j, v in enumerate(grid[0][1:])]
     m = sp.coo_matrix(np.where(counts > 0, counts, 0))
     rows = who_codes[m.row]
@@ -209,10 +237,20 @@ def read_pairs(values: Any, name: str, header: bool | None, who: str) -> Pairs:
 @dataclass
 class _Fit:
     model: core.ItemModel
-    header: bool
     index: dict[Any, int]  # customer key -> row
     item_index: dict[Any, int]
     memo: Memo = field(default_factory=Memo)
+
+
+def _lookup(labels: list[Any]) -> dict[Any, int]:
+    """Label -> position, text IDs also under their number: a customers cell or an item
+    argument is read as a number ('1003' -> 1003), while the purchase column keeps its text."""
+    index = {k: i for i, k in enumerate(labels)}
+    for k, i in list(index.items()):
+        if isinstance(k, str) and (k[0].isdigit() or k[0] in "+-.($€£¥") and (
+                x := cells.parse_number(k)) is not None:
+            index.setdefault(_key(x), i)
+    return index
 
 
 def fit_recommender(purchases: Any, header: bool | None) -> _Fit:
@@ -227,11 +265,11 @@ def fit_recommender(purchases: Any, header: bool | None) -> _Fit:
             amount = np.where(p.what >= 0, amount, 0)
         data = core.interactions(p.who, p.what, amount, p.who_labels, p.item_labels)
         model = core.fit(data, options)
-        return _Fit(model, _has_header(rng.grid, header),
-                    {k: i for i, k in enumerate(p.who_labels)},
-                    {k: i for i, k in enumerate(p.item_labels)})
+        return _Fit(model, _lookup(p.who_labels), _lookup(p.item_labels))
 
-    return CACHE.get_or_fit("recommend", content_key(rng.fingerprint, header, options), fit)
+    # The culture is part of the input: '1.234' is 1234 in de-DE and 1.234 in en-US.
+    return CACHE.get_or_fit("recommend", content_key(rng.fingerprint, header, options,
+                                                     culture_key()), fit)
 
 
 def _labels(n: int) -> list[str]:
@@ -358,14 +396,13 @@ def _basket_matrix(transactions: Any, header: bool | None) -> tuple[sp.csc_matri
     named = header is not False and _all_text(grid[0]) and len(grid) > 1
     for first_col in (0, 1):
         probe = grid[int(named)][first_col:]
-        if len(probe) < 2 or not (named or header is False) or not _is_01([probe]):
+        if len(probe) < 2 or not (named or header is False) or _zero_one([probe], first_col) is None:
             continue  # the first data row already says it is no 0/1 table
-        block = [r[first_col:] for r in (grid[1:] if named else grid)]
-        if _is_01(block):
+        m = _zero_one([r[first_col:] for r in (grid[1:] if named else grid)], first_col)
+        if m is not None:
             names = [_key(v) for v in grid[0][first_col:]] if named else \
-                [f"column {j + 1 + first_col}" for j in range(len(block[0]))]
-            m = _numeric_body(block, "transactions", int(named))
-            return sp.csc_matrix((m > 0).astype(np.float64)), names
+                [f"column {j + 1 + first_col}" for j in range(m.shape[1])]
+            return sp.csc_matrix(m), names
     p = read_pairs(grid, "transactions", header, "basket")
     keep = p.what >= 0
     if p.amount is not None:
@@ -377,13 +414,16 @@ def _basket_matrix(transactions: Any, header: bool | None) -> tuple[sp.csc_matri
     return m, p.item_labels
 
 
-def _is_01(body: list[list[Any]]) -> bool:
+def _zero_one(rows: list[list[Any]], first_col: int) -> np.ndarray | None:
+    """The block as a 0/1 matrix (blanks 0) when every filled cell reads as 0 or 1, else None."""
     try:
-        a = np.asarray(body, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    a = a[~np.isnan(a)]
-    return bool(a.size) and bool(np.isin(a, (0.0, 1.0)).all())
+        a = _counts(rows, None, "transactions", first_col + 1)
+    except XLMError:
+        return None
+    filled = a[~np.isnan(a)]
+    if not filled.size or not np.isin(filled, (0.0, 1.0)).all():
+        return None
+    return np.nan_to_num(a, nan=0.0)
 
 
 @sheet_function("BASKET_RULES", "Market basket analysis: rules 'customers who buy A also buy C' "
@@ -427,5 +467,6 @@ def basket_rules(transactions: Any, min_support: float = 0.01, min_confidence: f
         return cells.to_cells(body, labels=["Antecedent", "Consequent", "Support", "Confidence",
                                             "Lift", "Baskets"])
 
-    rows = CACHE.get_or_fit("basket_rules", content_key(rng.fingerprint, header, opts), fit)
+    rows = CACHE.get_or_fit("basket_rules", content_key(rng.fingerprint, header, opts,
+                                                        culture_key()), fit)
     return [list(r) for r in rows]
