@@ -37,6 +37,7 @@ from ..cache import CACHE, content_key
 from ..cells import CATEGORY
 from ..core import forecast as core
 from ..core.forecast_calendar import Calendar, fill_gaps, infer_calendar
+from ..core.forecast_seasons import YEAR
 from ..errors import XLMError
 from ..parsing import culture_key
 from . import Cells, sheet_function
@@ -71,6 +72,11 @@ class History:
         if self.calendar is None:
             return core.AUTO_SEASONS
         return (self.calendar.season,) if self.calendar.season > 1 else ()
+
+    @property
+    def year(self) -> float | None:
+        """Periods in a year for daily and weekly data (their yearly season), else None."""
+        return YEAR.get(self.calendar.period) if self.calendar is not None else None
 
 
 # --------------------------------------------------------------------------- parameters
@@ -340,7 +346,7 @@ def fit_sales(sales: Any, horizon: int, known_drivers: Any, season: int | None,
         X_last = hist.X[-1:] if cut is not None and hist.X is not None else None
         h = cut or hist
         f = core.fit_forecast(h.y, horizon + skip, season_length=season, candidates=h.candidates,
-                              X=h.X, driver_names=h.driver_names)
+                              X=h.X, driver_names=h.driver_names, year=h.year)
         return _Fit(h, f, skip, X_last)
 
     key = content_key(sales, known_drivers, horizon, season, header, int(today), culture_key())
