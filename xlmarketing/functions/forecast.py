@@ -436,8 +436,14 @@ def backtest(hist: History, horizon: int | None, season: int | None) -> dict[str
     """
     y = hist.y
     n = y.size
-    full = core.fit_forecast(y, 1, season_length=season, candidates=hist.candidates)
+    full = core.fit_forecast(y, 1, season_length=season, candidates=hist.candidates, year=hist.year)
     m = full.m
+    refit: dict[str, Any] = {"season_length": m}
+    if full.yearly is not None:
+        # a yearly season: each origin refits it (and the day-of-week season) as SALES_FORECAST
+        # does; weekly data's season is then the year's 52 weeks (the seasonal naive's too)
+        refit = {"season_length": None, "candidates": hist.candidates, "year": hist.year}
+        m = m if m > 1 else hist.calendar.season
     h = horizon if horizon is not None else (m if m > 1 else min(6, max(1, n // 4)))
     min_train = max(2 * m, 6) if m > 1 else 6
     n_orig = min(MAX_ORIGINS, n - h - min_train + 1)
@@ -448,7 +454,7 @@ def backtest(hist: History, horizon: int | None, season: int | None) -> dict[str
     A, F, N = [], [], []
     P: dict[str, list[np.ndarray]] = {}
     for o in range(n - h - n_orig + 1, n - h + 1):
-        f = core.fit_forecast(y[:o], h, season_length=m)
+        f = core.fit_forecast(y[:o], h, **refit)
         A.append(y[o:o + h])
         F.append(f.forecast())
         N.append(core.seasonal_naive(y[:o], h, m))
@@ -461,7 +467,8 @@ def backtest(hist: History, horizon: int | None, season: int | None) -> dict[str
     peers = {name: core.metrics(A, np.concatenate(v), scale) for name, v in P.items()}
     # best by MAE (the same order as MASE: one scale for all), the first listed on ties
     best = min(peers, key=lambda k: (np.nan_to_num(peers[k]["MAE"], nan=np.inf)))
-    final = core.fit_forecast(y, h, season_length=season, candidates=hist.candidates)
+    final = core.fit_forecast(y, h, season_length=season, candidates=hist.candidates,
+                              year=hist.year)
     return {"ours": core.metrics(A, F, scale), "naive": core.metrics(A, N, scale),
             "peer": peers[best], "peer_name": best,
             "method": final.method, "m": m, "h": h, "origins": n_orig}
