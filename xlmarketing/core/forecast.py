@@ -432,6 +432,7 @@ class ForecastFit:
     n_errors: int = 0
     scores: dict[str, float] = field(default_factory=dict)
     outliers: list[Outlier] = field(default_factory=list)   # replaced for the fit
+    yearly: object | None = None        # forecast_seasons.YearlySeason, when one was fitted
 
     @property
     def m(self) -> int:
@@ -549,19 +550,28 @@ def fit_forecast(
     driver_names: list[str] | None = None,
     select: bool = True,
     clean: bool = True,
+    year: float | None = None,
 ) -> ForecastFit:
     """Fit the forecaster to a regular history ``y`` (no gaps) and forecast ``horizon`` steps.
 
     ``season_length``: None detects it among ``candidates``; 1 means none; a given length
     needs two full seasons of history. ``clean``: outliers (see :mod:`.forecast_clean`) are
     replaced for the fit and listed in ``ForecastFit.outliers``; never with drivers, whose
-    promotions are meant to make spikes.
+    promotions are meant to make spikes. ``year``: periods in a year (365.25 for daily data,
+    52.18 for weekly, see :data:`forecast_seasons.YEAR`); with it, an automatic season and no
+    drivers, a yearly season is fitted first when the history shows one
+    (:func:`forecast_seasons.fit_with_yearly`).
     """
     y = np.asarray(y, dtype=np.float64)
     n = len(y)
     if n < 3:
         raise InsufficientData(f"{{param}} has {n} period(s) of history; a forecast needs at "
                                "least 3. Select a longer history.", param="y")
+    if year and season_length is None and X is None:
+        from .forecast_seasons import fit_with_yearly
+        fit = fit_with_yearly(y, horizon, float(year), candidates, select, clean)
+        if fit is not None:
+            return fit
     if season_length is None:
         m = detect_season_with_drivers(y, candidates, X)
     else:

@@ -36,6 +36,7 @@ from ..cache import CACHE, content_key
 from ..cells import CATEGORY
 from ..core import forecast as core
 from ..core.forecast_calendar import Calendar, fill_gaps, infer_calendar
+from ..core.forecast_seasons import YEAR
 from ..errors import XLMError
 from ..parsing import culture_key
 from . import Cells, sheet_function
@@ -70,6 +71,11 @@ class History:
         if self.calendar is None:
             return core.AUTO_SEASONS
         return (self.calendar.season,) if self.calendar.season > 1 else ()
+
+    @property
+    def year(self) -> float | None:
+        """Periods in a year for daily and weekly data (their yearly season), else None."""
+        return YEAR.get(self.calendar.period) if self.calendar is not None else None
 
 
 # --------------------------------------------------------------------------- parameters
@@ -329,7 +335,7 @@ def fit_sales(sales: Any, horizon: int, known_drivers: Any, season: int | None,
         X_last = hist.X[-1:] if cut is not None and hist.X is not None else None
         h = cut or hist
         f = core.fit_forecast(h.y, horizon + skip, season_length=season, candidates=h.candidates,
-                              X=h.X, driver_names=h.driver_names)
+                              X=h.X, driver_names=h.driver_names, year=h.year)
         return _Fit(h, f, skip, X_last)
 
     key = content_key(sales, known_drivers, horizon, season, header, int(today), culture_key())
@@ -419,8 +425,14 @@ def backtest(hist: History, horizon: int | None, season: int | None) -> dict[str
     """
     y = hist.y
     n = y.size
-    full = core.fit_forecast(y, 1, season_length=season, candidates=hist.candidates)
+    full = core.fit_forecast(y, 1, season_length=season, candidates=hist.candidates, year=hist.year)
     m = full.m
+    refit: dict[str, Any] = {"season_length": m}
+    if full.yearly is not None:
+        # a yearly season: each origin refits it (and the day-of-week season) as SALES_FORECAST
+        # does; weekly data's season is then the year's 52 weeks (the seasonal naive's too)
+        refit = {"season_length": None, "candidates": hist.candidates, "year": hist.year}
+        m = m if m > 1 else hist.calendar.season
     h = horizon if horizon is not None else (m if m > 1 else min(6, max(1, n // 4)))
     min_train = max(2 * m, 6) if m > 1 else 6
     n_orig = min(MAX_ORIGINS, n - h - min_train + 1)
@@ -431,7 +443,7 @@ def backtest(hist: History, horizon: int | None, season: int | None) -> dict[str
     A, F, N = [], [], []
     P: dict[str, list[np.ndarray]] = {}
     for o in range(n - h - n_orig + 1, n - h + 1):
-        f = core.fit_forecast(y[:o], h, season_length=m)
+        f = core.fit_forecast(y[:o], h, **refit)
         A.append(y[o:o + h])
         F.append(f.forecast())
         N.append(core.seasonal_naive(y[:o], h, m))
@@ -444,7 +456,8 @@ def backtest(hist: History, horizon: int | None, season: int | None) -> dict[str
     peers = {name: core.metrics(A, np.concatenate(v), scale) for name, v in P.items()}
     # best by MAE (the same order as MASE: one scale for all), the first listed on ties
     best = min(peers, key=lambda k: (np.nan_to_num(peers[k]["MAE"], nan=np.inf)))
-    final = core.fit_forecast(y, h, season_length=season, candidates=hist.candidates)
+    final = core.fit_forecast(y, h, season_length=season, candidates=hist.candidates,
+                              year=hist.year)
     return {"ours": core.metrics(A, F, scale), "naive": core.metrics(A, N, scale),
             "peer": peers[best], "peer_name": best,
             "method": final.method, "m": m, "h": h, "origins": n_orig}
