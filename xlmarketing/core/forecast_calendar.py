@@ -46,6 +46,18 @@ class Calendar:
     def season(self) -> int:
         return PERIODS[self.period][0]
 
+    def is_current(self, today: float) -> bool:
+        """True when the last period is the one ``today`` (a serial day) falls in: still running."""
+        if self.years:
+            return int(self.last) == _date(today).year
+        if self.period == "day":
+            return int(self.last) == int(today)
+        if self.period == "week":                    # a week is labelled by its first or last day
+            return abs(today - self.last) <= 6
+        last, now = _date(self.last), _date(today)
+        div = {"month": 1, "quarter": 3, "year": 12}[self.period]
+        return (last.year * 12 + last.month - 1) // div == (now.year * 12 + now.month - 1) // div
+
     def future(self, horizon: int) -> np.ndarray:
         """Serial numbers (or years) of the next ``horizon`` periods after the last one."""
         k = np.arange(1, horizon + 1)

@@ -35,6 +35,7 @@ from .. import cells
 from ..cache import CACHE, content_key
 from ..cells import CATEGORY
 from ..core import forecast as core
+from ..core import forecast_checks as checks
 from ..core.forecast_calendar import Calendar, fill_gaps, infer_calendar
 from ..core.forecast_seasons import YEAR
 from ..errors import XLMError
@@ -43,8 +44,6 @@ from . import Cells, sheet_function
 from .spec import HEADER_ARG, Arg, Float
 
 MAX_HORIZON = 1000
-#: Backtest origins FORECAST_ACCURACY uses at most.
-MAX_ORIGINS = 12
 
 
 @dataclass
@@ -288,39 +287,13 @@ def today_serial() -> float:
     return cells.to_serial(dt.datetime.combine(dt.date.today(), dt.time()))
 
 
-def is_current_period(cal: Calendar, today: float) -> bool:
-    """True when the last dated period is the one ``today`` falls in (so it is still running)."""
-    if cal.years:
-        return int(cal.last) == cells.from_serial(today).year
-    if cal.period == "day":
-        return int(cal.last) == int(today)
-    if cal.period == "week":                       # a week is labelled by its first or last day
-        return abs(today - cal.last) <= 6
-    last, now = cells.from_serial(cal.last), cells.from_serial(today)
-    div = {"month": 1, "quarter": 3, "year": 12}[cal.period]
-    return (last.year * 12 + last.month - 1) // div == (now.year * 12 + now.month - 1) // div
-
-
-#: A current last period below this range of the one-step forecast counts as partial.
-PARTIAL_LEVEL = 0.9
-
-
 def leave_out_partial(hist: History, season: int | None, today: float) -> History | None:
     """The history without its last period if that is a partial current one, else None."""
-    cal = hist.calendar
-    if cal is None or hist.y.size < 7 or not is_current_period(cal, today):
+    if not checks.partial_last(hist.y, hist.calendar, today, X=hist.X, season_length=season,
+                               candidates=hist.candidates, driver_names=hist.driver_names):
         return None
-    y = hist.y
     X = hist.X[:-1] if hist.X is not None else None
-    try:
-        f = core.fit_forecast(y[:-1], 1, season_length=season, candidates=hist.candidates, X=X,
-                              driver_names=hist.driver_names)
-        lo, _ = f.interval(PARTIAL_LEVEL, hist.X[-1:] if hist.X is not None else None)
-    except core.CoreError:
-        return None
-    if not y[-1] < lo[0]:
-        return None
-    return replace(hist, y=y[:-1], X=X, partial=(cal.last, float(y[-1])))
+    return replace(hist, y=hist.y[:-1], X=X, partial=(hist.calendar.last, float(hist.y[-1])))
 
 
 def fit_sales(sales: Any, horizon: int, known_drivers: Any, season: int | None,
@@ -400,67 +373,26 @@ def forecast_accuracy(sales: Any, horizon: int | None = None, season_length: int
 
     def fit() -> dict[str, Any]:
         hist = read_history(sales, None, hd)
-        return {**backtest(leave_out_partial(hist, m_param, today) or hist, hz, m_param),
-                "notes": hist.notes}
+        return backtest(leave_out_partial(hist, m_param, today) or hist, hz, m_param), hist.notes
 
-    r = CACHE.get_or_fit("forecast_accuracy", content_key(sales, hz, m_param, hd, int(today),
-                                                               culture_key()), fit)
+    r, notes = CACHE.get_or_fit("forecast_accuracy", content_key(sales, hz, m_param, hd, int(today),
+                                                                      culture_key()), fit)
     rows: list[list[Any]] = [["Metric", "SALES_FORECAST", "Seasonal naive", "Best simple peer"]]
     for k in ("MAE", "RMSE", "MAPE", "sMAPE", "MASE"):
-        rows.append([k, r["ours"][k], r["naive"][k], r["peer"][k]])
-    rows += [["Method", core.METHOD_NAMES[r["method"]], "seasonal naive", r["peer_name"]],
-             ["Season length", r["m"], r["m"], r["m"]],
-             ["Horizon", r["h"], r["h"], r["h"]],
-             ["Backtest origins", r["origins"], r["origins"], r["origins"]]]
+        rows.append([k, r.ours[k], r.naive[k], r.peer[k]])
+    rows += [["Method", core.METHOD_NAMES[r.method], "seasonal naive", r.peer_name],
+             ["Season length", r.m, r.m, r.m],
+             ["Horizon", r.h, r.h, r.h],
+             ["Backtest origins", r.origins, r.origins, r.origins]]
     return cells.with_notes(cells.to_cells(np.array(rows[1:], dtype=object), labels=rows[0]),
-                            r["notes"])
+                            notes)
 
 
-def backtest(hist: History, horizon: int | None, season: int | None) -> dict[str, Any]:
-    """Refit at each of the last origins and score every forecast step against the truth.
-
-    Next to SALES_FORECAST: the seasonal naive forecast, and the best of the simple methods
-    (:func:`core.simple_forecasts`: naive, seasonal naive, drift, mean of the last season) on
-    this same backtest, so a user sees whether the model earns its keep.
-    """
-    y = hist.y
-    n = y.size
-    full = core.fit_forecast(y, 1, season_length=season, candidates=hist.candidates, year=hist.year)
-    m = full.m
-    refit: dict[str, Any] = {"season_length": m}
-    if full.yearly is not None:
-        # a yearly season: each origin refits it (and the day-of-week season) as SALES_FORECAST
-        # does; weekly data's season is then the year's 52 weeks (the seasonal naive's too)
-        refit = {"season_length": None, "candidates": hist.candidates, "year": hist.year}
-        m = m if m > 1 else hist.calendar.season
-    h = horizon if horizon is not None else (m if m > 1 else min(6, max(1, n // 4)))
-    min_train = max(2 * m, 6) if m > 1 else 6
-    n_orig = min(MAX_ORIGINS, n - h - min_train + 1)
-    if n_orig < 1:
-        raise XLMError("#NUM!", f"sales has {n} periods: too little history to backtest a "
-                       f"{h}-period forecast with season length {m} (it needs at least "
-                       f"{min_train + h}). Give a longer history or a shorter horizon.")
-    A, F, N = [], [], []
-    P: dict[str, list[np.ndarray]] = {}
-    for o in range(n - h - n_orig + 1, n - h + 1):
-        f = core.fit_forecast(y[:o], h, **refit)
-        A.append(y[o:o + h])
-        F.append(f.forecast())
-        N.append(core.seasonal_naive(y[:o], h, m))
-        for name, fc in core.simple_forecasts(y[:o], h, m).items():
-            P.setdefault(name, []).append(fc)
-    first = n - h - n_orig + 1
-    lag = m if first > m else 1
-    scale = float(np.mean(np.abs(y[lag:first] - y[:first - lag])))
-    A, F, N = np.concatenate(A), np.concatenate(F), np.concatenate(N)
-    peers = {name: core.metrics(A, np.concatenate(v), scale) for name, v in P.items()}
-    # best by MAE (the same order as MASE: one scale for all), the first listed on ties
-    best = min(peers, key=lambda k: (np.nan_to_num(peers[k]["MAE"], nan=np.inf)))
-    final = core.fit_forecast(y, h, season_length=season, candidates=hist.candidates,
-                              year=hist.year)
-    return {"ours": core.metrics(A, F, scale), "naive": core.metrics(A, N, scale),
-            "peer": peers[best], "peer_name": best,
-            "method": final.method, "m": m, "h": h, "origins": n_orig}
+def backtest(hist: History, horizon: int | None, season: int | None) -> checks.Backtest:
+    """FORECAST_ACCURACY's backtest of this history (see :func:`.forecast_checks.backtest`)."""
+    cal_season = hist.calendar.season if hist.calendar is not None else 1
+    return checks.backtest(hist.y, horizon, season_length=season, candidates=hist.candidates,
+                           year=hist.year, calendar_season=cal_season)
 
 
 @sheet_function("FORECAST_OUTLIERS", "What SALES_FORECAST changed in your history before "
