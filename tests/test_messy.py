@@ -328,6 +328,33 @@ json.dump(out, sys.stdout)
 """
 
 
+def test_a_date_among_numbers_is_refused_not_read_as_its_serial_day():
+    """Excel turns "3-4" typed into a spend column into 4 March: never a silent 45355."""
+    rows, _ = blobs()
+    data = [["Spend", "Visits"]] + [list(r) for r in rows]
+    data[6][0] = dt.datetime(2024, 3, 4)
+    with pytest.raises(XLMError, match=r'^#VALUE! KMEANS_SEGMENT: data column "Spend" holds '
+                                       r"numbers but row 7 has the date 2024-03-04"):
+        REGISTRY["KMEANS_SEGMENT"](data, 3)
+
+
+def test_a_few_numbers_among_dates_are_serial_days_and_said_so():
+    """A date cell that lost its format (45300) is that day; a non-date number is refused."""
+    start = dt.datetime(2024, 1, 1)
+    dates = [start + dt.timedelta(days=3 * i) for i in range(20)]
+    visits = [float(i % 5) for i in range(20)]
+    as_dates = [["Joined", "Visits"]] + [[d, v] for d, v in zip(dates, visits)]
+    lost = [list(r) for r in as_dates]
+    lost[4][0] = float((dates[3] - dt.datetime(1899, 12, 30)).days)
+    table = cells.read_table(lost)
+    assert table.kinds["Joined"] == cells.DATE
+    assert table.frame["Joined"].tolist() == cells.read_table(as_dates).frame["Joined"].tolist()
+    assert any("1 number(s) among the dates read as dates" in n for n in table.notes)
+    lost[4][0] = 12.5
+    with pytest.raises(XLMError, match=r'column "Joined" holds dates but row 5 has the number 12.5'):
+        cells.read_table(lost)
+
+
 def test_officejs_culture_reaches_the_cell_adapter():
     rows, _ = blobs()
     text = [["Spend", "Visits"]] + [[f"{round(s):,}".replace(",", "."), v] for s, v in rows]

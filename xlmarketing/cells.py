@@ -548,8 +548,9 @@ def read_table(
     with no single safe reading is refused naming a cell, and a reading the culture settled is
     added to ``notes``. ``first_column``: the number of the range's first column in the
     caller's range, for unnamed columns ("column 3") when only part of it is read here.
-    ``mixed_dates`` False refuses a date among numbers (in counts or quantities it is a
-    mistake); by default such a column is numbers, the dates their serial days.
+    A date among numbers is refused (Excel turns "3-4" typed into a number column into a
+    date); a few numbers among dates are read as serial days, with a note, when they are
+    valid ones. ``mixed_dates`` False refuses any mix (counts, quantities).
     """
     rng = values if isinstance(values, Range) else Range(values)
     grid = rng.grid
@@ -600,11 +601,16 @@ def read_table(
             if not math.isfinite(cv[i]):
                 raise XLMError("#NUM!", f"{name} has the non-finite number {cv[i]} in row "
                                f"{i + 1 + has_header} ({col_label(cname)}). Enter a finite number.")
-        if not mixed_dates and (ck == _DATE).any() and (ck == _NUM).any():
-            i = int(np.flatnonzero(ck == _DATE)[0])
-            raise XLMError("#VALUE!", f"{name} {col_label(cname)} holds numbers but row "
-                           f"{i + 1 + has_header} has the date {show(col[i])}. Enter a number "
-                           "there or clear the cell.")
+        n_dates, n_nums = int((ck == _DATE).sum()), int((ck == _NUM).sum())
+        if n_dates and n_nums:
+            if not mixed_dates or n_dates <= n_nums:
+                # A date among numbers is almost always Excel's doing ("3-4" typed into a spend
+                # column becomes 4 March): read as its serial day it would be a silent 45355.
+                i = int(np.flatnonzero(ck == _DATE)[0])
+                raise XLMError("#VALUE!", f"{name} {col_label(cname)} holds numbers but row "
+                               f"{i + 1 + has_header} has the date {show(col[i])}. Enter a "
+                               "number there or clear the cell.")
+            _numbers_among_dates(ck, cv, name, cname, has_header, notes)
         blank &= ck == _BLANK
         n_text = int((ck == _TEXT).sum())
         n_filled = int((ck != _BLANK).sum())
@@ -634,6 +640,20 @@ def read_table(
     frame = pd.DataFrame({c: v[keep] for c, v in columns.items()})
     frame.index = pd.RangeIndex(len(frame))
     return Table(frame=frame, kinds=kinds, header=has_header, row_mask=keep, name=name, notes=notes)
+
+
+def _numbers_among_dates(ck: np.ndarray, cv: list[Any], name: str, cname: str,
+                         has_header: bool, notes: list[str]) -> None:
+    """Numbers in a column of dates: serial days (a cell that lost its date format), noted."""
+    idx = np.flatnonzero(ck == _NUM)
+    for i in idx.tolist():
+        if not (SERIAL_MIN <= cv[i] <= SERIAL_MAX) or cv[i] != int(cv[i]):
+            raise XLMError("#VALUE!", f"{name} {col_label(cname)} holds dates but row "
+                           f"{i + 1 + has_header} has the number {show(cv[i])}. Enter a date "
+                           "there or clear the cell.")
+        ck[i] = _DATE
+    notes.append(f"{cname}: {idx.size} number(s) among the dates read as dates (Excel serial "
+                 f"days), e.g. row {int(idx[0]) + 1 + has_header}.")
 
 
 #: Excel serial days of 1900-01-01 and 9999-12-31: a number outside is no date.
