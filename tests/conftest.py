@@ -37,3 +37,13 @@ def libreoffice_sheets(tmp_path_factory):
     """``libreoffice_sheets(path)`` -> {sheet name: rows of text} as LibreOffice shows them."""
     tmp = tmp_path_factory.mktemp("lo")
     return lambda path: _libreoffice_sheets(Path(path), tmp)
+
+
+@pytest.fixture
+def fresh_cache():
+    """An empty model cache for the test, emptied again after it (counters start at zero)."""
+    from xlmarketing.cache import CACHE
+
+    CACHE.clear()
+    yield CACHE
+    CACHE.clear()

@@ -22,11 +22,7 @@ TILL = [["Basket", "Item"],
         ["r3", "bread"], ["r3", "butter"], ["r3", "jam"], ["r4", "milk"]]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    CACHE.clear()
-    yield
-    CACHE.clear()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 def test_known_answers_on_hand_made_baskets():

@@ -23,6 +23,8 @@ from xlmarketing.errors import XLMError
 from xlmarketing.functions import REGISTRY
 from xlmarketing.functions.forecast import read_history
 
+from tests.test_segment import blobs
+
 KMEANS, PROFILE, SEG_K = REGISTRY["KMEANS_SEGMENT"], REGISTRY["SEGMENT_PROFILE"], REGISTRY["SEGMENT_K"]
 
 
@@ -31,19 +33,9 @@ def _fresh_cache():
     """Leave the process-wide cache as found: later tests read its counters."""
     yield
     CACHE.clear()
+
+
 PROB, DRIVERS, METRICS = REGISTRY["CHURN_PROB"], REGISTRY["CHURN_DRIVERS"], REGISTRY["CHURN_METRICS"]
-
-
-def blobs(sizes=(60, 40, 20), seed=1):
-    """Three well separated groups of (spend, visits), as in test_segment."""
-    rng = np.random.default_rng(seed)
-    centres = [(100.0, 2.0), (900.0, 12.0), (2500.0, 30.0)]
-    rows, truth = [], []
-    for label, (n, (spend, visits)) in enumerate(zip(sizes, centres)):
-        for _ in range(n):
-            rows.append([round(spend + rng.normal(0, 30), 2), round(visits + rng.normal(0, 1), 1)])
-            truth.append(label)
-    return rows, np.array(truth)
 
 
 def segments(out):

@@ -27,11 +27,7 @@ SHOP = [["Customer", "Item", "Qty"],
         ["eve", None, None]]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    CACHE.clear()
-    yield
-    CACHE.clear()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 def planted(n_customers: int = 200, per_cat: int = 30, seed: int = 0) -> list[list]:
