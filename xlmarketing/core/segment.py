@@ -100,6 +100,8 @@ class KChoice:
 #: does, the spread rule stands. Chosen on the TUNING pool of benchmarks/segment_data.py
 #: (bench_segment_quality.py prints the result on both pools).
 SCALE_SWITCH = 1.07
+#: Both within this factor in both spaces: about the same segments either way, the spreads decide.
+SCALE_SAME = 1.01
 #: Rows (picked by a hash of their values, so the input's row order does not matter) and k-means
 #: starts for the second look.
 SCALE_SAMPLE = 2000
@@ -138,12 +140,14 @@ def decide_scaling(frame: pd.DataFrame, kinds: dict[str, str], scale: bool | str
     if losses is None:
         return Scaling(first, spreads)
     raw_loss, std_loss = losses  # each scaling's segments, judged in the other's space
+    if max(raw_loss, std_loss) < SCALE_SAME:  # about the same segments: the spreads decide
+        return Scaling(first, spreads)
     if not first and std_loss < SCALE_SWITCH:
-        return Scaling(True, f"{spreads}, but standardised segments are as good in raw units "
-                             f"(within {max(std_loss - 1, 0):.0%})")
+        return Scaling(True, f"{spreads}, but standardised segments are as tight in raw units, "
+                             f"within {max(std_loss - 1, 0):.0%}")
     if first and raw_loss < SCALE_SWITCH <= std_loss:
-        return Scaling(False, f"{spreads}, but raw-unit segments are as good standardised "
-                              f"(within {max(raw_loss - 1, 0):.0%}) and fit raw units better")
+        return Scaling(False, f"{spreads}, but raw-unit segments are as tight standardised, "
+                              f"within {max(raw_loss - 1, 0):.0%}, and tighter in raw units")
     return Scaling(first, spreads)
 
 
