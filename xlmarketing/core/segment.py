@@ -11,7 +11,9 @@ Deterministic by construction:
 Scaling (``scale="auto"``): numbers are standardised when their spreads differ by more than
 :data:`SCALE_RATIO` times (dollars beside visit counts) or when text columns (0/1 indicators)
 sit beside them; numbers that share one scale (all in cm, all counts of the same thing) keep
-their raw units, where standardising would inflate noise columns.
+their raw units, where standardising would inflate noise columns. With k given and only number
+columns, a second look fits both scalings on a sample and takes the one whose segments are
+near the best in both spaces (:data:`SCALE_SWITCH`).
 
 The choice of k (``k=0``): the gap statistic (Tibshirani, Walther and Hastie, 2001). For each k
 it compares the data's log within-segment spread with that of uniform reference data drawn in
