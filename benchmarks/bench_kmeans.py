@@ -119,7 +119,7 @@ def main() -> None:
     print(f'100,000 x 5 cold, scale="auto" / scale=TRUE = {med["auto"] / med["true"]:.2f} '
           f"(medians {med['auto']:.2f} s vs {med['true']:.2f} s; target <= 1.0 within noise)")
     # The decision alone, in CPU seconds (steadier than wall time on a shared machine): the
-    # second look (k given: two 10-start fits on 2,000 rows) against the spread rule alone, and
+    # second look (k given: two 5-start fits on 2,000 rows) against the spread rule alone, and
     # against the segmentation it is part of.
     frame = pd.DataFrame(rows, columns=[f"c{j}" for j in range(5)])
     kinds = dict.fromkeys(frame.columns, "number")

@@ -107,7 +107,7 @@ SCALE_SAME = 1.01
 #: Rows (picked by a hash of their values, so the input's row order does not matter) and k-means
 #: starts for the second look.
 SCALE_SAMPLE = 2000
-SCALE_N_INIT = 10
+SCALE_N_INIT = 5
 
 
 def decide_scaling(frame: pd.DataFrame, kinds: dict[str, str], scale: bool | str, k: int = 0,
@@ -156,7 +156,7 @@ def decide_scaling(frame: pd.DataFrame, kinds: dict[str, str], scale: bool | str
 def _scaling_sample(values: np.ndarray, stds: np.ndarray) -> np.ndarray | None:
     """At most SCALE_SAMPLE rows, median-imputed, in canonical order; None without 2 varying
     columns. Rows are picked by a hash of their values (the input's row order does not matter)
-    in O(n): no pass over the full table but one product with a fixed projection.
+    in O(n): one pass per column over the full table, no sort of it.
     """
     keep = np.isfinite(stds) & (stds > 0)
     values = values[:, keep]
