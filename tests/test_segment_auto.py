@@ -154,6 +154,14 @@ def test_second_look_needs_k_and_ignores_row_order():
     assert not with_k.standardised
     shuffled = frame.sample(frac=1.0, random_state=5).reset_index(drop=True)
     assert decide_scaling(shuffled, kinds, "auto", 3) == with_k
+    # Beyond 2,000 rows the second look works on a sample picked by the rows' values.
+    big, _ = diabetes_like(n=6000)
+    frame = pd.DataFrame(big[1:], columns=big[0])
+    shuffled = frame.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    from xlmarketing.core.segment import _cross_losses
+    losses = _cross_losses(frame.to_numpy(), frame.std(ddof=0).to_numpy(), 3, 0)
+    assert _cross_losses(shuffled.to_numpy(), shuffled.std(ddof=0).to_numpy(), 3, 0) == losses
+    assert 1.0 < losses[0] < losses[1]  # raw-unit segments lose less standardised than the reverse
     # Same segments in both scalings (well-separated blobs): the spread rule's answer stands.
     blobs, _ = scattered_blobs(3, seed=1)
     assert PROFILE(blobs, 3)[1][-1].startswith("raw units (column spreads within ")

@@ -104,10 +104,11 @@ class KChoice:
 SCALE_SWITCH = 1.07
 #: Both within this factor in both spaces: about the same segments either way, the spreads decide.
 SCALE_SAME = 1.01
-#: Rows (picked by a hash of their values, so the input's row order does not matter) and k-means
-#: starts for the second look.
+#: Rows (picked by a hash of their values, so the input's row order does not matter) and the
+#: k-means work (rows x starts; 3 to 20 starts) for the second look: a small table gets more
+#: starts, so its decision does not hang on one unlucky start, at the cost of a large one's 5.
 SCALE_SAMPLE = 2000
-SCALE_N_INIT = 5
+SCALE_WORK = 10000
 
 
 def decide_scaling(frame: pd.DataFrame, kinds: dict[str, str], scale: bool | str, k: int = 0,
@@ -155,20 +156,21 @@ def decide_scaling(frame: pd.DataFrame, kinds: dict[str, str], scale: bool | str
 
 def _scaling_sample(values: np.ndarray, stds: np.ndarray) -> np.ndarray | None:
     """At most SCALE_SAMPLE rows, median-imputed, in canonical order; None without 2 varying
-    columns. Rows are picked by a hash of their values (the input's row order does not matter)
-    in O(n): one pass per column over the full table, no sort of it.
+    columns. Rows are picked and ordered by an exact hash of their values' bits, so the input's
+    row order cannot change the sample (a float key would: sums depend on order in their last
+    bits); O(n), one pass per column, no sort of the full table.
     """
-    keep = np.isfinite(stds) & (stds > 0)
-    values = values[:, keep]
+    values = values[:, np.isfinite(stds) & (stds > 0)] + 0.0  # + 0.0: -0.0 hashes as 0.0
+    mix = np.uint64(0x9E3779B97F4A7C15)
+    hashed = np.zeros(len(values), dtype=np.uint64)
     with np.errstate(all="ignore"):
-        weights = np.random.default_rng(20240229).normal(size=values.shape[1]) / stds[keep]
-        keys = np.zeros(len(values))
-        for j, w in enumerate(weights):  # not values @ weights: BLAS threads cost more here
-            keys += np.nan_to_num(values[:, j] * w)  # a blank adds nothing
-        if len(values) > SCALE_SAMPLE:  # the low bits of each row's key: a hash of the row
-            pick = np.argpartition(keys.view(np.int64) & 0xFFFFF, SCALE_SAMPLE)[:SCALE_SAMPLE]
-            values, keys = values[pick], keys[pick]
-        values = values[np.argsort(keys, kind="stable")]
+        for j in range(values.shape[1]):
+            hashed = (hashed ^ values[:, j].view(np.uint64)) * mix
+            hashed ^= hashed >> np.uint64(29)
+        if len(values) > SCALE_SAMPLE:
+            pick = np.argpartition(hashed, SCALE_SAMPLE)[:SCALE_SAMPLE]
+            values, hashed = values[pick], hashed[pick]
+        values = values[np.argsort(hashed, kind="stable")]
         gaps = np.isnan(values)
         if gaps.any():
             values = np.where(gaps, np.nanmedian(values, axis=0), values)
@@ -205,8 +207,9 @@ def _cross_losses(values: np.ndarray, stds: np.ndarray, k: int, seed: int
             return None
         raw = (S - S.mean(axis=0)) / np.abs(S).max()  # one factor for all: proportions kept
         std = (S - S.mean(axis=0)) / S.std(axis=0)
+        n_init = int(np.clip(SCALE_WORK // len(S), 3, 20))
         with _one_thread():
-            lab_raw, lab_std = (KMeans(n_clusters=k, n_init=SCALE_N_INIT, random_state=seed)
+            lab_raw, lab_std = (KMeans(n_clusters=k, n_init=n_init, random_state=seed)
                                 .fit(X).labels_ for X in (raw, std))
         ss = np.array([[_within_ss(X, lab, k) for lab in (lab_raw, lab_std)] for X in (raw, std)])
     if not np.isfinite(ss).all() or (np.diag(ss) <= 0).any():
