@@ -97,6 +97,76 @@ def test_auto_scale_standardises_beside_text_date_or_yes_no_columns():
     assert not decide_scaling(frame, {"spend": "number", "joined": "number"}, "auto").standardised
 
 
+def davis_like(seed=2, n=200):
+    """Height (cm) and weight (kg) of two sexes: spreads within 1.4x, so the spread rule keeps raw
+    units, but weight's wider within-group spread then drowns part of height's signal."""
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, 2, n)
+    height = np.where(truth, 177, 164) + rng.normal(0, 6.5, n)
+    weight = np.where(truth, 75, 58) + rng.normal(0, 10, n)
+    return [["Height", "Weight"]] + np.column_stack([height, weight]).round(1).tolist(), truth
+
+
+def diabetes_like(seed=2, n=150):
+    """A relative weight (spread 0.1) beside glucose and insulin areas (spreads in the hundreds)
+    that carry the three groups: the spread rule standardises, raw units find the groups better."""
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, 3, n)
+    glucose = np.array([350, 500, 1000])[truth] + rng.normal(0, 80, n)
+    insulin = np.array([170, 280, 120])[truth] + rng.normal(0, 60, n)
+    relwt = rng.normal(1.0, 0.13, n) + 0.05 * truth
+    return ([["RelWeight", "Glucose", "Insulin"]]
+            + np.column_stack([relwt, glucose, insulin]).round(3).tolist(), truth)
+
+
+def test_second_look_standardises_when_standardised_segments_fit_raw_units_as_well():
+    data, truth = davis_like()
+    reason = PROFILE(data, 2)[1][-1]
+    assert reason.startswith("standardised (column spreads within 1.4x, but standardised "
+                             "segments are as tight in raw units, within ")
+    auto = segments(KMEANS(data, 2))
+    assert (auto == segments(KMEANS(data, 2, True))).all()
+    assert round(adjusted_rand_score(truth, auto), 3) == 0.654
+    assert round(adjusted_rand_score(truth, segments(KMEANS(data, 2, False))), 3) == 0.56
+
+
+def test_second_look_keeps_raw_units_when_wide_columns_carry_the_groups():
+    data, truth = diabetes_like()
+    reason = PROFILE(data, 3)[1][-1]
+    assert reason.startswith("raw units (column spreads differ 2080x, but raw-unit segments are "
+                             "as tight standardised, within ")
+    assert reason.endswith(", and tighter in raw units)")
+    auto = segments(KMEANS(data, 3))
+    assert (auto == segments(KMEANS(data, 3, False))).all()
+    assert round(adjusted_rand_score(truth, auto), 3) == 0.851
+    assert round(adjusted_rand_score(truth, segments(KMEANS(data, 3, True))), 3) == 0.717
+
+
+def test_second_look_needs_k_and_ignores_row_order():
+    import pandas as pd
+    data, _ = diabetes_like()
+    frame = pd.DataFrame(data[1:], columns=data[0])
+    kinds = dict.fromkeys(frame.columns, "number")
+    # Without k (k="auto", SEGMENT_K) the spreads alone decide.
+    assert decide_scaling(frame, kinds, "auto").text == "standardised (column spreads differ 2080x)"
+    assert PROFILE(data, "auto")[1][-1] == "standardised (column spreads differ 2080x)"
+    with_k = decide_scaling(frame, kinds, "auto", 3)
+    assert not with_k.standardised
+    shuffled = frame.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    assert decide_scaling(shuffled, kinds, "auto", 3) == with_k
+    # Beyond 2,000 rows the second look works on a sample picked by the rows' values.
+    big, _ = diabetes_like(n=6000)
+    frame = pd.DataFrame(big[1:], columns=big[0])
+    shuffled = frame.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    from xlmarketing.core.segment import _cross_losses
+    losses = _cross_losses(frame.to_numpy(), frame.std(ddof=0).to_numpy(), 3, 0)
+    assert _cross_losses(shuffled.to_numpy(), shuffled.std(ddof=0).to_numpy(), 3, 0) == losses
+    assert 1.0 < losses[0] < losses[1]  # raw-unit segments lose less standardised than the reverse
+    # Same segments in both scalings (well-separated blobs): the spread rule's answer stands.
+    blobs, _ = scattered_blobs(3, seed=1)
+    assert PROFILE(blobs, 3)[1][-1].startswith("raw units (column spreads within ")
+
+
 def test_profile_describes_each_segment_in_words():
     rng = np.random.default_rng(3)
     rows = []

@@ -11,7 +11,9 @@ Deterministic by construction:
 Scaling (``scale="auto"``): numbers are standardised when their spreads differ by more than
 :data:`SCALE_RATIO` times (dollars beside visit counts) or when text columns (0/1 indicators)
 sit beside them; numbers that share one scale (all in cm, all counts of the same thing) keep
-their raw units, where standardising would inflate noise columns.
+their raw units, where standardising would inflate noise columns. With k given and only number
+columns, a second look fits both scalings on a sample and takes the one whose segments are
+near the best in both spaces (:data:`SCALE_SWITCH`).
 
 The choice of k (``k=0``): the gap statistic (Tibshirani, Walther and Hastie, 2001). For each k
 it compares the data's log within-segment spread with that of uniform reference data drawn in
@@ -28,7 +30,7 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from . import limits
 from .errors import DataError, InsufficientData, ParameterError
@@ -93,8 +95,30 @@ class KChoice:
 # --------------------------------------------------------------------------- scaling
 
 
-def decide_scaling(frame: pd.DataFrame, kinds: dict[str, str], scale: bool | str) -> Scaling:
-    """Standardise or not: ``scale`` True/False forces it, "auto" looks at the columns."""
+#: scale="auto", second look (k given, all columns numbers): k-means runs on a sample in both
+#: scalings, and each one's segments are judged in the other's space (within-segment sum of
+#: squares over that space's own best). A scaling whose segments stay within this factor of the
+#: best in BOTH spaces wins; when both do, standardised (every column counts); when neither
+#: does, the spread rule stands. Chosen on the TUNING pool of benchmarks/segment_data.py
+#: (bench_segment_quality.py prints the result on both pools).
+SCALE_SWITCH = 1.07
+#: Both within this factor in both spaces: about the same segments either way, the spreads decide.
+SCALE_SAME = 1.01
+#: Rows (picked by a hash of their values, so the input's row order does not matter) and the
+#: k-means work (rows x starts; 3 to 20 starts) for the second look: a small table gets more
+#: starts, so its decision does not hang on one unlucky start, at the cost of a large one's 5.
+SCALE_SAMPLE = 2000
+SCALE_WORK = 10000
+
+
+def decide_scaling(frame: pd.DataFrame, kinds: dict[str, str], scale: bool | str, k: int = 0,
+                   seed: int = 0) -> Scaling:
+    """Standardise or not: ``scale`` True/False forces it, "auto" looks at the columns.
+
+    "auto" first compares the columns' spreads (and standardises beside text, dates or yes/no
+    columns). With ``k`` segments given (k >= 2) and only number columns, a second look fits
+    both scalings on a sample and may switch (:data:`SCALE_SWITCH`).
+    """
     if scale is True or scale is False:
         return Scaling(bool(scale), "as asked")
     numeric = [c for c in frame.columns if kinds[c] != CATEGORY]
@@ -104,26 +128,102 @@ def decide_scaling(frame: pd.DataFrame, kinds: dict[str, str], scale: bool | str
         return Scaling(True, "dates or yes/no columns beside numbers")
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-blank column: refused later
-        stds = np.nanstd(frame[numeric].to_numpy(dtype=np.float64), axis=0)
-    stds = stds[np.isfinite(stds) & (stds > 0)]
+        values = frame[numeric].to_numpy(dtype=np.float64)
+        all_stds = np.nanstd(values, axis=0)
+    stds = all_stds[np.isfinite(all_stds) & (all_stds > 0)]
     if len(stds) < 2:
         return Scaling(False, "one varying column")
     # The 10th and 90th percentile columns (the extremes up to 10 columns): one near-constant
     # column among many same-unit ones (an edge pixel) does not decide for the whole table.
     lo, hi = np.quantile(stds, [0.1, 0.9], method="nearest")
     ratio = float(hi / lo)
-    if ratio > SCALE_RATIO:
-        return Scaling(True, f"column spreads differ {ratio:.0f}x")
-    return Scaling(False, f"column spreads within {ratio:.1f}x")
+    first = ratio > SCALE_RATIO
+    spreads = f"column spreads differ {ratio:.0f}x" if first else f"column spreads within {ratio:.1f}x"
+    losses = _cross_losses(values, all_stds, k, seed) if k >= 2 else None
+    if losses is None:
+        return Scaling(first, spreads)
+    raw_loss, std_loss = losses  # each scaling's segments, judged in the other's space
+    if max(raw_loss, std_loss) < SCALE_SAME:  # about the same segments: the spreads decide
+        return Scaling(first, spreads)
+    if not first and std_loss < SCALE_SWITCH:
+        return Scaling(True, f"{spreads}, but standardised segments are as tight in raw units, "
+                             f"within {max(std_loss - 1, 0):.0%}")
+    if first and raw_loss < SCALE_SWITCH <= std_loss:
+        return Scaling(False, f"{spreads}, but raw-unit segments are as tight standardised, "
+                              f"within {max(raw_loss - 1, 0):.0%}, and tighter in raw units")
+    return Scaling(first, spreads)
 
 
-def encode(frame: pd.DataFrame, kinds: dict[str, str], scale: bool | str
-           ) -> tuple[np.ndarray, FeatureEncoder, Scaling]:
+def _scaling_sample(values: np.ndarray, stds: np.ndarray) -> np.ndarray | None:
+    """At most SCALE_SAMPLE rows, median-imputed, in canonical order; None without 2 varying
+    columns. Rows are picked and ordered by an exact hash of their values' bits, so the input's
+    row order cannot change the sample (a float key would: sums depend on order in their last
+    bits); O(n), one pass per column, no sort of the full table.
+    """
+    values = values[:, np.isfinite(stds) & (stds > 0)] + 0.0  # + 0.0: -0.0 hashes as 0.0
+    mix = np.uint64(0x9E3779B97F4A7C15)
+    hashed = np.zeros(len(values), dtype=np.uint64)
+    with np.errstate(all="ignore"):
+        for j in range(values.shape[1]):
+            hashed = (hashed ^ values[:, j].view(np.uint64)) * mix
+            hashed ^= hashed >> np.uint64(29)
+        if len(values) > SCALE_SAMPLE:
+            pick = np.argpartition(hashed, SCALE_SAMPLE)[:SCALE_SAMPLE]
+            values, hashed = values[pick], hashed[pick]
+        values = values[np.argsort(hashed, kind="stable")]
+        gaps = np.isnan(values)
+        if gaps.any():
+            values = np.where(gaps, np.nanmedian(values, axis=0), values)
+        values = values[:, np.isfinite(values).all(axis=0) & (values.std(axis=0) > 0)]
+    return values if values.shape[1] >= 2 else None
+
+
+_ONE_THREAD: list = []  # a threadpoolctl controller, made once: making one reads /proc maps
+
+
+def _one_thread():
+    if not _ONE_THREAD:
+        _ONE_THREAD.append(ThreadpoolController())
+    return _ONE_THREAD[0].limit(limits=1, user_api="openmp")
+
+
+def _within_ss(X: np.ndarray, labels: np.ndarray, k: int) -> float:
+    member = np.eye(k)[labels]
+    sizes, sums = member.sum(axis=0), member.T @ X
+    filled = sizes > 0
+    return float((X ** 2).sum() - ((sums[filled] ** 2).sum(axis=1) / sizes[filled]).sum())
+
+
+def _cross_losses(values: np.ndarray, stds: np.ndarray, k: int, seed: int
+                  ) -> tuple[float, float] | None:
+    """(raw-unit segments' within-segment sum of squares standardised, over the standardised
+    segments' own; standardised segments' in raw units, over the raw-unit segments' own), from
+    k-means on a sample; None when a sample cannot say (too few distinct rows).
+    """
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # blank columns, duplicate rows: refused or handled later
+        S = _scaling_sample(values, stds)
+        if S is None or len(S) <= k or len(np.unique(S, axis=0)) < k:
+            return None
+        raw = (S - S.mean(axis=0)) / np.abs(S).max()  # one factor for all: proportions kept
+        std = (S - S.mean(axis=0)) / S.std(axis=0)
+        n_init = int(np.clip(SCALE_WORK // len(S), 3, 20))
+        with _one_thread():
+            lab_raw, lab_std = (KMeans(n_clusters=k, n_init=n_init, random_state=seed)
+                                .fit(X).labels_ for X in (raw, std))
+        ss = np.array([[_within_ss(X, lab, k) for lab in (lab_raw, lab_std)] for X in (raw, std)])
+    if not np.isfinite(ss).all() or (np.diag(ss) <= 0).any():
+        return None
+    return float(ss[1, 0] / ss[1, 1]), float(ss[0, 1] / ss[0, 0])
+
+
+def encode(frame: pd.DataFrame, kinds: dict[str, str], scale: bool | str, k: int = 0,
+           seed: int = 0) -> tuple[np.ndarray, FeatureEncoder, Scaling]:
     if all(kinds[c] == CATEGORY for c in frame.columns):
         raise DataError("{param} has no numeric column (got only text columns: "
                         f"{', '.join(frame.columns)}). Include at least one numeric column such "
                         "as spend or visits.", param="data")
-    scaling = decide_scaling(frame, kinds, scale)
+    scaling = decide_scaling(frame, kinds, scale, k, seed)
     enc = FeatureEncoder(scale=scaling.standardised)
     return enc.fit_transform(frame, kinds), enc, scaling
 
@@ -184,7 +284,7 @@ def _number_by_size(raw_labels: np.ndarray, centers: np.ndarray, k: int) -> tupl
 def segment(frame: pd.DataFrame, kinds: dict[str, str], k: int, *, scale: bool | str = "auto",
             seed: int = 0, n_init: int = N_INIT) -> Segmentation:
     """Fit k-means with ``k`` segments (0 chooses k by the gap statistic) and number them."""
-    X, enc, scaling = encode(frame, kinds, scale)
+    X, enc, scaling = encode(frame, kinds, scale, k, seed)
     order, distinct = _canonical_order(X)
     rule = ""
     if k == 0:
