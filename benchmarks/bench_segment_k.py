@@ -20,12 +20,16 @@ in 3 or 5 dimensions), tuning and validation drawn with different seeds. The rul
 threshold were chosen on the tuning pools; the validation pools are reported, not tuned on.
 The segmentation template's sample (four personas) is printed last.
 
-    python benchmarks/bench_segment_k.py [--quick]     (--quick: generated pools only)
+With ``--speed``: CPU time on 100,000 x 5 of cold SEGMENT_K and KMEANS_SEGMENT(k="auto"),
+and of the k choice alone against the gap rule of before on the same rows (medians of 3).
+
+    python benchmarks/bench_segment_k.py [--quick] [--speed]   (--quick: generated pools only)
 """
 
 from __future__ import annotations
 
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -37,6 +41,7 @@ import pandas as pd  # noqa: E402
 from sklearn.metrics import adjusted_rand_score  # noqa: E402
 
 from xlmarketing import cells, samples  # noqa: E402
+from xlmarketing.cache import CACHE  # noqa: E402
 from xlmarketing.core import segment as core  # noqa: E402
 from xlmarketing.functions import REGISTRY  # noqa: E402
 from xlmarketing.templates.segmentation import FEATURES  # noqa: E402
@@ -60,6 +65,10 @@ def gap_k(data: list, seed: int = 0, k_max: int = 10) -> int:
     table = cells.leave_out_ids(cells.read_table(cells.Range(data), name="data"))
     X, _, _ = core.encode(table.frame, table.kinds, "auto")
     order, distinct = core._canonical_order(X)
+    return gap_k_from(X, order, distinct, seed, k_max)
+
+
+def gap_k_from(X: np.ndarray, order: np.ndarray, distinct: int, seed: int = 0, k_max: int = 10) -> int:
     X = core._sample(X[order], 2000, seed)
     centred = X - X.mean(axis=0)
     proj = centred @ np.linalg.svd(centred, full_matrices=False)[2].T
@@ -193,8 +202,38 @@ def evaluate(name: str, sets: list[tuple[str, list, np.ndarray | None]], show: b
               + (f" {s['two']:>11} of {n_none}" if n_none else ""))
 
 
+def cpu(fn: object, repeats: int = 3) -> float:
+    times = []
+    for _ in range(repeats):
+        CACHE.clear()
+        t0 = time.process_time()
+        fn()  # type: ignore[operator]
+        times.append(time.process_time() - t0)
+    return float(np.median(times))
+
+
+def speed() -> None:
+    rng = np.random.default_rng(5)
+    centres = rng.uniform(-6, 6, (5, 5))
+    x = centres[rng.integers(0, 5, 100_000)] + rng.normal(0, 1.0, (100_000, 5))
+    data = [[f"c{j}" for j in range(5)]] + x.round(3).tolist()
+    table = cells.read_table(cells.Range(data), name="data")
+    X, _, _ = core.encode(table.frame, table.kinds, "auto")
+    order, distinct = core._canonical_order(X)
+    new = cpu(lambda: core.choose_k_from(X, order, distinct, 10, 0, display=False))
+    old = cpu(lambda: gap_k_from(X, order, distinct))
+    print(f"\n100,000 x 5, CPU s (median of 3): k choice alone {new:.2f} vs the gap rule of before "
+          f"{old:.2f} (ratio {new / old:.2f})")
+    print(f"  cold SEGMENT_K {cpu(lambda: SEGK(data)):.2f}; cold KMEANS_SEGMENT(k=\"auto\") "
+          f"{cpu(lambda: KMEANS(data, 'auto')):.2f}; cold KMEANS_SEGMENT(k=5) "
+          f"{cpu(lambda: KMEANS(data, 5)):.2f}")
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
+    if "--speed" in sys.argv:
+        speed()
+        return
     quick = "--quick" in sys.argv
     show = "--per-set" in sys.argv or not quick
     if not quick:

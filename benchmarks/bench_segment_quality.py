@@ -3,7 +3,7 @@
 1. ARI (adjusted Rand index against the known groups) of KMEANS_SEGMENT's default
    ``scale="auto"`` at the true k, against the better of ``scale=TRUE`` and ``scale=FALSE``.
    Goal: >= 0.97 x the better one on every set.
-2. ``k="auto"`` (gap statistic) against the true k: how often it matches, and the ARI at the
+2. ``k="auto"`` (see bench_segment_k.py) vs the true k: how often it matches, and the ARI at the
    chosen k against the ARI at the true k. The silhouette's pick is printed beside it.
 
 scikit-learn's bundled labelled sets (iris, digits, wine, breast cancer...) and palmerpenguins

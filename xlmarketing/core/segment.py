@@ -192,7 +192,7 @@ def segment(frame: pd.DataFrame, kinds: dict[str, str], k: int, *, scale: bool |
             raise InsufficientData(f"choosing {{param}} automatically needs at least 3 different "
                                    f"customers, got {distinct} distinct rows. Add rows or give k.",
                                    param="k")
-        k = choose_k_from(X, order, distinct, K_AUTO_MAX, seed, silhouette=False).best
+        k = choose_k_from(X, order, distinct, K_AUTO_MAX, seed, display=False).best
         rule = "prediction strength, then Calinski-Harabasz"
     if k > len(X):
         raise ParameterError(f"{{param}}={k} needs at least {k} customers, got {len(X)} rows. "
@@ -270,12 +270,13 @@ def pick_k(table: pd.DataFrame) -> int:
     return int(ranked["k"].iloc[0])
 
 
-def k_table(Xs: np.ndarray, k_max: int, seed: int, *, silhouette: bool = True) -> pd.DataFrame:
+def k_table(Xs: np.ndarray, k_max: int, seed: int, *, display: bool = True) -> pd.DataFrame:
     """Prediction strength, Calinski-Harabasz index, silhouette and inertia for k = 2..k_max.
 
     Everything but the inertia is measured on a sample of at most :data:`K_SAMPLE` rows (the
     rows in canonical order, so the sample does not depend on the input order); the inertia is
-    that of all rows around the sample's segment centres.
+    that of all rows around the sample's segment centres. ``display=False`` (k="auto", which
+    needs only the first two) leaves the silhouette blank and gives the sample's inertia.
     """
     S = _sample(Xs, K_SAMPLE, seed)
     k_top = min(k_max, len(S) - 1)
@@ -291,18 +292,19 @@ def k_table(Xs: np.ndarray, k_max: int, seed: int, *, silhouette: bool = True) -
             km = _kmeans(S, k, seed, n_init=4)
             if len(set(km.labels_.tolist())) < 2:
                 continue
-            inertia = float(km.inertia_) if len(S) == len(Xs) else -float(km.score(Xs))
+            full = display and len(S) < len(Xs)
+            inertia = -float(km.score(Xs)) if full else float(km.inertia_)
             rows.append((k, float(ps[k]), float(calinski_harabasz_score(S, km.labels_)),
-                         float(silhouette_score(S, km.labels_)) if silhouette else np.nan, inertia))
+                         float(silhouette_score(S, km.labels_)) if display else np.nan, inertia))
     if not rows:
         raise InsufficientData("could not compare any k: the rows are too alike. Add varied rows.")
     return pd.DataFrame(rows, columns=["k", "strength", "calinski_harabasz", "silhouette", "inertia"])
 
 
 def choose_k_from(X: np.ndarray, order: np.ndarray, distinct: int, k_max: int, seed: int, *,
-                  silhouette: bool = True) -> KChoice:
+                  display: bool = True) -> KChoice:
     """The k table for k = 2..k_max (capped by the distinct rows) and the k :func:`pick_k` takes."""
-    table = k_table(X[order], min(k_max, distinct - 1), seed, silhouette=silhouette)
+    table = k_table(X[order], min(k_max, distinct - 1), seed, display=display)
     return KChoice(table=table, best=pick_k(table))
 
 
