@@ -5,7 +5,7 @@
    Goal: >= 0.97 x the better one on every set. Printed per pool (TUNING, VALIDATION, all), also
    on the sets where k-means finds the groups at all (better ARI >= 0.2), beside the spread rule
    alone (the scale="auto" of before the second look) in the same run.
-2. ``k="auto"`` (gap statistic) against the true k: how often it matches, and the ARI at the
+2. ``k="auto"`` (see bench_segment_k.py) vs the true k: how often it matches, and the ARI at the
    chosen k against the ARI at the true k. The silhouette's pick is printed beside it.
 
 The data sets, and their fixed TUNING/VALIDATION split, are in segment_data.py. scikit-learn's

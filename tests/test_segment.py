@@ -92,11 +92,15 @@ def test_auto_k_picks_three_for_three_blobs():
 def test_segment_k_table_recommends_the_true_k():
     rows, _ = blobs(sizes=(40, 40, 40))
     out = SEGK(rows, 6)
-    assert out[0] == ["k", "Gap", "Gap SE", "Silhouette", "Inertia", "Recommended"]
+    assert out[0] == ["k", "Prediction strength", "Calinski-Harabasz", "Silhouette", "Inertia",
+                      "Recommended"]
     assert [r[0] for r in out[1:]] == [2, 3, 4, 5, 6]
     assert [r[0] for r in out[1:] if r[5] == "recommended"] == [3]
-    gaps = {r[0]: r[1] for r in out[1:]}
-    assert max(gaps, key=gaps.get) == 3
+    strength = {r[0]: r[1] for r in out[1:]}
+    assert strength[3] == 1.0  # three clean blobs reproduce exactly across halves of the rows
+    assert all(strength[k] < 0.8 for k in (4, 5, 6))  # splitting a blob does not reproduce
+    ch = {r[0]: r[2] for r in out[1:]}
+    assert max(ch, key=ch.get) == 3
     inertia = [r[4] for r in out[1:]]
     assert inertia == sorted(inertia, reverse=True)  # more segments, less spread
 

@@ -1,10 +1,12 @@
-"""scale="auto", k="auto" by the gap statistic, and the words of SEGMENT_PROFILE: known answers."""
+"""scale="auto", k="auto" (prediction strength, then Calinski-Harabasz) and the words of
+SEGMENT_PROFILE: known answers."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from xlmarketing.core.segment import decide_scaling
+from xlmarketing.core.segment import STRENGTH_MIN, decide_scaling, pick_k
 from xlmarketing.functions import REGISTRY
 
 KMEANS = REGISTRY["KMEANS_SEGMENT"]
@@ -50,6 +52,58 @@ def test_grouped_blobs_are_where_the_silhouette_alone_picks_2(k):
     by_silhouette = max(table[1:], key=lambda r: r[3])[0]
     assert by_silhouette == 2
     assert [r[0] for r in table[1:] if r[5] == "recommended"] == [k]
+
+
+def separated_blobs(k, seed, sizes=None, d=3, sep=6.0):
+    """k round blobs (sd 1) whose centres are at least ``sep`` apart, of the given sizes."""
+    rng = np.random.default_rng(seed)
+    centres = []
+    while len(centres) < k:
+        c = rng.uniform(-12, 12, d)
+        if all(np.linalg.norm(c - e) >= sep for e in centres):
+            centres.append(c)
+    sizes = sizes or [60] * k
+    x = np.vstack([rng.normal(c, 1.0, (m, d)) for c, m in zip(centres, sizes)])
+    return [[f"v{j}" for j in range(d)]] + x.round(3).tolist(), np.repeat(np.arange(k), sizes)
+
+
+def recommended(table):
+    return [r[0] for r in table[1:] if r[5] == "recommended"]
+
+
+@pytest.mark.parametrize("k", [2, 3, 4, 5, 6, 7, 8])
+def test_auto_k_finds_a_planted_k_from_2_to_8(k):
+    data, truth = separated_blobs(k, seed=1)
+    table = SEGK(data)
+    assert recommended(table) == [k]
+    assert table[k - 1][1] == pytest.approx(1.0, abs=0.01)  # the planted blobs reproduce
+    assert adjusted_rand_score(truth, segments(KMEANS(data, "auto"))) == 1.0
+
+
+def test_auto_k_finds_small_segments_beside_a_large_one():
+    data, truth = separated_blobs(4, seed=2, sizes=[240, 60, 30, 30])
+    assert recommended(SEGK(data)) == [4]
+    assert adjusted_rand_score(truth, segments(KMEANS(data, "auto"))) == 1.0
+
+
+@pytest.mark.parametrize("kind", ["uniform", "gaussian"])
+def test_no_structure_gets_the_fewest_segments(kind):
+    """A uniform box or one round Gaussian cloud has no segments: no k reproduces across halves
+    of the rows, and "auto" gives the fewest there can be, 2."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 10, (300, 3)) if kind == "uniform" else rng.normal(0, 1, (300, 3))
+    table = SEGK([["a", "b", "c"]] + x.round(3).tolist())
+    assert recommended(table) == [2]
+    assert max(r[1] for r in table[1:]) < STRENGTH_MIN
+    assert max(table[1:], key=lambda r: r[2])[0] > 2  # where Calinski-Harabasz alone would split
+
+
+def test_pick_k_takes_the_best_separated_of_the_reproducible_k():
+    t = pd.DataFrame({"k": [2, 3, 4, 5], "strength": [0.95, 0.79, 0.85, 0.85],
+                      "calinski_harabasz": [100.0, 500.0, 300.0, 300.0]})
+    assert pick_k(t) == 4  # 3 separates best but does not reproduce; 4 and 5 tie: the smaller
+    assert pick_k(t.assign(strength=0.5)) == 2  # nothing reproduces: the fewest segments
+    assert pick_k(t.assign(strength=[0.5, 0.5, 0.5, 0.81])) == 5
 
 
 def same_unit_data(seed=0, n=150):

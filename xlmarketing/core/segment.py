@@ -15,10 +15,10 @@ their raw units, where standardising would inflate noise columns. With k given a
 columns, a second look fits both scalings on a sample and takes the one whose segments are
 near the best in both spaces (:data:`SCALE_SWITCH`).
 
-The choice of k (``k=0``): the gap statistic (Tibshirani, Walther and Hastie, 2001). For each k
-it compares the data's log within-segment spread with that of uniform reference data drawn in
-the data's principal-axis bounding box; :func:`pick_by_gap` gives the rule. Unlike the
-silhouette it does not favour 2 when groups of segments sit far apart.
+The choice of k (``k=0``): prediction strength (Tibshirani and Walther, 2005) keeps the numbers
+of segments that reproduce across random halves of the rows, and of those the Calinski-Harabasz
+index takes the best separated (:func:`pick_k`). Unlike the silhouette it does not favour 2 when
+groups of segments sit far apart; data without segments gets the fewest, 2.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import calinski_harabasz_score, silhouette_score
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from . import limits
@@ -38,19 +39,18 @@ from .features import CATEGORY, FeatureEncoder
 
 N_INIT = 10
 K_AUTO_MAX = 10
-SILHOUETTE_SAMPLE = 5000
-SEARCH_SAMPLE = 20000
 PARALLEL_ROWS = 20000
 #: Spreads (standard deviations) of the numeric columns differing more than this many times
 #: mean different units or scales: ``scale="auto"`` standardises.
 SCALE_RATIO = 10.0
-#: Gap statistic: reference data sets, rows used (a sample of larger data), inits per fit.
-GAP_REFS = 10
-GAP_SAMPLE = 2000
-GAP_N_INIT = 2
-#: How much higher (log spread ratio: log 2, twice as compact against the reference) a later
-#: gap peak must be to move k="auto" to a finer level of a hierarchy.
-GAP_JUMP = float(np.log(2.0))
+#: Choosing k: rows the criteria are measured on (a sample of larger data).
+K_SAMPLE = 2000
+#: Prediction strength: random halvings of the sample (each scored both ways), starts per fit.
+STRENGTH_SPLITS = 5
+STRENGTH_N_INIT = 2
+#: k segments are reproducible when their prediction strength reaches this (Tibshirani and
+#: Walther, 2005, suggest 0.8 to 0.9; chosen on the tuning pool of bench_segment_quality).
+STRENGTH_MIN = 0.8
 #: From this many rows, the initialisations run on a sample and one full-data fit refines the
 #: best of them (the full-data fit dominates the cost of a large segmentation otherwise).
 SAMPLED_INIT_ROWS = 40000
@@ -88,7 +88,7 @@ class Segmentation:
 
 @dataclass
 class KChoice:
-    table: pd.DataFrame         # k, gap, gap_se, silhouette, inertia
+    table: pd.DataFrame         # k, strength, calinski_harabasz, silhouette, inertia
     best: int
 
 
@@ -283,7 +283,7 @@ def _number_by_size(raw_labels: np.ndarray, centers: np.ndarray, k: int) -> tupl
 
 def segment(frame: pd.DataFrame, kinds: dict[str, str], k: int, *, scale: bool | str = "auto",
             seed: int = 0, n_init: int = N_INIT) -> Segmentation:
-    """Fit k-means with ``k`` segments (0 chooses k by the gap statistic) and number them."""
+    """Fit k-means with ``k`` segments (0 chooses k, :func:`pick_k`) and number them."""
     X, enc, scaling = encode(frame, kinds, scale, k, seed)
     order, distinct = _canonical_order(X)
     rule = ""
@@ -292,8 +292,8 @@ def segment(frame: pd.DataFrame, kinds: dict[str, str], k: int, *, scale: bool |
             raise InsufficientData(f"choosing {{param}} automatically needs at least 3 different "
                                    f"customers, got {distinct} distinct rows. Add rows or give k.",
                                    param="k")
-        k = gap_choice(X[order], min(K_AUTO_MAX, distinct - 1), seed).best
-        rule = "gap statistic"
+        k = choose_k_from(X, order, distinct, K_AUTO_MAX, seed, display=False).best
+        rule = "prediction strength, then Calinski-Harabasz"
     if k > len(X):
         raise ParameterError(f"{{param}}={k} needs at least {k} customers, got {len(X)} rows. "
                              "Lower k or select more rows.", param="k")
@@ -320,92 +320,92 @@ def _sample(Xs: np.ndarray, size: int, seed: int) -> np.ndarray:
     return Xs[np.sort(np.random.default_rng(seed).choice(len(Xs), size, replace=False))]
 
 
-def _reference_sets(X: np.ndarray, refs: int, seed: int) -> list[np.ndarray]:
-    """Uniform data in the bounding box of X's principal axes (Tibshirani et al.'s 'b')."""
-    centred = X - X.mean(axis=0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    proj = centred @ vt.T
-    lo, hi = proj.min(axis=0), proj.max(axis=0)
-    rng = np.random.default_rng(seed)
-    return [rng.uniform(lo, hi, size=proj.shape) for _ in range(refs)]
-
-
-def _log_w(X: np.ndarray, k: int, seed: int) -> float:
-    if k == 1:
-        w = float(((X - X.mean(axis=0)) ** 2).sum())
-    else:
-        w = float(_kmeans(X, k, seed, GAP_N_INIT, max_iter=100).inertia_)
-    return float(np.log(max(w, 1e-300)))
-
-
-def gap_table(Xs: np.ndarray, k_max: int, seed: int) -> pd.DataFrame:
-    """Gap(k) and its standard error s(k) for k = 1..k_max, on a sample of the rows.
-
-    k = 1 is there for the rule: a data set whose gap is best at 1 has no clear segments.
-    """
-    X = _sample(Xs, GAP_SAMPLE, seed)
-    refs = _reference_sets(X, GAP_REFS, seed)
-    k_top = min(k_max, len(X) - 1)
-    rows = []
-    for k in range(1, k_top + 1):
-        ref = np.array([_log_w(R, k, seed) for R in refs])
-        rows.append((k, float(ref.mean() - _log_w(X, k, seed)),
-                     float(ref.std() * np.sqrt(1 + 1 / GAP_REFS))))
-    return pd.DataFrame(rows, columns=["k", "gap", "gap_se"])
-
-
-def pick_by_gap(gaps: pd.DataFrame, k_max: int) -> int:
-    """The number of segments the gap table supports, at least 2.
-
-    1. Tibshirani's rule: the smallest k with Gap(k) >= Gap(k+1) - s(k+1) (k from 1).
-    2. Groups of segments: if a later peak k* (one the gap falls after, so not the table's end)
-       beats that k by more than :data:`GAP_JUMP` after subtracting its standard error, the data
-       has a finer level of structure, and the smallest later k within one standard error of the
-       peak is taken (the "global SE max" idea of Dudoit and Fridlyand, 2002). Two far-apart
-       groups of three blobs give 6, where the silhouette and rule 1 alone give 2; a gap that
-       only creeps up to the end of the table (skewed data, no real groups) does not count.
-    3. k = 1 (no structure the gap can see) gives 2, the fewest segments there can be.
-    """
-    g = gaps[gaps["k"] <= k_max].set_index("k")
-    ks = list(g.index)
-    gap, se = g["gap"], g["gap_se"]
-    first = next((k for k in ks[:-1] if gap[k] >= gap[k + 1] - se[k + 1]), ks[-1])
-    later = [k for k in ks if first < k < ks[-1] and gap[k] >= gap[k + 1]]  # peaks
-    if later:
-        peak = max(later, key=lambda k: (gap[k], -k))
-        if gap[peak] - se[peak] > gap[first] + GAP_JUMP:
-            first = min(k for k in ks if k > first and gap[k] >= gap[peak] - se[peak])
-    return max(2, int(first))
-
-
-def gap_choice(Xs: np.ndarray, k_max: int, seed: int) -> KChoice:
-    if k_max < 2:
-        raise InsufficientData("the rows are too alike to compare numbers of segments. "
-                               "Add varied rows.")
-    gaps = gap_table(Xs, k_max, seed)
-    return KChoice(table=gaps, best=pick_by_gap(gaps, k_max))
-
-
-def choose_k_from(X: np.ndarray, order: np.ndarray, distinct: int, k_max: int, seed: int) -> KChoice:
-    """Gap statistic, silhouette (sampled on large data) and inertia for k = 2..k_max."""
-    Xs = X[order]
-    fit_rows = _sample(Xs, SEARCH_SAMPLE, seed)
-    k_hi = min(k_max, distinct - 1, len(fit_rows) - 1)
-    choice = gap_choice(Xs, k_hi, seed)
-    gaps = choice.table.set_index("k")
-    rows = []
-    for k in range(2, k_hi + 1):
-        km = _kmeans(fit_rows, k, seed, n_init=4)
-        if len(set(km.labels_.tolist())) < 2:
+def _co_membership(train: KMeans, test: np.ndarray, test_labels: np.ndarray, k: int) -> float:
+    """Tibshirani and Walther's ps(k) for one pair of halves: for each segment of the test
+    half's own fit, the share of its pairs of rows that the training half's centres also put
+    together; the worst segment counts (a segment that does not reproduce is not a segment)."""
+    assigned = train.predict(test)
+    worst = 1.0
+    for j in range(k):
+        members = assigned[test_labels == j]
+        n = len(members)
+        if n < 2:
             continue
-        sil = silhouette_score(fit_rows, km.labels_, sample_size=min(SILHOUETTE_SAMPLE, len(fit_rows)),
-                               random_state=seed)
-        rows.append((k, float(gaps.at[k, "gap"]), float(gaps.at[k, "gap_se"]), float(sil),
-                     float(km.inertia_) * len(Xs) / len(fit_rows)))
+        counts = np.bincount(members, minlength=k).astype(np.float64)
+        worst = min(worst, float((counts * (counts - 1)).sum() / (n * (n - 1))))
+    return worst
+
+
+def strength(S: np.ndarray, k_top: int, seed: int) -> np.ndarray:
+    """Mean prediction strength for k = 2..k_top (index k), over :data:`STRENGTH_SPLITS`
+    random halvings of ``S``, each scored both ways (half A predicts B's segments, and B, A's)."""
+    rng = np.random.default_rng(seed)
+    scores = np.zeros(k_top + 1)
+    n = len(S)
+    for split in range(STRENGTH_SPLITS):
+        perm = rng.permutation(n)
+        a, b = S[np.sort(perm[: n // 2])], S[np.sort(perm[n // 2:])]
+        for k in range(2, k_top + 1):
+            fa = _kmeans(a, k, seed + split, STRENGTH_N_INIT, max_iter=100)
+            fb = _kmeans(b, k, seed + split, STRENGTH_N_INIT, max_iter=100)
+            scores[k] += (_co_membership(fa, b, fb.labels_, k) + _co_membership(fb, a, fa.labels_, k))
+    return scores / (2 * STRENGTH_SPLITS)
+
+
+def pick_k(table: pd.DataFrame) -> int:
+    """The number of segments k="auto" takes from a :func:`k_table`.
+
+    1. Reproducible k: those whose prediction strength reaches :data:`STRENGTH_MIN`. Segments
+       fitted on one half of the rows must mostly group the other half's rows the way that
+       half's own segments do (Tibshirani and Walther, 2005).
+    2. Of those, the k with the highest Calinski-Harabasz index (spread between segment centres
+       against spread inside them, each per degree of freedom); ties go to the smaller k.
+    3. No reproducible k (uniform data, one Gaussian cloud, no segments to find) gives 2, the
+       fewest segments there can be.
+    """
+    ok = table[table["strength"] >= STRENGTH_MIN]
+    if ok.empty:
+        return 2
+    ranked = ok.sort_values(["calinski_harabasz", "k"], ascending=[False, True], kind="stable")
+    return int(ranked["k"].iloc[0])
+
+
+def k_table(Xs: np.ndarray, k_max: int, seed: int, *, display: bool = True) -> pd.DataFrame:
+    """Prediction strength, Calinski-Harabasz index, silhouette and inertia for k = 2..k_max.
+
+    Everything but the inertia is measured on a sample of at most :data:`K_SAMPLE` rows (the
+    rows in canonical order, so the sample does not depend on the input order); the inertia is
+    that of all rows around the sample's segment centres. ``display=False`` (k="auto", which
+    needs only the first two) leaves the silhouette blank and gives the sample's inertia.
+    """
+    S = _sample(Xs, K_SAMPLE, seed)
+    k_top = min(k_max, len(S) - 1)
+    with warnings.catch_warnings():
+        # Halves with fewer distinct rows than k: k-means says so, the strength counts it.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ps = np.full(k_top + 1, np.nan)  # no strength where a half has fewer rows than k
+        k_half = min(k_top, len(S) // 2)
+        if k_half >= 2:
+            ps[:k_half + 1] = strength(S, k_half, seed)
+        rows = []
+        for k in range(2, k_top + 1):
+            km = _kmeans(S, k, seed, n_init=4)
+            if len(set(km.labels_.tolist())) < 2:
+                continue
+            full = display and len(S) < len(Xs)
+            inertia = -float(km.score(Xs)) if full else float(km.inertia_)
+            rows.append((k, float(ps[k]), float(calinski_harabasz_score(S, km.labels_)),
+                         float(silhouette_score(S, km.labels_)) if display else np.nan, inertia))
     if not rows:
         raise InsufficientData("could not compare any k: the rows are too alike. Add varied rows.")
-    table = pd.DataFrame(rows, columns=["k", "gap", "gap_se", "silhouette", "inertia"])
-    return KChoice(table=table, best=choice.best)
+    return pd.DataFrame(rows, columns=["k", "strength", "calinski_harabasz", "silhouette", "inertia"])
+
+
+def choose_k_from(X: np.ndarray, order: np.ndarray, distinct: int, k_max: int, seed: int, *,
+                  display: bool = True) -> KChoice:
+    """The k table for k = 2..k_max (capped by the distinct rows) and the k :func:`pick_k` takes."""
+    table = k_table(X[order], min(k_max, distinct - 1), seed, display=display)
+    return KChoice(table=table, best=pick_k(table))
 
 
 def choose_k(frame: pd.DataFrame, kinds: dict[str, str], *, k_max: int = K_AUTO_MAX,

@@ -86,7 +86,7 @@ def fit_segments(data: Any, k: int, scale: bool | str, seed: int, header: bool |
                 "(k-means). Spills one segment number per row: 1 is the largest segment.", args={
     "data": _DATA,
     "k": Arg('How many segments: a whole number such as 4, or "auto" (or 0) to let the data '
-             "choose k from 2 to 10 (gap statistic).", _K),
+             "choose k from 2 to 10 (prediction strength, then Calinski-Harabasz; see SEGMENT_K).", _K),
     "scale": _SCALE, "seed": SEED, "header": HEADER_ARG, "keep_ids": KEEP_IDS,
 })
 def kmeans_segment(data: Any, k: int, scale: bool | str = "auto", seed: int = 0,
@@ -116,9 +116,10 @@ def segment_profile(data: Any, k: int, scale: bool | str = "auto", seed: int = 0
                             fit.table.notes)
 
 
-@sheet_function("SEGMENT_K", "Helps choose the number of segments: gap statistic, silhouette "
-                "(higher is better for both) and inertia for k = 2 to k_max, with the k that "
-                '"auto" picks marked.', args={
+@sheet_function("SEGMENT_K", "Helps choose the number of segments: prediction strength (how "
+                "well segments reproduce on another half of the rows), Calinski-Harabasz index, "
+                "silhouette (higher is better for all three) and inertia for k = 2 to k_max, with "
+                'the k that "auto" picks marked.', args={
     "data": _DATA,
     "k_max": Arg("Largest number of segments to try (default 10).",
                  Int(default=core.K_AUTO_MAX, lo=2, hi=50)),
@@ -126,7 +127,7 @@ def segment_profile(data: Any, k: int, scale: bool | str = "auto", seed: int = 0
 })
 def segment_k(data: Any, k_max: int = core.K_AUTO_MAX, scale: bool | str = "auto", seed: int = 0,
               header: bool | None = None, keep_ids: bool = False) -> Cells:
-    """k, gap statistic (and its standard error), silhouette and inertia for k = 2..k_max,
+    """k, prediction strength, Calinski-Harabasz index, silhouette and inertia for k = 2..k_max,
     with the k that k="auto" takes marked, then Note rows."""
     rng = cells.Range(data)
 
@@ -140,8 +141,10 @@ def segment_k(data: Any, k_max: int = core.K_AUTO_MAX, scale: bool | str = "auto
                                 culture_key()), fit)
     t = choice.table
     rec = ["recommended" if k == choice.best else "" for k in t["k"]]
-    block = list(zip(t["k"].tolist(), t["gap"].round(4).tolist(), t["gap_se"].round(4).tolist(),
-                     t["silhouette"].round(4).tolist(), t["inertia"].round(4).tolist(), rec))
+    block = list(zip(t["k"].tolist(), t["strength"].round(4).tolist(),
+                     t["calinski_harabasz"].round(4).tolist(), t["silhouette"].round(4).tolist(),
+                     t["inertia"].round(4).tolist(), rec))
     return cells.with_notes(
-        cells.to_cells(block, labels=["k", "Gap", "Gap SE", "Silhouette", "Inertia", "Recommended"]),
+        cells.to_cells(block, labels=["k", "Prediction strength", "Calinski-Harabasz",
+                                      "Silhouette", "Inertia", "Recommended"]),
         notes)

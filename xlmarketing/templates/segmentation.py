@@ -50,7 +50,8 @@ def build() -> Workbook:
             "headless, run  xlmarketing refresh customer_segmentation.xlsx -o result.xlsx  "
             "and open the result in any spreadsheet program."),
             ("Change the 4 in the formulas to try another number of segments; the SEGMENT_K "
-            "table helps choose (the highest gap statistic, within its standard error, is what \"auto\" picks)."),
+            "table helps choose (\"recommended\" marks what \"auto\" picks: of the k whose segments "
+            "reproduce on another half of the rows, the best separated)."),
         ],
         [
             (f"=KMEANS_SEGMENT({data_ref}, {K_SEGMENTS})",
@@ -128,9 +129,10 @@ def build() -> Workbook:
     for j in range(5):
         ss.ws.cell(row=tr, column=1 + j).font = K.BOLD
     ss.section(1, 21, "How many segments?",
-               "SEGMENT_K: gap statistic (what k=\"auto\" uses), silhouette and inertia for k = 2..10.")
+               "SEGMENT_K: prediction strength and Calinski-Harabasz (what k=\"auto\" uses), "
+               "silhouette and inertia for k = 2..10.")
     ks = ss.spill(1, 23, f"=SEGMENT_K({data_ref})", 10, 6, label="choose k",
-                  formats=[K.INT, K.DEC3, K.DEC3, K.DEC3, "#,##0.0", None])
+                  formats=[K.INT, K.DEC3, "#,##0.0", K.DEC3, "#,##0.0", None])
     ss.ws.conditional_formatting.add(
         f"A{ks.row + 1}:F{ks.row + ks.rows - 1}", CellIsRule(operator="equal", formula=['"recommended"'],
                                fill=PatternFill("solid", fgColor="E2EFDA"), font=Font(bold=True)))
