@@ -31,7 +31,7 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import calinski_harabasz_score, silhouette_score
-from threadpoolctl import ThreadpoolController, threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from . import limits
 from .errors import DataError, InsufficientData, ParameterError
@@ -251,7 +251,7 @@ def _kmeans(Xs: np.ndarray, k: int, seed: int, n_init: int, init: object = "k-me
         return km.fit(Xs)
     # Small fits are over before OpenMP threads pay off, and on a busy machine the threads'
     # spin-waits make them several times slower.
-    with threadpool_limits(limits=1, user_api="openmp"):
+    with _one_thread():
         return km.fit(Xs)
 
 
