@@ -41,6 +41,7 @@ import numpy as np
 from scipy import stats
 
 from .errors import CoreError, DataError, InsufficientData
+from .forecast_methods import ar_track, ets_track
 from .forecast_clean import Outlier, find_outliers, is_intermittent, replace
 
 #: Season lengths tried when the history has no dates.
@@ -432,6 +433,7 @@ class ForecastFit:
     n_errors: int = 0
     scores: dict[str, float] = field(default_factory=dict)
     outliers: list[Outlier] = field(default_factory=list)   # replaced for the fit
+    members: dict[str, np.ndarray] = field(default_factory=dict)  # every method's forecast
 
     @property
     def m(self) -> int:
@@ -479,7 +481,7 @@ class ForecastFit:
 #: factors fitted on the whole history, so its errors are optimistic, the more so the shorter
 #: the history: as with a regression's residuals, by about sqrt(n / (n - p)) for ``p``
 #: effective parameters. Both chosen on M1 (all frequencies) and validated on M3.
-INTERVAL_INFLATION = 1.3
+INTERVAL_INFLATION = 1.4
 INTERVAL_PARAMS = 8.0
 
 
@@ -498,7 +500,8 @@ def _tracks(z: np.ndarray, base: np.ndarray, season: Season, H: int, select: boo
         out["damped"] = season.adjust_track(hw_track(base, season, H), t_idx)
     else:
         out["damped"], _ = damped_track(z, H)
-    out["comb"] = THETA_WEIGHT * out["theta"] + (1 - THETA_WEIGHT) * out["damped"]
+    out["ets"] = ets_track(z, H)
+    out["arima"] = ar_track(z, H)
     if select:
         out["trend"] = trend_track(z, H)
         if season.m == 1 and is_intermittent(z):
@@ -529,8 +532,9 @@ def _error_matrix(y: np.ndarray, F: np.ndarray, start: int) -> tuple[np.ndarray,
     return A, F[start:]
 
 
-#: Weight of the Theta method in the ensemble (the rest: damped Holt-Winters).
-THETA_WEIGHT = 0.5
+COMBO = ("theta", "damped", "ets", "arima")
+COMBO_HOW = "mean"
+MEMBER_POOL = ("theta", "damped")
 
 #: A member of the ensemble replaces it only when its validation error is this much lower.
 MEMBER_MARGIN = 0.9
@@ -590,8 +594,15 @@ def fit_forecast(
     start = max(min(2 * max(m, 2), n // 2), 2)
     A = None
     back: dict[str, np.ndarray] = {}
-    for name, F in tracks.items():
-        Fy = season.apply(F, t_idx) if m > 1 else F
+    # every member on the base-sales scale, never below zero when the base sales are not
+    # (before they are combined: one member heading below zero must not drag the others)
+    base_nonneg = bool(np.all(base >= 0))
+    tracks = {k: season.apply(F, t_idx) if m > 1 else F for k, F in tracks.items()}
+    if base_nonneg:
+        tracks = {k: np.maximum(F, 0.0) for k, F in tracks.items()}
+    stack = np.array([tracks[k] for k in COMBO])
+    tracks["comb"] = np.median(stack, axis=0) if COMBO_HOW == "median" else stack.mean(axis=0)
+    for name, Fy in tracks.items():
         if dmodel is not None:
             Xpad = np.vstack([X, np.repeat(X[-1:], H, axis=0)])
             eff = dmodel.effect(Xpad)[t_idx]
@@ -609,9 +620,9 @@ def fit_forecast(
         per_h = np.where(ok, err, 0.0).sum(axis=0)[cnt > 0] / cnt[cnt > 0]
         scores[name] = float(per_h.mean()) if per_h.size else np.nan
     method = "comb"
-    if select:
+    if select and MEMBER_POOL:
         # one member alone, when the rolling-origin validation clearly prefers it
-        member = min(("damped", "theta"), key=lambda k: scores[k])
+        member = min(MEMBER_POOL, key=lambda k: scores[k])
         if np.isfinite(scores[member]) and scores[member] < MEMBER_MARGIN * scores["comb"]:
             method = member
     trend_s, comb_s = scores.get("trend", np.nan), scores["comb"]
@@ -619,13 +630,13 @@ def fit_forecast(
         method = "trend"
     if np.isfinite(scores.get("tsb", np.nan)) and scores["tsb"] < scores[method]:
         method = "tsb"
-    F_final = tracks[method][-1]
-    t_future = np.arange(n, n + H)
-    base_fc = season.apply(F_final, t_future) if m > 1 else F_final
+    base_fc = tracks[method][-1]
     sigma, std_err, n_err = _error_scale(A, back[method], log_err, y)
+    members = {k: F[-1] for k, F in tracks.items()}
     return ForecastFit(y=y, horizon=H, season=season, method=method, base_forecast=base_fc,
                        drivers=dmodel, nonneg=nonneg, log_errors=log_err, sigma=sigma,
-                       std_errors=std_err, n_errors=n_err, scores=scores, outliers=outliers)
+                       std_errors=std_err, n_errors=n_err, scores=scores, outliers=outliers,
+                       members=members)
 
 
 def _error_scale(A: np.ndarray | None, F: np.ndarray, log_err: bool, y: np.ndarray

@@ -1,0 +1,174 @@
+"""Members of the forecast ensemble beyond Theta and Holt-Winters: ETS by AICc, an ARIMA-like AR.
+
+Both work on the seasonally adjusted series ``z`` and return rolling-origin forecasts
+``F[o, h-1]`` (step ``h`` made after seeing ``z[0..o]``) for every origin, like the tracks of
+:mod:`.forecast`: the parameters are fitted once on the whole history, then the fitted model is
+run through the history. numpy only, deterministic, vectorised over a parameter grid.
+
+* :func:`ets_track` - exponential smoothing with additive errors and no, additive or damped
+  trend (ANN, AAN, AAdN in Hyndman's taxonomy), the model chosen by AICc. For each smoothing
+  parameter set on a grid, the initial level and slope that minimise the one-step squared
+  errors are solved exactly: with additive errors the errors are linear in the initial states,
+  so three passes of the recursion (data with zero initial states, and the response to a unit
+  initial level and slope) give them by a 2x2 least squares per grid point.
+* :func:`ar_track` - an autoregression on the first differences with a drift term
+  (ARIMA(p,1,0) with drift), p = 0..3 chosen by AICc, fitted by least squares.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_ALPHA = np.array([0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99])
+_BETA_FRAC = np.array([0.01, 0.05, 0.15, 0.3, 0.6])
+_PHI = np.array([0.8, 0.9, 0.95, 0.98])
+
+
+ETS_FORMS = ("N", "A", "Ad")
+
+
+def _aicc(sse: np.ndarray, n: int, k: int) -> np.ndarray:
+    """AICc of a Gaussian model with ``k`` parameters (the variance included) and SSE ``sse``."""
+    if n - k - 1 <= 0:
+        return np.full(np.shape(sse), np.inf)
+    return n * np.log(np.maximum(sse, 1e-300) / n) + 2 * k + 2 * k * (k + 1) / (n - k - 1)
+
+
+def _run(y: np.ndarray, a: np.ndarray, b: np.ndarray, ph: np.ndarray, l0, b0,
+         keep: bool = False):
+    """One-step errors (n, G) of the damped-trend recursion; with ``keep`` also the states."""
+    n = len(y)
+    shape = np.broadcast_shapes(np.shape(y)[1:], a.shape, np.shape(l0), np.shape(b0))
+    level = np.broadcast_to(np.asarray(l0, dtype=np.float64), shape).copy()
+    slope = np.broadcast_to(np.asarray(b0, dtype=np.float64), shape).copy()
+    E = np.empty((n,) + shape)
+    L = np.empty((n,) + shape) if keep else None
+    B = np.empty((n,) + shape) if keep else None
+    for t in range(n):
+        pred = level + ph * slope
+        e = y[t] - pred
+        E[t] = e
+        level = pred + a * e
+        slope = ph * slope + b * e
+        if keep:
+            L[t], B[t] = level, slope
+    return E, L, B
+
+
+def _grid(forms: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+    """Smoothing parameters of the model forms, one grid, and each point's parameter count."""
+    a, b, ph, k, form = [], [], [], [], []
+    for f in forms:
+        if f == "N":
+            A, Bf, P = _ALPHA, np.zeros_like(_ALPHA), np.zeros_like(_ALPHA)
+        else:
+            A, Bf, P = (g.ravel() for g in np.meshgrid(
+                _ALPHA, _BETA_FRAC, _PHI if f == "Ad" else [1.0], indexing="ij"))
+        a.append(A)
+        b.append(A * Bf)
+        ph.append(P)
+        k.append(np.full(A.size, {"N": 3, "A": 5, "Ad": 6}[f]))   # smoothing, initial, sigma
+        form.append(np.full(A.size, f))
+    return tuple(np.concatenate(v) for v in (a, b, ph, k, form))
+
+
+def ets_fit(z: np.ndarray) -> dict:
+    """The ETS(A, N/A/Ad, N) model with the lowest AICc: parameters and initial states.
+
+    One pass of the recursion over the whole grid and three inputs at once: the data with
+    zero initial states, and no data with a unit initial level or slope. The one-step errors
+    are ``E0 + l0 * El + b0 * Eb``, so the best initial states solve a 2x2 least squares.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    n = len(z)
+    forms = tuple(f for f in ETS_FORMS if n >= 8 or f != "Ad")
+    a, b, ph, k, form = _grid(forms)
+    Y = np.zeros((n, 3, 1))
+    Y[:, 0, 0] = z
+    E, _, _ = _run(Y, a, b, ph, np.array([[0.0], [1.0], [0.0]]), np.array([[0.0], [0.0], [1.0]]))
+    E0, El, Eb = E[:, 0], E[:, 1], E[:, 2]
+    s11, s12, s22 = np.sum(El * El, 0), np.sum(El * Eb, 0), np.sum(Eb * Eb, 0)
+    r1, r2 = -np.sum(E0 * El, 0), -np.sum(E0 * Eb, 0)
+    det = s11 * s22 - s12 * s12
+    ok = (form != "N") & (np.abs(det) > 1e-12 * np.maximum(s11 * s22, 1e-300))
+    safe = np.where(ok, det, 1.0)
+    l0 = np.where(ok, (s22 * r1 - s12 * r2) / safe, r1 / np.where(s11 > 0, s11, 1.0))
+    b0 = np.where(ok, (s11 * r2 - s12 * r1) / safe, 0.0)
+    sse = np.sum((E0 + l0 * El + b0 * Eb) ** 2, axis=0)
+    kk = k.astype(np.float64)
+    aicc = n * np.log(np.maximum(sse, 1e-300) / n) + 2 * kk + np.where(
+        n - kk - 1 > 0, 2 * kk * (kk + 1) / np.maximum(n - kk - 1, 1), np.inf)
+    j = int(np.argmin(aicc))
+    return {"aicc": float(aicc[j]), "trend": str(form[j]), "alpha": float(a[j]),
+            "beta": float(b[j]), "phi": float(ph[j]), "l0": float(l0[j]), "b0": float(b0[j]),
+            "sse": float(sse[j])}
+
+
+def ets_track(z: np.ndarray, H: int) -> np.ndarray:
+    """Rolling-origin forecasts of the ETS model chosen by AICc (see :func:`ets_fit`)."""
+    p = ets_fit(z)
+    one = np.ones(1)
+    _, L, B = _run(np.asarray(z, dtype=np.float64), p["alpha"] * one, p["beta"] * one,
+                   p["phi"] * one, p["l0"], p["b0"], keep=True)
+    cum = np.cumsum(p["phi"] ** np.arange(1, H + 1)) if p["trend"] != "N" else np.zeros(H)
+    return L[:, :1] + B[:, :1] * cum[None, :]
+
+
+def ar_fit(z: np.ndarray, max_p: int = 3) -> tuple[np.ndarray, float, int]:
+    """AR(p) with a constant on the first differences, p by AICc: (coefficients, drift, p)."""
+    d = np.diff(np.asarray(z, dtype=np.float64))
+    best = (np.zeros(0), float(np.mean(d)) if d.size else 0.0, 0, np.inf)
+    P = min(max_p, max((d.size - 4) // 3, 0))
+    start = P               # every order is fitted on the same observations (comparable AICc)
+    if d.size - start < 3:
+        return best[:3]
+    target = d[start:]
+    for p in range(P + 1):
+        cols = [np.ones(target.size)] + [d[start - i:d.size - i] for i in range(1, p + 1)]
+        D = np.column_stack(cols)
+        coef, *_ = np.linalg.lstsq(D, target, rcond=None)
+        sse = float(np.sum((target - D @ coef) ** 2))
+        aicc = float(_aicc(np.array(sse), target.size, p + 2))
+        phi = coef[1:]
+        if p and np.any(np.abs(np.roots(np.r_[1.0, -phi])) >= 0.98):
+            continue                           # not stationary: the forecast would explode
+        if aicc < best[3]:
+            best = (phi, float(coef[0]), p, aicc)
+    return best[:3]
+
+
+def ar_track(z: np.ndarray, H: int) -> np.ndarray:
+    """Rolling-origin forecasts of ARIMA(p,1,0) with drift (see :func:`ar_fit`)."""
+    z = np.asarray(z, dtype=np.float64)
+    n = len(z)
+    phi, c, p = ar_fit(z)
+    d = np.r_[np.zeros(max(p, 1)), np.diff(z)]            # d[off + k - 1] = z[k] - z[k-1]
+    off = max(p, 1)
+    # lagged differences known at each origin o: d_o, d_{o-1}, ... (zeros before the start)
+    lags = np.column_stack([d[off - 1 + np.arange(n) - i] for i in range(p)]) if p else \
+        np.zeros((n, 0))
+    lags[:1] = 0.0                                        # origin 0 has no difference yet
+    F = np.empty((n, H))
+    level = z.copy()
+    for h in range(H):
+        step = c + lags @ phi if p else np.full(n, c)
+        level = level + step
+        F[:, h] = level
+        if p:
+            lags = np.column_stack([step, lags[:, :-1]])
+    return F
+
+
+def ses_levels(z: np.ndarray, alphas: np.ndarray) -> tuple[np.ndarray, float]:
+    """Levels after each observation of simple exponential smoothing, with the alpha (of
+    ``alphas``) and the initial level that minimise the one-step squared errors."""
+    z = np.asarray(z, dtype=np.float64)
+    zero = np.zeros_like(alphas)
+    E0, _, _ = _run(z, alphas, zero, zero, 0.0, 0.0)
+    El, _, _ = _run(np.zeros(len(z)), alphas, zero, zero, 1.0, 0.0)
+    den = np.sum(El * El, axis=0)
+    l0 = -np.sum(E0 * El, axis=0) / np.where(den > 0, den, 1.0)
+    sse = np.sum((E0 + l0 * El) ** 2, axis=0)
+    j = int(np.argmin(sse))
+    _, L, _ = _run(z, alphas[j:j + 1], zero[:1], zero[:1], l0[j], 0.0, keep=True)
+    return L[:, 0], float(alphas[j])
