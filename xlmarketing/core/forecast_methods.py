@@ -11,8 +11,8 @@ run through the history. numpy only, deterministic, vectorised over a parameter 
   errors are solved exactly: with additive errors the errors are linear in the initial states,
   so three passes of the recursion (data with zero initial states, and the response to a unit
   initial level and slope) give them by a 2x2 least squares per grid point.
-* :func:`ar_track` - an autoregression on the first differences with a drift term
-  (ARIMA(p,1,0) with drift), p = 0..3 chosen by AICc, fitted by least squares.
+* :func:`ar_track` - an autoregression on the first differences (ARIMA(p,1,0)), with or
+  without drift, p = 0..3 and the drift chosen by AICc, fitted by least squares.
 """
 
 from __future__ import annotations
@@ -114,26 +114,52 @@ def ets_track(z: np.ndarray, H: int) -> np.ndarray:
     return L[:, :1] + B[:, :1] * cum[None, :]
 
 
+def _stationary(phi: np.ndarray) -> bool:
+    """All roots of the AR polynomial well outside the unit circle (forecasts that settle)."""
+    if phi.size == 0:
+        return True
+    if phi.size == 1:
+        return abs(float(phi[0])) < 0.98
+    comp = np.zeros((phi.size, phi.size))
+    comp[0] = phi
+    comp[np.arange(1, phi.size), np.arange(phi.size - 1)] = 1.0
+    return bool(np.max(np.abs(np.linalg.eigvals(comp))) < 0.98)
+
+
 def ar_fit(z: np.ndarray, max_p: int = 3) -> tuple[np.ndarray, float, int]:
-    """AR(p) with a constant on the first differences, p by AICc: (coefficients, drift, p)."""
+    """AR(p) on the first differences, with or without a drift term, by AICc.
+
+    Returns (AR coefficients, drift constant, p); p = 0 without drift is the random walk.
+    Every order is fitted on the same observations (so their AICc compare), all from one
+    cross-product matrix of the drift column and the lags.
+    """
     d = np.diff(np.asarray(z, dtype=np.float64))
-    best = (np.zeros(0), float(np.mean(d)) if d.size else 0.0, 0, np.inf)
     P = min(max_p, max((d.size - 4) // 3, 0))
-    start = P               # every order is fitted on the same observations (comparable AICc)
+    start = P
     if d.size - start < 3:
-        return best[:3]
+        return np.zeros(0), float(np.mean(d)) if d.size else 0.0, 0
     target = d[start:]
+    N = target.size
+    D = np.column_stack([np.ones(N)] + [d[start - i:d.size - i] for i in range(1, P + 1)])
+    G, g, yy = D.T @ D, D.T @ target, float(target @ target)
+    best = (np.zeros(0), 0.0, 0, np.inf)
     for p in range(P + 1):
-        cols = [np.ones(target.size)] + [d[start - i:d.size - i] for i in range(1, p + 1)]
-        D = np.column_stack(cols)
-        coef, *_ = np.linalg.lstsq(D, target, rcond=None)
-        sse = float(np.sum((target - D @ coef) ** 2))
-        aicc = float(_aicc(np.array(sse), target.size, p + 2))
-        phi = coef[1:]
-        if p and np.any(np.abs(np.roots(np.r_[1.0, -phi])) >= 0.98):
-            continue                           # not stationary: the forecast would explode
-        if aicc < best[3]:
-            best = (phi, float(coef[0]), p, aicc)
+        for drift in (False, True):
+            cols = ([0] if drift else []) + list(range(1, p + 1))
+            if cols:
+                try:
+                    coef = np.linalg.solve(G[np.ix_(cols, cols)], g[cols])
+                except np.linalg.LinAlgError:
+                    continue                   # a lag that repeats another (constant data)
+                sse = yy - float(coef @ g[cols])
+            else:
+                coef, sse = np.zeros(0), yy
+            phi = coef[1:] if drift else coef
+            if not _stationary(phi):
+                continue                       # not stationary: the forecast would explode
+            aicc = float(_aicc(np.array(max(sse, 1e-300)), N, len(cols) + 1))
+            if aicc < best[3]:
+                best = (phi, float(coef[0]) if drift else 0.0, p, aicc)
     return best[:3]
 
 
@@ -158,17 +184,3 @@ def ar_track(z: np.ndarray, H: int) -> np.ndarray:
             lags = np.column_stack([step, lags[:, :-1]])
     return F
 
-
-def ses_levels(z: np.ndarray, alphas: np.ndarray) -> tuple[np.ndarray, float]:
-    """Levels after each observation of simple exponential smoothing, with the alpha (of
-    ``alphas``) and the initial level that minimise the one-step squared errors."""
-    z = np.asarray(z, dtype=np.float64)
-    zero = np.zeros_like(alphas)
-    E0, _, _ = _run(z, alphas, zero, zero, 0.0, 0.0)
-    El, _, _ = _run(np.zeros(len(z)), alphas, zero, zero, 1.0, 0.0)
-    den = np.sum(El * El, axis=0)
-    l0 = -np.sum(E0 * El, axis=0) / np.where(den > 0, den, 1.0)
-    sse = np.sum((E0 + l0 * El) ** 2, axis=0)
-    j = int(np.argmin(sse))
-    _, L, _ = _run(z, alphas[j:j + 1], zero[:1], zero[:1], l0[j], 0.0, keep=True)
-    return L[:, 0], float(alphas[j])
