@@ -443,7 +443,7 @@ class ForecastFit:
     n_errors: int = 0
     scores: dict[str, float] = field(default_factory=dict)
     outliers: list[Outlier] = field(default_factory=list)   # replaced for the fit
-    members: dict[str, np.ndarray] = field(default_factory=dict)  # every method's forecast
+    members: dict[str, np.ndarray] = field(default_factory=dict)  # each method, before drivers
 
     @property
     def m(self) -> int:

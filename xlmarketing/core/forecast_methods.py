@@ -17,6 +17,8 @@ run through the history. numpy only, deterministic, vectorised over a parameter 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 #: The ETS grid (beta as a fraction of alpha). A finer grid (13 x 5 x 4) forecast no better
@@ -57,6 +59,7 @@ def _run(y: np.ndarray, a: np.ndarray, b: np.ndarray, ph: np.ndarray, l0, b0,
     return E, L, B
 
 
+@lru_cache(maxsize=4)
 def _grid(forms: tuple[str, ...]) -> tuple[np.ndarray, ...]:
     """Smoothing parameters of the model forms, one grid, and each point's parameter count."""
     a, b, ph, k, form = [], [], [], [], []
@@ -147,20 +150,21 @@ def ar_fit(z: np.ndarray, max_p: int = 3) -> tuple[np.ndarray, float, int]:
     best = (np.zeros(0), 0.0, 0, np.inf)
     for p in range(P + 1):
         for drift in (False, True):
-            cols = ([0] if drift else []) + list(range(1, p + 1))
-            if cols:
+            cols = np.arange(0 if drift else 1, p + 1)
+            if cols.size:
                 try:
-                    coef = np.linalg.solve(G[np.ix_(cols, cols)], g[cols])
+                    coef = np.linalg.solve(G[cols[:, None], cols[None, :]], g[cols])
                 except np.linalg.LinAlgError:
                     continue                   # a lag that repeats another (constant data)
                 sse = yy - float(coef @ g[cols])
             else:
                 coef, sse = np.zeros(0), yy
+            k = cols.size + 1
+            aicc = N * np.log(max(sse, 1e-300) / N) + 2 * k + 2 * k * (k + 1) / max(N - k - 1, 1e-9)
+            if N - k - 1 <= 0 or aicc >= best[3]:
+                continue
             phi = coef[1:] if drift else coef
-            if not _stationary(phi):
-                continue                       # not stationary: the forecast would explode
-            aicc = float(_aicc(np.array(max(sse, 1e-300)), N, len(cols) + 1))
-            if aicc < best[3]:
+            if _stationary(phi):               # else the forecast would explode
                 best = (phi, float(coef[0]) if drift else 0.0, p, aicc)
     return best[:3]
 
