@@ -51,8 +51,8 @@ import numpy as np
 from scipy import stats
 
 from .errors import CoreError, DataError, InsufficientData
-from .forecast_methods import ar_track, ets_track
 from .forecast_clean import Outlier, find_outliers, is_intermittent, replace
+from .forecast_methods import ar_track, ets_track
 
 #: Season lengths tried when the history has no dates.
 AUTO_SEASONS = (12, 4, 7, 52)
@@ -610,8 +610,8 @@ def fit_forecast(
     start = max(min(2 * max(m, 2), n // 2), 2)
     A = None
     back: dict[str, np.ndarray] = {}
-    # every member on the base-sales scale, never below zero when the base sales are not
-    # (before they are combined: one member heading below zero must not drag the others)
+    # every member on the base-sales scale, and never below zero when no base sale is: before
+    # they are combined, so one member heading below zero cannot drag the others down
     base_nonneg = bool(np.all(base >= 0))
     tracks = {k: season.apply(F, t_idx) if m > 1 else F for k, F in tracks.items()}
     if base_nonneg:
