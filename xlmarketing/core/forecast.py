@@ -618,10 +618,12 @@ def fit_forecast(
         tracks = {k: np.maximum(F, 0.0) for k, F in tracks.items()}
     stack = np.array([tracks[k] for k in COMBO])
     tracks["comb"] = np.median(stack, axis=0) if COMBO_HOW == "median" else stack.mean(axis=0)
+    if dmodel is not None:
+        eff = dmodel.effect(np.vstack([X, np.repeat(X[-1:], H, axis=0)]))[t_idx]
     for name, Fy in tracks.items():
+        if name in COMBO and name not in MEMBER_POOL:
+            continue                      # only in the ensemble: no score of its own needed
         if dmodel is not None:
-            Xpad = np.vstack([X, np.repeat(X[-1:], H, axis=0)])
-            eff = dmodel.effect(Xpad)[t_idx]
             Fy = Fy * np.exp(eff) if dmodel.log else Fy + eff
         if nonneg:
             Fy = np.maximum(Fy, 0.0)

@@ -112,11 +112,18 @@ def ets_fit(z: np.ndarray) -> dict:
 def ets_track(z: np.ndarray, H: int) -> np.ndarray:
     """Rolling-origin forecasts of the ETS model chosen by AICc (see :func:`ets_fit`)."""
     p = ets_fit(z)
-    one = np.ones(1)
-    _, L, B = _run(np.asarray(z, dtype=np.float64), p["alpha"] * one, p["beta"] * one,
-                   p["phi"] * one, p["l0"], p["b0"], keep=True)
-    cum = np.cumsum(p["phi"] ** np.arange(1, H + 1)) if p["trend"] != "N" else np.zeros(H)
-    return L[:, :1] + B[:, :1] * cum[None, :]
+    a, b, ph = p["alpha"], p["beta"], p["phi"]
+    level, slope = p["l0"], p["b0"]
+    L, B = np.empty(len(z)), np.empty(len(z))
+    for t, zt in enumerate(np.asarray(z, dtype=np.float64).tolist()):
+        # the recursion of _run for one parameter set, in plain floats (no array overhead)
+        pred = level + ph * slope
+        e = zt - pred
+        level = pred + a * e
+        slope = ph * slope + b * e
+        L[t], B[t] = level, slope
+    cum = np.cumsum(ph ** np.arange(1, H + 1)) if p["trend"] != "N" else np.zeros(H)
+    return L[:, None] + B[:, None] * cum[None, :]
 
 
 def _stationary(phi: np.ndarray) -> bool:
