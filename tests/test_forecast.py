@@ -186,6 +186,52 @@ def test_one_column_gap_is_interpolated_but_a_long_gap_is_refused():
         F.sales_forecast(long, 2)
 
 
+def test_ar_member_recovers_an_ar2_process_on_the_differences():
+    from xlmarketing.core.forecast_methods import ar_fit, ar_track
+    rng = np.random.default_rng(3)
+    d = np.zeros(600)
+    for t in range(2, 600):   # differences: mean 0.5, AR(2) with 0.6 and -0.2
+        d[t] = 0.5 + 0.6 * (d[t - 1] - 0.5) - 0.2 * (d[t - 2] - 0.5) + rng.normal()
+    z = 100 + np.cumsum(d)
+    phi, c, p = ar_fit(z)
+    assert p == 2
+    np.testing.assert_allclose(phi, [0.6, -0.2], atol=0.08)
+    assert abs(c / (1 - phi.sum()) - 0.5) < 0.15          # the drift: mean difference
+    F = ar_track(z, 3)
+    # one step ahead from the last origin: the AR recursion written out
+    dl = np.diff(z)[-2:]
+    np.testing.assert_allclose(F[-1, 0], z[-1] + c + phi[0] * dl[-1] + phi[1] * dl[-2])
+
+
+def test_ets_member_finds_the_form_of_the_trend():
+    from xlmarketing.core.forecast_methods import ets_fit, ets_track
+    rng = np.random.default_rng(5)
+    t = np.arange(80)
+    line = 40 + 2.0 * t + rng.normal(0, 1.0, 80)
+    p = ets_fit(line)
+    assert p["trend"] == "A" and abs(p["b0"] - 2.0) < 0.1       # the slope, from the start
+    np.testing.assert_allclose(ets_track(line, 5)[-1], 40 + 2.0 * np.arange(80, 85), rtol=0.01)
+    level = 70 + rng.normal(0, 1.0, 80)
+    assert ets_fit(level)["trend"] == "N"
+    # a trend dying out (slope 3 x 0.85^t): damped, and the forecast levels off
+    slope = 3 * 0.85 ** t
+    damped = 10 + np.cumsum(slope) + rng.normal(0, 0.2, 80)
+    p = ets_fit(damped)
+    assert p["trend"] in ("N", "Ad")
+    f = ets_track(damped, 12)[-1]
+    assert abs(f[-1] - f[0]) < 1.0 and abs(f[0] - (10 + slope.sum())) < 1.0
+
+
+def test_the_ensemble_is_the_mean_of_its_members_each_kept_non_negative():
+    rng = np.random.default_rng(2)
+    y = np.r_[np.linspace(60, 8, 30) + rng.normal(0, 2, 30)]   # falling towards zero
+    fit = core.fit_forecast(y, 12, season_length=1)
+    assert fit.method == "comb"
+    members = np.array([fit.members[k] for k in core.COMBO])
+    assert np.all(members >= 0)
+    np.testing.assert_allclose(fit.forecast(), members.mean(axis=0))
+
+
 # --------------------------------------------------------------------------- intervals
 
 
