@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -88,7 +89,10 @@ def test_help_on_every_command():
 
 def test_serve_refuses_an_unusable_project_folder_in_one_line(tmp_path, monkeypatch):
     """A project "folder" that is a file: one red line and exit 2, no traceback, no server."""
-    pytest.importorskip("xlwings_server")
+    # find_spec, not importorskip: importing xlwings_server sets XLWINGS_ON_SERVER in this
+    # process's environment, and later subprocesses would then ask for a licence key
+    if importlib.util.find_spec("xlwings_server") is None:
+        pytest.skip("xlwings-server is not installed")
     monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
     taken = tmp_path / "taken"
     taken.write_text("not a folder")

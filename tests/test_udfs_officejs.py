@@ -66,7 +66,8 @@ def test_companions(session):
     assert prof[-1][:2] == ["Note", "Joined left out: it looks like an ID (distinct whole numbers "
                                     "in steps of 1). Set keep_ids to TRUE to use it."]
     k_table = session["results"][3]["value"]
-    assert k_table[0] == ["k", "Gap", "Gap SE", "Silhouette", "Inertia", "Recommended"]
+    assert k_table[0] == ["k", "Prediction strength", "Calinski-Harabasz", "Silhouette", "Inertia",
+                          "Recommended"]
     assert [r[0] for r in k_table[1:] if r[0] != "Note"] == [2, 3, 4, 5]
     assert len([r for r in k_table[1:] if r[5] == "recommended"]) == 1
 
