@@ -47,3 +47,13 @@ def fresh_cache():
     CACHE.clear()
     yield CACHE
     CACHE.clear()
+
+
+@pytest.fixture(scope="module")
+def cache_cleared_after():
+    """Leave the process-wide cache empty for the modules after this one (its fit kinds show
+    in XLM_CACHE_INFO and its counters, which other tests read)."""
+    from xlmarketing.cache import CACHE
+
+    yield CACHE
+    CACHE.clear()

@@ -6,7 +6,6 @@ import pytest
 from openpyxl import load_workbook
 
 from xlmarketing import samples, templates
-from xlmarketing.cache import CACHE
 from xlmarketing.templates import campaign
 from xlmarketing.workbook import refresh_workbook
 
@@ -32,12 +31,7 @@ def test_campaign_data_is_deterministic_and_tells_its_story():
     assert len(p) == campaign.N_PROSPECTS and "Responded" not in p
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _clean_cache():
-    """Leave the process-wide cache empty for the modules after this one (its fit kinds show
-    in XLM_CACHE_INFO, which other tests read)."""
-    yield
-    CACHE.clear()
+pytestmark = pytest.mark.usefixtures("cache_cleared_after")
 
 
 @pytest.fixture(scope="module")

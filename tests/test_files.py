@@ -20,14 +20,15 @@ CORPUS = Path(__file__).parent / "data" / "xlsx_corpus"
 CLI = [sys.executable, "-m", "xlmarketing.cli"]
 
 
-def book(path: Path, ours: bool = True) -> Path:
+def book(path: Path, ours: bool = True, formula: str | None = None) -> Path:
+    """20 customers (Spend, Visits) with one formula in D1: ours, a plain SUM, or ``formula``."""
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Data"
     ws.append(["Spend", "Visits"])
     for i in range(20):
         ws.append([float((i * 37) % 900 + 10), float(i % 7 + 1)])
-    ws["D1"] = "=KMEANS_SEGMENT(A1:B21, 2)" if ours else "=SUM(A2:A21)"
+    ws["D1"] = formula or ("=KMEANS_SEGMENT(A1:B21, 2)" if ours else "=SUM(A2:A21)")
     wb.save(path)
     return path
 
@@ -215,15 +216,7 @@ def test_no_op_loads_neither_openpyxl_nor_the_models(tmp_path):
 
 
 def test_our_name_in_any_letter_case_is_refreshed(tmp_path):
-    src = tmp_path / "lower.xlsx"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Data"
-    ws.append(["Spend", "Visits"])
-    for i in range(20):
-        ws.append([float((i * 37) % 900 + 10), float(i % 7 + 1)])
-    ws["D1"] = "=kmeans_segment(A1:B21, 2)"
-    wb.save(src)
+    src = book(tmp_path / "lower.xlsx", formula="=kmeans_segment(A1:B21, 2)")
     rep = refresh_workbook(src, tmp_path / "out.xlsx", formula_engine="none")
     assert not rep.nothing_to_refresh
     assert rep.cells == 1, rep.lines()

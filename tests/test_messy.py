@@ -18,7 +18,6 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from xlmarketing import cells, parsing
-from xlmarketing.cache import CACHE
 from xlmarketing.errors import XLMError
 from xlmarketing.functions import REGISTRY
 from xlmarketing.functions.forecast import read_history
@@ -28,11 +27,7 @@ from tests.test_segment import blobs
 KMEANS, PROFILE, SEG_K = REGISTRY["KMEANS_SEGMENT"], REGISTRY["SEGMENT_PROFILE"], REGISTRY["SEGMENT_K"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _fresh_cache():
-    """Leave the process-wide cache as found: later tests read its counters."""
-    yield
-    CACHE.clear()
+pytestmark = pytest.mark.usefixtures("cache_cleared_after")
 
 
 PROB, DRIVERS, METRICS = REGISTRY["CHURN_PROB"], REGISTRY["CHURN_DRIVERS"], REGISTRY["CHURN_METRICS"]

@@ -56,12 +56,7 @@ def planted_interaction(n=2000, seed=2):
     return rows, [["Clicked"]] + [[int(v)] for v in y]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _clean_cache():
-    """Leave the process-wide cache empty for the modules after this one (its fit kinds show
-    in XLM_CACHE_INFO, which other tests read)."""
-    yield
-    CACHE.clear()
+pytestmark = pytest.mark.usefixtures("cache_cleared_after")
 
 
 @pytest.fixture(scope="module")
