@@ -31,32 +31,29 @@ _PHI = np.array([0.8, 0.9, 0.95, 0.98])
 ETS_FORMS = ("N", "A", "Ad")
 
 
-def _aicc(sse: np.ndarray, n: int, k: int) -> np.ndarray:
-    """AICc of a Gaussian model with ``k`` parameters (the variance included) and SSE ``sse``."""
-    if n - k - 1 <= 0:
-        return np.full(np.shape(sse), np.inf)
-    return n * np.log(np.maximum(sse, 1e-300) / n) + 2 * k + 2 * k * (k + 1) / (n - k - 1)
+def _aicc(sse, n: int, k):
+    """AICc of Gaussian models with ``k`` parameters (the variance included) and SSE ``sse``;
+    infinite where ``n`` leaves no degree of freedom for the correction. Arrays broadcast."""
+    k = np.asarray(k, dtype=np.float64)
+    dof = n - k - 1
+    return (n * np.log(np.maximum(sse, 1e-300) / n) + 2 * k
+            + np.where(dof > 0, 2 * k * (k + 1) / np.maximum(dof, 1e-9), np.inf))
 
 
-def _run(y: np.ndarray, a: np.ndarray, b: np.ndarray, ph: np.ndarray, l0, b0,
-         keep: bool = False):
-    """One-step errors (n, G) of the damped-trend recursion; with ``keep`` also the states."""
+def _run(y: np.ndarray, a: np.ndarray, b: np.ndarray, ph: np.ndarray, l0, b0) -> np.ndarray:
+    """One-step errors (n, G) of the damped-trend recursion, vectorised over the grid."""
     n = len(y)
     shape = np.broadcast_shapes(np.shape(y)[1:], a.shape, np.shape(l0), np.shape(b0))
     level = np.broadcast_to(np.asarray(l0, dtype=np.float64), shape).copy()
     slope = np.broadcast_to(np.asarray(b0, dtype=np.float64), shape).copy()
     E = np.empty((n,) + shape)
-    L = np.empty((n,) + shape) if keep else None
-    B = np.empty((n,) + shape) if keep else None
     for t in range(n):
         pred = level + ph * slope
         e = y[t] - pred
         E[t] = e
         level = pred + a * e
         slope = ph * slope + b * e
-        if keep:
-            L[t], B[t] = level, slope
-    return E, L, B
+    return E
 
 
 @lru_cache(maxsize=4)
@@ -90,7 +87,7 @@ def ets_fit(z: np.ndarray) -> dict:
     a, b, ph, k, form = _grid(forms)
     Y = np.zeros((n, 3, 1))
     Y[:, 0, 0] = z
-    E, _, _ = _run(Y, a, b, ph, np.array([[0.0], [1.0], [0.0]]), np.array([[0.0], [0.0], [1.0]]))
+    E = _run(Y, a, b, ph, np.array([[0.0], [1.0], [0.0]]), np.array([[0.0], [0.0], [1.0]]))
     E0, El, Eb = E[:, 0], E[:, 1], E[:, 2]
     s11, s12, s22 = np.sum(El * El, 0), np.sum(El * Eb, 0), np.sum(Eb * Eb, 0)
     r1, r2 = -np.sum(E0 * El, 0), -np.sum(E0 * Eb, 0)
@@ -100,9 +97,7 @@ def ets_fit(z: np.ndarray) -> dict:
     l0 = np.where(ok, (s22 * r1 - s12 * r2) / safe, r1 / np.where(s11 > 0, s11, 1.0))
     b0 = np.where(ok, (s11 * r2 - s12 * r1) / safe, 0.0)
     sse = np.sum((E0 + l0 * El + b0 * Eb) ** 2, axis=0)
-    kk = k.astype(np.float64)
-    aicc = n * np.log(np.maximum(sse, 1e-300) / n) + 2 * kk + np.where(
-        n - kk - 1 > 0, 2 * kk * (kk + 1) / np.maximum(n - kk - 1, 1), np.inf)
+    aicc = _aicc(sse, n, k)
     j = int(np.argmin(aicc))
     return {"aicc": float(aicc[j]), "trend": str(form[j]), "alpha": float(a[j]),
             "beta": float(b[j]), "phi": float(ph[j]), "l0": float(l0[j]), "b0": float(b0[j]),
@@ -167,8 +162,8 @@ def ar_fit(z: np.ndarray, max_p: int = 3) -> tuple[np.ndarray, float, int]:
             else:
                 coef, sse = np.zeros(0), yy
             k = cols.size + 1
-            aicc = N * np.log(max(sse, 1e-300) / N) + 2 * k + 2 * k * (k + 1) / max(N - k - 1, 1e-9)
-            if N - k - 1 <= 0 or aicc >= best[3]:
+            aicc = float(_aicc(sse, N, k))
+            if aicc >= best[3]:
                 continue
             phi = coef[1:] if drift else coef
             if _stationary(phi):               # else the forecast would explode
