@@ -211,6 +211,13 @@ def _serial(y: int, m: int, d: int, hh: str | None = None, mm: str | None = None
         when = dt.datetime(y, m, d, int(hh or 0), int(mm or 0), int(ss or 0))
     except ValueError:
         return None
+    return _serial_of(when)
+
+
+def _serial_of(when: Any) -> float:
+    """A datetime (or pandas Timestamp, its time zone dropped) as an Excel serial day."""
+    if hasattr(when, "to_pydatetime"):
+        when = when.to_pydatetime().replace(tzinfo=None)
     return (when - _EPOCH).total_seconds() / 86400.0
 
 
@@ -423,7 +430,7 @@ def _named_format(texts: list[str], culture: Culture | None, out: ColumnParse) -
                             f"{culture.name}")
     parsed = next(iter(readings.values()))
     for t, ts in zip(texts, parsed):
-        out.dates[t] = (ts.to_pydatetime().replace(tzinfo=None) - _EPOCH).total_seconds() / 86400.0
+        out.dates[t] = _serial_of(ts)
     return order
 
 
@@ -469,7 +476,7 @@ def _free_date(text: str, *, dayfirst: bool) -> float | None:
         ts = pd.to_datetime(text, errors="coerce", dayfirst=dayfirst)
     if pd.isna(ts):
         return None
-    return (ts.to_pydatetime().replace(tzinfo=None) - _EPOCH).total_seconds() / 86400.0
+    return _serial_of(ts)
 
 
 __all__ = ["ColumnParse", "Culture", "ParseError", "culture_info", "current_culture",
