@@ -19,7 +19,8 @@ The method, in the order it runs (numpy only, deterministic, no random numbers):
    adjusted base sales (:mod:`.forecast_methods` has the last two):
 
    - the Theta method (the M3 competition's winner: exponential smoothing with half the
-     long-run slope as drift);
+     long-run slope as drift); without a season, the optimised Theta model (the theta
+     coefficient, smoothing and initial level fitted; Fiorucci et al. 2016);
    - damped-trend Holt-Winters (seasonal factors that keep adapting, starting from the
      decomposition's; plain damped-trend smoothing when there is no season);
    - exponential smoothing with no, linear or damped trend, the form chosen by AICc, its
@@ -30,7 +31,7 @@ The method, in the order it runs (numpy only, deterministic, no random numbers):
    Each member is put back on the sales scale and kept non-negative (when the base sales are)
    *before* they are averaged, so one member heading below zero does not drag the others down.
    A rolling-origin validation on the history may pick Theta or Holt-Winters alone (when its
-   error is 10% lower), a straight linear trend (20% lower: a steady, nearly deterministic
+   error is 10% lower, and only with a season), a straight linear trend (20% lower: a steady, nearly deterministic
    trend), or, for intermittent sales, the TSB method. Before all this, outliers are replaced
    for the fit (:mod:`.forecast_clean`).
 5. **Intervals** come from the errors of rolling-origin forecasts on the user's own history,
@@ -52,7 +53,7 @@ from scipy import stats
 
 from .errors import CoreError, DataError, InsufficientData
 from .forecast_clean import Outlier, find_outliers, is_intermittent, replace
-from .forecast_methods import ar_track, ets_track
+from .forecast_methods import ar_track, ets_track, theta_opt_track
 
 #: Season lengths tried when the history has no dates.
 AUTO_SEASONS = (12, 4, 7, 52)
@@ -496,16 +497,26 @@ INTERVAL_INFLATION = 1.4
 INTERVAL_PARAMS = 8.0
 
 
+#: Without a season, the Theta member is the optimised Theta model (its theta coefficient,
+#: smoothing and initial level fitted, and the static or dynamic trend line chosen, by
+#: :func:`forecast_methods.theta_fit`) from this many periods on; the classic theta = 2 below.
+#: On M1 yearly it forecast 12% better than the classic method alone, on M3 yearly 5% (MASE).
+THETA_OPT_MIN = 6
+
+
 def _tracks(z: np.ndarray, base: np.ndarray, season: Season, H: int, select: bool
             ) -> dict[str, np.ndarray]:
     """Rolling-origin forecasts of every method, on the seasonally adjusted scale."""
     n = len(z)
-    t = np.arange(len(z), dtype=np.float64)
-    b, a = np.polyfit(t, z, 1)
-    _, sse_w = _ses_levels(2 * z - (a + b * t), _SES_ALPHAS)   # SES on the theta = 2 line
-    alpha = float(_SES_ALPHAS[int(np.argmin(sse_w))])
-    levels, _ = _ses_levels(z, np.array([alpha]))
-    out = {"theta": theta_track(z, H, alpha, levels)}
+    if season.m == 1 and n >= THETA_OPT_MIN:
+        out = {"theta": theta_opt_track(z, H)}
+    else:
+        t = np.arange(len(z), dtype=np.float64)
+        b, a = np.polyfit(t, z, 1)
+        _, sse_w = _ses_levels(2 * z - (a + b * t), _SES_ALPHAS)   # SES on the theta = 2 line
+        alpha = float(_SES_ALPHAS[int(np.argmin(sse_w))])
+        levels, _ = _ses_levels(z, np.array([alpha]))
+        out = {"theta": theta_track(z, H, alpha, levels)}
     if season.m > 1:
         t_idx = np.arange(n)[:, None] + np.arange(1, H + 1)[None, :]
         out["damped"] = season.adjust_track(hw_track(base, season, H), t_idx)
@@ -552,6 +563,10 @@ COMBO_HOW = "mean"
 #: states) are fitted to the whole history, so their backtest looks better than they forecast
 #: (letting the validation pick them alone lost 7% sMAPE on M1 monthly, and coverage).
 MEMBER_POOL = ("theta", "damped")
+
+#: Without a season no member is picked alone: with the optimised Theta in the ensemble, the
+#: pick lost 3% MASE on M3 yearly (and gained nothing on M1 yearly). The trend switch stays.
+MEMBER_POOL_NONSEASONAL: tuple[str, ...] = ()
 
 #: A member of the ensemble replaces it only when its validation error is this much lower.
 MEMBER_MARGIN = 0.9
@@ -630,8 +645,9 @@ def fit_forecast(
     tracks["comb"] = np.median(stack, axis=0) if COMBO_HOW == "median" else stack.mean(axis=0)
     if dmodel is not None:
         eff = dmodel.effect(np.vstack([X, np.repeat(X[-1:], H, axis=0)]))[t_idx]
+    pool = MEMBER_POOL if season.m > 1 else MEMBER_POOL_NONSEASONAL
     for name, Fy in tracks.items():
-        if name in COMBO and name not in MEMBER_POOL:
+        if name in COMBO and name not in pool:
             continue                      # only in the ensemble: no score of its own needed
         if dmodel is not None:
             Fy = Fy * np.exp(eff) if dmodel.log else Fy + eff
@@ -648,9 +664,9 @@ def fit_forecast(
         per_h = np.where(ok, err, 0.0).sum(axis=0)[cnt > 0] / cnt[cnt > 0]
         scores[name] = float(per_h.mean()) if per_h.size else np.nan
     method = "comb"
-    if select and MEMBER_POOL:
+    if select and pool:
         # one member alone, when the rolling-origin validation clearly prefers it
-        member = min(MEMBER_POOL, key=lambda k: scores[k])
+        member = min(pool, key=lambda k: scores[k])
         if np.isfinite(scores[member]) and scores[member] < MEMBER_MARGIN * scores["comb"]:
             method = member
     trend_s, comb_s = scores.get("trend", np.nan), scores["comb"]

@@ -1,4 +1,5 @@
-"""Members of the forecast ensemble beyond Theta and Holt-Winters: ETS by AICc, an ARIMA-like AR.
+"""Members of the forecast ensemble beyond Holt-Winters: ETS by AICc, an ARIMA-like AR, and the
+optimised Theta model used on histories without a season.
 
 Both work on the seasonally adjusted series ``z`` and return rolling-origin forecasts
 ``F[o, h-1]`` (step ``h`` made after seeing ``z[0..o]``) for every origin, like the tracks of
@@ -13,6 +14,9 @@ run through the history. numpy only, deterministic, vectorised over a parameter 
   initial level and slope) give them by a 2x2 least squares per grid point.
 * :func:`ar_track` - an autoregression on the first differences (ARIMA(p,1,0)), with or
   without drift, p = 0..3 and the drift chosen by AICc, fitted by least squares.
+* :func:`theta_opt_track` - the optimised Theta models of Fiorucci et al. (2016), OTM and
+  DOTM (the static or the expanding least-squares line), the one with the lower SSE; theta,
+  alpha and the initial level by least squares over an alpha grid (see :func:`theta_fit`).
 """
 
 from __future__ import annotations
@@ -192,3 +196,108 @@ def ar_track(z: np.ndarray, H: int) -> np.ndarray:
             lags = np.column_stack([step, lags[:, :-1]])
     return F
 
+
+
+# --------------------------------------------------------------------------- optimised Theta
+
+#: Smoothing parameters tried by the optimised Theta (Fiorucci et al. bound alpha to 0.1-0.99).
+_THETA_ALPHA = np.r_[np.arange(0.1, 0.951, 0.05), 0.99]
+
+#: The first one-step errors left out of the Theta fit (the expanding line needs a few points).
+_THETA_BURN = 3
+
+#: A tiny ridge pulling the initial level towards the first value: with alpha near 1 the data
+#: hardly determine it (its weight decays as (1 - alpha)^t), and an unpinned one could be huge.
+_THETA_RIDGE = 1e-10
+
+
+def _expanding_line(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Intercept (at time 0) and slope of the least-squares line through z[0..o] against times
+    1..o+1, for every origin o (intercept z[0] and slope 0 at the first origin)."""
+    t = np.arange(1, len(z) + 1, dtype=np.float64)
+    st, sz = np.cumsum(t), np.cumsum(z)
+    stt, stz = np.cumsum(t * t), np.cumsum(t * z)
+    den = t * stt - st * st
+    ok = den > 0
+    slope = np.where(ok, (t * stz - st * sz) / np.where(ok, den, 1.0), 0.0)
+    return (sz - slope * st) / t, slope
+
+
+def theta_fit(z: np.ndarray) -> dict:
+    """The optimised Theta model (OTM or DOTM of Fiorucci et al. 2016) with the lowest SSE.
+
+    The model: ``mu_t = l_{t-1} + k * (A (1-a)^t + B (1 - (1-a)^(t+1)) / a)``, ``l_t = a z_t +
+    (1-a) l_{t-1}``, with ``k = 1 - 1/theta`` (theta = 2, the classic method, is k = 1/2) and
+    ``A, B`` the least-squares line through the whole history (OTM) or through z[0..t-1]
+    (DOTM, the "dynamic" model). For each ``a`` on a grid the one-step errors are linear in the
+    initial level and in ``k``, so both are solved exactly by a 2x2 least squares (k kept in
+    [0, 1), i.e. theta >= 1); the (model, a) with the lowest SSE wins, as in AutoTheta.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    n = len(z)
+    a = _THETA_ALPHA
+    S = np.empty((n, a.size))          # SES levels from a zero initial level
+    level = np.zeros(a.size)
+    for t, zt in enumerate(z.tolist()):
+        level = a * zt + (1 - a) * level
+        S[t] = level
+    sl = slice(min(_THETA_BURN, n - 2), n)
+    t = np.arange(n, dtype=np.float64)[sl, None]
+    decay = (1 - a) ** t                # weight of the initial level in l_{t-1}
+    grow = (1 - (1 - a) ** (t + 1)) / a
+    R = z[sl, None] - np.r_[np.zeros((1, a.size)), S[:-1]][sl]
+    A, B = _expanding_line(z)
+    s11 = np.sum(decay * decay, 0) + _THETA_RIDGE
+    r1 = np.sum(decay * R, 0) + _THETA_RIDGE * z[0]
+    best: dict = {"sse": np.inf}
+    for dynamic in (False, True):
+        if dynamic:
+            D = np.r_[z[:1], A[:-1]][sl, None] * decay + np.r_[0.0, B[:-1]][sl, None] * grow
+        else:
+            D = A[-1] * decay + B[-1] * grow
+        s12, s22, r2 = np.sum(decay * D, 0), np.sum(D * D, 0), np.sum(D * R, 0)
+        det = s11 * s22 - s12 * s12
+        ok = np.abs(det) > 1e-12 * np.maximum(s11 * s22, 1e-300)
+        k = np.where(ok, (s11 * r2 - s12 * r1) / np.where(ok, det, 1.0), 0.5)
+        k = np.clip(k, 0.0, 0.999)
+        l0 = (r1 - k * s12) / s11
+        sse = np.sum((R - decay * l0 - D * k) ** 2, axis=0)
+        j = int(np.argmin(sse))
+        if sse[j] < best["sse"]:
+            best = {"sse": float(sse[j]), "dynamic": dynamic, "alpha": float(a[j]),
+                    "k": float(k[j]), "l0": float(l0[j])}
+    return best
+
+
+def theta_opt_track(z: np.ndarray, H: int) -> np.ndarray:
+    """Rolling-origin forecasts of the optimised Theta model (see :func:`theta_fit`).
+
+    The parameters (a, k, initial level) are fitted once on the whole history, as for the other
+    members; the line at origin ``o`` is the one through z[0..o] only (both models), so no
+    forecast sees data after its origin. The dynamic model's line keeps absorbing its own
+    forecasts over the horizon; the static model's slope is then ``k * B``.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    n = len(z)
+    p = theta_fit(z)
+    a, k = p["alpha"], p["k"]
+    L = np.empty(n)
+    level = p["l0"]
+    for t, zt in enumerate(z.tolist()):
+        level = a * zt + (1 - a) * level
+        L[t] = level
+    A, B = _expanding_line(z)
+    cnt = np.arange(1, n + 1, dtype=np.float64)      # points seen at origin o
+    mean = np.cumsum(z) / cnt
+    F = np.empty((n, H))
+    for h in range(H):
+        i = cnt + h                                  # index of the step forecast
+        mu = L + k * (A * (1 - a) ** i + B * (1 - (1 - a) ** (i + 1)) / a)
+        F[:, h] = mu
+        L = a * mu + (1 - a) * L
+        if p["dynamic"]:                             # the line takes in the forecast
+            new_mean = (i * mean + mu) / (i + 1)
+            B = ((i - 1) * B + 6 * (mu - mean) / (i + 1)) / (i + 2)
+            mean = new_mean
+            A = mean - B * (i + 2) / 2
+    return F
