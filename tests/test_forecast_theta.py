@@ -48,14 +48,24 @@ def test_fit_is_no_worse_than_the_classic_theta():
             assert p["sse"] <= _sse(y, p, 0.5, l0) + 1e-9
 
 
+def _levels(z, p):
+    level, out = p["l0"], []
+    for v in z:
+        level = p["alpha"] * v + (1 - p["alpha"]) * level
+        out.append(level)
+    return np.array(out)
+
+
 def test_track_uses_only_the_history_up_to_its_origin(monkeypatch):
     """With the parameters held, changing the data after origin o leaves rows 0..o unchanged."""
     rng = np.random.default_rng(1)
     y = np.cumsum(rng.normal(1, 1, 20)) + 30
     o = 11
+    fit, levels = fm._theta_fit(y)
+    np.testing.assert_allclose(levels, _levels(y, fit))
     for dynamic in (False, True):
-        p = {**fm.theta_fit(y), "dynamic": dynamic}
-        monkeypatch.setattr(fm, "theta_fit", lambda z, p=p: p)
+        p = {**fit, "dynamic": dynamic}
+        monkeypatch.setattr(fm, "_theta_fit", lambda z, p=p: (p, _levels(z, p)))
         y2 = y.copy()
         y2[o + 1:] += 50 * rng.normal(size=y.size - o - 1)
         F1, F2 = fm.theta_opt_track(y, 5), fm.theta_opt_track(y2, 5)

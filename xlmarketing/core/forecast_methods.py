@@ -224,6 +224,11 @@ def _expanding_line(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def theta_fit(z: np.ndarray) -> dict:
+    """See :func:`_theta_fit` (the fitted parameters alone)."""
+    return _theta_fit(z)[0]
+
+
+def _theta_fit(z: np.ndarray) -> tuple[dict, np.ndarray]:
     """The optimised Theta model (OTM or DOTM of Fiorucci et al. 2016) with the lowest SSE.
 
     The model: ``mu_t = l_{t-1} + k * (A (1-a)^t + B (1 - (1-a)^(t+1)) / a)``, ``l_t = a z_t +
@@ -232,6 +237,7 @@ def theta_fit(z: np.ndarray) -> dict:
     (DOTM, the "dynamic" model). For each ``a`` on a grid the one-step errors are linear in the
     initial level and in ``k``, so both are solved exactly by a 2x2 least squares (k kept in
     [0, 1), i.e. theta >= 1); the (model, a) with the lowest SSE wins, as in AutoTheta.
+    Returns the parameters and the fitted model's levels ``l_t``.
     """
     z = np.asarray(z, dtype=np.float64)
     n = len(z)
@@ -266,7 +272,9 @@ def theta_fit(z: np.ndarray) -> dict:
         if sse[j] < best["sse"]:
             best = {"sse": float(sse[j]), "dynamic": dynamic, "alpha": float(a[j]),
                     "k": float(k[j]), "l0": float(l0[j])}
-    return best
+            jbest = j
+    al = best["alpha"]
+    return best, S[:, jbest] + (1 - al) ** np.arange(1, n + 1) * best["l0"]
 
 
 def theta_opt_track(z: np.ndarray, H: int) -> np.ndarray:
@@ -279,13 +287,8 @@ def theta_opt_track(z: np.ndarray, H: int) -> np.ndarray:
     """
     z = np.asarray(z, dtype=np.float64)
     n = len(z)
-    p = theta_fit(z)
+    p, L = _theta_fit(z)
     a, k = p["alpha"], p["k"]
-    L = np.empty(n)
-    level = p["l0"]
-    for t, zt in enumerate(z.tolist()):
-        level = a * zt + (1 - a) * level
-        L[t] = level
     A, B = _expanding_line(z)
     cnt = np.arange(1, n + 1, dtype=np.float64)      # points seen at origin o
     mean = np.cumsum(z) / cnt
