@@ -500,7 +500,7 @@ INTERVAL_PARAMS = 8.0
 #: Without a season, the Theta member is the optimised Theta model (its theta coefficient,
 #: smoothing and initial level fitted, and the static or dynamic trend line chosen, by
 #: :func:`forecast_methods.theta_fit`) from this many periods on; the classic theta = 2 below.
-#: On M1 yearly it forecast 12% better than the classic method alone, on M3 yearly 5% (MASE).
+#: Alone, it had a 12% lower MASE than the classic method on M1 yearly, 6% on M3 yearly.
 THETA_OPT_MIN = 6
 
 
