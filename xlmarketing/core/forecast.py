@@ -75,7 +75,10 @@ METHOD_NAMES = {
 
 
 #: Significance level of the season test (chosen on M1, validated on M3; see the benchmark).
-SEASON_ALPHA = 0.01
+SEASON_ALPHA = 0.05
+
+#: The level shared by the candidate lengths of a history without dates.
+SEASON_ALPHA_UNDATED = 0.1
 
 
 def season_pvalue(y: np.ndarray, m: int) -> float:
@@ -126,7 +129,8 @@ def detect_season(y: np.ndarray, candidates: tuple[int, ...] = AUTO_SEASONS) -> 
         return 1
     ps = [(season_pvalue(y, m), m) for m in candidates]
     p, m = min(ps)
-    return m if p < SEASON_ALPHA / len(candidates) else 1
+    alpha = SEASON_ALPHA if len(candidates) == 1 else SEASON_ALPHA_UNDATED / len(candidates)
+    return m if p < alpha else 1
 
 
 def detect_season_with_drivers(y: np.ndarray, candidates: tuple[int, ...],
@@ -548,6 +552,10 @@ def _error_matrix(y: np.ndarray, F: np.ndarray, start: int) -> tuple[np.ndarray,
 COMBO = ("theta", "damped", "ets", "arima")
 COMBO_HOW = "mean"
 
+#: The members averaged when there is a season (chosen on M1 monthly and quarterly, every
+#: series; validated on M3 monthly and quarterly, dated or not, and Tourism monthly).
+COMBO_SEASONAL = ("theta", "damped", "ets", "arima")
+
 #: The members the validation may pick alone. Not ETS or the AR: their parameters (and initial
 #: states) are fitted to the whole history, so their backtest looks better than they forecast
 #: (letting the validation pick them alone lost 7% sMAPE on M1 monthly, and coverage).
@@ -626,12 +634,13 @@ def fit_forecast(
     tracks = {k: season.apply(F, t_idx) if m > 1 else F for k, F in tracks.items()}
     if base_nonneg:
         tracks = {k: np.maximum(F, 0.0) for k, F in tracks.items()}
-    stack = np.array([tracks[k] for k in COMBO])
+    combo = COMBO_SEASONAL if m > 1 else COMBO
+    stack = np.array([tracks[k] for k in combo])
     tracks["comb"] = np.median(stack, axis=0) if COMBO_HOW == "median" else stack.mean(axis=0)
     if dmodel is not None:
         eff = dmodel.effect(np.vstack([X, np.repeat(X[-1:], H, axis=0)]))[t_idx]
     for name, Fy in tracks.items():
-        if name in COMBO and name not in MEMBER_POOL:
+        if name in COMBO + combo and name not in MEMBER_POOL:
             continue                      # only in the ensemble: no score of its own needed
         if dmodel is not None:
             Fy = Fy * np.exp(eff) if dmodel.log else Fy + eff
