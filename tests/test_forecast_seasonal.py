@@ -23,12 +23,16 @@ def test_sar_track_is_the_seasonal_difference_recursion_at_every_origin():
     rng = np.random.default_rng(1)
     m, n, H = 12, 80, 18
     y = 100 + 10 * np.sin(np.arange(n) * 2 * np.pi / m) + np.cumsum(rng.normal(0, 1, n))
-    F = sar_track(y, m, H, log=False)
-    phi, c, p = sar_fit(y[m:] - y[:-m])
-    assert p >= 1                                    # the wandering level makes w persistent
-    for o in (m, 30, n - 1):
-        np.testing.assert_allclose(F[o], _direct(y, m, H, phi, c, p, o), rtol=1e-12)
-    np.testing.assert_allclose(F[m - 1], np.repeat(y[m - 1], H))   # no full season yet: naive
+    for max_p in (3, None):                          # with lags, and the default (none)
+        F = sar_track(y, m, H, log=False, max_p=max_p)
+        phi, c, p = sar_fit(y[m:] - y[:-m], max_p)
+        assert (p >= 1) if max_p else (p == 0)       # the wandering level makes w persistent
+        for o in (m, 30, n - 1):
+            np.testing.assert_allclose(F[o], _direct(y, m, H, phi, c, p, o), rtol=1e-12)
+        np.testing.assert_allclose(F[m - 1], np.repeat(y[m - 1], H))   # no full season: naive
+    # the default is the last season repeated, plus the drift per season when there is one
+    o = n - 1
+    np.testing.assert_allclose(F[o], y[o - m + 1 + np.arange(H) % m] + c * (1 + np.arange(H) // m))
 
 
 def test_sar_track_on_logs_keeps_a_growing_season_a_share_of_the_level():
