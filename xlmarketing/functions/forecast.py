@@ -380,7 +380,7 @@ def forecast_accuracy(sales: Any, horizon: int | None = None, season_length: int
     rows: list[list[Any]] = [["Metric", "SALES_FORECAST", "Seasonal naive", "Best simple peer"]]
     for k in ("MAE", "RMSE", "MAPE", "sMAPE", "MASE"):
         rows.append([k, r.ours[k], r.naive[k], r.peer[k]])
-    rows += [["Method", core.METHOD_NAMES[r.method], "seasonal naive", r.peer_name],
+    rows += [["Method", core.method_label(r.method, r.m), "seasonal naive", r.peer_name],
              ["Season length", r.m, r.m, r.m],
              ["Horizon", r.h, r.h, r.h],
              ["Backtest origins", r.origins, r.origins, r.origins]]

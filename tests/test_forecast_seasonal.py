@@ -1,0 +1,105 @@
+"""The seasonal path of the forecaster: season detection levels, the seasonal-difference member."""
+
+import numpy as np
+import pytest
+
+from xlmarketing.core import forecast as fc
+from xlmarketing.core.forecast_sarima import sar_fit, sar_track
+
+
+def _direct(y, m, H, phi, c, p, o):
+    """The seasonal-difference AR forecast from origin ``o``, one step at a time."""
+    v, w = list(y[:o + 1]), list(y[m:o + 1] - y[:o + 1 - m])
+    out = []
+    for _ in range(H):
+        step = c + sum(phi[i] * w[-1 - i] for i in range(p) if len(w) - 1 - i >= 0)
+        w.append(step)
+        v.append(v[-m] + step)
+        out.append(v[-1])
+    return np.array(out)
+
+
+def test_sar_track_is_the_seasonal_difference_recursion_at_every_origin():
+    rng = np.random.default_rng(1)
+    m, n, H = 12, 80, 18
+    y = 100 + 10 * np.sin(np.arange(n) * 2 * np.pi / m) + np.cumsum(rng.normal(0, 1, n))
+    for max_p in (3, None):                          # with lags, and the default (none)
+        F = sar_track(y, m, H, log=False, max_p=max_p)
+        phi, c, p = sar_fit(y[m:] - y[:-m], max_p)
+        assert (p >= 1) if max_p else (p == 0)       # the wandering level makes w persistent
+        for o in (m, 30, n - 1):
+            np.testing.assert_allclose(F[o], _direct(y, m, H, phi, c, p, o), rtol=1e-12)
+        np.testing.assert_allclose(F[m - 1], np.repeat(y[m - 1], H))   # no full season: naive
+    # the default is the last season repeated, plus the drift per season when there is one
+    o = n - 1
+    np.testing.assert_allclose(F[o], y[o - m + 1 + np.arange(H) % m] + c * (1 + np.arange(H) // m))
+
+
+def test_sar_track_on_logs_keeps_a_growing_season_a_share_of_the_level():
+    t = np.arange(96)
+    y = 100 * 1.01 ** t * (1 + 0.3 * np.sin(2 * np.pi * t / 12))
+    f = sar_track(y, 12, 12, log=True)[-1]
+    truth = 100 * 1.01 ** (t[-1] + 1 + np.arange(12)) * (
+        1 + 0.3 * np.sin(2 * np.pi * (t[-1] + 1 + np.arange(12)) / 12))
+    np.testing.assert_allclose(f, truth, rtol=1e-6)   # exact growth: w is a constant
+
+
+def test_undated_planted_quarterly_season_is_found():
+    found = 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        t = np.arange(48)
+        season = np.array([8.0, -3.0, -9.0, 4.0])[t % 4]
+        y = 300 + 1.5 * t + season + rng.normal(0, 4, t.size)
+        found += fc.detect_season(y) == 4
+    assert found >= 19
+
+
+def test_undated_random_walks_rarely_get_a_season():
+    # the level shared by the four candidate lengths (SEASON_ALPHA_UNDATED) bounds this
+    found = 0
+    for seed in range(200):
+        rng = np.random.default_rng(1000 + seed)
+        y = 500 + np.cumsum(rng.normal(0, 10, 60))
+        found += fc.detect_season(y) != 1
+    assert found <= 12                                # 6%; 2.5% measured on other seeds
+
+
+def test_dated_level_is_looser_than_the_undated_one_per_candidate():
+    # a season of moderate strength: found with the calendar's one candidate ...
+    y = None
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        t = np.arange(60)
+        cand = 200 + 4 * np.sin(2 * np.pi * t / 12) + np.cumsum(rng.normal(0, 2, 60))
+        p = fc.season_pvalue(cand, 12)
+        if fc.SEASON_ALPHA_UNDATED / len(fc.AUTO_SEASONS) < p < fc.SEASON_ALPHA:
+            y = cand
+            break
+    assert y is not None
+    assert fc.detect_season(y, (12,)) == 12
+    # ... but not among the four lengths tried without dates, whose level is shared
+    assert fc.detect_season(y, fc.AUTO_SEASONS) != 12
+
+
+def test_the_seasonal_ensemble_is_the_mean_of_its_members():
+    rng = np.random.default_rng(4)
+    t = np.arange(84)
+    y = (200 + t) * (1 + 0.2 * np.sin(2 * np.pi * t / 12)) * (1 + rng.normal(0, 0.03, t.size))
+    fit = fc.fit_forecast(y, 12, season_length=12, select=False)
+    assert fit.method == "comb" and fit.m == 12
+    assert "sar" in fit.members
+    members = np.array([fit.members[k] for k in fc.COMBO_SEASONAL])
+    np.testing.assert_allclose(fit.forecast(), members.mean(axis=0))
+    # the planted peak month stays the peak of the forecast
+    assert int(np.argmax(fit.forecast())) == int(np.argmax(np.sin(2 * np.pi * (t[-1] + 1 + np.arange(12)) / 12)))
+
+
+@pytest.mark.parametrize("m", [4, 12])
+def test_seasonal_members_recover_a_clean_season(m):
+    t = np.arange(10 * m)
+    y = 100 + 0.5 * t + 10 * np.cos(2 * np.pi * t / m)
+    fit = fc.fit_forecast(y, m, season_length=m)
+    tf = t[-1] + 1 + np.arange(m)
+    np.testing.assert_allclose(fit.forecast(), 100 + 0.5 * tf + 10 * np.cos(2 * np.pi * tf / m),
+                               rtol=0.03)
