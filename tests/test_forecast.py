@@ -247,7 +247,40 @@ def test_intervals_cover_simulated_truth_near_their_nominal_rate():
         lo, hi = fit.interval(0.9)
         hits += int(np.sum((y[n:] >= lo) & (y[n:] <= hi)))
         total += h
-    assert 0.8 <= hits / total <= 0.98
+    # the band is widened for real histories' surprises (calibrated on M1), so on this
+    # well-specified simulation a 90% band holds a little more than 90% (237 of 240)
+    assert 0.8 <= hits / total <= 0.99
+
+
+def _simulated_coverage(kind: str, n: int, h: int, reps: int = 30, futures: int = 200) -> float:
+    """Share of simulated futures inside the 95% band, for Gaussian histories of known noise."""
+    rng = np.random.default_rng(3)
+    cover = []
+    for _ in range(reps):
+        if kind == "walk":
+            y = 500 + np.cumsum(rng.normal(0, 5, n))
+            fut = y[-1] + np.cumsum(rng.normal(0, 5, (futures, h)), axis=1)
+        else:                                        # AR(1) around 500, phi 0.6
+            y = np.full(n, 500.0)
+            for t in range(1, n):
+                y[t] = 500 + 0.6 * (y[t - 1] - 500) + rng.normal(0, 10)
+            fut, prev = np.empty((futures, h)), np.full(futures, y[-1])
+            for j in range(h):
+                prev = 500 + 0.6 * (prev - 500) + rng.normal(0, 10, futures)
+                fut[:, j] = prev
+        lo, hi = core.fit_forecast(y, h, season_length=1).interval(0.95)
+        cover.append(np.mean((fut >= lo) & (fut <= hi)))
+    return float(np.mean(cover))
+
+
+@pytest.mark.parametrize("kind", ["walk", "ar"])
+def test_95_band_covers_simulated_futures_and_narrows_with_a_long_history(kind):
+    # the band is widened for real data's surprises (calibrated on M1), more for short
+    # histories; on a long history of a well-specified process it is close to the nominal
+    long, short = _simulated_coverage(kind, 300, 12), _simulated_coverage(kind, 40, 8)
+    assert 0.95 <= long <= 0.99
+    assert short >= 0.95
+    assert core.interval_inflation(300) < core.interval_inflation(40)
 
 
 def test_wider_interval_for_higher_coverage_and_later_steps():
