@@ -552,6 +552,57 @@ def read_table(
     date); a few numbers among dates are read as serial days, with a note, when they are
     valid ones. ``mixed_dates`` False refuses any mix (counts, quantities).
     """
+    return read_columns(values, name=name, header=header, allow_text=allow_text, culture=culture,
+                        first_column=first_column, mixed_dates=mixed_dates).table()
+
+
+@dataclass
+class Columns:
+    """What :func:`read_table` reads, before the DataFrame is built (which costs more than
+    reading a short range): every column over all the range's data rows, blank rows included.
+
+    ``table()`` builds the :class:`Table`; ``numbers(c)`` is column ``c`` of ``table().frame``
+    as float64 without building it (numeric kinds only).
+    """
+
+    values: dict[str, Any]
+    kinds: dict[str, Kind]
+    header: bool
+    row_mask: np.ndarray
+    name: str = "data"
+    notes: list[str] = field(default_factory=list)
+    _table: Table | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.values)
+
+    def numbers(self, column: str) -> np.ndarray:
+        if self.kinds[column] == CATEGORY:
+            raise TypeError(f"{column} is a category column")
+        return self.values[column][self.row_mask]
+
+    def table(self) -> Table:
+        if self._table is None:
+            keep = self.row_mask
+            frame = pd.DataFrame({c: v[keep] for c, v in self.values.items()})
+            frame.index = pd.RangeIndex(len(frame))
+            self._table = Table(frame=frame, kinds=self.kinds, header=self.header, row_mask=keep,
+                                name=self.name, notes=self.notes)
+        return self._table
+
+
+def read_columns(
+    values: Any,
+    *,
+    name: str = "data",
+    header: bool | None = None,
+    allow_text: bool = True,
+    culture: str | None = None,
+    first_column: int = 1,
+    mixed_dates: bool = True,
+) -> Columns:
+    """:func:`read_table`'s reading (same checks, same errors), the frame not yet built."""
     rng = values if isinstance(values, Range) else Range(values)
     grid = rng.grid
     has_header = resolve_header(grid, header)
@@ -636,10 +687,7 @@ def read_table(
     if blank.all():
         raise XLMError("#VALUE!", f"{name} is empty: every cell in the range is blank. "
                        "Select the cells that hold your data.")
-    keep = ~blank
-    frame = pd.DataFrame({c: v[keep] for c, v in columns.items()})
-    frame.index = pd.RangeIndex(len(frame))
-    return Table(frame=frame, kinds=kinds, header=has_header, row_mask=keep, name=name, notes=notes)
+    return Columns(columns, kinds, has_header, ~blank, name, notes)
 
 
 def _numbers_among_dates(ck: np.ndarray, cv: list[Any], name: str, cname: str,

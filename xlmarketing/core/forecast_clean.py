@@ -44,7 +44,13 @@ def running_median(z: np.ndarray, w: int) -> np.ndarray:
     n = len(z)
     w = max(1, min(w, n - 1 + n % 2))
     trend = np.full(n, np.nan)
-    trend[w // 2: n - w // 2] = np.median(np.lib.stride_tricks.sliding_window_view(z, w), axis=1)
+    # w is odd: the median of a window is its middle value once sorted (what np.median takes)
+    if n >= w and w % 2 and not np.isnan(z).any():
+        windows = z[np.arange(n - w + 1)[:, None] + np.arange(w)]
+        windows.sort(axis=1)
+        trend[w // 2: n - w // 2] = windows[:, w // 2]
+    else:
+        trend[w // 2: n - w // 2] = np.median(np.lib.stride_tricks.sliding_window_view(z, w), axis=1)
     c0, c1 = w // 2, n - 1 - w // 2
     if c1 <= c0:
         return np.full(n, float(np.median(z)))
@@ -95,7 +101,7 @@ def position_medians(d: np.ndarray, m: int) -> np.ndarray:
 def is_intermittent(y: np.ndarray) -> bool:
     """Many zero periods (and nothing negative): slow-moving items, sold now and then."""
     y = np.asarray(y, dtype=np.float64)
-    return bool(np.all(y >= 0) and np.mean(y == 0) >= INTERMITTENT_ZEROS)
+    return bool(y.size and y.min() >= 0 and np.count_nonzero(y == 0) / y.size >= INTERMITTENT_ZEROS)
 
 
 def find_outliers(y: np.ndarray, m: int, *, k: float | None = None) -> list[Outlier]:
@@ -111,7 +117,7 @@ def find_outliers(y: np.ndarray, m: int, *, k: float | None = None) -> list[Outl
     fitted = robust_fit(y, m)
     rel = bool(np.all(y > 0) and np.all(fitted > 0))
     r = y / fitted - 1 if rel else y - fitted
-    q1, q3 = np.percentile(r[:-1], [25, 75])
+    q1, q3 = _quartiles(r[:-1])
     # a floor for smooth data (IQR near 0): a deviation of a few percent is no outlier
     iqr = max(q3 - q1, IQR_FLOOR * (1.0 if rel else float(np.mean(np.abs(y))) or 1.0))
     dev = np.maximum(q1 - r, r - q3) / iqr
@@ -121,6 +127,24 @@ def find_outliers(y: np.ndarray, m: int, *, k: float | None = None) -> list[Outl
         return []
     idx = idx[np.argsort(-dev[idx], kind="stable")][: max(1, int(MAX_OUTLIER_SHARE * n))]
     return [Outlier(int(i), float(y[i]), float(fitted[i])) for i in idx]
+
+
+def _quartiles(r: np.ndarray) -> tuple[float, float]:
+    """``np.percentile(r, [25, 75])`` (its linear method, the same arithmetic), for a short array
+    without np.percentile's general machinery, which costs more than the sort here."""
+    s = np.sort(r)
+    n = s.size
+    if np.isnan(s[-1]):
+        return np.nan, np.nan
+    out = []
+    for q in (0.25, 0.75):
+        v = (n - 1) * q
+        i = int(np.floor(v))
+        g = v - i
+        a, b = s[i], s[min(i + 1, n - 1)]
+        d = b - a
+        out.append(b - d * (1 - g) if g >= 0.5 else a + d * g)
+    return out[0], out[1]
 
 
 def replace(y: np.ndarray, outliers: list[Outlier]) -> np.ndarray:

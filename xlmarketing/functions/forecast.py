@@ -29,7 +29,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from .. import cells
 from ..cache import CACHE, content_key
@@ -129,11 +128,12 @@ def _max_gap(cal: Calendar | None) -> int:
     return max(3, (cal.season if cal else 1) // 4)
 
 
-def _date_serials(frame: pd.DataFrame, col: str, kind: str, rows: np.ndarray) -> np.ndarray:
-    if kind != CATEGORY:
-        return frame[col].to_numpy(dtype=np.float64)
+def _date_serials(table: cells.Columns, col: str, rows: np.ndarray) -> np.ndarray:
+    if table.kinds[col] != CATEGORY:
+        return table.numbers(col)
     # Dates in several written formats: one day order for the column.
-    return cells.text_dates(frame[col].tolist(), name="sales", column=col, rows=rows)
+    return cells.text_dates(table.table().frame[col].tolist(), name="sales", column=col,
+                            rows=rows)
 
 
 def read_history(sales: Any, known_drivers: Any = None, header: bool | None = None) -> History:
@@ -147,17 +147,18 @@ def read_history(sales: Any, known_drivers: Any = None, header: bool | None = No
                        "or two columns: dates, then sales. Put price, promotion and other "
                        "drivers in known_drivers.")
     has_header = cells.resolve_header(grid, header)
-    table = cells.read_table(grid, name="sales", header=has_header, allow_text=width == 2)
+    # The columns without their DataFrame: building it costs more than reading a short range.
+    table = cells.read_columns(grid, name="sales", header=has_header, allow_text=width == 2)
     cols = table.columns
     pos = np.flatnonzero(table.row_mask)              # body positions of the frame's rows
     rows = pos + 1 + int(has_header)                  # 1-based rows of the range
     yname = cols[-1]
     if table.kinds[yname] == CATEGORY:
-        vals = table.frame[yname].tolist()
+        vals = table.table().frame[yname].tolist()
         i = next(i for i, v in enumerate(vals) if isinstance(v, str) and cells.parse_number(v) is None)
         raise XLMError("#VALUE!", f"sales has the text {vals[i]!r} in row {rows[i]} "
                        f"({cells.col_label(yname)}); it needs numbers. Fix that cell or clear it.")
-    values = table.frame[yname].to_numpy(dtype=np.float64)
+    values = table.numbers(yname)
     if np.isnan(values).all():
         raise XLMError("#VALUE!", "sales has no numbers: every sales cell is blank. Select the "
                        "cells that hold your sales.")
@@ -172,7 +173,7 @@ def read_history(sales: Any, known_drivers: Any = None, header: bool | None = No
         full[pos] = values
         Xfull = Xbody
     else:
-        dates = _date_serials(table.frame, cols[0], table.kinds[cols[0]], rows)
+        dates = _date_serials(table, cols[0], rows)
         nodate = np.flatnonzero(np.isnan(dates) & ~np.isnan(values))
         if nodate.size:
             raise XLMError("#VALUE!", f"sales row {rows[nodate[0]]} has a sales figure but no "
