@@ -51,12 +51,18 @@ def _run(y: np.ndarray, a: np.ndarray, b: np.ndarray, ph: np.ndarray, l0, b0) ->
     level = np.broadcast_to(np.asarray(l0, dtype=np.float64), shape).copy()
     slope = np.broadcast_to(np.asarray(b0, dtype=np.float64), shape).copy()
     E = np.empty((n,) + shape)
+    ps = np.empty(shape)
+    be = np.empty(shape)
     for t in range(n):
-        pred = level + ph * slope
-        e = y[t] - pred
-        E[t] = e
-        level = pred + a * e
-        slope = ph * slope + b * e
+        # the same operations as level + ph * slope etc., in place (fewer temporaries)
+        np.multiply(ph, slope, out=ps)
+        np.add(level, ps, out=level)             # the prediction
+        e = E[t]
+        np.subtract(y[t], level, out=e)
+        np.multiply(b, e, out=be)
+        np.multiply(a, e, out=slope)             # slope as scratch for a * e
+        np.add(level, slope, out=level)
+        np.add(ps, be, out=slope)
     return E
 
 
@@ -78,6 +84,19 @@ def _grid(forms: tuple[str, ...]) -> tuple[np.ndarray, ...]:
     return tuple(np.concatenate(v) for v in (a, b, ph, k, form))
 
 
+@lru_cache(maxsize=64)
+def _unit_response(forms: tuple[str, ...], n: int) -> tuple[np.ndarray, ...]:
+    """One-step errors of no data from a unit initial level and from a unit initial slope, and
+    their cross products: they depend on the grid and the length only, so they are cached."""
+    a, b, ph, _, _ = _grid(forms)
+    E = _run(np.zeros((n, 2, 1)), a, b, ph, np.array([[1.0], [0.0]]), np.array([[0.0], [1.0]]))
+    El, Eb = np.ascontiguousarray(E[:, 0]), np.ascontiguousarray(E[:, 1])
+    out = (El, Eb, np.sum(El * El, 0), np.sum(El * Eb, 0), np.sum(Eb * Eb, 0))
+    for v in out:
+        v.flags.writeable = False
+    return out
+
+
 def ets_fit(z: np.ndarray) -> dict:
     """The ETS(A, N/A/Ad, N) model with the lowest AICc: parameters and initial states.
 
@@ -89,11 +108,8 @@ def ets_fit(z: np.ndarray) -> dict:
     n = len(z)
     forms = tuple(f for f in ETS_FORMS if n >= 8 or f != "Ad")
     a, b, ph, k, form = _grid(forms)
-    Y = np.zeros((n, 3, 1))
-    Y[:, 0, 0] = z
-    E = _run(Y, a, b, ph, np.array([[0.0], [1.0], [0.0]]), np.array([[0.0], [0.0], [1.0]]))
-    E0, El, Eb = E[:, 0], E[:, 1], E[:, 2]
-    s11, s12, s22 = np.sum(El * El, 0), np.sum(El * Eb, 0), np.sum(Eb * Eb, 0)
+    E0 = _run(z[:, None], a, b, ph, 0.0, 0.0)
+    El, Eb, s11, s12, s22 = _unit_response(forms, n)
     r1, r2 = -np.sum(E0 * El, 0), -np.sum(E0 * Eb, 0)
     det = s11 * s22 - s12 * s12
     ok = (form != "N") & (np.abs(det) > 1e-12 * np.maximum(s11 * s22, 1e-300))
@@ -154,24 +170,26 @@ def ar_fit(z: np.ndarray, max_p: int = 3) -> tuple[np.ndarray, float, int]:
     D = np.column_stack([np.ones(N)] + [d[start - i:d.size - i] for i in range(1, P + 1)])
     G, g, yy = D.T @ D, D.T @ target, float(target @ target)
     best = (np.zeros(0), 0.0, 0, np.inf)
+    fits = []                                  # (p, drift, coef, sse, k) of each order
     for p in range(P + 1):
         for drift in (False, True):
-            cols = np.arange(0 if drift else 1, p + 1)
-            if cols.size:
+            lo = 0 if drift else 1
+            if p + 1 > lo:
                 try:
-                    coef = np.linalg.solve(G[cols[:, None], cols[None, :]], g[cols])
+                    coef = np.linalg.solve(G[lo:p + 1, lo:p + 1], g[lo:p + 1])
                 except np.linalg.LinAlgError:
                     continue                   # a lag that repeats another (constant data)
-                sse = yy - float(coef @ g[cols])
+                sse = yy - float(coef @ g[lo:p + 1])
             else:
                 coef, sse = np.zeros(0), yy
-            k = cols.size + 1
-            aicc = float(_aicc(sse, N, k))
-            if aicc >= best[3]:
-                continue
-            phi = coef[1:] if drift else coef
-            if _stationary(phi):               # else the forecast would explode
-                best = (phi, float(coef[0]) if drift else 0.0, p, aicc)
+            fits.append((p, drift, coef, sse, p + 2 - lo))
+    aiccs = _aicc(np.array([f[3] for f in fits]), N, [f[4] for f in fits]).tolist()
+    for (p, drift, coef, _, _), aicc in zip(fits, aiccs):
+        if aicc >= best[3]:
+            continue
+        phi = coef[1:] if drift else coef
+        if _stationary(phi):                   # else the forecast would explode
+            best = (phi, float(coef[0]) if drift else 0.0, p, aicc)
     return best[:3]
 
 
@@ -244,8 +262,9 @@ def _theta_fit(z: np.ndarray) -> tuple[dict, np.ndarray]:
     a = _THETA_ALPHA
     S = np.empty((n, a.size))          # SES levels from a zero initial level
     level = np.zeros(a.size)
+    a1 = 1 - a
     for t, zt in enumerate(z.tolist()):
-        level = a * zt + (1 - a) * level
+        level = a * zt + a1 * level
         S[t] = level
     sl = slice(min(_THETA_BURN, n - 2), n)
     t = np.arange(n, dtype=np.float64)[sl, None]
