@@ -269,25 +269,33 @@ def damped_track(z: np.ndarray, H: int) -> tuple[np.ndarray, tuple[float, float,
     a, b, ph = a.ravel(), (a * bf).ravel(), ph.ravel()
     n = len(z)
     k = min(n - 1, 4)
+    zs = np.asarray(z, dtype=np.float64).tolist()
+    slope0 = (z[k] - z[0]) / k if k > 0 else 0.0
     level = np.full(a.size, z[0])
-    slope = np.full(a.size, (z[k] - z[0]) / k if k > 0 else 0.0)
+    slope = np.full(a.size, slope0)
     sse = np.zeros(a.size)
-    L = np.empty((n, a.size))
-    B = np.empty((n, a.size))
-    L[0], B[0] = level, slope
-    for t in range(1, n):
-        pred = level + ph * slope
-        e = z[t] - pred
+    ab = a * b
+    for zt in zs[1:]:                  # the SSE of every grid point
+        ps = ph * slope
+        e = zt - (level + ps)
         sse += e * e
-        new_level = pred + a * e
-        slope = ph * slope + a * b * e
-        level = new_level
-        L[t], B[t] = level, slope
+        level = level + ps + a * e
+        slope = ps + ab * e
     j = int(np.argmin(sse))
-    phi = float(ph[j])
+    aj, bj, phi = float(a[j]), float(b[j]), float(ph[j])
+    abj = float(ab[j])
+    lv, sl = float(z[0]), float(slope0)
+    L, B = [lv], [sl]
+    for zt in zs[1:]:                  # the chosen one's states, in plain floats (same numbers)
+        ps = phi * sl
+        e = zt - (lv + ps)
+        lv = lv + ps + aj * e
+        sl = ps + abj * e
+        L.append(lv)
+        B.append(sl)
     cum = np.cumsum(phi ** np.arange(1, H + 1))
-    F = L[:, j:j + 1] + B[:, j:j + 1] * cum[None, :]
-    return F, (float(a[j]), float(b[j]), phi)
+    F = np.array(L)[:, None] + np.array(B)[:, None] * cum[None, :]
+    return F, (aj, bj, phi)
 
 
 _HW_ALPHA = np.array([0.1, 0.3, 0.5, 0.8])

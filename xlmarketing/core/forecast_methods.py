@@ -246,6 +246,20 @@ def theta_fit(z: np.ndarray) -> dict:
     return _theta_fit(z)[0]
 
 
+@lru_cache(maxsize=64)
+def _theta_weights(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The weights of the initial level and of the line in the Theta model's one-step
+    predictions past the burn-in, and the initial level's cross product (cached by length)."""
+    a = _THETA_ALPHA
+    t = np.arange(n, dtype=np.float64)[min(_THETA_BURN, n - 2):, None]
+    decay = (1 - a) ** t                # weight of the initial level in l_{t-1}
+    grow = (1 - (1 - a) ** (t + 1)) / a
+    out = (decay, grow, np.sum(decay * decay, 0) + _THETA_RIDGE)
+    for v in out:
+        v.flags.writeable = False
+    return out
+
+
 def _theta_fit(z: np.ndarray) -> tuple[dict, np.ndarray]:
     """The optimised Theta model (OTM or DOTM of Fiorucci et al. 2016) with the lowest SSE.
 
@@ -267,12 +281,9 @@ def _theta_fit(z: np.ndarray) -> tuple[dict, np.ndarray]:
         level = a * zt + a1 * level
         S[t] = level
     sl = slice(min(_THETA_BURN, n - 2), n)
-    t = np.arange(n, dtype=np.float64)[sl, None]
-    decay = (1 - a) ** t                # weight of the initial level in l_{t-1}
-    grow = (1 - (1 - a) ** (t + 1)) / a
+    decay, grow, s11 = _theta_weights(n)
     R = z[sl, None] - np.r_[np.zeros((1, a.size)), S[:-1]][sl]
     A, B = _expanding_line(z)
-    s11 = np.sum(decay * decay, 0) + _THETA_RIDGE
     r1 = np.sum(decay * R, 0) + _THETA_RIDGE * z[0]
     best: dict = {"sse": np.inf}
     for dynamic in (False, True):
@@ -312,14 +323,19 @@ def theta_opt_track(z: np.ndarray, H: int) -> np.ndarray:
     cnt = np.arange(1, n + 1, dtype=np.float64)      # points seen at origin o
     mean = np.cumsum(z) / cnt
     F = np.empty((n, H))
+    a1 = 1 - a
+    idx = cnt[:, None] + np.arange(H + 2, dtype=np.float64)[None, :]   # i, i + 1, i + 2 per step
+    Pw = a1 ** idx[:, :H + 1]
+    rest = 1 - Pw[:, 1:]
+    dynamic = p["dynamic"]
     for h in range(H):
-        i = cnt + h                                  # index of the step forecast
-        mu = L + k * (A * (1 - a) ** i + B * (1 - (1 - a) ** (i + 1)) / a)
+        mu = L + k * (A * Pw[:, h] + B * rest[:, h] / a)     # step h + 1, made at each origin
         F[:, h] = mu
-        L = a * mu + (1 - a) * L
-        if p["dynamic"]:                             # the line takes in the forecast
-            new_mean = (i * mean + mu) / (i + 1)
-            B = ((i - 1) * B + 6 * (mu - mean) / (i + 1)) / (i + 2)
+        L = a * mu + a1 * L
+        if dynamic:                                  # the line takes in the forecast
+            i, i1, i2 = idx[:, h], idx[:, h + 1], idx[:, h + 2]
+            new_mean = (i * mean + mu) / i1
+            B = ((i - 1) * B + 6 * (mu - mean) / i1) / i2
             mean = new_mean
-            A = mean - B * (i + 2) / 2
+            A = mean - B * i2 / 2
     return F
