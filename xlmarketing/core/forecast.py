@@ -52,6 +52,7 @@ so a 120-month history takes a few milliseconds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -596,11 +597,19 @@ def tsb_track(y: np.ndarray, H: int, alpha: float = 0.1, beta: float = 0.1) -> n
 def _error_matrix(y: np.ndarray, F: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
     """Actuals and forecasts aligned: A[o, h-1] = y[o+h] (NaN past the end), origins >= start."""
     n, H = F.shape
-    o = np.arange(start, n)
-    idx = o[:, None] + np.arange(1, H + 1)[None, :]
-    valid = idx < n
-    A = np.where(valid, y[np.minimum(idx, n - 1)], np.nan)
+    take, valid = _error_index(n, H, start)
+    A = np.where(valid, y[take], np.nan)
     return A, F[start:]
+
+
+@lru_cache(maxsize=64)
+def _error_index(n: int, H: int, start: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where :func:`_error_matrix` takes each actual from, and which ones exist (cached)."""
+    idx = np.arange(start, n)[:, None] + np.arange(1, H + 1)[None, :]
+    out = (np.minimum(idx, n - 1), idx < n)
+    for v in out:
+        v.flags.writeable = False
+    return out
 
 
 #: The members of the ensemble, averaged with equal weights (chosen on M1 among means and

@@ -170,15 +170,29 @@ def ar_fit(z: np.ndarray, max_p: int = 3) -> tuple[np.ndarray, float, int]:
     D = np.column_stack([np.ones(N)] + [d[start - i:d.size - i] for i in range(1, P + 1)])
     G, g, yy = D.T @ D, D.T @ target, float(target @ target)
     best = (np.zeros(0), 0.0, 0, np.inf)
+    # the normal equations of each (p, drift), solved together by size (the same solutions)
+    coefs: dict[tuple[int, bool], np.ndarray] = {}
+    for size in range(1, P + 2):
+        systems = [(p, lo) for p, lo in ((size, 1), (size - 1, 0)) if p <= P]
+        try:
+            sol = np.linalg.solve(np.stack([G[lo:p + 1, lo:p + 1] for p, lo in systems]),
+                                  np.stack([g[lo:p + 1] for p, lo in systems])[..., None])
+            for (p, lo), c in zip(systems, sol[..., 0]):
+                coefs[p, lo == 0] = c
+        except np.linalg.LinAlgError:          # one by one, leaving the singular one out
+            for p, lo in systems:
+                try:
+                    coefs[p, lo == 0] = np.linalg.solve(G[lo:p + 1, lo:p + 1], g[lo:p + 1])
+                except np.linalg.LinAlgError:
+                    pass                       # a lag that repeats another (constant data)
     fits = []                                  # (p, drift, coef, sse, k) of each order
     for p in range(P + 1):
         for drift in (False, True):
             lo = 0 if drift else 1
             if p + 1 > lo:
-                try:
-                    coef = np.linalg.solve(G[lo:p + 1, lo:p + 1], g[lo:p + 1])
-                except np.linalg.LinAlgError:
-                    continue                   # a lag that repeats another (constant data)
+                if (p, drift) not in coefs:
+                    continue
+                coef = coefs[p, drift]
                 sse = yy - float(coef @ g[lo:p + 1])
             else:
                 coef, sse = np.zeros(0), yy
@@ -198,7 +212,7 @@ def ar_track(z: np.ndarray, H: int) -> np.ndarray:
     z = np.asarray(z, dtype=np.float64)
     n = len(z)
     phi, c, p = ar_fit(z)
-    d = np.r_[np.zeros(max(p, 1)), np.diff(z)]            # d[off + k - 1] = z[k] - z[k-1]
+    d = np.concatenate([np.zeros(max(p, 1)), np.diff(z)])            # d[off + k - 1] = z[k] - z[k-1]
     off = max(p, 1)
     # lagged differences known at each origin o: d_o, d_{o-1}, ... (zeros before the start)
     lags = np.column_stack([d[off - 1 + np.arange(n) - i] for i in range(p)]) if p else \
@@ -282,13 +296,19 @@ def _theta_fit(z: np.ndarray) -> tuple[dict, np.ndarray]:
         S[t] = level
     sl = slice(min(_THETA_BURN, n - 2), n)
     decay, grow, s11 = _theta_weights(n)
-    R = z[sl, None] - np.r_[np.zeros((1, a.size)), S[:-1]][sl]
+    s0 = sl.start
+    prev = S[s0 - 1:n - 1] if s0 > 0 else np.concatenate([np.zeros((1, a.size)), S[:-1]])
+    R = z[sl, None] - prev                 # the data less the levels from a zero start
     A, B = _expanding_line(z)
     r1 = np.sum(decay * R, 0) + _THETA_RIDGE * z[0]
     best: dict = {"sse": np.inf}
     for dynamic in (False, True):
         if dynamic:
-            D = np.r_[z[:1], A[:-1]][sl, None] * decay + np.r_[0.0, B[:-1]][sl, None] * grow
+            if s0 > 0:                  # the line through z[0..t-1] (z[0] and 0 at t = 0)
+                Ap, Bp = A[s0 - 1:n - 1], B[s0 - 1:n - 1]
+            else:
+                Ap, Bp = np.concatenate([z[:1], A[:-1]]), np.concatenate([[0.0], B[:-1]])
+            D = Ap[:, None] * decay + Bp[:, None] * grow
         else:
             D = A[-1] * decay + B[-1] * grow
         s12, s22, r2 = np.sum(decay * D, 0), np.sum(D * D, 0), np.sum(D * R, 0)
