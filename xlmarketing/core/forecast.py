@@ -769,27 +769,32 @@ def _error_scale(A: np.ndarray | None, F: np.ndarray, log_err: bool, y: np.ndarr
     rms = np.full(H, np.nan)
     rms[cnt > 0] = np.sqrt(np.where(fin, E * E, 0.0).sum(axis=0)[cnt > 0] / cnt[cnt > 0])
     use = (cnt >= 3) & np.isfinite(rms) & (rms > 0)
-    if use.sum() >= 2:
+    n_use = int(use.sum())
+    if n_use >= 2:
         lh, lr, w = np.log(h[use]), np.log(rms[use]), cnt[use].astype(np.float64)
-        W = np.sum(w)
-        mh, mr = np.sum(w * lh) / W, np.sum(w * lr) / W
-        var = np.sum(w * (lh - mh) ** 2)
-        p = float(np.clip(np.sum(w * (lh - mh) * (lr - mr)) / var, INTERVAL_MIN_GROWTH, 1.0)
-                  ) if var > 0 else 0.5
-        s1 = float(np.exp(mr - p * mh))           # the line through the weighted centre
-    elif use.sum() == 1:
+        W = float(w.sum())
+        mh, mr = float((w * lh).sum()) / W, float((w * lr).sum()) / W
+        dh = lh - mh
+        var = float((w * dh ** 2).sum())
+        # min/max on floats: np.clip's result, without its cost on a scalar
+        p = min(max(float((w * dh * (lr - mr)).sum()) / var, INTERVAL_MIN_GROWTH), 1.0
+                ) if var > 0 else 0.5
+        s1 = float(np.exp(mr - p * mh))              # the line through the weighted centre
+    elif n_use == 1:
         j = int(np.flatnonzero(use)[0])
         p, s1 = 0.5, float(rms[j] / np.sqrt(h[j]))
     else:
         d = np.diff(np.log(y)) if log_err else np.diff(y)
         p, s1 = 0.5, float(np.std(d)) if d.size > 1 else float(abs(d[0])) if d.size else 0.0
     sigma = s1 * h ** p
-    if fin.any() and s1 > 0:
-        std = np.abs(E[fin]) / np.broadcast_to(sigma, E.shape)[fin]
+    n_fin = int(fin.sum())
+    if n_fin and s1 > 0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            std = (np.abs(E) / sigma)[fin]
         std = std[np.isfinite(std)]
     else:
         std = np.empty(0)
-    return sigma, std, int(fin.sum())
+    return sigma, std, n_fin
 
 
 # --------------------------------------------------------------------------- baselines, metrics
