@@ -276,12 +276,17 @@ def damped_track(z: np.ndarray, H: int) -> tuple[np.ndarray, tuple[float, float,
     slope = np.full(a.size, slope0)
     sse = np.zeros(a.size)
     ab = a * b
-    for zt in zs[1:]:                  # the SSE of every grid point
-        ps = ph * slope
-        e = zt - (level + ps)
-        sse += e * e
-        level = level + ps + a * e
-        slope = ps + ab * e
+    ps, e, tmp = np.empty(a.size), np.empty(a.size), np.empty(a.size)
+    for zt in zs[1:]:                  # the SSE of every grid point (in place, same numbers)
+        np.multiply(ph, slope, out=ps)
+        np.add(level, ps, out=level)   # the prediction
+        np.subtract(zt, level, out=e)
+        np.multiply(e, e, out=tmp)
+        sse += tmp
+        np.multiply(a, e, out=tmp)
+        level += tmp
+        np.multiply(ab, e, out=tmp)
+        np.add(ps, tmp, out=slope)
     j = int(np.argmin(sse))
     aj, bj, phi = float(a[j]), float(b[j]), float(ph[j])
     abj = float(ab[j])

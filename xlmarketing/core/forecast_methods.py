@@ -291,9 +291,12 @@ def _theta_fit(z: np.ndarray) -> tuple[dict, np.ndarray]:
     S = np.empty((n, a.size))          # SES levels from a zero initial level
     level = np.zeros(a.size)
     a1 = 1 - a
+    tmp = np.empty(a.size)
     for t, zt in enumerate(z.tolist()):
-        level = a * zt + a1 * level
-        S[t] = level
+        np.multiply(a1, level, out=tmp)
+        level = S[t]
+        np.multiply(a, zt, out=level)
+        level += tmp
     sl = slice(min(_THETA_BURN, n - 2), n)
     decay, grow, s11 = _theta_weights(n)
     s0 = sl.start
