@@ -224,8 +224,11 @@ def ar_track(z: np.ndarray, H: int) -> np.ndarray:
         step = c + lags @ phi if p else np.full(n, c)
         level = level + step
         F[:, h] = level
-        if p:
-            lags = np.column_stack([step, lags[:, :-1]])
+        if p:                                             # the step becomes the first lag
+            new = np.empty_like(lags)
+            new[:, 0] = step
+            new[:, 1:] = lags[:, :-1]
+            lags = new
     return F
 
 
