@@ -172,19 +172,27 @@ def ar_fit(z: np.ndarray, max_p: int = 3) -> tuple[np.ndarray, float, int]:
     best = (np.zeros(0), 0.0, 0, np.inf)
     # the normal equations of each (p, drift), solved together by size (the same solutions)
     coefs: dict[tuple[int, bool], np.ndarray] = {}
-    for size in range(1, P + 2):
-        systems = [(p, lo) for p, lo in ((size, 1), (size - 1, 0)) if p <= P]
-        try:
-            sol = np.linalg.solve(np.stack([G[lo:p + 1, lo:p + 1] for p, lo in systems]),
-                                  np.stack([g[lo:p + 1] for p, lo in systems])[..., None])
-            for (p, lo), c in zip(systems, sol[..., 0]):
-                coefs[p, lo == 0] = c
-        except np.linalg.LinAlgError:          # one by one, leaving the singular one out
-            for p, lo in systems:
-                try:
-                    coefs[p, lo == 0] = np.linalg.solve(G[lo:p + 1, lo:p + 1], g[lo:p + 1])
-                except np.linalg.LinAlgError:
-                    pass                       # a lag that repeats another (constant data)
+    systems = [(p, lo) for p in range(P + 1) for lo in (1, 0) if p + 1 > lo]
+    # one call: each system padded to the largest size with an identity block (the padding
+    # neither pivots nor changes the leading block's elimination)
+    size = P + 1
+    M = np.zeros((len(systems), size, size))
+    M[:, np.arange(size), np.arange(size)] = 1.0
+    r = np.zeros((len(systems), size, 1))
+    for i, (p, lo) in enumerate(systems):
+        m = p + 1 - lo
+        M[i, :m, :m] = G[lo:p + 1, lo:p + 1]
+        r[i, :m, 0] = g[lo:p + 1]
+    try:
+        sol = np.linalg.solve(M, r)[..., 0]
+        for i, (p, lo) in enumerate(systems):
+            coefs[p, lo == 0] = sol[i, :p + 1 - lo]
+    except np.linalg.LinAlgError:              # one by one, leaving the singular one out
+        for p, lo in systems:
+            try:
+                coefs[p, lo == 0] = np.linalg.solve(G[lo:p + 1, lo:p + 1], g[lo:p + 1])
+            except np.linalg.LinAlgError:
+                pass                           # a lag that repeats another (constant data)
     fits = []                                  # (p, drift, coef, sse, k) of each order
     for p in range(P + 1):
         for drift in (False, True):
