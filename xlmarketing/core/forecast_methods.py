@@ -86,12 +86,16 @@ def _grid(forms: tuple[str, ...]) -> tuple[np.ndarray, ...]:
 
 @lru_cache(maxsize=64)
 def _unit_response(forms: tuple[str, ...], n: int) -> tuple[np.ndarray, ...]:
-    """One-step errors of no data from a unit initial level and from a unit initial slope, and
-    their cross products: they depend on the grid and the length only, so they are cached."""
+    """One-step errors of no data from a unit initial level and from a unit initial slope,
+    their cross products, and which grid points have a solvable 2x2 system (with safe
+    divisors): they depend on the grid and the length only, so they are cached."""
     a, b, ph, _, _ = _grid(forms)
     E = _run(np.zeros((n, 2, 1)), a, b, ph, np.array([[1.0], [0.0]]), np.array([[0.0], [1.0]]))
     El, Eb = np.ascontiguousarray(E[:, 0]), np.ascontiguousarray(E[:, 1])
-    out = (El, Eb, np.sum(El * El, 0), np.sum(El * Eb, 0), np.sum(Eb * Eb, 0))
+    s11, s12, s22 = np.sum(El * El, 0), np.sum(El * Eb, 0), np.sum(Eb * Eb, 0)
+    det = s11 * s22 - s12 * s12
+    ok = (_grid(forms)[4] != "N") & (np.abs(det) > 1e-12 * np.maximum(s11 * s22, 1e-300))
+    out = (El, Eb, s11, s12, s22, ok, np.where(ok, det, 1.0), np.where(s11 > 0, s11, 1.0))
     for v in out:
         v.flags.writeable = False
     return out
@@ -109,12 +113,9 @@ def ets_fit(z: np.ndarray) -> dict:
     forms = tuple(f for f in ETS_FORMS if n >= 8 or f != "Ad")
     a, b, ph, k, form = _grid(forms)
     E0 = _run(z[:, None], a, b, ph, 0.0, 0.0)
-    El, Eb, s11, s12, s22 = _unit_response(forms, n)
+    El, Eb, s11, s12, s22, ok, safe, s11_safe = _unit_response(forms, n)
     r1, r2 = -np.sum(E0 * El, 0), -np.sum(E0 * Eb, 0)
-    det = s11 * s22 - s12 * s12
-    ok = (form != "N") & (np.abs(det) > 1e-12 * np.maximum(s11 * s22, 1e-300))
-    safe = np.where(ok, det, 1.0)
-    l0 = np.where(ok, (s22 * r1 - s12 * r2) / safe, r1 / np.where(s11 > 0, s11, 1.0))
+    l0 = np.where(ok, (s22 * r1 - s12 * r2) / safe, r1 / s11_safe)
     b0 = np.where(ok, (s11 * r2 - s12 * r1) / safe, 0.0)
     sse = np.sum((E0 + l0 * El + b0 * Eb) ** 2, axis=0)
     aicc = _aicc(sse, n, k)
