@@ -52,6 +52,7 @@ so a 120-month history takes a few milliseconds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -269,25 +270,38 @@ def damped_track(z: np.ndarray, H: int) -> tuple[np.ndarray, tuple[float, float,
     a, b, ph = a.ravel(), (a * bf).ravel(), ph.ravel()
     n = len(z)
     k = min(n - 1, 4)
+    zs = np.asarray(z, dtype=np.float64).tolist()
+    slope0 = (z[k] - z[0]) / k if k > 0 else 0.0
     level = np.full(a.size, z[0])
-    slope = np.full(a.size, (z[k] - z[0]) / k if k > 0 else 0.0)
+    slope = np.full(a.size, slope0)
     sse = np.zeros(a.size)
-    L = np.empty((n, a.size))
-    B = np.empty((n, a.size))
-    L[0], B[0] = level, slope
-    for t in range(1, n):
-        pred = level + ph * slope
-        e = z[t] - pred
-        sse += e * e
-        new_level = pred + a * e
-        slope = ph * slope + a * b * e
-        level = new_level
-        L[t], B[t] = level, slope
+    ab = a * b
+    ps, e, tmp = np.empty(a.size), np.empty(a.size), np.empty(a.size)
+    for zt in zs[1:]:                  # the SSE of every grid point (in place, same numbers)
+        np.multiply(ph, slope, out=ps)
+        np.add(level, ps, out=level)   # the prediction
+        np.subtract(zt, level, out=e)
+        np.multiply(e, e, out=tmp)
+        sse += tmp
+        np.multiply(a, e, out=tmp)
+        level += tmp
+        np.multiply(ab, e, out=tmp)
+        np.add(ps, tmp, out=slope)
     j = int(np.argmin(sse))
-    phi = float(ph[j])
+    aj, bj, phi = float(a[j]), float(b[j]), float(ph[j])
+    abj = float(ab[j])
+    lv, sl = float(z[0]), float(slope0)
+    L, B = [lv], [sl]
+    for zt in zs[1:]:                  # the chosen one's states, in plain floats (same numbers)
+        ps = phi * sl
+        e = zt - (lv + ps)
+        lv = lv + ps + aj * e
+        sl = ps + abj * e
+        L.append(lv)
+        B.append(sl)
     cum = np.cumsum(phi ** np.arange(1, H + 1))
-    F = L[:, j:j + 1] + B[:, j:j + 1] * cum[None, :]
-    return F, (float(a[j]), float(b[j]), phi)
+    F = np.array(L)[:, None] + np.array(B)[:, None] * cum[None, :]
+    return F, (aj, bj, phi)
 
 
 _HW_ALPHA = np.array([0.1, 0.3, 0.5, 0.8])
@@ -588,11 +602,19 @@ def tsb_track(y: np.ndarray, H: int, alpha: float = 0.1, beta: float = 0.1) -> n
 def _error_matrix(y: np.ndarray, F: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
     """Actuals and forecasts aligned: A[o, h-1] = y[o+h] (NaN past the end), origins >= start."""
     n, H = F.shape
-    o = np.arange(start, n)
-    idx = o[:, None] + np.arange(1, H + 1)[None, :]
-    valid = idx < n
-    A = np.where(valid, y[np.minimum(idx, n - 1)], np.nan)
+    take, valid = _error_index(n, H, start)
+    A = np.where(valid, y[take], np.nan)
     return A, F[start:]
+
+
+@lru_cache(maxsize=64)
+def _error_index(n: int, H: int, start: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where :func:`_error_matrix` takes each actual from, and which ones exist (cached)."""
+    idx = np.arange(start, n)[:, None] + np.arange(1, H + 1)[None, :]
+    out = (np.minimum(idx, n - 1), idx < n)
+    for v in out:
+        v.flags.writeable = False
+    return out
 
 
 #: The members of the ensemble, averaged with equal weights (chosen on M1 among means and
@@ -752,27 +774,32 @@ def _error_scale(A: np.ndarray | None, F: np.ndarray, log_err: bool, y: np.ndarr
     rms = np.full(H, np.nan)
     rms[cnt > 0] = np.sqrt(np.where(fin, E * E, 0.0).sum(axis=0)[cnt > 0] / cnt[cnt > 0])
     use = (cnt >= 3) & np.isfinite(rms) & (rms > 0)
-    if use.sum() >= 2:
+    n_use = int(use.sum())
+    if n_use >= 2:
         lh, lr, w = np.log(h[use]), np.log(rms[use]), cnt[use].astype(np.float64)
-        W = np.sum(w)
-        mh, mr = np.sum(w * lh) / W, np.sum(w * lr) / W
-        var = np.sum(w * (lh - mh) ** 2)
-        p = float(np.clip(np.sum(w * (lh - mh) * (lr - mr)) / var, INTERVAL_MIN_GROWTH, 1.0)
-                  ) if var > 0 else 0.5
-        s1 = float(np.exp(mr - p * mh))           # the line through the weighted centre
-    elif use.sum() == 1:
+        W = float(w.sum())
+        mh, mr = float((w * lh).sum()) / W, float((w * lr).sum()) / W
+        dh = lh - mh
+        var = float((w * dh ** 2).sum())
+        # min/max on floats: np.clip's result, without its cost on a scalar
+        p = min(max(float((w * dh * (lr - mr)).sum()) / var, INTERVAL_MIN_GROWTH), 1.0
+                ) if var > 0 else 0.5
+        s1 = float(np.exp(mr - p * mh))              # the line through the weighted centre
+    elif n_use == 1:
         j = int(np.flatnonzero(use)[0])
         p, s1 = 0.5, float(rms[j] / np.sqrt(h[j]))
     else:
         d = np.diff(np.log(y)) if log_err else np.diff(y)
         p, s1 = 0.5, float(np.std(d)) if d.size > 1 else float(abs(d[0])) if d.size else 0.0
     sigma = s1 * h ** p
-    if fin.any() and s1 > 0:
-        std = np.abs(E[fin]) / np.broadcast_to(sigma, E.shape)[fin]
+    n_fin = int(fin.sum())
+    if n_fin and s1 > 0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            std = (np.abs(E) / sigma)[fin]
         std = std[np.isfinite(std)]
     else:
         std = np.empty(0)
-    return sigma, std, int(fin.sum())
+    return sigma, std, n_fin
 
 
 # --------------------------------------------------------------------------- baselines, metrics

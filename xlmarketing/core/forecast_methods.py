@@ -51,12 +51,18 @@ def _run(y: np.ndarray, a: np.ndarray, b: np.ndarray, ph: np.ndarray, l0, b0) ->
     level = np.broadcast_to(np.asarray(l0, dtype=np.float64), shape).copy()
     slope = np.broadcast_to(np.asarray(b0, dtype=np.float64), shape).copy()
     E = np.empty((n,) + shape)
+    ps = np.empty(shape)
+    be = np.empty(shape)
     for t in range(n):
-        pred = level + ph * slope
-        e = y[t] - pred
-        E[t] = e
-        level = pred + a * e
-        slope = ph * slope + b * e
+        # the same operations as level + ph * slope etc., in place (fewer temporaries)
+        np.multiply(ph, slope, out=ps)
+        np.add(level, ps, out=level)             # the prediction
+        e = E[t]
+        np.subtract(y[t], level, out=e)
+        np.multiply(b, e, out=be)
+        np.multiply(a, e, out=slope)             # slope as scratch for a * e
+        np.add(level, slope, out=level)
+        np.add(ps, be, out=slope)
     return E
 
 
@@ -78,6 +84,23 @@ def _grid(forms: tuple[str, ...]) -> tuple[np.ndarray, ...]:
     return tuple(np.concatenate(v) for v in (a, b, ph, k, form))
 
 
+@lru_cache(maxsize=64)
+def _unit_response(forms: tuple[str, ...], n: int) -> tuple[np.ndarray, ...]:
+    """One-step errors of no data from a unit initial level and from a unit initial slope,
+    their cross products, and which grid points have a solvable 2x2 system (with safe
+    divisors): they depend on the grid and the length only, so they are cached."""
+    a, b, ph, _, _ = _grid(forms)
+    E = _run(np.zeros((n, 2, 1)), a, b, ph, np.array([[1.0], [0.0]]), np.array([[0.0], [1.0]]))
+    El, Eb = np.ascontiguousarray(E[:, 0]), np.ascontiguousarray(E[:, 1])
+    s11, s12, s22 = np.sum(El * El, 0), np.sum(El * Eb, 0), np.sum(Eb * Eb, 0)
+    det = s11 * s22 - s12 * s12
+    ok = (_grid(forms)[4] != "N") & (np.abs(det) > 1e-12 * np.maximum(s11 * s22, 1e-300))
+    out = (El, Eb, s11, s12, s22, ok, np.where(ok, det, 1.0), np.where(s11 > 0, s11, 1.0))
+    for v in out:
+        v.flags.writeable = False
+    return out
+
+
 def ets_fit(z: np.ndarray) -> dict:
     """The ETS(A, N/A/Ad, N) model with the lowest AICc: parameters and initial states.
 
@@ -89,16 +112,10 @@ def ets_fit(z: np.ndarray) -> dict:
     n = len(z)
     forms = tuple(f for f in ETS_FORMS if n >= 8 or f != "Ad")
     a, b, ph, k, form = _grid(forms)
-    Y = np.zeros((n, 3, 1))
-    Y[:, 0, 0] = z
-    E = _run(Y, a, b, ph, np.array([[0.0], [1.0], [0.0]]), np.array([[0.0], [0.0], [1.0]]))
-    E0, El, Eb = E[:, 0], E[:, 1], E[:, 2]
-    s11, s12, s22 = np.sum(El * El, 0), np.sum(El * Eb, 0), np.sum(Eb * Eb, 0)
+    E0 = _run(z[:, None], a, b, ph, 0.0, 0.0)
+    El, Eb, s11, s12, s22, ok, safe, s11_safe = _unit_response(forms, n)
     r1, r2 = -np.sum(E0 * El, 0), -np.sum(E0 * Eb, 0)
-    det = s11 * s22 - s12 * s12
-    ok = (form != "N") & (np.abs(det) > 1e-12 * np.maximum(s11 * s22, 1e-300))
-    safe = np.where(ok, det, 1.0)
-    l0 = np.where(ok, (s22 * r1 - s12 * r2) / safe, r1 / np.where(s11 > 0, s11, 1.0))
+    l0 = np.where(ok, (s22 * r1 - s12 * r2) / safe, r1 / s11_safe)
     b0 = np.where(ok, (s11 * r2 - s12 * r1) / safe, 0.0)
     sse = np.sum((E0 + l0 * El + b0 * Eb) ** 2, axis=0)
     aicc = _aicc(sse, n, k)
@@ -154,24 +171,48 @@ def ar_fit(z: np.ndarray, max_p: int = 3) -> tuple[np.ndarray, float, int]:
     D = np.column_stack([np.ones(N)] + [d[start - i:d.size - i] for i in range(1, P + 1)])
     G, g, yy = D.T @ D, D.T @ target, float(target @ target)
     best = (np.zeros(0), 0.0, 0, np.inf)
+    # the normal equations of each (p, drift), solved together by size (the same solutions)
+    coefs: dict[tuple[int, bool], np.ndarray] = {}
+    systems = [(p, lo) for p in range(P + 1) for lo in (1, 0) if p + 1 > lo]
+    # one call: each system padded to the largest size with an identity block (the padding
+    # neither pivots nor changes the leading block's elimination)
+    size = P + 1
+    M = np.zeros((len(systems), size, size))
+    M[:, np.arange(size), np.arange(size)] = 1.0
+    r = np.zeros((len(systems), size, 1))
+    for i, (p, lo) in enumerate(systems):
+        m = p + 1 - lo
+        M[i, :m, :m] = G[lo:p + 1, lo:p + 1]
+        r[i, :m, 0] = g[lo:p + 1]
+    try:
+        sol = np.linalg.solve(M, r)[..., 0]
+        for i, (p, lo) in enumerate(systems):
+            coefs[p, lo == 0] = sol[i, :p + 1 - lo]
+    except np.linalg.LinAlgError:              # one by one, leaving the singular one out
+        for p, lo in systems:
+            try:
+                coefs[p, lo == 0] = np.linalg.solve(G[lo:p + 1, lo:p + 1], g[lo:p + 1])
+            except np.linalg.LinAlgError:
+                pass                           # a lag that repeats another (constant data)
+    fits = []                                  # (p, drift, coef, sse, k) of each order
     for p in range(P + 1):
         for drift in (False, True):
-            cols = np.arange(0 if drift else 1, p + 1)
-            if cols.size:
-                try:
-                    coef = np.linalg.solve(G[cols[:, None], cols[None, :]], g[cols])
-                except np.linalg.LinAlgError:
-                    continue                   # a lag that repeats another (constant data)
-                sse = yy - float(coef @ g[cols])
+            lo = 0 if drift else 1
+            if p + 1 > lo:
+                if (p, drift) not in coefs:
+                    continue
+                coef = coefs[p, drift]
+                sse = yy - float(coef @ g[lo:p + 1])
             else:
                 coef, sse = np.zeros(0), yy
-            k = cols.size + 1
-            aicc = float(_aicc(sse, N, k))
-            if aicc >= best[3]:
-                continue
-            phi = coef[1:] if drift else coef
-            if _stationary(phi):               # else the forecast would explode
-                best = (phi, float(coef[0]) if drift else 0.0, p, aicc)
+            fits.append((p, drift, coef, sse, p + 2 - lo))
+    aiccs = _aicc(np.array([f[3] for f in fits]), N, [f[4] for f in fits]).tolist()
+    for (p, drift, coef, _, _), aicc in zip(fits, aiccs):
+        if aicc >= best[3]:
+            continue
+        phi = coef[1:] if drift else coef
+        if _stationary(phi):                   # else the forecast would explode
+            best = (phi, float(coef[0]) if drift else 0.0, p, aicc)
     return best[:3]
 
 
@@ -180,7 +221,7 @@ def ar_track(z: np.ndarray, H: int) -> np.ndarray:
     z = np.asarray(z, dtype=np.float64)
     n = len(z)
     phi, c, p = ar_fit(z)
-    d = np.r_[np.zeros(max(p, 1)), np.diff(z)]            # d[off + k - 1] = z[k] - z[k-1]
+    d = np.concatenate([np.zeros(max(p, 1)), np.diff(z)])            # d[off + k - 1] = z[k] - z[k-1]
     off = max(p, 1)
     # lagged differences known at each origin o: d_o, d_{o-1}, ... (zeros before the start)
     lags = np.column_stack([d[off - 1 + np.arange(n) - i] for i in range(p)]) if p else \
@@ -192,8 +233,11 @@ def ar_track(z: np.ndarray, H: int) -> np.ndarray:
         step = c + lags @ phi if p else np.full(n, c)
         level = level + step
         F[:, h] = level
-        if p:
-            lags = np.column_stack([step, lags[:, :-1]])
+        if p:                                             # the step becomes the first lag
+            new = np.empty_like(lags)
+            new[:, 0] = step
+            new[:, 1:] = lags[:, :-1]
+            lags = new
     return F
 
 
@@ -228,6 +272,20 @@ def theta_fit(z: np.ndarray) -> dict:
     return _theta_fit(z)[0]
 
 
+@lru_cache(maxsize=64)
+def _theta_weights(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The weights of the initial level and of the line in the Theta model's one-step
+    predictions past the burn-in, and the initial level's cross product (cached by length)."""
+    a = _THETA_ALPHA
+    t = np.arange(n, dtype=np.float64)[min(_THETA_BURN, n - 2):, None]
+    decay = (1 - a) ** t                # weight of the initial level in l_{t-1}
+    grow = (1 - (1 - a) ** (t + 1)) / a
+    out = (decay, grow, np.sum(decay * decay, 0) + _THETA_RIDGE)
+    for v in out:
+        v.flags.writeable = False
+    return out
+
+
 def _theta_fit(z: np.ndarray) -> tuple[dict, np.ndarray]:
     """The optimised Theta model (OTM or DOTM of Fiorucci et al. 2016) with the lowest SSE.
 
@@ -244,21 +302,28 @@ def _theta_fit(z: np.ndarray) -> tuple[dict, np.ndarray]:
     a = _THETA_ALPHA
     S = np.empty((n, a.size))          # SES levels from a zero initial level
     level = np.zeros(a.size)
+    a1 = 1 - a
+    tmp = np.empty(a.size)
     for t, zt in enumerate(z.tolist()):
-        level = a * zt + (1 - a) * level
-        S[t] = level
+        np.multiply(a1, level, out=tmp)
+        level = S[t]
+        np.multiply(a, zt, out=level)
+        level += tmp
     sl = slice(min(_THETA_BURN, n - 2), n)
-    t = np.arange(n, dtype=np.float64)[sl, None]
-    decay = (1 - a) ** t                # weight of the initial level in l_{t-1}
-    grow = (1 - (1 - a) ** (t + 1)) / a
-    R = z[sl, None] - np.r_[np.zeros((1, a.size)), S[:-1]][sl]
+    decay, grow, s11 = _theta_weights(n)
+    s0 = sl.start
+    prev = S[s0 - 1:n - 1] if s0 > 0 else np.concatenate([np.zeros((1, a.size)), S[:-1]])
+    R = z[sl, None] - prev                 # the data less the levels from a zero start
     A, B = _expanding_line(z)
-    s11 = np.sum(decay * decay, 0) + _THETA_RIDGE
     r1 = np.sum(decay * R, 0) + _THETA_RIDGE * z[0]
     best: dict = {"sse": np.inf}
     for dynamic in (False, True):
         if dynamic:
-            D = np.r_[z[:1], A[:-1]][sl, None] * decay + np.r_[0.0, B[:-1]][sl, None] * grow
+            if s0 > 0:                  # the line through z[0..t-1] (z[0] and 0 at t = 0)
+                Ap, Bp = A[s0 - 1:n - 1], B[s0 - 1:n - 1]
+            else:
+                Ap, Bp = np.concatenate([z[:1], A[:-1]]), np.concatenate([[0.0], B[:-1]])
+            D = Ap[:, None] * decay + Bp[:, None] * grow
         else:
             D = A[-1] * decay + B[-1] * grow
         s12, s22, r2 = np.sum(decay * D, 0), np.sum(D * D, 0), np.sum(D * R, 0)
@@ -293,14 +358,19 @@ def theta_opt_track(z: np.ndarray, H: int) -> np.ndarray:
     cnt = np.arange(1, n + 1, dtype=np.float64)      # points seen at origin o
     mean = np.cumsum(z) / cnt
     F = np.empty((n, H))
+    a1 = 1 - a
+    idx = cnt[:, None] + np.arange(H + 2, dtype=np.float64)[None, :]   # i, i + 1, i + 2 per step
+    Pw = a1 ** idx[:, :H + 1]
+    rest = 1 - Pw[:, 1:]
+    dynamic = p["dynamic"]
     for h in range(H):
-        i = cnt + h                                  # index of the step forecast
-        mu = L + k * (A * (1 - a) ** i + B * (1 - (1 - a) ** (i + 1)) / a)
+        mu = L + k * (A * Pw[:, h] + B * rest[:, h] / a)     # step h + 1, made at each origin
         F[:, h] = mu
-        L = a * mu + (1 - a) * L
-        if p["dynamic"]:                             # the line takes in the forecast
-            new_mean = (i * mean + mu) / (i + 1)
-            B = ((i - 1) * B + 6 * (mu - mean) / (i + 1)) / (i + 2)
+        L = a * mu + a1 * L
+        if dynamic:                                  # the line takes in the forecast
+            i, i1, i2 = idx[:, h], idx[:, h + 1], idx[:, h + 2]
+            new_mean = (i * mean + mu) / i1
+            B = ((i - 1) * B + 6 * (mu - mean) / i1) / i2
             mean = new_mean
-            A = mean - B * (i + 2) / 2
+            A = mean - B * i2 / 2
     return F
