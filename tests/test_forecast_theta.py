@@ -79,3 +79,13 @@ def test_nonseasonal_fit_uses_the_optimised_theta_and_the_ensemble():
     assert fit.m == 1
     np.testing.assert_allclose(fit.members["theta"], fm.theta_opt_track(y, 5)[-1])
     assert fit.method in ("comb", "trend")   # no member alone without a season
+
+
+def test_length_caches_hold_short_histories_only():
+    # The length-only helpers are memoised for short histories (read-only results); a long
+    # history computes afresh, so a batch of long series cannot fill memory.
+    short, long_ = fm.SHORT_N, fm.SHORT_N + 1
+    assert fm._theta_weights(short)[0] is fm._theta_weights(short)[0]
+    assert not fm._theta_weights(short)[0].flags.writeable
+    a, b = fm._theta_weights(long_)[0], fm._theta_weights(long_)[0]
+    assert a is not b and np.array_equal(a, b)

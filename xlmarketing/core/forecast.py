@@ -52,7 +52,6 @@ so a 120-month history takes a few milliseconds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -60,7 +59,7 @@ from scipy import stats
 
 from .errors import CoreError, DataError, InsufficientData
 from .forecast_clean import Outlier, find_outliers, is_intermittent, replace
-from .forecast_methods import ar_track, ets_track, theta_opt_track
+from .forecast_methods import ar_track, cached_for_short, ets_track, theta_opt_track
 from .forecast_sarima import sar_track
 
 #: Season lengths tried when the history has no dates.
@@ -607,7 +606,7 @@ def _error_matrix(y: np.ndarray, F: np.ndarray, start: int) -> tuple[np.ndarray,
     return A, F[start:]
 
 
-@lru_cache(maxsize=64)
+@cached_for_short
 def _error_index(n: int, H: int, start: int) -> tuple[np.ndarray, np.ndarray]:
     """Where :func:`_error_matrix` takes each actual from, and which ones exist (cached)."""
     idx = np.arange(start, n)[:, None] + np.arange(1, H + 1)[None, :]

@@ -66,6 +66,25 @@ def _run(y: np.ndarray, a: np.ndarray, b: np.ndarray, ph: np.ndarray, l0, b0) ->
     return E
 
 
+#: Length-only helpers are cached for histories up to this long (where their cost matters
+#: next to the fit's); longer ones compute afresh, so the caches stay below ~10 MB in all.
+SHORT_N = 128
+SHORT_CACHE = 32
+
+
+def cached_for_short(fn):
+    """``fn(..., n, ...)`` memoised (read-only results) when its length argument ``n`` is at
+    most :data:`SHORT_N`: an unbounded length would let a bounded entry count hold megabytes."""
+    memo = lru_cache(maxsize=SHORT_CACHE)(fn)
+
+    def call(*args):
+        n = max(a for a in args if isinstance(a, (int, np.integer)))
+        return memo(*args) if n <= SHORT_N else fn(*args)
+    call.__wrapped__ = fn
+    call.__doc__ = fn.__doc__
+    return call
+
+
 @lru_cache(maxsize=4)
 def _grid(forms: tuple[str, ...]) -> tuple[np.ndarray, ...]:
     """Smoothing parameters of the model forms, one grid, and each point's parameter count."""
@@ -84,7 +103,7 @@ def _grid(forms: tuple[str, ...]) -> tuple[np.ndarray, ...]:
     return tuple(np.concatenate(v) for v in (a, b, ph, k, form))
 
 
-@lru_cache(maxsize=64)
+@cached_for_short
 def _unit_response(forms: tuple[str, ...], n: int) -> tuple[np.ndarray, ...]:
     """One-step errors of no data from a unit initial level and from a unit initial slope,
     their cross products, and which grid points have a solvable 2x2 system (with safe
@@ -272,7 +291,7 @@ def theta_fit(z: np.ndarray) -> dict:
     return _theta_fit(z)[0]
 
 
-@lru_cache(maxsize=64)
+@cached_for_short
 def _theta_weights(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The weights of the initial level and of the line in the Theta model's one-step
     predictions past the burn-in, and the initial level's cross product (cached by length)."""
