@@ -58,7 +58,7 @@ import numpy as np
 from scipy import stats
 
 from .errors import CoreError, DataError, InsufficientData
-from .forecast_clean import Outlier, find_outliers, is_intermittent, replace
+from .forecast_clean import Outlier, find_outliers, is_intermittent, quantiles, replace
 from .forecast_methods import ar_track, cached_for_short, ets_track, theta_opt_track
 from .forecast_sarima import sar_track
 
@@ -519,7 +519,7 @@ class ForecastFit:
                 # empirical quantile of |standardised error|, shrunk towards the normal one
                 # when there are few errors
                 w = e.size / (e.size + 50.0)
-                q = w * float(np.quantile(e, level)) + (1 - w) * z
+                q = w * float(quantiles(e, (level,))[0]) + (1 - w) * z
             else:
                 q = z
             self.quantiles[level] = max(q, z) * interval_inflation(len(self.y))

@@ -117,7 +117,7 @@ def find_outliers(y: np.ndarray, m: int, *, k: float | None = None) -> list[Outl
     fitted = robust_fit(y, m)
     rel = bool(np.all(y > 0) and np.all(fitted > 0))
     r = y / fitted - 1 if rel else y - fitted
-    q1, q3 = _quartiles(r[:-1])
+    q1, q3 = quantiles(r[:-1], (0.25, 0.75))
     # a floor for smooth data (IQR near 0): a deviation of a few percent is no outlier
     iqr = max(q3 - q1, IQR_FLOOR * (1.0 if rel else float(np.mean(np.abs(y))) or 1.0))
     dev = np.maximum(q1 - r, r - q3) / iqr
@@ -129,22 +129,23 @@ def find_outliers(y: np.ndarray, m: int, *, k: float | None = None) -> list[Outl
     return [Outlier(int(i), float(y[i]), float(fitted[i])) for i in idx]
 
 
-def _quartiles(r: np.ndarray) -> tuple[float, float]:
-    """``np.percentile(r, [25, 75])`` (its linear method, the same arithmetic), for a short array
-    without np.percentile's general machinery, which costs more than the sort here."""
+def quantiles(r: np.ndarray, qs: tuple[float, ...]) -> list[float]:
+    """``np.quantile(r, qs)`` (its default linear method, the same arithmetic) for a short
+    array, without np.quantile's general machinery, which costs more than the sort here
+    (a forecast takes three: the outlier check's quartiles and the band's quantile)."""
     s = np.sort(r)
     n = s.size
     if np.isnan(s[-1]):
-        return np.nan, np.nan
+        return [np.nan] * len(qs)
     out = []
-    for q in (0.25, 0.75):
+    for q in qs:
         v = (n - 1) * q
         i = int(np.floor(v))
         g = v - i
         a, b = s[i], s[min(i + 1, n - 1)]
         d = b - a
         out.append(b - d * (1 - g) if g >= 0.5 else a + d * g)
-    return out[0], out[1]
+    return out
 
 
 def replace(y: np.ndarray, outliers: list[Outlier]) -> np.ndarray:
