@@ -180,7 +180,11 @@ def ar_fit(z: np.ndarray, max_p: int = 3) -> tuple[np.ndarray, float, int]:
     Every order is fitted on the same observations (so their AICc compare), all from one
     cross-product matrix of the drift column and the lags.
     """
-    d = np.diff(np.asarray(z, dtype=np.float64))
+    return ar_by_aicc(np.diff(np.asarray(z, dtype=np.float64)), max_p)
+
+
+def ar_by_aicc(d: np.ndarray, max_p: int) -> tuple[np.ndarray, float, int]:
+    """AR(p) on ``d`` itself, p <= max_p, with or without a constant, by AICc (see ar_fit)."""
     P = min(max_p, max((d.size - 4) // 3, 0))
     start = P
     if d.size - start < 3:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .forecast_methods import _aicc, _stationary
+from .forecast_methods import ar_by_aicc
 
 #: Highest autoregressive order tried on the seasonal differences. 0 (no lags: the last
 #: season plus a drift) was chosen on M1 monthly and quarterly among 0, 1, 3 and 5: the lags
@@ -29,33 +29,7 @@ MAX_P = 0
 
 def sar_fit(w: np.ndarray, max_p: int | None = None) -> tuple[np.ndarray, float, int]:
     """AR(p) with or without a constant on ``w``, by AICc: (coefficients, constant, p)."""
-    w = np.asarray(w, dtype=np.float64)
-    P = min(MAX_P if max_p is None else max_p, max((w.size - 4) // 3, 0))
-    if w.size - P < 3:
-        return np.zeros(0), float(np.mean(w)) if w.size else 0.0, 0
-    target = w[P:]
-    N = target.size
-    D = np.column_stack([np.ones(N)] + [w[P - i:w.size - i] for i in range(1, P + 1)])
-    G, g, yy = D.T @ D, D.T @ target, float(target @ target)
-    best = (np.zeros(0), 0.0, 0, np.inf)
-    for p in range(P + 1):
-        for const in (False, True):
-            cols = np.arange(0 if const else 1, p + 1)
-            if cols.size:
-                try:
-                    coef = np.linalg.solve(G[cols[:, None], cols[None, :]], g[cols])
-                except np.linalg.LinAlgError:
-                    continue
-                sse = yy - float(coef @ g[cols])
-            else:
-                coef, sse = np.zeros(0), yy
-            aicc = float(_aicc(max(sse, 1e-300), N, cols.size + 1))
-            if aicc >= best[3]:
-                continue
-            phi = coef[1:] if const else coef
-            if _stationary(phi):
-                best = (phi, float(coef[0]) if const else 0.0, p, aicc)
-    return best[:3]
+    return ar_by_aicc(np.asarray(w, dtype=np.float64), MAX_P if max_p is None else max_p)
 
 
 def sar_track(y: np.ndarray, m: int, H: int, log: bool, max_p: int | None = None) -> np.ndarray:
