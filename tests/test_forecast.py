@@ -40,6 +40,18 @@ def values(out, col=-1):
 # --------------------------------------------------------------------------- known answers
 
 
+def test_accuracy_names_the_members_of_the_ensemble_it_uses():
+    # A seasonal random walk gets the seasonal mix (no ETS in it), a plain one the other mix.
+    t = np.arange(72)
+    walk = 200 + np.cumsum(np.random.default_rng(0).normal(0, 3, 72))
+    seasonal_walk = walk + 30 * np.sin(2 * np.pi * t / 12)
+    acc = dict((r[0], r[1]) for r in F.forecast_accuracy(column(seasonal_walk)))
+    assert (acc["Season length"], acc["Method"]) == (
+        12, "ensemble (Theta, damped Holt-Winters, AR, seasonal AR)")
+    acc = dict((r[0], r[1]) for r in F.forecast_accuracy(column(walk), 6))
+    assert (acc["Season length"], acc["Method"]) == (1, "ensemble (Theta, damped trend, ETS, AR)")
+
+
 def test_pure_trend_is_extrapolated_exactly():
     y = 50 + 3.0 * np.arange(36)
     out = F.sales_forecast(column(y), 6)
