@@ -35,8 +35,8 @@ The method, in the order it runs (numpy only, deterministic, no random numbers):
    Each member is put back on the sales scale and kept non-negative (when the base sales are)
    *before* they are averaged, so one member heading below zero does not drag the others down.
    A rolling-origin validation on the history may pick Theta or Holt-Winters alone (when its
-   error is 10% lower, and only with a season), a straight linear trend (20% lower: a steady, nearly deterministic
-   trend), or, for intermittent sales, the TSB method. Before all this, outliers are replaced
+   error is 10% lower, and only with a season), a straight linear trend (20% lower: a steady,
+   nearly deterministic trend), or, for intermittent sales, the TSB method. Before all this, outliers are replaced
    for the fit (:mod:`.forecast_clean`).
 5. **Intervals** come from the errors of rolling-origin forecasts on the user's own history,
    per step ahead (relative errors on the log scale for positive sales), smoothed over the
