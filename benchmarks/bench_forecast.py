@@ -16,7 +16,8 @@ best statsforecast model, the coverage and median relative width of the 95% inte
 (SALES_FORECAST and AutoETS), and the median seconds per series (SALES_FORECAST / AutoETS).
 Then the robustness rows: a trailing partial month (30% in, dated as the current month) and one
 data-entry outlier (x1000), each comparing the 12-month forecast total with the total on the
-clean history.
+clean history. Last, SALES_FORECAST's coverage and median width on every series of each
+collection (no peer needed, so no sample).
 
 Time is bounded by sampling at most ``--max-series`` series per collection (seed 0; the same
 series for every method); M1 yearly and quarterly, M3 yearly and other are always scored on all
@@ -28,6 +29,7 @@ there, with its approximate likelihood.
     python benchmarks/bench_forecast.py --quick     # 25 series a collection (~3 min)
     python benchmarks/bench_forecast.py --max-series 0   # every series (slow: AutoARIMA)
     python benchmarks/bench_forecast.py --cpu-time       # CPU seconds per series vs AutoETS
+    python benchmarks/bench_forecast.py --coverage       # our coverage on every series (~1 min)
 """
 
 from __future__ import annotations
@@ -267,6 +269,25 @@ def robustness(k: int) -> None:
               f"{np.median(p):.1%} | {np.mean(p <= 0.05):.0%} |", flush=True)
 
 
+def coverage_all() -> None:
+    """SALES_FORECAST's 95% coverage and median width on every series of each collection.
+
+    The accuracy table's coverage is on the same sample as the peers'; coverage needs no peer,
+    so it is measured here on all series too (a 120-series sample of M3 monthly read 98.0%
+    where all 1,428 series read 97.2%, same code).
+    """
+    print("\n| collection | series | 95% coverage, every series | median width |")
+    print("|---|---:|---:|---:|")
+    for name, series in collections(0):
+        cover, width = [], []
+        for s in series:
+            f, lo, hi = ours_fresh(s)
+            cover.append(np.mean((s.xx >= lo) & (s.xx <= hi)))
+            width.append(np.median((hi - lo) / np.mean(np.abs(s.x))))
+        print(f"| {name} | {len(series)} | {np.mean(cover):.1%} | {np.median(width):.3f} |",
+              flush=True)
+
+
 def cpu_times(k: int) -> None:
     """Median CPU seconds per series, SALES_FORECAST against AutoETS, on each collection.
 
@@ -293,6 +314,8 @@ def main() -> None:
     ap.add_argument("--only", default=None,
                     help="comma-separated: run only collections whose name contains one of these")
     ap.add_argument("--robustness", action="store_true", help="the robustness rows even with --only")
+    ap.add_argument("--coverage", action="store_true",
+                    help="only SALES_FORECAST's coverage and width on every series (no peers)")
     ap.add_argument("--cpu-time", action="store_true",
                     help="only the CPU time per series, SALES_FORECAST against AutoETS")
     args = ap.parse_args()
@@ -305,9 +328,11 @@ def main() -> None:
     if args.cpu_time:
         cpu_times(k)
         return
-    print_accuracy(k)
-    if not args.only or args.robustness:
-        robustness(min(k, 60) if k else 60)
+    if not args.coverage:
+        print_accuracy(k)
+        if not args.only or args.robustness:
+            robustness(min(k, 60) if k else 60)
+    coverage_all()
 
 
 if __name__ == "__main__":
