@@ -70,6 +70,21 @@ def test_trend_and_season_with_known_period_are_recovered():
     assert acc["Horizon"] == 12                 # one season by default
 
 
+
+def test_accuracy_default_horizon_fits_a_history_shorter_than_three_seasons():
+    # 130 weeks with a yearly season: two years of training leave 27 weeks, too few for a
+    # 52-week backtest; the default takes half of them (13 weeks) and says so, not an error
+    t = np.arange(130)
+    y = 1000 + 300 * np.sin(2 * np.pi * t / 52.18) + np.random.default_rng(3).normal(0, 20, 130)
+    rows = [["Week", "Sales"]] + [[dt.datetime(2022, 1, 2) + dt.timedelta(weeks=int(i)), float(v)]
+                                  for i, v in zip(t, y)]
+    acc = dict((r[0], r[1]) for r in F.forecast_accuracy(rows))
+    assert (acc["Season length"], acc["Horizon"], acc["Backtest origins"]) == (52, 13, 12)
+    assert acc["MAPE"] < 5                      # the yearly swing is 30%: it is forecast
+    # 36 months still get one season (one origin), as documented
+    acc = dict((r[0], r[1]) for r in F.forecast_accuracy(column(seasonal(36))))
+    assert (acc["Season length"], acc["Horizon"]) == (12, 12)
+
 def test_multiplicative_season_with_growth_does_not_blow_up():
     # December peaks that double with the business: the seasonal swing is a share of the level
     n = 120

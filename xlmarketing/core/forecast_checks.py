@@ -62,7 +62,8 @@ def backtest(y: np.ndarray, horizon: int | None, *, season_length: int | None,
              calendar_season: int = 1) -> Backtest:
     """Rolling-origin backtest of :func:`.forecast.fit_forecast` on ``y``.
 
-    ``horizon`` None: one season (or a quarter of the history, at most 6, without one).
+    ``horizon`` None: one season, or half of what a short history leaves after its two
+    seasons of training (a quarter of the history, at most 6, without a season).
     ``calendar_season``: the calendar's own season length, used for the seasonal naive
     forecast when a yearly season replaces it (weekly data: 52).
     """
@@ -75,8 +76,16 @@ def backtest(y: np.ndarray, horizon: int | None, *, season_length: int | None,
         # does; weekly data's season is then the year's 52 weeks (the seasonal naive's too)
         refit = {"season_length": None, "candidates": candidates, "year": year}
         m = m if m > 1 else calendar_season
-    h = horizon if horizon is not None else (m if m > 1 else min(6, max(1, n // 4)))
     min_train = max(2 * m, 6) if m > 1 else 6
+    if horizon is not None:
+        h = horizon
+    else:
+        h = min(6, max(1, n // 4))
+        if m > 1:
+            # one season; when the history leaves less than that after two seasons of
+            # training, half of what it leaves, so that several origins test it (130 weeks
+            # with a yearly season: 13 weeks, 12 origins). The Horizon row says which.
+            h = m if n - min_train + 1 >= m else max(1, (n - min_train + 1) // 2)
     n_orig = min(MAX_ORIGINS, n - h - min_train + 1)
     if n_orig < 1:
         raise InsufficientData(f"{{param}} has {n} periods: too little history to backtest a "

@@ -362,7 +362,8 @@ def sales_forecast(sales: Any, horizon: int, known_drivers: Any = None, future_d
                 "(same period last year) and the best simple method (naive, drift, recent "
                 "mean): does the model earn its keep?", args={
     "sales": _SALES,
-    "horizon": Arg("Periods ahead to test (default: one season, e.g. 12 for months).",
+    "horizon": Arg("Periods ahead to test (default: one season, e.g. 12 for months, or less "
+                   "when the history is short).",
                    _optional_horizon),
     "season_length": _SEASON, "header": HEADER_ARG,
 }, arg_names=_ARGS)
