@@ -329,6 +329,22 @@ def _holds_text(rows: list[list[Any]]) -> bool:
     return str in set(map(type, itertools.chain.from_iterable(rows)))
 
 
+#: Every COM error code is a large negative integer: a value above this one is none of them.
+_COM_MAX = max(COM_ERRORS)
+
+
+def _com_suspects(arr: np.ndarray) -> np.ndarray | None:
+    """Where ``arr`` equals a COM error code (as a number), or None when nowhere.
+
+    One comparison clears the common case (no value that low) without ``np.isin``, which
+    costs as much as converting a short range.
+    """
+    if not (arr <= _COM_MAX).any():
+        return None
+    suspects = np.isin(arr, list(COM_ERRORS))
+    return suspects if suspects.any() else None
+
+
 def _fast_numeric(col: list[Any]) -> np.ndarray | None:
     """The column as float64 when every cell is a number or blank, else None.
 
@@ -344,8 +360,8 @@ def _fast_numeric(col: list[Any]) -> np.ndarray | None:
         return None
     if arr.ndim != 1:
         return None
-    candidates = np.isin(arr, list(COM_ERRORS))
-    if candidates.any() and any(type(col[i]) is int for i in np.flatnonzero(candidates)):
+    candidates = _com_suspects(arr)
+    if candidates is not None and any(type(col[i]) is int for i in np.flatnonzero(candidates)):
         return None
     if np.isinf(arr).any():
         return None  # let the slow path name the cell
@@ -378,8 +394,8 @@ def _fast_numeric_grid(body: list[list[Any]]) -> np.ndarray | None:
             return None
     if arr.ndim != 2 or np.isinf(arr).any():
         return None
-    suspects = np.isin(arr, list(COM_ERRORS))
-    if suspects.any() and any(type(body[i][j]) is int for i, j in zip(*np.nonzero(suspects))):
+    suspects = _com_suspects(arr)
+    if suspects is not None and any(type(body[i][j]) is int for i, j in zip(*np.nonzero(suspects))):
         return None
     return arr
 
