@@ -88,6 +88,16 @@ def _month_index(serials: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return years, months, days
 
 
+def _year_numbers(d: np.ndarray) -> bool:
+    """Do sorted ``d`` read as year numbers: whole, 1000..3000, increasing, mostly by one?"""
+    if not (np.all(d == np.round(d)) and d[0] >= 1000 and d[-1] <= 3000):
+        return False
+    steps = np.diff(d)
+    # Whole steps of at least one: their median is 1 exactly when more than half are 1
+    # (counting is cheaper than np.median's sort).
+    return bool(np.all(steps >= 1) and 2 * np.count_nonzero(steps == 1) > steps.size)
+
+
 def infer_calendar(dates: np.ndarray, rows: np.ndarray, *, name: str = "history") -> tuple[Calendar, np.ndarray]:
     """The calendar of ``dates`` (serials, in row order) and each date's period index (0 = first).
 
@@ -100,9 +110,7 @@ def infer_calendar(dates: np.ndarray, rows: np.ndarray, *, name: str = "history"
     if d.size < 2:
         raise DataError(f"{{param}} has only {d.size} dated row. Give at least 3 periods "
                        "of history.", param=name)
-    is_year = bool(np.all(d == np.round(d)) and d.min() >= 1000 and d.max() <= 3000
-                   and np.all(np.diff(d) >= 1) and np.median(np.diff(d)) == 1)
-    if is_year:
+    if _year_numbers(d):
         idx = (d - d[0]).astype(int)
         cal = Calendar("year", float(d[0]), float(d[-1]), years=True)
         return cal, _check_unique(idx, order, rows, name, "year")[np.argsort(order)]
