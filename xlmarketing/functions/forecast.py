@@ -209,7 +209,8 @@ HUGE = 1e100
 
 
 def _refuse_huge(values: np.ndarray, name: str) -> None:
-    big = np.nanmax(np.abs(values)) if values.size and not np.isnan(values).all() else 0.0
+    # fmax skips NaN (blanks) and starts from 0: np.nanmax without its all-NaN check and warning.
+    big = np.fmax.reduce(np.abs(values), axis=None, initial=0.0)
     if big > HUGE:
         raise XLMError("#NUM!", f"{name} holds numbers too large to forecast (up to {big:.3g}). "
                        "Enter them in larger units (thousands, millions) or fix the cells.")
