@@ -170,6 +170,43 @@ def test_approx_size_counts_shared_buffers_once_and_text_by_value():
     assert approx_size(text) > 10_000 * len("customer number 1234")
 
 
+@dataclass
+class _Part:
+    index: np.ndarray
+    m: int
+
+
+@dataclass
+class _Model:
+    y: np.ndarray
+    method: str
+    part: _Part
+    scores: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    nonneg: bool = True
+
+
+def test_approx_size_of_fitted_dataclasses_counts_what_they_hold():
+    """A fitted model is dataclasses of arrays, numbers and names: what keeping thousands of
+    them allocates is what they are charged, give or take what is shared (attribute names are
+    the class's; the same short keys in every model's dict are counted in each)."""
+    def make(i):
+        return _Model(np.arange(20.0) + i, f"method {i}", _Part(np.ones(4) * i, 1000 + i),
+                      {"theta": 0.1 * i, "ets": 0.2 * i}, [f"note {i}"])
+
+    make(0)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        models = [make(i) for i in range(3000)]
+        growth = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    counted = sum(approx_size(m) for m in models)
+    assert 0.9 * growth <= counted <= 1.5 * growth, (counted, growth)
+
+
 def _allocated() -> int:
     """Bytes allocated now by Python objects (tracemalloc) plus pyarrow's pool (strings), where
     pandas stores text with pyarrow; without it, text is Python objects tracemalloc sees."""

@@ -21,11 +21,12 @@ Clear it with ``=XLM_CACHE_CLEAR()`` in a sheet or ``xlmarketing.cache.clear()``
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import sys
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,9 +60,10 @@ def approx_size(obj: Any) -> int:
 
     Everything reachable is counted once (shared objects and numpy bases included): numpy
     buffers exactly, DataFrames by their columns (object columns by a sample of their values),
-    containers, instance ``__dict__``s and ``__slots__``. Long lists, tuples and object arrays
-    are estimated from a sample of their items. The estimate is what the cache charges an entry
-    against its byte limit; ``tests/test_cache.py`` checks it against real allocations.
+    containers, instance ``__dict__``s (their values: attribute names are the class's) and
+    ``__slots__``. Long lists, tuples and object arrays are estimated from a sample of their
+    items. The estimate is what the cache charges an entry against its byte limit;
+    ``tests/test_cache.py`` checks it against real allocations.
     """
     return _Sizer().size(obj)
 
@@ -69,51 +71,94 @@ def approx_size(obj: Any) -> int:
 #: Exact types measured by ``sys.getsizeof`` alone (the common leaves of a fitted model).
 _LEAVES = frozenset({int, float, str, bytes, complex})
 
+# How ``_Sizer.size`` measures an object, decided once per type (see ``_kind``).
+_SKIP, _LEAF, _ARRAY, _PANDAS, _DICT, _SEQ, _SET, _MEMO, _OBJECT = range(9)
+_KINDS: dict[type, int] = {}
+
+
+def _kind(tp: type) -> int:
+    """How objects of type ``tp`` are measured; a fitted model holds a few dozen objects of a
+    handful of types, so the isinstance chain runs once per type, not once per object."""
+    kind = (_SKIP if issubclass(tp, (bool, type)) else
+            _LEAF if issubclass(tp, (int, float, str, bytes, complex)) else
+            _ARRAY if issubclass(tp, np.ndarray) else
+            _PANDAS if issubclass(tp, (pd.DataFrame, pd.Series, pd.Index)) else
+            _DICT if issubclass(tp, dict) else
+            _SEQ if issubclass(tp, (list, tuple)) else
+            _SET if issubclass(tp, (set, frozenset)) else
+            _MEMO if issubclass(tp, Memo) else _OBJECT)
+    _KINDS[tp] = kind
+    return kind
+
 
 class _Sizer:
     def __init__(self) -> None:
         self.seen: set[int] = set()
 
     def size(self, obj: Any, depth: int = 0) -> int:
-        if id(obj) in self.seen or obj is None or isinstance(obj, (bool, type)):
+        if obj is None or id(obj) in self.seen:
+            return 0
+        kind = _KINDS.get(type(obj))
+        if kind is None:
+            kind = _kind(type(obj))
+        if kind == _SKIP:
             return 0
         self.seen.add(id(obj))
-        if type(obj) in _LEAVES or isinstance(obj, (int, float, str, bytes, complex)):
+        if kind == _LEAF:
             return sys.getsizeof(obj)
-        if isinstance(obj, np.ndarray):
+        if kind == _ARRAY:
             return self._array(obj, depth)
-        if isinstance(obj, (pd.DataFrame, pd.Series, pd.Index)):
+        if kind == _PANDAS:
             return self._pandas(obj, depth)
         if depth > 12:
             return sys.getsizeof(obj)
         own = sys.getsizeof(obj)
-        if isinstance(obj, dict):
+        if kind == _DICT:
             return own + self._dict(obj, depth)
-        if isinstance(obj, (list, tuple, set, frozenset)):
-            return own + self._items(list(obj) if isinstance(obj, (set, frozenset)) else obj, depth)
-        if isinstance(obj, Memo):
+        if kind == _SEQ:
+            return own + self._items(obj, depth)
+        if kind == _SET:
+            return own + self._items(list(obj), depth)
+        if kind == _MEMO:
             return own + obj.bytes
         total = own
-        if hasattr(obj, "__dict__"):
-            total += self.size(vars(obj), depth + 1)
+        attrs = getattr(obj, "__dict__", None)
+        if attrs is not None:
+            total += self._namespace(attrs, depth + 1)
         for slot in getattr(type(obj), "__slots__", ()):
             total += self.size(getattr(obj, slot, None), depth + 1)
         return total
 
     def _dict(self, obj: dict, depth: int) -> int:
-        """Keys and values of a dict; leaves (names, numbers) are measured in line, which is
-        what ``size`` would give them, without a call each (a fitted model holds dozens)."""
+        """Keys and values of a dict, in order."""
+        return self._many(itertools.chain.from_iterable(obj.items()), depth)
+
+    def _namespace(self, attrs: Any, depth: int) -> int:
+        """An instance's ``__dict__`` and its values. Not its keys: attribute names are the
+        class's (interned strings in its code, the dict's keys shared by every instance), so
+        they stay allocated when the entry goes."""
+        if type(attrs) is not dict or depth > 12 or id(attrs) in self.seen:
+            return self.size(attrs, depth)
+        self.seen.add(id(attrs))
+        return sys.getsizeof(attrs) + self._many(attrs.values(), depth)
+
+    def _many(self, values: Iterable[Any], depth: int) -> int:
+        """The objects a container at ``depth`` holds. Leaves (names, numbers) and arrays are
+        measured in line, which is what ``size`` would give them, without a call each (a
+        fitted model holds dozens)."""
         seen, total = self.seen, 0
-        for pair in obj.items():
-            for v in pair:
-                if v is None or v is True or v is False:
-                    continue
-                if type(v) in _LEAVES:
-                    if id(v) not in seen:
-                        seen.add(id(v))
-                        total += sys.getsizeof(v)
-                else:
-                    total += self.size(v, depth + 1)
+        for v in values:
+            tp = type(v)
+            if tp in _LEAVES:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    total += sys.getsizeof(v)
+            elif tp is np.ndarray:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    total += self._array(v, depth + 1)
+            elif v is not None and tp is not bool:
+                total += self.size(v, depth + 1)
         return total
 
     def _items(self, items: Any, depth: int) -> int:
@@ -132,7 +177,7 @@ class _Sizer:
         if base is arr or id(base) not in self.seen:
             self.seen.add(id(base))
             total += base.nbytes
-        if arr.dtype == object and arr.size:
+        if arr.dtype.kind == "O" and arr.size:
             total += self._items(arr.ravel(), depth)
         return total
 
