@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cells import gc_paused, pickled
+from .cells import UNPICKLABLE, gc_paused, pickled
 
 
 def content_key(*parts: Any) -> str:
@@ -42,10 +42,16 @@ def content_key(*parts: Any) -> str:
     pickle serialises nested lists of floats, strings, None, datetimes and dicts in C and
     deterministically for equal content, which makes it a fast canonical form; it runs without
     its memo (content only, no back-references) and is only ever dumped here, never loaded.
+    The parts are pickled together, as one tuple (a pickle is self-delimiting, so where one
+    part ends still counts), unless one of them is an object pickle refuses: then each part
+    on its own, that one by its repr.
     """
+    try:
+        blobs = [pickled(parts, strict=True)]  # one pickler for a range and its parameters
+    except UNPICKLABLE:
+        blobs = [pickled(part) for part in parts]
     h = hashlib.blake2b(digest_size=20)
-    for part in parts:
-        blob = pickled(part)
+    for blob in blobs:
         h.update(len(blob).to_bytes(8, "little"))
         h.update(blob)
     return h.hexdigest()

@@ -181,15 +181,22 @@ class Range:
 _TZINFO = operator.attrgetter("tzinfo")
 
 
-def pickled(obj: Any) -> bytes:
+#: What pickling an exotic runtime object (COM, JsProxy) raises.
+UNPICKLABLE = (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError)
+
+
+def pickled(obj: Any, *, strict: bool = False) -> bytes:
     """pickle without its memo: a C-speed canonical form of nested lists of floats, text and
-    None that depends on the content only (no back-references); never loaded."""
+    None that depends on the content only (no back-references); never loaded. An object
+    pickle refuses is written as its repr, or with ``strict`` raises one of UNPICKLABLE."""
     f = io.BytesIO()
     pickler = pickle.Pickler(f, protocol=5)
     pickler.fast = True  # no memo: a third faster on cells, and shared objects cannot matter
     try:
         pickler.dump(obj)
-    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+    except UNPICKLABLE:
+        if strict:
+            raise
         return repr(obj).encode()  # exotic runtime objects (COM, JsProxy)
     return f.getvalue()
 
