@@ -959,6 +959,13 @@ def with_notes(rows: list[list[Any]], notes: list[str]) -> list[list[Any]]:
 
 def scalar(value: Any) -> Any:
     """A parameter cell's value: unwraps 1×1 ranges; blanks and missing arguments become None."""
+    # The usual parameters (a number, or left out) without the cell classifier; the same values.
+    if value is None:
+        return None
+    if type(value) is float and not math.isnan(value):
+        return value
+    if type(value) is int and value not in COM_ERRORS:
+        return float(value)
     while isinstance(value, (list, tuple)) and len(value) == 1:
         value = value[0]
     if isinstance(value, (list, tuple)):
