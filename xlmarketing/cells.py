@@ -272,6 +272,11 @@ def _classify_raw(value: Any) -> tuple[int, Any]:
     """(kind, cleaned value) of one cell, text left unparsed (stripped), on the slow path."""
     if value is None:
         return _BLANK, None
+    # The common cells by their exact type first: what the isinstance chain below gives them.
+    if type(value) is float:
+        return (_BLANK, None) if math.isnan(value) else (_NUM, value)
+    if type(value) is str:
+        return _classify_str(value)
     if isinstance(value, dict):
         code = error_code(value)
         if code:
@@ -292,17 +297,21 @@ def _classify_raw(value: Any) -> tuple[int, Any]:
     if isinstance(value, dt.time):
         return _NUM, (value.hour * 3600 + value.minute * 60 + value.second) / 86400
     if isinstance(value, str):
-        s = value.strip()
-        if not s:
-            return _BLANK, None
-        if s.upper() in _ERROR_SET:
-            return _ERR, s.upper()
-        if s.upper() in ("TRUE", "FALSE"):
-            return _BOOL, float(s.upper() == "TRUE")
-        return _TEXT, s
+        return _classify_str(value)
     if getattr(value, "is_nan", None) or value is pd.NA or value is pd.NaT:
         return _BLANK, None
     return _TEXT, str(value)
+
+
+def _classify_str(value: str) -> tuple[int, Any]:
+    s = value.strip()
+    if not s:
+        return _BLANK, None
+    if s.upper() in _ERROR_SET:
+        return _ERR, s.upper()
+    if s.upper() in ("TRUE", "FALSE"):
+        return _BOOL, float(s.upper() == "TRUE")
+    return _TEXT, s
 
 
 def parse_number(s: str) -> float | None:
