@@ -90,12 +90,14 @@ def _month_index(serials: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 def _year_numbers(d: np.ndarray) -> bool:
     """Do sorted ``d`` read as year numbers: whole, 1000..3000, increasing, mostly by one?"""
-    if not (np.all(d == np.round(d)) and d[0] >= 1000 and d[-1] <= 3000):
+    # Array methods rather than the np.* wrappers: on a short history the wrappers cost more
+    # than the arithmetic (here and in infer_calendar's year path).
+    if not ((d == d.round()).all() and d[0] >= 1000 and d[-1] <= 3000):
         return False
-    steps = np.diff(d)
+    steps = d[1:] - d[:-1]
     # Whole steps of at least one: their median is 1 exactly when more than half are 1
     # (counting is cheaper than np.median's sort).
-    return bool(np.all(steps >= 1) and 2 * np.count_nonzero(steps == 1) > steps.size)
+    return bool((steps >= 1).all() and 2 * np.count_nonzero(steps == 1) > steps.size)
 
 
 def infer_calendar(dates: np.ndarray, rows: np.ndarray, *, name: str = "history") -> tuple[Calendar, np.ndarray]:
@@ -105,7 +107,7 @@ def infer_calendar(dates: np.ndarray, rows: np.ndarray, *, name: str = "history"
     spacing is not daily, weekly, monthly, quarterly or yearly, or two dates share a period.
     """
     dates = np.asarray(dates, dtype=np.float64)
-    order = np.argsort(dates, kind="stable")
+    order = dates.argsort(kind="stable")
     d = dates[order]
     if d.size < 2:
         raise DataError(f"{{param}} has only {d.size} dated row. Give at least 3 periods "
@@ -113,7 +115,7 @@ def infer_calendar(dates: np.ndarray, rows: np.ndarray, *, name: str = "history"
     if _year_numbers(d):
         idx = (d - d[0]).astype(int)
         cal = Calendar("year", float(d[0]), float(d[-1]), years=True)
-        return cal, _check_unique(idx, order, rows, name, "year")[np.argsort(order)]
+        return cal, _check_unique(idx, order, rows, name, "year")[order.argsort()]
     if d.min() < 1 or d.max() > 2958465:
         raise DataError(f"{{param}}: the first column should hold dates, but it holds "
                        f"{d.min():g} to {d.max():g}, which are not dates. Put dates (or year "
@@ -163,8 +165,9 @@ def infer_calendar(dates: np.ndarray, rows: np.ndarray, *, name: str = "history"
 
 def _check_unique(idx: np.ndarray, order: np.ndarray, rows: np.ndarray, name: str,
                   period: str) -> np.ndarray:
-    dup = np.flatnonzero(np.diff(idx) == 0)
-    if dup.size:
+    same = idx[1:] == idx[:-1]
+    if same.any():
+        dup = same.nonzero()[0]
         a, b = sorted((int(rows[order[dup[0]]]), int(rows[order[dup[0] + 1]])))
         raise DataError(f"{{param}}: rows {a} and {b} fall in the same {period}. Give one "
                        f"row per {period} (add the two up first).", param=name)
