@@ -150,7 +150,9 @@ def read_history(sales: Any, known_drivers: Any = None, header: bool | None = No
     # The columns without their DataFrame: building it costs more than reading a short range.
     table = cells.read_columns(grid, name="sales", header=has_header, allow_text=width == 2)
     cols = table.columns
-    pos = np.flatnonzero(table.row_mask)              # body positions of the frame's rows
+    # Array methods rather than the np.* wrappers below: on a short range those cost more
+    # than the arithmetic.
+    pos = table.row_mask.nonzero()[0]                 # body positions of the frame's rows
     rows = pos + 1 + int(has_header)                  # 1-based rows of the range
     yname = cols[-1]
     if table.kinds[yname] == CATEGORY:
@@ -159,7 +161,8 @@ def read_history(sales: Any, known_drivers: Any = None, header: bool | None = No
         raise XLMError("#VALUE!", f"sales has the text {vals[i]!r} in row {rows[i]} "
                        f"({cells.col_label(yname)}); it needs numbers. Fix that cell or clear it.")
     values = table.numbers(yname)
-    if np.isnan(values).all():
+    keep = ~np.isnan(values)
+    if not keep.any():
         raise XLMError("#VALUE!", "sales has no numbers: every sales cell is blank. Select the "
                        "cells that hold your sales.")
     _refuse_huge(values, "sales")
@@ -174,11 +177,10 @@ def read_history(sales: Any, known_drivers: Any = None, header: bool | None = No
         Xfull = Xbody
     else:
         dates = _date_serials(table, cols[0], rows)
-        nodate = np.flatnonzero(np.isnan(dates) & ~np.isnan(values))
+        nodate = (np.isnan(dates) & keep).nonzero()[0]
         if nodate.size:
             raise XLMError("#VALUE!", f"sales row {rows[nodate[0]]} has a sales figure but no "
                            "date. Enter the date or clear the row.")
-        keep = ~np.isnan(values)
         cal, idx = infer_calendar(dates[keep], rows[keep], name="sales")
         full = np.full(int(idx.max()) + 1, np.nan)
         full[idx] = values[keep]
@@ -186,7 +188,7 @@ def read_history(sales: Any, known_drivers: Any = None, header: bool | None = No
         if Xbody is not None:
             Xfull = np.full((full.size, Xbody.shape[1]), np.nan)
             Xfull[idx] = Xbody[pos[keep]]
-    present = np.flatnonzero(~np.isnan(full))
+    present = (~np.isnan(full)).nonzero()[0]
     lo, hi = int(present[0]), int(present[-1]) + 1
     y, filled = fill_gaps(full[lo:hi], max_gap=_max_gap(cal), name="sales")
     X = None
