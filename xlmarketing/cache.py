@@ -80,6 +80,7 @@ _LEAVES = frozenset({int, float, str, bytes, complex})
 # How ``_Sizer.size`` measures an object, decided once per type (see ``_kind``).
 _SKIP, _LEAF, _ARRAY, _PANDAS, _DICT, _SEQ, _SET, _MEMO, _OBJECT = range(9)
 _KINDS: dict[type, int] = {}
+_SLOTS: dict[type, Any] = {}  # the ``__slots__`` of each _OBJECT type
 
 
 def _kind(tp: type) -> int:
@@ -93,6 +94,7 @@ def _kind(tp: type) -> int:
             _SEQ if issubclass(tp, (list, tuple)) else
             _SET if issubclass(tp, (set, frozenset)) else
             _MEMO if issubclass(tp, Memo) else _OBJECT)
+    _SLOTS[tp] = getattr(tp, "__slots__", ())  # before _KINDS: a type found there has both
     _KINDS[tp] = kind
     return kind
 
@@ -131,7 +133,7 @@ class _Sizer:
         attrs = getattr(obj, "__dict__", None)
         if attrs is not None:
             total += self._namespace(attrs, depth + 1)
-        for slot in getattr(type(obj), "__slots__", ()):
+        for slot in _SLOTS[type(obj)]:
             total += self.size(getattr(obj, slot, None), depth + 1)
         return total
 
