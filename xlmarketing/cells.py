@@ -98,6 +98,11 @@ class Table:
 # --------------------------------------------------------------------------- reading values
 
 
+#: Text columns: pandas' string dtype with NaN for blanks (pandas 3's "str"). Spelled out, as
+#: pandas 2.x reads "str" as a numpy text array, which turns a blank cell into the text "None".
+TEXT_DTYPE = pd.StringDtype(na_value=np.nan)
+
+
 def as_grid(values: Any) -> list[list[Any]]:
     """Any range value (scalar, 1-D, 2-D, numpy array, DataFrame) as a rectangular 2-D list.
 
@@ -714,7 +719,7 @@ def read_columns(
         else:
             # Mixed text and numbers (e.g. plan codes 1, 2, "Gold"): all become category labels.
             labels = [None if k == _BLANK else _label(v) for k, v in zip(ck.tolist(), cv)]
-            columns[cname] = pd.array(labels, dtype="str")
+            columns[cname] = pd.array(labels, dtype=TEXT_DTYPE)
             kinds[cname] = CATEGORY
     if blank.all():
         raise XLMError("#VALUE!", f"{name} is empty: every cell in the range is blank. "
