@@ -99,6 +99,9 @@ def test_cached_and_numeric_customer_ids_stay_numbers():
     (ORDERS, "2025-01-01",
      "#NUM! RFM_SEGMENT: reference_date is 2025-01-01, before the last order (2025-06-30)."),
     (ORDERS, "someday", "#VALUE! RFM_SEGMENT: reference_date must be a date, got 'someday'."),
+    # an order 292+ years after 1899 (beyond pandas 2's nanosecond timedelta) is still named
+    ([["C0", 106752.0, 1.0]], 46000,
+     "#NUM! RFM_SEGMENT: reference_date is 2025-12-09, before the last order (2192-04-09)."),
 ])
 def test_bad_input_gets_one_clear_line(orders, ref, message):
     with pytest.raises(XLMError) as e:

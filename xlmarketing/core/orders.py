@@ -7,6 +7,7 @@ texts), so the answer does not depend on the order of the rows.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,7 +66,8 @@ def _customers(n: int) -> str:
 
 
 def _iso(serial: float) -> str:
-    return (pd.Timestamp("1899-12-30") + pd.Timedelta(days=float(np.floor(serial)))).date().isoformat()
+    # the standard library's dates: pandas 2's nanosecond Timedelta stops at 292 years
+    return (dt.date(1899, 12, 30) + dt.timedelta(days=int(np.floor(serial)))).isoformat()
 
 
 def per_customer(book: OrderBook) -> pd.DataFrame:
