@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from statistics import NormalDist
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from .errors import CoreError, DataError, InsufficientData
 from .forecast_clean import Outlier, find_outliers, is_intermittent, quantiles, replace
@@ -112,11 +112,20 @@ def season_pvalue(y: np.ndarray, m: int) -> float:
     spike or data-entry slip cannot fake a season. Needs two full seasons plus one period.
     """
     y = np.asarray(y, dtype=np.float64)
-    n = len(y)
-    if m <= 1 or n < 2 * m + 1:
-        return 1.0
-    d = np.diff(np.log(y)) if np.all(y > 0) else np.diff(y)
-    if np.ptp(d) == 0:
+    return _changes_pvalue(_season_changes(y), len(y), m)
+
+
+def _season_changes(y: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The changes :func:`season_pvalue` tests (relative when every value is positive), and
+    whether they all match (then no test can find a season). The same for every length."""
+    d = np.diff(np.log(y)) if (y > 0).all() else np.diff(y)
+    return d, bool(d.size == 0 or d.max() == d.min())
+
+
+def _changes_pvalue(changes: tuple[np.ndarray, bool], n: int, m: int) -> float:
+    """:func:`season_pvalue` from the history's changes (see :func:`_season_changes`)."""
+    d, flat = changes
+    if m <= 1 or n < 2 * m + 1 or flat:
         return 1.0
     return _kruskal_p(d, np.arange(1, n) % m, m)
 
@@ -124,11 +133,12 @@ def season_pvalue(y: np.ndarray, m: int) -> float:
 def _kruskal_p(d: np.ndarray, pos: np.ndarray, m: int) -> float:
     """Kruskal-Wallis p-value of ``d`` grouped by ``pos`` (0..m-1), with the tie correction.
 
-    Written out because scipy's ``kruskal`` costs milliseconds of argument handling per call.
+    Written out because scipy's ``kruskal`` costs milliseconds of argument handling per call;
+    the p-value is the ufunc behind ``scipy.stats.chi2.sf`` (the same numbers, without the
+    distribution's argument checks, which cost ten times the ufunc).
     """
     N = d.size
-    _, inv, ties = np.unique(d, return_inverse=True, return_counts=True)
-    r = (np.cumsum(ties) - (ties - 1) / 2.0)[inv]          # average ranks
+    r, ties = _average_ranks(d)
     cnt = np.bincount(pos, minlength=m).astype(np.float64)
     rs = np.bincount(pos, weights=r, minlength=m)
     ok = cnt > 0
@@ -137,8 +147,23 @@ def _kruskal_p(d: np.ndarray, pos: np.ndarray, m: int) -> float:
     corr = 1.0 - float(np.sum(ties ** 3 - ties)) / (N ** 3 - N)
     if corr <= 0:
         return 1.0
-    p = float(stats.chi2.sf(H / corr, int(ok.sum()) - 1))
+    p = float(special.chdtrc(int(ok.sum()) - 1, max(H / corr, 0.0)))   # chi2.sf, x >= 0
     return p if np.isfinite(p) else 1.0
+
+
+def _average_ranks(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Average ranks (1-based, ties sharing their mean rank) of ``d`` and the size of each
+    group of equal values in ascending order (what ``np.unique``'s counts give), from one sort."""
+    order = np.argsort(d)
+    s = d[order]
+    new = np.empty(s.size, dtype=bool)
+    new[0] = True
+    np.not_equal(s[1:], s[:-1], out=new[1:])
+    ends = np.append(np.flatnonzero(new), s.size)      # where each group starts, and the end
+    ties = ends[1:] - ends[:-1]
+    r = np.empty(s.size)
+    r[order] = (ends[1:] - (ties - 1) / 2.0)[np.cumsum(new) - 1]
+    return r, ties
 
 
 def detect_season(y: np.ndarray, candidates: tuple[int, ...] = AUTO_SEASONS) -> int:
@@ -150,7 +175,9 @@ def detect_season(y: np.ndarray, candidates: tuple[int, ...] = AUTO_SEASONS) -> 
     """
     if not candidates:
         return 1
-    ps = [(season_pvalue(y, m), m) for m in candidates]
+    y = np.asarray(y, dtype=np.float64)
+    changes = _season_changes(y)
+    ps = [(_changes_pvalue(changes, len(y), m), m) for m in candidates]
     p, m = min(ps)
     alpha = SEASON_ALPHA if len(candidates) == 1 else SEASON_ALPHA_UNDATED / len(candidates)
     return m if p < alpha else 1
