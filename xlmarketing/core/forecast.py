@@ -52,6 +52,7 @@ so a 120-month history takes a few milliseconds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -290,32 +291,41 @@ def theta_track(z: np.ndarray, H: int, alpha: float, levels: np.ndarray) -> np.n
     return levels + slope[:, None] / 2 * drift
 
 
+@lru_cache(maxsize=1)
+def _damped_grid() -> tuple[np.ndarray, ...]:
+    """The damped trend's grid: alpha, beta and phi of every point, and what one error adds
+    to the level and to the slope (alpha and alpha * beta, stacked), built once."""
+    a, bf, ph = np.meshgrid(_D_ALPHA, _D_BETA_FRAC, _D_PHI, indexing="ij")
+    a, b = a.ravel(), (a * bf).ravel()
+    out = (a, b, ph.ravel(), np.stack([a, a * b]))
+    for v in out:
+        v.flags.writeable = False
+    return out
+
+
 def damped_track(z: np.ndarray, H: int) -> tuple[np.ndarray, tuple[float, float, float]]:
     """Damped-trend (additive) smoothing with parameters from a grid, vectorised over the grid."""
-    a, bf, ph = np.meshgrid(_D_ALPHA, _D_BETA_FRAC, _D_PHI, indexing="ij")
-    a, b, ph = a.ravel(), (a * bf).ravel(), ph.ravel()
+    a, b, ph, gain = _damped_grid()
     n = len(z)
     k = min(n - 1, 4)
     zs = np.asarray(z, dtype=np.float64).tolist()
     slope0 = (z[k] - z[0]) / k if k > 0 else 0.0
-    level = np.full(a.size, z[0])
-    slope = np.full(a.size, slope0)
-    sse = np.zeros(a.size)
-    ab = a * b
-    ps, e, tmp = np.empty(a.size), np.empty(a.size), np.empty(a.size)
-    for zt in zs[1:]:                  # the SSE of every grid point (in place, same numbers)
-        np.multiply(ph, slope, out=ps)
-        np.add(level, ps, out=level)   # the prediction
+    # level and slope of every grid point stacked, so one operation updates both
+    state = np.empty((2, a.size))
+    state[0], state[1] = z[0], slope0
+    level, slope = state
+    step = np.empty_like(state)
+    E = np.empty((n - 1, a.size))             # the one-step errors
+    for e, zt in zip(E, zs[1:]):              # the same operations as the plain recursion
+        np.multiply(ph, slope, out=slope)     # the damped slope
+        level += slope                        # the prediction
         np.subtract(zt, level, out=e)
-        np.multiply(e, e, out=tmp)
-        sse += tmp
-        np.multiply(a, e, out=tmp)
-        level += tmp
-        np.multiply(ab, e, out=tmp)
-        np.add(ps, tmp, out=slope)
+        np.multiply(gain, e, out=step)
+        state += step                         # level + a * e, damped slope + a * b * e
+    sse = np.sum(E * E, axis=0)               # row by row from the first, as a running sum
     j = int(np.argmin(sse))
     aj, bj, phi = float(a[j]), float(b[j]), float(ph[j])
-    abj = float(ab[j])
+    abj = float(gain[1, j])
     lv, sl = float(z[0]), float(slope0)
     L, B = [lv], [sl]
     for zt in zs[1:]:                  # the chosen one's states, in plain floats (same numbers)
