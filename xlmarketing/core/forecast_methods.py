@@ -48,21 +48,21 @@ def _run(y: np.ndarray, a: np.ndarray, b: np.ndarray, ph: np.ndarray, l0, b0) ->
     """One-step errors (n, G) of the damped-trend recursion, vectorised over the grid."""
     n = len(y)
     shape = np.broadcast_shapes(np.shape(y)[1:], a.shape, np.shape(l0), np.shape(b0))
-    level = np.broadcast_to(np.asarray(l0, dtype=np.float64), shape).copy()
-    slope = np.broadcast_to(np.asarray(b0, dtype=np.float64), shape).copy()
+    # level and slope stacked, so one operation updates both (the same numbers as updating
+    # each: level + a * e and damped slope + b * e)
+    state = np.empty((2,) + shape)
+    state[0], state[1] = l0, b0
+    level, slope = state
+    gain = np.empty_like(state)
+    gain[0], gain[1] = a, b
+    step = np.empty_like(state)
     E = np.empty((n,) + shape)
-    ps = np.empty(shape)
-    be = np.empty(shape)
-    for t in range(n):
-        # the same operations as level + ph * slope etc., in place (fewer temporaries)
-        np.multiply(ph, slope, out=ps)
-        np.add(level, ps, out=level)             # the prediction
-        e = E[t]
-        np.subtract(y[t], level, out=e)
-        np.multiply(b, e, out=be)
-        np.multiply(a, e, out=slope)             # slope as scratch for a * e
-        np.add(level, slope, out=level)
-        np.add(ps, be, out=slope)
+    for e, yt in zip(E, y):
+        np.multiply(ph, slope, out=slope)        # the damped slope
+        level += slope                           # the prediction
+        np.subtract(yt, level, out=e)
+        np.multiply(gain, e, out=step)
+        state += step
     return E
 
 
