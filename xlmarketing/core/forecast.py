@@ -60,7 +60,7 @@ from scipy import special, stats
 
 from .errors import CoreError, DataError, InsufficientData
 from .forecast_clean import Outlier, find_outliers, is_intermittent, quantiles, replace
-from .forecast_methods import ar_track, cached_for_short, ets_track, theta_opt_track
+from .forecast_methods import ar_track, cached_for_short, ets_track, line_sums, theta_opt_track
 from .forecast_sarima import sar_track
 
 #: Season lengths tried when the history has no dates.
@@ -407,13 +407,9 @@ def trend_track(z: np.ndarray, H: int) -> np.ndarray:
 
 def expanding_ols(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Slope and intercept of the least-squares line through z[0..o], for every origin o."""
-    t = np.arange(len(z), dtype=np.float64)
-    cnt = t + 1
-    st, sy = np.cumsum(t), np.cumsum(z)
-    stt, sty = np.cumsum(t * t), np.cumsum(t * z)
-    den = cnt * stt - st * st
-    ok = den > 0
-    slope = np.where(ok, (cnt * sty - st * sy) / np.where(ok, den, 1), 0.0)
+    t, cnt, st, ok, den = line_sums(len(z), 0)
+    sy, sty = np.cumsum(z), np.cumsum(t * z)
+    slope = np.where(ok, (cnt * sty - st * sy) / den, 0.0)
     return slope, (sy - slope * st) / cnt
 
 

@@ -281,13 +281,26 @@ _THETA_RIDGE = 1e-10
 def _expanding_line(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Intercept (at time 0) and slope of the least-squares line through z[0..o] against times
     1..o+1, for every origin o (intercept z[0] and slope 0 at the first origin)."""
-    t = np.arange(1, len(z) + 1, dtype=np.float64)
-    st, sz = np.cumsum(t), np.cumsum(z)
-    stt, stz = np.cumsum(t * t), np.cumsum(t * z)
-    den = t * stt - st * st
-    ok = den > 0
-    slope = np.where(ok, (t * stz - st * sz) / np.where(ok, den, 1.0), 0.0)
+    t, _, st, ok, den = line_sums(len(z), 1)
+    sz, stz = np.cumsum(z), np.cumsum(t * z)
+    slope = np.where(ok, (t * stz - st * sz) / den, 0.0)
     return (sz - slope * st) / t, slope
+
+
+@cached_for_short
+def line_sums(n: int, t0: int) -> tuple[np.ndarray, ...]:
+    """What the expanding least-squares lines against times t0, t0 + 1, ... take from the
+    times alone: the times, the point counts, the times' running sums, where the line is
+    determined, and its determinant there (1 elsewhere, a safe divisor). Cached by length."""
+    t = np.arange(t0, t0 + n, dtype=np.float64)
+    cnt = np.arange(1, n + 1, dtype=np.float64)
+    st, stt = np.cumsum(t), np.cumsum(t * t)
+    den = cnt * stt - st * st
+    ok = den > 0
+    out = (t, cnt, st, ok, np.where(ok, den, 1.0))
+    for v in out:
+        v.flags.writeable = False
+    return out
 
 
 def theta_fit(z: np.ndarray) -> dict:
@@ -326,19 +339,17 @@ def _theta_fit(z: np.ndarray) -> tuple[dict, np.ndarray]:
     S = np.empty((n, a.size))          # SES levels from a zero initial level
     level = np.zeros(a.size)
     a1 = 1 - a
-    tmp = np.empty(a.size)
-    for t, zt in enumerate(z.tolist()):
-        np.multiply(a1, level, out=tmp)
-        level = S[t]
-        np.multiply(a, zt, out=level)
-        level += tmp
+    for row, azt in zip(S, np.multiply.outer(z, a)):   # a * z_t + (1 - a) * l_{t-1}
+        np.multiply(a1, level, out=row)
+        row += azt
+        level = row
     sl = slice(min(_THETA_BURN, n - 2), n)
     decay, grow, s11 = _theta_weights(n)
     s0 = sl.start
     prev = S[s0 - 1:n - 1] if s0 > 0 else np.concatenate([np.zeros((1, a.size)), S[:-1]])
     R = z[sl, None] - prev                 # the data less the levels from a zero start
     A, B = _expanding_line(z)
-    r1 = np.sum(decay * R, 0) + _THETA_RIDGE * z[0]
+    r1 = (decay * R).sum(0) + _THETA_RIDGE * z[0]
     best: dict = {"sse": np.inf}
     for dynamic in (False, True):
         if dynamic:
@@ -349,14 +360,15 @@ def _theta_fit(z: np.ndarray) -> tuple[dict, np.ndarray]:
             D = Ap[:, None] * decay + Bp[:, None] * grow
         else:
             D = A[-1] * decay + B[-1] * grow
-        s12, s22, r2 = np.sum(decay * D, 0), np.sum(D * D, 0), np.sum(D * R, 0)
+        # array methods rather than numpy's functions: the same operations, without the
+        # functions' argument handling (which costs more than the sums over 20 values)
+        s12, s22, r2 = (decay * D).sum(0), (D * D).sum(0), (D * R).sum(0)
         det = s11 * s22 - s12 * s12
-        ok = np.abs(det) > 1e-12 * np.maximum(s11 * s22, 1e-300)
-        k = np.where(ok, (s11 * r2 - s12 * r1) / np.where(ok, det, 1.0), 0.5)
-        k = np.clip(k, 0.0, 0.999)
+        ok = abs(det) > 1e-12 * np.maximum(s11 * s22, 1e-300)
+        k = np.where(ok, (s11 * r2 - s12 * r1) / np.where(ok, det, 1.0), 0.5).clip(0.0, 0.999)
         l0 = (r1 - k * s12) / s11
-        sse = np.sum((R - decay * l0 - D * k) ** 2, axis=0)
-        j = int(np.argmin(sse))
+        sse = ((R - decay * l0 - D * k) ** 2).sum(0)
+        j = int(sse.argmin())
         if sse[j] < best["sse"]:
             best = {"sse": float(sse[j]), "dynamic": dynamic, "alpha": float(a[j]),
                     "k": float(k[j]), "l0": float(l0[j])}
