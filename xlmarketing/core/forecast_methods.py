@@ -38,10 +38,20 @@ ETS_FORMS = ("N", "A", "Ad")
 def _aicc(sse, n: int, k):
     """AICc of Gaussian models with ``k`` parameters (the variance included) and SSE ``sse``;
     infinite where ``n`` leaves no degree of freedom for the correction. Arrays broadcast."""
-    k = np.asarray(k, dtype=np.float64)
+    two_k, correction = _aicc_penalty(n, tuple(np.ravel(k).tolist()), np.shape(k))
+    return n * np.log(np.maximum(sse, 1e-300) / n) + two_k + correction
+
+
+@lru_cache(maxsize=64)
+def _aicc_penalty(n: int, k: tuple, shape: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """The terms of :func:`_aicc` that depend on the length and the parameter counts alone
+    (cached: a few lengths and count lists recur), added separately in the same order."""
+    k = np.asarray(k, dtype=np.float64).reshape(shape)
     dof = n - k - 1
-    return (n * np.log(np.maximum(sse, 1e-300) / n) + 2 * k
-            + np.where(dof > 0, 2 * k * (k + 1) / np.maximum(dof, 1e-9), np.inf))
+    out = (2 * k, np.where(dof > 0, 2 * k * (k + 1) / np.maximum(dof, 1e-9), np.inf))
+    for v in out:
+        v.flags.writeable = False
+    return out
 
 
 def _run(y: np.ndarray, a: np.ndarray, b: np.ndarray, ph: np.ndarray, l0, b0) -> np.ndarray:
