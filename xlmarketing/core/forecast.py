@@ -602,7 +602,7 @@ def _tracks(z: np.ndarray, base: np.ndarray, season: Season, H: int, select: boo
         levels, _ = _ses_levels(z, np.array([alpha]))
         out = {"theta": theta_track(z, H, alpha, levels)}
     if season.m > 1:
-        t_idx = np.arange(n)[:, None] + np.arange(1, H + 1)[None, :]
+        t_idx = _step_times(n, H)
         out["damped"] = season.adjust_track(hw_track(base, season, H), t_idx)
         if "sar" in COMBO_SEASONAL:
             out["sar"] = season.adjust_track(
@@ -632,17 +632,36 @@ def tsb_track(y: np.ndarray, H: int, alpha: float = 0.1, beta: float = 0.1) -> n
     return F
 
 
-def _error_matrix(y: np.ndarray, F: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
-    """Actuals and forecasts aligned: A[o, h-1] = y[o+h] (NaN past the end), origins >= start."""
-    n, H = F.shape
-    take, valid = _error_index(n, H, start)
-    A = np.where(valid, y[take], np.nan)
-    return A, F[start:]
+def _actuals(y: np.ndarray, H: int, start: int) -> np.ndarray:
+    """The actuals each rolling-origin forecast is scored against: A[o - start, h-1] = y[o+h]
+    for origins o >= start (NaN past the end), aligned with ``F[start:]``."""
+    take, valid = _error_index(len(y), H, start)
+    return np.where(valid, y[take], np.nan)
+
+
+@cached_for_short
+def _step_times(n: int, H: int) -> np.ndarray:
+    """The period each rolling-origin forecast is for: T[o, h-1] = o + h (cached by size)."""
+    out = np.arange(n)[:, None] + np.arange(1, H + 1)[None, :]
+    out.flags.writeable = False
+    return out
+
+
+def _combine(members: list[np.ndarray]) -> np.ndarray:
+    """The ensemble of the members' tracks (:data:`COMBO_HOW`). The mean adds them in turn
+    and divides once, what ``np.mean`` over a stack of them computes, without the stack."""
+    if COMBO_HOW == "median":
+        return np.median(np.array(members), axis=0)
+    total = members[0] + members[1]
+    for F in members[2:]:
+        total += F
+    total /= len(members)
+    return total
 
 
 @cached_for_short
 def _error_index(n: int, H: int, start: int) -> tuple[np.ndarray, np.ndarray]:
-    """Where :func:`_error_matrix` takes each actual from, and which ones exist (cached)."""
+    """Where :func:`_actuals` takes each actual from, and which ones exist (cached)."""
     idx = np.arange(start, n)[:, None] + np.arange(1, H + 1)[None, :]
     out = (np.minimum(idx, n - 1), idx < n)
     for v in out:
@@ -737,22 +756,21 @@ def fit_forecast(
     H = horizon
     tracks = _tracks(z, base, season, H, select)
     # Rolling-origin forecasts back on the sales scale: reseasonalise, put drivers back.
-    t_idx = np.arange(n)[:, None] + np.arange(1, H + 1)[None, :]
+    t_idx = _step_times(n, H)
     start = max(min(2 * max(m, 2), n // 2), 2)
-    A = None
     back: dict[str, np.ndarray] = {}
     # every member on the base-sales scale, and never below zero when no base sale is: before
     # they are combined, so one member heading below zero cannot drag the others down
-    base_nonneg = bool(np.all(base >= 0))
-    tracks = {k: season.apply(F, t_idx) if m > 1 else F for k, F in tracks.items()}
-    if base_nonneg:
+    if m > 1:
+        tracks = {k: season.apply(F, t_idx) for k, F in tracks.items()}
+    if (base >= 0).all():
         tracks = {k: np.maximum(F, 0.0) for k, F in tracks.items()}
     combo = COMBO_SEASONAL if m > 1 else COMBO
-    stack = np.array([tracks[k] for k in combo])
-    tracks["comb"] = np.median(stack, axis=0) if COMBO_HOW == "median" else stack.mean(axis=0)
+    tracks["comb"] = _combine([tracks[k] for k in combo])
     if dmodel is not None:
         eff = dmodel.effect(np.vstack([X, np.repeat(X[-1:], H, axis=0)]))[t_idx]
     pool = MEMBER_POOL if season.m > 1 else MEMBER_POOL_NONSEASONAL
+    A = _actuals(y, H, start)
     for name, Fy in tracks.items():
         if name in COMBO + combo and name not in pool:
             continue                      # only in the ensemble: no score of its own needed
@@ -760,10 +778,10 @@ def fit_forecast(
             Fy = Fy * np.exp(eff) if dmodel.log else Fy + eff
         if nonneg:
             Fy = np.maximum(Fy, 0.0)
-        A, back[name] = _error_matrix(y, Fy, start)
-    log_err = bool(np.all(y > 0))
+        back[name] = Fy[start:]
+    log_err = bool((y > 0).all())
     scores: dict[str, float] = {}
-    scale = float(np.mean(np.abs(y))) or 1.0
+    scale = float(abs(y).mean()) or 1.0
     for name, Fb in back.items():
         err = np.abs(A - Fb) / scale                      # NaN where the truth is past the end
         ok = np.isfinite(err)
@@ -799,13 +817,14 @@ def _error_scale(A: np.ndarray | None, F: np.ndarray, log_err: bool, y: np.ndarr
         E = np.full_like(F, np.nan)
     elif log_err:
         with np.errstate(divide="ignore", invalid="ignore"):
-            E = np.log(A) - np.log(np.maximum(F, 1e-12 * np.max(np.abs(y))))
+            E = np.log(A) - np.log(np.maximum(F, 1e-12 * abs(y).max()))
     else:
         E = A - F
     fin = np.isfinite(E)
-    cnt = np.sum(fin, axis=0)
+    cnt = fin.sum(axis=0)
     rms = np.full(H, np.nan)
-    rms[cnt > 0] = np.sqrt(np.where(fin, E * E, 0.0).sum(axis=0)[cnt > 0] / cnt[cnt > 0])
+    seen = cnt > 0
+    rms[seen] = np.sqrt(np.where(fin, E * E, 0.0).sum(axis=0)[seen] / cnt[seen])
     use = (cnt >= 3) & np.isfinite(rms) & (rms > 0)
     n_use = int(use.sum())
     if n_use >= 2:
@@ -825,7 +844,7 @@ def _error_scale(A: np.ndarray | None, F: np.ndarray, log_err: bool, y: np.ndarr
         d = np.diff(np.log(y)) if log_err else np.diff(y)
         p, s1 = 0.5, float(np.std(d)) if d.size > 1 else float(abs(d[0])) if d.size else 0.0
     sigma = s1 * h ** p
-    n_fin = int(fin.sum())
+    n_fin = int(cnt.sum())
     if n_fin and s1 > 0:
         with np.errstate(divide="ignore", invalid="ignore"):
             std = (np.abs(E) / sigma)[fin]
