@@ -60,7 +60,8 @@ from scipy import special, stats
 
 from .errors import CoreError, DataError, InsufficientData
 from .forecast_clean import Outlier, find_outliers, is_intermittent, quantiles, replace
-from .forecast_methods import ar_track, cached_for_short, ets_track, line_sums, theta_opt_track
+from .forecast_methods import (ar_track, cached_for_short, ets_errors_with, ets_track, line_sums,
+                               smooth_errors, theta_opt_track)
 from .forecast_sarima import sar_track
 
 #: Season lengths tried when the history has no dates.
@@ -303,25 +304,34 @@ def _damped_grid() -> tuple[np.ndarray, ...]:
     return out
 
 
-def damped_track(z: np.ndarray, H: int) -> tuple[np.ndarray, tuple[float, float, float]]:
-    """Damped-trend (additive) smoothing with parameters from a grid, vectorised over the grid."""
+def _damped_slope0(z: np.ndarray) -> float:
+    """The damped trend's initial slope: the mean change over the first (up to) 4 periods."""
+    k = min(len(z) - 1, 4)
+    return (z[k] - z[0]) / k if k > 0 else 0.0
+
+
+def damped_start(z: np.ndarray) -> np.ndarray:
+    """Level and slope of every point of the damped trend's grid at period 0 (stacked)."""
+    state = np.empty((2, _damped_grid()[0].size))
+    state[0], state[1] = z[0], _damped_slope0(z)
+    return state
+
+
+def damped_errors(z: np.ndarray) -> np.ndarray:
+    """One-step errors (periods 1 on) of every point of the damped trend's grid."""
+    _, _, ph, gain = _damped_grid()
+    return smooth_errors(damped_start(z), np.asarray(z, dtype=np.float64)[1:], gain, ph)
+
+
+def damped_track(z: np.ndarray, H: int, errors: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """Damped-trend (additive) smoothing with parameters from a grid, vectorised over the grid.
+
+    ``errors``: the grid's one-step errors (:func:`damped_errors`), when computed already."""
     a, b, ph, gain = _damped_grid()
-    n = len(z)
-    k = min(n - 1, 4)
     zs = np.asarray(z, dtype=np.float64).tolist()
-    slope0 = (z[k] - z[0]) / k if k > 0 else 0.0
-    # level and slope of every grid point stacked, so one operation updates both
-    state = np.empty((2, a.size))
-    state[0], state[1] = z[0], slope0
-    level, slope = state
-    step = np.empty_like(state)
-    E = np.empty((n - 1, a.size))             # the one-step errors
-    for e, zt in zip(E, zs[1:]):              # the same operations as the plain recursion
-        np.multiply(ph, slope, out=slope)     # the damped slope
-        level += slope                        # the prediction
-        np.subtract(zt, level, out=e)
-        np.multiply(gain, e, out=step)
-        state += step                         # level + a * e, damped slope + a * b * e
+    slope0 = _damped_slope0(z)
+    E = damped_errors(z) if errors is None else errors
     sse = np.sum(E * E, axis=0)               # row by row from the first, as a running sum
     j = int(np.argmin(sse))
     aj, bj, phi = float(a[j]), float(b[j]), float(ph[j])
@@ -608,8 +618,12 @@ def _tracks(z: np.ndarray, base: np.ndarray, season: Season, H: int, select: boo
             out["sar"] = season.adjust_track(
                 sar_track(base, season.m, H, log=season.multiplicative), t_idx)
     else:
-        out["damped"], _ = damped_track(z, H)
-    if season.m == 1 or "ets" in COMBO_SEASONAL:   # the seasonal mix does without ETS
+        # the damped trend's and ETS's grids in one pass (the same numbers, half the calls)
+        _, _, ph, gain = _damped_grid()
+        E_ets, E_damped = ets_errors_with(z, damped_start(z), gain, ph)
+        out["damped"], _ = damped_track(z, H, E_damped)
+        out["ets"] = ets_track(z, H, E_ets)
+    if season.m > 1 and "ets" in COMBO_SEASONAL:   # the seasonal mix does without ETS
         out["ets"] = ets_track(z, H)
     out["arima"] = ar_track(z, H)
     if select:

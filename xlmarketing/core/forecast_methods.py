@@ -56,17 +56,22 @@ def _aicc_penalty(n: int, k: tuple, shape: tuple) -> tuple[np.ndarray, np.ndarra
 
 def _run(y: np.ndarray, a: np.ndarray, b: np.ndarray, ph: np.ndarray, l0, b0) -> np.ndarray:
     """One-step errors (n, G) of the damped-trend recursion, vectorised over the grid."""
-    n = len(y)
     shape = np.broadcast_shapes(np.shape(y)[1:], a.shape, np.shape(l0), np.shape(b0))
-    # level and slope stacked, so one operation updates both (the same numbers as updating
-    # each: level + a * e and damped slope + b * e)
     state = np.empty((2,) + shape)
     state[0], state[1] = l0, b0
-    level, slope = state
     gain = np.empty_like(state)
     gain[0], gain[1] = a, b
+    return smooth_errors(state, y, gain, ph)
+
+
+def smooth_errors(state: np.ndarray, y: np.ndarray, gain: np.ndarray, ph) -> np.ndarray:
+    """One-step errors of the damped-trend recursion over the rows of ``y``, from ``state``
+    (level and slope stacked, updated in place); ``gain``: alpha and beta (stacked likewise),
+    ``ph`` the damping. Stacked, one operation updates both states: the same numbers as
+    level + alpha * e and phi * slope + beta * e, in 5 array operations a period instead of 7."""
+    level, slope = state
     step = np.empty_like(state)
-    E = np.empty((n,) + shape)
+    E = np.empty((len(y),) + state.shape[1:])
     for e, yt in zip(E, y):
         np.multiply(ph, slope, out=slope)        # the damped slope
         level += slope                           # the prediction
@@ -130,18 +135,26 @@ def _unit_response(forms: tuple[str, ...], n: int) -> tuple[np.ndarray, ...]:
     return out
 
 
-def ets_fit(z: np.ndarray) -> dict:
+def _ets_forms(n: int) -> tuple[str, ...]:
+    """The ETS forms tried on ``n`` periods (the damped trend from 8 on)."""
+    return tuple(f for f in ETS_FORMS if n >= 8 or f != "Ad")
+
+
+def ets_fit(z: np.ndarray, E0: np.ndarray | None = None) -> dict:
     """The ETS(A, N/A/Ad, N) model with the lowest AICc: parameters and initial states.
 
     One pass of the recursion over the whole grid and three inputs at once: the data with
     zero initial states, and no data with a unit initial level or slope. The one-step errors
     are ``E0 + l0 * El + b0 * Eb``, so the best initial states solve a 2x2 least squares.
+    ``E0``: the data's errors from zero initial states, when run already
+    (:func:`ets_errors_with`).
     """
     z = np.asarray(z, dtype=np.float64)
     n = len(z)
-    forms = tuple(f for f in ETS_FORMS if n >= 8 or f != "Ad")
+    forms = _ets_forms(n)
     a, b, ph, k, form = _grid(forms)
-    E0 = _run(z[:, None], a, b, ph, 0.0, 0.0)
+    if E0 is None:
+        E0 = _run(z[:, None], a, b, ph, 0.0, 0.0)
     El, Eb, s11, s12, s22, ok, safe, s11_safe = _unit_response(forms, n)
     r1, r2 = -np.sum(E0 * El, 0), -np.sum(E0 * Eb, 0)
     l0 = np.where(ok, (s22 * r1 - s12 * r2) / safe, r1 / s11_safe)
@@ -154,21 +167,41 @@ def ets_fit(z: np.ndarray) -> dict:
             "sse": float(sse[j])}
 
 
-def ets_track(z: np.ndarray, H: int) -> np.ndarray:
+def ets_errors_with(z: np.ndarray, state: np.ndarray, gain: np.ndarray, ph: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The data's one-step errors over the ETS grid from zero initial states (what
+    :func:`ets_fit` runs) and, in the same pass, those of another grid of the same recursion
+    (see :func:`smooth_errors`) started at period 0 from ``state``, for periods 1 on.
+    One pass over both grids costs little more than one over either (the per-period cost is
+    numpy's call overhead), and every number is the one the separate runs give."""
+    z = np.asarray(z, dtype=np.float64)
+    a, b, ph_ets, _, _ = _grid(_ets_forms(len(z)))
+    G = a.size
+    joint = np.empty((2, G + state.shape[1]))
+    joint[:, :G] = 0.0
+    joint[:, G:] = state
+    gains = np.concatenate([np.stack([a, b]), gain], axis=1)
+    first = smooth_errors(joint[:, :G], z[:1], gains[:, :G], ph_ets)   # ETS's period 0
+    rest = smooth_errors(joint, z[1:], gains, np.concatenate([ph_ets, ph]))
+    return np.concatenate([first, rest[:, :G]]), rest[:, G:]
+
+
+def ets_track(z: np.ndarray, H: int, E0: np.ndarray | None = None) -> np.ndarray:
     """Rolling-origin forecasts of the ETS model chosen by AICc (see :func:`ets_fit`)."""
-    p = ets_fit(z)
+    p = ets_fit(z, E0)
     a, b, ph = p["alpha"], p["beta"], p["phi"]
     level, slope = p["l0"], p["b0"]
-    L, B = np.empty(len(z)), np.empty(len(z))
-    for t, zt in enumerate(np.asarray(z, dtype=np.float64).tolist()):
+    L, B = [], []
+    for zt in np.asarray(z, dtype=np.float64).tolist():
         # the recursion of _run for one parameter set, in plain floats (no array overhead)
         pred = level + ph * slope
         e = zt - pred
         level = pred + a * e
         slope = ph * slope + b * e
-        L[t], B[t] = level, slope
+        L.append(level)
+        B.append(slope)
     cum = np.cumsum(ph ** np.arange(1, H + 1)) if p["trend"] != "N" else np.zeros(H)
-    return L[:, None] + B[:, None] * cum[None, :]
+    return np.array(L)[:, None] + np.array(B)[:, None] * cum[None, :]
 
 
 def _stationary(phi: np.ndarray) -> bool:
