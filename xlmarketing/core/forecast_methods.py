@@ -393,28 +393,30 @@ def _theta_fit(z: np.ndarray) -> tuple[dict, np.ndarray]:
     R = z[sl, None] - prev                 # the data less the levels from a zero start
     A, B = _expanding_line(z)
     r1 = (decay * R).sum(0) + _THETA_RIDGE * z[0]
+    if s0 > 0:                          # the line through z[0..t-1] (z[0] and 0 at t = 0)
+        Ap, Bp = A[s0 - 1:n - 1], B[s0 - 1:n - 1]
+    else:
+        Ap, Bp = np.concatenate([z[:1], A[:-1]]), np.concatenate([[0.0], B[:-1]])
+    # both models at once (the same operations on each): the line's intercept and slope at
+    # every period, the whole history's (OTM, row 0) and the one up to it (DOTM, row 1)
+    Al, Bl = np.empty((2, n - s0, 1)), np.empty((2, n - s0, 1))
+    Al[0], Bl[0] = A[-1], B[-1]
+    Al[1, :, 0], Bl[1, :, 0] = Ap, Bp
+    D = Al * decay + Bl * grow
+    # array methods rather than numpy's functions: the same operations, without the
+    # functions' argument handling (which costs more than the sums over 20 values)
+    s12, s22, r2 = (decay * D).sum(1), (D * D).sum(1), (D * R).sum(1)
+    det = s11 * s22 - s12 * s12
+    ok = abs(det) > 1e-12 * np.maximum(s11 * s22, 1e-300)
+    k = np.where(ok, (s11 * r2 - s12 * r1) / np.where(ok, det, 1.0), 0.5).clip(0.0, 0.999)
+    l0 = (r1 - k * s12) / s11
+    sse = ((R - decay * l0[:, None] - D * k[:, None]) ** 2).sum(1)
     best: dict = {"sse": np.inf}
-    for dynamic in (False, True):
-        if dynamic:
-            if s0 > 0:                  # the line through z[0..t-1] (z[0] and 0 at t = 0)
-                Ap, Bp = A[s0 - 1:n - 1], B[s0 - 1:n - 1]
-            else:
-                Ap, Bp = np.concatenate([z[:1], A[:-1]]), np.concatenate([[0.0], B[:-1]])
-            D = Ap[:, None] * decay + Bp[:, None] * grow
-        else:
-            D = A[-1] * decay + B[-1] * grow
-        # array methods rather than numpy's functions: the same operations, without the
-        # functions' argument handling (which costs more than the sums over 20 values)
-        s12, s22, r2 = (decay * D).sum(0), (D * D).sum(0), (D * R).sum(0)
-        det = s11 * s22 - s12 * s12
-        ok = abs(det) > 1e-12 * np.maximum(s11 * s22, 1e-300)
-        k = np.where(ok, (s11 * r2 - s12 * r1) / np.where(ok, det, 1.0), 0.5).clip(0.0, 0.999)
-        l0 = (r1 - k * s12) / s11
-        sse = ((R - decay * l0 - D * k) ** 2).sum(0)
-        j = int(sse.argmin())
-        if sse[j] < best["sse"]:
-            best = {"sse": float(sse[j]), "dynamic": dynamic, "alpha": float(a[j]),
-                    "k": float(k[j]), "l0": float(l0[j])}
+    for i, dynamic in enumerate((False, True)):
+        j = int(sse[i].argmin())
+        if sse[i, j] < best["sse"]:
+            best = {"sse": float(sse[i, j]), "dynamic": dynamic, "alpha": float(a[j]),
+                    "k": float(k[i, j]), "l0": float(l0[i, j])}
             jbest = j
     al = best["alpha"]
     return best, S[:, jbest] + (1 - al) ** np.arange(1, n + 1) * best["l0"]
