@@ -234,17 +234,19 @@ def ar_by_aicc(d: np.ndarray, max_p: int) -> tuple[np.ndarray, float, int]:
         return np.zeros(0), float(np.mean(d)) if d.size else 0.0, 0
     target = d[start:]
     N = target.size
-    D = np.column_stack([np.ones(N)] + [d[start - i:d.size - i] for i in range(1, P + 1)])
+    D = np.empty((N, P + 1))                   # the drift column and the lags
+    D[:, 0] = 1.0
+    for i in range(1, P + 1):
+        D[:, i] = d[start - i:d.size - i]
     G, g, yy = D.T @ D, D.T @ target, float(target @ target)
     best = (np.zeros(0), 0.0, 0, np.inf)
     # the normal equations of each (p, drift), solved together by size (the same solutions)
     coefs: dict[tuple[int, bool], np.ndarray] = {}
-    systems = [(p, lo) for p in range(P + 1) for lo in (1, 0) if p + 1 > lo]
+    systems, identity = _ar_systems(P)
     # one call: each system padded to the largest size with an identity block (the padding
     # neither pivots nor changes the leading block's elimination)
     size = P + 1
-    M = np.zeros((len(systems), size, size))
-    M[:, np.arange(size), np.arange(size)] = 1.0
+    M = identity.copy()
     r = np.zeros((len(systems), size, 1))
     for i, (p, lo) in enumerate(systems):
         m = p + 1 - lo
@@ -282,6 +284,17 @@ def ar_by_aicc(d: np.ndarray, max_p: int) -> tuple[np.ndarray, float, int]:
     return best[:3]
 
 
+@lru_cache(maxsize=8)
+def _ar_systems(P: int) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The (order, first column) of each AR system up to order ``P`` and a stack of identity
+    matrices of the largest size, one per system, to pad them with (built once per ``P``)."""
+    systems = [(p, lo) for p in range(P + 1) for lo in (1, 0) if p + 1 > lo]
+    identity = np.zeros((len(systems), P + 1, P + 1))
+    identity[:, np.arange(P + 1), np.arange(P + 1)] = 1.0
+    identity.flags.writeable = False
+    return systems, identity
+
+
 def ar_track(z: np.ndarray, H: int) -> np.ndarray:
     """Rolling-origin forecasts of ARIMA(p,1,0) with drift (see :func:`ar_fit`)."""
     z = np.asarray(z, dtype=np.float64)
@@ -296,7 +309,7 @@ def ar_track(z: np.ndarray, H: int) -> np.ndarray:
     F = np.empty((n, H))
     level = z.copy()
     for h in range(H):
-        step = c + lags @ phi if p else np.full(n, c)
+        step = c + lags @ phi if p else c                 # the drift alone, as a scalar
         level = level + step
         F[:, h] = level
         if p:                                             # the step becomes the first lag
