@@ -456,8 +456,11 @@ def theta_opt_track(z: np.ndarray, H: int) -> np.ndarray:
     Pw = a1 ** idx[:, :H + 1]
     rest = 1 - Pw[:, 1:]
     dynamic = p["dynamic"]
+    if not dynamic:                  # a fixed line: its part of every step at once
+        drift = (k * (A[:, None] * Pw[:, :H] + B[:, None] * rest[:, :H] / a)).T
     for h in range(H):
-        mu = L + k * (A * Pw[:, h] + B * rest[:, h] / a)     # step h + 1, made at each origin
+        # step h + 1, made at each origin
+        mu = L + (k * (A * Pw[:, h] + B * rest[:, h] / a) if dynamic else drift[h])
         F[:, h] = mu
         L = a * mu + a1 * L
         if dynamic:                                  # the line takes in the forecast
