@@ -52,14 +52,16 @@ so a 120-month history takes a few milliseconds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from .errors import CoreError, DataError, InsufficientData
 from .forecast_clean import Outlier, find_outliers, is_intermittent, quantiles, replace
-from .forecast_methods import ar_track, cached_for_short, ets_track, theta_opt_track
+from .forecast_methods import (ar_track, cached_for_short, ets_errors_with, ets_track, line_sums,
+                               smooth_errors, theta_opt_track)
 from .forecast_sarima import sar_track
 
 #: Season lengths tried when the history has no dates.
@@ -112,11 +114,20 @@ def season_pvalue(y: np.ndarray, m: int) -> float:
     spike or data-entry slip cannot fake a season. Needs two full seasons plus one period.
     """
     y = np.asarray(y, dtype=np.float64)
-    n = len(y)
-    if m <= 1 or n < 2 * m + 1:
-        return 1.0
-    d = np.diff(np.log(y)) if np.all(y > 0) else np.diff(y)
-    if np.ptp(d) == 0:
+    return _changes_pvalue(_season_changes(y), len(y), m)
+
+
+def _season_changes(y: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The changes :func:`season_pvalue` tests (relative when every value is positive), and
+    whether they all match (then no test can find a season). The same for every length."""
+    d = np.diff(np.log(y)) if (y > 0).all() else np.diff(y)
+    return d, bool(d.size == 0 or d.max() == d.min())
+
+
+def _changes_pvalue(changes: tuple[np.ndarray, bool], n: int, m: int) -> float:
+    """:func:`season_pvalue` from the history's changes (see :func:`_season_changes`)."""
+    d, flat = changes
+    if m <= 1 or n < 2 * m + 1 or flat:
         return 1.0
     return _kruskal_p(d, np.arange(1, n) % m, m)
 
@@ -124,11 +135,12 @@ def season_pvalue(y: np.ndarray, m: int) -> float:
 def _kruskal_p(d: np.ndarray, pos: np.ndarray, m: int) -> float:
     """Kruskal-Wallis p-value of ``d`` grouped by ``pos`` (0..m-1), with the tie correction.
 
-    Written out because scipy's ``kruskal`` costs milliseconds of argument handling per call.
+    Written out because scipy's ``kruskal`` costs milliseconds of argument handling per call;
+    the p-value is the ufunc behind ``scipy.stats.chi2.sf`` (the same numbers, without the
+    distribution's argument checks, which cost ten times the ufunc).
     """
     N = d.size
-    _, inv, ties = np.unique(d, return_inverse=True, return_counts=True)
-    r = (np.cumsum(ties) - (ties - 1) / 2.0)[inv]          # average ranks
+    r, ties = _average_ranks(d)
     cnt = np.bincount(pos, minlength=m).astype(np.float64)
     rs = np.bincount(pos, weights=r, minlength=m)
     ok = cnt > 0
@@ -137,8 +149,23 @@ def _kruskal_p(d: np.ndarray, pos: np.ndarray, m: int) -> float:
     corr = 1.0 - float(np.sum(ties ** 3 - ties)) / (N ** 3 - N)
     if corr <= 0:
         return 1.0
-    p = float(stats.chi2.sf(H / corr, int(ok.sum()) - 1))
+    p = float(special.chdtrc(int(ok.sum()) - 1, max(H / corr, 0.0)))   # chi2.sf, x >= 0
     return p if np.isfinite(p) else 1.0
+
+
+def _average_ranks(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Average ranks (1-based, ties sharing their mean rank) of ``d`` and the size of each
+    group of equal values in ascending order (what ``np.unique``'s counts give), from one sort."""
+    order = np.argsort(d)
+    s = d[order]
+    new = np.empty(s.size, dtype=bool)
+    new[0] = True
+    np.not_equal(s[1:], s[:-1], out=new[1:])
+    ends = np.append(np.flatnonzero(new), s.size)      # where each group starts, and the end
+    ties = ends[1:] - ends[:-1]
+    r = np.empty(s.size)
+    r[order] = (ends[1:] - (ties - 1) / 2.0)[np.cumsum(new) - 1]
+    return r, ties
 
 
 def detect_season(y: np.ndarray, candidates: tuple[int, ...] = AUTO_SEASONS) -> int:
@@ -150,7 +177,9 @@ def detect_season(y: np.ndarray, candidates: tuple[int, ...] = AUTO_SEASONS) -> 
     """
     if not candidates:
         return 1
-    ps = [(season_pvalue(y, m), m) for m in candidates]
+    y = np.asarray(y, dtype=np.float64)
+    changes = _season_changes(y)
+    ps = [(_changes_pvalue(changes, len(y), m), m) for m in candidates]
     p, m = min(ps)
     alpha = SEASON_ALPHA if len(candidates) == 1 else SEASON_ALPHA_UNDATED / len(candidates)
     return m if p < alpha else 1
@@ -263,32 +292,50 @@ def theta_track(z: np.ndarray, H: int, alpha: float, levels: np.ndarray) -> np.n
     return levels + slope[:, None] / 2 * drift
 
 
-def damped_track(z: np.ndarray, H: int) -> tuple[np.ndarray, tuple[float, float, float]]:
-    """Damped-trend (additive) smoothing with parameters from a grid, vectorised over the grid."""
+@lru_cache(maxsize=1)
+def _damped_grid() -> tuple[np.ndarray, ...]:
+    """The damped trend's grid: alpha, beta and phi of every point, and what one error adds
+    to the level and to the slope (alpha and alpha * beta, stacked), built once."""
     a, bf, ph = np.meshgrid(_D_ALPHA, _D_BETA_FRAC, _D_PHI, indexing="ij")
-    a, b, ph = a.ravel(), (a * bf).ravel(), ph.ravel()
-    n = len(z)
-    k = min(n - 1, 4)
+    a, b = a.ravel(), (a * bf).ravel()
+    out = (a, b, ph.ravel(), np.stack([a, a * b]))
+    for v in out:
+        v.flags.writeable = False
+    return out
+
+
+def _damped_slope0(z: np.ndarray) -> float:
+    """The damped trend's initial slope: the mean change over the first (up to) 4 periods."""
+    k = min(len(z) - 1, 4)
+    return (z[k] - z[0]) / k if k > 0 else 0.0
+
+
+def damped_start(z: np.ndarray) -> np.ndarray:
+    """Level and slope of every point of the damped trend's grid at period 0 (stacked)."""
+    state = np.empty((2, _damped_grid()[0].size))
+    state[0], state[1] = z[0], _damped_slope0(z)
+    return state
+
+
+def damped_errors(z: np.ndarray) -> np.ndarray:
+    """One-step errors (periods 1 on) of every point of the damped trend's grid."""
+    _, _, ph, gain = _damped_grid()
+    return smooth_errors(damped_start(z), np.asarray(z, dtype=np.float64)[1:], gain, ph)
+
+
+def damped_track(z: np.ndarray, H: int, errors: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """Damped-trend (additive) smoothing with parameters from a grid, vectorised over the grid.
+
+    ``errors``: the grid's one-step errors (:func:`damped_errors`), when computed already."""
+    a, b, ph, gain = _damped_grid()
     zs = np.asarray(z, dtype=np.float64).tolist()
-    slope0 = (z[k] - z[0]) / k if k > 0 else 0.0
-    level = np.full(a.size, z[0])
-    slope = np.full(a.size, slope0)
-    sse = np.zeros(a.size)
-    ab = a * b
-    ps, e, tmp = np.empty(a.size), np.empty(a.size), np.empty(a.size)
-    for zt in zs[1:]:                  # the SSE of every grid point (in place, same numbers)
-        np.multiply(ph, slope, out=ps)
-        np.add(level, ps, out=level)   # the prediction
-        np.subtract(zt, level, out=e)
-        np.multiply(e, e, out=tmp)
-        sse += tmp
-        np.multiply(a, e, out=tmp)
-        level += tmp
-        np.multiply(ab, e, out=tmp)
-        np.add(ps, tmp, out=slope)
+    slope0 = _damped_slope0(z)
+    E = damped_errors(z) if errors is None else errors
+    sse = np.sum(E * E, axis=0)               # row by row from the first, as a running sum
     j = int(np.argmin(sse))
     aj, bj, phi = float(a[j]), float(b[j]), float(ph[j])
-    abj = float(ab[j])
+    abj = float(gain[1, j])
     lv, sl = float(z[0]), float(slope0)
     L, B = [lv], [sl]
     for zt in zs[1:]:                  # the chosen one's states, in plain floats (same numbers)
@@ -370,13 +417,9 @@ def trend_track(z: np.ndarray, H: int) -> np.ndarray:
 
 def expanding_ols(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Slope and intercept of the least-squares line through z[0..o], for every origin o."""
-    t = np.arange(len(z), dtype=np.float64)
-    cnt = t + 1
-    st, sy = np.cumsum(t), np.cumsum(z)
-    stt, sty = np.cumsum(t * t), np.cumsum(t * z)
-    den = cnt * stt - st * st
-    ok = den > 0
-    slope = np.where(ok, (cnt * sty - st * sy) / np.where(ok, den, 1), 0.0)
+    t, cnt, st, ok, den = line_sums(len(z), 0)
+    sy, sty = np.cumsum(z), np.cumsum(t * z)
+    slope = np.where(ok, (cnt * sty - st * sy) / den, 0.0)
     return slope, (sy - slope * st) / cnt
 
 
@@ -569,14 +612,18 @@ def _tracks(z: np.ndarray, base: np.ndarray, season: Season, H: int, select: boo
         levels, _ = _ses_levels(z, np.array([alpha]))
         out = {"theta": theta_track(z, H, alpha, levels)}
     if season.m > 1:
-        t_idx = np.arange(n)[:, None] + np.arange(1, H + 1)[None, :]
+        t_idx = _step_times(n, H)
         out["damped"] = season.adjust_track(hw_track(base, season, H), t_idx)
         if "sar" in COMBO_SEASONAL:
             out["sar"] = season.adjust_track(
                 sar_track(base, season.m, H, log=season.multiplicative), t_idx)
     else:
-        out["damped"], _ = damped_track(z, H)
-    if season.m == 1 or "ets" in COMBO_SEASONAL:   # the seasonal mix does without ETS
+        # the damped trend's and ETS's grids in one pass (the same numbers, half the calls)
+        _, _, ph, gain = _damped_grid()
+        E_ets, E_damped = ets_errors_with(z, damped_start(z), gain, ph)
+        out["damped"], _ = damped_track(z, H, E_damped)
+        out["ets"] = ets_track(z, H, E_ets)
+    if season.m > 1 and "ets" in COMBO_SEASONAL:   # the seasonal mix does without ETS
         out["ets"] = ets_track(z, H)
     out["arima"] = ar_track(z, H)
     if select:
@@ -599,17 +646,36 @@ def tsb_track(y: np.ndarray, H: int, alpha: float = 0.1, beta: float = 0.1) -> n
     return F
 
 
-def _error_matrix(y: np.ndarray, F: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
-    """Actuals and forecasts aligned: A[o, h-1] = y[o+h] (NaN past the end), origins >= start."""
-    n, H = F.shape
-    take, valid = _error_index(n, H, start)
-    A = np.where(valid, y[take], np.nan)
-    return A, F[start:]
+def _actuals(y: np.ndarray, H: int, start: int) -> np.ndarray:
+    """The actuals each rolling-origin forecast is scored against: A[o - start, h-1] = y[o+h]
+    for origins o >= start (NaN past the end), aligned with ``F[start:]``."""
+    take, valid = _error_index(len(y), H, start)
+    return np.where(valid, y[take], np.nan)
+
+
+@cached_for_short
+def _step_times(n: int, H: int) -> np.ndarray:
+    """The period each rolling-origin forecast is for: T[o, h-1] = o + h (cached by size)."""
+    out = np.arange(n)[:, None] + np.arange(1, H + 1)[None, :]
+    out.flags.writeable = False
+    return out
+
+
+def _combine(members: list[np.ndarray]) -> np.ndarray:
+    """The ensemble of the members' tracks (:data:`COMBO_HOW`). The mean adds them in turn
+    and divides once, what ``np.mean`` over a stack of them computes, without the stack."""
+    if COMBO_HOW == "median":
+        return np.median(np.array(members), axis=0)
+    total = members[0] + members[1]
+    for F in members[2:]:
+        total += F
+    total /= len(members)
+    return total
 
 
 @cached_for_short
 def _error_index(n: int, H: int, start: int) -> tuple[np.ndarray, np.ndarray]:
-    """Where :func:`_error_matrix` takes each actual from, and which ones exist (cached)."""
+    """Where :func:`_actuals` takes each actual from, and which ones exist (cached)."""
     idx = np.arange(start, n)[:, None] + np.arange(1, H + 1)[None, :]
     out = (np.minimum(idx, n - 1), idx < n)
     for v in out:
@@ -704,22 +770,21 @@ def fit_forecast(
     H = horizon
     tracks = _tracks(z, base, season, H, select)
     # Rolling-origin forecasts back on the sales scale: reseasonalise, put drivers back.
-    t_idx = np.arange(n)[:, None] + np.arange(1, H + 1)[None, :]
+    t_idx = _step_times(n, H)
     start = max(min(2 * max(m, 2), n // 2), 2)
-    A = None
     back: dict[str, np.ndarray] = {}
     # every member on the base-sales scale, and never below zero when no base sale is: before
     # they are combined, so one member heading below zero cannot drag the others down
-    base_nonneg = bool(np.all(base >= 0))
-    tracks = {k: season.apply(F, t_idx) if m > 1 else F for k, F in tracks.items()}
-    if base_nonneg:
+    if m > 1:
+        tracks = {k: season.apply(F, t_idx) for k, F in tracks.items()}
+    if (base >= 0).all():
         tracks = {k: np.maximum(F, 0.0) for k, F in tracks.items()}
     combo = COMBO_SEASONAL if m > 1 else COMBO
-    stack = np.array([tracks[k] for k in combo])
-    tracks["comb"] = np.median(stack, axis=0) if COMBO_HOW == "median" else stack.mean(axis=0)
+    tracks["comb"] = _combine([tracks[k] for k in combo])
     if dmodel is not None:
         eff = dmodel.effect(np.vstack([X, np.repeat(X[-1:], H, axis=0)]))[t_idx]
     pool = MEMBER_POOL if season.m > 1 else MEMBER_POOL_NONSEASONAL
+    A = _actuals(y, H, start)
     for name, Fy in tracks.items():
         if name in COMBO + combo and name not in pool:
             continue                      # only in the ensemble: no score of its own needed
@@ -727,10 +792,10 @@ def fit_forecast(
             Fy = Fy * np.exp(eff) if dmodel.log else Fy + eff
         if nonneg:
             Fy = np.maximum(Fy, 0.0)
-        A, back[name] = _error_matrix(y, Fy, start)
-    log_err = bool(np.all(y > 0))
+        back[name] = Fy[start:]
+    log_err = bool((y > 0).all())
     scores: dict[str, float] = {}
-    scale = float(np.mean(np.abs(y))) or 1.0
+    scale = float(abs(y).mean()) or 1.0
     for name, Fb in back.items():
         err = np.abs(A - Fb) / scale                      # NaN where the truth is past the end
         ok = np.isfinite(err)
@@ -766,13 +831,14 @@ def _error_scale(A: np.ndarray | None, F: np.ndarray, log_err: bool, y: np.ndarr
         E = np.full_like(F, np.nan)
     elif log_err:
         with np.errstate(divide="ignore", invalid="ignore"):
-            E = np.log(A) - np.log(np.maximum(F, 1e-12 * np.max(np.abs(y))))
+            E = np.log(A) - np.log(np.maximum(F, 1e-12 * abs(y).max()))
     else:
         E = A - F
     fin = np.isfinite(E)
-    cnt = np.sum(fin, axis=0)
+    cnt = fin.sum(axis=0)
     rms = np.full(H, np.nan)
-    rms[cnt > 0] = np.sqrt(np.where(fin, E * E, 0.0).sum(axis=0)[cnt > 0] / cnt[cnt > 0])
+    seen = cnt > 0
+    rms[seen] = np.sqrt(np.where(fin, E * E, 0.0).sum(axis=0)[seen] / cnt[seen])
     use = (cnt >= 3) & np.isfinite(rms) & (rms > 0)
     n_use = int(use.sum())
     if n_use >= 2:
@@ -792,7 +858,7 @@ def _error_scale(A: np.ndarray | None, F: np.ndarray, log_err: bool, y: np.ndarr
         d = np.diff(np.log(y)) if log_err else np.diff(y)
         p, s1 = 0.5, float(np.std(d)) if d.size > 1 else float(abs(d[0])) if d.size else 0.0
     sigma = s1 * h ** p
-    n_fin = int(fin.sum())
+    n_fin = int(cnt.sum())
     if n_fin and s1 > 0:
         with np.errstate(divide="ignore", invalid="ignore"):
             std = (np.abs(E) / sigma)[fin]

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .forecast_methods import cached_for_short
+
 #: Remainders beyond this many interquartile ranges outside the quartiles are outliers.
 OUTLIER_IQR = 3.0
 #: The interquartile range counts as at least this share of the level (2%).
@@ -46,7 +48,7 @@ def running_median(z: np.ndarray, w: int) -> np.ndarray:
     trend = np.full(n, np.nan)
     # w is odd: the median of a window is its middle value once sorted (what np.median takes)
     if n >= w and w % 2 and not np.isnan(z).any():
-        windows = z[np.arange(n - w + 1)[:, None] + np.arange(w)]
+        windows = z[_window_index(n, w)]
         windows.sort(axis=1)
         trend[w // 2: n - w // 2] = windows[:, w // 2]
     else:
@@ -57,9 +59,25 @@ def running_median(z: np.ndarray, w: int) -> np.ndarray:
     step = max(1, min(w // 2, (c1 - c0) // 2))
     b0 = (trend[c0 + step] - trend[c0]) / step
     b1 = (trend[c1] - trend[c1 - step]) / step
-    trend[:c0] = trend[c0] + b0 * (np.arange(c0) - c0)
-    trend[c1 + 1:] = trend[c1] + b1 * (np.arange(c1 + 1, n) - c1)
+    trend[:c0] = trend[c0] + b0 * _offsets(-c0, 0)
+    trend[c1 + 1:] = trend[c1] + b1 * _offsets(1, n - c1)
     return trend
+
+
+@cached_for_short
+def _window_index(n: int, w: int) -> np.ndarray:
+    """Where each full window of width ``w`` over ``n`` values takes its values (cached)."""
+    out = np.arange(n - w + 1)[:, None] + np.arange(w)
+    out.flags.writeable = False
+    return out
+
+
+@cached_for_short
+def _offsets(lo: int, hi: int) -> np.ndarray:
+    """The integers lo..hi-1 (cached: the ends of a running median reuse a few)."""
+    out = np.arange(lo, hi)
+    out.flags.writeable = False
+    return out
 
 
 def robust_fit(y: np.ndarray, m: int) -> np.ndarray:
@@ -85,7 +103,7 @@ def robust_fit(y: np.ndarray, m: int) -> np.ndarray:
             f = position_medians(z - t1, m)
             f = f - f.mean()
             fit = running_median(z - f[pos], 5) + f[pos]
-    if np.all(z >= 0):
+    if (z >= 0).all():
         fit = np.maximum(fit, 0.0)
     return fit
 
@@ -115,11 +133,11 @@ def find_outliers(y: np.ndarray, m: int, *, k: float | None = None) -> list[Outl
     if n < 8 or is_intermittent(y):
         return []
     fitted = robust_fit(y, m)
-    rel = bool(np.all(y > 0) and np.all(fitted > 0))
+    rel = bool((y > 0).all() and (fitted > 0).all())
     r = y / fitted - 1 if rel else y - fitted
     q1, q3 = quantiles(r[:-1], (0.25, 0.75))
     # a floor for smooth data (IQR near 0): a deviation of a few percent is no outlier
-    iqr = max(q3 - q1, IQR_FLOOR * (1.0 if rel else float(np.mean(np.abs(y))) or 1.0))
+    iqr = max(q3 - q1, IQR_FLOOR * (1.0 if rel else float(abs(y).mean()) or 1.0))
     dev = np.maximum(q1 - r, r - q3) / iqr
     dev[-1] = 0.0                                      # never the last period
     idx = np.flatnonzero(dev > k)

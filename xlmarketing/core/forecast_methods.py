@@ -38,31 +38,46 @@ ETS_FORMS = ("N", "A", "Ad")
 def _aicc(sse, n: int, k):
     """AICc of Gaussian models with ``k`` parameters (the variance included) and SSE ``sse``;
     infinite where ``n`` leaves no degree of freedom for the correction. Arrays broadcast."""
-    k = np.asarray(k, dtype=np.float64)
+    two_k, correction = _aicc_penalty(n, tuple(np.ravel(k).tolist()), np.shape(k))
+    return n * np.log(np.maximum(sse, 1e-300) / n) + two_k + correction
+
+
+@lru_cache(maxsize=64)
+def _aicc_penalty(n: int, k: tuple, shape: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """The terms of :func:`_aicc` that depend on the length and the parameter counts alone
+    (cached: a few lengths and count lists recur), added separately in the same order."""
+    k = np.asarray(k, dtype=np.float64).reshape(shape)
     dof = n - k - 1
-    return (n * np.log(np.maximum(sse, 1e-300) / n) + 2 * k
-            + np.where(dof > 0, 2 * k * (k + 1) / np.maximum(dof, 1e-9), np.inf))
+    out = (2 * k, np.where(dof > 0, 2 * k * (k + 1) / np.maximum(dof, 1e-9), np.inf))
+    for v in out:
+        v.flags.writeable = False
+    return out
 
 
 def _run(y: np.ndarray, a: np.ndarray, b: np.ndarray, ph: np.ndarray, l0, b0) -> np.ndarray:
     """One-step errors (n, G) of the damped-trend recursion, vectorised over the grid."""
-    n = len(y)
     shape = np.broadcast_shapes(np.shape(y)[1:], a.shape, np.shape(l0), np.shape(b0))
-    level = np.broadcast_to(np.asarray(l0, dtype=np.float64), shape).copy()
-    slope = np.broadcast_to(np.asarray(b0, dtype=np.float64), shape).copy()
-    E = np.empty((n,) + shape)
-    ps = np.empty(shape)
-    be = np.empty(shape)
-    for t in range(n):
-        # the same operations as level + ph * slope etc., in place (fewer temporaries)
-        np.multiply(ph, slope, out=ps)
-        np.add(level, ps, out=level)             # the prediction
-        e = E[t]
-        np.subtract(y[t], level, out=e)
-        np.multiply(b, e, out=be)
-        np.multiply(a, e, out=slope)             # slope as scratch for a * e
-        np.add(level, slope, out=level)
-        np.add(ps, be, out=slope)
+    state = np.empty((2,) + shape)
+    state[0], state[1] = l0, b0
+    gain = np.empty_like(state)
+    gain[0], gain[1] = a, b
+    return smooth_errors(state, y, gain, ph)
+
+
+def smooth_errors(state: np.ndarray, y: np.ndarray, gain: np.ndarray, ph) -> np.ndarray:
+    """One-step errors of the damped-trend recursion over the rows of ``y``, from ``state``
+    (level and slope stacked, updated in place); ``gain``: alpha and beta (stacked likewise),
+    ``ph`` the damping. Stacked, one operation updates both states: the same numbers as
+    level + alpha * e and phi * slope + beta * e, in 5 array operations a period instead of 7."""
+    level, slope = state
+    step = np.empty_like(state)
+    E = np.empty((len(y),) + state.shape[1:])
+    for e, yt in zip(E, y):
+        np.multiply(ph, slope, out=slope)        # the damped slope
+        level += slope                           # the prediction
+        np.subtract(yt, level, out=e)
+        np.multiply(gain, e, out=step)
+        state += step
     return E
 
 
@@ -120,18 +135,26 @@ def _unit_response(forms: tuple[str, ...], n: int) -> tuple[np.ndarray, ...]:
     return out
 
 
-def ets_fit(z: np.ndarray) -> dict:
+def _ets_forms(n: int) -> tuple[str, ...]:
+    """The ETS forms tried on ``n`` periods (the damped trend from 8 on)."""
+    return tuple(f for f in ETS_FORMS if n >= 8 or f != "Ad")
+
+
+def ets_fit(z: np.ndarray, E0: np.ndarray | None = None) -> dict:
     """The ETS(A, N/A/Ad, N) model with the lowest AICc: parameters and initial states.
 
     One pass of the recursion over the whole grid and three inputs at once: the data with
     zero initial states, and no data with a unit initial level or slope. The one-step errors
     are ``E0 + l0 * El + b0 * Eb``, so the best initial states solve a 2x2 least squares.
+    ``E0``: the data's errors from zero initial states, when run already
+    (:func:`ets_errors_with`).
     """
     z = np.asarray(z, dtype=np.float64)
     n = len(z)
-    forms = tuple(f for f in ETS_FORMS if n >= 8 or f != "Ad")
+    forms = _ets_forms(n)
     a, b, ph, k, form = _grid(forms)
-    E0 = _run(z[:, None], a, b, ph, 0.0, 0.0)
+    if E0 is None:
+        E0 = _run(z[:, None], a, b, ph, 0.0, 0.0)
     El, Eb, s11, s12, s22, ok, safe, s11_safe = _unit_response(forms, n)
     r1, r2 = -np.sum(E0 * El, 0), -np.sum(E0 * Eb, 0)
     l0 = np.where(ok, (s22 * r1 - s12 * r2) / safe, r1 / s11_safe)
@@ -144,21 +167,41 @@ def ets_fit(z: np.ndarray) -> dict:
             "sse": float(sse[j])}
 
 
-def ets_track(z: np.ndarray, H: int) -> np.ndarray:
+def ets_errors_with(z: np.ndarray, state: np.ndarray, gain: np.ndarray, ph: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The data's one-step errors over the ETS grid from zero initial states (what
+    :func:`ets_fit` runs) and, in the same pass, those of another grid of the same recursion
+    (see :func:`smooth_errors`) started at period 0 from ``state``, for periods 1 on.
+    One pass over both grids costs little more than one over either (the per-period cost is
+    numpy's call overhead), and every number is the one the separate runs give."""
+    z = np.asarray(z, dtype=np.float64)
+    a, b, ph_ets, _, _ = _grid(_ets_forms(len(z)))
+    G = a.size
+    joint = np.empty((2, G + state.shape[1]))
+    joint[:, :G] = 0.0
+    joint[:, G:] = state
+    gains = np.concatenate([np.stack([a, b]), gain], axis=1)
+    first = smooth_errors(joint[:, :G], z[:1], gains[:, :G], ph_ets)   # ETS's period 0
+    rest = smooth_errors(joint, z[1:], gains, np.concatenate([ph_ets, ph]))
+    return np.concatenate([first, rest[:, :G]]), rest[:, G:]
+
+
+def ets_track(z: np.ndarray, H: int, E0: np.ndarray | None = None) -> np.ndarray:
     """Rolling-origin forecasts of the ETS model chosen by AICc (see :func:`ets_fit`)."""
-    p = ets_fit(z)
+    p = ets_fit(z, E0)
     a, b, ph = p["alpha"], p["beta"], p["phi"]
     level, slope = p["l0"], p["b0"]
-    L, B = np.empty(len(z)), np.empty(len(z))
-    for t, zt in enumerate(np.asarray(z, dtype=np.float64).tolist()):
+    L, B = [], []
+    for zt in np.asarray(z, dtype=np.float64).tolist():
         # the recursion of _run for one parameter set, in plain floats (no array overhead)
         pred = level + ph * slope
         e = zt - pred
         level = pred + a * e
         slope = ph * slope + b * e
-        L[t], B[t] = level, slope
+        L.append(level)
+        B.append(slope)
     cum = np.cumsum(ph ** np.arange(1, H + 1)) if p["trend"] != "N" else np.zeros(H)
-    return L[:, None] + B[:, None] * cum[None, :]
+    return np.array(L)[:, None] + np.array(B)[:, None] * cum[None, :]
 
 
 def _stationary(phi: np.ndarray) -> bool:
@@ -191,17 +234,19 @@ def ar_by_aicc(d: np.ndarray, max_p: int) -> tuple[np.ndarray, float, int]:
         return np.zeros(0), float(np.mean(d)) if d.size else 0.0, 0
     target = d[start:]
     N = target.size
-    D = np.column_stack([np.ones(N)] + [d[start - i:d.size - i] for i in range(1, P + 1)])
+    D = np.empty((N, P + 1))                   # the drift column and the lags
+    D[:, 0] = 1.0
+    for i in range(1, P + 1):
+        D[:, i] = d[start - i:d.size - i]
     G, g, yy = D.T @ D, D.T @ target, float(target @ target)
     best = (np.zeros(0), 0.0, 0, np.inf)
     # the normal equations of each (p, drift), solved together by size (the same solutions)
     coefs: dict[tuple[int, bool], np.ndarray] = {}
-    systems = [(p, lo) for p in range(P + 1) for lo in (1, 0) if p + 1 > lo]
+    systems, identity = _ar_systems(P)
     # one call: each system padded to the largest size with an identity block (the padding
     # neither pivots nor changes the leading block's elimination)
     size = P + 1
-    M = np.zeros((len(systems), size, size))
-    M[:, np.arange(size), np.arange(size)] = 1.0
+    M = identity.copy()
     r = np.zeros((len(systems), size, 1))
     for i, (p, lo) in enumerate(systems):
         m = p + 1 - lo
@@ -239,6 +284,17 @@ def ar_by_aicc(d: np.ndarray, max_p: int) -> tuple[np.ndarray, float, int]:
     return best[:3]
 
 
+@lru_cache(maxsize=8)
+def _ar_systems(P: int) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The (order, first column) of each AR system up to order ``P`` and a stack of identity
+    matrices of the largest size, one per system, to pad them with (built once per ``P``)."""
+    systems = [(p, lo) for p in range(P + 1) for lo in (1, 0) if p + 1 > lo]
+    identity = np.zeros((len(systems), P + 1, P + 1))
+    identity[:, np.arange(P + 1), np.arange(P + 1)] = 1.0
+    identity.flags.writeable = False
+    return systems, identity
+
+
 def ar_track(z: np.ndarray, H: int) -> np.ndarray:
     """Rolling-origin forecasts of ARIMA(p,1,0) with drift (see :func:`ar_fit`)."""
     z = np.asarray(z, dtype=np.float64)
@@ -253,7 +309,7 @@ def ar_track(z: np.ndarray, H: int) -> np.ndarray:
     F = np.empty((n, H))
     level = z.copy()
     for h in range(H):
-        step = c + lags @ phi if p else np.full(n, c)
+        step = c + lags @ phi if p else c                 # the drift alone, as a scalar
         level = level + step
         F[:, h] = level
         if p:                                             # the step becomes the first lag
@@ -281,13 +337,26 @@ _THETA_RIDGE = 1e-10
 def _expanding_line(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Intercept (at time 0) and slope of the least-squares line through z[0..o] against times
     1..o+1, for every origin o (intercept z[0] and slope 0 at the first origin)."""
-    t = np.arange(1, len(z) + 1, dtype=np.float64)
-    st, sz = np.cumsum(t), np.cumsum(z)
-    stt, stz = np.cumsum(t * t), np.cumsum(t * z)
-    den = t * stt - st * st
-    ok = den > 0
-    slope = np.where(ok, (t * stz - st * sz) / np.where(ok, den, 1.0), 0.0)
+    t, _, st, ok, den = line_sums(len(z), 1)
+    sz, stz = np.cumsum(z), np.cumsum(t * z)
+    slope = np.where(ok, (t * stz - st * sz) / den, 0.0)
     return (sz - slope * st) / t, slope
+
+
+@cached_for_short
+def line_sums(n: int, t0: int) -> tuple[np.ndarray, ...]:
+    """What the expanding least-squares lines against times t0, t0 + 1, ... take from the
+    times alone: the times, the point counts, the times' running sums, where the line is
+    determined, and its determinant there (1 elsewhere, a safe divisor). Cached by length."""
+    t = np.arange(t0, t0 + n, dtype=np.float64)
+    cnt = np.arange(1, n + 1, dtype=np.float64)
+    st, stt = np.cumsum(t), np.cumsum(t * t)
+    den = cnt * stt - st * st
+    ok = den > 0
+    out = (t, cnt, st, ok, np.where(ok, den, 1.0))
+    for v in out:
+        v.flags.writeable = False
+    return out
 
 
 def theta_fit(z: np.ndarray) -> dict:
@@ -326,40 +395,41 @@ def _theta_fit(z: np.ndarray) -> tuple[dict, np.ndarray]:
     S = np.empty((n, a.size))          # SES levels from a zero initial level
     level = np.zeros(a.size)
     a1 = 1 - a
-    tmp = np.empty(a.size)
-    for t, zt in enumerate(z.tolist()):
-        np.multiply(a1, level, out=tmp)
-        level = S[t]
-        np.multiply(a, zt, out=level)
-        level += tmp
+    for row, azt in zip(S, np.multiply.outer(z, a)):   # a * z_t + (1 - a) * l_{t-1}
+        np.multiply(a1, level, out=row)
+        row += azt
+        level = row
     sl = slice(min(_THETA_BURN, n - 2), n)
     decay, grow, s11 = _theta_weights(n)
     s0 = sl.start
     prev = S[s0 - 1:n - 1] if s0 > 0 else np.concatenate([np.zeros((1, a.size)), S[:-1]])
     R = z[sl, None] - prev                 # the data less the levels from a zero start
     A, B = _expanding_line(z)
-    r1 = np.sum(decay * R, 0) + _THETA_RIDGE * z[0]
+    r1 = (decay * R).sum(0) + _THETA_RIDGE * z[0]
+    if s0 > 0:                          # the line through z[0..t-1] (z[0] and 0 at t = 0)
+        Ap, Bp = A[s0 - 1:n - 1], B[s0 - 1:n - 1]
+    else:
+        Ap, Bp = np.concatenate([z[:1], A[:-1]]), np.concatenate([[0.0], B[:-1]])
+    # both models at once (the same operations on each): the line's intercept and slope at
+    # every period, the whole history's (OTM, row 0) and the one up to it (DOTM, row 1)
+    Al, Bl = np.empty((2, n - s0, 1)), np.empty((2, n - s0, 1))
+    Al[0], Bl[0] = A[-1], B[-1]
+    Al[1, :, 0], Bl[1, :, 0] = Ap, Bp
+    D = Al * decay + Bl * grow
+    # array methods rather than numpy's functions: the same operations, without the
+    # functions' argument handling (which costs more than the sums over 20 values)
+    s12, s22, r2 = (decay * D).sum(1), (D * D).sum(1), (D * R).sum(1)
+    det = s11 * s22 - s12 * s12
+    ok = abs(det) > 1e-12 * np.maximum(s11 * s22, 1e-300)
+    k = np.where(ok, (s11 * r2 - s12 * r1) / np.where(ok, det, 1.0), 0.5).clip(0.0, 0.999)
+    l0 = (r1 - k * s12) / s11
+    sse = ((R - decay * l0[:, None] - D * k[:, None]) ** 2).sum(1)
     best: dict = {"sse": np.inf}
-    for dynamic in (False, True):
-        if dynamic:
-            if s0 > 0:                  # the line through z[0..t-1] (z[0] and 0 at t = 0)
-                Ap, Bp = A[s0 - 1:n - 1], B[s0 - 1:n - 1]
-            else:
-                Ap, Bp = np.concatenate([z[:1], A[:-1]]), np.concatenate([[0.0], B[:-1]])
-            D = Ap[:, None] * decay + Bp[:, None] * grow
-        else:
-            D = A[-1] * decay + B[-1] * grow
-        s12, s22, r2 = np.sum(decay * D, 0), np.sum(D * D, 0), np.sum(D * R, 0)
-        det = s11 * s22 - s12 * s12
-        ok = np.abs(det) > 1e-12 * np.maximum(s11 * s22, 1e-300)
-        k = np.where(ok, (s11 * r2 - s12 * r1) / np.where(ok, det, 1.0), 0.5)
-        k = np.clip(k, 0.0, 0.999)
-        l0 = (r1 - k * s12) / s11
-        sse = np.sum((R - decay * l0 - D * k) ** 2, axis=0)
-        j = int(np.argmin(sse))
-        if sse[j] < best["sse"]:
-            best = {"sse": float(sse[j]), "dynamic": dynamic, "alpha": float(a[j]),
-                    "k": float(k[j]), "l0": float(l0[j])}
+    for i, dynamic in enumerate((False, True)):
+        j = int(sse[i].argmin())
+        if sse[i, j] < best["sse"]:
+            best = {"sse": float(sse[i, j]), "dynamic": dynamic, "alpha": float(a[j]),
+                    "k": float(k[i, j]), "l0": float(l0[i, j])}
             jbest = j
     al = best["alpha"]
     return best, S[:, jbest] + (1 - al) ** np.arange(1, n + 1) * best["l0"]
@@ -386,8 +456,11 @@ def theta_opt_track(z: np.ndarray, H: int) -> np.ndarray:
     Pw = a1 ** idx[:, :H + 1]
     rest = 1 - Pw[:, 1:]
     dynamic = p["dynamic"]
+    if not dynamic:                  # a fixed line: its part of every step at once
+        drift = (k * (A[:, None] * Pw[:, :H] + B[:, None] * rest[:, :H] / a)).T
     for h in range(H):
-        mu = L + k * (A * Pw[:, h] + B * rest[:, h] / a)     # step h + 1, made at each origin
+        # step h + 1, made at each origin
+        mu = L + (k * (A * Pw[:, h] + B * rest[:, h] / a) if dynamic else drift[h])
         F[:, h] = mu
         L = a * mu + a1 * L
         if dynamic:                                  # the line takes in the forecast
