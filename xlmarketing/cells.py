@@ -563,34 +563,11 @@ def resolve_header(grid: list[list[Any]], header: Any) -> bool:
     return bool(header)
 
 
-def read_table(
-    values: Any,
-    *,
-    name: str = "data",
-    header: bool | None = None,
-    allow_text: bool = True,
-    culture: str | None = None,
-    first_column: int = 1,
-    mixed_dates: bool = True,
-) -> Table:
-    """Turn a range's values into a validated :class:`Table`.
-
-    ``header``: None detects a header row (first row all text while the rows below are not),
-    True/False force it. Error values anywhere raise an XLMError naming the cell. A column
-    that is numbers except for a few stray text cells is refused (naming the first one), rather
-    than silently treated as a category. An all-blank range is refused.
-
-    Number and date text is read with one rule per column (:mod:`xlmarketing.parsing`), in
-    ``culture`` (e.g. ``"de-DE"``) or else the one set by ``parsing.use_culture``; a column
-    with no single safe reading is refused naming a cell, and a reading the culture settled is
-    added to ``notes``. ``first_column``: the number of the range's first column in the
-    caller's range, for unnamed columns ("column 3") when only part of it is read here.
-    A date among numbers is refused (Excel turns "3-4" typed into a number column into a
-    date); a few numbers among dates are read as serial days, with a note, when they are
-    valid ones. ``mixed_dates`` False refuses any mix (counts, quantities).
-    """
-    return read_columns(values, name=name, header=header, allow_text=allow_text, culture=culture,
-                        first_column=first_column, mixed_dates=mixed_dates).table()
+def read_table(values: Any, **options: Any) -> Table:
+    """Turn a range's values into a validated :class:`Table`: :func:`read_columns` with the
+    same keyword options (``name``, ``header``, ``allow_text``, ``culture``, ``first_column``,
+    ``mixed_dates``), checks and errors, and the DataFrame built."""
+    return read_columns(values, **options).table()
 
 
 @dataclass
@@ -639,7 +616,23 @@ def read_columns(
     first_column: int = 1,
     mixed_dates: bool = True,
 ) -> Columns:
-    """:func:`read_table`'s reading (same checks, same errors), the frame not yet built."""
+    """Read a range's values into validated :class:`Columns` (``table()`` builds the
+    :class:`Table` that :func:`read_table` returns).
+
+    ``header``: None detects a header row (first row all text while the rows below are not),
+    True/False force it. Error values anywhere raise an XLMError naming the cell. A column
+    that is numbers except for a few stray text cells is refused (naming the first one), rather
+    than silently treated as a category. An all-blank range is refused.
+
+    Number and date text is read with one rule per column (:mod:`xlmarketing.parsing`), in
+    ``culture`` (e.g. ``"de-DE"``) or else the one set by ``parsing.use_culture``; a column
+    with no single safe reading is refused naming a cell, and a reading the culture settled is
+    added to ``notes``. ``first_column``: the number of the range's first column in the
+    caller's range, for unnamed columns ("column 3") when only part of it is read here.
+    A date among numbers is refused (Excel turns "3-4" typed into a number column into a
+    date); a few numbers among dates are read as serial days, with a note, when they are
+    valid ones. ``mixed_dates`` False refuses any mix (counts, quantities).
+    """
     rng = values if isinstance(values, Range) else Range(values)
     grid = rng.grid
     has_header = resolve_header(grid, header)
