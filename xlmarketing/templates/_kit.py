@@ -290,7 +290,7 @@ class Sheet:
 def _plain(v: Any) -> Any:
     # a blank (None, NaN, pandas' NA or NaT) is an empty cell: openpyxl would write NaN as a
     # number cell with an empty value, and pandas 3 turns a text column's None into NaN
-    if v is None or (not isinstance(v, str) and pd.isna(v)):
+    if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)):
         return None
     if isinstance(v, pd.Timestamp):
         return v.to_pydatetime()
