@@ -27,12 +27,12 @@ their series (short series: every peer is fast there), except with ``--quick``. 
 are cut to their last five years and AutoARIMA searches at most one seasonal AR and MA term
 there, with its approximate likelihood.
 
-    python benchmarks/bench_forecast.py             # 120 series a collection (~15 min on 2 cores)
+    python benchmarks/bench_forecast.py             # 120 series a collection (~40 min)
     python benchmarks/bench_forecast.py --quick     # 25 series a collection (~3 min)
     python benchmarks/bench_forecast.py --max-series 0   # every series (slow: AutoARIMA)
     python benchmarks/bench_forecast.py --cpu-time       # CPU seconds per series vs AutoETS
     python benchmarks/bench_forecast.py --coverage       # our coverage on every series (~1 min)
-    python benchmarks/bench_forecast.py --origins        # daily, weekly, classic at 4 origins
+    python benchmarks/bench_forecast.py --origins        # daily, weekly, classic at 4 origins (~15 min)
 """
 
 from __future__ import annotations
@@ -408,7 +408,7 @@ def main() -> None:
         return
     if not args.coverage:
         print_accuracy(k)
-        if not args.only or args.origins:
+        if args.origins or not (args.only or args.quick):
             print_origins(k)
         if not args.only or args.robustness:
             robustness(min(k, 60) if k else 60)
