@@ -388,7 +388,8 @@ def main() -> None:
                     help="comma-separated: run only collections whose name contains one of these")
     ap.add_argument("--robustness", action="store_true", help="the robustness rows even with --only")
     ap.add_argument("--origins", action="store_true",
-                    help="only the daily, weekly and classic series at four forecast origins")
+                    help="the daily, weekly and classic series at four forecast origins: alone, "
+                         "or with --only after that run's table")
     ap.add_argument("--coverage", action="store_true",
                     help="only SALES_FORECAST's coverage and width on every series (no peers)")
     ap.add_argument("--cpu-time", action="store_true",
