@@ -19,7 +19,7 @@ import pytest
 
 from tests.xlsx_edit import BLOCK, cells, first_worksheet, inject_segment, parts, rewrite
 from xlmarketing.workbook import refresh_workbook
-from xlmarketing.workbook.xmlwrite import SheetXML
+from xlmarketing.workbook.xlsx import SheetXML
 
 CORPUS = Path(__file__).parent / "data" / "xlsx_corpus"
 ALL = sorted(p for p in CORPUS.glob("*/*.xls[xm]"))
@@ -122,7 +122,7 @@ def test_an_injected_formula_changes_only_its_cells(refreshed, path):
 
 
 def _block(where: dict) -> str:
-    from xlmarketing.workbook.xmlwrite import cell_ref
+    from xlmarketing.workbook.xlsx import cell_ref
 
     r, c = where["data"]
     return f"{cell_ref(r, c)}:{cell_ref(r + len(BLOCK), c + 1)}"

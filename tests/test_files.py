@@ -14,7 +14,7 @@ import pytest
 
 from tests.xlsx_edit import first_worksheet, inject_segment, parts, rewrite
 from xlmarketing.workbook import WorkbookError, refresh_workbook
-from xlmarketing.workbook.package import _HOST, OUR_FUNCTIONS
+from xlmarketing.workbook.archive import _HOST, OUR_FUNCTIONS
 
 CORPUS = Path(__file__).parent / "data" / "xlsx_corpus"
 CLI = [sys.executable, "-m", "xlmarketing.cli"]
@@ -207,7 +207,7 @@ def test_no_op_loads_neither_openpyxl_nor_the_models(tmp_path):
             f"{str(src)!r}, '-o', {str(tmp_path / 'out.xlsx')!r}]\n"
             "try:\n    app()\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in ('openpyxl', 'pandas', 'numpy', 'sklearn', "
-            "'xlmarketing.workbook.engine') if m in sys.modules))")
+            "'xlmarketing.workbook.scheduler') if m in sys.modules))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     lines = run.stdout.splitlines()
     assert lines[0] == (f"nothing to refresh in {src}: it has no xlmarketing formula (written "
@@ -289,7 +289,7 @@ def test_files_openpyxl_refuses_whole_are_refreshed(tmp_path, name):
 
 
 def test_shared_strings_leave_out_phonetic_runs_and_a_missing_part_is_one_line(tmp_path):
-    from xlmarketing.workbook.xmlwrite import Package
+    from xlmarketing.workbook.xlsx import Package
 
     src = Path(__file__).parent / "data" / "xlsx_corpus" / "xlsxwriter" / "autofilter00.xlsx"
 

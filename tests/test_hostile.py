@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from xlmarketing.workbook import WorkbookError, batch, refresh_workbook
-from xlmarketing.workbook.xmlwrite import MAX_UNCOMPRESSED
+from xlmarketing.workbook.xlsx import MAX_UNCOMPRESSED
 
 
 def customers_book(path, formulas: dict[str, str], n: int = 30, extra=None) -> None:

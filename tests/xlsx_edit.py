@@ -9,8 +9,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from xlmarketing.workbook.package import locate, part_index
-from xlmarketing.workbook.xmlwrite import SheetXML, attrs, cached_value, cell_ref, value_cell
+from xlmarketing.workbook.archive import locate, part_index
+from xlmarketing.workbook.xlsx import SheetXML, attrs, cached_value, cell_ref, value_cell
 
 
 def rewrite(src: Path, dst: Path, edit: dict[str, Callable[[bytes], bytes | None]] | None = None,

@@ -35,7 +35,7 @@ def __getattr__(name: str) -> Any:
     if name == "batch":
         from .batch import batch as value  # importing the submodule set .batch to the module
     elif name == "refresh_package":
-        from .engine import refresh_package as value
+        from .scheduler import refresh_package as value
     elif name == "RefreshOptions":
         from .options import RefreshOptions as value
     else:

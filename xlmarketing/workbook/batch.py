@@ -21,7 +21,7 @@ from openpyxl.utils.cell import range_boundaries
 
 from .report import BatchItem, BatchReport, WorkbookError
 from .tabular import DataFile, read_csv, type_columns
-from .xmlwrite import Package, attrs, cell_ref, unescape, value_cell, xml_text
+from .xlsx import Package, attrs, cell_ref, unescape, value_cell, xml_text
 
 DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
@@ -59,7 +59,7 @@ def read_data_file(path: Path) -> DataFile:
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
-        from .xmlwrite import check_readable
+        from .xlsx import check_readable
 
         check_readable(path)
         try:
@@ -184,7 +184,7 @@ def run_one(template: str, data: str, sheet: str, output: str, engine: str = "au
     """Fill, refresh and save one workbook; never raises (failures are in the item)."""
     t0 = time.perf_counter()
     try:
-        from .engine import refresh_package
+        from .scheduler import refresh_package
 
         got = read_data_file(Path(data))
         pkg = Package.open(Path(template))

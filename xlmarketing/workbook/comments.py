@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .xmlwrite import (
+from .xlsx import (
     AUTHOR,
     CT_COMMENTS,
     CT_VML,
@@ -162,6 +162,6 @@ def _col(c: int) -> str:
 
 
 def pkg_rel_ns() -> str:
-    from .xmlwrite import NS_REL
+    from .xlsx import NS_REL
 
     return NS_REL

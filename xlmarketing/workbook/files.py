@@ -1,6 +1,6 @@
 """Refreshing a workbook file: paths, the no-op shortcut, permissions, symlinks, atomic writes.
 
-The evaluation itself is :func:`.engine.refresh_package`; it is imported only when the workbook
+The evaluation itself is :func:`.scheduler.refresh_package`; it is imported only when the workbook
 holds one of our formulas, so "nothing to refresh" costs a look at the sheet XML and no more.
 """
 
@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .package import (
+from .archive import (
     check_readable,
     clean_stale_temps,
     inspect_file,
@@ -97,8 +97,8 @@ def refresh_workbook(input: str | Path, output: str | Path | None = None, *,
             f"cannot refresh {src.name}: it is saved as Strict Open XML, which the headless "
             "refresh cannot write; in Excel use File > Save As > 'Excel Workbook (*.xlsx)' "
             "(not 'Strict Open XML Spreadsheet') and refresh that copy")
-    from .engine import refresh_package
-    from .xmlwrite import Package
+    from .scheduler import refresh_package
+    from .xlsx import Package
 
     pkg = Package.open(src)
     try:

@@ -1,6 +1,6 @@
 """The read model: the workbook package read once, as the whole engine sees it.
 
-:func:`read_model` turns a :class:`~.xmlwrite.Package` into a :class:`WorkbookModel`: sheets in
+:func:`read_model` turns a :class:`~.xlsx.Package` into a :class:`WorkbookModel`: sheets in
 workbook order, every formula cell (shared formulas expanded on demand, array and dynamic-array
 anchors with their ranges), saved values (read lazily from the sheet XML, typed as Excel saves
 them, dates as datetimes where the cell's number format is a date), defined names (workbook and
@@ -21,7 +21,7 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.datetime import from_excel
 
 from .report import WorkbookError
-from .xmlwrite import NS_MAIN, Package, SheetXML, attrs, cached_value, cell_ref, unescape
+from .xlsx import NS_MAIN, Package, SheetXML, attrs, cached_value, cell_ref, unescape
 
 REL_TABLE = "/table"
 # A formula cell: <c ...> then its <f> (always the cell's first child in CT_Cell).

@@ -1,7 +1,7 @@
 """The plan: which formulas a refresh evaluates, found through a dependency graph.
 
 Every formula cell's references are taken from its parsed template (openpyxl's ``Tokenizer``
-plus the resolver, see :mod:`.evaluate`). An :class:`AreaIndex` answers "which formulas read
+plus the resolver, see :mod:`.formula_bridge`). An :class:`AreaIndex` answers "which formulas read
 this area?" and "which of our anchors cover this cell?" by sheet and row block, so the cost of
 a refresh grows with the number of formulas and references, not with their product.
 
@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .formulas import Unsupported
+from .calls import Unsupported
 from .model import Area, FormulaCell, WorkbookModel
 
 Key = tuple[str, int, int]  # (lower sheet title, row, column)
@@ -141,6 +141,15 @@ def calls_ours(text: str) -> bool:
 
     upper = text.upper()
     return any(name in upper for name in REGISTRY)
+
+
+def function_of(text: str) -> str:
+    """The first of our functions a formula calls (for reports and comments), or "formula"."""
+    from ..functions import REGISTRY
+
+    upper = text.upper()
+    hits = [(upper.find(n + "("), n) for n in REGISTRY if n + "(" in upper]
+    return min(hits)[1] if hits else "formula"
 
 
 class Graph:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .options import ENGINES  # noqa: F401 - re-exported: recalc.ENGINES is used by callers
-from .xmlwrite import Package, read_values, split_ref, strip_for_recalc, value_cell
+from .xlsx import Package, read_values, split_ref, strip_for_recalc, value_cell
 
 Key = tuple[str, int, int]  # (sheet title, row, column)
 
@@ -82,7 +82,7 @@ def compute(pkg: Package, values: dict[Key, Any], todo: set[Key], engine: str,
         old = sx.get(r, c)
         style = None
         if old:
-            from .xmlwrite import attrs
+            from .xlsx import attrs
 
             style = attrs(old).get("s")
         ref = _ref(r, c)
@@ -120,7 +120,7 @@ def engine_list(engine: str) -> list[str]:
 
 
 def _ref(r: int, c: int) -> str:
-    from .xmlwrite import cell_ref
+    from .xlsx import cell_ref
 
     return cell_ref(r, c)
 

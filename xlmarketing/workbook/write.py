@@ -18,11 +18,12 @@ from ..errors import EXCEL_ERRORS
 from . import recalc
 from .comments import update_comments
 from .model import WorkbookModel, styles_part
+from .plan import function_of
 from .report import CellError, RefreshReport
-from .xmlwrite import Package, array_cell, cell_ref, value_cell, with_cached_value
+from .xlsx import Package, array_cell, cell_ref, value_cell, with_cached_value
 
 if TYPE_CHECKING:
-    from .engine import Evaluation, Result
+    from .scheduler import Evaluation, Result
 
 _XF = re.compile(r"<xf\b[^>]*?(?:/>|>.*?</xf>)", re.DOTALL)
 
@@ -71,8 +72,6 @@ class DateFormats:
 
 def write_results(run: Evaluation, report: RefreshReport) -> None:
     """Write every result of ``run`` into its package and fill in ``report``."""
-    from .engine import _function
-
     model = run.model
     pkg = model.pkg
     results = list(run.results.values())
@@ -100,7 +99,7 @@ def write_results(run: Evaluation, report: RefreshReport) -> None:
                 sx.set(cell.row, cell.col, with_cached_value(x, res.grid[0][0]))
             ordinary += 1
         touched.setdefault(cell.sheet, set()).add((cell.row, cell.col))
-        name = _function(res.node)
+        name = function_of(res.node.cell.text)
         if res.error is not None:
             report.errors.append(CellError(cell.sheet, cell_ref(cell.row, cell.col), name,
                                            res.error.code, res.error.text))

@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 from defusedxml import ElementTree as SafeET
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
-from .package import (  # noqa: F401 - check_readable, MAX_UNCOMPRESSED re-exported
+from .archive import (  # noqa: F401 - check_readable, MAX_UNCOMPRESSED re-exported
     MAX_UNCOMPRESSED,
     check_entries,
     check_no_dtd,
@@ -371,7 +371,7 @@ class Package:
 
     @classmethod
     def open(cls, path: Path) -> Package:
-        """Read every part, refusing one-line what Excel never writes (see :mod:`.package`)."""
+        """Read every part, refusing one-line what Excel never writes (see :mod:`.archive`)."""
         check_readable(path)
         label = path.name
         try:
@@ -419,7 +419,7 @@ class Package:
     def save(self, path: Path, overrides: dict[str, bytes] | None = None, *,
              mode: int | None = None, owner: os.stat_result | None = None) -> None:
         """Write atomically (a hidden temporary next to ``path``, then a rename) with ``mode``
-        (default: a new file's, 0666 under the umask); see :func:`.package.write_atomic`."""
+        (default: a new file's, 0666 under the umask); see :func:`.archive.write_atomic`."""
         write_atomic(Path(path), lambda fh: self._write(fh, overrides), mode, owner)
 
     # -- parts -----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 A formula is tokenized with openpyxl's ``Tokenizer`` and rewritten into a *template*: every
 reference (cell, range, name, table, spill ``A1#`` / ``_xlfn.ANCHORARRAY(A1)``) is resolved by
-the :class:`~.formulas.Resolver` and replaced by a placeholder input, ``_xlfn.``/``_xlws.``
+the :class:`~.calls.Resolver` and replaced by a placeholder input, ``_xlfn.``/``_xlws.``
 prefixes and the add-in prefixes of our functions are dropped. The template is compiled once by
 the ``formulas`` package (Excel's functions with array semantics), with the functions of
 ``REGISTRY`` injected, and evaluated on the values of its inputs. A fill-down of one formula
@@ -25,7 +25,7 @@ from openpyxl.formula.tokenizer import Token
 
 from ..errors import EXCEL_ERRORS, XLMError
 from ..functions import REGISTRY
-from .formulas import Literal, Ref, Resolver, Unsupported, function_name, parse_call
+from .calls import Literal, Ref, Resolver, Unsupported, function_name, parse_call
 from .model import Area
 
 _PREFIXES = re.compile(r"^(?:_xlfn\.|_xlws\.|_xludf\.)+", re.IGNORECASE)

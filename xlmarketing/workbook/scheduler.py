@@ -4,7 +4,7 @@
 * **plan** (:mod:`.plan`): a dependency graph of every formula says what to evaluate: our calls,
   the formulas that read their results (directly or through other formulas) and formulas with
   no saved value. Every other cell keeps its saved value and its bytes.
-* **evaluate** (:class:`Evaluation` here, formulas in :mod:`.evaluate`): each planned formula is
+* **evaluate** (:class:`Evaluation` here, formulas in :mod:`.formula_bridge`): each planned formula is
   evaluated once, inputs first; results are placed where they spill, with #SPILL! when blocked
   and #REF! for a loop. Forms the in-process engine cannot evaluate go to LibreOffice (on a copy
   trimmed to the sheets they read) or become error cells.
@@ -26,15 +26,15 @@ from typing import TYPE_CHECKING
 
 from ..errors import EXCEL_ERRORS, XLMError
 from . import recalc
-from .formulas import Resolver, Unsupported
+from .calls import Resolver, Unsupported
 from .model import Area, WorkbookModel, read_model, row_values
 from .options import RefreshOptions
-from .plan import AreaIndex, Graph, Key, Node, calls_ours, might_call_ours
+from .plan import AreaIndex, Graph, Key, Node, calls_ours, function_of, might_call_ours
 from .report import RefreshFailed, RefreshReport, WorkbookError, quote_sheet  # noqa: F401
-from .xmlwrite import Package, cell_ref
+from .xlsx import Package, cell_ref
 
 if TYPE_CHECKING:
-    from .evaluate import Outcome
+    from .formula_bridge import Outcome
 
 # The models (scikit-learn, pandas) and the formula engine are imported when a workbook has a
 # formula of ours, not when this module is: a workbook with nothing to refresh stays cheap.
@@ -80,7 +80,7 @@ class Evaluation:
     skipped: int = 0  # dependents left with their saved values (--engine none)
 
     def __post_init__(self) -> None:
-        from .evaluate import Evaluator
+        from .formula_bridge import Evaluator
 
         # Rows and columns our results reach beyond what the sheet saved, by sheet: whole-column
         # and whole-row references (A:A, 1:1) must read them too.
@@ -167,7 +167,7 @@ class Evaluation:
                 pending -= {n.key for n in group}
 
     def _fill_down(self, group: list[Node]) -> None:
-        from .evaluate import Outcome
+        from .formula_bridge import Outcome
 
         width = len(group[0].reads)
         inputs: list[list[Any]] = [[] for _ in range(width)]
@@ -317,7 +317,7 @@ class Evaluation:
             self._reads[-1].extend(reads)
 
     def _outcome(self, node: Node) -> Outcome:
-        from .evaluate import Outcome
+        from .formula_bridge import Outcome
 
         cell = node.cell
         if not node.ours and (self.options.formula_engine == "libreoffice"
@@ -336,19 +336,19 @@ class Evaluation:
                 raise Deferred from None
             return Outcome([["#VALUE!"]], XLMError(
                 "#VALUE!", f"this formula cannot be evaluated headless: {exc}. Put that part in "
-                "another cell, or refresh the workbook in Excel.", func=_function(node)))
+                "another cell, or refresh the workbook in Excel.", func=function_of(node.cell.text)))
         except XLMError as exc:
             return Outcome([[exc.code]], exc)
         except (Circular, Deferred):
             raise
         except RecursionError:
             return Outcome([["#REF!"]], XLMError("#REF!", "the formulas refer to each other too "
-                                                 "deeply.", func=_function(node)))
+                                                 "deeply.", func=function_of(node.cell.text)))
         except Exception as exc:  # noqa: BLE001 - a bug of ours: one cell fails, logged in full
             log.exception("internal error evaluating %s: =%s", cell.address, cell.text)
             return Outcome([["#VALUE!"]], XLMError(
                 "#VALUE!", f"internal error ({type(exc).__name__}: {exc}). Please report it.",
-                func=_function(node)))
+                func=function_of(node.cell.text)))
 
     # -- placing results -------------------------------------------------------------------
 
@@ -366,13 +366,13 @@ class Evaluation:
                 error = XLMError(
                     "#SPILL!", f"the result needs {rows} rows x {cols} columns "
                     f"({quote_sheet(cell.sheet)}!{area.a1}) but {blocker} is in the way. "
-                    "Clear those cells or move the formula.", func=_function(node) if node.ours else None)
+                    "Clear those cells or move the formula.", func=function_of(node.cell.text) if node.ours else None)
                 grid = [["#SPILL!"]]
                 area = Area(cell.sheet, cell.row, cell.col, cell.row, cell.col)
         if error is None:
             first = grid[0][0]
             if isinstance(first, str) and first in EXCEL_ERRORS and not _deliberate(first, cell.text):
-                error = XLMError(first, _why(first, outcome), func=_function(node) if node.ours else None)
+                error = XLMError(first, _why(first, outcome), func=function_of(node.cell.text) if node.ours else None)
         result = Result(node, grid, area, error, spills)
         sheet = cell.sheet.lower()
         changed = self._rows.setdefault(sheet, set())
@@ -461,14 +461,14 @@ def _as_dates(grid: list[list[Any]], first: float, last: float) -> None:
 
 
 def _circular(reader: str, node: Node) -> Outcome:
-    from .evaluate import Outcome
+    from .formula_bridge import Outcome
 
     if reader == node.cell.address:
         text = f"circular reference: the formula in {node.cell.address} depends on its own result."
     else:
         text = (f"circular reference: {reader} depends on the result of {node.cell.address}, "
                 "which reads it. Break the loop.")
-    return Outcome([["#REF!"]], XLMError("#REF!", text, func=_function(node) if node.ours else None))
+    return Outcome([["#REF!"]], XLMError("#REF!", text, func=function_of(node.cell.text) if node.ours else None))
 
 
 _NA_CALL = re.compile(r"(?<![\w.])NA\(\s*\)", re.IGNORECASE)
@@ -481,15 +481,6 @@ def _deliberate(code: str, text: str) -> bool:
 
 def _why(code: str, outcome: Outcome) -> str:
     return f"the formula evaluates to {code}"
-
-
-def _function(node: Node) -> str:
-    """The first of our functions a formula calls (for the report), or "formula"."""
-    from ..functions import REGISTRY
-
-    upper = node.cell.text.upper()
-    hits = [(upper.find(n + "("), n) for n in REGISTRY if n + "(" in upper]
-    return min(hits)[1] if hits else "formula"
 
 
 # --------------------------------------------------------------------------- the whole refresh
@@ -524,7 +515,3 @@ def refresh_package(pkg: Package, *, formula_engine: str = "auto", values_only: 
     report.seconds = time.perf_counter() - t0
     return report
 
-
-# The file handling (paths, the no-op shortcut, permissions, symlinks, atomic write) lives in
-# .files, which imports this module only when there is work; re-exported for existing imports.
-from .files import refresh_workbook  # noqa: E402, F401
