@@ -1,10 +1,15 @@
 """Gains and lift by decile, and ROC curve points, from scores and outcomes.
 
-Pure numpy/scikit-learn. Customers are ranked by score, highest first (ties keep their row
-order, so the table is deterministic), and cut into ``bins`` groups as equal as possible.
+Pure numpy/scikit-learn. Customers are ranked by score, highest first, and cut into ``bins``
+groups as equal as possible. Customers with the same score cannot be told apart, so a group
+boundary inside a tied block splits that block's outcomes evenly: each tied customer counts as
+the block's average outcome. The table then does not depend on the order of the rows (an export
+sorted by outcome would otherwise put all the positives of a tie on one side).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -28,21 +33,35 @@ def gains(y: np.ndarray, score: np.ndarray, bins: int = 10) -> pd.DataFrame:
                                "Lower {param} or add rows.", param="bins")
     order = np.argsort(-score, kind="stable")
     groups = np.array_split(order, bins)
-    base = y.mean()
-    total_pos = y.sum()
+    total_pos = math.fsum(y)
+    base = total_pos / n
+    y = _tie_averaged(y, score)
     rows, cum_n, cum_pos = [], 0, 0.0
     for g, idx in enumerate(groups, start=1):
-        pos = float(y[idx].sum())
+        pos = math.fsum(y[idx])  # exact, so the row order inside a group cannot change it
         cum_n += len(idx)
         cum_pos += pos
         rate = pos / len(idx)
-        rows.append({"Group": g, "Customers": len(idx), "Positives": int(pos), "Rate": rate,
+        rows.append({"Group": g, "Customers": len(idx), "Positives": _count(pos), "Rate": rate,
                      "Lowest score": float(score[idx].min()),
                      "Cumulative customers": cum_n / n,
                      "Captured": cum_pos / total_pos if total_pos else float("nan"),
                      "Lift": rate / base if base else float("nan"),
                      "Cumulative lift": (cum_pos / cum_n) / base if base else float("nan")})
     return pd.DataFrame(rows)
+
+
+def _tie_averaged(y: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """``y`` with each block of equal scores replaced by the block's mean outcome."""
+    _, block = np.unique(score, return_inverse=True)
+    means = np.bincount(block, weights=y) / np.bincount(block)
+    return means[block]
+
+
+def _count(pos: float) -> int | float:
+    """A whole count as an int; a count that a split tie made fractional, to 1e-9."""
+    r = round(pos)
+    return int(r) if abs(pos - r) < 1e-9 else round(pos, 9)
 
 
 def roc_points(y: np.ndarray, score: np.ndarray, points: int = 21) -> pd.DataFrame:

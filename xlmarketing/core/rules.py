@@ -23,6 +23,7 @@ class _Cond:
 
     lo: float = -np.inf      # value > lo
     hi: float = np.inf       # value <= hi
+    seen: np.ndarray | None = None  # the column's training values, sorted (for printing cuts)
     eq: str | None = None    # category level it has
     ne: tuple[str, ...] = ()  # category levels it has not
     blank: bool | None = None
@@ -34,14 +35,42 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
+def _show(d: float) -> str:
+    """``d`` as a rule prints it: thousands separated, no more decimals than it has."""
+    if abs(d) >= 100:
+        decimals = next(k for k in range(10) if round(d, k) == d) if d == round(d, 9) else 9
+        return f"{d:,.{decimals}f}"
+    return f"{d:.15g}"
+
+
+def _cut(v: float, seen: np.ndarray) -> str:
+    """The shortest printed number that puts every training customer on the side it is on.
+
+    A split at 151.5 rounded to "152" would put the customers at 152 on the wrong side of the
+    text ("<= 152"), so the printed cut is the shortest rounding of ``v`` that still lies
+    between the largest value at or below it and the smallest value above it.
+    """
+    i = int(np.searchsorted(seen, v, side="right"))
+    below = seen[i - 1] if i > 0 else -np.inf
+    above = seen[i] if i < seen.size else np.inf
+    if abs(v) >= 100:
+        candidates = [round(v, k) for k in range(10)]
+    else:
+        candidates = [float(f"{v:.{s}g}") for s in range(3, 18)]
+    tol = 1e-9 * max(1.0, abs(v))  # the seen values went through the scaling and back
+    return _show(next((d for d in candidates if below - tol <= d < above - tol), v))
+
+
 def _raw_threshold(prep: Prep, j: int, z: float) -> float:
     """The raw-unit value of a split on standardised numeric feature ``j``."""
+    return float(_to_raw(prep, j, np.float64(z)))
+
+
+def _to_raw(prep: Prep, j: int, z: np.ndarray) -> np.ndarray:
+    """Standardised values of numeric feature ``j`` back in the column's own units."""
     enc = prep.encoder
     v = (z * enc.stds[j] + enc.means[j]) * enc.units[j]
-    c = enc.numeric[j]
-    if c in prep.log_cols:
-        v = float(np.expm1(v))
-    return float(v)
+    return np.expm1(v) if enc.numeric[j] in prep.log_cols else v
 
 
 def _describe(prep: Prep, col: str, cond: _Cond) -> str:
@@ -64,12 +93,13 @@ def _describe(prep: Prep, col: str, cond: _Cond) -> str:
             parts.append(f"{col} is TRUE")
     elif np.isfinite(cond.lo) or np.isfinite(cond.hi):
         name = f"{col} (days ago)" if kind == DATE else col
+        fmt = _fmt if cond.seen is None else (lambda v: _cut(v, cond.seen))
         if np.isfinite(cond.lo) and np.isfinite(cond.hi):
-            parts.append(f"{_fmt(cond.lo)} < {name} <= {_fmt(cond.hi)}")
+            parts.append(f"{fmt(cond.lo)} < {name} <= {fmt(cond.hi)}")
         elif np.isfinite(cond.hi):
-            parts.append(f"{name} <= {_fmt(cond.hi)}")
+            parts.append(f"{name} <= {fmt(cond.hi)}")
         else:
-            parts.append(f"{name} > {_fmt(cond.lo)}")
+            parts.append(f"{name} > {fmt(cond.lo)}")
     if cond.blank is False and not parts:
         parts.append(f"{col} is not blank")
     return " and ".join(parts)
@@ -93,6 +123,9 @@ def rules(model: ChurnModel, frame: pd.DataFrame, y: np.ndarray) -> pd.DataFrame
     levels = [(c, lvl) for c, lvls in prep.encoder.categories.items() for lvl in lvls]
     blank_names = {f"{c} is blank": c for c in prep.blank_cols}
 
+    design = prep.transform(frame)
+    raw = [_to_raw(prep, j, np.asarray(design[:, j], dtype=np.float64)) for j in range(n_num)]
+    seen = {j: np.unique(v[np.isfinite(v)]) for j, v in enumerate(raw)}
     leaves: list[tuple[int, dict[str, _Cond]]] = []
 
     def walk(node: int, conds: dict[str, _Cond]) -> None:
@@ -114,6 +147,7 @@ def rules(model: ChurnModel, frame: pd.DataFrame, y: np.ndarray) -> pd.DataFrame
                 cond.blank = not left
             else:
                 raw = _raw_threshold(prep, j, thr)
+                cond.seen = seen[j]
                 if left:
                     cond.hi = min(cond.hi, raw)
                 else:
@@ -121,7 +155,7 @@ def rules(model: ChurnModel, frame: pd.DataFrame, y: np.ndarray) -> pd.DataFrame
             walk(child, c2)
 
     walk(0, {})
-    leaf_of = est.apply(prep.transform(frame))
+    leaf_of = est.apply(design)
     y = np.asarray(y, dtype=np.float64)
     rows = []
     for node, conds in leaves:

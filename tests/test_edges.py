@@ -1,0 +1,68 @@
+"""Known answers at the edges of tables: ties in a ranking, and cut points of printed rules.
+
+Each test builds data with one edge case and pins the number a user must see.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from xlmarketing.core.lift import gains
+from xlmarketing.functions import REGISTRY
+
+pytestmark = pytest.mark.usefixtures("fresh_cache")
+
+
+def test_tied_scores_split_evenly_whatever_the_row_order():
+    # 20 customers share the top score; 10 of them churned. The top decile (10 customers) cuts
+    # the tied block in half: its rate is the block's rate, 0.5, whether the export lists the
+    # churners first or last (it was 1.0 or 0.0 before).
+    score = np.r_[np.full(20, 0.9), np.linspace(0.1, 0.5, 80)]
+    y_first = np.r_[np.ones(10), np.zeros(10), np.zeros(80)]
+    y_last = np.r_[np.zeros(10), np.ones(10), np.zeros(80)]
+    for y in (y_first, y_last):
+        table = gains(y, score, bins=10)
+        assert table.loc[0, "Rate"] == pytest.approx(0.5)
+        assert table.loc[0, "Positives"] == 5
+        assert table.loc[1, "Positives"] == 5
+        assert table["Positives"].sum() == 10
+
+
+def test_gains_do_not_depend_on_row_order():
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        n = int(rng.integers(10, 200))
+        score = np.round(rng.uniform(0, 1, n), 1)  # many ties
+        y = rng.integers(0, 2, n).astype(float)
+        p = rng.permutation(n)
+        assert gains(y, score).equals(gains(y[p], score[p]))
+
+
+def test_lift_sheet_function_same_for_sorted_exports():
+    rng = np.random.default_rng(3)
+    rows = [[int(v), "A" if rng.random() < 0.5 else "B"] for v in rng.integers(1, 4, 200)]
+    labels = [int(r[0] == 1 and rng.random() < 0.6) for r in rows]
+    order = np.argsort(labels, kind="stable")  # churners last
+    data = [["Visits", "Plan"]] + rows
+    lab = [["Churned"]] + [[v] for v in labels]
+    data2 = [["Visits", "Plan"]] + [rows[i] for i in order]
+    lab2 = [["Churned"]] + [[labels[i]] for i in order]
+    a = REGISTRY["CHURN_LIFT"](data, lab, bins=5)
+    b = REGISTRY["CHURN_LIFT"](data2, lab2, bins=5)
+    assert a[0] == b[0]
+    # The model refitted on permuted rows agrees to rounding; the tied groups exactly.
+    assert np.asarray(a[1:], dtype=float) == pytest.approx(np.asarray(b[1:], dtype=float), rel=1e-9)
+
+
+def test_rule_cut_puts_every_customer_on_its_side():
+    # Tenure 151 churns, 152 stays: the tree splits at 151.5, which used to print as "<= 152",
+    # putting the customers at 152 on the wrong side of the text.
+    tenure = [151] * 40 + [152] * 40 + [10] * 5 + [400] * 5
+    churned = [1] * 40 + [0] * 40 + [1] * 5 + [0] * 5
+    data = [["Tenure"]] + [[t] for t in tenure]
+    labels = [["Churned"]] + [[c] for c in churned]
+    out = REGISTRY["CHURN_RULES"](data, labels, model="tree")
+    rules = [r[0] for r in out[1:] if isinstance(r[0], str) and "Tenure" in r[0]]
+    assert any("Tenure <= 151" in r for r in rules), rules
+    assert not any("152" in r for r in rules), rules
