@@ -136,3 +136,38 @@ def test_a_basket_list_with_error_cells():
     bad[4][1] = "#REF!"
     assert _message(bad) == ("#REF! BASKET_RULES: transactions has the error value #REF! in row 5 "
                              "(item column). Fix that cell or clear it.")
+
+
+def test_counting_in_slices_gives_the_same_rules(monkeypatch):
+    # Memory is bounded by counting a level in slices of itemsets; tiny slices must give
+    # exactly the rules of one pass.
+    from xlmarketing.core import baskets as core_baskets
+
+    rng = np.random.default_rng(5)
+    rows, cols = [], []
+    for b in range(400):
+        items = rng.choice(30, size=6, replace=False, p=np.r_[np.full(10, 0.06), np.full(20, 0.02)])
+        rows += [b] * 6
+        cols += items.tolist()
+    x = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(400, 30))
+    opts = core_baskets.RuleOptions(min_support=0.01, min_confidence=0.1, max_len=3)
+    whole = core_baskets.rules(x, opts)
+    monkeypatch.setattr(core_baskets, "SLICE_ENTRIES", 50)
+    sliced = core_baskets.rules(x, opts)
+    assert whole.n_itemsets == sliced.n_itemsets > 100
+    assert whole.antecedents == sliced.antecedents and whole.consequents == sliced.consequents
+    assert np.array_equal(whole.lift, sliced.lift)
+
+
+def test_too_much_work_is_refused_before_counting(monkeypatch):
+    from xlmarketing.core import baskets as core_baskets
+    from xlmarketing.core.errors import LimitExceeded
+
+    x = sp.csc_matrix(np.ones((200, 40)))  # every basket holds every item
+    monkeypatch.setattr(core_baskets, "MAX_BYTES", 10_000)
+    with pytest.raises(LimitExceeded, match=r"GB to count the next size"):
+        core_baskets.rules(x, core_baskets.RuleOptions(min_support=0.5, max_len=3))
+    monkeypatch.setattr(core_baskets, "MAX_BYTES", 2 * 2**30)
+    monkeypatch.setattr(core_baskets, "MAX_ENTRIES", 1000)
+    with pytest.raises(LimitExceeded, match=r"candidate itemsets of 2 items"):
+        core_baskets.rules(x, core_baskets.RuleOptions(min_support=0.5, max_len=3))

@@ -10,6 +10,11 @@ Counting is sparse: level k keeps a baskets x itemsets 0/1 CSC matrix ``M`` (one
 frequent (k-1)-itemset), and ``M' X`` counts every one-item extension at once, so no dense
 basket x itemset table is ever built. Candidates are pruned by the Apriori property (every
 subset frequent) and the number of itemsets is bounded (:data:`MAX_ITEMSETS`) before counting.
+
+Memory is bounded before the work: the count of the products ``M' X`` forms is known in advance
+(for itemset ``s``, the items of the baskets that hold it: ``M' r`` with ``r`` the basket sizes),
+so a level is counted in slices of itemsets whose products fit :data:`SLICE_ENTRIES`, and a level
+whose products exceed :data:`MAX_ENTRIES` in all (hours of counting) is refused up front.
 """
 
 from __future__ import annotations
@@ -24,6 +29,16 @@ from .errors import InsufficientData, LimitExceeded, ParameterError
 
 #: Frequent itemsets kept at one level before the work is refused (min_support too low).
 MAX_ITEMSETS = 200_000
+#: Products (itemset, basket item) counted at once: about 40 bytes each while counting, so
+#: a slice peaks near 200 MB whatever the data.
+SLICE_ENTRIES = 5_000_000
+#: Memory for the baskets x itemsets matrix of one level (its entries, and one copy while it
+#: is built), checked before it is built.
+MAX_BYTES = 2 * 2**30
+_BYTES_PER_ENTRY = 24
+#: Products at one level beyond which counting is refused before it starts (about a minute's
+#: work on a laptop core); far below what the memory of a slice-wise count would allow.
+MAX_ENTRIES = 400_000_000
 
 
 @dataclass(frozen=True)
@@ -70,11 +85,10 @@ def frequent_itemsets(x: sp.csc_matrix, min_support: float, max_len: int) -> dic
     level = [(int(i),) for i in f1]
     m = x1  # basket x itemset indicator for the current level
     pos = {int(i): j for j, i in enumerate(f1)}
+    sizes = np.asarray(x1.sum(axis=1)).ravel()  # frequent items per basket
     for _k in range(2, max_len + 1):
-        c = (m.T @ x1).tocoo()  # counts of itemset s extended by item j
         last = np.array([pos[s[-1]] for s in level])
-        ok = (c.col > last[c.row]) & (c.data / n >= min_support)
-        rows, cols, vals = c.row[ok], c.col[ok], c.data[ok]
+        rows, cols, vals = _extensions(m, x1, sizes, last, min_support, _k)
         new: list[tuple[int, ...]] = []
         keep_r, keep_c, keep_v = [], [], []
         for r, j, v in zip(rows.tolist(), cols.tolist(), vals.tolist()):
@@ -92,10 +106,53 @@ def frequent_itemsets(x: sp.csc_matrix, min_support: float, max_len: int) -> dic
                                 param="min_support")
         if not new:
             break
+        held = sum(keep_v) * _BYTES_PER_ENTRY  # the baskets of each new itemset, known exactly
+        if held > MAX_BYTES:
+            raise LimitExceeded(f"{{param}}={min_support:g} finds {len(new):,} itemsets of {_k} "
+                                f"items held by baskets {sum(keep_v):,} times: about "
+                                f"{held / 2**30:.1f} GB to count the next size (at most "
+                                f"{MAX_BYTES / 2**30:.0f} GB). Raise min_support or lower "
+                                "max_len.", param="min_support")
         found.update(zip(new, map(int, keep_v)))
-        m = m[:, keep_r].multiply(x1[:, keep_c]).tocsc()
+        m = _intersect(m, x1, np.array(keep_r, dtype=np.int64), np.array(keep_c, dtype=np.int64))
         level = new
     return found
+
+
+def _extensions(m: sp.csc_matrix, x1: sp.csc_matrix, sizes: np.ndarray, last: np.ndarray,
+                min_support: float, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(itemset, item, count) of every frequent one-item extension of the itemsets ``m`` holds.
+
+    ``M' X`` is computed in slices of itemsets, each bounded by its known number of products.
+    """
+    n = m.shape[0]
+    work = np.asarray(m.T @ sizes).ravel()  # products of each itemset's column with X
+    total = float(work.sum())
+    if total > MAX_ENTRIES:
+        raise LimitExceeded(f"{{param}}={min_support:g} would count about {total:,.0f} candidate "
+                            f"itemsets of {k} items (more than {MAX_ENTRIES:,}). Raise "
+                            "min_support or lower max_len.", param="min_support")
+    bounds = np.searchsorted(np.cumsum(work), np.arange(SLICE_ENTRIES, total, SLICE_ENTRIES))
+    parts = []
+    for cols in np.split(np.arange(m.shape[1]), np.unique(bounds + 1)):
+        if cols.size == 0:
+            continue
+        c = (m[:, cols].T @ x1).tocoo()  # counts of itemset s extended by item j
+        r = cols[c.row]
+        ok = (c.col > last[r]) & (c.data / n >= min_support)
+        parts.append((r[ok], c.col[ok], c.data[ok]))
+    rows, items, counts = (np.concatenate(p) for p in zip(*parts))
+    return rows, items, counts
+
+
+def _intersect(m: sp.csc_matrix, x1: sp.csc_matrix, r: np.ndarray, c: np.ndarray) -> sp.csc_matrix:
+    """Columns ``m[:, r] * x1[:, c]`` (the baskets holding each new itemset), in bounded slices:
+    the two column selections copy their columns, so all at once they can be gigabytes."""
+    work = np.diff(m.indptr)[r] + np.diff(x1.indptr)[c]
+    cuts = np.searchsorted(np.cumsum(work), np.arange(SLICE_ENTRIES, work.sum(), SLICE_ENTRIES))
+    parts = [m[:, r[i]].multiply(x1[:, c[i]]).tocsc()
+             for i in np.split(np.arange(r.size), np.unique(cuts + 1)) if i.size]
+    return parts[0] if len(parts) == 1 else sp.hstack(parts, format="csc")
 
 
 def rules(x: sp.csc_matrix, options: RuleOptions = RuleOptions()) -> Rules:
