@@ -174,3 +174,32 @@ def test_through_the_officejs_entry_point():
     assert res[2]["value"][0] == ["Topic", "Top words", "Texts", "Share"]
     assert res[3]["error"] == "XlwingsError" and res[3]["message"].startswith(
         "#VALUE! TEXT_CLASSIFY: labels has 2 rows but train_text has 16. Select the same rows")
+
+
+# Short reviews, both ways: two-word English ones are scored, two-word German, Spanish, French,
+# Italian and Dutch ones are refused (VADER would score "Absolut fantastisch" -0.84 otherwise).
+SHORT_ENGLISH = ["Great value", "Fast shipping", "Love it", "Works fine", "Broke after two days",
+                 "Terrible", "ok", "Arrived late, box damaged", "Five stars", "Would buy again",
+                 "Good quality for the price", "Not worth it", "Cheap and cheerful", "Meh",
+                 "Excellent", "Very happy", "Poor fit", "Runs small", "Nice colour",
+                 "Perfect gift", "Awful customer service", "Highly recommend", "So comfy",
+                 "Fell apart", "As described", "Decent", "Waste of money", "Super fast delivery",
+                 "Amazing!", "Not bad", "Too expensive", "Good"]
+SHORT_OTHER = ["Sehr gut, schnelle Lieferung", "Absolut fantastisch, ich bin begeistert!",
+               "Muy bueno", "Excelente producto, llegó rápido", "Très bien", "Perfetto",
+               "Prima product, snel geleverd", "Nicht gut", "Me encanta", "No funciona",
+               "Ottimo prodotto", "Produit de mauvaise qualité", "Geht so"]
+
+
+def test_short_english_reviews_are_scored():
+    out = REGISTRY["SENTIMENT"]([[t] for t in SHORT_ENGLISH])
+    scores = [r[0] for r in out]
+    assert len(scores) == len(SHORT_ENGLISH) and all(isinstance(v, float) for v in scores)
+    assert scores[0] > 0.5 and scores[5] < -0.4  # "Great value", "Terrible"
+
+
+@pytest.mark.parametrize("text", SHORT_OTHER)
+def test_short_reviews_in_other_languages_are_refused(text):
+    texts = [[t] for t in SHORT_ENGLISH[:10]] + [[text]]
+    with pytest.raises(XLMError, match=r"text 11 .*does not look like English"):
+        REGISTRY["SENTIMENT"](texts)
