@@ -203,3 +203,19 @@ def test_short_reviews_in_other_languages_are_refused(text):
     texts = [[t] for t in SHORT_ENGLISH[:10]] + [[text]]
     with pytest.raises(XLMError, match=r"text 11 .*does not look like English"):
         REGISTRY["SENTIMENT"](texts)
+
+
+def test_identical_texts_get_their_own_message():
+    with pytest.raises(XLMError, match=r"all 12 texts are the same"):
+        REGISTRY["TEXT_TOPICS"]([["Where is my parcel?"]] * 12, 2)
+
+
+def test_texts_without_a_topic_get_a_row_and_shares_add_up():
+    # 6 tickets about refunds, 6 about delivery, 6 one-offs sharing no word with any other.
+    texts = ([f"refund not received for order {i}, refund please" for i in range(6)]
+             + [f"delivery late again, delivery driver lost parcel {i}" for i in range(6)]
+             + ["zebra", "quantum", "violin", "avocado", "glacier", "saxophone"])
+    out = REGISTRY["TEXT_TOPICS"]([[t] for t in texts], 2)
+    assert out[-1][0] == "No topic" and out[-1][2] == 6
+    assert sum(r[2] for r in out[1:]) == 18
+    assert sum(r[3] for r in out[1:]) == pytest.approx(1.0, abs=1e-3)

@@ -256,6 +256,15 @@ def topics(texts: list[str], k: int, *, n_words: int = 8, seed: int = 0) -> Topi
     if len(texts) < 2 * k:
         raise InsufficientData(f"{k} topics need at least {2 * k} texts, got {len(texts)}. "
                                "Give more texts or ask for fewer topics.")
+    distinct = {" ".join(clean(t).lower().split()) for t in texts}
+    if len(distinct) == 1:
+        raise InsufficientData(f"all {len(texts)} texts are the same ({texts[0][:40]!r}), so "
+                               "there are no topics to tell apart. Give the texts themselves, "
+                               "not one text repeated.")
+    if len(distinct) < 2 * k:
+        raise InsufficientData(f"{k} topics need at least {2 * k} different texts; the "
+                               f"{len(texts)} texts hold {len(distinct)} different ones. Ask "
+                               "for fewer topics or give more texts.")
     vec = TfidfVectorizer(preprocessor=clean, token_pattern=_WORD,
                           stop_words=sorted(ENGLISH_STOP_WORDS), min_df=2, max_df=0.95,
                           sublinear_tf=True)

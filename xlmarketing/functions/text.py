@@ -202,13 +202,20 @@ def _fit_topics(text: Any, k: int, seed: int, header: bool | None
 })
 def text_topics(text: Any, k: int, n_words: int = 8, seed: int = 0,
                 header: bool | None = None) -> Cells:
-    """Topic | Top words | Texts | Share."""
+    """Topic | Top words | Texts | Share, and a "No topic" row for texts with no repeated word.
+
+    Shares are of all the texts, so with a "No topic" row they still add up to 100%.
+    """
     found, _, _ = _fit_topics(text, k, seed, header)
-    total = max(int(found.sizes.sum()), 1)
+    total = max(len(found.topic), 1)
     rows: Cells = [["Topic", "Top words", "Texts", "Share"]]
     for t, words in enumerate(found.words):
         rows.append([t + 1, ", ".join(words[:n_words]), int(found.sizes[t]),
                      round(int(found.sizes[t]) / total, 4)])
+    none = int((found.topic < 0).sum())
+    if none:
+        rows.append(["No topic", "(none of their words appears in another text)", none,
+                     round(none / total, 4)])
     return rows
 
 
