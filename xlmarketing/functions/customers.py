@@ -20,6 +20,7 @@ from ..cells import CATEGORY, Table
 from ..core import clv
 from ..core import orders as core_orders
 from ..core import rfm as core_rfm
+from .. import notices
 from ..errors import XLMError, col_label
 from ..parsing import ParseError, culture_key, current_culture, parse_dates
 from . import Cells, sheet_function
@@ -80,7 +81,25 @@ def read_orders(values: Any, header: bool | None) -> pd.DataFrame:
         what = ("customer", "order date", "amount")[j]
         raise XLMError("#VALUE!", f"orders row {rows[i]} has no {what}. Fill it in or clear the "
                        "whole row.")
+    frame.attrs["rows"] = rows.tolist()  # each line's row in the range, for messages
     return frame
+
+
+def order_book(values: Any, header: bool | None, reference_date: float | None,
+               min_customers: int = 1) -> core_orders.OrderBook:
+    """The checked order book of an order range, a far-off date named by its row."""
+    frame = read_orders(values, header)
+    try:
+        return core_orders.order_book(frame, reference_date, min_customers=min_customers)
+    except core_orders.FarDate as exc:
+        raise XLMError("#VALUE!", exc.render(f"orders row {frame.attrs['rows'][exc.index]}")
+                       ) from None
+
+
+def _say(notes: list[str]) -> None:
+    """The order list's notes (refunds, lines of one order) into the refresh report, each call."""
+    for note in notes:
+        notices.say(f"orders: {note}")
 
 
 def _param_date(value: Any, name: str) -> float | None:
@@ -136,12 +155,13 @@ def rfm_segment(orders: Any, reference_date: float | None = None, header: bool |
     the RFM code and the named segment (see :data:`xlmarketing.core.rfm.SEGMENT_GRID`)."""
     rng = cells.Range(orders)
 
-    def fit() -> Cells:
-        book = core_orders.order_book(read_orders(rng, header), reference_date, min_customers=5)
-        return _label_rows(core_rfm.rfm(book))
+    def fit() -> tuple[Cells, list[str]]:
+        book = order_book(rng, header, reference_date, min_customers=5)
+        return _label_rows(core_rfm.rfm(book)), book.notes
 
-    rows = CACHE.get_or_fit("rfm", content_key(rng.fingerprint, reference_date, header, culture_key()),
-                           fit)
+    rows, notes = CACHE.get_or_fit("rfm", content_key(rng.fingerprint, reference_date, header,
+                                                      culture_key()), fit)
+    _say(notes)
     return [list(r) for r in rows]  # a copy: a caller editing its result cannot change the cache
 
 
@@ -160,9 +180,11 @@ def customer_value(orders: Any, horizon_months: float = 12.0, reference_date: fl
     value over the horizon."""
     rng = cells.Range(orders)
 
-    def fit() -> clv.ValueModel:
-        return clv.fit_value_model(core_orders.order_book(read_orders(rng, header), reference_date))
+    def fit() -> tuple[clv.ValueModel, list[str]]:
+        book = order_book(rng, header, reference_date)
+        return clv.fit_value_model(book), book.notes
 
-    model = CACHE.get_or_fit("customer_value",
-                             content_key(rng.fingerprint, reference_date, header, culture_key()), fit)
+    model, notes = CACHE.get_or_fit("customer_value", content_key(
+        rng.fingerprint, reference_date, header, culture_key()), fit)
+    _say(notes)
     return _label_rows(clv.customer_value(model, horizon_months))
