@@ -66,3 +66,35 @@ def test_rule_cut_puts_every_customer_on_its_side():
     rules = [r[0] for r in out[1:] if isinstance(r[0], str) and "Tenure" in r[0]]
     assert any("Tenure <= 151" in r for r in rules), rules
     assert not any("152" in r for r in rules), rules
+
+
+def _seasonal(n):
+    return [100 + 10 * np.sin(i / 12 * 2 * np.pi) + i for i in range(n)]
+
+
+def test_yyyymm_period_codes_are_months_and_name_the_forecast_the_same_way():
+    codes = [y * 100 + m for y in (2022, 2023, 2024) for m in range(1, 13)]
+    out = REGISTRY["SALES_FORECAST"]([["Month", "Sales"]] + [[c, v] for c, v in zip(codes, _seasonal(36))], 3)
+    assert [r[0] for r in out[1:]] == [202501, 202502, 202503]  # not 202413, 202414, ...
+    plain = REGISTRY["SALES_FORECAST"]([["Sales"]] + [[v] for v in _seasonal(36)], 3, season_length=12)
+    assert [r[1] for r in out[1:]] == pytest.approx([r[0] for r in plain[1:]])
+
+
+@pytest.mark.parametrize("form", ["{m} {yy:02d}", "{m} 20{yy:02d}", "{m}-{yy:02d}"])
+def test_month_name_year_text_is_read_as_months(form):
+    import datetime as dt
+
+    names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    texts = [form.format(m=m, yy=yy) for yy in (22, 23, 24) for m in names]
+    out = REGISTRY["SALES_FORECAST"]([["Month", "Sales"]] + [[t, v] for t, v in zip(texts, _seasonal(36))], 2)
+    first = dt.date(1899, 12, 30) + dt.timedelta(days=int(out[1][0]))
+    assert first == dt.date(2025, 1, 1)
+
+
+def test_quarter_text_is_read_as_quarters():
+    import datetime as dt
+
+    texts = [f"{y}-Q{q}" for y in range(2016, 2024) for q in range(1, 5)]
+    out = REGISTRY["SALES_FORECAST"]([["Quarter", "Sales"]] + [[t, float(i)] for i, t in enumerate(texts)], 2)
+    days = [dt.date(1899, 12, 30) + dt.timedelta(days=int(r[0])) for r in out[1:]]
+    assert days == [dt.date(2024, 1, 1), dt.date(2024, 4, 1)]

@@ -451,6 +451,9 @@ def parse_dates(texts: Iterable[str], *, culture: Culture | None = None) -> dict
     are numbers) are left out. Raises :class:`ParseError` when nothing settles a day order.
     """
     texts = list(dict.fromkeys(texts))
+    periods = _periods(texts)
+    if periods is not None:
+        return periods
     out = ColumnParse()
     order = _dates(texts, culture, out)
     for t in texts:
@@ -465,6 +468,38 @@ def parse_dates(texts: Iterable[str], *, culture: Culture | None = None) -> dict
         elif month_first is not None or day_first is not None:
             out.dates[t] = month_first if month_first is not None else day_first
     return out.dates
+
+
+_MONTHS = {m.lower(): i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_MONTH_YEAR = re.compile(r"^([A-Za-z]{3})[a-z]*\.?[\s\-'/]*('?\d{2}|\d{4})$")
+_QUARTER = (re.compile(r"^(\d{4})\s*[-/ ]?\s*Q([1-4])$", re.I),     # 2023-Q1, 2023 Q1, 2023Q1
+            re.compile(r"^Q([1-4])\s*[-/ ]?\s*(\d{4})$", re.I))     # Q1 2023, Q1-2023
+
+
+def _periods(texts: list[str]) -> dict[str, float] | None:
+    """A column of period names, each text the first day of its period; None if it is not one.
+
+    Month-and-year texts ("Jan 21", "Jan 2021", "January '21") and quarters ("2023-Q1",
+    "Q1 2023") are periods, not days: "Jan 21" in a column of months is January 2021, never
+    the 21st of January of no year. Only a column whose every text has one of these forms is
+    read so.
+    """
+    out: dict[str, float] = {}
+    for t in texts:
+        s = t.strip()
+        m = _MONTH_YEAR.match(s)
+        if m and m.group(1).lower() in _MONTHS and s[:3].isalpha():
+            serial = _serial(_year(m.group(2).lstrip("'")), _MONTHS[m.group(1).lower()], 1)
+        elif q := next((r.match(s) for r in _QUARTER if r.match(s)), None):
+            y, n = (q.group(1), q.group(2)) if len(q.group(1)) == 4 else (q.group(2), q.group(1))
+            serial = _serial(int(y), 3 * int(n) - 2, 1)
+        else:
+            return None
+        if serial is None:
+            return None
+        out[t] = serial
+    return out or None
 
 
 def _free_date(text: str, *, dayfirst: bool) -> float | None:

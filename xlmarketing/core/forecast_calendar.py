@@ -1,7 +1,9 @@
 """Periods of a sales history: which calendar step the dates follow, and the regular grid.
 
 Dates arrive as Excel serial day numbers (the cell adapter turns datetimes into serials, and
-Office.js sends serials). Year numbers (2019, 2020, ...) are accepted as yearly periods.
+Office.js sends serials). Year numbers (2019, 2020, ...) are accepted as yearly periods, and
+period codes YYYYMM (202301, 202302, ...) as months, their forecast periods named the same way
+(202313 is never a period: after 202312 comes 202401).
 Pure numpy/pandas; knows nothing of Excel beyond the serial-day convention. Errors are core
 errors (:mod:`xlmarketing.core.errors`); ``name`` is the caller's word for the history in
 messages (the ``{param}`` of the error).
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -41,6 +43,7 @@ class Calendar:
     last: float               # serial (or year number) of the last period
     day_rule: str = "same"    # months/quarters: "first", "end" or "same" day of month
     years: bool = False       # dates were plain year numbers
+    codes: bool = False       # dates were YYYYMM month codes (start and last are serials)
 
     @property
     def season(self) -> int:
@@ -70,6 +73,9 @@ class Calendar:
         step = {"month": 1, "quarter": 3, "year": 12}[self.period]
         d = _date(self.last)
         out = []
+        if self.codes:  # the same names as the history's: YYYYMM
+            months = d.year * 12 + d.month - 1 + step * k
+            return (months // 12 * 100 + months % 12 + 1).astype(np.float64)
         for i in k:
             months = d.month - 1 + step * int(i)
             y, mo = d.year + months // 12, months % 12 + 1
@@ -100,6 +106,16 @@ def _year_numbers(d: np.ndarray) -> bool:
     return bool((steps >= 1).all() and 2 * np.count_nonzero(steps == 1) > steps.size)
 
 
+def _month_codes(d: np.ndarray) -> np.ndarray | None:
+    """Sorted ``d`` as serial days (the first of each month) when they are YYYYMM codes."""
+    if not ((d == d.round()).all() and d[0] >= 100001 and d[-1] <= 299912):
+        return None
+    month = d % 100
+    if not ((month >= 1) & (month <= 12)).all():
+        return None
+    return np.array([_serial(dt.date(int(v) // 100, int(v) % 100, 1)) for v in d])
+
+
 def infer_calendar(dates: np.ndarray, rows: np.ndarray, *, name: str = "history") -> tuple[Calendar, np.ndarray]:
     """The calendar of ``dates`` (serials, in row order) and each date's period index (0 = first).
 
@@ -112,6 +128,14 @@ def infer_calendar(dates: np.ndarray, rows: np.ndarray, *, name: str = "history"
     if d.size < 2:
         raise DataError(f"{{param}} has only {d.size} dated row. Give at least 3 periods "
                        "of history.", param=name)
+    codes = _month_codes(d)
+    if codes is not None:
+        cal, idx = infer_calendar(codes[order.argsort()], rows, name=name)
+        if cal.period != "month":
+            raise DataError(f"{{param}}: the period codes {d[0]:.0f} to {d[-1]:.0f} read as "
+                            f"months are one {cal.period} apart. Give one row per month.",
+                            param=name)
+        return replace(cal, codes=True), idx
     if _year_numbers(d):
         idx = (d - d[0]).astype(int)
         cal = Calendar("year", float(d[0]), float(d[-1]), years=True)
