@@ -98,3 +98,48 @@ def test_quarter_text_is_read_as_quarters():
     out = REGISTRY["SALES_FORECAST"]([["Quarter", "Sales"]] + [[t, float(i)] for i, t in enumerate(texts)], 2)
     days = [dt.date(1899, 12, 30) + dt.timedelta(days=int(r[0])) for r in out[1:]]
     assert days == [dt.date(2024, 1, 1), dt.date(2024, 4, 1)]
+
+
+def _outlier_periods(rows):
+    out = REGISTRY["FORECAST_OUTLIERS"](rows)
+    return [r[0] for r in out[1:] if str(r[3]).startswith("outlier")]
+
+
+def test_last_month_typed_x10_or_a_total_row_is_an_outlier_like_any_other():
+    rng = np.random.default_rng(1)
+    y = list(100 + 10 * np.sin(np.arange(48) / 12 * 2 * np.pi) + rng.normal(0, 2, 48))
+    typo = [[v] for v in y[:-1]] + [[y[-1] * 10]]
+    assert _outlier_periods([["Sales"]] + typo) == [49]  # range row 49: the last month
+    total = [[v] for v in y] + [[sum(y)]]  # a =SUM() row selected with the sales
+    assert _outlier_periods([["Sales"]] + total) == [50]
+    fc_total = REGISTRY["SALES_FORECAST"]([["Sales"]] + total, 3)
+    fc_plain = REGISTRY["SALES_FORECAST"]([["Sales"]] + [[v] for v in y], 3)
+    assert max(r[0] for r in fc_total[1:]) < 2 * max(r[0] for r in fc_plain[1:])
+
+
+def test_a_peak_that_recurs_every_year_is_season_not_an_outlier():
+    rng = np.random.default_rng(0)
+    n = 52 * 3 + 10
+    sales = 1000 + 50 * np.sin(np.arange(n) / 52 * 2 * np.pi) + rng.normal(0, 20, n)
+    for week in (47, 52 + 48, 104 + 47, 156 + 48):  # Black Friday week moves by one
+        if week < n:
+            sales[week] *= 3
+    import datetime as dt
+
+    weeks = [dt.datetime(2021, 1, 4) + dt.timedelta(weeks=i) for i in range(n)]
+    def serial(i):
+        return (weeks[i] - dt.datetime(1899, 12, 30)).days
+
+    peaks = {serial(i) for i in (47, 52 + 48, 104 + 47)}
+    got = _outlier_periods([["Week", "Sales"]] + [[w, v] for w, v in zip(weeks, sales)])
+    assert not peaks & set(got), got
+    once = sales.copy()
+    once[80] *= 3  # a one-off spike in July is still one
+    got = _outlier_periods([["Week", "Sales"]] + [[w, v] for w, v in zip(weeks, once)])
+    assert serial(80) in got and not peaks & set(got)
+
+
+def test_a_horizon_far_beyond_the_history_is_refused():
+    with pytest.raises(Exception, match=r"horizon=12 is more than 2 times the 3 periods"):
+        REGISTRY["SALES_FORECAST"]([[100.0], [110.0], [120.0]], 12)
+    assert len(REGISTRY["SALES_FORECAST"]([[100.0], [110.0], [120.0]], 6)) == 6

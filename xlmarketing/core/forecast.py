@@ -725,6 +725,7 @@ def fit_forecast(
     select: bool = True,
     clean: bool = True,
     year: float | None = None,
+    peak_year: float | None = None,
 ) -> ForecastFit:
     """Fit the forecaster to a regular history ``y`` (no gaps) and forecast ``horizon`` steps.
 
@@ -734,7 +735,9 @@ def fit_forecast(
     promotions are meant to make spikes. ``year``: periods in a year (365.25 for daily data,
     52.18 for weekly, see :data:`forecast_seasons.YEAR`); with it, an automatic season and no
     drivers, a yearly season is fitted first when the history shows one
-    (:func:`forecast_seasons.fit_with_yearly`).
+    (:func:`forecast_seasons.fit_with_yearly`). ``peak_year``: periods in a year for the
+    outlier check alone (a peak at the same point of another year is season), where the yearly
+    stage has already been taken out.
     """
     y = np.asarray(y, dtype=np.float64)
     n = len(y)
@@ -756,7 +759,7 @@ def fit_forecast(
                                    "shorter {param}, or 1 for no seasonality.",
                                    param="season_length")
     nonneg = bool(np.all(y >= 0))
-    outliers = find_outliers(y, m) if clean and X is None else []
+    outliers = find_outliers(y, m, year=year or peak_year) if clean and X is None else []
     if outliers:
         y = replace(y, outliers)
     dmodel = None

@@ -7,9 +7,14 @@ with the level is no outlier at the top of a growing business). A remainder outs
 the rule of R's ``forecast::tsoutliers``. The robust fit's value replaces it for the fit only,
 and the caller lists what was replaced. Pure numpy.
 
-Not touched: the last period (one value cannot tell a spike from a new level; a partial
-current period is the caller's business, it knows the dates), histories with many zero periods
-(there every sale is "far from the median of zero"), and histories too short to judge.
+The last period gets the same test as the rest: a total row selected with the sales, or a last
+month typed x10, is the commonest outlier of all (a partial current period is the caller's
+business, it knows the dates). A peak that recurs at the same point of the year (Black Friday
+week, Christmas, Valentine's Day) is season, not an outlier: a far value is kept when another
+year shows a far value of the same sign within one period of the same point.
+
+Not touched: histories with many zero periods (there every sale is "far from the median of
+zero"), and histories too short to judge.
 """
 
 from __future__ import annotations
@@ -122,10 +127,12 @@ def is_intermittent(y: np.ndarray) -> bool:
     return bool(y.size and y.min() >= 0 and np.count_nonzero(y == 0) / y.size >= INTERMITTENT_ZEROS)
 
 
-def find_outliers(y: np.ndarray, m: int, *, k: float | None = None) -> list[Outlier]:
+def find_outliers(y: np.ndarray, m: int, *, k: float | None = None,
+                  year: float | None = None) -> list[Outlier]:
     """The outliers of ``y`` (season length ``m``), most extreme first; see the module docstring.
 
-    ``k``: the IQR multiple (default :data:`OUTLIER_IQR`).
+    ``k``: the IQR multiple (default :data:`OUTLIER_IQR`). ``year``: periods in a year, where it
+    differs from ``m`` (365.25 for daily data with a weekly season), for recurring peaks.
     """
     k = OUTLIER_IQR if k is None else k
     y = np.asarray(y, dtype=np.float64)
@@ -138,13 +145,47 @@ def find_outliers(y: np.ndarray, m: int, *, k: float | None = None) -> list[Outl
     q1, q3 = quantiles(r[:-1], (0.25, 0.75))
     # a floor for smooth data (IQR near 0): a deviation of a few percent is no outlier
     iqr = max(q3 - q1, IQR_FLOOR * (1.0 if rel else float(abs(y).mean()) or 1.0))
-    dev = np.maximum(q1 - r, r - q3) / iqr
-    dev[-1] = 0.0                                      # never the last period
+    high, low = (r - q3) / iqr, (q1 - r) / iqr
+    dev = np.maximum(low, high)
     idx = np.flatnonzero(dev > k)
+    period = year or (m if m >= 12 else None)  # a yearly season: months, weeks
+    if idx.size and period:
+        # Far from the seasonal fit, but is it a peak (or dip) of its own? Against its
+        # neighbours, and not at the same point of another year.
+        up, down = _local(y, rel)
+        idx = np.array([i for i in idx if _own_peak(up if high[i] > 0 else down, int(i),
+                                                     float(period), k / 2)], dtype=np.int64)
     if not idx.size:
         return []
     idx = idx[np.argsort(-dev[idx], kind="stable")][: max(1, int(MAX_OUTLIER_SHARE * n))]
     return [Outlier(int(i), float(y[i]), float(fitted[i])) for i in idx]
+
+
+def _local(y: np.ndarray, rel: bool) -> tuple[np.ndarray, np.ndarray]:
+    """How far each value rises above and falls below its neighbours (a 5-period running
+    median), in interquartile ranges: a peak of its own, whatever the seasonal fit says (a
+    seasonal median that a moving peak pulled up makes an ordinary week look like a dip)."""
+    med = running_median(y, 5)
+    r = y / med - 1 if rel and (med > 0).all() else y - med
+    q1, q3 = quantiles(r, (0.25, 0.75))
+    iqr = max(q3 - q1, IQR_FLOOR * (1.0 if rel else float(abs(y).mean()) or 1.0))
+    return (r - q3) / iqr, (q1 - r) / iqr
+
+
+def _own_peak(dev: np.ndarray, i: int, year: float, k: float) -> bool:
+    """Is ``dev[i]`` a peak of its own (above ``k``) that no other year repeats? Repeats: a
+    value within one period of the same point, up to three years either side, at least a
+    quarter as far out (a typing slip at the season's busiest month is no repeat of it)."""
+    if dev[i] <= k:
+        return False
+    n = dev.size
+    bar = max(k, dev[i] / 4)
+    for j in range(1, min(n // int(year), 3) + 1):
+        for c in (i - round(j * year), i + round(j * year)):
+            lo, hi = max(c - 1, 0), min(c + 2, n)
+            if lo < hi and dev[lo:hi].max() >= bar:
+                return False
+    return True
 
 
 def quantiles(r: np.ndarray, qs: tuple[float, ...]) -> list[float]:

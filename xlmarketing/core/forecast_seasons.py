@@ -164,7 +164,7 @@ def fit_with_yearly(y: np.ndarray, horizon: int, year: float, candidates: tuple[
     if ys is None:
         return None
     fit = fit_forecast(ys.adjust(y), horizon, candidates=tuple(c for c in candidates if c < year / 4),
-                       select=select, clean=clean)
+                       select=select, clean=clean, peak_year=year)
     n = y.size
     fit.base_forecast = ys.apply(fit.base_forecast, np.arange(n, n + horizon))
     fit.outliers = [replace(o, value=float(y[o.index]),

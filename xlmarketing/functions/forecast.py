@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import cells
+from .. import cells, notices
 from ..cache import CACHE, content_key
 from ..cells import CATEGORY
 from ..core import forecast as core
@@ -307,6 +307,7 @@ def fit_sales(sales: Any, horizon: int, known_drivers: Any, season: int | None,
 
     def fit() -> _Fit:
         hist = read_history(sales, known_drivers if _has_values(known_drivers) else None, header)
+        _check_reach(horizon, hist.y.size)
         cut = leave_out_partial(hist, season, today)
         skip = 0 if cut is None else 1
         X_last = hist.X[-1:] if cut is not None and hist.X is not None else None
@@ -316,7 +317,24 @@ def fit_sales(sales: Any, horizon: int, known_drivers: Any, season: int | None,
         return _Fit(h, f, skip, X_last)
 
     key = content_key(sales, known_drivers, horizon, season, header, int(today), culture_key())
-    return CACHE.get_or_fit("forecast", key, fit)
+    res = CACHE.get_or_fit("forecast", key, fit)
+    if horizon > res.hist.y.size:
+        notices.say(f"sales: a forecast {horizon} periods ahead from {res.hist.y.size} periods "
+                    "of history reaches further than the history itself; read it as a rough "
+                    "guide.")
+    return res
+
+
+#: A forecast reaches at most this many times the length of the history.
+MAX_REACH = 2
+
+
+def _check_reach(horizon: int, n: int) -> None:
+    """Refuse a horizon far longer than the history (3 months cannot say much about a year)."""
+    if horizon > MAX_REACH * n:
+        raise XLMError("#NUM!", f"horizon={horizon} is more than {MAX_REACH} times the {n} "
+                       f"periods of history. Forecast at most {MAX_REACH * n} periods ahead, or "
+                       "give a longer history.")
 
 
 #: core parameter names -> the sheet arguments they come from
