@@ -91,7 +91,7 @@ def plain_hgb(X: pd.DataFrame) -> object:
 
 
 def ours(train, labels, score, model: str) -> np.ndarray:
-    out = CHURN_PROB(train, labels, score, None, None, None, None, model)
+    out = CHURN_PROB(train, labels, score, None, None, None, model)
     return np.array([r[0] for r in out[1:]], dtype=float)
 
 
@@ -113,7 +113,7 @@ def speed(X: pd.DataFrame, y: np.ndarray, repeats: int) -> dict[str, float]:
     def cold(model: str):
         def run():
             CACHE.clear()
-            CHURN_PROB(cells, labels, None, None, None, None, None, model)
+            CHURN_PROB(cells, labels, None, None, None, None, model)
         return run
 
     def plain():

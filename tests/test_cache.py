@@ -264,12 +264,13 @@ def test_a_one_row_hit_scores_exactly_like_the_full_parse():
     import datetime as dt
 
     from xlmarketing.functions import REGISTRY
-    from xlmarketing.functions import churn as fchurn
+    from xlmarketing.functions import outcome
+    from xlmarketing.functions.families import CHURN
 
     prob = REGISTRY["CHURN_PROB"]
     CACHE.clear()
     data, labels = _customers(300, seed=6)
-    fit = fchurn.fit_churn(fchurn.training(data, labels))
+    fit = outcome.fit_model(outcome.training(data, labels, family=CHURN))
     serial = (dt.datetime(2024, 5, 1) - dt.datetime(1899, 12, 30)).days
     rows = {
         "plain": data[1],
@@ -283,7 +284,7 @@ def test_a_one_row_hit_scores_exactly_like_the_full_parse():
         one = prob(data, labels, [row])[0][0]
         two = prob(data, labels, [row, row])[1][0]                   # two rows: the full parse
         assert one == pytest.approx(two, rel=1e-12, abs=1e-15), name  # BLAS: last bits only
-    fast = {name: fchurn._one_row(fit, [row]) is not None for name, row in rows.items()}
+    fast = {name: outcome._one_row(fit, [row]) is not None for name, row in rows.items()}
     assert fast == {"plain": True, "blanks": True, "unseen level": True, "serial date": True,
                     "number text": False, "spaces": False}
     assert prob(data, labels, [[None] * 6]) == [[""]]

@@ -120,7 +120,7 @@ def test_metrics_table_is_consistent_and_threshold_does_not_refit(base):
     assert CACHE.fits["churn_cv"] == 1
     CACHE.clear()
     assert METRICS(data, labels, 0.5, 5) == out          # deterministic
-    assert dict(METRICS(data, labels, 0.5, 5, None, None, None, 7)[1:])["ROC AUC"] != m["ROC AUC"]
+    assert dict(METRICS(data, labels, 0.5, 5, None, None, None, None, 7)[1:])["ROC AUC"] != m["ROC AUC"]
 
 
 def test_reasons_name_what_pushes_each_customer_up(base):
@@ -216,9 +216,9 @@ def test_unseen_categories_blanks_and_blank_rows_in_score_data(base):
     assert two < weekly < monthly
     assert PROB(data, labels, [[None] * 6]) == [[""]]   # fill-down past the last customer
     # header=TRUE applies to score ranges of several rows; a single row is always a customer.
-    one = PROB(data, labels, [data[1]], None, None, None, True)
+    one = PROB(data, labels, [data[1]], None, None, None, None, None, True)
     assert one == PROB(data, labels, [data[1]])
-    assert PROB(data, labels, data[:3], None, None, None, True)[0] == ["Churn probability"]
+    assert PROB(data, labels, data[:3], None, None, None, None, None, True)[0] == ["Churn probability"]
 
 
 def test_dates_become_recency_so_shifting_all_dates_changes_nothing():

@@ -46,14 +46,14 @@ def test_registration_metadata(session):
     assert {"CHURN_PROB", "CHURN_METRICS", "CHURN_DRIVERS", "CHURN_REASONS"} <= set(funcs)
     cp = funcs["CHURN_PROB"]
     assert [p["name"] for p in cp["parameters"]] == [
-        "train_data", "train_labels", "score_data", "positive", "balanced", "regularization", "header",
-        "model", "seed", "keep_ids"]
+        "train_data", "train_labels", "score_data", "positive", "balanced", "regularization", "model",
+        "seed", "header", "keep_ids"]
     assert [p.get("optional", False) for p in cp["parameters"]] == [False, False] + [True] * 8
     assert cp["description"].startswith("Probability (0 to 1) that each customer churns")
     cm = funcs["CHURN_METRICS"]
     assert [p["name"] for p in cm["parameters"]] == [
         "train_data", "train_labels", "threshold", "folds", "positive", "balanced",
-        "regularization", "seed", "header", "model", "keep_ids"]
+        "regularization", "model", "seed", "header", "keep_ids"]
     assert [p["name"] for p in funcs["CHURN_REASONS"]["parameters"]][:4] == [
         "train_data", "train_labels", "score_data", "top_n"]
 

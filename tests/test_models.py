@@ -26,7 +26,8 @@ from xlmarketing.core import models as M
 from xlmarketing.core.errors import DataError, InsufficientData
 from xlmarketing.errors import XLMError
 from xlmarketing.functions import REGISTRY
-from xlmarketing.functions.churn import cross_validated, training
+from xlmarketing.functions.families import CHURN
+from xlmarketing.functions.outcome import cross_validated, training
 
 from .test_churn import customers
 
@@ -81,13 +82,13 @@ def test_tree_recovers_the_planted_rule():
     n_planted = sum(1 for r in data[1:] if r[0] < 12 and r[1] == "Monthly")
     assert sum(r[1] for r in high) == n_planted
     # Per-customer reasons of the tree name the two planted columns for a risky customer.
-    (reasons,) = REASONS(data, labels, [[3, "Monthly", 50.0]], 3, None, None, None, None, "tree")
+    (reasons,) = REASONS(data, labels, [[3, "Monthly", 50.0]], 3, None, None, None, "tree")
     assert set(reasons[:2]) == {"Tenure low (3)", "Contract: Monthly"}
 
 
 def test_boosting_beats_logistic_on_a_planted_interaction():
     data, labels = planted_interaction()
-    auc = {m: dict(METRICS(data, labels, None, None, None, None, None, None, None, m)[1:])["ROC AUC"]
+    auc = {m: dict(METRICS(data, labels, None, None, None, None, None, m)[1:])["ROC AUC"]
            for m in ("logistic", "boosting")}
     assert auc["logistic"] < 0.6 and auc["boosting"] > 0.8, auc
     comp = COMPARE(data, labels)
@@ -105,9 +106,9 @@ def test_auto_picks_logistic_on_linear_data(linear):
     assert [r[0] for r in comp[1:]] == [c.name for c in M.CANDIDATES]
     assert [r[0] for r in comp[1:] if r[-1] == "auto picks"] == ["logistic"]
     # model="auto" reuses that comparison and then equals model="logistic".
-    auto = PROB(data, labels, None, None, None, None, None, "auto")
+    auto = PROB(data, labels, None, None, None, None, "auto")
     assert CACHE.fits["churn_compare"] == 1
-    assert auto == PROB(data, labels, None, None, None, None, None, "logistic")
+    assert auto == PROB(data, labels, None, None, None, None, "logistic")
 
 
 def test_auto_keeps_the_simpler_model_unless_a_richer_one_wins_clearly():
@@ -127,7 +128,7 @@ def test_compare_rows_are_consistent_with_metrics(linear):
     data, labels, _ = linear
     comp = {r[0]: r for r in COMPARE(data, labels, 0.4)[1:]}
     for name in ("logistic", "tree", "boosting"):
-        m = dict(METRICS(data, labels, 0.4, None, None, None, None, None, None, name)[1:])
+        m = dict(METRICS(data, labels, 0.4, None, None, None, None, name)[1:])
         row = comp[name]
         assert row[1] == pytest.approx(m["ROC AUC"]) and row[2] == pytest.approx(m["ROC AUC (fold std)"])
         assert row[3:7] == pytest.approx([m["Accuracy"], m["Precision"], m["Recall"], m["F1"]])
@@ -137,7 +138,7 @@ def test_compare_rows_are_consistent_with_metrics(linear):
 def test_drivers_share_one_scale_and_agree_on_the_strongest_column(linear):
     data, labels, _ = linear
     for model in ("logistic", "tree", "forest", "boosting"):
-        out = DRIVERS(data, labels, None, None, None, None, model)
+        out = DRIVERS(data, labels, None, None, None, model)
         assert out[0] == ["Feature", "Coefficient", "Odds ratio", "Direction", "Importance (AUC points)"]
         rows = {r[0]: r for r in out[1:]}
         assert out[1][0] == "Tenure" and rows["Tenure"][3] == "lowers churn", model
@@ -178,7 +179,7 @@ def test_lift_table_is_the_gains_of_the_out_of_fold_probabilities(linear):
     data, labels, _ = linear
     out = LIFT(data, labels)
     assert out[0][:4] == ["Group", "Customers", "Positives", "Rate"] and len(out) == 11
-    cv, _, _ = cross_validated(training(data, labels), 5)
+    cv, _, _ = cross_validated(training(data, labels, family=CHURN), 5)
     order = np.argsort(-cv.oof, kind="stable")
     base = cv.y.mean()
     rows = out[1:]
@@ -201,7 +202,7 @@ def test_roc_points_trace_the_out_of_fold_curve(linear):
     assert out[0] == ["False positive rate", "True positive rate", "Threshold"]
     fpr, tpr = np.array([r[0] for r in out[1:]]), np.array([r[1] for r in out[1:]])
     assert fpr[0] == 0 and fpr[-1] == 1 and tpr[-1] == 1 and np.all(np.diff(tpr) >= 0)
-    cv, _, _ = cross_validated(training(data, labels), 5)
+    cv, _, _ = cross_validated(training(data, labels, family=CHURN), 5)
     area = float(np.sum((fpr[1:] - fpr[:-1]) * tpr[:-1]))   # left Riemann sum of the step curve
     assert area == pytest.approx(roc_auc_score(cv.y, cv.oof), abs=0.005)
 
@@ -214,10 +215,10 @@ def test_fairness_figures_equal_fairlearn(linear, model):
                           for r in data[1:]]
     for group, names in ((gender, [r[0] for r in gender[1:]]), ("Gender", [r[5] for r in data[1:]]),
                          (bands, [r[0] for r in bands[1:]])):
-        out = FAIRNESS(data, labels, group, 0.4, None, None, None, None, None, None, model)
+        out = FAIRNESS(data, labels, group, 0.4, None, None, None, None, model)
         assert out[0] == ["Group", "Rows", "Actual rate", "Mean probability", "Selection rate",
                           "True positive rate", "False positive rate", "AUC"]
-        cv, _, _ = cross_validated(training(data, labels, model=model), 5)
+        cv, _, _ = cross_validated(training(data, labels, model=model, family=CHURN), 5)
         sens = np.array(names)
         pred = (cv.oof >= 0.4).astype(int)
         mf = MetricFrame(metrics={"count": count, "sel": selection_rate, "tpr": true_positive_rate,
@@ -248,19 +249,19 @@ def test_fairness_figures_equal_fairlearn(linear, model):
 def test_propensity_family_is_the_same_engine_worded_for_any_outcome():
     data, labels = planted_interaction(600)
     CACHE.clear()
-    churn = PROB(data, labels, None, None, None, None, None, "boosting")
-    prop = REGISTRY["PROPENSITY_SCORE"](data, labels, None, None, None, None, None, "boosting")
+    churn = PROB(data, labels, None, None, None, None, "boosting")
+    prop = REGISTRY["PROPENSITY_SCORE"](data, labels, None, None, None, None, "boosting")
     assert churn[0] == ["Churn probability"] and prop[0] == ["Probability"]
     assert prop[1:] == churn[1:] and CACHE.fits["churn"] == 1             # one cache, one fit
     m = dict(REGISTRY["PROPENSITY_METRICS"](data, labels)[1:])
     assert "Base rate" in m and "Positive label" in m and "Base churn rate" not in m
-    d = REGISTRY["PROPENSITY_DRIVERS"](data, labels, None, None, None, None, "tree")
+    d = REGISTRY["PROPENSITY_DRIVERS"](data, labels, None, None, None, "tree")
     assert {r[3] for r in d[1:]} <= {"raises the probability", "lowers the probability", "no effect"}
     for short in ("COMPARE", "RULES", "LIFT", "ROC", "REASONS"):
         assert REGISTRY[f"PROPENSITY_{short}"](data, labels)[1:] == REGISTRY[f"CHURN_{short}"](data, labels)[1:] \
             or short == "COMPARE"   # fit seconds are measured per call only on a cache miss
     with pytest.raises(XLMError, match=r"^#VALUE! PROPENSITY_SCORE: model=\"svm\""):
-        REGISTRY["PROPENSITY_SCORE"](data, labels, None, None, None, None, None, "svm")
+        REGISTRY["PROPENSITY_SCORE"](data, labels, None, None, None, None, "svm")
 
 
 # --------------------------------------------------------------------------- cache and determinism
@@ -270,14 +271,14 @@ def test_every_model_is_cached_and_deterministic(linear):
     data, labels, _ = linear
     for model in ("tree", "forest", "boosting"):
         CACHE.clear()
-        first = PROB(data, labels, None, None, None, None, None, model)
-        rows = [REASONS(data, labels, [r], 2, None, None, None, None, model) for r in data[1:6]]
+        first = PROB(data, labels, None, None, None, None, model)
+        rows = [REASONS(data, labels, [r], 2, None, None, None, model) for r in data[1:6]]
         assert CACHE.fits["churn"] == 1, model                    # fill-down: one fit
-        assert [r[0] for r in rows] == REASONS(data, labels, data[1:6], 2, None, None, None, None, model)
+        assert [r[0] for r in rows] == REASONS(data, labels, data[1:6], 2, None, None, None, model)
         CACHE.clear()
-        assert PROB(data, labels, None, None, None, None, None, model) == first, model
-    other_seed = PROB(data, labels, None, None, None, None, None, "forest", 7)
-    assert other_seed != PROB(data, labels, None, None, None, None, None, "forest")
+        assert PROB(data, labels, None, None, None, None, model) == first, model
+    other_seed = PROB(data, labels, None, None, None, None, "forest", 7)
+    assert other_seed != PROB(data, labels, None, None, None, None, "forest")
 
 
 # --------------------------------------------------------------------------- errors
@@ -286,9 +287,9 @@ def test_every_model_is_cached_and_deterministic(linear):
 def test_bad_inputs_give_one_line_errors(linear):
     data, labels, _ = linear
     cases = [
-        (lambda: PROB(data, labels, None, None, None, None, None, "svm"),
+        (lambda: PROB(data, labels, None, None, None, None, "svm"),
          r'^#VALUE! CHURN_PROB: model="svm" is not a model\. Use "logistic"'),
-        (lambda: RULES(data, labels, None, None, None, "forest"),
+        (lambda: RULES(data, labels, None, None, "forest"),
          r'^#NUM! CHURN_RULES: model must be "tree" for rules'),
         (lambda: FAIRNESS(data, labels, "Region"),
          r"^#VALUE! CHURN_FAIRNESS: group='Region' is not a column of train_data"),
@@ -304,7 +305,7 @@ def test_bad_inputs_give_one_line_errors(linear):
          r"^#NUM! CHURN_LIFT: bins=50 groups need at least 50 customers, got 29"),
         (lambda: COMPARE(data[:8], labels[:8]),
          r"^#NUM! CHURN_COMPARE: train_labels has only \d churned customers .* needs at least 5 of each"),
-        (lambda: PROB(data, labels, None, None, None, None, None, "tree", -1),
+        (lambda: PROB(data, labels, None, None, None, None, "tree", -1),
          r"^#NUM! CHURN_PROB: seed=-1 is out of range"),
     ]
     for fn, pattern in cases:

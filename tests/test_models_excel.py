@@ -21,9 +21,9 @@ def session():
     data, labels = planted_rule(400, seed=5)
     data_js = as_officejs(data)
     n = [[None]]
-    fill = [("PROPENSITY_SCORE", [data_js, labels, [row], n, n, n, n, [["tree"]]])
+    fill = [("PROPENSITY_SCORE", [data_js, labels, [row], n, n, n, [["tree"]]])
             for row in data_js[1:31]]
-    reasons_fill = [("CHURN_REASONS", [data_js, labels, [row], [[2]], n, n, n, n, [["boosting"]]])
+    reasons_fill = [("CHURN_REASONS", [data_js, labels, [row], [[2]], n, n, n, [["boosting"]]])
                     for row in data_js[1:11]]
     calls = [
         ("CHURN_COMPARE", [data_js, labels]),
@@ -40,10 +40,10 @@ def session():
         ("PROPENSITY_ROC", [data_js, labels, [[11]]]),
         ("PROPENSITY_FAIRNESS", [data_js, labels, [["Contract"]], [[0.4]]]),
         ("PROPENSITY_COMPARE", [data_js, labels]),
-        ("CHURN_PROB", [data_js, labels, n, n, n, n, n, [["auto"]]]),   # auto reuses the comparison
+        ("CHURN_PROB", [data_js, labels, n, n, n, n, [["auto"]]]),   # auto reuses the comparison
         # Bad inputs.
-        ("CHURN_PROB", [data_js, labels, n, n, n, n, n, [["svm"]]]),
-        ("CHURN_RULES", [data_js, labels, n, n, n, [["boosting"]]]),
+        ("CHURN_PROB", [data_js, labels, n, n, n, n, [["svm"]]]),
+        ("CHURN_RULES", [data_js, labels, n, n, [["boosting"]]]),
         ("CHURN_FAIRNESS", [data_js, labels, [["Region"]]]),
         ("PROPENSITY_LIFT", [data_js, labels, [[1000]]]),
     ]

@@ -40,7 +40,7 @@ def test_the_wrapper_signature_is_the_spec():
     assert [p.default is inspect.Parameter.empty for p in sig.parameters.values()] == [
         p in spec.required for p in spec.params]
     assert spec.usage() == ("CHURN_METRICS(train_data, train_labels, [threshold], [folds], [positive], "
-                            "[balanced], [regularization], [seed], [header], [model], [keep_ids])")
+                            "[balanced], [regularization], [model], [seed], [header], [keep_ids])")
 
 
 def test_officejs_registration_matches_the_spec():
@@ -79,3 +79,27 @@ def test_core_errors_become_excel_errors_with_the_users_argument_name():
                                          param="season_length"), {"season_length": "season"})
     assert (e.code, e.message) == ("#NUM!", "season=40 is longer than the history.")
     assert core_error_to_xlm(InsufficientData("needs 3 rows")).code == "#NUM!"
+
+
+def test_formula_text_from_named_arguments_and_back():
+    from xlmarketing.functions.spec import quoted, split_arguments
+
+    km = REGISTRY["KMEANS_SEGMENT"].spec
+    text = km.formula(data="Customers[[#All],[Spend]:[Visits]]", k=4, header=True)
+    assert text == "KMEANS_SEGMENT(Customers[[#All],[Spend]:[Visits]], 4, , , TRUE)"
+    assert km.formula_args("=" + text) == {"data": "Customers[[#All],[Spend]:[Visits]]",
+                                           "k": "4", "header": "TRUE"}
+    assert km.formula(data="A1:B9", k=4, seed=None) == "KMEANS_SEGMENT(A1:B9, 4)"   # trailing dropped
+    prob = REGISTRY["CHURN_PROB"].spec
+    text = prob.formula(train_data="A1:C9", train_labels="D1:D9", positive=quoted('say "yes"'),
+                        model=quoted("tree"), seed=0.5)
+    assert text == 'CHURN_PROB(A1:C9, D1:D9, , "say ""yes""", , , "tree", 0.5)'
+    assert prob.formula_args(text)["positive"] == '"say ""yes"""'
+    with pytest.raises(ValueError, match="has no argument 'modle'"):
+        prob.formula(train_data="A1:C9", train_labels="D1:D9", modle="tree")
+    with pytest.raises(ValueError, match="needs 'train_labels'"):
+        prob.formula(train_data="A1:C9")
+    with pytest.raises(ValueError, match="at most 6 arguments"):
+        km.formula_args("KMEANS_SEGMENT(A1, 2, , , , , 7)")
+    assert split_arguments("T[[#All],[a'[b]:[c]], 'Q1, Q2'!A1, \"x, y\", INDEX(A:A, 2), , 3") == [
+        "T[[#All],[a'[b]:[c]]", "'Q1, Q2'!A1", '"x, y"', "INDEX(A:A, 2)", "", "3"]

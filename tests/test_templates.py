@@ -366,3 +366,58 @@ def test_no_summary_uses_fixed_data_addresses(built, name):
                 v = c.value
                 if isinstance(v, str) and v.startswith("="):
                     assert not fixed.search(v), (ws.title, c.coordinate, v)
+
+
+# --------------------------------------------------------------------------- formula text from the spec
+
+
+def _our_calls(text: str) -> list[str]:
+    """The text of every call of ours in a formula or an About-sheet line: ``NAME(...)``."""
+    out = []
+    for m in OURS.finditer(text):
+        depth, quote = 0, ""
+        for i in range(m.end() - 1, len(text)):
+            ch = text[i]
+            if quote:
+                quote = "" if ch == quote else quote
+            elif ch == '"':
+                quote = ch
+            elif ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+                if depth == 0:
+                    out.append(m.group(1) + text[m.end() - 1:i + 1])
+                    break
+    return out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_call_of_ours_round_trips_through_its_spec(built, name):
+    """Templates write formulas from named arguments (FunctionSpec.formula): read back by name,
+    every call, in a result cell or on the About sheet, is what its spec writes for them."""
+    wb = load(built[name])
+    texts = [f for _, _, f, _ in anchors(built[name])]
+    texts += [c.value for row in wb["About"].iter_rows() for c in row
+              if isinstance(c.value, str) and OURS.search(c.value)]
+    calls = [call for text in texts for call in _our_calls(text)]
+    assert len(calls) >= len(anchors(built[name])) > 0
+    for call in calls:
+        spec = REGISTRY[call.split("(")[0]].spec
+        named = spec.formula_args(call)
+        assert set(spec.required) <= set(named), call
+        assert spec.formula(**named) == call
+        if spec.name.startswith(("CHURN_", "PROPENSITY_")):
+            # Positions that moved with the one argument order still say what they meant.
+            assert named["positive"] == '"Yes"', call
+            want = '"auto"' if name == campaign.FILE and "COMPARE" not in spec.name else None
+            assert named.get("model") == want, call
+
+
+def test_round_trip_known_arguments(built):
+    by_cell = {(s, c): f for s, c, f, _ in anchors(built[churn.FILE])}
+    metrics = REGISTRY["CHURN_METRICS"].spec.formula_args(
+        next(f for f in by_cell.values() if f.startswith("=CHURN_METRICS")))
+    assert metrics == {"train_data": "History[[#All],[Age]:[Days since last purchase]]",
+                       "train_labels": "History[[#All],[Churned]]", "threshold": "Risk!$D$9",
+                       "folds": "5", "positive": '"Yes"'}

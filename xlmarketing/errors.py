@@ -14,9 +14,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from .core.errors import col_label  # re-exported: a column label for messages
+from .core.errors import Fix, col_label  # col_label re-exported: a column label for messages
 
-__all__ = ["EXCEL_ERRORS", "XLMError", "col_label", "function_context"]
+__all__ = ["EXCEL_ERRORS", "SHEET_FIXES", "XLMError", "col_label", "function_context"]
 
 #: Excel error codes, in the spelling Excel shows.
 EXCEL_ERRORS = (
@@ -24,6 +24,23 @@ EXCEL_ERRORS = (
     "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!",
     "#BUSY!", "#UNKNOWN!",
 )
+
+
+#: The core's remedies (:class:`~xlmarketing.core.errors.Fix`) in a spreadsheet's words: the
+#: data the user gave is a range they selected.
+SHEET_FIXES = {
+    Fix.FEWER_ROWS: "Select fewer rows.",
+    Fix.FEWER_COLUMNS: "Select fewer columns.",
+    Fix.FEWER_ROWS_OR_COLUMNS: ("Select fewer rows or columns, or leave out text columns with "
+                                "many different values."),
+    Fix.DROP_COLUMN: "Leave that column out of the range.",
+    Fix.FILL_OR_DROP_COLUMN: "Fill it in or leave it out of the range.",
+    Fix.LARGER_UNITS: "Enter them in larger units (thousands, millions) or fix the cells.",
+    Fix.LOWER_OR_MORE_ROWS: "Lower {param} or select more rows.",
+    Fix.LONGER_HISTORY: "Select a longer history.",
+    Fix.SHORTEN_TEXT: "(one Excel cell) are read. Shorten it.",
+}
+assert set(SHEET_FIXES) == set(Fix), "every remedy needs its sheet wording"
 
 
 class XLMError(ValueError):

@@ -8,14 +8,15 @@ Feature preparation (learned on the training rows only, so cross-validation has 
 * dates become *days before the reference date*, the latest date in the training data's date
   columns, so "last purchase date" works as recency and the result does not depend on today;
 * a skewed non-negative number column (money, counts) is log1p-transformed when that fits the
-  churn outcome better than the raw scale, so a few very large customers cannot wreck the fit;
+  outcome better than the raw scale, so a few very large customers cannot wreck the fit;
 * a number column with blanks gets its median and a "blank" indicator column;
 * text categories are one-hot encoded; blanks are a level of their own, unseen levels all zeros;
 * numbers are standardised, so coefficients compare across columns (per standard deviation).
 
 The default model is scikit-learn's ``LogisticRegression`` (L2 penalty ``C = 1/regularization``,
 optional balanced class weights); :mod:`.models` adds a tree, a forest, gradient boosting and a
-cross-validated "auto" choice, all on the same design matrix. Explanations:
+cross-validated "auto" choice, all on the same design matrix. What the outputs and messages call
+the outcome (churn, response) is an :class:`~.outcome.Outcome` parameter. Explanations:
 
 * :func:`drivers`: permutation importance in AUC points for every model (the same scale for all),
   with a direction, plus coefficients and odds ratios for the logistic model;
@@ -41,9 +42,10 @@ from threadpoolctl import threadpool_limits
 
 from . import limits
 from . import models as M
-from .errors import InsufficientData, ParameterError, col_label
+from .errors import Fix, InsufficientData, ParameterError, col_label
 from .features import FeatureEncoder, encoded_width
 from .kinds import BOOL, CATEGORY, DATE, NUMBER
+from .outcome import YES_NO, Outcome
 
 BLANK_LEVEL = "(blank)"
 SKEW_MIN = 1.0          # sample skewness above which a log scale is considered
@@ -173,7 +175,7 @@ def prepare(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *,
             blank_cols.append(c)
         xs = x[ok]
         if xs.size >= 10 and xs.min() >= 0 and np.unique(xs[:1000]).size > 2 and _skew(xs) > SKEW_MIN:
-            # Keep the log scale only when it explains churn at least as well as the raw one.
+            # Keep the log scale only when it explains the outcome at least as well as the raw one.
             ys = y[ok].astype(np.float64)
             raw_fit = _loglik_1d(xs, ys)
             if not np.isfinite(raw_fit) or _loglik_1d(np.log1p(xs), ys) >= raw_fit:
@@ -185,9 +187,8 @@ def prepare(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *,
     for j, c in enumerate(enc.numeric):
         if not (np.isfinite(enc.means[j]) and np.isfinite(enc.stds[j])):
             raise ParameterError(f"{{param}} {col_label(c)} holds numbers too large to model "
-                           f"(up to {np.nanmax(np.abs(frame[c].to_numpy(dtype=np.float64))):.3g}). "
-                           "Enter them in larger units (thousands, millions) or fix the cells.",
-                           param="frame")
+                           f"(up to {np.nanmax(np.abs(frame[c].to_numpy(dtype=np.float64))):.3g}).",
+                           param="frame", fix=Fix.LARGER_UNITS)
     names, sources = [], []
     for c in prep.encoder.numeric:
         src = c[: -len(" is blank")] if c in {_blank_name(b) for b in blank_cols} else c
@@ -249,27 +250,27 @@ def _check_classes(y: np.ndarray) -> None:
                                "have the same outcome. Add customers of the other kind.", param="y")
 
 
-def check_size(frame: pd.DataFrame, kinds: dict[str, str]) -> None:
+def check_size(frame: pd.DataFrame, kinds: dict[str, str], outcome: Outcome = YES_NO) -> None:
     """Refuse, before any work, data that would make too many features (see core.limits)."""
     numeric = [c for c in frame.columns if kinds[c] != CATEGORY]
     blanks = int(frame[numeric].isna().any().sum()) if numeric else 0  # blank indicators
-    limits.check_churn_features(len(frame), encoded_width(frame, kinds) + blanks)
+    limits.check_churn_features(len(frame), encoded_width(frame, kinds) + blanks, outcome.model)
 
 
 def fit(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, opts: M.Options | None = None,
-        *, what: str = "the data", **options: Any) -> ChurnModel:
+        *, what: str = "the data", outcome: Outcome = YES_NO, **options: Any) -> ChurnModel:
     """Fit one model on training rows (``y`` is 1 for the positive outcome, 0 otherwise).
 
     ``opts`` (or its fields as keywords: ``balanced``, ``regularization``, ``model``, ``seed``)
     chooses the model; ``opts.model`` must be a candidate name here ("auto" is resolved by
-    :func:`compare` first).
+    :func:`compare` first). ``outcome`` words the messages.
     """
     opts = opts or M.Options(**options)
     if opts.model not in M.BY_NAME:
         raise ValueError(f"fit() needs a concrete model, got {opts.model!r}")
     y = np.asarray(y, dtype=np.int64)
     _check_classes(y)
-    check_size(frame, kinds)
+    check_size(frame, kinds, outcome)
     prep = prepare(frame, kinds, y, what=what)
     X = prep.transform(frame)
     t0 = time.perf_counter()
@@ -315,7 +316,7 @@ def _splits(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.n
 
 def cross_validate(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray,
                    opts: M.Options | None = None, *, folds: int = 5, seed: int = 0,
-                   **options: Any) -> CrossVal:
+                   outcome: Outcome = YES_NO, **options: Any) -> CrossVal:
     """Stratified K-fold out-of-fold probabilities; every fold learns its own preparation.
 
     ``seed`` splits the folds; ``opts.seed`` seeds the models (the same number by default).
@@ -323,7 +324,7 @@ def cross_validate(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray,
     opts = opts or M.Options(seed=seed, **options)
     y = np.asarray(y, dtype=np.int64)
     _check_folds(y, folds)
-    check_size(frame, kinds)
+    check_size(frame, kinds, outcome)
     return _cv_many(frame, kinds, y, [opts.model], opts, _splits(y, folds, seed))[opts.model]
 
 
@@ -357,18 +358,19 @@ class Comparison:
 
 
 def compare(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, opts: M.Options | None = None,
-            *, folds: int = 5, seed: int = 0, names: list[str] | None = None) -> Comparison:
+            *, folds: int = 5, seed: int = 0, names: list[str] | None = None,
+            outcome: Outcome = YES_NO) -> Comparison:
     """Cross-validate the candidates (default: all of :data:`models.CANDIDATES`) and choose."""
     opts = opts or M.Options(seed=seed)
     y = np.asarray(y, dtype=np.int64)
     _check_folds(y, folds)
-    check_size(frame, kinds)
+    check_size(frame, kinds, outcome)
     names = names or [c.name for c in M.CANDIDATES]
     results = _cv_many(frame, kinds, y, names, opts, _splits(y, folds, seed))
     return Comparison(results, M.choose({n: r.fold_auc for n, r in results.items()}))
 
 
-def threshold_metrics(cv: CrossVal, threshold: float) -> dict[str, float]:
+def threshold_metrics(cv: CrossVal, threshold: float, outcome: Outcome = YES_NO) -> dict[str, float]:
     y, pred = cv.y, (cv.oof >= threshold).astype(np.int64)
     tp = int(((pred == 1) & (y == 1)).sum())
     fp = int(((pred == 1) & (y == 0)).sum())
@@ -380,7 +382,7 @@ def threshold_metrics(cv: CrossVal, threshold: float) -> dict[str, float]:
     return {"ROC AUC": float(cv.fold_auc.mean()), "ROC AUC (fold std)": float(cv.fold_auc.std()),
             "Accuracy": (tp + tn) / len(y), "Precision": precision, "Recall": recall, "F1": f1,
             "True positives": tp, "False positives": fp, "True negatives": tn,
-            "False negatives": fn, "Base churn rate": float(y.mean()), "Rows used": len(y),
+            "False negatives": fn, outcome.base_rate: float(y.mean()), "Rows used": len(y),
             "Folds": cv.folds, "Threshold": threshold}
 
 
@@ -407,7 +409,7 @@ def _training_matrix(model: ChurnModel, frame: pd.DataFrame, y: np.ndarray, seed
 
 
 def drivers(model: ChurnModel, frame: pd.DataFrame | None = None, y: np.ndarray | None = None,
-            *, seed: int = 0) -> pd.DataFrame:
+            *, seed: int = 0, outcome: Outcome = YES_NO) -> pd.DataFrame:
     """One row per encoded feature, most important first.
 
     ``Importance (AUC points)``: how many points (x100) the ROC AUC on the training rows drops
@@ -416,7 +418,8 @@ def drivers(model: ChurnModel, frame: pd.DataFrame | None = None, y: np.ndarray 
     ``frame`` and ``y`` it is left out. ``Direction``: whether higher values (a category level:
     having it) raise or lower the probability, from the coefficient for the logistic model and
     from the sign of the correlation between the feature and its TreeSHAP contribution otherwise.
-    Coefficient and odds ratio are the logistic model's (blank for the others).
+    Coefficient and odds ratio are the logistic model's (blank for the others). The direction
+    is worded by ``outcome`` ("raises churn", "lowers the probability").
     """
     names = model.prep.names
     logistic = model.family == "logistic"
@@ -430,7 +433,7 @@ def drivers(model: ChurnModel, frame: pd.DataFrame | None = None, y: np.ndarray 
         "Feature": names,
         "Coefficient": model.coef if logistic else [None] * len(names),
         "Odds ratio": np.exp(model.coef) if logistic else [None] * len(names),
-        "Direction": np.where(sign > 0, "raises churn", np.where(sign < 0, "lowers churn", "no effect")),
+        "Direction": np.where(sign > 0, outcome.raises, np.where(sign < 0, outcome.lowers, "no effect")),
     })
     if frame is not None and y is not None:
         imp = importance(model, frame, y, seed=seed)

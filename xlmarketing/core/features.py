@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import limits
-from .errors import DataError, col_label
+from .errors import DataError, Fix, col_label
 from .kinds import CATEGORY, Kind
 
 __all__ = ["CATEGORY", "FeatureEncoder", "Kind", "category_levels", "encoded_width"]
@@ -84,8 +84,8 @@ class FeatureEncoder:
             n_filled = int(frame[c].notna().sum())
             if n_levels > max(20, n // 2) and n_levels > 0.5 * n_filled:
                 raise DataError(f"{{param}} {col_label(c)} has {n_levels} different texts in {n} "
-                                "rows, so it looks like an ID or a name. Leave that column out of "
-                                "the range.", param=what)
+                                "rows, so it looks like an ID or a name.", param=what,
+                                fix=Fix.DROP_COLUMN)
             levels, rare = category_levels(frame[c])
             self.categories[c] = levels + ([limits.OTHER_LEVEL] if rare else [])
             if rare:
@@ -97,8 +97,8 @@ class FeatureEncoder:
         num = frame[self.numeric].to_numpy(dtype=np.float64) if self.numeric else np.empty((n, 0))
         all_blank = [c for j, c in enumerate(self.numeric) if np.isnan(num[:, j]).all()]
         if all_blank:
-            raise DataError(f"{{param}} {col_label(all_blank[0])} is blank in every row. Fill it in "
-                            "or leave it out of the range.", param=what)
+            raise DataError(f"{{param}} {col_label(all_blank[0])} is blank in every row.",
+                            param=what, fix=Fix.FILL_OR_DROP_COLUMN)
         self.units = self._units(num)
         num = num / self.units
         gaps = np.isnan(num)

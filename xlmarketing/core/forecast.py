@@ -58,7 +58,7 @@ from statistics import NormalDist
 import numpy as np
 from scipy import special, stats
 
-from .errors import CoreError, DataError, InsufficientData
+from .errors import CoreError, DataError, Fix, InsufficientData
 from .forecast_clean import Outlier, find_outliers, is_intermittent, quantiles, replace
 from .forecast_methods import (ar_track, cached_for_short, ets_errors_with, ets_track, line_sums,
                                smooth_errors, theta_opt_track)
@@ -743,7 +743,7 @@ def fit_forecast(
     n = len(y)
     if n < 3:
         raise InsufficientData(f"{{param}} has {n} period(s) of history; a forecast needs at "
-                               "least 3. Select a longer history.", param="y")
+                               "least 3.", param="y", fix=Fix.LONGER_HISTORY)
     if year and season_length is None and X is None:
         from .forecast_seasons import fit_with_yearly
         fit = fit_with_yearly(y, horizon, float(year), candidates, select, clean)

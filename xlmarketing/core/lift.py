@@ -23,7 +23,7 @@ def gains(y: np.ndarray, score: np.ndarray, bins: int = 10) -> pd.DataFrame:
 
     Columns: Group (1 = top), Customers, Positives, Rate, Lowest score, Cumulative customers
     (share of all), Captured (cumulative share of all positives), Lift (group rate over the base
-    rate) and Cumulative lift. "Contact the top 20%, reach 55% of churners" reads off row 2.
+    rate) and Cumulative lift. "Contact the top 20%, reach 55% of the positives" reads off row 2.
     """
     y = np.asarray(y, dtype=np.float64)
     score = np.asarray(score, dtype=np.float64)

@@ -8,7 +8,7 @@ measured on a 2-core machine: at each limit the fit still finishes in tens of se
 
 from __future__ import annotations
 
-from .errors import LimitExceeded
+from .errors import Fix, LimitExceeded
 
 #: Bytes a dense design matrix (rows x encoded columns, float64) may take.
 MAX_DESIGN_BYTES = 256 * 2**20
@@ -45,17 +45,18 @@ def check_design(n_rows: int, n_features: int) -> None:
     if need > MAX_DESIGN_BYTES:
         raise LimitExceeded(
             f"the model would need a table of {_n(n_rows)} rows x {_n(n_features)} encoded columns "
-            f"({need / 2**20:,.0f} MB), above the limit of {MAX_DESIGN_BYTES // 2**20} MB. Select "
-            "fewer rows or columns, or leave out text columns with many different values.")
+            f"({need / 2**20:,.0f} MB), above the limit of {MAX_DESIGN_BYTES // 2**20} MB.",
+            fix=Fix.FEWER_ROWS_OR_COLUMNS)
 
 
-def check_churn_features(n_rows: int, n_features: int) -> None:
-    """Refuse a churn model with more than MAX_CHURN_FEATURES encoded features."""
+def check_churn_features(n_rows: int, n_features: int, model: str = "a yes/no model") -> None:
+    """Refuse a yes/no model (``model`` names it: "a churn model") with more than
+    MAX_CHURN_FEATURES encoded features."""
     if n_features > MAX_CHURN_FEATURES:
         raise LimitExceeded(
             f"the data would give {_n(n_features)} model features (numbers, blank indicators and "
-            f"text levels), above the limit of {_n(MAX_CHURN_FEATURES)} features for a churn "
-            "model. Select fewer columns.")
+            f"text levels), above the limit of {_n(MAX_CHURN_FEATURES)} features for {model}.",
+            fix=Fix.FEWER_COLUMNS)
     check_design(n_rows, n_features)
 
 

@@ -34,7 +34,7 @@ from sklearn.metrics import calinski_harabasz_score, silhouette_score
 from threadpoolctl import ThreadpoolController
 
 from . import limits
-from .errors import DataError, InsufficientData, ParameterError
+from .errors import DataError, Fix, InsufficientData, ParameterError
 from .features import CATEGORY, FeatureEncoder
 
 N_INIT = 10
@@ -295,8 +295,8 @@ def segment(frame: pd.DataFrame, kinds: dict[str, str], k: int, *, scale: bool |
         k = choose_k_from(X, order, distinct, K_AUTO_MAX, seed, display=False).best
         rule = "prediction strength, then Calinski-Harabasz"
     if k > len(X):
-        raise ParameterError(f"{{param}}={k} needs at least {k} customers, got {len(X)} rows. "
-                             "Lower k or select more rows.", param="k")
+        raise ParameterError(f"{{param}}={k} needs at least {k} customers, got {len(X)} rows.",
+                             param="k", fix=Fix.LOWER_OR_MORE_ROWS)
     if k > distinct:
         what = "all rows are identical" if distinct == 1 else f"only {distinct} rows differ"
         raise ParameterError(f"{{param}}={k} needs at least {k} different customers, but {what}. "

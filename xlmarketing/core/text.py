@@ -32,7 +32,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from threadpoolctl import threadpool_limits
 
-from .errors import DataError, InsufficientData, LimitExceeded, ParameterError
+from .errors import DataError, Fix, InsufficientData, LimitExceeded, ParameterError
 
 #: Excel's own limit for one cell; a longer text cannot come from a sheet.
 MAX_TEXT_CHARS = 32_767
@@ -57,11 +57,11 @@ def check_sizes(texts: list[str]) -> None:
     for i, t in enumerate(texts):
         if len(t) > MAX_TEXT_CHARS:
             raise LimitExceeded(f"text {i + 1} has {len(t):,} characters; at most "
-                                f"{MAX_TEXT_CHARS:,} (one Excel cell) are read. Shorten it.")
+                                f"{MAX_TEXT_CHARS:,}", fix=Fix.SHORTEN_TEXT)
         total += len(t)
     if total > MAX_TOTAL_CHARS:
         raise LimitExceeded(f"the texts hold {total:,} characters; at most {MAX_TOTAL_CHARS:,} "
-                            "are read in one call. Select fewer rows.")
+                            "are read in one call.", fix=Fix.FEWER_ROWS)
 
 
 # --------------------------------------------------------------------------- classification

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..core.errors import CoreError, DataError, InsufficientData, LimitExceeded, ParameterError
-from ..errors import XLMError, function_context
+from ..errors import SHEET_FIXES, XLMError, function_context
 from .spec import Arg, make_spec
 
 Cells = list[list[Any]]
@@ -36,11 +36,12 @@ def core_error_to_xlm(exc: CoreError, arg_names: Mapping[str, str] | None = None
     """The sheet form of a core error: its Excel code, and ``{param}`` as the user's argument name.
 
     ``arg_names`` maps core parameter names to the function's sheet argument names where they
-    differ (``{"season_length": "season"}``); by default the core's name is shown.
+    differ (``{"season_length": "season"}``); by default the core's name is shown. The core's
+    remedies are said in sheet words (:data:`~xlmarketing.errors.SHEET_FIXES`).
     """
     code = next((c for cls, c in EXCEL_CODE.items() if isinstance(exc, cls)), "#VALUE!")
     name = (arg_names or {}).get(exc.param or "", exc.param)
-    return XLMError(code, exc.render(name))
+    return XLMError(code, exc.render(name, SHEET_FIXES))
 
 
 def sheet_function(name: str, summary: str = "", *, args: Mapping[str, Arg] | None = None,

@@ -12,7 +12,9 @@ text Excel's function wizard shows, and a declarative check in the spirit of sci
 * the xlwings wrapper: :mod:`xlmarketing.udfs` builds each UDF from it (argument names, docs,
   optional flags, ``call_in_wizard``);
 * the README reference: a test checks that the README shows every function with the signature
-  line :meth:`FunctionSpec.usage` gives.
+  line :meth:`FunctionSpec.usage` gives;
+* formula text: templates write their calls with :meth:`FunctionSpec.formula` (named arguments
+  in, positional text out), and :meth:`FunctionSpec.formula_args` reads such text back.
 
 Example::
 
@@ -144,6 +146,43 @@ class FunctionSpec:
         parts = [p if p in self.required else f"[{p}]" for p in self.params]
         return f"{self.name}({', '.join(parts)})"
 
+    def formula(self, **args: Any) -> str:
+        """The formula text of a call: named arguments in, positional text out.
+
+        ``spec.formula(data="Customers[[#All],[Spend]:[Visits]]", k=4, header=True)`` gives
+        ``KMEANS_SEGMENT(Customers[[#All],[Spend]:[Visits]], 4, , , TRUE)``. A text value is
+        formula text as it stands (a reference, an expression; wrap a text literal in
+        :func:`quoted`), numbers are written as numbers, booleans as TRUE/FALSE; None or a
+        missing name leaves the argument out, and trailing left-out arguments are dropped.
+        Unknown names and missing required arguments are refused (ValueError).
+        """
+        unknown = [k for k in args if k not in self.args]
+        if unknown:
+            raise ValueError(f"{self.name} has no argument {unknown[0]!r} ({', '.join(self.params)})")
+        missing = [p for p in self.required if args.get(p) is None]
+        if missing:
+            raise ValueError(f"{self.name} needs {missing[0]!r}")
+        parts = [_formula_value(args.get(p)) for p in self.params]
+        while parts and parts[-1] == "":
+            parts.pop()
+        return f"{self.name}({', '.join(parts)})"
+
+    def formula_args(self, text: str) -> dict[str, str]:
+        """The named arguments of a call's formula text (the reverse of :meth:`formula`).
+
+        ``text`` is one call, ``NAME(arg, , arg)`` (a leading "=" is allowed); each argument
+        given comes back as its formula text, keyed by its name; left-out ones are absent.
+        """
+        body = text.strip().lstrip("=").strip()
+        head = f"{self.name}("
+        if not (body.startswith(head) and body.endswith(")")):
+            raise ValueError(f"not a call of {self.name}: {text!r}")
+        values = split_arguments(body[len(head):-1])
+        if len(values) > len(self.params):
+            raise ValueError(f"{self.name} takes at most {len(self.params)} arguments, got "
+                             f"{len(values)}: {text!r}")
+        return {p: v for p, v in zip(self.params, values) if v}
+
     def parse(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
         """Bind the runtime's arguments by position or name and run every check, in order."""
         if len(args) > len(self.args):
@@ -159,6 +198,53 @@ class FunctionSpec:
             value = bound.get(name)
             out[name] = value if arg.check is None else arg.check(value, name)
         return out
+
+
+def quoted(text: str) -> str:
+    """A text literal in formula text: ``Yes`` -> ``"Yes"`` (quotes inside doubled)."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _formula_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"cannot write {value!r} into a formula")
+
+
+def split_arguments(text: str) -> list[str]:
+    """The top-level, comma-separated arguments of a call's inner text, each stripped.
+
+    Commas inside quotes ("a, b"), sheet names ('Q1, Q2'!A1), brackets (Table[[#All],[A]]) and
+    nested calls (INDEX(A:A, 2)) do not split; ``""`` is a left-out argument.
+    """
+    out, depth, brackets, start, quote, escaped = [], 0, 0, 0, "", False
+    for i, ch in enumerate(text):
+        if escaped:                  # the character after ' inside a structured reference
+            escaped = False
+        elif quote:
+            if ch == quote:
+                quote = ""  # a doubled quote closes and reopens: the same as staying inside
+        elif ch == "'" and brackets:
+            escaped = True
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+            brackets += ch == "["
+        elif ch in ")]}":
+            depth -= 1
+            brackets -= ch == "]"
+        elif ch == "," and depth == 0:
+            out.append(text[start:i].strip())
+            start = i + 1
+    out.append(text[start:].strip())
+    return [] if out == [""] else out
 
 
 def make_spec(name: str, summary: str, fn: Callable[..., Any], args: Mapping[str, Arg],

@@ -34,6 +34,8 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from ..functions.spec import quoted  # noqa: F401  (templates write text literals with it)
+
 #: Fixed document timestamps (and zip entry times) so two builds are byte-identical.
 BUILD_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)
@@ -70,6 +72,14 @@ DEC2 = '0.00'
 DEC3 = '0.000'
 DATE = 'yyyy-mm-dd'
 MONTH = 'mmm yyyy'
+
+
+def call(name: str, **args: Any) -> str:
+    """One of our formulas, ``=NAME(...)``, from named arguments (see ``FunctionSpec.formula``):
+    argument positions come from the function's specification, never from counting commas."""
+    from ..functions import REGISTRY
+
+    return "=" + REGISTRY[name].spec.formula(**args)
 
 
 def new_workbook(title: str) -> Workbook:

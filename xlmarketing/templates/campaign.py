@@ -46,16 +46,17 @@ def build() -> Workbook:
     score = f"Prospects[[#All],[{MODEL_COLS[0]}]:[{MODEL_COLS[-1]}]]"
     gender = "Responses[[#All],[Gender]]"
     band = "Responses[[#All],[Age band]]"
-    m = f'"{MODEL}"'
-    # Options left empty take their defaults; "Yes" is the response to predict.
-    f_score = f'=PROPENSITY_SCORE({train}, {labels}, {score}, "Yes", , , , {m})'
-    f_reasons = f'=PROPENSITY_REASONS({train}, {labels}, {score}, 2, "Yes", , , , {m})'
-    f_lift = f'=PROPENSITY_LIFT({train}, {labels}, {BINS}, 5, "Yes", , , , , {m})'
-    f_roc = f'=PROPENSITY_ROC({train}, {labels}, {ROC_POINTS}, 5, "Yes", , , , , {m})'
-    f_compare = f'=PROPENSITY_COMPARE({train}, {labels}, 0.2, 5, "Yes")'
-    f_drivers = f'=PROPENSITY_DRIVERS({train}, {labels}, "Yes", , , , {m})'
-    f_gender = f'=PROPENSITY_FAIRNESS({train}, {labels}, {gender}, 0.2, 5, "Yes", , , , , {m})'
-    f_age = f'=PROPENSITY_FAIRNESS({train}, {labels}, {band}, 0.2, 5, "Yes", , , , , {m})'
+    m = K.quoted(MODEL)
+    yes = K.quoted("Yes")  # the response to predict; options left out take their defaults
+    data = {"train_data": train, "train_labels": labels, "positive": yes}
+    f_score = K.call("PROPENSITY_SCORE", **data, score_data=score, model=m)
+    f_reasons = K.call("PROPENSITY_REASONS", **data, score_data=score, top_n=2, model=m)
+    f_lift = K.call("PROPENSITY_LIFT", **data, bins=BINS, folds=5, model=m)
+    f_roc = K.call("PROPENSITY_ROC", **data, points=ROC_POINTS, folds=5, model=m)
+    f_compare = K.call("PROPENSITY_COMPARE", **data, threshold=0.2, folds=5)
+    f_drivers = K.call("PROPENSITY_DRIVERS", **data, model=m)
+    f_gender = K.call("PROPENSITY_FAIRNESS", **data, group=gender, threshold=0.2, folds=5, model=m)
+    f_age = K.call("PROPENSITY_FAIRNESS", **data, group=band, threshold=0.2, folds=5, model=m)
     wb = K.new_workbook("Campaign response")
 
     K.about_sheet(

@@ -50,10 +50,11 @@ def build() -> Workbook:
     # One driver row per number column and per level of each text column.
     n_drivers = sum(1 if pd.api.types.is_numeric_dtype(hist[c]) else hist[c].nunique()
                     for c in MODEL_COLS)
-    f_prob = f'=CHURN_PROB({train}, {labels}, {score}, "Yes")'
-    f_reasons = f'=CHURN_REASONS({train}, {labels}, {score}, 3, "Yes")'
-    f_metrics = f'=CHURN_METRICS({train}, {labels}, Risk!$D$9, 5, "Yes")'
-    f_drivers = f'=CHURN_DRIVERS({train}, {labels}, "Yes")'
+    data = {"train_data": train, "train_labels": labels, "positive": K.quoted("Yes")}
+    f_prob = K.call("CHURN_PROB", **data, score_data=score)
+    f_reasons = K.call("CHURN_REASONS", **data, score_data=score, top_n=3)
+    f_metrics = K.call("CHURN_METRICS", **data, threshold="Risk!$D$9", folds=5)
+    f_drivers = K.call("CHURN_DRIVERS", **data)
     wb = K.new_workbook("Churn risk")
 
     K.about_sheet(

@@ -47,12 +47,14 @@ def build() -> Workbook:
     labels = "History[[#All],[Churned]]"
     score = "Customers[[#All],[Age]:[Days since last purchase]]"
     seg_data = "Customers[[#All],[Tenure (months)]:[Days since last purchase]]"
-    f_seg = f"=KMEANS_SEGMENT({seg_data}, {K_SEGMENTS})"
-    f_prob = f'=CHURN_PROB({train}, {labels}, {score}, "Yes")'
-    f_profile = f"=SEGMENT_PROFILE({seg_data}, {K_SEGMENTS})"
-    f_fc = (f"=SALES_FORECAST(Sales[[#All],[Month]:[Units sold]], {F.HORIZON}, "
-            f"Sales[[#All],[Price]:[Promotion]], Plan[[#All],[Price]:[Promotion]], {F.SEASON}, "
-            f"{F.INTERVAL})")
+    f_seg = K.call("KMEANS_SEGMENT", data=seg_data, k=K_SEGMENTS)
+    f_prob = K.call("CHURN_PROB", train_data=train, train_labels=labels, score_data=score,
+                    positive=K.quoted("Yes"))
+    f_profile = K.call("SEGMENT_PROFILE", data=seg_data, k=K_SEGMENTS)
+    f_fc = K.call("SALES_FORECAST", sales="Sales[[#All],[Month]:[Units sold]]", horizon=F.HORIZON,
+                  known_drivers="Sales[[#All],[Price]:[Promotion]]",
+                  future_drivers="Plan[[#All],[Price]:[Promotion]]", season_length=F.SEASON,
+                  interval=F.INTERVAL)
     wb = K.new_workbook("Marketing dashboard")
     _about(wb, f_seg, f_prob, f_profile, f_fc)
     ds = K.add_sheet(wb, SHEET, tab=K.NAVY)   # filled last: it reads every other sheet

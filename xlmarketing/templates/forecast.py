@@ -53,9 +53,10 @@ def build() -> Workbook:
     sales = "Sales[[#All],[Month]:[Units sold]]"
     drivers = "Sales[[#All],[Price]:[Promotion]]"
     planned = "Plan[[#All],[Price]:[Promotion]]"
-    f_fc = f"=SALES_FORECAST({sales}, {HORIZON}, {drivers}, {planned}, {SEASON}, {INTERVAL})"
-    f_acc = f"=FORECAST_ACCURACY({sales}, {HORIZON}, {SEASON})"
-    f_drv = f"=FORECAST_DRIVERS({sales}, {drivers}, {SEASON})"
+    f_fc = K.call("SALES_FORECAST", sales=sales, horizon=HORIZON, known_drivers=drivers,
+                  future_drivers=planned, season_length=SEASON, interval=INTERVAL)
+    f_acc = K.call("FORECAST_ACCURACY", sales=sales, horizon=HORIZON, season_length=SEASON)
+    f_drv = K.call("FORECAST_DRIVERS", sales=sales, known_drivers=drivers, season_length=SEASON)
     wb = K.new_workbook("Sales forecast")
 
     K.about_sheet(

@@ -23,9 +23,9 @@ def build() -> Workbook:
     products = [p for ps in samples.CATALOGUE.values() for p in ps]
     hist_ref = "Purchases[[#All],[Customer]:[Quantity]]"
     basket_ref = "OrderLines[[#All],[Order]:[Product]]"
-    f_rec = f"=RECOMMEND({hist_ref}, , {TOP_N})"
-    f_sim = f"=SIMILAR_ITEMS({hist_ref}, $B$4, 5)"
-    f_rules = f"=BASKET_RULES({basket_ref}, 0.02, 0.3)"
+    f_rec = K.call("RECOMMEND", purchases=hist_ref, n=TOP_N)
+    f_sim = K.call("SIMILAR_ITEMS", purchases=hist_ref, item="$B$4", n=5)
+    f_rules = K.call("BASKET_RULES", transactions=basket_ref, min_support=0.02, min_confidence=0.3)
     wb = K.new_workbook("Product recommendations")
 
     K.about_sheet(

@@ -30,12 +30,13 @@ TOPICS_AT, KEYWORDS_AT, METRICS_AT, MONTHLY_AT = "A14", "F14", "A22", "M6"
 def build() -> Workbook:
     data = samples.reviews(N_REVIEWS, labelled=N_LABELLED)
     text = "Reviews[[#All],[Review]]"
-    f_sent = f"=SENTIMENT({text})"
-    f_topic = f"=TEXT_TOPIC({text}, {K_TOPICS})"
-    f_class = f"=TEXT_CLASSIFY({text}, Reviews[[#All],[Category]], {text})"
-    f_topics = f"=TEXT_TOPICS({text}, {K_TOPICS}, 6)"
-    f_keywords = f"=TEXT_KEYWORDS({text}, Reviews[[#All],[Rating group]], 4)"
-    f_metrics = f"=TEXT_CLASSIFY_METRICS({text}, Reviews[[#All],[Category]])"
+    category = "Reviews[[#All],[Category]]"
+    f_sent = K.call("SENTIMENT", text=text)
+    f_topic = K.call("TEXT_TOPIC", text=text, k=K_TOPICS)
+    f_class = K.call("TEXT_CLASSIFY", train_text=text, train_labels=category, score_text=text)
+    f_topics = K.call("TEXT_TOPICS", text=text, k=K_TOPICS, n_words=6)
+    f_keywords = K.call("TEXT_KEYWORDS", text=text, labels="Reviews[[#All],[Rating group]]", n=4)
+    f_metrics = K.call("TEXT_CLASSIFY_METRICS", train_text=text, train_labels=category)
     wb = K.new_workbook("Customer reviews")
 
     K.about_sheet(

@@ -54,13 +54,13 @@ def build() -> Workbook:
             "reproduce on another half of the rows, the best separated)."),
         ],
         [
-            (f"=KMEANS_SEGMENT({data_ref}, {K_SEGMENTS})",
+            (K.call("KMEANS_SEGMENT", data=data_ref, k=K_SEGMENTS),
              "One segment number per customer (1 = largest segment), aligned with the rows.",
              "Customers!H1"),
-            (f"=SEGMENT_PROFILE({data_ref}, {K_SEGMENTS})",
+            (K.call("SEGMENT_PROFILE", data=data_ref, k=K_SEGMENTS),
              "One row per segment: size, share, mean of every number column, most common channel.",
              "Segments!A6"),
-            (f"=SEGMENT_K({data_ref})",
+            (K.call("SEGMENT_K", data=data_ref),
              "Silhouette and inertia for k = 2..10, with the recommended k marked.",
              "Segments!A23"),
             ("=COUNTIF / SUMIF",
@@ -86,7 +86,7 @@ def build() -> Workbook:
     cs.table(data, "Customers", formats={"Annual spend": K.MONEY, "Orders": K.INT,
                                          "Days since last order": K.INT})
     cs.widths({"A": 13, "B": 10, "C": 10, "D": 14, "E": 9, "F": 13, "G": 3, "H": 11})
-    seg = cs.spill(8, 1, f"=KMEANS_SEGMENT({data_ref}, {K_SEGMENTS})", last, 1,
+    seg = cs.spill(8, 1, K.call("KMEANS_SEGMENT", data=data_ref, k=K_SEGMENTS), last, 1,
                    label="segments", formats=[K.INT])
     cs.ws.freeze_panes = "B2"
     assert seg.anchor == SEGMENTS_AT
@@ -104,7 +104,7 @@ def build() -> Workbook:
              f'{K.count_text("Customers", "Customer ID", "customers")}&")."')
     ss.section(1, 4, "Segment profiles",
                "SEGMENT_PROFILE: size, share, mean of each number column and the most common channel.")
-    prof = ss.spill(1, 6, f"=SEGMENT_PROFILE({data_ref}, {K_SEGMENTS})", K_SEGMENTS + 1,
+    prof = ss.spill(1, 6, K.call("SEGMENT_PROFILE", data=data_ref, k=K_SEGMENTS), K_SEGMENTS + 1,
                     5 + len(FEATURES), label="profile",
                     formats=[K.INT, K.INT, K.PCT, None, K.MONEY0, "0.0", "0", None, None])
     assert prof.anchor == PROFILE_AT
@@ -131,7 +131,7 @@ def build() -> Workbook:
     ss.section(1, 21, "How many segments?",
                "SEGMENT_K: prediction strength and Calinski-Harabasz (what k=\"auto\" uses), "
                "silhouette and inertia for k = 2..10.")
-    ks = ss.spill(1, 23, f"=SEGMENT_K({data_ref})", 10, 6, label="choose k",
+    ks = ss.spill(1, 23, K.call("SEGMENT_K", data=data_ref), 10, 6, label="choose k",
                   formats=[K.INT, K.DEC3, "#,##0.0", K.DEC3, "#,##0.0", None])
     ss.ws.conditional_formatting.add(
         f"A{ks.row + 1}:F{ks.row + ks.rows - 1}", CellIsRule(operator="equal", formula=['"recommended"'],

@@ -38,11 +38,11 @@ def _about_rows(wb: Workbook, orders_ref: str) -> None:
     r = ws.max_row + 2
     ws.cell(row=r, column=2, value="RFM and customer value").font = K.SECTION
     lines = [
-        (f"RFM_SEGMENT({orders_ref})",
+        (K.call("RFM_SEGMENT", orders=orders_ref).lstrip("="),
          "Per customer: recency (days), frequency (orders), monetary (total), 1-5 scores, RFM "
          "code and named segment (Champions, Loyal, At risk, Hibernating, Lost...).",
          f"'{SHEET}'!{RFM_AT}"),
-        (f"CUSTOMER_VALUE({orders_ref}, {HORIZON_MONTHS})",
+        (K.call("CUSTOMER_VALUE", orders=orders_ref, horizon_months=HORIZON_MONTHS).lstrip("="),
          f"Per customer: expected purchases over the next {HORIZON_MONTHS} months, probability "
          "of still being active and expected value (BG/NBD and Gamma-Gamma models).",
          f"'{SHEET}'!{VALUE_AT}"),
@@ -82,11 +82,11 @@ def add_rfm_sheets(wb: Workbook) -> None:
     ss.section(1, 4, "RFM segments", "RFM_SEGMENT: scores 1-5 by quintile (5 best); the segment "
                "comes from the recency and frequency scores.")
     rows = n_customers + 1
-    rfm = ss.spill(1, 6, f"=RFM_SEGMENT({orders_ref})", rows, RFM_COLS, label="rfm",
+    rfm = ss.spill(1, 6, K.call("RFM_SEGMENT", orders=orders_ref), rows, RFM_COLS, label="rfm",
                    formats=[None, K.INT, K.INT, K.MONEY0, "0", "0", "0", None, None])
     ss.section(11, 4, f"Customer value, next {HORIZON_MONTHS} months",
                "CUSTOMER_VALUE: BG/NBD purchases and Gamma-Gamma spend, same customer order.")
-    value = ss.spill(11, 6, f"=CUSTOMER_VALUE({orders_ref}, {HORIZON_MONTHS})", rows, VALUE_COLS,
+    value = ss.spill(11, 6, K.call("CUSTOMER_VALUE", orders=orders_ref, horizon_months=HORIZON_MONTHS), rows, VALUE_COLS,
                      label="customer value",
                      formats=[None, K.INT, K.DEC2, K.PROB, K.MONEY, K.MONEY])
     assert (rfm.anchor, value.anchor) == (RFM_AT, VALUE_AT)
