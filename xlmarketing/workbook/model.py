@@ -28,6 +28,7 @@ REL_TABLE = "/table"
 _FCELL = re.compile(r'<c\b([^>]*?)>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)')
 _MERGE = re.compile(r'<mergeCell\b[^>]*\bref="([^"]+)"')
 _DEFNAME = re.compile(r"<definedName\b([^>]*)>(.*?)</definedName>", re.DOTALL)
+_HAS_V = re.compile(r"<v\b[^>]*(?<!/)>")  # <v>…</v> even empty; openpyxl's <v /> is "none"
 _SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
 
 
@@ -251,7 +252,10 @@ def _read_formulas(sm: SheetModel, xml: str) -> None:
         # the cell's saved value follows the formula; look at what comes after </f> or />
         end = xml.find("</c>", fm.end())
         rest = xml[fm.end(): end if end >= 0 else fm.end()]
-        has_value = ("<v>" in rest and "<v></v>" not in rest) or "<is>" in rest
+        # Any <v>…</v> counts as saved, even an empty or whitespace one (Excel writes
+        # <v xml:space="preserve"> </v> and <v></v> for text results): only a formula with no
+        # <v> at all (or openpyxl's empty <v />) has no saved value.
+        has_value = _HAS_V.search(rest) is not None or "<is>" in rest
         cell = FormulaCell(sm.title, r, c, text, "normal", None, has_value, "cm" in ca)
         if t == "shared":
             si = fa.get("si", "")
@@ -343,6 +347,7 @@ _CELL_ATTR = re.compile(r'\s(r|s|t)="([^"]*)"')
 _CELL_FAST = re.compile(r'<c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="(\w+)")?'
                         r'(?:/>|><v>([^<]*)</v></c>|>(.*?)</c>)', re.DOTALL)
 _INT = re.compile(r"-?\d+")
+_V_ANY = re.compile(r"<v\b[^>]*>([^<]*)</v>")
 _T_TEXT = re.compile(r"<t\b[^>]*?(?:/>|>(.*?)</t>)", re.DOTALL)
 _COLS: dict[str, int] = {}
 
@@ -417,10 +422,11 @@ def row_values(model: WorkbookModel, sm: SheetModel, r: int, c1: int, c2: int) -
         if not body:
             continue
         t = a.get("t", "n")
-        if t == "inlineStr" or "<v>" not in body:
+        if t == "inlineStr" or "<v" not in body:
             out[col] = model.typed(m.group(0)) if t == "inlineStr" else None
             continue
-        v = body[body.index("<v>") + 3: body.index("</v>")] if "</v>" in body else ""
+        vm = _V_ANY.search(body)
+        v = vm.group(1) if vm else ""
         out[col] = _decode(t, v, a.get("s"), dates, shared)
     return out
 
