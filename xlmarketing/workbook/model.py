@@ -10,6 +10,7 @@ private state, so what is read is exactly what is later written back.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from defusedxml import ElementTree as SafeET
 from openpyxl.formula.translate import Translator
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.cell import range_boundaries
-from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from .report import WorkbookError
 from .xlsx import NS_MAIN, Package, SheetXML, attrs, cached_value, cell_ref, unescape
@@ -150,6 +151,11 @@ class WorkbookModel:
         self.tables: dict[str, Table] = {}  # lower name / display name -> table
         self.date_styles: set[str] = set()
         self.calc_pr: str | None = None
+        self.date1904 = False  # <workbookPr date1904="1"/>: serial 0 is 1904-01-01
+
+    @property
+    def epoch(self) -> dt.datetime:
+        return CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
 
     # -- lookup ------------------------------------------------------------------------------
 
@@ -169,7 +175,7 @@ class WorkbookModel:
             style = attrs(x[: x.index(">") + 1]).get("s")
             if style in self.date_styles:
                 try:
-                    return from_excel(v)
+                    return from_excel(v, self.epoch)
                 except (ValueError, OverflowError):
                     return v
         return v
@@ -195,6 +201,8 @@ def read_model(pkg: Package) -> WorkbookModel:
     wb_text = pkg.text(wbp)
     calc = re.search(r"<calcPr\b[^>]*>", wb_text)
     m.calc_pr = calc.group(0) if calc else None
+    pr = re.search(r"<(?:\w+:)?workbookPr\b[^>]*>", wb_text)
+    m.date1904 = bool(pr) and attrs(pr.group(0)).get("date1904", "0").lower() in ("1", "true")
     titles = []
     for tag in _SHEET_TAG.finditer(wb_text):
         titles.append(unescape(attrs(tag.group(0)).get("name", "")))
@@ -403,7 +411,7 @@ def row_values(model: WorkbookModel, sm: SheetModel, r: int, c1: int, c2: int) -
             elif other:
                 out[col] = _slow_cell(model, text, col)
             elif v or t not in ("", "n"):
-                out[col] = _decode(t or "n", v, style, dates, shared)
+                out[col] = _decode(t or "n", v, style, dates, shared, model.epoch)
         return out
     col = 0
     for m in _CELL_ANY.finditer(text):
@@ -427,11 +435,12 @@ def row_values(model: WorkbookModel, sm: SheetModel, r: int, c1: int, c2: int) -
             continue
         vm = _V_ANY.search(body)
         v = vm.group(1) if vm else ""
-        out[col] = _decode(t, v, a.get("s"), dates, shared)
+        out[col] = _decode(t, v, a.get("s"), dates, shared, model.epoch)
     return out
 
 
-def _decode(t: str, v: str, style: str | None, dates: Any, shared: list[str]) -> Any:
+def _decode(t: str, v: str, style: str | None, dates: Any, shared: list[str],
+            epoch: dt.datetime = CALENDAR_WINDOWS_1900) -> Any:
     """A saved cell value from its type attribute ``t`` and ``<v>`` text: numbers (dates where
     the style is a date format), shared strings, booleans, else the text itself."""
     if t == "n":
@@ -441,7 +450,7 @@ def _decode(t: str, v: str, style: str | None, dates: Any, shared: list[str]) ->
             return v
         if dates and style in dates:
             try:
-                return from_excel(num)
+                return from_excel(num, epoch)
             except (ValueError, OverflowError):
                 pass
         return num

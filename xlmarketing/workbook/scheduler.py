@@ -374,7 +374,8 @@ class Evaluation:
                 got = self.evaluator.direct(cell.text, cell.sheet)
                 if got is not None:
                     return got
-            return self.evaluator.run(cell.text, cell.sheet)
+            return self.evaluator.run(cell.text, cell.sheet, (cell.row, cell.col),
+                                      cell.kind == "array")
         except Unsupported as exc:
             if not node.ours and self.uses_libreoffice:
                 raise Deferred from None

@@ -70,6 +70,15 @@ class DateFormats:
         return str(index)
 
 
+def stored(value: Any, model: WorkbookModel) -> Any:
+    """A value as the file stores it: dates as serial numbers of the workbook's date system."""
+    if model.date1904 and isinstance(value, (dt.date, dt.datetime)):
+        from ..cells import to_serial
+
+        return to_serial(value) - 1462  # 1904-01-01 is serial 0 there, 1462 in 1900's
+    return value
+
+
 def write_results(run: Evaluation, report: RefreshReport) -> None:
     """Write every result of ``run`` into its package and fill in ``report``."""
     model = run.model
@@ -98,7 +107,7 @@ def write_results(run: Evaluation, report: RefreshReport) -> None:
             x = sx.get(cell.row, cell.col)
             if x is not None:
                 saved = cached_value(x, pkg.shared_strings)
-                sx.set(cell.row, cell.col, with_cached_value(x, res.grid[0][0]))
+                sx.set(cell.row, cell.col, with_cached_value(x, stored(res.grid[0][0], model)))
             ordinary += 1
         touched.setdefault(cell.sheet, set()).add((cell.row, cell.col))
         name = function_of(res.node.cell.text)
@@ -146,6 +155,7 @@ def _write_spill(run: Evaluation, res: Result, sx: Any, cm: str | None, values_o
             r, c = cell.row + i, cell.col + j
             ref = cell_ref(r, c)
             style = dates.style(sx.style(r, c), v)
+            v = stored(v, run.model)
             if i == 0 and j == 0 and not values_only:
                 sx.set(r, c, array_cell(ref, cell.text, res.area.a1, v, style, cm))
             else:
