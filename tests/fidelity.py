@@ -92,8 +92,9 @@ def _sheet_parts(path: Path) -> dict[str, str]:
 
 def _add_ours(sheet: SheetXML, value: Any = None) -> tuple[str, tuple[int, int]]:
     """A customer block and a formula of ours right of everything: (its formula, its cell)."""
+    # below and right of everything: whole-column and whole-row references do not reach it
     c0 = used_columns(sheet) + 3
-    r0 = 1
+    r0 = max(sheet.rows, default=0) + 3
     for i, (spend, visits) in enumerate(BLOCK):
         sheet.set(r0 + i, c0, value_cell(cell_ref(r0 + i, c0), spend, None))
         sheet.set(r0 + i, c0 + 1, value_cell(cell_ref(r0 + i, c0 + 1), visits, None))

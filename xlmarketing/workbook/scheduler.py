@@ -223,8 +223,9 @@ class Evaluation:
             got = self.evaluator.run_many(group[0].template or "", inputs)
         except Unsupported:
             return
-        if got is None:
-            return
+        if got is None or any(isinstance(v, str) and v in EXCEL_ERRORS for v in got):
+            return  # an error from the broadcast (seen: #VALUE! for ROUND(a,12)=ROUND(b,12)):
+            # the one-by-one path decides
         for n, v in zip(group, got, strict=True):
             self._place(n, Outcome([[v]]))
             self._state[n.key] = "done"
