@@ -207,7 +207,7 @@ def test_every_error_cell_left_is_reported_and_strict_fails(tmp_path):
         refresh_workbook(src, tmp_path / "strict.xlsx", strict=True, formula_engine="formulas")
 
 
-def test_a_form_the_formula_engine_lacks_goes_to_libreoffice(tmp_path):
+def test_with_libreoffice_it_computes_the_dependents_and_without_they_are_kept(tmp_path):
     import shutil
 
     if shutil.which("soffice") is None:
@@ -224,13 +224,22 @@ def test_a_form_the_formula_engine_lacks_goes_to_libreoffice(tmp_path):
     rep = refresh_workbook(src, out)
     seg = [r[0] for r in REGISTRY["KMEANS_SEGMENT"](data_rows(), 2.0)[1:]]
     ws = openpyxl.load_workbook(out, data_only=True)["Data"]
-    # Unread!A1 has no saved value: computed in-process, so readers see a value there too
-    assert rep.ok and rep.engine == "formulas+libreoffice", rep.lines()
+    # auto with LibreOffice installed: it computes every ordinary dependent (and Unread!A1,
+    # saved by openpyxl with no value at all, which the report names)
+    assert rep.ok and rep.engine == "libreoffice" and not rep.not_recomputed, rep.lines()
     assert ws["F1"].value == sum(seg) and ws["F2"].value == 2 * sum(seg)
     assert openpyxl.load_workbook(out, data_only=True)["Unread"]["A1"].value == 2
-    # without LibreOffice in-process only: a real error cell that says why
+    assert "Unread!A1" in {n.address for n in rep.unsaved}
+    # without LibreOffice, in-process only: no error and no guess, the saved values stay and
+    # the report says why (SUBTOTAL, and F2 reads F1); strict fails on it
     rep = refresh_workbook(src, out, formula_engine="formulas")
-    assert {e.cell for e in rep.errors} == {"F1", "F2"} and "SUBTOTAL" in rep.errors[0].message
+    assert not rep.errors and {n.cell for n in rep.not_recomputed} == {"F1", "F2"}
+    why = {n.cell: n.reason for n in rep.not_recomputed}
+    assert "SUBTOTAL" in why["F1"] and "Data!F1" in why["F2"]
+    cells = openpyxl.load_workbook(out)["Data"]
+    assert cells["F1"].comment is None and cells["F2"].comment is None
+    with pytest.raises(RefreshFailed, match="not be recomputed"):
+        refresh_workbook(src, out, formula_engine="formulas", strict=True)
 
 
 def test_internal_errors_are_logged_with_their_traceback(tmp_path, caplog, monkeypatch):

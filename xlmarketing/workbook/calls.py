@@ -171,6 +171,37 @@ class Resolver:
         self.model = model
         self.spill = spill
         self.extent = extent
+        self.at: tuple[int, int] | None = None  # the formula's (row, column), for #This Row
+
+    def three_d(self, text: str, home: str) -> list[Area] | None:
+        """``Sheet1:Sheet3!A1``: the area on every sheet from the first to the last (workbook
+        order); None when ``text`` is not a 3-D reference."""
+        try:
+            sheet, rest = split_sheet(text)
+        except XLMError:
+            return None
+        if sheet is None or ":" not in sheet or not _A1.match(rest):
+            return None
+        first, _, last = sheet.partition(":")
+        a, b = self.model.sheet(first), self.model.sheet(last)
+        if a is None or b is None:
+            return None
+        lo, hi = sorted((a.index, b.index))
+        return [self._a1(sm, rest) for sm in self.model if lo <= sm.index <= hi]
+
+    def name_formula(self, text: str, home: str) -> tuple[str, str] | None:
+        """(formula, sheet it is read from) when ``text`` is a defined name holding a formula."""
+        try:
+            sheet, rest = split_sheet(text)
+            ws = self.worksheet(sheet if sheet is not None else home)
+        except XLMError:
+            return None
+        value = ws.names.get(rest.lower())
+        if value is None and sheet is None:
+            value = self.model.names.get(rest.lower())
+        if value is None:
+            return None
+        return value.lstrip("="), ws.title
 
     def worksheet(self, name: str) -> Any:
         ws = self.model.sheet(name)
@@ -252,8 +283,14 @@ class Resolver:
             "#totals": (max_row - totals + 1, max_row),
         }
         if "#this row" in specials:
-            raise XLMError("#VALUE!", f"{text}: a this-row reference (@) gives one cell per row; "
-                           "refer to the whole column instead, e.g. Table1[Spend].")
+            here = self.at
+            first, last = rows["#data"]
+            if here is None:
+                raise XLMError("#VALUE!", f"{text}: a this-row reference (@) gives one cell per "
+                               "row; refer to the whole column instead, e.g. Table1[Spend].")
+            if not first <= here[0] <= last:
+                raise XLMError("#VALUE!", f"{text} is used outside the table's rows.")
+            rows["#this row"] = (here[0], here[0])
         picked = [rows[s] for s in (specials or ["#data"])]
         r1, r2 = min(p[0] for p in picked), max(p[1] for p in picked)
         if r2 < r1:

@@ -116,6 +116,11 @@ def refresh_workbook(input: str | Path, output: str | Path | None = None, *,
         rep.seconds = time.perf_counter() - t0
         raise RefreshFailed(f"{len(rep.errors)} cells ended in an error (strict): "
                             f"{rep.errors[0].address} {rep.errors[0].message}", rep)
+    if strict and rep.not_recomputed:
+        rep.seconds = time.perf_counter() - t0
+        first = rep.not_recomputed[0]
+        raise RefreshFailed(f"{len(rep.not_recomputed)} cells that depend on our results could "
+                            f"not be recomputed (strict): {first.address} {first.reason}", rep)
     owner = os.stat(dest) if in_place else None
     _save(lambda: pkg.save(dest, mode=output_mode(dest if in_place else src, in_place),
                            owner=owner), dest)

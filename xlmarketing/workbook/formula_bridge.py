@@ -40,6 +40,103 @@ ELEMENTWISE = frozenset("""IF IFERROR IFNA ROUND ROUNDUP ROUNDDOWN ABS INT MOD S
 LOG10 POWER ISNUMBER ISTEXT ISBLANK ISERROR ISNA NOT LEN LEFT RIGHT MID UPPER LOWER TRIM""".split())
 
 
+#: Functions the in-process engine lacks or computes differently from Excel: refused.
+INEXACT = {
+    "TEXT": "TEXT formats are not rendered as Excel does",
+    "INDIRECT": "INDIRECT is not evaluated in process",
+    "OFFSET": "OFFSET is not evaluated in process",
+    "SUBTOTAL": "SUBTOTAL is not evaluated in process",
+    "AGGREGATE": "AGGREGATE is not evaluated in process",
+    "CELL": "CELL describes the file and machine",
+    "INFO": "INFO describes the machine",
+    "FORMULATEXT": "FORMULATEXT is not evaluated in process",
+    "ISFORMULA": "ISFORMULA is not evaluated in process",
+    "ISREF": "ISREF is not evaluated in process",
+    "AREAS": "AREAS is not evaluated in process",
+    "HYPERLINK": "HYPERLINK is not evaluated in process",
+    "GETPIVOTDATA": "GETPIVOTDATA reads a pivot table",
+    # measured against Excel's saved values (tests/data/formula_corpus): different answers
+    **{f: f"{f} answers differently from Excel in process" for f in
+       "CEILING FLOOR CEILING.MATH CEILING.PRECISE FLOOR.MATH FLOOR.PRECISE ISO.CEILING "
+       "POISSON.DIST POISSON".split()},
+    **{f: "complex-number functions are not evaluated in process" for f in
+       "COMPLEX IMABS IMAGINARY IMARGUMENT IMCONJUGATE IMCOS IMDIV IMEXP IMLN IMLOG10 IMLOG2 "
+       "IMPOWER IMPRODUCT IMREAL IMSIN IMSQRT IMSUB IMSUM".split()},
+}
+#: Functions whose result depends on the date system (refused in 1904 workbooks).
+DATE_FUNCTIONS = frozenset("""DATE DATEVALUE DAY MONTH YEAR WEEKDAY WEEKNUM ISOWEEKNUM EDATE
+EOMONTH NETWORKDAYS WORKDAY DAYS DAYS360 DATEDIF YEARFRAC TODAY NOW TEXT""".split())
+#: Arguments (0-based; "*" all) that take a range, by function: elsewhere an ordinary formula
+#: intersects a range with its own row or column.
+RANGE_ARGS: dict[str, Any] = {
+    **dict.fromkeys("""SUM SUMSQ AVERAGE AVERAGEA COUNT COUNTA COUNTBLANK MAX MAXA MIN MINA
+        PRODUCT STDEV STDEVA STDEVP STDEVPA STDEV.S STDEV.P VAR VARA VARP VARPA VAR.S VAR.P
+        MEDIAN MODE MODE.SNGL AND OR XOR CONCAT SUMPRODUCT MAXIFS MINIFS SUMIFS GEOMEAN
+        HARMEAN AVEDEV DEVSQ KURT SKEW ROWS COLUMNS CORREL COVAR COVARIANCE.P COVARIANCE.S
+        PEARSON RSQ SLOPE INTERCEPT STEYX MMULT TRANSPOSE FREQUENCY SUMX2MY2 SUMX2PY2 SUMXMY2
+        IRR MIRR""".split(), "*"),
+    "TEXTJOIN": "*", "NPV": "*", "LARGE": {0}, "SMALL": {0}, "PERCENTILE": {0},
+    "PERCENTILE.INC": {0}, "PERCENTILE.EXC": {0}, "QUARTILE": {0}, "QUARTILE.INC": {0},
+    "QUARTILE.EXC": {0}, "RANK": {1}, "RANK.EQ": {1}, "RANK.AVG": {1}, "PERCENTRANK": {0},
+    "SUMIF": {0, 2}, "COUNTIF": {0}, "AVERAGEIF": {0, 2}, "COUNTIFS": "even",
+    "AVERAGEIFS": "avgifs", "VLOOKUP": {1}, "HLOOKUP": {1}, "LOOKUP": {1, 2}, "MATCH": {1},
+    "INDEX": {0}, "FORECAST": {1, 2}, "FORECAST.LINEAR": {1, 2}, "TREND": {0, 1, 2},
+    "GROWTH": {0, 1, 2}, "LINEST": {0, 1}, "LOGEST": {0, 1}, "CHOOSE": "rest",
+    "NETWORKDAYS": {2}, "WORKDAY": {2}, "XNPV": {1, 2}, "XIRR": {0, 1},
+}
+#: Functions whose arguments each take one value (a range there is intersected).
+SCALAR_ARGS = frozenset("""ABS ROUND ROUNDUP ROUNDDOWN INT TRUNC MOD SIGN SQRT EXP LN LOG LOG10
+POWER IF IFERROR IFNA ISNUMBER ISTEXT ISBLANK ISERROR ISERR ISNA ISLOGICAL ISNONTEXT NOT LEN
+LEFT RIGHT MID UPPER LOWER PROPER TRIM CLEAN VALUE CONCATENATE EXACT FIND SEARCH SUBSTITUTE
+REPLACE REPT N T CHAR CODE FLOOR CEILING EVEN ODD FACT DATE YEAR MONTH DAY WEEKDAY HOUR MINUTE
+SECOND TIME EDATE EOMONTH DATEVALUE TIMEVALUE DOLLAR FIXED PI RADIANS DEGREES SIN COS TAN
+ASIN ACOS ATAN ATAN2 MROUND QUOTIENT GCD LCM""".split())
+#: Functions that evaluate their arguments as arrays even in an ordinary formula.
+ARRAY_CONTEXT = frozenset({"SUMPRODUCT", "MMULT", "TRANSPOSE", "FREQUENCY", "LINEST", "LOGEST",
+                           "TREND", "GROWTH"})
+
+
+def _takes_range(name: str, k: int) -> bool:
+    spec = RANGE_ARGS.get(name)
+    if spec is None:
+        return False
+    if spec == "*":
+        return True
+    if spec == "even":
+        return k % 2 == 0
+    if spec == "avgifs":
+        return k == 0 or k % 2 == 1
+    if spec == "rest":
+        return k > 0
+    return k in spec
+
+
+_WHOLE_LINE = re.compile(r"(?:^|!)\$?(?:[A-Za-z]{1,3}:\$?[A-Za-z]{1,3}|\d+:\$?\d+)$")
+
+
+def _neighbour(tokens: list[Any], i: int, step: int) -> Any:
+    j = i + step
+    while 0 <= j < len(tokens) and tokens[j].type == Token.WSPACE:
+        j += step
+    return tokens[j] if 0 <= j < len(tokens) else None
+
+
+def _whole_argument(tokens: list[Any], i: int) -> bool:
+    """The token at ``i`` is a function argument by itself (``F(…, A1:A9, …)``)."""
+    before, after = _neighbour(tokens, i, -1), _neighbour(tokens, i, 1)
+    return (before is not None and (before.subtype == Token.OPEN and before.type == Token.FUNC
+                                    or before.type == Token.SEP and before.subtype == Token.ARG)
+            and after is not None and (after.subtype == Token.CLOSE and after.type == Token.FUNC
+                                       or after.type == Token.SEP and after.subtype == Token.ARG))
+
+
+def _between_operands(tokens: list[Any], i: int) -> bool:
+    before, after = _neighbour(tokens, i, -1), _neighbour(tokens, i, 1)
+    ends = (Token.OPERAND,)
+    return (before is not None and after is not None and before.type in ends
+            and before.subtype == Token.RANGE and after.type in ends and after.subtype == Token.RANGE)
+
+
 @dataclass
 class Outcome:
     """What a formula gave: a grid of values (1×1 for a scalar) and the error behind it, if any."""
@@ -69,10 +166,15 @@ class Evaluator:
 
     # -- references a formula reads (also what the dependency graph is built from) ---------
 
-    def template(self, formula: str, home: str) -> Template:
+    def template(self, formula: str, home: str, at: tuple[int, int] | None = None,
+                 array: bool | None = None) -> Template:
         """The formula rewritten with placeholder inputs (``problem`` says if it cannot run).
 
-        Raises :class:`Unsupported` only when the formula cannot even be tokenized.
+        ``at`` is the formula's (row, column) and ``array`` whether it is an array formula: with
+        them, ROW()/COLUMN() and ``Table[[#This Row],…]`` resolve, and a range in a position
+        that takes one value in an ordinary formula is implicitly intersected with the
+        formula's row or column, as Excel does. Raises :class:`Unsupported` only when the
+        formula cannot even be tokenized.
         """
         text = _SPILL_HASH.sub(lambda m: m.group(1) or f"_xlfn.ANCHORARRAY({m.group(2)})",
                                formula)
@@ -84,48 +186,165 @@ class Evaluator:
         areas: list[Area] = []
         errors: list[XLMError] = []
         ours = False
-        problem = None
+        problems: list[str] = []
         elementwise = True
+        stack: list[list[Any]] = []  # [function name or "(", argument index]
+        if array is False and any(t.type == Token.FUNC and t.subtype == Token.OPEN
+                                  and function_name(t.value) in REGISTRY for t in tokens):
+            array = True  # ours spill: Excel saves them as dynamic arrays (no intersection)
+        old_at, self.resolver.at = getattr(self.resolver, "at", None), at
+        model = self.resolver.model
         i = 0
-        while i < len(tokens):
-            t = tokens[i]
-            if t.type == Token.FUNC and t.subtype == Token.OPEN:
-                name = _PREFIXES.sub("", t.value[:-1])
-                bare = function_name(name + "(")
-                if bare == "ANCHORARRAY" and i + 2 < len(tokens) \
-                        and tokens[i + 1].subtype == Token.RANGE and tokens[i + 2].subtype == Token.CLOSE:
-                    out.append(self._operand(tokens[i + 1].value + "#", home, areas, errors))
-                    i += 3
+        try:
+            while i < len(tokens):
+                t = tokens[i]
+                if t.type == Token.WSPACE:
+                    # a line break (Alt+Enter) or spaces between tokens: one space for the
+                    # engine (a space between two references is Excel's intersection operator)
+                    if _between_operands(tokens, i):
+                        problems.append("it uses the intersection operator (a space)")
+                    out.append(" ")
+                elif t.type == Token.FUNC and t.subtype == Token.OPEN:
+                    name = _PREFIXES.sub("", t.value[:-1])
+                    bare = function_name(name + "(")
+                    if bare == "ANCHORARRAY" and i + 2 < len(tokens) \
+                            and tokens[i + 1].subtype == Token.RANGE and tokens[i + 2].subtype == Token.CLOSE:
+                        out.append(self._operand(tokens[i + 1].value + "#", home, areas, errors,
+                                                 problems))
+                        i += 3
+                        continue
+                    if bare in ("ROW", "COLUMN") and at is not None and array is False:
+                        got = self._row_column(bare, tokens, i, home, at, areas, errors)
+                        if got is not None:
+                            out.append(got[0])
+                            i = got[1]
+                            continue
+                    if name.upper() not in ELEMENTWISE:
+                        elementwise = False
+                    if bare in REGISTRY:
+                        ours = True
+                        name = bare
+                    elif "!" in name or "[" in name:
+                        problems.append(f"the function {name} belongs to another add-in or workbook")
+                    elif not _known(name):
+                        problems.append(f"the function {name.upper()} is not available in process")
+                    elif name.upper() in INEXACT:
+                        problems.append(f"{INEXACT[name.upper()]} (it calls {name.upper()})")
+                    elif model.date1904 and name.upper() in DATE_FUNCTIONS:
+                        problems.append(f"it calls {name.upper()} in a workbook using the 1904 "
+                                        "date system")
+                    stack.append([bare if bare in REGISTRY else name.upper(), 0])
+                    out.append(name + "(")
+                elif t.subtype == Token.OPEN:  # a parenthesis or an array constant
+                    stack.append(["(", 0])
+                    out.append(t.value)
+                elif t.subtype == Token.CLOSE:
+                    if stack:
+                        stack.pop()
+                    out.append(t.value)
+                elif t.type == Token.SEP and t.subtype == Token.ARG:
+                    if stack:
+                        stack[-1][1] += 1
+                    out.append(t.value)
+                elif t.type == Token.OPERAND and t.subtype == Token.RANGE:
+                    n = len(areas)
+                    ref = self._operand(t.value, home, areas, errors, problems)
+                    if len(areas) > n and array is False and at is not None:
+                        ref = self._scalar_position(tokens, i, stack, areas, ref, at, problems)
+                    out.append(ref)
+                elif (t.type == Token.OP_PRE and t.value == "-" and i + 1 < len(tokens)
+                        and tokens[i + 1].type == Token.OP_PRE and tokens[i + 1].value == "-"):
+                    out.append("1*")  # --x (a number from TRUE/FALSE): formulas reads it as 0
+                    i += 2
                     continue
-                if name.upper() not in ELEMENTWISE:
-                    elementwise = False
-                if bare in REGISTRY:
-                    ours = True
-                    name = bare
-                elif "!" in name or "[" in name:
-                    problem = problem or f"the function {name} belongs to another add-in or workbook"
-                elif not _known(name):
-                    problem = problem or f"the function {name.upper()} is not available headless"
-                out.append(name + "(")
-            elif t.type == Token.OPERAND and t.subtype == Token.RANGE:
-                out.append(self._operand(t.value, home, areas, errors))
-            elif (t.type == Token.OP_PRE and t.value == "-" and i + 1 < len(tokens)
-                    and tokens[i + 1].type == Token.OP_PRE and tokens[i + 1].value == "-"):
-                out.append("1*")  # --x (a number from TRUE/FALSE): formulas reads it as 0
-                i += 2
-                continue
-            else:
-                if t.type == Token.OPERAND and t.subtype == Token.TEXT or t.type == "ARRAY":
-                    elementwise = elementwise and t.type != "ARRAY"
-                out.append(t.value)
-            i += 1
-        return Template("=" + "".join(out), areas, errors, ours, problem,
+                else:
+                    if t.type == Token.OPERAND and t.subtype == Token.TEXT or t.type == "ARRAY":
+                        elementwise = elementwise and t.type != "ARRAY"
+                    out.append(t.value)
+                i += 1
+        finally:
+            self.resolver.at = old_at
+        if model.date1904 and not ours and not problems:
+            problems.append("the workbook uses the 1904 date system, which the in-process "
+                            "engine does not")
+        return Template("=" + "".join(out), areas, errors, ours, problems[0] if problems else None,
                         elementwise and not errors and not ours)
 
-    def _operand(self, ref: str, home: str, areas: list[Area], errors: list[XLMError]) -> str:
+    def _row_column(self, bare: str, tokens: list[Any], i: int, home: str, at: tuple[int, int],
+                    areas: list[Area], errors: list[XLMError]) -> tuple[str, int] | None:
+        """``ROW()``/``COLUMN()``/``ROW(ref)`` of an ordinary formula: the number itself."""
+        j = i + 1
+        if j < len(tokens) and tokens[j].subtype == Token.CLOSE:
+            return str(at[0] if bare == "ROW" else at[1]), j + 1
+        if j + 1 < len(tokens) and tokens[j].subtype == Token.RANGE \
+                and tokens[j + 1].subtype == Token.CLOSE:
+            try:
+                got = self.resolver.resolve(tokens[j].value, home)
+            except XLMError:
+                return None
+            if isinstance(got, Literal):
+                return None
+            # the first row/column: what Excel shows for ROW(A1:A3) in an ordinary cell
+            return str(got.min_row if bare == "ROW" else got.min_col), j + 2
+        return None
+
+    def _scalar_position(self, tokens: list[Any], i: int, stack: list[list[Any]],
+                         areas: list[Area], ref: str, at: tuple[int, int],
+                         problems: list[str]) -> str:
+        """A range in an ordinary formula: kept where a range is taken, else Excel's implicit
+        intersection with the formula's row (a column range) or column (a row range)."""
+        area = areas[-1]
+        if area.size == 1:
+            return ref
+        whole = _whole_argument(tokens, i)
+        if whole and stack and stack[-1][0] != "(":
+            name, k = stack[-1]
+            if name in REGISTRY or _takes_range(name, k):
+                if name in ("COUNTBLANK", "ROWS", "COLUMNS") and _WHOLE_LINE.search(tokens[i].value):
+                    problems.append(f"{name} of a whole column or row")
+                return ref
+            if name not in SCALAR_ARGS:
+                problems.append(f"a range is given to {name}, which the in-process engine "
+                                "cannot tell takes a range or one value")
+                return ref
+        if any(f in ARRAY_CONTEXT for f, _ in stack):
+            return ref  # evaluated as an array (SUMPRODUCT and the like)
+        r, c = at
+        if area.min_col == area.max_col and area.min_row <= r <= area.max_row:
+            hit = Area(area.sheet, r, area.min_col, r, area.min_col)
+        elif area.min_row == area.max_row and area.min_col <= c <= area.max_col:
+            hit = Area(area.sheet, area.min_row, c, area.min_row, c)
+        else:
+            if area.min_col != area.max_col and area.min_row != area.max_row:
+                problems.append("a two-dimensional range where one value is expected")
+                return ref
+            areas.pop()
+            return "#VALUE!"  # Excel's answer: the range does not meet the formula's row/column
+        areas[-1] = hit
+        return ref
+
+    def _operand(self, ref: str, home: str, areas: list[Area], errors: list[XLMError],
+                 problems: list[str] | None = None) -> str:
+        if ref.startswith("[") or "]" in ref.split("!", 1)[0] and "!" in ref:
+            if problems is not None:  # [1]Sheet1!A1: another workbook's cell
+                problems.append("it reads another workbook (external link)")
+                return "#REF!"
+        sheets = self.resolver.three_d(ref, home)
+        if sheets is not None:  # Sheet1:Sheet3!A1 reads every sheet between (LibreOffice does)
+            areas.extend(sheets)
+            if problems is not None:
+                problems.append("it has a 3-D reference (several sheets)")
+            return f"XLM_R{len(areas) - 1}"
         try:
             got = self.resolver.resolve(ref, home)
         except XLMError as exc:
+            inner = self.resolver.name_formula(ref, home)
+            if inner is not None and problems is not None:  # a name holding a formula
+                value, owner = inner
+                with contextlib.suppress(Unsupported, XLMError, RecursionError):
+                    areas.extend(self.template(value, owner).areas)
+                problems.append(f"the name {ref} holds a formula ({value})")
+                return "#REF!"
             errors.append(exc)
             return exc.code
         if isinstance(got, Literal):
@@ -164,9 +383,10 @@ class Evaluator:
             return Outcome([[exc.code]], exc, reads)
         return Outcome(grid_of(result), None, reads)
 
-    def run(self, formula: str, home: str) -> Outcome:
+    def run(self, formula: str, home: str, at: tuple[int, int] | None = None,
+            array: bool | None = None) -> Outcome:
         """Evaluate any formula; raises :class:`Unsupported` for a form that cannot be."""
-        tpl = self.template(formula, home)
+        tpl = self.template(formula, home, at, array)
         if tpl.problem:
             raise Unsupported(tpl.problem)
         fn = self._compile(tpl.text)

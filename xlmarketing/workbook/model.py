@@ -10,6 +10,7 @@ private state, so what is read is exactly what is later written back.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from defusedxml import ElementTree as SafeET
 from openpyxl.formula.translate import Translator
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.cell import range_boundaries
-from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from .report import WorkbookError
 from .xlsx import NS_MAIN, Package, SheetXML, attrs, cached_value, cell_ref, unescape
@@ -28,6 +29,7 @@ REL_TABLE = "/table"
 _FCELL = re.compile(r'<c\b([^>]*?)>\s*<f\b([^>]*?)(?:/>|>([^<]*)</f>)')
 _MERGE = re.compile(r'<mergeCell\b[^>]*\bref="([^"]+)"')
 _DEFNAME = re.compile(r"<definedName\b([^>]*)>(.*?)</definedName>", re.DOTALL)
+_HAS_V = re.compile(r"<v\b[^>]*(?<!/)>")  # <v>…</v> even empty; openpyxl's <v /> is "none"
 _SHEET_TAG = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
 
 
@@ -149,6 +151,11 @@ class WorkbookModel:
         self.tables: dict[str, Table] = {}  # lower name / display name -> table
         self.date_styles: set[str] = set()
         self.calc_pr: str | None = None
+        self.date1904 = False  # <workbookPr date1904="1"/>: serial 0 is 1904-01-01
+
+    @property
+    def epoch(self) -> dt.datetime:
+        return CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
 
     # -- lookup ------------------------------------------------------------------------------
 
@@ -168,7 +175,7 @@ class WorkbookModel:
             style = attrs(x[: x.index(">") + 1]).get("s")
             if style in self.date_styles:
                 try:
-                    return from_excel(v)
+                    return from_excel(v, self.epoch)
                 except (ValueError, OverflowError):
                     return v
         return v
@@ -194,6 +201,8 @@ def read_model(pkg: Package) -> WorkbookModel:
     wb_text = pkg.text(wbp)
     calc = re.search(r"<calcPr\b[^>]*>", wb_text)
     m.calc_pr = calc.group(0) if calc else None
+    pr = re.search(r"<(?:\w+:)?workbookPr\b[^>]*>", wb_text)
+    m.date1904 = bool(pr) and attrs(pr.group(0)).get("date1904", "0").lower() in ("1", "true")
     titles = []
     for tag in _SHEET_TAG.finditer(wb_text):
         titles.append(unescape(attrs(tag.group(0)).get("name", "")))
@@ -251,7 +260,10 @@ def _read_formulas(sm: SheetModel, xml: str) -> None:
         # the cell's saved value follows the formula; look at what comes after </f> or />
         end = xml.find("</c>", fm.end())
         rest = xml[fm.end(): end if end >= 0 else fm.end()]
-        has_value = ("<v>" in rest and "<v></v>" not in rest) or "<is>" in rest
+        # Any <v>…</v> counts as saved, even an empty or whitespace one (Excel writes
+        # <v xml:space="preserve"> </v> and <v></v> for text results): only a formula with no
+        # <v> at all (or openpyxl's empty <v />) has no saved value.
+        has_value = _HAS_V.search(rest) is not None or "<is>" in rest
         cell = FormulaCell(sm.title, r, c, text, "normal", None, has_value, "cm" in ca)
         if t == "shared":
             si = fa.get("si", "")
@@ -343,6 +355,7 @@ _CELL_ATTR = re.compile(r'\s(r|s|t)="([^"]*)"')
 _CELL_FAST = re.compile(r'<c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="(\w+)")?'
                         r'(?:/>|><v>([^<]*)</v></c>|>(.*?)</c>)', re.DOTALL)
 _INT = re.compile(r"-?\d+")
+_V_ANY = re.compile(r"<v\b[^>]*>([^<]*)</v>")
 _T_TEXT = re.compile(r"<t\b[^>]*?(?:/>|>(.*?)</t>)", re.DOTALL)
 _COLS: dict[str, int] = {}
 
@@ -398,7 +411,7 @@ def row_values(model: WorkbookModel, sm: SheetModel, r: int, c1: int, c2: int) -
             elif other:
                 out[col] = _slow_cell(model, text, col)
             elif v or t not in ("", "n"):
-                out[col] = _decode(t or "n", v, style, dates, shared)
+                out[col] = _decode(t or "n", v, style, dates, shared, model.epoch)
         return out
     col = 0
     for m in _CELL_ANY.finditer(text):
@@ -417,15 +430,17 @@ def row_values(model: WorkbookModel, sm: SheetModel, r: int, c1: int, c2: int) -
         if not body:
             continue
         t = a.get("t", "n")
-        if t == "inlineStr" or "<v>" not in body:
+        if t == "inlineStr" or "<v" not in body:
             out[col] = model.typed(m.group(0)) if t == "inlineStr" else None
             continue
-        v = body[body.index("<v>") + 3: body.index("</v>")] if "</v>" in body else ""
-        out[col] = _decode(t, v, a.get("s"), dates, shared)
+        vm = _V_ANY.search(body)
+        v = vm.group(1) if vm else ""
+        out[col] = _decode(t, v, a.get("s"), dates, shared, model.epoch)
     return out
 
 
-def _decode(t: str, v: str, style: str | None, dates: Any, shared: list[str]) -> Any:
+def _decode(t: str, v: str, style: str | None, dates: Any, shared: list[str],
+            epoch: dt.datetime = CALENDAR_WINDOWS_1900) -> Any:
     """A saved cell value from its type attribute ``t`` and ``<v>`` text: numbers (dates where
     the style is a date format), shared strings, booleans, else the text itself."""
     if t == "n":
@@ -435,7 +450,7 @@ def _decode(t: str, v: str, style: str | None, dates: Any, shared: list[str]) ->
             return v
         if dates and style in dates:
             try:
-                return from_excel(num)
+                return from_excel(num, epoch)
             except (ValueError, OverflowError):
                 pass
         return num

@@ -166,7 +166,8 @@ class Graph:
                     continue  # what-if tables are Excel's own; their saved values stay
                 node = Node(cell, calls_ours(cell.text))
                 try:
-                    tpl = template(cell.text, cell.sheet)
+                    tpl = template(cell.text, cell.sheet, (cell.row, cell.col),
+                                   cell.kind == "array")
                     node.reads, node.ours, node.problem = tpl.areas, tpl.ours, tpl.problem
                     node.template, node.elementwise = tpl.text, tpl.elementwise
                 except Unsupported as exc:

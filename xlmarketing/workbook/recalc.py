@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from .options import ENGINES  # noqa: F401 - re-exported: recalc.ENGINES is used by callers
-from .xlsx import Package, read_values, split_ref, strip_for_recalc, value_cell
+from .xlsx import (Package, read_values, split_ref, strip_for_recalc, value_cell,
+                   with_formula)
 
 Key = tuple[str, int, int]  # (sheet title, row, column)
 
@@ -63,11 +64,13 @@ def pick(engine: str) -> list[str]:
 
 
 def compute(pkg: Package, values: dict[Key, Any], todo: set[Key], engine: str,
-            sheets: set[str] | None = None) -> tuple[dict[Key, Any], str, list[str]]:
+            sheets: set[str] | None = None, texts: dict[Key, str] | None = None
+            ) -> tuple[dict[Key, Any], str, list[str]]:
     """Compute the formulas at ``todo`` on a copy of ``pkg`` where ``values`` are plain values.
 
     ``sheets``, when given, are the only sheets the formulas need: the others are emptied in
-    the copy, so the engine loads less. Returns (values of the ``todo`` cells, engine that ran,
+    the copy, so the engine loads less. ``texts`` replaces the formula of some ``todo`` cells in
+    the copy (spill references written as the ranges they cover). Returns (values of the ``todo`` cells, engine that ran,
     warnings).
     """
     warnings: list[str] = []
@@ -91,7 +94,10 @@ def compute(pkg: Package, values: dict[Key, Any], todo: set[Key], engine: str,
         sx = pkg.sheet(parts[sheet])
         old = sx.get(r, c)
         if old:
-            overrides.setdefault(parts[sheet], {})[(r, c)] = strip_for_recalc(old)
+            cell = strip_for_recalc(old)
+            if texts and (sheet, r, c) in texts:
+                cell = with_formula(cell, texts[(sheet, r, c)])
+            overrides.setdefault(parts[sheet], {})[(r, c)] = cell
     blobs = {name: pkg.sheet(name).serialize(ov).encode("utf-8") for name, ov in overrides.items()}
     for title, part in parts.items():
         if sheets is not None and title not in sheets:

@@ -38,6 +38,19 @@ class CellError:
 
 
 @dataclass
+class CellNote:
+    """A formula cell the refresh left as saved or computed for a reason the user should know."""
+
+    sheet: str
+    cell: str
+    reason: str
+
+    @property
+    def address(self) -> str:
+        return f"{quote_sheet(self.sheet)}!{self.cell}"
+
+
+@dataclass
 class RefreshReport:
     """What :func:`~xlmarketing.workbook.refresh_workbook` did."""
 
@@ -53,6 +66,13 @@ class RefreshReport:
     cache_hits: int = 0
     cache_misses: int = 0
     fits: int = 0
+    #: Formulas that depend on ours but that the chosen engine cannot compute exactly: they keep
+    #: their saved value (``strict`` fails on them).
+    not_recomputed: list[CellNote] = field(default_factory=list)
+    #: Formulas saved with no value at all (no ``<v>``) that the refresh computed.
+    unsaved: list[CellNote] = field(default_factory=list)
+    #: Recomputed cells whose error is the one Excel saved there (not ours: no comment).
+    saved_errors: int = 0
 
     @property
     def ok(self) -> bool:
@@ -66,6 +86,8 @@ class RefreshReport:
         d = asdict(self)
         d["refreshed"] = dict(sorted(self.refreshed.items()))
         d["errors"] = [dict(asdict(e), address=e.address) for e in self.errors]
+        d["not_recomputed"] = [dict(asdict(e), address=e.address) for e in self.not_recomputed]
+        d["unsaved"] = [dict(asdict(e), address=e.address) for e in self.unsaved]
         d["ok"] = self.ok
         d["nothing_to_refresh"] = self.nothing_to_refresh
         return d
@@ -73,7 +95,8 @@ class RefreshReport:
     @property
     def nothing_to_refresh(self) -> bool:
         """The workbook has no formula of ours: nothing was evaluated or changed."""
-        return not self.refreshed and not self.errors and not self.dependents
+        return (not self.refreshed and not self.errors and not self.dependents
+                and not self.not_recomputed)
 
     def lines(self) -> list[str]:
         if self.nothing_to_refresh:
@@ -85,10 +108,17 @@ class RefreshReport:
                f"  dependents: {self.dependents} recalculated by {self.engine}",
                (f"  cache: {self.cache_hits} hits, {self.cache_misses} misses, {self.fits} fits; "
                 f"time {self.seconds:.2f} s")]
+        if self.saved_errors:
+            out.append(f"  {self.saved_errors} recalculated cells hold the error Excel saved "
+                       "there (not caused by the refresh)")
         for w in self.warnings:
             out.append(f"  warning: {w}")
         for e in self.errors:
             out.append(f"  error {e.address}: {e.message}")
+        for n in self.not_recomputed:
+            out.append(f"  not recomputed {n.address} (keeps its saved value): {n.reason}")
+        for n in self.unsaved:
+            out.append(f"  computed {n.address}: {n.reason}")
         return out
 
 

@@ -55,6 +55,10 @@ class Deferred(Exception):
     """A formula to hand to LibreOffice (the in-process engine cannot evaluate it)."""
 
 
+class NotRecomputed(Exception):
+    """A formula the chosen engine cannot compute exactly: it keeps its saved value."""
+
+
 @dataclass
 class Result:
     """A formula's evaluated value, where it spilled, and its error if it ended in one."""
@@ -78,6 +82,8 @@ class Evaluation:
     deferred: set[Key] = field(default_factory=set)
     must: set[Key] = field(default_factory=set)
     skipped: int = 0  # dependents left with their saved values (--engine none)
+    kept: dict[Key, str] = field(default_factory=dict)  # not recomputed -> why
+    unsaved: set[Key] = field(default_factory=set)  # computed because saved with no <v>
 
     def __post_init__(self) -> None:
         from .formula_bridge import Evaluator
@@ -103,6 +109,16 @@ class Evaluation:
     def evaluates_ordinary(self) -> bool:
         return self.options.formula_engine != "none"
 
+    @property
+    def uses_libreoffice(self) -> bool:
+        """Ordinary dependents go to LibreOffice: asked for, or ``auto`` with it installed.
+
+        LibreOffice computes far more of Excel's functions exactly than the in-process engine
+        (ROW, INDIRECT, OFFSET, 3-D references, classic arrays, ...), so it decides when present.
+        """
+        engine = self.options.formula_engine
+        return engine == "libreoffice" or (engine == "auto" and recalc.soffice() is not None)
+
     # -- the plan --------------------------------------------------------------------------
 
     def run(self) -> None:
@@ -111,7 +127,9 @@ class Evaluation:
             return
         self.must = {n.key for n in ours}
         if self.evaluates_ordinary:
-            self.must |= {k for k, n in self.graph.nodes.items() if not n.cell.has_value}
+            self.unsaved = {k for k, n in self.graph.nodes.items()
+                            if not n.cell.has_value and not n.ours}
+            self.must |= self.unsaved
             self.must |= self.graph.dependents(n.saved_area for n in ours)
         for node in ours:
             self.ensure(node)
@@ -125,15 +143,34 @@ class Evaluation:
         new = {k: r.area for k, r in self.results.items() if r.area.size > 1}
         later = self.graph.dependents(areas, new) - set(self.results)
         self.must |= later
-        if self.options.formula_engine != "libreoffice":
+        if not self.uses_libreoffice:
             self._fill_downs(self.must - set(self.results) - self.deferred)
         for key in sorted(self.must - set(self.results) - self.deferred):
             self.ensure(self.graph.nodes[key])  # dependents, and formulas with no saved value
         if self.deferred:  # what reads a deferred formula is computed with it
             more = self.graph.dependents(self.graph.nodes[k].saved_area for k in self.deferred)
-            for key in more - {k for k, r in self.results.items() if r.node.ours}:
+            for key in more - {k for k, r in self.results.items() if r.node.ours} - set(self.kept):
                 self.results.pop(key, None)
                 self.deferred.add(key)
+        self.keep_readers()
+
+    def keep_readers(self) -> None:
+        """What reads a formula that is not recomputed is not recomputed either (its input would
+        be stale): it keeps its saved value too, the reason naming the cell it reads."""
+        if not self.kept:
+            return
+        todo = list(self.kept)
+        while todo:
+            key = todo.pop()
+            node = self.graph.nodes[key]
+            for reader in self.graph.readers.query(node.saved_area):
+                k = reader.key
+                if k in self.kept or reader.ours or k not in self.must:
+                    continue
+                self.kept[k] = f"it reads {node.cell.address}, which is not recomputed"
+                self.results.pop(k, None)
+                self.deferred.discard(k)
+                todo.append(k)
 
     def release(self) -> None:
         """Drop what only the evaluation needed (values read, cell overlays) before writing."""
@@ -186,8 +223,9 @@ class Evaluation:
             got = self.evaluator.run_many(group[0].template or "", inputs)
         except Unsupported:
             return
-        if got is None:
-            return
+        if got is None or any(isinstance(v, str) and v in EXCEL_ERRORS for v in got):
+            return  # an error from the broadcast (seen: #VALUE! for ROUND(a,12)=ROUND(b,12)):
+            # the one-by-one path decides
         for n, v in zip(group, got, strict=True):
             self._place(n, Outcome([[v]]))
             self._state[n.key] = "done"
@@ -299,6 +337,10 @@ class Evaluation:
             self.deferred.add(key)
             self._state[key] = "done"
             return
+        except NotRecomputed as why:
+            self.kept[key] = str(why)
+            self._state[key] = "done"
+            return
         finally:
             self._stack.pop()
             reads = self._reads.pop()
@@ -320,32 +362,45 @@ class Evaluation:
         from .formula_bridge import Outcome
 
         cell = node.cell
-        if not node.ours and (self.options.formula_engine == "libreoffice"
-                              and self._phase == "dependents"):
+        if not node.ours and self.uses_libreoffice and self._phase == "dependents":
             raise Deferred
         try:
             if node.problem:
                 raise Unsupported(node.problem)
+            if not node.ours and cell.kind == "array" and not cell.dynamic:
+                raise Unsupported("it is a classic array formula (Ctrl+Shift+Enter) over "
+                                  f"{node.saved_area.a1}, which the in-process engine does not "
+                                  "compute")
             if node.ours:
                 got = self.evaluator.direct(cell.text, cell.sheet)
                 if got is not None:
                     return got
-            return self.evaluator.run(cell.text, cell.sheet)
+            return self.evaluator.run(cell.text, cell.sheet, (cell.row, cell.col),
+                                      cell.kind == "array")
         except Unsupported as exc:
-            if not node.ours and self.options.formula_engine == "auto" and recalc.soffice():
+            if not node.ours and self.uses_libreoffice:
                 raise Deferred from None
+            if not node.ours:  # never a guess or an error of ours: the saved value stays
+                raise NotRecomputed(f"the in-process engine cannot compute it exactly ({exc}); "
+                                    "install LibreOffice or refresh in Excel") from None
             return Outcome([["#VALUE!"]], XLMError(
                 "#VALUE!", f"this formula cannot be evaluated headless: {exc}. Put that part in "
                 "another cell, or refresh the workbook in Excel.", func=function_of(node.cell.text)))
         except XLMError as exc:
             return Outcome([[exc.code]], exc)
-        except (Circular, Deferred):
+        except (Circular, Deferred, NotRecomputed):
             raise
         except RecursionError:
+            if not node.ours:
+                raise NotRecomputed("the formulas it reads refer to each other too deeply for "
+                                    "the in-process engine") from None
             return Outcome([["#REF!"]], XLMError("#REF!", "the formulas refer to each other too "
                                                  "deeply.", func=function_of(node.cell.text)))
         except Exception as exc:  # noqa: BLE001 - a bug of ours: one cell fails, logged in full
             log.exception("internal error evaluating %s: =%s", cell.address, cell.text)
+            if not node.ours:
+                raise NotRecomputed(f"internal error of the in-process engine "
+                                    f"({type(exc).__name__}); please report it") from None
             return Outcome([["#VALUE!"]], XLMError(
                 "#VALUE!", f"internal error ({type(exc).__name__}: {exc}). Please report it.",
                 func=function_of(node.cell.text)))

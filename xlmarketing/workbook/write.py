@@ -19,8 +19,8 @@ from . import recalc
 from .comments import update_comments
 from .model import WorkbookModel, styles_part
 from .plan import function_of
-from .report import CellError, RefreshReport
-from .xlsx import Package, array_cell, cell_ref, value_cell, with_cached_value
+from .report import CellError, CellNote, RefreshReport
+from .xlsx import Package, array_cell, cached_value, cell_ref, value_cell, with_cached_value
 
 if TYPE_CHECKING:
     from .scheduler import Evaluation, Result
@@ -70,12 +70,21 @@ class DateFormats:
         return str(index)
 
 
+def stored(value: Any, model: WorkbookModel) -> Any:
+    """A value as the file stores it: dates as serial numbers of the workbook's date system."""
+    if model.date1904 and isinstance(value, (dt.date, dt.datetime)):
+        from ..cells import to_serial
+
+        return to_serial(value) - 1462  # 1904-01-01 is serial 0 there, 1462 in 1900's
+    return value
+
+
 def write_results(run: Evaluation, report: RefreshReport) -> None:
     """Write every result of ``run`` into its package and fill in ``report``."""
     model = run.model
     pkg = model.pkg
     results = list(run.results.values())
-    if not results and not run.deferred:
+    if not results and not run.deferred and not run.kept:
         report.engine = "none"
         return
     values_only = run.options.values_only
@@ -91,16 +100,21 @@ def write_results(run: Evaluation, report: RefreshReport) -> None:
     for res in results:
         cell = res.node.cell
         sx = model.sheets[cell.sheet.lower()].xml
+        saved = None
         if res.spills:
             _write_spill(run, res, sx, cm, values_only, dates)
         else:
             x = sx.get(cell.row, cell.col)
             if x is not None:
-                sx.set(cell.row, cell.col, with_cached_value(x, res.grid[0][0]))
+                saved = cached_value(x, pkg.shared_strings)
+                sx.set(cell.row, cell.col, with_cached_value(x, stored(res.grid[0][0], model)))
             ordinary += 1
         touched.setdefault(cell.sheet, set()).add((cell.row, cell.col))
         name = function_of(res.node.cell.text)
         if res.error is not None:
+            if not res.node.ours and saved == res.error.code:
+                report.saved_errors += 1  # Excel's own error, as saved: no comment of ours
+                continue
             report.errors.append(CellError(cell.sheet, cell_ref(cell.row, cell.col), name,
                                            res.error.code, res.error.text))
             messages.setdefault(cell.sheet, {})[(cell.row, cell.col)] = res.error.text
@@ -117,6 +131,14 @@ def write_results(run: Evaluation, report: RefreshReport) -> None:
     if run.skipped:
         report.warnings.append(f"{run.skipped} ordinary formulas that read our results were not "
                                "recalculated (--engine none); they keep their saved values")
+    for key in sorted(run.kept):
+        cell = run.graph.nodes[key].cell
+        report.not_recomputed.append(CellNote(cell.sheet, cell_ref(cell.row, cell.col),
+                                              run.kept[key]))
+    for key in sorted(run.unsaved - set(run.kept)):
+        cell = run.graph.nodes[key].cell
+        report.unsaved.append(CellNote(cell.sheet, cell_ref(cell.row, cell.col),
+                                       "it was saved with no value, so it was computed"))
     for sheet, cells in touched.items():
         update_comments(pkg, model.sheets[sheet.lower()].part, cells, messages.get(sheet, {}))
 
@@ -133,51 +155,132 @@ def _write_spill(run: Evaluation, res: Result, sx: Any, cm: str | None, values_o
             r, c = cell.row + i, cell.col + j
             ref = cell_ref(r, c)
             style = dates.style(sx.style(r, c), v)
+            v = stored(v, run.model)
             if i == 0 and j == 0 and not values_only:
                 sx.set(r, c, array_cell(ref, cell.text, res.area.a1, v, style, cm))
             else:
                 sx.set(r, c, value_cell(ref, v, style))
 
 
+#: Functions LibreOffice does not compute as Excel does (or a value Excel cannot be held to).
+LO_INEXACT = {
+    "TEXT": "TEXT formats are rendered differently by LibreOffice",
+    "INFO": "INFO describes the machine that computes it",
+    "CELL": "CELL describes the machine and file that compute it",
+}
+_CALL_NAME = re.compile(r"(?<![\w.])((?:_xlfn\.|_xlws\.)?[A-Za-z][\w.]*)\(")
+_EXTERNAL = re.compile(r"\[\d+\]|\[[^\]]+\.xl\w*\]", re.IGNORECASE)
+_ANCHOR = re.compile(r"_xlfn\.ANCHORARRAY\(\s*((?:'(?:[^']|'')+'!|[\w.]+!)?\$?[A-Za-z]{1,3}\$?\d+)\s*\)",
+                     re.IGNORECASE)
+_DYNAMIC_ONLY = {"FILTER", "SORT", "SORTBY", "UNIQUE", "SEQUENCE", "RANDARRAY", "XLOOKUP",
+                 "XMATCH", "LET", "LAMBDA", "MAP", "REDUCE", "SCAN", "MAKEARRAY", "BYROW",
+                 "BYCOL", "TAKE", "DROP", "CHOOSEROWS", "CHOOSECOLS", "VSTACK", "HSTACK",
+                 "TOCOL", "TOROW", "WRAPROWS", "WRAPCOLS", "EXPAND", "TEXTSPLIT", "TEXTBEFORE",
+                 "TEXTAFTER", "ISOMITTED", "IMAGE"}
+
+
+def lo_refusal(node: Any) -> str | None:
+    """Why LibreOffice (7.4) cannot compute this formula as Excel does, or None."""
+    cell = node.cell
+    text = _strings_out(cell.text)
+    if _EXTERNAL.search(text):
+        return "it reads another workbook (external link), which the refresh cannot open"
+    if cell.dynamic:
+        return "it is a dynamic-array formula, which LibreOffice 7.4 cannot spill"
+    for name in _CALL_NAME.findall(text):
+        bare = re.sub(r"^(?:_xlfn\.|_xlws\.)+", "", name, flags=re.IGNORECASE).upper()
+        if bare in LO_INEXACT:
+            return f"{LO_INEXACT[bare]} (it calls {bare})"
+        if bare in _DYNAMIC_ONLY:
+            return f"it calls {bare}, which LibreOffice 7.4 does not have"
+    return None
+
+
+def _strings_out(text: str) -> str:
+    return re.sub(r'"(?:[^"]|"")*"', '""', text)
+
+
 def _deferred(run: Evaluation, report: RefreshReport, messages: dict[str, dict[tuple[int, int], str]],
               touched: dict[str, set[tuple[int, int]]]) -> bool:
-    """Formulas the in-process engine could not evaluate: LibreOffice, or error cells."""
+    """Formulas computed by LibreOffice (ours written first), or kept with a reason."""
     model, pkg = run.model, run.model.pkg
-    nodes = [run.graph.nodes[k] for k in sorted(run.deferred)]
-    todo = {(n.cell.sheet, n.cell.row, n.cell.col) for n in nodes}
+    for key in sorted(run.deferred):
+        why = lo_refusal(run.graph.nodes[key])
+        if why:
+            run.kept[key] = why
+    run.keep_readers()
+    nodes = [run.graph.nodes[k] for k in sorted(run.deferred - set(run.kept))]
+    if not nodes:
+        return False
+    todo: set[Any] = set()
+    texts: dict[Any, str] = {}
+    for n in nodes:
+        cell = n.cell
+        todo |= {(cell.sheet, r, c) for r, c in n.saved_area.cells()}
+        if "ANCHORARRAY" in cell.text.upper():  # LibreOffice 7.4 knows no spill references
+            texts[(cell.sheet, cell.row, cell.col)] = _ANCHOR.sub(
+                lambda m: _spill_range(run, cell.sheet, m.group(1)), cell.text)
     anchors = {(r.node.cell.sheet, r.node.cell.row, r.node.cell.col): r.grid[0][0]
                for r in run.results.values() if r.spills}
     got: dict[Any, Any] = {}
     engine = "none"
+    failed = "LibreOffice is not installed"
     if recalc.soffice():
         got, engine, warnings = recalc.compute(pkg, anchors, todo, "libreoffice",
-                                               _sheets_read(run, nodes))
+                                               _sheets_read(run, nodes), texts)
         report.warnings.extend(warnings)
+        failed = "; ".join(warnings) or "LibreOffice computed nothing"
+    parts = {sm.title: sm.part for sm in model}
+    shared = pkg.shared_strings
     for n in nodes:
         cell = n.cell
-        sx = pkg.sheet(model.sheets[cell.sheet.lower()].part)  # the package may have re-read it
-        x = sx.get(cell.row, cell.col)
         key = (cell.sheet, cell.row, cell.col)
+        if key not in got:
+            run.kept[n.key] = f"LibreOffice did not compute it ({failed})"
+            continue
+        x = pkg.sheet(parts[cell.sheet]).get(cell.row, cell.col)
+        saved = cached_value(x, shared) if x is not None else None
+        if got[key] == "#NAME?" and saved != "#NAME?":
+            run.kept[n.key] = "it calls a function LibreOffice does not have (#NAME? there)"
+    run.keep_readers()
+    computed = 0
+    for n in nodes:
+        if n.key in run.kept:
+            continue
+        cell = n.cell
+        sx = pkg.sheet(parts[cell.sheet])  # the package may have re-read it
         ref = cell_ref(cell.row, cell.col)
         touched.setdefault(cell.sheet, set()).add((cell.row, cell.col))
-        if key in got:
-            v = got[key]
-            if x is not None:
-                sx.set(cell.row, cell.col, with_cached_value(x, v))
-            report.dependents += 1
-            if isinstance(v, str) and v in EXCEL_ERRORS:
-                text = f"{v} the formula evaluates to {v} (computed by LibreOffice)"
-                report.errors.append(CellError(cell.sheet, ref, "formula", v, text))
-                messages.setdefault(cell.sheet, {})[(cell.row, cell.col)] = text
-            continue
-        why = n.problem or "the in-process formula engine cannot evaluate it"
-        text = (f"#VALUE! this formula cannot be evaluated headless ({why}) and LibreOffice "
-                "is not available to compute it. Install LibreOffice, or refresh in Excel.")
-        if x is not None:
-            sx.set(cell.row, cell.col, with_cached_value(x, "#VALUE!"))
-        report.errors.append(CellError(cell.sheet, ref, "formula", "#VALUE!", text))
-        messages.setdefault(cell.sheet, {})[(cell.row, cell.col)] = text
-    return engine == "libreoffice"
+        for r, c in n.saved_area.cells():
+            v = got.get((cell.sheet, r, c))
+            x = sx.get(r, c)
+            if (r, c) == (cell.row, cell.col):
+                saved = cached_value(x, shared) if x is not None else None
+                if x is not None:
+                    sx.set(r, c, with_cached_value(x, v))
+            elif x is None or "<f" not in x:  # the rest of a classic array's range
+                sx.set(r, c, value_cell(cell_ref(r, c), v, sx.style(r, c)))
+        computed += 1
+        v = got[(cell.sheet, cell.row, cell.col)]
+        if isinstance(v, str) and v in EXCEL_ERRORS:
+            if v == saved:
+                report.saved_errors += 1
+                continue
+            text = f"{v} the formula evaluates to {v} (computed by LibreOffice)"
+            report.errors.append(CellError(cell.sheet, ref, "formula", v, text))
+            messages.setdefault(cell.sheet, {})[(cell.row, cell.col)] = text
+    report.dependents += computed
+    return engine == "libreoffice" and computed > 0
+
+
+def _spill_range(run: Evaluation, sheet: str, ref: str) -> str:
+    """``A1`` of ``_xlfn.ANCHORARRAY(A1)`` as the range it spills into now (``A1:A40``)."""
+    try:
+        got = run.resolver.resolve(ref + "#", sheet)
+    except Exception:  # noqa: BLE001 - left as written: LibreOffice answers #NAME?, kept then
+        return f"_xlfn.ANCHORARRAY({ref})"
+    prefix = ref.rsplit("!", 1)[0] + "!" if "!" in ref else ""
+    return prefix + got.a1
 
 
 def _sheets_read(run: Evaluation, nodes: list[Any]) -> set[str] | None:

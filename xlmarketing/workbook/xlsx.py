@@ -67,7 +67,7 @@ _ROW_RE = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.DOTALL)
 _CELL_RE = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.DOTALL)
 _ATTR_RE = re.compile(r'\s([\w:]+)="([^"]*)"')
 _REF_RE = re.compile(r"([A-Z]+)(\d+)")
-_V_RE = re.compile(r"<v>(.*?)</v>", re.DOTALL)
+_V_RE = re.compile(r"<v\b[^>]*>(.*?)</v>", re.DOTALL)  # also <v xml:space="preserve"> </v>
 _T_RE = re.compile(r"<t\b[^>]*?(?:/>|>(.*?)</t>)", re.DOTALL)
 _F_RE = re.compile(r"<f\b[^>]*?(?:/>|>.*?</f>)", re.DOTALL)
 _T_ATTR_RE = re.compile(r'\st="[^"]*"')
@@ -200,6 +200,17 @@ def strip_for_recalc(cell_xml: str) -> str:
         return cell_xml
     fm = _F_RE.search(cell_xml)
     return _T_ATTR_RE.sub("", head) + (fm.group(0) if fm else "") + "</c>"
+
+
+def with_formula(cell_xml: str, formula: str) -> str:
+    """The cell with its formula text replaced (a shared formula's child becomes a plain one)."""
+    fm = _F_RE.search(cell_xml)
+    if fm is None:
+        return cell_xml
+    a = attrs(fm.group(0))
+    keep = "" if a.get("t") == "shared" and not fm.group(0).endswith("</f>") else \
+        "".join(f' {k}="{v}"' for k, v in a.items())
+    return cell_xml[: fm.start()] + f"<f{keep}>{xml_text(formula)}</f>" + cell_xml[fm.end():]
 
 
 def cached_value(cell_xml: str, shared: list[str]) -> Any:
