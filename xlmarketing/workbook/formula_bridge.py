@@ -4,9 +4,14 @@ A formula is tokenized with openpyxl's ``Tokenizer`` and rewritten into a *templ
 reference (cell, range, name, table, spill ``A1#`` / ``_xlfn.ANCHORARRAY(A1)``) is resolved by
 the :class:`~.calls.Resolver` and replaced by a placeholder input, ``_xlfn.``/``_xlws.``
 prefixes and the add-in prefixes of our functions are dropped. The template is compiled once by
-the ``formulas`` package (Excel's functions with array semantics), with the functions of
-``REGISTRY`` injected, and evaluated on the values of its inputs. A fill-down of one formula
-compiles once. The plain form ``=OUR_FUNCTION(ref, literal, …)`` skips ``formulas`` entirely.
+the ``formulas`` package (Excel's functions with array semantics), with our functions handed
+to that one parse (``formulas``' global function table is left alone), and evaluated on the
+values of its inputs. A fill-down of one formula compiles once. The plain form
+``=OUR_FUNCTION(ref, literal, …)`` skips ``formulas`` entirely.
+
+An omitted argument of our function (``F(a,,,b)``) is a blank wherever the call sits: the
+template writes it as the input ``XLM_BLANK``, which reaches our function as None (``formulas``
+itself would pass 0 or FALSE, a different option).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from openpyxl.formula import Tokenizer
 from openpyxl.formula.tokenizer import Token
 
 from ..errors import EXCEL_ERRORS, XLMError
+from ..catalog import is_ours
 from ..functions import REGISTRY
 from .calls import Literal, Ref, Resolver, Unsupported, function_name, parse_call
 from .model import Area
@@ -33,6 +39,9 @@ _PREFIXES = re.compile(r"^(?:_xlfn\.|_xlws\.|_xludf\.)+", re.IGNORECASE)
 _SPILL_HASH = re.compile(r"""("(?:[^"]|"")*")|((?:'(?:[^']|'')+'!|[A-Za-z0-9_.]+!)?\$?[A-Za-z]{1,3}\$?\d+)#""")
 
 Reader = Callable[[Area], list[list[Any]]]
+
+#: The input an omitted argument of our function becomes in a template (a blank cell's value).
+BLANK = "XLM_BLANK"
 
 #: Functions that work cell by cell on arrays, so a fill-down of one formula can be evaluated
 #: as one array formula (aggregates such as SUM, AND or MAX are not among them).
@@ -86,22 +95,42 @@ class Evaluator:
         ours = False
         problem = None
         elementwise = True
+        opened: list[bool] = []  # per open bracket: is it a call of ours?
+        after: str | None = None  # "open"/"sep": just after our call's "(" or one of its ","
         i = 0
         while i < len(tokens):
             t = tokens[i]
+            if t.type == Token.WSPACE:
+                out.append(t.value)
+                i += 1
+                continue
+            if opened and opened[-1] and after is not None and (
+                    (t.type == Token.SEP and t.subtype == Token.ARG)
+                    or (t.subtype == Token.CLOSE and after == "sep")):
+                out.append(BLANK)  # an omitted argument of ours: a blank, not formulas' 0
+            after = None
+            if t.subtype == Token.OPEN:
+                opened.append(False)
+            elif t.subtype == Token.CLOSE and opened:
+                opened.pop()
+            elif t.type == Token.SEP and t.subtype == Token.ARG and opened and opened[-1]:
+                after = "sep"
             if t.type == Token.FUNC and t.subtype == Token.OPEN:
                 name = _PREFIXES.sub("", t.value[:-1])
                 bare = function_name(name + "(")
                 if bare == "ANCHORARRAY" and i + 2 < len(tokens) \
                         and tokens[i + 1].subtype == Token.RANGE and tokens[i + 2].subtype == Token.CLOSE:
                     out.append(self._operand(tokens[i + 1].value + "#", home, areas, errors))
+                    opened.pop()  # its ")" is taken here too
                     i += 3
                     continue
                 if name.upper() not in ELEMENTWISE:
                     elementwise = False
-                if bare in REGISTRY:
+                if is_ours(bare):
                     ours = True
                     name = bare
+                    opened[-1] = True
+                    after = "open"
                 elif "!" in name or "[" in name:
                     problem = problem or f"the function {name} belongs to another add-in or workbook"
                 elif not _known(name):
@@ -138,7 +167,7 @@ class Evaluator:
     def direct(self, formula: str, home: str) -> Outcome | None:
         """The plain form ``=OURS(ref, literal, …)`` evaluated without the formula engine."""
         try:
-            call = parse_call(formula, REGISTRY)
+            call = parse_call(formula)
         except Unsupported:
             return None
         if call is None:
@@ -172,6 +201,9 @@ class Evaluator:
         fn = self._compile(tpl.text)
         values = []
         for name in fn.inputs:
+            if str(name).upper() == BLANK:
+                values.append(_engine_block([[None]]))
+                continue
             m = re.fullmatch(r"XLM_R(\d+)", str(name), re.IGNORECASE)
             if not m:
                 raise Unsupported(f"the formula refers to {name}, which cannot be resolved")
@@ -222,12 +254,9 @@ class Evaluator:
     def _compile(self, text: str) -> Any:
         fn = self._compiled.get(text)
         if fn is None:
-            import formulas
-
-            _install()
             try:
                 with open(os.devnull, "w") as quiet, contextlib.redirect_stderr(quiet):
-                    fn = formulas.Parser().ast(text)[1].compile()
+                    fn = _parser().ast(text)[1].compile()
             except Exception as exc:  # noqa: BLE001
                 raise Unsupported(f"the formula engine cannot read it ({type(exc).__name__}: "
                                   f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
@@ -239,7 +268,6 @@ class Evaluator:
 
 
 _raised: list[list[XLMError]] = []
-_installed = False
 
 
 @contextlib.contextmanager
@@ -251,20 +279,48 @@ def _calls_into(sink: list[XLMError]):  # type: ignore[no-untyped-def]
         _raised.pop()
 
 
-def _install() -> None:
-    """Put every function of REGISTRY into the ``formulas`` function table (once)."""
-    global _installed
-    if _installed:
-        return
-    import formulas
-
-    table = formulas.get_functions()
-    for name, fn in REGISTRY.items():
-        table[name] = _wrap(name, fn)
+def _own_functions() -> dict[str, Callable[..., Any]]:
+    """The functions this bridge hands to one parse: ours, and two fixes of ``formulas``."""
+    own = {name: _wrap(name, fn) for name, fn in REGISTRY.items()}
     # formulas answers #VALUE! for these on arrays (a spill range, say)
-    table["ROWS"] = lambda a: float(np.atleast_2d(np.asarray(a, dtype=object)).shape[0])
-    table["COLUMNS"] = lambda a: float(np.atleast_2d(np.asarray(a, dtype=object)).shape[1])
-    _installed = True
+    own["ROWS"] = lambda a: float(np.atleast_2d(np.asarray(a, dtype=object)).shape[0])
+    own["COLUMNS"] = lambda a: float(np.atleast_2d(np.asarray(a, dtype=object)).shape[1])
+    return own
+
+
+def _parser() -> Any:
+    """A ``formulas`` parser whose function calls look in our table first.
+
+    ``formulas`` finds a function by name in its process-wide table
+    (``formulas.get_functions()``) while it parses; writing ours there would change every other
+    user of the package in the process. The parser's function token is swapped for one that
+    asks this parser's own table first, so nothing global changes.
+    """
+    import formulas
+    from formulas.tokens.function import Function
+
+    global _Parser
+    if _Parser is None:
+        class Call(Function):
+            def process(self, match, context=None, parser=None):  # type: ignore[no-untyped-def]
+                attr = super().process(match, context, parser)
+                self._own = getattr(parser, "own", {}).get(str(attr.get("name", "")).upper())
+                return attr
+
+            def compile(self):  # type: ignore[no-untyped-def]
+                own = getattr(self, "_own", None)
+                return own if own is not None else super().compile()
+
+        class Parser(formulas.Parser):
+            filters = [Call if f is Function else f for f in formulas.Parser.filters]
+
+        _Parser = Parser
+    parser = _Parser()
+    parser.own = _own_functions()
+    return parser
+
+
+_Parser: Any = None
 
 
 def _wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -293,7 +349,7 @@ def _wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
 def _known(name: str) -> bool:
     import formulas
 
-    return name.upper() in formulas.get_functions()
+    return name.upper() in formulas.get_functions() or name.upper() in ("ROWS", "COLUMNS")
 
 
 # --------------------------------------------------------------------------- conversions

@@ -14,11 +14,11 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
+from ..catalog import function_of
 from ..errors import EXCEL_ERRORS
 from . import recalc
 from .comments import update_comments
 from .model import WorkbookModel, styles_part
-from .plan import function_of
 from .report import CellError, RefreshReport
 from .xlsx import Package, array_cell, cell_ref, value_cell, with_cached_value
 
