@@ -21,7 +21,7 @@ from typing import Any
 from .. import catalog
 from ..core.errors import CoreError, DataError, InsufficientData, LimitExceeded, ParameterError
 from ..errors import XLMError, function_context
-from .spec import Arg, make_spec
+from .spec import Arg, CallArgs, calling, make_spec
 
 Cells = list[list[Any]]
 REGISTRY: dict[str, Callable[..., Cells]] = {}
@@ -68,7 +68,9 @@ def sheet_function(name: str, summary: str = "", *, args: Mapping[str, Arg] | No
                 try:
                     if spec is None:
                         return fn(*a, **kw)
-                    return fn(**spec.parse(a, kw))
+                    clean = spec.parse(a, kw)
+                    with calling(CallArgs(spec, clean)):
+                        return fn(**clean)
                 except CoreError as exc:
                     raise core_error_to_xlm(exc, arg_names) from exc
 

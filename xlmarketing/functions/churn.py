@@ -26,16 +26,15 @@ import numpy as np
 import pandas as pd
 
 from .. import cells, notices
-from ..cache import CACHE, Memo, content_key
+from ..cache import CACHE, Memo
 from ..cells import CATEGORY, Table
 from ..core import churn as core
 from ..core import limits
 from ..core import models as M
 from ..core.features import encoded_width
 from ..errors import XLMError, col_label
-from ..parsing import culture_key
 from . import Cells, sheet_function
-from .spec import HEADER_ARG, KEEP_IDS, SEED, Arg, Bool, Float, Int
+from .spec import HEADER_ARG, KEEP_IDS, SEED, Arg, Bool, Float, Int, key_of, range_of
 
 #: Label values recognised as "churned" / "stayed" (compared case-insensitively).
 POSITIVE_WORDS = frozenset({
@@ -330,13 +329,14 @@ class Training:
 
     @functools.cached_property
     def range(self) -> cells.Range:
-        return cells.Range(self.data)
+        return range_of(self.data)
 
     def key(self, *extra: Any) -> str:
-        o = self.options
-        return content_key(self.range.fingerprint, self.labels, self.positive, o.balanced,
-                           o.regularization, self.header, o.model, o.seed, self.keep_ids,
-                           culture_key(), *extra)
+        """Every field of the training (derived, so a new option is keyed too), and ``extra``."""
+        fields = [(f.name, dataclasses.astuple(v) if dataclasses.is_dataclass(v) else v)
+                  for f in dataclasses.fields(self) if f.name not in ("data", "labels")
+                  for v in [getattr(self, f.name)]]
+        return key_of((self.range, self.labels), tuple(fields), *extra)
 
     def read(self) -> tuple[Table, np.ndarray, str]:
         """The validated training table, the 0/1 outcomes and the positive outcome's label."""
