@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 # `@sheet_function("NAME", ...` and `@twin("NAME", "OTHER_NAME", ...`: the decorators that
 # register a function in the package's sources.
@@ -34,12 +35,14 @@ _listeners: list[Callable[[str, bool], None]] = []
 _cache: tuple[frozenset[str], tuple[str, ...], tuple[bytes, ...]] | None = None
 
 
-def declared_in(folder: Path) -> frozenset[str]:
+def declared_in(folder: Traversable) -> frozenset[str]:
     """The function names the modules in ``folder`` register (read, not imported)."""
     found: set[str] = set()
-    for path in sorted(folder.glob("*.py")):
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".py"):
+            continue
         try:
-            text = path.read_text(encoding="utf-8")
+            text = entry.read_text(encoding="utf-8")
         except OSError:
             continue
         for group in _DECLARED.findall(text):
@@ -48,14 +51,11 @@ def declared_in(folder: Path) -> frozenset[str]:
 
 
 def _package_names() -> frozenset[str]:
+    # importlib.resources reads a zipped install too, and never imports the functions. An
+    # install without sources finds nothing here: its functions are ours once imported.
     global _declared
     if _declared is None:
-        found = declared_in(Path(__file__).with_name("functions"))
-        if not found:  # no sources to read (a frozen or zipped install): ask the registry
-            from .functions import REGISTRY
-
-            found = frozenset(REGISTRY)
-        _declared = found
+        _declared = declared_in(resources.files(__package__) / "functions")
     return _declared
 
 
