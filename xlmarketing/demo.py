@@ -256,12 +256,12 @@ def values_only(src: str | Path, dst: str | Path) -> Path:
     the add-in shows, the anchors' cached values are written as plain cells; every other cell,
     style and chart is untouched.
     """
-    from .functions import REGISTRY
+    from .catalog import is_ours
 
     def plain(m: re.Match[str]) -> str:
         attrs, formula, value = m.group(1), m.group(2), m.group(3)
         name = formula.lstrip("=").split("(", 1)[0].strip().upper()
-        if name not in REGISTRY:
+        if not is_ours(name):
             return m.group(0)
         attrs = _CM.sub("", attrs)
         if value is None:

@@ -1,13 +1,15 @@
 """xlwings user-defined functions: the module Excel imports (``xlmarketing.udfs``).
 
-Thin declarative wrappers, one line each: :func:`udf` builds the xlwings function from the
+Thin declarative wrappers, none written by hand: :func:`udf` builds the xlwings function from the
 specification registered in :mod:`xlmarketing.functions` (argument names and order, optional
 flags, the function wizard's texts, ``call_in_wizard=False`` for fitting functions), so a
 signature is written once. Every argument is taken ``"raw"`` and every result returned
 ``"raw"``: xlwings' default conversion costs tens of microseconds per cell on the Office.js
 path, and the cell adapter cleans values anyway.
 
-The module exposes only the UDFs (``__all__``) so an import tool picks up nothing else.
+Every function of the registry is served, including one registered later (a user's own module
+imported after this one): a registration listener adds its wrapper here. The module exposes only
+the UDFs (``__all__``) so an import tool picks up nothing else.
 
 How a user mistake (:class:`~xlmarketing.errors.XLMError`) shows:
 
@@ -36,8 +38,11 @@ from typing import Any as _Any
 
 import xlwings as _xw
 
+from . import catalog as _catalog
 from .errors import XLMError as _XLMError
 from .functions import REGISTRY as _REGISTRY
+from .functions.spec import Arg as _Arg
+from .functions.spec import make_spec as _make_spec
 
 _log = _logging.getLogger(__name__)
 
@@ -63,7 +68,8 @@ def _run(fn: _Callable[..., _Any], *args: _Any) -> _Any:
 def udf(name: str) -> _Callable[..., _Any]:
     """The xlwings UDF for the registered sheet function ``name``, built from its specification."""
     fn = _REGISTRY[name]
-    spec = fn.spec
+    spec = fn.spec or _make_spec(name, fn.__doc__ or "", fn, {  # registered without args={...}
+        p: _Arg("") for p in _inspect.signature(fn).parameters}, True)
 
     def call(*args: _Any) -> _Any:
         return _run(fn, *args)
@@ -81,61 +87,18 @@ def udf(name: str) -> _Callable[..., _Any]:
     return _xw.func(call_in_wizard=not spec.fits)(call)
 
 
-# ---------------------------------------------------------------- segmentation
-KMEANS_SEGMENT = udf("KMEANS_SEGMENT")
-SEGMENT_PROFILE = udf("SEGMENT_PROFILE")
-SEGMENT_K = udf("SEGMENT_K")
+def _serve(name: str, added: bool) -> None:
+    """Keep the module's attributes and ``__all__`` equal to the registry (late registrations
+    included), which is what xlwings' COM import and ``custom_functions_meta`` read."""
+    if added and name in _REGISTRY:
+        globals()[name] = udf(name)
+    else:
+        globals().pop(name, None)
+    __all__[:] = sorted(n for n in _REGISTRY if n in globals())
 
-# ---------------------------------------------------------------- churn
-CHURN_PROB = udf("CHURN_PROB")
-CHURN_METRICS = udf("CHURN_METRICS")
-CHURN_DRIVERS = udf("CHURN_DRIVERS")
-CHURN_REASONS = udf("CHURN_REASONS")
 
-# ---------------------------------------------------------------- model choice and explanations
-CHURN_COMPARE = udf("CHURN_COMPARE")
-CHURN_RULES = udf("CHURN_RULES")
-CHURN_LIFT = udf("CHURN_LIFT")
-CHURN_ROC = udf("CHURN_ROC")
-CHURN_FAIRNESS = udf("CHURN_FAIRNESS")
-
-# ---------------------------------------------------------------- any yes/no outcome (PROPENSITY_*)
-# The same engine, cache and outputs as CHURN_*, worded for ad clicks, offer responses, purchases.
-PROPENSITY_SCORE = udf("PROPENSITY_SCORE")
-PROPENSITY_METRICS = udf("PROPENSITY_METRICS")
-PROPENSITY_DRIVERS = udf("PROPENSITY_DRIVERS")
-PROPENSITY_REASONS = udf("PROPENSITY_REASONS")
-PROPENSITY_COMPARE = udf("PROPENSITY_COMPARE")
-PROPENSITY_RULES = udf("PROPENSITY_RULES")
-PROPENSITY_LIFT = udf("PROPENSITY_LIFT")
-PROPENSITY_ROC = udf("PROPENSITY_ROC")
-PROPENSITY_FAIRNESS = udf("PROPENSITY_FAIRNESS")
-
-# ---------------------------------------------------------------- forecast
-SALES_FORECAST = udf("SALES_FORECAST")
-FORECAST_ACCURACY = udf("FORECAST_ACCURACY")
-FORECAST_DRIVERS = udf("FORECAST_DRIVERS")
-FORECAST_OUTLIERS = udf("FORECAST_OUTLIERS")
-
-# ---------------------------------------------------------------- customers (RFM, customer value)
-RFM_SEGMENT = udf("RFM_SEGMENT")
-CUSTOMER_VALUE = udf("CUSTOMER_VALUE")
-
-# ---------------------------------------------------------------- customer texts
-TEXT_CLASSIFY = udf("TEXT_CLASSIFY")
-TEXT_CLASSIFY_METRICS = udf("TEXT_CLASSIFY_METRICS")
-TEXT_KEYWORDS = udf("TEXT_KEYWORDS")
-TEXT_TOPICS = udf("TEXT_TOPICS")
-TEXT_TOPIC = udf("TEXT_TOPIC")
-SENTIMENT = udf("SENTIMENT")
-
-# ---------------------------------------------------------------- recommendations and baskets
-RECOMMEND = udf("RECOMMEND")
-SIMILAR_ITEMS = udf("SIMILAR_ITEMS")
-BASKET_RULES = udf("BASKET_RULES")
-
-# ---------------------------------------------------------------- the model cache
-XLM_CACHE_INFO = udf("XLM_CACHE_INFO")
-XLM_CACHE_CLEAR = udf("XLM_CACHE_CLEAR")
-
-__all__ = sorted(n for n in _REGISTRY if n in globals())
+__all__: list[str] = []
+for _name in list(_REGISTRY):
+    _serve(_name, True)
+del _name
+_catalog.on_change(_serve)

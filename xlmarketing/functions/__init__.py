@@ -6,8 +6,10 @@ It composes the three rooms below it: the cell adapter (``cells``), the model ca
 and the model core (``core``). The xlwings wrappers in ``udfs.py`` and the headless workbook
 engine both call these, so a refreshed cell equals what Excel with the add-in shows.
 
-``REGISTRY`` maps the Excel name of every function to its implementation; the workbook engine
-finds functions there, so a new module registered below needs no change elsewhere.
+``REGISTRY`` maps the Excel name of every function to its implementation, and is the only list
+of them: ``xlmarketing.udfs`` (Excel, xlwings Server and Lite) and the headless workbook engine
+serve every function registered with :func:`sheet_function`, here or in a user's own module
+imported before use (:mod:`xlmarketing.catalog` answers "is it ours?" without the models).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .. import catalog
 from ..core.errors import CoreError, DataError, InsufficientData, LimitExceeded, ParameterError
 from ..errors import SHEET_FIXES, XLMError, function_context
-from .spec import Arg, make_spec
+from .spec import Arg, CallArgs, calling, make_spec
 
 Cells = list[list[Any]]
 REGISTRY: dict[str, Callable[..., Cells]] = {}
@@ -66,16 +69,25 @@ def sheet_function(name: str, summary: str = "", *, args: Mapping[str, Arg] | No
                 try:
                     if spec is None:
                         return fn(*a, **kw)
-                    return fn(**spec.parse(a, kw))
+                    clean = spec.parse(a, kw)
+                    with calling(CallArgs(spec, clean)):
+                        return fn(**clean)
                 except CoreError as exc:
                     raise core_error_to_xlm(exc, arg_names) from exc
 
         wrapper.excel_name = name  # type: ignore[attr-defined]
         wrapper.spec = spec  # type: ignore[attr-defined]
         REGISTRY[name] = wrapper
+        catalog.add(name)  # served from now on: udfs, the Office.js metadata, the refresh
         return wrapper
 
     return register
+
+
+def unregister(name: str) -> None:
+    """Remove a function registered with :func:`sheet_function` (a user's or a test's)."""
+    if REGISTRY.pop(name, None) is not None:
+        catalog.remove(name)
 
 
 # Importing the modules registers their functions.

@@ -14,17 +14,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import cells
-from ..cache import CACHE, content_key
+from .. import cells, notices
+from ..cache import CACHE
 from ..cells import CATEGORY, Table
 from ..core import clv
 from ..core import orders as core_orders
 from ..core import rfm as core_rfm
-from .. import notices
 from ..errors import XLMError, col_label
-from ..parsing import ParseError, culture_key, current_culture, parse_dates
+from ..parsing import ParseError, current_culture, parse_dates
 from . import Cells, sheet_function
-from .spec import HEADER_ARG, Arg, Float
+from .spec import HEADER_ARG, Arg, Float, call_key, range_of
 
 MAX_HORIZON_MONTHS = 120
 
@@ -153,14 +152,13 @@ _REFERENCE = Arg('The "today" of the analysis. Blank: the last order date in the
 def rfm_segment(orders: Any, reference_date: float | None = None, header: bool | None = None) -> Cells:
     """Per customer: Recency (days), Frequency (orders), Monetary (total), R, F, M scores 1-5,
     the RFM code and the named segment (see :data:`xlmarketing.core.rfm.SEGMENT_GRID`)."""
-    rng = cells.Range(orders)
+    rng = range_of(orders)
 
     def fit() -> tuple[Cells, list[str]]:
         book = order_book(rng, header, reference_date, min_customers=5)
         return _label_rows(core_rfm.rfm(book)), book.notes
 
-    rows, notes = CACHE.get_or_fit("rfm", content_key(rng.fingerprint, reference_date, header,
-                                                      culture_key()), fit)
+    rows, notes = CACHE.get_or_fit("rfm", call_key(), fit)
     _say(notes)
     return [list(r) for r in rows]  # a copy: a caller editing its result cannot change the cache
 
@@ -178,13 +176,13 @@ def customer_value(orders: Any, horizon_months: float = 12.0, reference_date: fl
     """Per customer: repeat purchases so far, expected purchases over the horizon (BG/NBD),
     probability of still being active, expected purchase value (Gamma-Gamma) and expected
     value over the horizon."""
-    rng = cells.Range(orders)
+    rng = range_of(orders)
 
     def fit() -> tuple[clv.ValueModel, list[str]]:
         book = order_book(rng, header, reference_date)
         return clv.fit_value_model(book), book.notes
 
-    model, notes = CACHE.get_or_fit("customer_value", content_key(
-        rng.fingerprint, reference_date, header, culture_key()), fit)
+    # horizon_months is applied to the fitted model afterwards
+    model, notes = CACHE.get_or_fit("customer_value", call_key(drop=("horizon_months",)), fit)
     _say(notes)
     return _label_rows(clv.customer_value(model, horizon_months))

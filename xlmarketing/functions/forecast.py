@@ -31,16 +31,15 @@ from typing import Any
 import numpy as np
 
 from .. import cells, notices
-from ..cache import CACHE, content_key
+from ..cache import CACHE
 from ..cells import CATEGORY
 from ..core import forecast as core
 from ..core import forecast_checks as checks
 from ..core.forecast_calendar import Calendar, fill_gaps, infer_calendar
 from ..core.forecast_seasons import YEAR
 from ..errors import XLMError
-from ..parsing import culture_key
 from . import Cells, sheet_function
-from .spec import HEADER_ARG, Arg, Float
+from .spec import HEADER_ARG, Arg, Float, call_key, key_of
 
 MAX_HORIZON = 1000
 
@@ -316,7 +315,9 @@ def fit_sales(sales: Any, horizon: int, known_drivers: Any, season: int | None,
                               X=h.X, driver_names=h.driver_names, year=h.year)
         return _Fit(h, f, skip, X_last)
 
-    key = content_key(sales, known_drivers, horizon, season, header, int(today), culture_key())
+    # Keyed by this helper's own arguments: FORECAST_OUTLIERS calls it with horizon 1 and no
+    # drivers, SALES_FORECAST with its own (future drivers and interval are applied afterwards).
+    key = key_of((sales, known_drivers), (horizon, season, header), int(today))
     res = CACHE.get_or_fit("forecast", key, fit)
     if horizon > res.hist.y.size:
         notices.say(f"sales: a forecast {horizon} periods ahead from {res.hist.y.size} periods "
@@ -398,8 +399,7 @@ def forecast_accuracy(sales: Any, horizon: int | None = None, season_length: int
         hist = read_history(sales, None, hd)
         return backtest(leave_out_partial(hist, m_param, today) or hist, hz, m_param), hist.notes
 
-    r, notes = CACHE.get_or_fit("forecast_accuracy", content_key(sales, hz, m_param, hd, int(today),
-                                                                      culture_key()), fit)
+    r, notes = CACHE.get_or_fit("forecast_accuracy", call_key(int(today)), fit)
     rows: list[list[Any]] = [["Metric", "SALES_FORECAST", "Seasonal naive", "Best simple peer"]]
     for k in ("MAE", "RMSE", "MAPE", "sMAPE", "MASE"):
         rows.append([k, r.ours[k], r.naive[k], r.peer[k]])
@@ -475,8 +475,7 @@ def forecast_drivers(sales: Any, known_drivers: Any, season_length: int | None =
                            "history, a shorter season_length, or 1 for no seasonality.")
         return core.fit_drivers(hist.y, hist.X, hist.driver_names, m), hist.notes
 
-    dm, notes = CACHE.get_or_fit("forecast_drivers", content_key(sales, known_drivers, m_param, hd,
-                                                             culture_key()), fit)
+    dm, notes = CACHE.get_or_fit("forecast_drivers", call_key(), fit)
     labels = ["Driver", "Coefficient", "Elasticity", "Effect per unit (%)", "Std. error",
               "p-value", "Model"]
     form = "log sales" if dm.log else "sales"

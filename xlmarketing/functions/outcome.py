@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .. import cells, notices
-from ..cache import CACHE, Memo, content_key
+from ..cache import CACHE, Memo
 from ..cells import CATEGORY, Table
 from ..core import churn as core
 from ..core import limits
@@ -36,9 +36,8 @@ from ..core import models as M
 from ..core.features import encoded_width
 from ..core.outcome import Outcome
 from ..errors import XLMError, col_label
-from ..parsing import culture_key
 from . import Cells, sheet_function
-from .spec import SEED, Arg, Bool, Float, Int
+from .spec import SEED, Arg, Bool, Float, Int, key_of, range_of
 
 #: Label values that are a plain yes or no, in every family: what they mean may depend on the
 #: header above them, where the family says so (:attr:`Family.header_rule`).
@@ -309,7 +308,7 @@ class Training:
 
     @functools.cached_property
     def range(self) -> cells.Range:
-        return cells.Range(self.data)
+        return range_of(self.data)
 
     @functools.cached_property
     def _observed(self) -> tuple[Table, list[str], Any]:
@@ -332,16 +331,19 @@ class Training:
                                f"{self.family.outcome.model}, got {table.n_rows}. Select more rows.")
             return got
 
-        key = content_key(self.range.fingerprint, self.labels, self.positive, self.header,
-                          self.keep_ids, culture_key(), self.family.name)
+        key = key_of((self.range, self.labels), (self.positive, self.header, self.keep_ids),
+                     self.family.name)
         return CACHE.get_or_fit("outcome", key, read)
 
     def key(self, *extra: Any) -> str:
-        o = self.options
+        """Every field of the training (derived, so a new option is keyed too) with the family's
+        reading of the labels in place of the family, and ``extra``."""
         r = self.reading()
-        return content_key(self.range.fingerprint, self.labels, (r.positive, r.notes), o.balanced,
-                           o.regularization, self.header, o.model, o.seed, self.keep_ids,
-                           culture_key(), *extra)
+        fields = [(f.name, dataclasses.astuple(v) if dataclasses.is_dataclass(v) else v)
+                  for f in dataclasses.fields(self) if f.name not in ("data", "labels", "family")
+                  for v in [getattr(self, f.name)]]
+        return key_of((self.range, self.labels), (tuple(fields), r.positive, tuple(r.notes)),
+                      *extra)
 
     def read(self) -> tuple[Table, np.ndarray, str]:
         """The validated training table (the reading's notes added), the 0/1 outcomes and the

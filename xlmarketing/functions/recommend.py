@@ -23,13 +23,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .. import cells
-from ..cache import CACHE, Memo, content_key
+from ..cache import CACHE, Memo
 from ..core import baskets as bcore
 from ..core import recommend as core
 from ..errors import XLMError, col_label
-from ..parsing import culture_key
 from . import Cells, sheet_function
-from .spec import HEADER_ARG, Arg, Float, Int
+from .spec import HEADER_ARG, Arg, Float, Int, call_key, range_of
 
 # Words that mark a header row of a purchase list (detection when header is blank).
 _HEADER_WORDS = ("customer", "client", "user", "member", "account", "id", "item", "product",
@@ -255,7 +254,7 @@ def _lookup(labels: list[Any]) -> dict[Any, int]:
 
 def fit_recommender(purchases: Any, header: bool | None) -> _Fit:
     """The cached item-kNN model for these purchase cells (fits on a cache miss)."""
-    rng = cells.Range(purchases)
+    rng = range_of(purchases)
     options = core.RecommendOptions()
 
     def fit() -> _Fit:
@@ -268,8 +267,8 @@ def fit_recommender(purchases: Any, header: bool | None) -> _Fit:
         return _Fit(model, _lookup(p.who_labels), _lookup(p.item_labels))
 
     # The culture is part of the input: '1.234' is 1234 in de-DE and 1.234 in en-US.
-    return CACHE.get_or_fit("recommend", content_key(rng.fingerprint, header, options,
-                                                     culture_key()), fit)
+    # Who to recommend for (customers, item) and how many (n) are read from the fitted model.
+    return CACHE.get_or_fit("recommend", call_key(options, drop=("customers", "item", "n")), fit)
 
 
 def _labels(n: int) -> list[str]:
@@ -441,7 +440,7 @@ def _zero_one(rows: list[list[Any]], first_col: int) -> np.ndarray | None:
 def basket_rules(transactions: Any, min_support: float = 0.01, min_confidence: float = 0.2,
                  max_len: int = 3, header: bool | None = None) -> Cells:
     """Antecedent, consequent, support, confidence, lift and baskets, one row per rule."""
-    rng = cells.Range(transactions)
+    rng = range_of(transactions)
     opts = bcore.RuleOptions(min_support, min_confidence, max_len)
 
     def fit() -> Cells:
@@ -467,6 +466,5 @@ def basket_rules(transactions: Any, min_support: float = 0.01, min_confidence: f
         return cells.to_cells(body, labels=["Antecedent", "Consequent", "Support", "Confidence",
                                             "Lift", "Baskets"])
 
-    rows = CACHE.get_or_fit("basket_rules", content_key(rng.fingerprint, header, opts,
-                                                        culture_key()), fit)
+    rows = CACHE.get_or_fit("basket_rules", call_key(), fit)
     return [list(r) for r in rows]

@@ -6,13 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import cells
-from ..cache import CACHE, Memo, content_key
+from ..cache import CACHE, Memo
 from ..cells import Table
 from ..core import segment as core
 from ..errors import XLMError
-from ..parsing import culture_key
 from . import Cells, sheet_function
-from .spec import HEADER_ARG, KEEP_IDS, SEED, Arg, Bool, Int
+from .spec import HEADER_ARG, KEEP_IDS, SEED, Arg, Bool, Int, call_key, range_of
 
 
 @dataclass
@@ -69,7 +68,7 @@ def fit_segments(data: Any, k: int, scale: bool | str, seed: int, header: bool |
 
     ``k`` = 0 means "choose k automatically". ID-like columns are left out unless ``keep_ids``.
     """
-    rng = cells.Range(data)
+    rng = range_of(data)
 
     def fit() -> _Fit:
         table = cells.leave_out_ids(cells.read_table(rng, name="data", header=header), keep_ids)
@@ -77,9 +76,7 @@ def fit_segments(data: Any, k: int, scale: bool | str, seed: int, header: bool |
         table.notes.extend(seg.encoder.notes)  # e.g. rare text levels grouped as (other)
         return _Fit(table, seg)
 
-    return CACHE.get_or_fit("kmeans", content_key(rng.fingerprint, k, scale, seed, header, keep_ids,
-                                                culture_key()),
-                            fit)
+    return CACHE.get_or_fit("kmeans", call_key(), fit)
 
 
 @sheet_function("KMEANS_SEGMENT", "Groups customers into k segments of similar behaviour "
@@ -129,16 +126,14 @@ def segment_k(data: Any, k_max: int = core.K_AUTO_MAX, scale: bool | str = "auto
               header: bool | None = None, keep_ids: bool = False) -> Cells:
     """k, prediction strength, Calinski-Harabasz index, silhouette and inertia for k = 2..k_max,
     with the k that k="auto" takes marked, then Note rows."""
-    rng = cells.Range(data)
+    rng = range_of(data)
 
     def fit() -> tuple[core.KChoice, list[str]]:
         table = cells.leave_out_ids(cells.read_table(rng, name="data", header=header), keep_ids)
         return (core.choose_k(table.frame, table.kinds, k_max=k_max, scale=scale, seed=seed),
                 table.notes)
 
-    choice, notes = CACHE.get_or_fit(
-        "kmeans_k", content_key(rng.fingerprint, k_max, scale, seed, header, keep_ids,
-                                culture_key()), fit)
+    choice, notes = CACHE.get_or_fit("kmeans_k", call_key(), fit)
     t = choice.table
     rec = ["recommended" if k == choice.best else "" for k in t["k"]]
     block = list(zip(t["k"].tolist(), t["strength"].round(4).tolist(),

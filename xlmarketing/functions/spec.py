@@ -11,6 +11,9 @@ text Excel's function wizard shows, and a declarative check in the spirit of sci
   raw ranges untouched;
 * the xlwings wrapper: :mod:`xlmarketing.udfs` builds each UDF from it (argument names, docs,
   optional flags, ``call_in_wizard``);
+* the cache key: :func:`call_key` makes it from the call's arguments as the spec parsed them
+  (every range fingerprinted from its raw cells, every parameter by its clean value, the
+  culture), so no function lists its options by hand and none can be left out;
 * the README reference: a test checks that the README shows every function with the signature
   line :meth:`FunctionSpec.usage` gives;
 * formula text: templates write their calls with :meth:`FunctionSpec.formula` (named arguments
@@ -28,13 +31,17 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import inspect
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import cells
+from ..cache import content_key
 from ..errors import XLMError
+from ..parsing import culture_key
 
 _NOTHING = object()
 
@@ -269,3 +276,86 @@ HEADER_ARG = Arg('Does the first row hold column names? Blank or "auto" detects 
 KEEP_IDS = Arg("TRUE uses columns that look like IDs (customer numbers 1, 2, 3..., codes such as "
                "C-00017) in the model. FALSE (default) leaves them out and says so in the "
                "companion outputs (profile, drivers, metrics).", Bool(default=False))
+
+
+# --------------------------------------------------------------------------- cache keys
+
+
+def key_of(ranges: Sequence[Any], params: Any, *extra: Any) -> str:
+    """The one way a cache key is made: ranges by fingerprint, parameters, the culture, extra.
+
+    A :class:`~xlmarketing.cells.Range` (a range the function reads as a table) is
+    fingerprinted as the adapter reads it; any other range by its exact raw cells
+    (:func:`~xlmarketing.cells.digest_cells`: TRUE and 1 differ, which labels need). Both are
+    cheap next to converting the cells. ``params`` are clean values; the culture (decimal
+    separator, date order) changes how text cells read, so it is always part of the key.
+    """
+    prints = tuple(r.fingerprint if isinstance(r, cells.Range) else
+                   cells.digest_cells(cells.as_grid(r)) for r in ranges)
+    return content_key(prints, params, culture_key(), *extra)
+
+
+@dataclass
+class CallArgs:
+    """The arguments of the sheet function call in progress, as parsed (ranges as sent)."""
+
+    spec: FunctionSpec
+    clean: dict[str, Any]
+    tables: dict[int, cells.Range] = field(default_factory=dict)  # by id of the raw value
+
+    def range(self, value: Any) -> cells.Range:
+        """The one :class:`~xlmarketing.cells.Range` of a raw range value in this call."""
+        got = self.tables.get(id(value))
+        if got is None:
+            got = self.tables[id(value)] = cells.Range(value)
+        return got
+
+    def key(self, *extra: Any, drop: Sequence[str] = (), **override: Any) -> str:
+        ranges, params = [], []
+        for name in sorted(self.spec.args):
+            if name in drop or name in override:
+                continue
+            if self.spec.args[name].check is None:
+                raw = self.clean[name]
+                table = self.tables.get(id(raw))
+                ranges.append(table if table is not None else raw)
+                params.append(name)  # which argument each fingerprint is
+            else:
+                params.append((name, self.clean[name]))
+        params += sorted(override.items())
+        return key_of(ranges, tuple(params), *extra)
+
+
+_CALL: contextvars.ContextVar[CallArgs | None] = contextvars.ContextVar("xlm_call", default=None)
+
+
+@contextlib.contextmanager
+def calling(args: CallArgs) -> Iterator[None]:
+    """Make ``args`` the call in progress (the ``sheet_function`` wrapper does)."""
+    token = _CALL.set(args)
+    try:
+        yield
+    finally:
+        _CALL.reset(token)
+
+
+def call_key(*extra: Any, drop: Sequence[str] = (), **override: Any) -> str:
+    """The cache key of the sheet function call in progress, from its parsed arguments.
+
+    Every argument is in it, so an option can't be left out by mistake: ``drop`` names the ones
+    used only after the cached work (``score_data``, ``n_words``), so that functions sharing one
+    fit share one key; ``override`` replaces an argument's value (or adds one a shared fit
+    needs); ``extra`` adds parts that are not arguments (``int(today)`` for a forecast).
+    Arguments are keyed by name, so two functions with the same arguments share a key.
+    """
+    args = _CALL.get()
+    if args is None:
+        raise RuntimeError("call_key() is for the body of a registered sheet function")
+    return args.key(*extra, drop=drop, **override)
+
+
+def range_of(value: Any) -> cells.Range:
+    """The call's :class:`~xlmarketing.cells.Range` of a raw range (one per call: its numeric
+    block and fingerprint are computed once, for the key and for reading)."""
+    args = _CALL.get()
+    return args.range(value) if args is not None else cells.Range(value)

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 
 from .. import cells
-from ..cache import CACHE, content_key
+from ..cache import CACHE
 from ..core import text as core
 from ..errors import XLMError
 from . import Cells, sheet_function
-from .spec import HEADER_ARG, SEED, Arg, Int
+from .spec import HEADER_ARG, SEED, Arg, Int, call_key
 
 _TEXT = Arg("Customer texts, one per row: reviews, survey answers, tickets, posts. Any language. "
             "Blank rows give blank results.")
@@ -93,7 +93,7 @@ def _fit_classifier(train_text: Any, train_labels: Any, header: bool | None
         texts, labs = data.train()
         return core.fit_classifier(texts, labs), data
 
-    return CACHE.get_or_fit("text_classify", content_key(train_text, train_labels, header), fit)
+    return CACHE.get_or_fit("text_classify", call_key(drop=("score_text",)), fit)
 
 
 @sheet_function("TEXT_CLASSIFY", "Learns your categories (complaint, praise, question...) from "
@@ -139,8 +139,7 @@ def text_classify_metrics(train_text: Any, train_labels: Any, folds: int = 5, se
         texts, labs = data.train()
         return core.cross_validate(texts, labs, folds=folds, seed=seed)
 
-    sc = CACHE.get_or_fit("text_metrics", content_key(train_text, train_labels, header, folds,
-                                                       seed), fit)
+    sc = CACHE.get_or_fit("text_metrics", call_key(), fit)
     rows: Cells = [["Category", "Precision", "Recall", "F1", "Texts"]]
     for i, c in enumerate(sc.classes):
         rows.append([c, round(float(sc.precision[i]), 4), round(float(sc.recall[i]), 4),
@@ -172,7 +171,7 @@ def text_keywords(text: Any, labels: Any, n: int = 10, header: bool | None = Non
         texts, labs = data.train()
         return core.keywords(texts, labs, n)
 
-    kws = CACHE.get_or_fit("text_keywords", content_key(text, labels, header, n), fit)
+    kws = CACHE.get_or_fit("text_keywords", call_key(), fit)
     rows: Cells = [["Group", "Keyword", "Score", "Texts in group", "Texts elsewhere"]]
     rows += [[k.group, k.term, round(k.score, 3), k.in_group, k.elsewhere] for k in kws]
     return rows
@@ -191,7 +190,7 @@ def _fit_topics(text: Any, k: int, seed: int, header: bool | None
         found = core.topics([t for t in texts if t], k, seed=seed, n_words=20)
         return found, texts, hd
 
-    return CACHE.get_or_fit("text_topics", content_key(text, k, seed, header), fit)
+    return CACHE.get_or_fit("text_topics", call_key(drop=("n_words",)), fit)
 
 
 @sheet_function("TEXT_TOPICS", "Finds k topics in the texts: for each, its top words and how "
@@ -252,5 +251,5 @@ def sentiment(text: Any, header: bool | None = None) -> Cells:
                            "(VADER); for other languages, label some examples as positive or "
                            "negative and use TEXT_CLASSIFY.") from None
 
-    scores, texts, hd = CACHE.get_or_fit("sentiment", content_key(text, header), fit)
+    scores, texts, hd = CACHE.get_or_fit("sentiment", call_key(), fit)
     return _aligned([[round(float(s), 4)] for s in scores], texts, hd, ["Sentiment"])

@@ -1,7 +1,8 @@
 """The workbook file as a package: what is safe to read, and how it is written.
 
 Light on purpose (standard library only): a refresh that finds none of our formulas answers
-from here without importing the models, pandas or openpyxl.
+from here without importing the models, pandas or openpyxl (:mod:`xlmarketing.catalog` knows
+our function names without them).
 
 * :func:`inspect` opens the zip, refuses what Excel would never write (entry names with ``..``
   or absolute paths, relationships that leave the package, a missing workbook or sheet part,
@@ -25,35 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from ..catalog import mentions_ours
 from .report import WorkbookError
-
-#: Every function of ours, as the registry names them. Kept here so that finding "nothing to
-#: refresh" needs no import of the models; tests/test_files.py checks it against REGISTRY.
-OUR_FUNCTIONS = (
-    "XLM_CACHE_INFO", "XLM_CACHE_CLEAR", "CHURN_PROB", "CHURN_METRICS", "CHURN_DRIVERS",
-    "CHURN_REASONS", "SALES_FORECAST", "FORECAST_ACCURACY", "FORECAST_DRIVERS",
-    "FORECAST_OUTLIERS", "KMEANS_SEGMENT", "SEGMENT_PROFILE", "SEGMENT_K", "RFM_SEGMENT",
-    "CUSTOMER_VALUE", "CHURN_COMPARE", "CHURN_FAIRNESS", "CHURN_LIFT", "CHURN_ROC", "CHURN_RULES",
-    "PROPENSITY_COMPARE", "PROPENSITY_DRIVERS", "PROPENSITY_FAIRNESS", "PROPENSITY_LIFT",
-    "PROPENSITY_METRICS", "PROPENSITY_REASONS", "PROPENSITY_ROC", "PROPENSITY_RULES",
-    "PROPENSITY_SCORE", "TEXT_CLASSIFY", "TEXT_CLASSIFY_METRICS", "TEXT_KEYWORDS", "TEXT_TOPICS",
-    "TEXT_TOPIC", "SENTIMENT",
-    "RECOMMEND", "SIMILAR_ITEMS", "BASKET_RULES",
-)
-# With the opening parenthesis: a call always has one, and words such as "recommend" occur in
-# ordinary text (xlsxwriter's protect07.xlsx), which must stay a byte-identical no-op.
-_OURS_LOWER = tuple(n.lower().encode() + b"(" for n in OUR_FUNCTIONS)
-
-
-def mentions_ours(data: bytes) -> bool:
-    """Whether a part mentions one of our functions, in any letter case.
-
-    A superset test: any mention (in a formula, or even in text) sends the workbook through
-    the full refresh, which decides precisely; only "no mention at all" is a no-op. Lowering
-    the bytes and ``in`` (a memchr-style search) is ~100x faster than a case-blind regex.
-    """
-    low = data.lower()
-    return any(n in low for n in _OURS_LOWER)
 
 STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 _STRICT_MARK = b"purl.oclc.org/ooxml/"

@@ -1,6 +1,6 @@
 """Finding our function calls in formulas, and resolving their arguments to cell blocks.
 
-A formula is ours when it is one call of a function in ``xlmarketing.functions.REGISTRY``, in
+A formula is ours when it is one call of one of our functions (:mod:`xlmarketing.catalog`), in
 any of the forms Excel saves an add-in function in::
 
     KMEANS_SEGMENT(...)  XLMARKETING.KMEANS_SEGMENT(...)  XLWINGS.KMEANS_SEGMENT(...)
@@ -22,6 +22,7 @@ from openpyxl.formula import Tokenizer
 from openpyxl.formula.tokenizer import Token
 from openpyxl.utils.cell import range_boundaries
 
+from ..catalog import calls_ours, is_ours
 from ..errors import XLMError
 from .model import Area, WorkbookModel
 
@@ -56,7 +57,7 @@ def function_name(token_value: str) -> str:
     return name.rsplit(".", 1)[-1].upper()
 
 
-def parse_call(formula: str, registry: dict[str, Any]) -> Call | None:
+def parse_call(formula: str) -> Call | None:
     """The call if ``formula`` uses one of our functions; None if it does not use any.
 
     Raises :class:`Unsupported` when our function is nested in a larger expression or one of
@@ -64,15 +65,14 @@ def parse_call(formula: str, registry: dict[str, Any]) -> Call | None:
     """
     if not formula.startswith("="):
         formula = "=" + formula
-    upper = formula.upper()
-    if not any(n in upper for n in registry):
+    if not calls_ours(formula):
         return None
     try:
         tokens = [t for t in Tokenizer(formula).items if t.type != Token.WSPACE]
     except Exception as exc:  # noqa: BLE001
         raise Unsupported(f"the formula cannot be parsed ({exc})") from None
     ours = [i for i, t in enumerate(tokens)
-            if t.type == Token.FUNC and t.subtype == Token.OPEN and function_name(t.value) in registry]
+            if t.type == Token.FUNC and t.subtype == Token.OPEN and is_ours(function_name(t.value))]
     if not ours:
         return None
     if ours != [0] or not (tokens[-1].type == Token.FUNC and tokens[-1].subtype == Token.CLOSE):

@@ -4,9 +4,14 @@ A formula is tokenized with openpyxl's ``Tokenizer`` and rewritten into a *templ
 reference (cell, range, name, table, spill ``A1#`` / ``_xlfn.ANCHORARRAY(A1)``) is resolved by
 the :class:`~.calls.Resolver` and replaced by a placeholder input, ``_xlfn.``/``_xlws.``
 prefixes and the add-in prefixes of our functions are dropped. The template is compiled once by
-the ``formulas`` package (Excel's functions with array semantics), with the functions of
-``REGISTRY`` injected, and evaluated on the values of its inputs. A fill-down of one formula
-compiles once. The plain form ``=OUR_FUNCTION(ref, literal, …)`` skips ``formulas`` entirely.
+the ``formulas`` package (Excel's functions with array semantics), with our functions handed
+to that one parse (``formulas``' global function table is left alone), and evaluated on the
+values of its inputs. A fill-down of one formula compiles once. The plain form
+``=OUR_FUNCTION(ref, literal, …)`` skips ``formulas`` entirely.
+
+An omitted argument of our function (``F(a,,,b)``) is a blank wherever the call sits: the
+template writes it as the input ``XLM_BLANK``, which reaches our function as None (``formulas``
+itself would pass 0 or FALSE, a different option).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from openpyxl.formula import Tokenizer
 from openpyxl.formula.tokenizer import Token
 
 from ..errors import EXCEL_ERRORS, XLMError
+from ..catalog import is_ours
 from ..functions import REGISTRY
 from .calls import Literal, Ref, Resolver, Unsupported, function_name, parse_call
 from .model import Area
@@ -33,6 +39,9 @@ _PREFIXES = re.compile(r"^(?:_xlfn\.|_xlws\.|_xludf\.)+", re.IGNORECASE)
 _SPILL_HASH = re.compile(r"""("(?:[^"]|"")*")|((?:'(?:[^']|'')+'!|[A-Za-z0-9_.]+!)?\$?[A-Za-z]{1,3}\$?\d+)#""")
 
 Reader = Callable[[Area], list[list[Any]]]
+
+#: The input an omitted argument of our function becomes in a template (a blank cell's value).
+BLANK = "XLM_BLANK"
 
 #: Functions that work cell by cell on arrays, so a fill-down of one formula can be evaluated
 #: as one array formula (aggregates such as SUM, AND or MAX are not among them).
@@ -188,9 +197,10 @@ class Evaluator:
         ours = False
         problems: list[str] = []
         elementwise = True
-        stack: list[list[Any]] = []  # [function name or "(", argument index]
+        stack: list[list[Any]] = []  # [function name or "(", argument index, ours?]
+        after: str | None = None  # "open"/"sep": just after our call's "(" or one of its ","
         if array is False and any(t.type == Token.FUNC and t.subtype == Token.OPEN
-                                  and function_name(t.value) in REGISTRY for t in tokens):
+                                  and is_ours(function_name(t.value)) for t in tokens):
             array = True  # ours spill: Excel saves them as dynamic arrays (no intersection)
         old_at, self.resolver.at = getattr(self.resolver, "at", None), at
         model = self.resolver.model
@@ -198,6 +208,12 @@ class Evaluator:
         try:
             while i < len(tokens):
                 t = tokens[i]
+                if t.type != Token.WSPACE:
+                    if stack and stack[-1][2] and after is not None and (
+                            (t.type == Token.SEP and t.subtype == Token.ARG)
+                            or (t.subtype == Token.CLOSE and after == "sep")):
+                        out.append(BLANK)  # an omitted argument of ours: a blank, not formulas' 0
+                    after = None
                 if t.type == Token.WSPACE:
                     # a line break (Alt+Enter) or spaces between tokens: one space for the
                     # engine (a space between two references is Excel's intersection operator)
@@ -221,9 +237,10 @@ class Evaluator:
                             continue
                     if name.upper() not in ELEMENTWISE:
                         elementwise = False
-                    if bare in REGISTRY:
+                    if is_ours(bare):
                         ours = True
                         name = bare
+                        after = "open"
                     elif "!" in name or "[" in name:
                         problems.append(f"the function {name} belongs to another add-in or workbook")
                     elif not _known(name):
@@ -233,10 +250,10 @@ class Evaluator:
                     elif model.date1904 and name.upper() in DATE_FUNCTIONS:
                         problems.append(f"it calls {name.upper()} in a workbook using the 1904 "
                                         "date system")
-                    stack.append([bare if bare in REGISTRY else name.upper(), 0])
+                    stack.append([bare if is_ours(bare) else name.upper(), 0, is_ours(bare)])
                     out.append(name + "(")
                 elif t.subtype == Token.OPEN:  # a parenthesis or an array constant
-                    stack.append(["(", 0])
+                    stack.append(["(", 0, False])
                     out.append(t.value)
                 elif t.subtype == Token.CLOSE:
                     if stack:
@@ -245,6 +262,7 @@ class Evaluator:
                 elif t.type == Token.SEP and t.subtype == Token.ARG:
                     if stack:
                         stack[-1][1] += 1
+                        after = "sep" if stack[-1][2] else None
                     out.append(t.value)
                 elif t.type == Token.OPERAND and t.subtype == Token.RANGE:
                     n = len(areas)
@@ -357,7 +375,7 @@ class Evaluator:
     def direct(self, formula: str, home: str) -> Outcome | None:
         """The plain form ``=OURS(ref, literal, …)`` evaluated without the formula engine."""
         try:
-            call = parse_call(formula, REGISTRY)
+            call = parse_call(formula)
         except Unsupported:
             return None
         if call is None:
@@ -392,6 +410,9 @@ class Evaluator:
         fn = self._compile(tpl.text)
         values = []
         for name in fn.inputs:
+            if str(name).upper() == BLANK:
+                values.append(_engine_block([[None]]))
+                continue
             m = re.fullmatch(r"XLM_R(\d+)", str(name), re.IGNORECASE)
             if not m:
                 raise Unsupported(f"the formula refers to {name}, which cannot be resolved")
@@ -442,12 +463,9 @@ class Evaluator:
     def _compile(self, text: str) -> Any:
         fn = self._compiled.get(text)
         if fn is None:
-            import formulas
-
-            _install()
             try:
                 with open(os.devnull, "w") as quiet, contextlib.redirect_stderr(quiet):
-                    fn = formulas.Parser().ast(text)[1].compile()
+                    fn = _parser().ast(text)[1].compile()
             except Exception as exc:  # noqa: BLE001
                 raise Unsupported(f"the formula engine cannot read it ({type(exc).__name__}: "
                                   f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
@@ -459,7 +477,6 @@ class Evaluator:
 
 
 _raised: list[list[XLMError]] = []
-_installed = False
 
 
 @contextlib.contextmanager
@@ -471,20 +488,48 @@ def _calls_into(sink: list[XLMError]):  # type: ignore[no-untyped-def]
         _raised.pop()
 
 
-def _install() -> None:
-    """Put every function of REGISTRY into the ``formulas`` function table (once)."""
-    global _installed
-    if _installed:
-        return
-    import formulas
-
-    table = formulas.get_functions()
-    for name, fn in REGISTRY.items():
-        table[name] = _wrap(name, fn)
+def _own_functions() -> dict[str, Callable[..., Any]]:
+    """The functions this bridge hands to one parse: ours, and two fixes of ``formulas``."""
+    own = {name: _wrap(name, fn) for name, fn in REGISTRY.items()}
     # formulas answers #VALUE! for these on arrays (a spill range, say)
-    table["ROWS"] = lambda a: float(np.atleast_2d(np.asarray(a, dtype=object)).shape[0])
-    table["COLUMNS"] = lambda a: float(np.atleast_2d(np.asarray(a, dtype=object)).shape[1])
-    _installed = True
+    own["ROWS"] = lambda a: float(np.atleast_2d(np.asarray(a, dtype=object)).shape[0])
+    own["COLUMNS"] = lambda a: float(np.atleast_2d(np.asarray(a, dtype=object)).shape[1])
+    return own
+
+
+def _parser() -> Any:
+    """A ``formulas`` parser whose function calls look in our table first.
+
+    ``formulas`` finds a function by name in its process-wide table
+    (``formulas.get_functions()``) while it parses; writing ours there would change every other
+    user of the package in the process. The parser's function token is swapped for one that
+    asks this parser's own table first, so nothing global changes.
+    """
+    import formulas
+    from formulas.tokens.function import Function
+
+    global _Parser
+    if _Parser is None:
+        class Call(Function):
+            def process(self, match, context=None, parser=None):  # type: ignore[no-untyped-def]
+                attr = super().process(match, context, parser)
+                self._own = getattr(parser, "own", {}).get(str(attr.get("name", "")).upper())
+                return attr
+
+            def compile(self):  # type: ignore[no-untyped-def]
+                own = getattr(self, "_own", None)
+                return own if own is not None else super().compile()
+
+        class Parser(formulas.Parser):
+            filters = [Call if f is Function else f for f in formulas.Parser.filters]
+
+        _Parser = Parser
+    parser = _Parser()
+    parser.own = _own_functions()
+    return parser
+
+
+_Parser: Any = None
 
 
 def _wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -513,7 +558,7 @@ def _wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
 def _known(name: str) -> bool:
     import formulas
 
-    return name.upper() in formulas.get_functions()
+    return name.upper() in formulas.get_functions() or name.upper() in ("ROWS", "COLUMNS")
 
 
 # --------------------------------------------------------------------------- conversions

@@ -5,19 +5,19 @@ plus the resolver, see :mod:`.formula_bridge`). An :class:`AreaIndex` answers "w
 this area?" and "which of our anchors cover this cell?" by sheet and row block, so the cost of
 a refresh grows with the number of formulas and references, not with their product.
 
-What is evaluated: our calls (formulas that call a function of ``REGISTRY``), the formulas that
+What is evaluated: our calls (formulas that call one of our functions, :mod:`xlmarketing.catalog`), the formulas that
 read their results directly or through other formulas, and formulas with no saved value at all.
 Everything else keeps its saved value and its bytes.
 """
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..catalog import calls_ours
 from .calls import Unsupported
 from .model import Area, FormulaCell, WorkbookModel
 
@@ -114,42 +114,6 @@ class Node:
             except ValueError:
                 pass
         return Area(c.sheet, c.row, c.col, c.row, c.col)
-
-
-_CALLED = re.compile(r"([A-Za-z_][\w.]*)\(")
-
-
-def might_call_ours(texts: Iterable[str]) -> bool:
-    """False when every function the formulas call is one of Excel's own (or ``_xlfn.``-prefixed).
-
-    A cheap first look with openpyxl's list of Excel functions, so that a workbook with nothing
-    to refresh never imports the models.
-    """
-    from openpyxl.utils.formulas import FORMULAE
-
-    for text in texts:
-        for name in _CALLED.findall(text):
-            upper = name.upper()
-            if upper not in FORMULAE and not upper.startswith(("_XLFN.", "_XLWS.")):
-                return True
-    return False
-
-
-def calls_ours(text: str) -> bool:
-    """A quick look: does the formula text name one of our functions?"""
-    from ..functions import REGISTRY  # imported on first use: the models are heavy to import
-
-    upper = text.upper()
-    return any(name in upper for name in REGISTRY)
-
-
-def function_of(text: str) -> str:
-    """The first of our functions a formula calls (for reports and comments), or "formula"."""
-    from ..functions import REGISTRY
-
-    upper = text.upper()
-    hits = [(upper.find(n + "("), n) for n in REGISTRY if n + "(" in upper]
-    return min(hits)[1] if hits else "formula"
 
 
 class Graph:

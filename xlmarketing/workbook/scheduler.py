@@ -24,12 +24,13 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
+from ..catalog import calls_ours, function_of
 from ..errors import EXCEL_ERRORS, XLMError
 from . import recalc
 from .calls import Resolver, Unsupported
 from .model import Area, WorkbookModel, read_model, row_values
 from .options import RefreshOptions
-from .plan import AreaIndex, Graph, Key, Node, calls_ours, function_of, might_call_ours
+from .plan import AreaIndex, Graph, Key, Node
 from .report import RefreshFailed, RefreshReport, WorkbookError, quote_sheet  # noqa: F401
 from .xlsx import Package, cell_ref
 
@@ -556,7 +557,7 @@ def refresh_package(pkg: Package, *, formula_engine: str = "auto", values_only: 
     model = read_model(pkg)
     report = RefreshReport(input=pkg.name, output="")
     texts = [f.text for sm in model for f in sm.formulas.values()]
-    if might_call_ours(texts) and any(calls_ours(t) for t in texts):
+    if any(calls_ours(t) for t in texts):
         run = Evaluation(model, opts)
         with notices.collect() as said:  # notes with no cell of their own (see notices.py)
             run.run()

@@ -14,11 +14,11 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
+from ..catalog import function_of
 from ..errors import EXCEL_ERRORS
 from . import recalc
 from .comments import update_comments
 from .model import WorkbookModel, styles_part
-from .plan import function_of
 from .report import CellError, CellNote, RefreshReport
 from .xlsx import Package, array_cell, cached_value, cell_ref, value_cell, with_cached_value
 
@@ -219,7 +219,7 @@ def _deferred(run: Evaluation, report: RefreshReport, messages: dict[str, dict[t
         todo |= {(cell.sheet, r, c) for r, c in n.saved_area.cells()}
         if "ANCHORARRAY" in cell.text.upper():  # LibreOffice 7.4 knows no spill references
             texts[(cell.sheet, cell.row, cell.col)] = _ANCHOR.sub(
-                lambda m: _spill_range(run, cell.sheet, m.group(1)), cell.text)
+                lambda m, sheet=cell.sheet: _spill_range(run, sheet, m.group(1)), cell.text)
     anchors = {(r.node.cell.sheet, r.node.cell.row, r.node.cell.col): r.grid[0][0]
                for r in run.results.values() if r.spills}
     got: dict[Any, Any] = {}

@@ -1,0 +1,139 @@
+"""Which spreadsheet functions are ours: the one answer, and it needs no model imported.
+
+The registry (:data:`xlmarketing.functions.REGISTRY`, filled by ``@sheet_function``) is the
+only list of our functions. This module answers "is this one of ours?" for everything else
+(the xlwings module, the headless refresh, the demo), without importing the models:
+
+* the package's own functions are *read* from the sources of ``xlmarketing/functions/`` (the
+  names given to ``sheet_function(...)`` and ``twin(...)``), so a refresh with nothing to do
+  stays light; ``tests/test_catalog.py`` checks that this reading equals the registry;
+* every registration adds its name here at run time (:func:`add`), so a function registered in
+  a module of its own, or in a user's module imported before use, is ours from then on, and
+  the listeners (:func:`on_change`; ``xlmarketing.udfs`` is one) hear of it.
+
+Standard library only: importing it never imports pandas, scikit-learn or openpyxl.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from importlib import resources
+from importlib.resources.abc import Traversable
+
+# `@sheet_function("NAME", ...` and `@twin("NAME", "OTHER_NAME", ...`: the decorators that
+# register a function in the package's sources.
+_DECLARED = re.compile(r"\b(?:sheet_function|twin)\(\s*((?:\"[A-Z][A-Z0-9_.]*\"\s*,\s*)+)")
+_NAME = re.compile(r"\"([A-Z][A-Z0-9_.]*)\"")
+
+_lock = threading.Lock()
+_declared: frozenset[str] | None = None  # read from the package's sources, once
+_registered: set[str] = set()  # added at run time by sheet_function
+_removed: set[str] = set()
+_listeners: list[Callable[[str, bool], None]] = []
+_cache: tuple[frozenset[str], tuple[str, ...], tuple[bytes, ...]] | None = None
+
+
+def declared_in(folder: Traversable) -> frozenset[str]:
+    """The function names the modules in ``folder`` register (read, not imported)."""
+    found: set[str] = set()
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".py"):
+            continue
+        try:
+            text = entry.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        for group in _DECLARED.findall(text):
+            found.update(_NAME.findall(group))
+    return frozenset(found)
+
+
+def _package_names() -> frozenset[str]:
+    # importlib.resources reads a zipped install too, and never imports the functions. An
+    # install without sources finds nothing here: its functions are ours once imported.
+    global _declared
+    if _declared is None:
+        _declared = declared_in(resources.files(__package__) / "functions")
+    return _declared
+
+
+def _snapshot() -> tuple[frozenset[str], tuple[str, ...], tuple[bytes, ...]]:
+    global _cache
+    got = _cache
+    if got is None:
+        with _lock:
+            names = frozenset((_package_names() | _registered) - _removed)
+            got = _cache = (names, tuple(n + "(" for n in sorted(names)),
+                            tuple(n.lower().encode() + b"(" for n in sorted(names)))
+    return got
+
+
+def names() -> frozenset[str]:
+    """Every function of ours, in upper case as Excel shows them."""
+    return _snapshot()[0]
+
+
+def is_ours(name: str) -> bool:
+    """Whether ``name`` (already stripped of add-in prefixes) is one of our functions."""
+    return name.upper() in _snapshot()[0]
+
+
+def calls_ours(text: str) -> bool:
+    """Whether a formula's text names one of our functions followed by ``(``.
+
+    A superset test (a name inside a string literal counts too); the formula's tokens decide
+    precisely (:mod:`xlmarketing.workbook.formula_bridge`).
+    """
+    upper = text.upper()
+    return any(n in upper for n in _snapshot()[1])
+
+
+def function_of(text: str) -> str:
+    """The first of our functions a formula calls (for reports and comments), or "formula"."""
+    upper = text.upper()
+    hits = [(upper.find(n), n[:-1]) for n in _snapshot()[1] if n in upper]
+    return min(hits)[1] if hits else "formula"
+
+
+def mentions_ours(data: bytes) -> bool:
+    """Whether raw bytes (a workbook part) mention one of our functions, in any letter case.
+
+    With the opening parenthesis: a call always has one, and words such as "recommend" occur
+    in ordinary text. Lowering the bytes and ``in`` (a memchr-style search) is ~100x faster
+    than a case-blind regex.
+    """
+    low = data.lower()
+    return any(n in low for n in _snapshot()[2])
+
+
+def add(name: str) -> None:
+    """Record a registration (called by ``sheet_function``) and tell the listeners."""
+    global _cache
+    with _lock:
+        _registered.add(name)
+        _removed.discard(name)
+        _cache = None
+        listeners = list(_listeners)
+    for listen in listeners:
+        listen(name, True)
+
+
+def remove(name: str) -> None:
+    """Forget a registration (``xlmarketing.functions.unregister``) and tell the listeners."""
+    global _cache
+    with _lock:
+        _registered.discard(name)
+        _removed.add(name)
+        _cache = None
+        listeners = list(_listeners)
+    for listen in listeners:
+        listen(name, False)
+
+
+def on_change(listener: Callable[[str, bool], None]) -> None:
+    """Call ``listener(name, added)`` on every later registration (True) or removal (False)."""
+    with _lock:
+        _listeners.append(listener)
+
