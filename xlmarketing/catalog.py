@@ -5,7 +5,7 @@ only list of our functions. This module answers "is this one of ours?" for every
 (the xlwings module, the headless refresh, the demo), without importing the models:
 
 * the package's own functions are *read* from the sources of ``xlmarketing/functions/`` (the
-  names given to ``sheet_function(...)`` and ``twin(...)``), so a refresh with nothing to do
+  names given to ``sheet_function(...)`` and ``family_function(...)``), so a refresh with nothing to do
   stays light; ``tests/test_catalog.py`` checks that this reading equals the registry;
 * every registration adds its name here at run time (:func:`add`), so a function registered in
   a module of its own, or in a user's module imported before use, is ours from then on, and
@@ -22,10 +22,12 @@ from collections.abc import Callable
 from importlib import resources
 from importlib.resources.abc import Traversable
 
-# `@sheet_function("NAME", ...` and `@twin("NAME", "OTHER_NAME", ...`: the decorators that
-# register a function in the package's sources.
-_DECLARED = re.compile(r"\b(?:sheet_function|twin)\(\s*((?:\"[A-Z][A-Z0-9_.]*\"\s*,\s*)+)")
+# `@sheet_function("NAME", ...`, and `@family_function({CHURN: ("NAME", ...), PROPENSITY:
+# ("OTHER_NAME", ...)}, ...`: the decorators that register a function in the package's sources.
+_DECLARED = re.compile(r"\bsheet_function\(\s*((?:\"[A-Z][A-Z0-9_.]*\"\s*,\s*)+)")
 _NAME = re.compile(r"\"([A-Z][A-Z0-9_.]*)\"")
+_FAMILY = re.compile(r"\bfamily_function\(\s*\{(.*?)\},\s*args=", re.S)
+_MEMBER = re.compile(r"\b[A-Z][A-Z0-9_]*\s*:\s*\(\s*\"([A-Z][A-Z0-9_.]*)\"")
 
 _lock = threading.Lock()
 _declared: frozenset[str] | None = None  # read from the package's sources, once
@@ -47,6 +49,8 @@ def declared_in(folder: Traversable) -> frozenset[str]:
             continue
         for group in _DECLARED.findall(text):
             found.update(_NAME.findall(group))
+        for members in _FAMILY.findall(text):
+            found.update(_MEMBER.findall(members))
     return frozenset(found)
 
 

@@ -316,7 +316,7 @@ class Evaluator:
             return ref
         whole = _whole_argument(tokens, i)
         if whole and stack and stack[-1][0] != "(":
-            name, k = stack[-1]
+            name, k = stack[-1][:2]
             if name in REGISTRY or _takes_range(name, k):
                 if name in ("COUNTBLANK", "ROWS", "COLUMNS") and _WHOLE_LINE.search(tokens[i].value):
                     problems.append(f"{name} of a whole column or row")
