@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .core.kinds import Kind
-from .errors import EXCEL_ERRORS, XLMError, col_label
-from .parsing import (ParseError, current_culture, culture_info, parse_column, parse_dates,
+from ..core.kinds import Kind
+from ..errors import EXCEL_ERRORS, XLMError, col_label
+from ..parsing import (ParseError, current_culture, culture_info, parse_column, parse_dates,
                       parse_number_en)
 
 #: What COM hands over for an error cell read with the raw converter.
