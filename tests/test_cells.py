@@ -145,3 +145,25 @@ def test_wide_numeric_table_uses_the_fast_path_and_keeps_values():
     t = cells.read_table(block.tolist())
     assert np.array_equal(t.frame.to_numpy(), block)
     assert all(k == "number" for k in t.kinds.values())
+
+
+# --------------------------------------------------------------------------- one serial-day rule
+
+
+def test_one_serial_day_conversion_for_every_layer():
+    import datetime as dt
+    from pathlib import Path
+
+    import xlmarketing
+    from xlmarketing.core import serial
+
+    assert cells.to_serial is serial.to_serial and cells.from_serial is serial.from_serial
+    assert cells.to_serial(dt.date(1900, 3, 1)) == 61.0               # Excel's own numbering
+    assert cells.to_serial(dt.datetime(2024, 1, 31, 18)) == 45322.75
+    assert cells.from_serial(45322.75) == dt.datetime(2024, 1, 31, 18)
+    assert serial.date_of(45322) == dt.date(2024, 1, 31)
+    # the epoch is written in one module only
+    root = Path(xlmarketing.__file__).parent
+    holders = [p.relative_to(root).as_posix() for p in root.rglob("*.py")
+               if "1899, 12, 30" in p.read_text(encoding="utf-8")]
+    assert holders == ["core/serial.py"]

@@ -7,13 +7,13 @@ texts), so the answer does not depend on the order of the rows.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .errors import InsufficientData, ParameterError
+from .serial import date_of
 
 #: Column names of the order frame the core works on.
 CUSTOMER, DAY, AMOUNT = "customer", "day", "amount"
@@ -67,7 +67,7 @@ def _customers(n: int) -> str:
 
 def _iso(serial: float) -> str:
     # the standard library's dates: pandas 2's nanosecond Timedelta stops at 292 years
-    return (dt.date(1899, 12, 30) + dt.timedelta(days=int(np.floor(serial)))).isoformat()
+    return date_of(np.floor(serial)).isoformat()
 
 
 def per_customer(book: OrderBook) -> pd.DataFrame:
