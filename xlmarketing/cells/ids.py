@@ -35,15 +35,7 @@ def _id_reason(name: str, values: pd.Series, kind: str) -> str | None:
         return None
     named = bool(_ID_NAME.search(name.strip()))
     if kind == CATEGORY:
-        head = [v for v in values.iloc[:64].tolist() if isinstance(v, str)]
-        if len(set(head)) < len(head):
-            return None  # a repeat in the first rows: a category, not an identifier
-        texts = values.dropna().astype(str)
-        if len(texts) < MIN_ID_ROWS or not texts.is_unique:
-            return None
-        if texts.str.fullmatch(_CODE).all() and texts.str.contains(r"\d").all():
-            return "every value is a distinct code"
-        return "every value is distinct and the name says ID" if named else None
+        return _text_reason(values, named)
     x = values.to_numpy(dtype=np.float64)
     # Most number columns have a fraction in their first rows: answer before sorting anything.
     head = x[:64][~np.isnan(x[:64])]
@@ -61,11 +53,40 @@ def _id_reason(name: str, values: pd.Series, kind: str) -> str | None:
     return "distinct whole numbers and the name says ID" if named else None
 
 
+def _text_reason(values: pd.Series, named: bool) -> str | None:
+    """Why a text column looks like an ID: distinct codes, distinct values under an ID-like
+    name, or more different texts than a grouping has (:func:`_too_many_texts`)."""
+    head = [v for v in values.iloc[:64].tolist() if isinstance(v, str)]
+    if len(set(head)) == len(head):  # a repeat in the first rows: not a distinct identifier
+        texts = values.dropna().astype(str)
+        if len(texts) >= MIN_ID_ROWS and texts.is_unique:
+            if texts.str.fullmatch(_CODE).all() and texts.str.contains(r"\d").all():
+                return "every value is a distinct code"
+            if named:
+                return "every value is distinct and the name says ID"
+    return _too_many_texts(values)
+
+
+#: A text column names rows rather than grouping them when it has more different texts than
+#: this many and than half its rows, and they fill more than half of it with different values
+#: (customer names, e-mail addresses, free-text notes): one level per row teaches a model nothing.
+MANY_TEXTS = 20
+
+
+def _too_many_texts(values: pd.Series) -> str | None:
+    n = values.size
+    n_levels = int(values.nunique(dropna=True))
+    if n_levels > max(MANY_TEXTS, n // 2) and n_levels > 0.5 * int(values.notna().sum()):
+        return f"{n_levels:,} different texts in {n:,} rows, like names: too many for groups"
+    return None
+
+
 def id_columns(table: Table) -> dict[str, str]:
     """Columns that look like IDs, each with the reason: distinct whole numbers in equal steps
-    (1, 2, 3... or 1001, 1002...), distinct code-like text (C-00017), or distinct values under
-    an ID-like name (Customer ID). An ID carries no behaviour, only row order, and a model
-    that uses it learns the file's sort order (leakage)."""
+    (1, 2, 3... or 1001, 1002...), distinct code-like text (C-00017), distinct values under
+    an ID-like name (Customer ID), or text with about one value per row (names, e-mails).
+    An ID carries no behaviour, only row order, and a model that uses it learns the file's
+    sort order (leakage)."""
     out: dict[str, str] = {}
     for c, kind in table.kinds.items():
         why = _id_reason(c, table.frame[c], kind)
