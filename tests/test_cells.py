@@ -167,3 +167,16 @@ def test_one_serial_day_conversion_for_every_layer():
     holders = [p.relative_to(root).as_posix() for p in root.rglob("*.py")
                if "1899, 12, 30" in p.read_text(encoding="utf-8")]
     assert holders == ["core/serial.py"]
+
+
+def test_one_numbers_expected_check_names_the_first_text_cell():
+    # numeric labels ("12") in a mixed column are numbers; the first real text is named
+    t = cells.read_table([["Amount"], [12.0], ["12"], [None], ["lots"], ["more"]])
+    assert cells.first_text(t, "Amount") == ("lots", 5)
+    with pytest.raises(XLMError, match=r"^#VALUE! data has the text 'lots' in row 5 \(column "
+                                       r"\"Amount\"\); it needs numbers\. Fix that cell or clear it\.$"):
+        cells.refuse_text(t, "Amount")
+    with pytest.raises(XLMError) as exc:
+        cells.read_table([["Amount"], [1.0], ["lots"]], allow_text=False)
+    assert str(exc.value).endswith("has the text 'lots' in row 3 (column \"Amount\"); it needs "
+                                   "numbers. Fix that cell or clear it.")

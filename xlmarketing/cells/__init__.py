@@ -36,8 +36,8 @@ from .fingerprint import UNPICKLABLE, Range, digest_cells, pickled
 from .ids import MIN_ID_ROWS, id_columns, leave_out_ids, leave_out_same
 from .params import (IntWording, param_bool, param_choice, param_float, param_header, param_int,
                      scalar)
-from .reading import (TEXT_DTYPE, Columns, Table, read_beside, read_columns, read_table,
-                      read_vector, resolve_header, text_dates)
+from .reading import (TEXT_DTYPE, Columns, Table, first_text, read_beside, read_columns,
+                      read_table, read_vector, refuse_text, resolve_header, text_dates)
 from .texts import TEXT_HEADER_WORDS, read_texts, text_of
 from .values import (BOOL, CATEGORY, COM_ERRORS, DATE, NUMBER, SERIAL_MAX, SERIAL_MIN, Kind,
                      as_grid, error_code, fast_numeric, from_serial, gc_paused, parse_number,
@@ -49,9 +49,9 @@ __all__ = [
     "BOOL", "CATEGORY", "COM_ERRORS", "DATE", "EXCEL_ERRORS", "MIN_ID_ROWS", "NUMBER",
     "SERIAL_MAX", "SERIAL_MIN", "TEXT_DTYPE", "TEXT_HEADER_WORDS", "UNPICKLABLE", "Columns",
     "IntWording", "Kind", "Range", "Table", "XLMError", "as_grid", "col_label", "digest_cells",
-    "error_code", "fast_numeric", "from_serial", "gc_paused", "id_columns", "leave_out_ids",
+    "error_code", "fast_numeric", "first_text", "from_serial", "gc_paused", "id_columns", "leave_out_ids",
     "leave_out_same", "param_bool", "param_choice", "param_float", "param_header", "param_int",
     "parse_number", "pickled", "read_beside", "read_columns", "read_table", "read_texts",
-    "read_vector", "resolve_header", "scalar", "show", "text_dates", "text_of", "to_cells",
+    "read_vector", "refuse_text", "resolve_header", "scalar", "show", "text_dates", "text_of", "to_cells",
     "to_serial", "with_notes",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -17,10 +17,10 @@ from ..parsing import ParseError, culture_info, current_culture, parse_column, p
 from .fingerprint import Range
 from .values import (_BLANK, _BOOL, _DATE, _ERR, _NUM, _TEXT, BOOL, CATEGORY, DATE, NUMBER,
                      SERIAL_MAX, SERIAL_MIN, _classify, _classify_all, _classify_raw,
-                     _fast_numeric, _label, as_grid, from_serial, show)
+                     _fast_numeric, _label, as_grid, from_serial, parse_number, show)
 
-__all__ = ["TEXT_DTYPE", "Columns", "Table", "read_beside", "read_columns", "read_table",
-           "read_vector", "resolve_header", "text_dates"]
+__all__ = ["TEXT_DTYPE", "Columns", "Table", "first_text", "read_beside", "read_columns",
+           "read_table", "read_vector", "refuse_text", "resolve_header", "text_dates"]
 
 
 @dataclass
@@ -332,8 +332,8 @@ def read_columns(
             kinds[cname] = kind
         elif not allow_text:
             i = int(np.flatnonzero(ck == _TEXT)[0])
-            raise XLMError("#VALUE!", f"{name} has the text {cv[i]!r} in row {i + 1 + has_header} "
-                           f"({col_label(cname)}); it needs numbers. Fix that cell or clear it.")
+            raise XLMError("#VALUE!", _needs_numbers(name, cv[i], i + 1 + has_header,
+                                                      f"({col_label(cname)})"))
         elif n_text < n_filled and n_text <= 0.1 * n_filled:
             i = int(np.flatnonzero(ck == _TEXT)[0])
             raise XLMError("#VALUE!", f"{name} {col_label(cname)} holds numbers but row "
@@ -423,6 +423,34 @@ def _column_names(row: list[Any], first_column: int = 1) -> list[str]:
         seen[base] = n + 1
         names.append(base if n == 0 else f"{base} ({n + 1})")
     return names
+
+
+# --------------------------------------------------------------------------- numbers expected
+
+
+def _needs_numbers(name: str, text: str, row: int, where: str, needs: str = "; it needs numbers",
+                   fix: str = "Fix that cell or clear it.") -> str:
+    return f"{name} has the text {text!r} in row {row} {where}{needs}. {fix}"
+
+
+def first_text(table: Table, column: str) -> tuple[str, int]:
+    """The first cell of ``column`` whose text is no number, and its row in the range: for a
+    column that should hold numbers but was read as text labels (a CATEGORY column)."""
+    labels = table.frame[column].tolist()
+    i = next(i for i, v in enumerate(labels) if isinstance(v, str) and parse_number(v) is None)
+    return labels[i], table.range_row(i)
+
+
+def refuse_text(table: Table, column: str, *, where: str | None = None,
+                needs: str = "; it needs numbers", fix: str = "Fix that cell or clear it.") -> NoReturn:
+    """Raise the one "numbers expected" error for ``column`` (read as text labels), naming its
+    first text cell (:func:`first_text`): "sales has the text 'many' in row 4 (column 2); it
+    needs numbers. Fix that cell or clear it." ``where`` (default: the column's label),
+    ``needs`` and ``fix`` adapt the sentence to the caller's range."""
+    text, row = first_text(table, column)
+    raise XLMError("#VALUE!", _needs_numbers(table.name, text, row,
+                                             f"({col_label(column)})" if where is None else where,
+                                             needs, fix))
 
 
 def read_vector(values: Any, *, name: str, header: bool | None = None) -> tuple[list[Any], bool]:

@@ -144,10 +144,7 @@ def read_history(sales: Any, known_drivers: Any = None, header: bool | None = No
     rows = pos + 1 + int(has_header)                  # 1-based rows of the range
     yname = cols[-1]
     if table.kinds[yname] == CATEGORY:
-        vals = table.table().frame[yname].tolist()
-        i = next(i for i, v in enumerate(vals) if isinstance(v, str) and cells.parse_number(v) is None)
-        raise XLMError("#VALUE!", f"sales has the text {vals[i]!r} in row {rows[i]} "
-                       f"({cells.col_label(yname)}); it needs numbers. Fix that cell or clear it.")
+        cells.refuse_text(table.table(), yname)
     values = table.numbers(yname)
     keep = ~np.isnan(values)
     if not keep.any():
