@@ -160,6 +160,40 @@ def test_the_cases_cover_every_member_and_pick():
     assert members == {"theta", "damped", "ets", "arima", "sar", "trend", "tsb", "comb"}
 
 
+def test_method_words_come_from_the_table():
+    assert core.method_label("comb", 12) == "ensemble (Theta, damped Holt-Winters, AR, seasonal AR)"
+    assert core.method_label("comb", 1) == "ensemble (Theta, damped trend, ETS, AR)"
+    assert core.method_label("damped", 12) == "damped Holt-Winters"
+    assert [core.method_label(k, 1) for k in ("theta", "trend", "tsb")] == [
+        "Theta", "linear trend", "intermittent demand (TSB)"]
+
+
+def test_a_new_method_is_one_entry_in_the_table(monkeypatch):
+    from xlmarketing.core import forecast_members as fm
+
+    last = fm.Member("last value", lambda h: np.repeat(h.z[:, None], h.H, axis=1),
+                     alternative=True)
+    monkeypatch.setitem(fm.MEMBERS, "last", last)
+    y = 100 + np.cumsum(np.random.default_rng(5).normal(0, 10, 60))     # a random walk
+    fit = core.fit_forecast(y, 4, candidates=())
+    assert "last" in fit.members and "last" in fit.scores
+    np.testing.assert_array_equal(fit.members["last"], np.repeat(y[-1], 4))
+    # the last alternative in the table, compared with the ensemble: it has the last word
+    assert (fit.method == "last") == (fit.scores["last"] < fit.scores["comb"])
+    assert core.method_label("last", 1) == "last value"
+    # without selection an alternative does not run
+    assert "last" not in core.fit_forecast(y, 4, candidates=(), select=False).members
+
+
+def test_no_import_circle_between_the_forecast_rooms():
+    from pathlib import Path
+
+    import xlmarketing.core as pkg
+
+    for p in Path(pkg.__file__).parent.glob("forecast_*.py"):
+        assert "from .forecast import" not in p.read_text(encoding="utf-8"), p.name
+
+
 if __name__ == "__main__" and "--write" in sys.argv:
     FIXTURE.parent.mkdir(exist_ok=True)
     FIXTURE.write_text(json.dumps({c["name"]: answers(c) for c in CASES}, separators=(",", ":"))
