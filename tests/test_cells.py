@@ -180,3 +180,30 @@ def test_one_numbers_expected_check_names_the_first_text_cell():
         cells.read_table([["Amount"], [1.0], ["lots"]], allow_text=False)
     assert str(exc.value).endswith("has the text 'lots' in row 3 (column \"Amount\"); it needs "
                                    "numbers. Fix that cell or clear it.")
+
+
+def test_the_cell_layer_imports_nothing_above_it_and_the_core_nothing_outside():
+    import ast
+    from pathlib import Path
+
+    import xlmarketing
+
+    root = Path(xlmarketing.__file__).parent
+
+    def imports(path):
+        """The first part of every module ``path`` imports relatively (core, cells, errors...)."""
+        here = path.relative_to(root).with_suffix("").parts       # ("cells", "values")
+        out = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                target = [*here[: len(here) - node.level], *(node.module or "").split(".")]
+                out.add(target[0])
+        return out
+
+    for p in (root / "cells").glob("*.py"):
+        assert not imports(p) & {"functions", "cache", "workbook", "udfs", "cli"}, p.name
+    for p in (root / "core").glob("*.py"):
+        assert imports(p) <= {"core"}, p.name
+    # every module of the package is importable on its own names from xlmarketing.cells
+    for name in cells.__all__:
+        assert getattr(cells, name) is not None
