@@ -145,3 +145,66 @@ def test_wide_numeric_table_uses_the_fast_path_and_keeps_values():
     t = cells.read_table(block.tolist())
     assert np.array_equal(t.frame.to_numpy(), block)
     assert all(k == "number" for k in t.kinds.values())
+
+
+# --------------------------------------------------------------------------- one serial-day rule
+
+
+def test_one_serial_day_conversion_for_every_layer():
+    import datetime as dt
+    from pathlib import Path
+
+    import xlmarketing
+    from xlmarketing.core import serial
+
+    assert cells.to_serial is serial.to_serial and cells.from_serial is serial.from_serial
+    assert cells.to_serial(dt.date(1900, 3, 1)) == 61.0               # Excel's own numbering
+    assert cells.to_serial(dt.datetime(2024, 1, 31, 18)) == 45322.75
+    assert cells.from_serial(45322.75) == dt.datetime(2024, 1, 31, 18)
+    assert serial.date_of(45322) == dt.date(2024, 1, 31)
+    # the epoch is written in one module only
+    root = Path(xlmarketing.__file__).parent
+    holders = [p.relative_to(root).as_posix() for p in root.rglob("*.py")
+               if "1899, 12, 30" in p.read_text(encoding="utf-8")]
+    assert holders == ["core/serial.py"]
+
+
+def test_one_numbers_expected_check_names_the_first_text_cell():
+    # numeric labels ("12") in a mixed column are numbers; the first real text is named
+    t = cells.read_table([["Amount"], [12.0], ["12"], [None], ["lots"], ["more"]])
+    assert cells.first_text(t, "Amount") == ("lots", 5)
+    with pytest.raises(XLMError, match=r"^#VALUE! data has the text 'lots' in row 5 \(column "
+                                       r"\"Amount\"\); it needs numbers\. Fix that cell or clear it\.$"):
+        cells.refuse_text(t, "Amount")
+    with pytest.raises(XLMError) as exc:
+        cells.read_table([["Amount"], [1.0], ["lots"]], allow_text=False)
+    assert str(exc.value).endswith("has the text 'lots' in row 3 (column \"Amount\"); it needs "
+                                   "numbers. Fix that cell or clear it.")
+
+
+def test_the_cell_layer_imports_nothing_above_it_and_the_core_nothing_outside():
+    import ast
+    from pathlib import Path
+
+    import xlmarketing
+
+    root = Path(xlmarketing.__file__).parent
+
+    def imports(path):
+        """The first part of every module ``path`` imports relatively (core, cells, errors...)."""
+        here = path.relative_to(root).with_suffix("").parts       # ("cells", "values")
+        out = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = list(here[: len(here) - node.level])
+                mods = [node.module] if node.module else [a.name for a in node.names]
+                out |= {[*base, *m.split(".")][0] for m in mods}   # from .. import cache: cache
+        return out
+
+    for p in (root / "cells").glob("*.py"):
+        assert not imports(p) & {"functions", "cache", "workbook", "udfs", "cli"}, p.name
+    for p in (root / "core").glob("*.py"):
+        assert imports(p) <= {"core"}, p.name
+    # every module of the package is importable on its own names from xlmarketing.cells
+    for name in cells.__all__:
+        assert getattr(cells, name) is not None

@@ -200,9 +200,16 @@ def test_intermittent_demand_stays_non_negative_and_near_the_rate():
 
 
 def test_tsb_decays_while_nothing_sells():
+    # The production TSB track (the member the forecaster picks for intermittent sales).
     y = np.r_[np.tile([0, 0, 5.0], 10), np.zeros(9)]
-    assert clean.tsb(y, 3)[0] < clean.tsb(y[:30], 3)[0]
-    assert np.all(clean.tsb(np.zeros(10), 4) == 0)
+    F = core.tsb_track(y, 3)
+    assert F.shape == (39, 3) and np.all(F == F[:, :1])             # flat from every origin
+    assert F[-1, 0] < F[29, 0]
+    # every sale is 5, so the size stays 5 and nine empty periods shrink P(sale) by 0.9 ** 9
+    assert F[-1, 0] == pytest.approx(F[29, 0] * 0.9 ** 9, rel=1e-12)
+    # P(sale) starts at the share of the first 12 periods with a sale (4 of 12)
+    assert F[0, 0] == pytest.approx((1 / 3 + 0.1 * (0 - 1 / 3)) * 5.0, rel=1e-12)
+    assert np.all(core.tsb_track(np.zeros(10), 4) == 0)
 
 
 # --------------------------------------------------------------------------- accuracy peers

@@ -241,16 +241,33 @@ def test_churn_feature_limit_counts_text_levels():
 
 
 def test_features_raise_core_errors_only():
-    frame = pd.DataFrame({"id": [f"c{i}" for i in range(100)], "x": np.arange(100.0)})
-    kinds = {"id": Kind.CATEGORY, "x": Kind.NUMBER}
+    frame = pd.DataFrame({"x": np.full(100, np.nan), "y": np.arange(100.0)})
+    kinds = {"x": Kind.NUMBER, "y": Kind.NUMBER}
     with pytest.raises(features.DataError) as exc:
         features.FeatureEncoder().fit(frame, kinds, what="data")
     assert not isinstance(exc.value, XLMError)
-    assert str(exc.value) == ('data column "id" has 100 different texts in 100 rows, so it looks '
-                              "like an ID or a name. Leave that column out of the data.")
+    assert str(exc.value) == ('data column "x" is blank in every row. Fill it in or leave it out '
+                              "of the data.")
     assert core_error_to_xlm(exc.value).message == (
-        'data column "id" has 100 different texts in 100 rows, so it looks like an ID or a name. '
-        "Leave that column out of the range.")
+        'data column "x" is blank in every row. Fill it in or leave it out of the range.')
+
+
+def test_one_id_rule_the_cells_leave_out_a_names_column_the_core_encodes_what_it_gets():
+    # Formerly the core refused a column of names with a rule of its own; now the one ID rule
+    # (cells.ids) leaves it out with a note, and the core encodes the columns it is given.
+    names = [f"Customer {i} Smith" for i in range(100)]
+    grid = [["Name", "Spend"]] + [[nm, float(i % 7)] for i, nm in enumerate(names)]
+    table = cells.leave_out_ids(cells.read_table(grid))
+    assert table.columns == ["Spend"]
+    assert table.notes == ["Name left out: it looks like an ID (100 different texts in 100 rows, "
+                           "like names: too many for groups). Set keep_ids to TRUE to use it."]
+    kept = cells.leave_out_ids(cells.read_table(grid), keep_ids=True)
+    enc = features.FeatureEncoder().fit(kept.frame, kept.kinds)
+    assert len(enc.names) == 1 + limits.MAX_LEVELS + 1          # the most common, then (other)
+    assert "100 different texts" in enc.notes[0]
+    # a grouping with many rows per level is no ID
+    plans = cells.read_table([["Plan", "Spend"]] + [[f"P{i % 30}x", 1.0] for i in range(100)])
+    assert cells.id_columns(plans) == {}
 
 
 # --------------------------------------------------------------------------- one enum for kinds

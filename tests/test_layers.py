@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "xlmarketing"
 
@@ -29,10 +28,6 @@ LAYERS: list[tuple[str, ...]] = [
 #: Same layer, still forbidden: the xlwings module and the headless engine know nothing of
 #: each other.
 APART = {("udfs", "workbook"), ("workbook", "udfs")}
-
-#: A known cycle another change is breaking (issue 25): skipped until it lands.
-KNOWN_CYCLES = [{"xlmarketing.core.forecast", "xlmarketing.core.forecast_seasons"}]
-
 
 def _name(path: Path) -> str:
     rel = path.relative_to(ROOT.parent).with_suffix("")
@@ -163,8 +158,6 @@ def _is_package_parent(a: str, b: str) -> bool:
 def test_no_import_cycles():
     cycles = []
     for comp in _cycles():
-        if set(comp) in KNOWN_CYCLES:
-            continue
         # drop edges between a package and its own submodules, then look again
         inner = {v: {w for w in GRAPH[v] if w in comp and not _is_package_parent(v, w)}
                  for v in comp}
@@ -185,9 +178,3 @@ def _has_cycle(graph: dict[str, set[str]]) -> bool:
         return False
 
     return any(v not in state and visit(v) for v in graph)
-
-
-@pytest.mark.xfail(reason="core/forecast.py <-> core/forecast_seasons.py: being broken by "
-                          "another change (issue 25)", strict=False)
-def test_the_known_forecast_cycle_is_gone():
-    assert not any(set(c) in KNOWN_CYCLES for c in _cycles())

@@ -103,3 +103,28 @@ def test_formula_text_from_named_arguments_and_back():
         km.formula_args("KMEANS_SEGMENT(A1, 2, , , , , 7)")
     assert split_arguments("T[[#All],[a'[b]:[c]], 'Q1, Q2'!A1, \"x, y\", INDEX(A:A, 2), , 3") == [
         "T[[#All],[a'[b]:[c]]", "'Q1, Q2'!A1", '"x, y"', "INDEX(A:A, 2)", "", "3"]
+
+
+def test_functions_check_parameters_only_through_the_spec():
+    # One parameter style: the spec's Int/Float/Bool/Choice (cells.param_* implement them).
+    import xlmarketing.functions as fns
+
+    for p in Path(fns.__file__).parent.glob("*.py"):
+        if p.name != "spec.py":
+            assert "cells.param_" not in p.read_text(encoding="utf-8"), p.name
+
+
+def test_int_auto_zero_and_its_own_wording():
+    from xlmarketing.functions.spec import Int, IntWording
+
+    season = Int(lo=0, hi=400, auto=None, zero_is_auto=True)
+    assert [season(v, "s") for v in (None, "auto", " AUTO ", 0, 12.0, [[7]])] == [
+        None, None, None, None, 12, 7]
+    k = Int(lo=0, auto=0, wording=IntWording(negative="{name}={n} is negative.", missing="k?"))
+    assert k("auto", "k") == 0 and k(3, "k") == 3
+    with pytest.raises(XLMError, match=r"^#NUM! k=-2 is negative\.$"):
+        k(-2, "k")
+    with pytest.raises(XLMError, match=r"^#VALUE! k\?$"):
+        k(None, "k")
+    with pytest.raises(XLMError, match="s=401 is out of range"):
+        season(401, "s")

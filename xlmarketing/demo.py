@@ -12,13 +12,11 @@ it made the pictures in ``docs/``::
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -243,40 +241,20 @@ READ_BACK = {
 # --------------------------------------------------------------------------- pictures
 
 
-_ARRAY_CELL = re.compile(r'<c ([^>]*?)><f t="array" ref="[^"]*">([^<]*)</f>(?:<v>([^<]*)</v>)?</c>')
-_CM = re.compile(r'\s+cm="\d+"')
-_TYPE = re.compile(r'\s+t="[^"]*"')
-
-
 def values_only(src: str | Path, dst: str | Path) -> Path:
-    """A copy of a refreshed workbook whose xlmarketing anchors are plain values.
+    """A copy of a refreshed workbook whose xlmarketing formulas are plain values: the refresh's
+    own values-only path (``xlmarketing refresh --values-only``), so there is one.
 
     LibreOffice recalculates every array formula on load and does not know our functions, so a
     refreshed anchor shows #NAME? there (with its whole spill). For pictures of what Excel with
-    the add-in shows, the anchors' cached values are written as plain cells; every other cell,
-    style and chart is untouched.
+    the add-in shows, our formulas are written as their values; every other cell (the ordinary
+    formulas keep their computed values), style and chart is kept. The refresh recomputes our
+    functions: in the process that refreshed ``src`` the fits come from the cache.
     """
-    from .catalog import is_ours
+    from .workbook import refresh_workbook
+    from .workbook.options import RefreshOptions
 
-    def plain(m: re.Match[str]) -> str:
-        attrs, formula, value = m.group(1), m.group(2), m.group(3)
-        name = formula.lstrip("=").split("(", 1)[0].strip().upper()
-        if not is_ours(name):
-            return m.group(0)
-        attrs = _CM.sub("", attrs)
-        if value is None:
-            return "<c " + _TYPE.sub("", attrs) + "/>"
-        if 't="str"' in attrs:
-            attrs = attrs.replace('t="str"', 't="inlineStr"')
-            return f"<c {attrs}><is><t>{value}</t></is></c>"
-        return f"<c {attrs}><v>{value}</v></c>"
-
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            if info.filename.startswith("xl/worksheets/sheet") and b't="array"' in data:
-                data = _ARRAY_CELL.sub(plain, data.decode("utf-8")).encode("utf-8")
-            zout.writestr(info, data)
+    refresh_workbook(src, dst, options=RefreshOptions(formula_engine="none", values_only=True))
     return Path(dst)
 
 

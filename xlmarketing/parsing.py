@@ -29,6 +29,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .core.serial import to_serial
+
 # --------------------------------------------------------------------------- culture
 
 
@@ -202,7 +204,6 @@ def parse_number_en(text: str) -> float | None:
 _ISO = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
 _DMY = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})"
                   r"(?:[\sT]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?$")
-_EPOCH = dt.datetime(1899, 12, 30)
 
 
 def _serial(y: int, m: int, d: int, hh: str | None = None, mm: str | None = None,
@@ -216,9 +217,7 @@ def _serial(y: int, m: int, d: int, hh: str | None = None, mm: str | None = None
 
 def _serial_of(when: Any) -> float:
     """A datetime (or pandas Timestamp, its time zone dropped) as an Excel serial day."""
-    if hasattr(when, "to_pydatetime"):
-        when = when.to_pydatetime().replace(tzinfo=None)
-    return (when - _EPOCH).total_seconds() / 86400.0
+    return to_serial(when)
 
 
 def _year(y: str) -> int:

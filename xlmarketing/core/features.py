@@ -3,6 +3,9 @@
 Pure pandas/numpy: the model core knows nothing of Excel. Column kinds are :class:`~.kinds.Kind`
 (numbers, dates as serial day numbers, booleans as 0/1, text categories).
 
+Columns are encoded as given: which columns a model should not use (ID-like ones) is decided
+by the one ID rule, in the cell layer (:mod:`xlmarketing.cells.ids`), before a table gets here.
+
 Cost is bounded before anything is allocated: a text column one-hot encodes at most
 :data:`~.limits.MAX_LEVELS` levels (the most common; the rest share one ``(other)`` column, and
 :attr:`FeatureEncoder.notes` says so), and the whole matrix must fit
@@ -81,11 +84,6 @@ class FeatureEncoder:
             if kinds[c] != CATEGORY:
                 continue
             n_levels = int(frame[c].nunique(dropna=True))
-            n_filled = int(frame[c].notna().sum())
-            if n_levels > max(20, n // 2) and n_levels > 0.5 * n_filled:
-                raise DataError(f"{{param}} {col_label(c)} has {n_levels} different texts in {n} "
-                                "rows, so it looks like an ID or a name.", param=what,
-                                fix=Fix.DROP_COLUMN)
             levels, rare = category_levels(frame[c])
             self.categories[c] = levels + ([limits.OTHER_LEVEL] if rare else [])
             if rare:

@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .errors import DataError
+from .serial import date_of, to_serial
 
-_EPOCH = dt.date(1899, 12, 30)
 
 #: period name -> (default season length, typical spacing in days)
 PERIODS = {"day": (7, 1), "week": (52, 7), "month": (12, 30.4), "quarter": (4, 91.3),
@@ -27,11 +27,11 @@ PERIODS = {"day": (7, 1), "week": (52, 7), "month": (12, 30.4), "quarter": (4, 9
 
 
 def _date(serial: float) -> dt.date:
-    return _EPOCH + dt.timedelta(days=int(np.floor(serial + 1e-9)))
+    return date_of(np.floor(serial + 1e-9))
 
 
 def _serial(d: dt.date) -> float:
-    return float((d - _EPOCH).days)
+    return to_serial(d)
 
 
 @dataclass

@@ -213,22 +213,3 @@ def replace(y: np.ndarray, outliers: list[Outlier]) -> np.ndarray:
     for o in outliers:
         out[o.index] = o.used
     return out
-
-
-def tsb(y: np.ndarray, horizon: int, alpha: float = 0.1, beta: float = 0.1) -> np.ndarray:
-    """Teunter-Syntetos-Babai forecast of intermittent demand: P(sale) x mean size, flat.
-
-    Probability and size are smoothed separately (the size only in periods with a sale), so
-    the forecast decays towards zero while nothing sells, unlike Croston's.
-    """
-    y = np.asarray(y, dtype=np.float64)
-    sold = y > 0
-    if not sold.any():
-        return np.zeros(horizon)
-    first = int(np.argmax(sold))
-    p, z = float(np.mean(sold)), float(y[first])
-    for t in range(first + 1, len(y)):
-        p += beta * (float(sold[t]) - p)
-        if sold[t]:
-            z += alpha * (y[t] - z)
-    return np.full(horizon, p * z)

@@ -3,8 +3,9 @@ optimised Theta model used on histories without a season.
 
 Both work on the seasonally adjusted series ``z`` and return rolling-origin forecasts
 ``F[o, h-1]`` (step ``h`` made after seeing ``z[0..o]``) for every origin, like the tracks of
-:mod:`.forecast`: the parameters are fitted once on the whole history, then the fitted model is
-run through the history. numpy only, deterministic, vectorised over a parameter grid.
+:mod:`.forecast_smoothing`: the parameters are fitted once on the whole history, then the
+fitted model is run through the history. numpy only, deterministic, vectorised over a
+parameter grid. :mod:`.forecast_members` lists them as members of the ensemble.
 
 * :func:`ets_track` - exponential smoothing with additive errors and no, additive or damped
   trend (ANN, AAN, AAdN in Hyndman's taxonomy), the model chosen by AICc. For each smoothing

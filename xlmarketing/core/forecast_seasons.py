@@ -20,9 +20,11 @@ later, so they do not pass). It needs 23 months of history. Numpy only, determin
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
+
+from .forecast_seasonality import kruskal_p
 
 #: periods in a year, by calendar period
 YEAR = {"day": 365.25, "week": 365.25 / 7}
@@ -58,18 +60,16 @@ def yearly_pvalue(y: np.ndarray, period: float) -> float:
     The history is summarised by month (twelfths of a year of ``period`` periods), and the
     changes between consecutive months (relative changes for positive sales) are ranked and
     grouped by month of year: the test the forecaster uses for the season of monthly data
-    (:func:`forecast.season_pvalue`), so a trend or a random walk does not pass it, while a
+    (:func:`forecast_seasonality.season_pvalue`), so a trend or a random walk does not pass it, while a
     season that repeats each year does. Needs 23 months.
     """
-    from .forecast import _kruskal_p
-
     mm, moy = month_means(y, period)
     if mm.size < 23:
         return 1.0
     d = np.diff(np.log(mm)) if np.all(mm > 0) else np.diff(mm)
     if np.ptp(d) == 0:
         return 1.0
-    return _kruskal_p(d, moy[1:], 12)
+    return kruskal_p(d, moy[1:], 12)
 
 
 def fourier(t: np.ndarray, period: float, K: int) -> np.ndarray:
@@ -138,48 +138,3 @@ def choose_yearly(y: np.ndarray, period: float, K: int | None = None) -> YearlyS
     if period <= 1 or yearly_pvalue(y, period) >= YEARLY_ALPHA:
         return None
     return fit_yearly(y, period, HARMONICS if K is None else K)
-
-
-def fit_with_yearly(y: np.ndarray, horizon: int, year: float, candidates: tuple[int, ...],
-                    select: bool, clean: bool):
-    """:func:`forecast.fit_forecast` with a yearly stage, or None when the history shows no
-    yearly season.
-
-    The rest of the forecaster runs on the yearly-adjusted sales, with the season candidates
-    shorter than a quarter of the year (the day of week for daily data; weekly data lose their
-    52-week season, which the Fourier terms replace). The fit's forecast gets the season back;
-    its intervals (relative errors for positive sales) carry over; outliers are listed with
-    the values on the sales' own scale. When weekly data also show their own 52-week season
-    (classical decomposition, :func:`forecast.decompose`), the forecast is the average of the
-    two seasonal models, with the narrower of their bands at each step: on the benchmark's
-    weekly series the average was as good as the better model alone on the tuning half (CO2,
-    PromoData, M4: sMAPE 0.998 x the best peer, MASE 1.095, against 0.995, 1.116 for the
-    Fourier season alone and 1.030, 1.109 for the 52-week one) and better on the validation
-    half (Walmart: 0.842, 0.815 against 0.936, 0.933 and 1.205, 1.042).
-    """
-    from .forecast import fit_forecast
-
-    y = np.asarray(y, dtype=np.float64)
-    ys = choose_yearly(y, year)
-    if ys is None:
-        return None
-    fit = fit_forecast(ys.adjust(y), horizon, candidates=tuple(c for c in candidates if c < year / 4),
-                       select=select, clean=clean, peak_year=year)
-    n = y.size
-    fit.base_forecast = ys.apply(fit.base_forecast, np.arange(n, n + horizon))
-    fit.outliers = [replace(o, value=float(y[o.index]),
-                            used=float(ys.apply(np.array([o.used]), np.array([o.index]))[0]))
-                    for o in fit.outliers]
-    fit.y = ys.apply(fit.y, np.arange(n))
-    fit.nonneg = bool(np.all(y >= 0))
-    fit.yearly = ys
-    if any(c > year / 4 for c in candidates):
-        # weekly data whose own 52-week season is clear too: the average of the two seasonal
-        # models (see above)
-        own = fit_forecast(y, horizon, candidates=candidates, select=select, clean=clean)
-        if own.m > year / 4:
-            fit.base_forecast = 0.5 * (fit.base_forecast + own.base_forecast)
-            if own.log_errors == fit.log_errors:
-                # the band of the model with the smaller backtest error at each step ahead
-                fit.sigma = np.minimum(fit.sigma, own.sigma)
-    return fit

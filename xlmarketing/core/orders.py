@@ -20,13 +20,13 @@ What an order list means, for every function that reads one:
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .errors import DataError, InsufficientData, ParameterError
+from .serial import date_of
 
 #: Column names of the order frame the core works on.
 CUSTOMER, DAY, AMOUNT = "customer", "day", "amount"
@@ -141,7 +141,7 @@ def _lines(n: int) -> str:
 
 def _iso(serial: float) -> str:
     # the standard library's dates: pandas 2's nanosecond Timedelta stops at 292 years
-    return (dt.date(1899, 12, 30) + dt.timedelta(days=int(np.floor(serial)))).isoformat()
+    return date_of(np.floor(serial)).isoformat()
 
 
 def per_customer(book: OrderBook) -> pd.DataFrame:

@@ -64,11 +64,8 @@ def read_orders(values: Any, header: bool | None) -> pd.DataFrame:
     rows = _rows(table)
     cust_c, date_c, amount_c = cols
     if table.kinds[amount_c] == CATEGORY:
-        vals = table.frame[amount_c].tolist()
-        i = next(i for i, v in enumerate(vals) if isinstance(v, str) and cells.parse_number(v) is None)
-        raise XLMError("#VALUE!", f"orders has the text {vals[i]!r} in row {rows[i]} of the amount "
-                       f"column ({col_label(amount_c)}); it needs numbers. The columns must be "
-                       "customer, order date, amount.")
+        cells.refuse_text(table, amount_c, where=f"of the amount column ({col_label(amount_c)})",
+                          fix="The columns must be customer, order date, amount.")
     frame = pd.DataFrame({
         core_orders.CUSTOMER: _customers(table.frame, cust_c, table.kinds[cust_c]),
         core_orders.DAY: _dates(table.frame, date_c, table.kinds[date_c], rows),

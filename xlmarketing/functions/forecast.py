@@ -39,7 +39,7 @@ from ..core.forecast_calendar import Calendar, fill_gaps, infer_calendar
 from ..core.forecast_seasons import YEAR
 from ..errors import XLMError
 from . import Cells, sheet_function
-from .spec import HEADER_ARG, Arg, Float, call_key, key_of
+from .spec import HEADER_ARG, Arg, Float, Int, IntWording, call_key, key_of
 
 MAX_HORIZON = 1000
 
@@ -78,7 +78,7 @@ class History:
 # --------------------------------------------------------------------------- parameters
 
 
-_HORIZON_WORDING = cells.IntWording(
+_HORIZON_WORDING = IntWording(
     unit=" of periods",
     fix="Enter a number such as 12.",
     negative="{name}={n} is negative. Enter how many periods ahead to forecast, at least 1.",
@@ -87,26 +87,14 @@ _HORIZON_WORDING = cells.IntWording(
              "{name}.",
 )
 
+#: The ``horizon`` check: a whole number of periods from 1 to MAX_HORIZON; required, or
+#: (FORECAST_ACCURACY's) optional, None when blank.
+_horizon = Int(lo=1, hi=MAX_HORIZON, missing="Enter how many periods to forecast, e.g. 12.",
+               wording=_HORIZON_WORDING)
+_optional_horizon = Int(lo=1, hi=MAX_HORIZON, wording=_HORIZON_WORDING)
 
-def _horizon(value: Any, name: str = "horizon", *, optional: bool = False) -> int | None:
-    """The ``horizon`` check: a whole number of periods from 1 to MAX_HORIZON (None if optional)."""
-    if cells.scalar(value) is None and not optional:
-        raise XLMError("#VALUE!", f"{name} is missing. Enter how many periods to forecast, "
-                       "e.g. 12.")
-    return cells.param_int(value, name, lo=1, hi=MAX_HORIZON, wording=_HORIZON_WORDING)
-
-
-def _optional_horizon(value: Any, name: str) -> int | None:
-    return _horizon(value, name, optional=True)
-
-
-def _season(value: Any, name: str) -> int | None:
-    """The ``season_length`` check: None to detect it ("auto", blank or 0), else 1..400."""
-    v = cells.scalar(value)
-    if v is None or (isinstance(v, str) and v.strip().lower() == "auto"):
-        return None
-    n = cells.param_int(v, name, lo=0, hi=400)
-    return None if n == 0 else n
+#: The ``season_length`` check: None to detect it ("auto", blank or 0), else 1..400.
+_season = Int(lo=0, hi=400, auto=None, zero_is_auto=True)
 
 
 _SALES = Arg("Sales history, oldest first: one column of sales, or two columns (dates, then "
@@ -155,10 +143,7 @@ def read_history(sales: Any, known_drivers: Any = None, header: bool | None = No
     rows = pos + 1 + int(has_header)                  # 1-based rows of the range
     yname = cols[-1]
     if table.kinds[yname] == CATEGORY:
-        vals = table.table().frame[yname].tolist()
-        i = next(i for i, v in enumerate(vals) if isinstance(v, str) and cells.parse_number(v) is None)
-        raise XLMError("#VALUE!", f"sales has the text {vals[i]!r} in row {rows[i]} "
-                       f"({cells.col_label(yname)}); it needs numbers. Fix that cell or clear it.")
+        cells.refuse_text(table.table(), yname)
     values = table.numbers(yname)
     keep = ~np.isnan(values)
     if not keep.any():

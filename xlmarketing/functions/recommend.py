@@ -147,11 +147,9 @@ def _amounts(col: list[Any], name: str, top: list[Any]) -> np.ndarray | None:
     if table.kinds[c] == cells.DATE:
         return None
     if table.kinds[c] == cells.CATEGORY:
-        labels = table.frame[c].tolist()
-        i = next(i for i, v in enumerate(labels) if isinstance(v, str) and cells.parse_number(v) is None)
-        raise XLMError("#VALUE!", f"{name} has the text {labels[i]!r} in row {table.range_row(i)} "
-                       "of its third column, which should be a quantity or a date. Enter a number "
-                       "there, or select only the customer and item columns.")
+        cells.refuse_text(table, c, where="of its third column",
+                          needs=", which should be a quantity or a date",
+                          fix="Enter a number there, or select only the customer and item columns.")
     out = np.ones(len(col))
     out[table.row_mask] = np.nan_to_num(table.frame[c].to_numpy(dtype=np.float64), nan=1.0)
     return out

@@ -9,9 +9,8 @@ from .. import cells
 from ..cache import CACHE, Memo
 from ..cells import Table
 from ..core import segment as core
-from ..errors import XLMError
 from . import Cells, sheet_function
-from .spec import HEADER_ARG, KEEP_IDS, SEED, Arg, Bool, Int, call_key, range_of
+from .spec import HEADER_ARG, KEEP_IDS, SEED, Arg, Bool, Int, IntWording, call_key, range_of
 
 
 @dataclass
@@ -21,45 +20,23 @@ class _Fit:
     memo: Memo = field(default_factory=Memo)  # outputs handed out as copies
 
 
-_K_WORDING = cells.IntWording(
+#: k: a whole number of segments, or "auto" / 0 (both given as 0) to let the data choose.
+_K = Int(lo=0, auto=0, wording=IntWording(
     unit=" of segments",
     fix='Enter a number such as 4, or "auto".',
     missing='k (the number of segments) is missing. Enter a whole number such as 4, or "auto".',
     negative='k={n} is negative. Enter a number of segments of at least 1, or "auto" (or 0) to '
              "let the data choose.",
-)
+))
 
 
 _DATA = Arg("Your customer table: one row per customer, one column per attribute (spend, "
             "visits, channel...). A header row is optional and detected.")
 
 
-def _scale(value: Any, name: str) -> bool | str:
-    """scale: blank or "auto" lets the data decide ("auto"); TRUE or FALSE forces it."""
-    v = cells.scalar(value)
-    if v is None or (isinstance(v, str) and v.strip().lower() == "auto"):
-        return "auto"
-    try:
-        return Bool(default=True)(v, name)
-    except XLMError:
-        raise XLMError("#VALUE!", f'{name} must be "auto", TRUE or FALSE, got {cells._show(value)}. '
-                       "Leave it blank to let the data decide.") from None
-
-
 _SCALE = Arg('Blank or "auto" (default) puts the columns on one scale only when their spreads '
              "or units differ (spend in dollars beside visits); TRUE always does, FALSE keeps raw "
-             "units.", _scale)
-
-
-def _k(value: Any, name: str) -> int:
-    """k: a whole number of segments, or "auto" / 0 (returned as 0) to let the data choose."""
-    v = cells.scalar(value)
-    if isinstance(v, str) and v.strip().lower() == "auto":
-        return 0
-    return cells.param_int(value, name, lo=0, wording=_K_WORDING)
-
-
-_K = _k
+             "units.", Bool(default=True, auto="auto"))
 
 
 def fit_segments(data: Any, k: int, scale: bool | str, seed: int, header: bool | None,

@@ -49,15 +49,28 @@ _NOTHING = object()
 # --------------------------------------------------------------------------- checks
 
 
+#: How an :class:`Int` words its errors for one parameter (unit, fix, per-case messages).
+IntWording = cells.IntWording
+
+
 @dataclass(frozen=True)
 class Int:
-    """A whole number, ``default`` when blank. ``auto``: the value that the text "auto" means."""
+    """A whole number from ``lo`` to ``hi``, ``default`` when blank.
+
+    * ``auto``: the value that the text "auto" means (and 0 too, with ``zero_is_auto``);
+    * ``missing``: set, the argument is required, and this sentence says how to fill it in
+      ("{name} is missing. " comes before it);
+    * ``wording``: this parameter's own error messages (:class:`IntWording`: its unit, the
+      fix, what a blank, a negative number, zero or a too-high number is told).
+    """
 
     default: int | None = None
     lo: int | None = None
     hi: int | None = None
     auto: Any = _NOTHING
-    missing: str = ""  # set: the argument is required, and this is how to fill it in
+    zero_is_auto: bool = False
+    missing: str = ""
+    wording: IntWording = IntWording()
 
     def __call__(self, value: Any, name: str) -> int | None:
         v = cells.scalar(value)
@@ -65,7 +78,9 @@ class Int:
             raise XLMError("#VALUE!", f"{name} is missing. {self.missing}")
         if self.auto is not _NOTHING and isinstance(v, str) and v.strip().lower() == "auto":
             return self.auto
-        return cells.param_int(value, name, default=self.default, lo=self.lo, hi=self.hi)
+        n = cells.param_int(value, name, default=self.default, lo=self.lo, hi=self.hi,
+                            wording=self.wording)
+        return self.auto if self.zero_is_auto and n == 0 else n
 
 
 @dataclass(frozen=True)
@@ -85,12 +100,23 @@ class Float:
 
 @dataclass(frozen=True)
 class Bool:
-    """TRUE/FALSE (also 1/0, yes/no), ``default`` when blank."""
+    """TRUE/FALSE (also 1/0, yes/no), ``default`` when blank. ``auto``: set, blank and the
+    text "auto" give it (the data decide), and TRUE/FALSE force the choice."""
 
     default: bool = False
+    auto: Any = _NOTHING
 
-    def __call__(self, value: Any, name: str) -> bool:
-        return cells.param_bool(value, name, default=self.default)
+    def __call__(self, value: Any, name: str) -> Any:
+        if self.auto is _NOTHING:
+            return cells.param_bool(value, name, default=self.default)
+        v = cells.scalar(value)
+        if v is None or (isinstance(v, str) and v.strip().lower() == "auto"):
+            return self.auto
+        try:
+            return cells.param_bool(v, name, default=self.default)
+        except XLMError:
+            raise XLMError("#VALUE!", f'{name} must be "auto", TRUE or FALSE, got '
+                           f"{cells.show(value)}. Leave it blank to let the data decide.") from None
 
 
 @dataclass(frozen=True)

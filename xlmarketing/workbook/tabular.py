@@ -16,13 +16,13 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.serial import SERIAL_MAX, SERIAL_MIN, from_serial
 from ..parsing import Culture, ParseError, parse_column
 from .report import WorkbookError
 
@@ -32,9 +32,8 @@ _DELIM_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "bars (|)"}
 #: What a ';'-separated file implies when its text alone does not settle a reading.
 _SEMICOLON = Culture("a ';'-separated file", ",", ".", "dmy")
 _INT = re.compile(r"^[-+]?\d+$")
-_EPOCH = dt.datetime(1899, 12, 30)
 #: Excel serial days that are dates (1900-01-01 to 9999-12-31).
-_SERIALS = (1, 2958465)
+_SERIALS = (SERIAL_MIN, SERIAL_MAX)
 
 
 @dataclass
@@ -172,7 +171,7 @@ def _typed(v: Any, numbers: dict[str, float], dates: dict[str, float], date_colu
     if not isinstance(v, str):
         if date_column and isinstance(v, (int, float)) and not isinstance(v, bool) \
                 and float(v).is_integer() and _SERIALS[0] <= v <= _SERIALS[1]:
-            return _EPOCH + dt.timedelta(days=float(v))
+            return from_serial(v)
         return v
     t = v.strip()
     if not t:
@@ -180,11 +179,11 @@ def _typed(v: Any, numbers: dict[str, float], dates: dict[str, float], date_colu
     if t.upper() in ("TRUE", "FALSE"):
         return t.upper() == "TRUE"
     if t in dates:
-        return _EPOCH + dt.timedelta(days=dates[t])
+        return from_serial(dates[t])
     if t in numbers:
         x = numbers[t]
         if date_column and x.is_integer() and _SERIALS[0] <= x <= _SERIALS[1]:
-            return _EPOCH + dt.timedelta(days=x)  # an Excel serial day in a date column
+            return from_serial(x)  # an Excel serial day in a date column
         return int(x) if _INT.match(t) else x
     return v
 

@@ -1,0 +1,134 @@
+"""Fingerprints of ranges for the fitted-models cache: a range's cells hashed once, without
+converting them when they are not all numbers, and pickling as a canonical byte form.
+
+:class:`Range` also keeps the numeric block it converted for the fingerprint, so reading the
+same range into a table (:func:`~xlmarketing.cells.read_table`) does not convert it twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import operator
+import pickle
+from typing import Any
+
+import numpy as np
+
+from .values import _fast_numeric_grid, as_grid, gc_paused
+
+__all__ = ["UNPICKLABLE", "Range", "digest_cells", "pickled"]
+
+
+class Range:
+    """A range's values normalised once, then hashed for the cache and read into a table.
+
+    Numeric rows are converted to one float array in a single C pass; that array is both the
+    cache fingerprint's input (hashing its bytes is much cheaper than serialising a hundred
+    thousand Python floats) and the fast path of :func:`read_table`, so a cold call converts
+    once. Other ranges are hashed column by column without converting any cell
+    (:func:`digest_cells`), which is all a cache hit needs.
+    """
+
+    __slots__ = ("grid", "_blocks", "_fingerprint")
+
+    def __init__(self, values: Any):
+        self.grid: list[list[Any]] = values.grid if isinstance(values, Range) else as_grid(values)
+        self._blocks: dict[int, np.ndarray | None] = {}
+        self._fingerprint: bytes | None = None
+
+    def numeric_block(self, start: int) -> np.ndarray | None:
+        """Rows ``start:`` as float64 when they are all numbers and blanks, else None."""
+        if start not in self._blocks:
+            rows = self.grid[start:]
+            self._blocks[start] = _fast_numeric_grid(rows) if rows else None
+        return self._blocks[start]
+
+    @property
+    def fingerprint(self) -> bytes:
+        """A 20-byte digest of the cells, for the cache key.
+
+        Numeric rows (after a text first row, if any) are hashed as one float array, other
+        ranges cell by cell with :func:`digest_cells`. Cells that read alike (None and NaN,
+        TRUE and 1 in a numeric block) may share a fingerprint because the adapter reads them
+        alike too; cells that read differently never do.
+        """
+        if self._fingerprint is None:
+            self._fingerprint = self._digest()
+        return self._fingerprint
+
+    def _digest(self) -> bytes:
+        for start in (0, 1):
+            block = self.numeric_block(start)
+            if block is not None:
+                h = hashlib.sha256(b"xlm-numeric")
+                h.update(pickled(self.grid[:start]))
+                h.update(repr(block.shape).encode())
+                h.update(block.tobytes())
+                return h.digest()[:20]
+        return digest_cells(self.grid)
+
+
+_TZINFO = operator.attrgetter("tzinfo")
+
+
+#: What pickling an exotic runtime object (COM, JsProxy) raises.
+UNPICKLABLE = (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError)
+
+
+def pickled(obj: Any, *, strict: bool = False) -> bytes:
+    """pickle without its memo: a C-speed canonical form of nested lists of floats, text and
+    None that depends on the content only (no back-references); never loaded. An object
+    pickle refuses is written as its repr, or with ``strict`` raises one of UNPICKLABLE."""
+    f = io.BytesIO()
+    pickler = pickle.Pickler(f, protocol=5)
+    pickler.fast = True  # no memo: a third faster on cells, and shared objects cannot matter
+    try:
+        pickler.dump(obj)
+    except UNPICKLABLE:
+        if strict:
+            raise
+        return repr(obj).encode()  # exotic runtime objects (COM, JsProxy)
+    return f.getvalue()
+
+
+def _datetime_blob(col: tuple[Any, ...]) -> bytes | None:
+    """A column of naive datetimes as 8 bytes per cell, or None if it is not one.
+
+    Pickling a datetime costs ten times a float. A naive datetime's ``hash`` is SipHash of its
+    exact 10-byte state (cached on the object by CPython), so 64 bits per cell with no
+    systematic collisions, computed in C. Numbers are never hashed this way: ``hash(-1) ==
+    hash(-2)``. Time-zone aware datetimes hash their UTC instant, which the adapter does not
+    read, so they are pickled instead.
+    """
+    if set(map(type, col)) != {dt.datetime} or set(map(_TZINFO, col)) != {None}:
+        return None
+    return np.fromiter(map(hash, col), dtype=np.int64, count=len(col)).tobytes()
+
+
+def digest_cells(grid: list[list[Any]]) -> bytes:
+    """A 20-byte SHA-256 digest of a rectangular grid of raw cells, without converting them.
+
+    Most grids are pickled whole in one C call. When the first data row holds datetimes
+    (Windows COM, openpyxl), the rows below the first are hashed column by column instead, so
+    that each date column takes the fast path of :func:`_datetime_blob`.
+    """
+    # SHA-256 rather than BLAKE2b: the CPU's SHA instructions make it half again as fast.
+    h = hashlib.sha256(b"xlm-cells")
+    h.update(f"{len(grid)}x{len(grid[0]) if grid else 0}".encode())
+    probe = grid[1] if len(grid) > 1 else ()
+    dates = {j for j, v in enumerate(probe) if type(v) is dt.datetime}
+    if not dates:
+        h.update(pickled(grid))
+        return h.digest()[:20]
+    h.update(pickled(grid[0]))
+    # The column tuples cannot form cycles; without the pause, the collections their
+    # allocations trigger rescan the whole heap (the big range included).
+    with gc_paused():
+        for j, col in enumerate(zip(*grid[1:])):
+            stamps = _datetime_blob(col) if j in dates else None
+            blob = b"P" + pickled(col) if stamps is None else b"D" + stamps
+            h.update(len(blob).to_bytes(8, "little"))
+            h.update(blob)
+    return h.digest()[:20]
