@@ -7,11 +7,14 @@ with the level is no outlier at the top of a growing business). A remainder outs
 the rule of R's ``forecast::tsoutliers``. The robust fit's value replaces it for the fit only,
 and the caller lists what was replaced. Pure numpy.
 
-The last period gets the same test as the rest: a total row selected with the sales, or a last
-month typed x10, is the commonest outlier of all (a partial current period is the caller's
-business, it knows the dates). A peak that recurs at the same point of the year (Black Friday
-week, Christmas, Valentine's Day) is season, not an outlier: a far value is kept when another
-year shows a far value of the same sign within one period of the same point.
+The last period gets the same test as the rest, at twice the distance (its fit is an
+extrapolation), and only when its change from the period before is as far out among the
+history's changes (a random walk's last value is no outlier): a total row selected with the sales, or a last month typed x10, is the
+commonest outlier of all (a partial current period is the caller's business, it knows the
+dates). A peak that recurs at the same point of the year (Black Friday
+week, Valentine's Day) in weekly or daily data is season, not an outlier: a far value is kept
+when another year shows a far value of the same sign within one period of the same point
+(monthly data keep such peaks in their seasonal medians already).
 
 Not touched: histories with many zero periods (there every sale is "far from the median of
 zero"), and histories too short to judge.
@@ -31,6 +34,8 @@ OUTLIER_IQR = 3.0
 IQR_FLOOR = 0.02
 #: At most this share of the history is replaced (the most extreme first), at least one value.
 MAX_OUTLIER_SHARE = 0.05
+#: The last period is an outlier only this many times further out than the others.
+LAST_FACTOR = 2.0
 #: Histories with at least this share of zero periods are intermittent.
 INTERMITTENT_ZEROS = 0.3
 
@@ -147,45 +152,47 @@ def find_outliers(y: np.ndarray, m: int, *, k: float | None = None,
     iqr = max(q3 - q1, IQR_FLOOR * (1.0 if rel else float(abs(y).mean()) or 1.0))
     high, low = (r - q3) / iqr, (q1 - r) / iqr
     dev = np.maximum(low, high)
-    idx = np.flatnonzero(dev > k)
-    period = year or (m if m >= 12 else None)  # a yearly season: months, weeks
+    # The last period's fit is an extrapolation (no neighbour after it), so it must be twice
+    # as far out: a total row or a value typed x10 is hundreds of IQRs out; a random walk's
+    # last step, a few.
+    limit = np.full(n, k)
+    limit[-1] = LAST_FACTOR * k if _jump(y) > LAST_FACTOR * k else np.inf
+    idx = np.flatnonzero(dev > limit)
+    # Weekly and daily data (a calendar gives ``year``): a holiday peak moves by a period
+    # from year to year, so the seasonal medians miss it. Months keep their peaks in the
+    # seasonal medians already.
+    period = year
     if idx.size and period:
-        # Far from the seasonal fit, but is it a peak (or dip) of its own? Against its
-        # neighbours, and not at the same point of another year.
-        up, down = _local(y, rel)
-        idx = np.array([i for i in idx if _own_peak(up if high[i] > 0 else down, int(i),
-                                                     float(period), k / 2)], dtype=np.int64)
+        idx = np.array([i for i in idx if not _recurs(high if high[i] > 0 else low, int(i),
+                                                      float(period), k)], dtype=np.int64)
     if not idx.size:
         return []
     idx = idx[np.argsort(-dev[idx], kind="stable")][: max(1, int(MAX_OUTLIER_SHARE * n))]
     return [Outlier(int(i), float(y[i]), float(fitted[i])) for i in idx]
 
 
-def _local(y: np.ndarray, rel: bool) -> tuple[np.ndarray, np.ndarray]:
-    """How far each value rises above and falls below its neighbours (a 5-period running
-    median), in interquartile ranges: a peak of its own, whatever the seasonal fit says (a
-    seasonal median that a moving peak pulled up makes an ordinary week look like a dip)."""
-    med = running_median(y, 5)
-    r = y / med - 1 if rel and (med > 0).all() else y - med
-    q1, q3 = quantiles(r, (0.25, 0.75))
-    iqr = max(q3 - q1, IQR_FLOOR * (1.0 if rel else float(abs(y).mean()) or 1.0))
-    return (r - q3) / iqr, (q1 - r) / iqr
+def _jump(y: np.ndarray) -> float:
+    """How far the last change stands out from the history's other changes, in interquartile
+    ranges (relative changes when every value is positive): a random walk's last step is an
+    ordinary one, a total row's or a x10 typo's is not."""
+    d = np.diff(np.log(y)) if (y > 0).all() else np.diff(y)
+    q1, q3 = quantiles(d[:-1], (0.25, 0.75))
+    iqr = max(q3 - q1, 1e-12)
+    return float(max(d[-1] - q3, q1 - d[-1]) / iqr)
 
 
-def _own_peak(dev: np.ndarray, i: int, year: float, k: float) -> bool:
-    """Is ``dev[i]`` a peak of its own (above ``k``) that no other year repeats? Repeats: a
-    value within one period of the same point, up to three years either side, at least a
-    quarter as far out (a typing slip at the season's busiest month is no repeat of it)."""
-    if dev[i] <= k:
-        return False
+def _recurs(dev: np.ndarray, i: int, year: float, k: float) -> bool:
+    """Does another year repeat the far value ``dev[i]``: within one period of the same point,
+    up to three years either side, at least half the threshold and a quarter as far out (a
+    typing slip in the busiest week is no repeat of that week's usual peak)?"""
     n = dev.size
-    bar = max(k, dev[i] / 4)
-    for j in range(1, min(n // int(year), 3) + 1):
+    bar = max(k / 2, dev[i] / 4)
+    for j in range(1, min(int(n // year), 3) + 1):
         for c in (i - round(j * year), i + round(j * year)):
             lo, hi = max(c - 1, 0), min(c + 2, n)
             if lo < hi and dev[lo:hi].max() >= bar:
-                return False
-    return True
+                return True
+    return False
 
 
 def quantiles(r: np.ndarray, qs: tuple[float, ...]) -> list[float]:
