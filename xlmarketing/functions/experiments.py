@@ -190,6 +190,8 @@ def ab_test(data: Any, control: Any = None, confidence: float = 0.95, correct: b
 
     def fit() -> core.ABResult:
         table = cells.read_table(rng, name="data", header=header)
+        if header is None and not table.header and _text_header(rng.grid):
+            table = cells.read_table(rng, name="data", header=True)
         result = _ab(table, control, confidence, correct, seed)
         result.notes[:0] = table.notes
         return result
@@ -230,6 +232,16 @@ def ab_test(data: Any, control: Any = None, confidence: float = 0.95, correct: b
     extra = [["Verdict", verdict] + [""] * (width - 2),
              ["Test", f"{res.test}; control: {res.control}"] + [""] * (width - 2)]
     return cells.with_notes(body + extra, notes)
+
+
+def _text_header(grid: list[list[Any]]) -> bool:
+    """Two text columns (arm, Yes/No) defeat the usual header detection: a first row whose arm
+    and outcome both appear nowhere below (e.g. "Arm", "Converted") is a header."""
+    if len(grid) < 3 or len(grid[0]) != 2 or not all(isinstance(v, str) for v in grid[0]):
+        return False
+    keys = [tuple(_label(v).lower() if v is not None else "" for v in row) for row in grid]
+    first = keys[0]
+    return all(r[0] != first[0] for r in keys[1:]) and all(r[1] != first[1] for r in keys[1:])
 
 
 def _ab(table: Table, control: Any, confidence: float, correct: bool, seed: int) -> core.ABResult:
@@ -488,6 +500,11 @@ def _beside01(values: cells.Range, table: Table, name: str, yes: frozenset[str],
             raise XLMError("#VALUE!", f"{name} is blank in row {i + 1 + has_header} while that "
                            "customer has data. Fill it in or leave the row out.")
     labels = [_label(v) for v in kept]
+    distinct = {lab.lower() for lab in labels}
+    if len(distinct) == 1:
+        raise XLMError("#NUM!", f"{name} does not vary: every customer has {labels[0]!r}. Uplift "
+                       "needs treated and control customers, and responders and non-responders "
+                       "among both.")
     out = _binary(labels, yes, no)
     if out is None:
         shown = sorted(set(labels))[:4]
