@@ -9,7 +9,8 @@ Pure numpy/scikit-learn; knows nothing of Excel. Two learners on the same encode
 * ``class_transform``: Jaskowski and Jaroszewicz's class variable transformation: Z = 1 for a
   treated responder or a control non-responder; with treated and control weighted to equal
   totals (so an unbalanced split stays unbiased), uplift = 2 P(Z = 1 | x) - 1.
-* ``auto``: the learner with the higher cross-validated Qini coefficient (ties: two_model).
+* ``auto``: two_model unless class_transform has the higher cross-validated Qini coefficient by
+  more than one standard error of the per-fold difference.
 
 The Qini curve, the Qini coefficient and uplift at the top k follow scikit-uplift's documented
 definitions (``qini_curve``, ``qini_auc_score`` with negative effects, ``uplift_at_k`` with the
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,6 +67,12 @@ class UpliftFit:
     t: np.ndarray
     treatment_auc: float
     notes: list[str] = field(default_factory=list)
+    encoder: FeatureEncoder | None = field(default=None, repr=False)
+    scorer: Any = field(default=None, repr=False)   # encoded rows -> uplift
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """Uplift of new customers (same columns as the fitted frame)."""
+        return self.scorer(self.encoder.transform(frame))
 
     @property
     def oof(self) -> np.ndarray:
@@ -234,21 +242,38 @@ def fit(frame: pd.DataFrame, kinds: Mapping[str, str], t: np.ndarray, y: np.ndar
         tried = LEARNERS if model == "auto" else (model,)
         strata = 2 * t + y
         split = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, strata))
-        cv_uplift, cv_qini = {}, {}
+        cv_uplift, cv_qini, fold_qini = {}, {}, {}
         for name in tried:
             oof = np.zeros(len(y))
             for train, test in split:
                 oof[test] = FITTERS[name](X[train], y[train], t[train])(X[test])
             cv_uplift[name] = oof
             cv_qini[name] = qini_coefficient(y, oof, t)
-        chosen = max(tried, key=lambda n: (cv_qini[n], -tried.index(n)))
-        uplift = FITTERS[chosen](X, y, t)(X)
+            fold_qini[name] = np.array([qini_coefficient(y[te], oof[te], t[te]) for _, te in split])
+        chosen = _choose(tried, cv_qini, fold_qini)
+        scorer = FITTERS[chosen](X, y, t)
+        uplift = scorer(X)
         control = t == 0
         p0 = _proba(_logit().fit(X[control], y[control]), X)
     if model == "auto":
         notes.append(f'model "auto" chose {chosen} (cross-validated Qini '
                      + ", ".join(f"{n} {q:.3f}" for n, q in cv_qini.items()) + ").")
-    return UpliftFit(chosen, uplift, p0, cv_uplift, cv_qini, y, t, auc, notes)
+    return UpliftFit(chosen, uplift, p0, cv_uplift, cv_qini, y, t, auc, notes, enc, scorer)
+
+
+def _choose(tried: tuple[str, ...], cv_qini: dict[str, float],
+            fold_qini: dict[str, np.ndarray]) -> str:
+    """The first learner (two_model), unless another beats it by more than one standard error
+    of the per-fold Qini difference: the class transformation's single model of a noisier
+    target often wins a cross-validation by chance on small data."""
+    chosen = tried[0]
+    for name in tried[1:]:
+        diff = fold_qini[name] - fold_qini[chosen]
+        diff = diff[np.isfinite(diff)]
+        se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.inf
+        if cv_qini[name] > cv_qini[chosen] and diff.mean() > se:
+            chosen = name
+    return chosen
 
 
 def segments(uplift: np.ndarray, p_control: np.ndarray, base_rate: float,
