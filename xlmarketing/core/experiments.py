@@ -234,6 +234,13 @@ def _pct(v: float) -> str:
     return f"{v:.1%}" if abs(v) >= 0.001 or v == 0 else f"{v:.3%}"
 
 
+def _chance(p: float) -> str:
+    """A probability in words that never rounds a near-certainty up to 100% (or down to 0%)."""
+    if 0.99 <= p < 1 or 0 < p <= 0.01:
+        return f"{p:.1%}" if 0.001 <= p <= 0.999 else ("over 99.9%" if p > 0.5 else "under 0.1%")
+    return f"{p:.0%}"
+
+
 def _verdict(t: pd.DataFrame, c: int, confidence: float, what: str) -> str:
     """The plain-words conclusion. With several challengers the threshold is split among them
     (Bonferroni), so a test of many variants does not crown a winner by chance."""
@@ -248,7 +255,7 @@ def _verdict(t: pd.DataFrame, c: int, confidence: float, what: str) -> str:
         w = winners.loc[winners["value"].idxmax()]
         lift = f" ({w['lift']:+.1%})" if np.isfinite(w["lift"]) else ""
         return (f"{w['arm']} beats {ctrl}: {what} {show(w['value'])} vs {show(t.loc[c, 'value'])}"
-                f"{lift}, p = {w['p_value']:.2g}; {w['p_best']:.0%} probability it is the best arm.")
+                f"{lift}, p = {w['p_value']:.2g}; {_chance(w['p_best'])} probability it is the best arm.")
     if not sig.empty:
         w = sig.loc[sig["value"].idxmin()]
         return (f"{ctrl} (control) beats {w['arm']}: {what} {show(t.loc[c, 'value'])} vs "
@@ -256,7 +263,7 @@ def _verdict(t: pd.DataFrame, c: int, confidence: float, what: str) -> str:
     lead = t.loc[t["p_best"].idxmax()]
     adj = f" (threshold {level:.2g} for {k} comparisons)" if k > 1 else ""
     return (f"No significant difference yet at {confidence:.0%} confidence{adj}: {lead['arm']} leads "
-            f"with a {lead['p_best']:.0%} probability of being best. Keep the test running to its "
+            f"with a {_chance(lead['p_best'])} probability of being best. Keep the test running to its "
             "planned size, or accept that the arms perform alike.")
 
 
