@@ -316,3 +316,10 @@ def test_uplift_refuses_unreadable_labels(campaign):
         UPLIFT_SCORE(data, odd, oc)
     with pytest.raises(XLMError, match="rows"):
         UPLIFT_SCORE(data, tr[:-5], oc)
+
+
+def test_wizard_texts_fit_excels_255_characters():
+    for name in ("AB_TEST", "AB_SAMPLE_SIZE", "BANDIT_ALLOCATE", "UPLIFT_SCORE", "UPLIFT_QINI"):
+        spec = REGISTRY[name].spec
+        assert len(spec.summary) <= 255, name
+        assert all(len(a.doc) <= 255 for a in spec.args.values()), name

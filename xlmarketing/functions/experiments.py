@@ -161,10 +161,9 @@ _CONFIDENCE = Arg("Confidence level (default 0.95): the intervals cover the true
                   Float(default=0.95, lo=0.5, hi=0.9999))
 
 
-@sheet_function("AB_TEST", "Reads an A/B test: each arm's conversion rate (or average amount), "
-                "its difference and relative lift against the control with a confidence "
-                "interval, the p-value, the probability each arm is best, and a verdict in plain "
-                "words, with checks for an unbalanced split and a test stopped too early.", args={
+@sheet_function("AB_TEST", "Reads an A/B test: each arm's rate (or mean amount), difference and "
+                "lift vs the control with a confidence interval, p-value, probability of being "
+                "best, and a verdict in plain words; checks the planned split and size.", args={
     "data": _AB_DATA,
     "control": _CONTROL,
     "confidence": _CONFIDENCE,
@@ -421,9 +420,8 @@ def _traffic(value: Any, name: str) -> int | None:
 
 
 @sheet_function("BANDIT_ALLOCATE", "Shares next period's traffic among the arms of a running "
-                "test by Thompson sampling: each arm gets its probability of being the best, so "
-                "the winner gets more traffic as evidence builds up. Also the expected loss of "
-                'stopping now and a "stop: arm X wins" verdict.', args={
+                "test by Thompson sampling (each arm gets its probability of being best), with "
+                'the expected loss of stopping now and a "stop: arm X wins" verdict.', args={
     "data": Arg("Results so far: arm, trials (sends, visitors), successes (opens, clicks, sales); "
                 "one row per arm, or one per arm and day (rows of an arm are added up). With a "
                 "period column first (date or number), old periods can be discounted."),
@@ -567,10 +565,9 @@ def uplift_score(data: Any, treatment: Any, outcome: Any, model: str = "auto", s
                                                   "Segment"])
 
 
-@sheet_function("UPLIFT_QINI", "Checks an uplift model honestly (cross-validated): the Qini curve "
-                "(extra responders gained by targeting the customers with the highest uplift "
-                "first, against random targeting), the Qini coefficient, the uplift among the top "
-                "customers, and how many customers fall in each segment.", args={
+@sheet_function("UPLIFT_QINI", "Checks an uplift model (cross-validated): the Qini curve (extra "
+                "responders from targeting the highest uplift first, vs random), the Qini "
+                "coefficient, the uplift among the top customers and the segment counts.", args={
     "data": _U_DATA, "treatment": _U_TREAT, "outcome": _U_OUT, "model": _U_MODEL,
     "top": Arg("Share of customers for the uplift-at-top figure (default 0.3: the top 30%).",
                Float(default=0.3, lo=0.0, hi=1.0, lo_open=True, hi_open=True)),
