@@ -17,7 +17,7 @@ the same; ours "auto" also cross-validates both learners (5 folds) to choose, an
 treatment's randomisation, which its time includes. Printed: medians over runs per scenario,
 and each of our learners' median ratio to the best peer (goal: >= 1, at least as good).
 
-    python benchmarks/bench_uplift.py            # 20 runs per scenario
+    python benchmarks/bench_uplift.py            # 10 runs per scenario
     python benchmarks/bench_uplift.py --quick    # 3 runs, the two smaller sizes
 """
 
@@ -93,7 +93,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="3 runs, 2,000 and 5,000 customers")
     ap.add_argument("--runs", type=int, default=None)
     args = ap.parse_args()
-    runs = args.runs or (3 if args.quick else 20)
+    runs = args.runs or (3 if args.quick else 10)
     sizes = (2000, 5000) if args.quick else (2000, 5000, 20000)
     t_all = time.perf_counter()
     agg: dict[str, dict[str, list[float]]] = {}

@@ -323,3 +323,16 @@ def test_wizard_texts_fit_excels_255_characters():
         spec = REGISTRY[name].spec
         assert len(spec.summary) <= 255, name
         assert all(len(a.doc) <= 255 for a in spec.args.values()), name
+
+
+def test_unchanged_inputs_never_refit(campaign):
+    _, data, tr, oc = campaign
+    CACHE.clear()
+    UPLIFT_SCORE(data, tr, oc)
+    UPLIFT_QINI(data, tr, oc)          # the same fit serves both
+    AB_TEST([["A", 100, 5], ["B", 100, 9]])
+    AB_TEST([["A", 100, 5], ["B", 100, 9]])
+    BANDIT([["A", 100, 5], ["B", 100, 9]])
+    BANDIT([["A", 100, 5], ["B", 100, 9]], 50)  # traffic only shapes the output
+    fits = CACHE.info()["fits"]
+    assert (fits.get("uplift"), fits.get("ab_test"), fits.get("bandit")) == (1, 1, 1)
