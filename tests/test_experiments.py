@@ -209,7 +209,6 @@ def test_discount_follows_a_drift_and_needs_periods():
         rows += [[d, "A", 1000, int(1000 * ra)], [d, "B", 1000, int(1000 * rb)]]
     flat = BANDIT(rows)
     recent = BANDIT(rows, None, 0.7)
-    share = rows[0].index("Arm")  # noqa: F841 - keeps the layout explicit
     assert _row(flat, "A")[5] > 0.9       # all history: A
     assert _row(recent, "B")[5] > 0.9     # discounted: B
     with pytest.raises(XLMError, match="period column"):

@@ -36,7 +36,7 @@ from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from .errors import DataError, InsufficientData, col_label
-from .features import CATEGORY, FeatureEncoder
+from .features import FeatureEncoder
 
 LEARNERS = ("two_model", "class_transform")
 FOLDS = 5

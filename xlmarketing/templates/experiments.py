@@ -40,9 +40,9 @@ def build() -> Workbook:
     arms = list(dict.fromkeys(ab["Arm"]))
     subjects = list(dict.fromkeys(days["Subject line"]))
 
-    f_ab = ('=AB_TEST(ABResults[[#All],[Arm]:[Conversions]], , 0.95, FALSE, $C$7, $C$8)')
+    f_ab = "=AB_TEST(ABResults[[#All],[Arm]:[Conversions]], , 0.95, FALSE, $C$7, $C$8)"
     f_size = "=AB_SAMPLE_SIZE($C$5, $C$6, 0.8, 0.05)"
-    f_bandit = (f"=BANDIT_ALLOCATE(DailyResults[[#All],[Day]:[Opened]], $C$5, $C$6)")
+    f_bandit = "=BANDIT_ALLOCATE(DailyResults[[#All],[Day]:[Opened]], $C$5, $C$6)"
     feats = f"Customers[[#All],[{UPLIFT_COLS[0]}]:[{UPLIFT_COLS[-1]}]]"
     treat, out = "Customers[[#All],[Treatment]]", "Customers[[#All],[Bought]]"
     f_score = f"=UPLIFT_SCORE({feats}, {treat}, {out})"
