@@ -133,6 +133,9 @@ def test_spill_areas_are_free(built, name):
                         "PROPENSITY_FAIRNESS": (10, 8)},
         "product_recommendations.xlsx": {"RECOMMEND": (151, 8), "SIMILAR_ITEMS": (6, 3),
                                          "BASKET_RULES": (21, 6)},
+        "campaign_experiments.xlsx": {"AB_TEST": (8, 11), "AB_SAMPLE_SIZE": (12, 2),
+                                      "BANDIT_ALLOCATE": (8, 8), "UPLIFT_SCORE": (2001, 3),
+                                      "UPLIFT_QINI": (25, 4)},
     }[name]
     for sheet, cell, formula, _ in anchors(built[name]):
         rows, cols = need[formula[1:].split("(")[0]]
@@ -292,7 +295,8 @@ def test_refreshed_workbook_opens_in_libreoffice(demo, name, libreoffice_sheets,
     main = {segmentation.FILE: "Segments", churn.FILE: "Risk", forecast.FILE: "Forecast",
             dashboard.FILE: dashboard.SHEET, campaign.FILE: campaign.CAMPAIGN,
             reviews.FILE: reviews.INSIGHTS,
-            "product_recommendations.xlsx": "Recommendations"}[name]
+            "product_recommendations.xlsx": "Recommendations",
+            "campaign_experiments.xlsx": "Uplift"}[name]
     cells = [c for row in shown[main] for c in row]
     if name != forecast.FILE or FORECAST_READY:
         assert not [c for c in cells if c.startswith("#")], main

@@ -94,3 +94,4 @@ def unregister(name: str) -> None:
 from . import cacheinfo, churn, forecast, segment, text  # noqa: E402,F401
 from . import customers, models  # noqa: E402,F401
 from . import recommend  # noqa: E402,F401
+from . import experiments  # noqa: E402,F401

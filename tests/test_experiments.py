@@ -1,0 +1,337 @@
+"""AB_TEST, AB_SAMPLE_SIZE, BANDIT_ALLOCATE, UPLIFT_SCORE, UPLIFT_QINI: reference answers
+(R's prop.test and power.prop.test, statsmodels, scikit-uplift), properties and refusals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from xlmarketing import experiment_samples as S
+from xlmarketing.cache import CACHE
+from xlmarketing.core import bandit as core_bandit
+from xlmarketing.core import experiments as E
+from xlmarketing.core import uplift as U
+from xlmarketing.errors import XLMError
+from xlmarketing.functions import REGISTRY
+
+AB_TEST, AB_SAMPLE_SIZE = REGISTRY["AB_TEST"], REGISTRY["AB_SAMPLE_SIZE"]
+BANDIT, UPLIFT_SCORE, UPLIFT_QINI = (REGISTRY["BANDIT_ALLOCATE"], REGISTRY["UPLIFT_SCORE"],
+                                     REGISTRY["UPLIFT_QINI"])
+
+
+def _row(out, label):
+    return next(r for r in out if r[0] == label)
+
+
+# --------------------------------------------------------------------------- AB_TEST
+
+
+def test_prop_test_with_continuity_correction_matches_r():
+    # R: prop.test(c(490, 400), c(500, 500)) -> X-squared = 80.909,
+    # 95 percent confidence interval: 0.14085 0.21915
+    stat, p, lo, hi = E.prop_test(490, 500, 400, 500, correct=True)
+    assert round(stat, 3) == 80.909
+    assert (round(lo, 5), round(hi, 5)) == (0.14085, 0.21915)
+
+
+def test_without_correction_the_chi_square_is_the_z_test_squared():
+    sm = pytest.importorskip("statsmodels.stats.proportion")
+    for x1, n1, x2, n2 in [(490, 500, 400, 500), (40, 1000, 55, 1000), (3, 50, 9, 70)]:
+        z, pz = sm.proportions_ztest([x1, x2], [n1, n2])
+        stat, p, _, _ = E.prop_test(x1, n1, x2, n2, correct=False)
+        assert stat == pytest.approx(z ** 2, rel=1e-10)
+        assert p == pytest.approx(pz, rel=1e-8)
+
+
+def test_ab_test_sheet_output_reproduces_prop_test_against_the_named_control():
+    data = [["Arm", "Visitors", "Conversions"], ["A", 500, 490], ["B", 500, 400]]
+    out = AB_TEST(data, "B", correct=True)
+    a = _row(out, "A")
+    head = out[0]
+    assert head[:4] == ["Arm", "Visitors", "Conversions", "Rate"]
+    assert round(a[head.index("Chi-square")], 3) == 80.909
+    assert (round(a[head.index("CI low")], 5), round(a[head.index("CI high")], 5)) == (0.14085, 0.21915)
+    assert a[head.index("Difference")] == pytest.approx(0.18)
+    assert "A beats B" in _row(out, "Verdict")[1]
+
+
+def test_per_visitor_rows_equal_the_summary_rows_and_row_order_does_not_matter():
+    rng = np.random.default_rng(0)
+    arms = ["A"] * 300 + ["B"] * 300
+    ys = list((rng.random(600) < np.r_[np.full(300, 0.1), np.full(300, 0.2)]).astype(int))
+    visits = [["Arm", "Converted"]] + [[a, "Yes" if y else "No"] for a, y in zip(arms, ys)]
+    summary = [["Arm", "Visitors", "Conversions"], ["A", 300, sum(ys[:300])], ["B", 300, sum(ys[300:])]]
+    one, two = AB_TEST(visits), AB_TEST(summary)
+    assert one[1:3] == two[1:3]
+    body = visits[1:]
+    shuffled = [visits[0]] + [body[i] for i in rng.permutation(len(body))]
+    three = AB_TEST(shuffled, "A")
+    assert _row(three, "B") == _row(one, "B")
+
+
+def test_amounts_use_welch():
+    stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(3)
+    a, b = rng.gamma(2, 30, 80), rng.gamma(2, 36, 120)
+    data = [["Arm", "Order value"]] + [["A", v] for v in a] + [["B", v] for v in b]
+    out = AB_TEST(data)
+    head = out[0]
+    assert head[3] == "Mean"
+    ref = stats.ttest_ind(b, a, equal_var=False)
+    row = _row(out, "B")
+    assert row[head.index("t")] == pytest.approx(ref.statistic)
+    assert row[head.index("p-value")] == pytest.approx(ref.pvalue)
+
+
+def test_two_arm_probability_best_closed_form_equals_monte_carlo():
+    rng = np.random.default_rng(2024)
+    for (sa, na), (sb, nb) in [((40, 1000), (55, 1000)), ((12, 300), (9, 250)), ((200, 5000), (230, 5000))]:
+        exact = E.prob_b_beats_a(sa, na - sa, sb, nb - sb)
+        draws = 10 ** 6
+        mc = np.mean(rng.beta(1 + sb, 1 + nb - sb, draws) > rng.beta(1 + sa, 1 + na - sa, draws))
+        assert abs(exact - mc) < 0.002
+
+
+def test_closed_form_is_symmetric_and_handles_big_counts():
+    p = E.prob_b_beats_a(40, 960, 55, 945)
+    assert p + E.prob_b_beats_a(55, 945, 40, 960) == pytest.approx(1, abs=1e-12)
+    assert E.prob_b_beats_a(10, 10, 10, 10) == pytest.approx(0.5, abs=1e-12)
+    big = E.prob_b_beats_a(3_000_000, 97_000_000, 3_010_000, 96_990_000)  # normal approximation
+    assert 0.99 < big <= 1
+
+
+def test_more_arms_are_monte_carlo_by_seed():
+    data = [["Arm", "Visitors", "Conversions"], ["A", 1000, 40], ["B", 1000, 55], ["C", 1000, 50]]
+    one, two = AB_TEST(data, seed=1), AB_TEST(data, seed=1)
+    col = one[0].index("P(best)")
+    assert one == two
+    best = [r[col] for r in one[1:4]]
+    assert sum(best) == pytest.approx(1)
+    assert best[1] > best[2] > best[0]
+
+
+def test_sample_ratio_mismatch_and_peeking_are_flagged():
+    data = [["Arm", "Visitors", "Conversions"], ["A", 5000, 200], ["B", 4500, 230]]
+    out = AB_TEST(data, planned_split="50/50", planned_size=10000)
+    verdict = _row(out, "Verdict")[1]
+    assert verdict.startswith("Provisional") and "sample ratio mismatch" in verdict
+    notes = " ".join(r[1] for r in out if r[0] == "Note")
+    assert "mismatch" in notes and "Peeking" in notes
+    fine = AB_TEST([["Arm", "Visitors", "Conversions"], ["A", 5000, 200], ["B", 4990, 230]],
+                   planned_split=[[1, 1]])
+    assert "sample ratio" not in _row(fine, "Verdict")[1]
+
+
+@pytest.mark.parametrize("data, words", [
+    ([["A", 10, 2]], "only one arm"),
+    ([["A", 10, 12], ["B", 10, 3]], "conversions but only"),
+    ([["A", 10, 2], ["B", 10, "x"]], "text"),
+    ([["A", 1, 2, 3, 4], ["B", 1, 2, 3, 4]], "3 columns"),
+])
+def test_ab_test_refusals_are_one_line(data, words):
+    with pytest.raises(XLMError) as e:
+        AB_TEST(data)
+    assert words in str(e.value) and "\n" not in str(e.value)
+    assert str(e.value).startswith("#") and "AB_TEST" in str(e.value)
+
+
+# --------------------------------------------------------------------------- AB_SAMPLE_SIZE
+
+
+def test_sample_size_matches_r_power_prop_test():
+    # R: power.prop.test(p1 = 0.5, p2 = 0.75, power = 0.9) -> n = 76.7
+    assert round(E.sample_size(0.5, 0.75, power=0.9), 1) == 76.7
+    out = AB_SAMPLE_SIZE(0.5, 0.5, 0.9)
+    assert _row(out, "Recipients per arm")[1] == 77
+    assert round(_row(out, "Recipients per arm (exact)")[1], 1) == 76.7
+
+
+def test_detectable_lift_is_the_inverse_and_power_closes_the_loop():
+    n = E.sample_size(0.04, 0.05, power=0.8, alpha=0.05, sides=1)
+    assert E.detectable_rate(0.04, n, power=0.8, alpha=0.05, sides=1) == pytest.approx(0.05, abs=1e-9)
+    out = AB_SAMPLE_SIZE(0.04, None, 0.8, 0.05, "one-sided", n)
+    assert _row(out, "Target rate")[1] == pytest.approx(0.05, abs=1e-8)
+    both = AB_SAMPLE_SIZE(0.04, 0.01, 0.8, 0.05, "one-sided", n, "absolute")
+    assert _row(both, "Power")[1] == pytest.approx(0.8, abs=1e-8)
+    assert _row(both, "Solved for")[1] == "Power"
+    # a one-sided test needs fewer recipients than a two-sided one
+    assert n < E.sample_size(0.04, 0.05, power=0.8, alpha=0.05, sides=2)
+
+
+def test_sample_size_refusals():
+    with pytest.raises(XLMError, match="lift"):
+        AB_SAMPLE_SIZE(0.04)
+    with pytest.raises(XLMError, match="outside 0% to 100%"):
+        AB_SAMPLE_SIZE(0.6, 1.0)
+    with pytest.raises(XLMError, match="baseline"):
+        AB_SAMPLE_SIZE(1.5, 0.1)
+
+
+# --------------------------------------------------------------------------- BANDIT_ALLOCATE
+
+
+def test_bandit_shares_are_the_probability_best_deterministic_by_seed():
+    data = [["Arm", "Sent", "Opened"], ["A", 1000, 40], ["B", 1000, 55], ["C", 1000, 50]]
+    out = BANDIT(data, 1000, seed=5)
+    assert out == BANDIT(data, 1000, seed=5)
+    head = out[0]
+    rows = out[1:4]
+    shares = [r[head.index("Next share")] for r in rows]
+    assert sum(shares) == pytest.approx(1)
+    assert [r[head.index("P(best)")] for r in rows] == shares
+    assert sum(r[head.index("Next visitors")] for r in rows) == 1000
+    assert shares[1] == max(shares)
+    # the same probabilities as the A/B closed form would give, up to Monte Carlo error
+    assert shares[1] == pytest.approx(AB_TEST(data, seed=5)[2][-1], abs=0.02)
+
+
+def test_bandit_stops_when_the_expected_loss_is_small():
+    out = BANDIT([["A", 20000, 400], ["B", 20000, 700]])
+    verdict = _row(out, "Verdict")[1]
+    assert verdict.startswith("Stop: arm B wins")
+    early = BANDIT([["A", 100, 2], ["B", 100, 3]])
+    assert _row(early, "Verdict")[1].startswith("Keep going")
+
+
+def test_expected_loss_matches_its_definition():
+    a, b = np.array([41.0, 56.0]), np.array([961.0, 946.0])
+    best, loss, _ = core_bandit.thompson(a, b, seed=0, draws=400_000)
+    rng = np.random.default_rng(1)
+    ta, tb = rng.beta(a[0], b[0], 400_000), rng.beta(a[1], b[1], 400_000)
+    assert loss[0] == pytest.approx(np.mean(np.maximum(tb - ta, 0)), abs=2e-4)
+    assert best[1] == pytest.approx(E.prob_b_beats_a(40, 960, 55, 945), abs=0.003)
+
+
+def test_discount_follows_a_drift_and_needs_periods():
+    rows = [["Day", "Arm", "Sent", "Opened"]]
+    for d in range(1, 21):  # A was better for 15 days, B is better for the last 5
+        ra, rb = (0.06, 0.03) if d <= 15 else (0.03, 0.07)
+        rows += [[d, "A", 1000, int(1000 * ra)], [d, "B", 1000, int(1000 * rb)]]
+    flat = BANDIT(rows)
+    recent = BANDIT(rows, None, 0.7)
+    assert _row(flat, "A")[5] > 0.9       # all history: A
+    assert _row(recent, "B")[5] > 0.9     # discounted: B
+    with pytest.raises(XLMError, match="period column"):
+        BANDIT([["A", 100, 2], ["B", 100, 3]], None, 0.9)
+
+
+def test_bandit_row_order_and_label_spelling_do_not_matter():
+    a = BANDIT([["Arm", "Sent", "Opened"], ["A", 500, 20], ["b", 400, 30], ["B ", 100, 5]])
+    b = BANDIT([["Arm", "Sent", "Opened"], ["a", 500, 20], ["B", 100, 5], ["b", 400, 30]])
+    assert [r[1:] for r in a[1:3]] == [r[1:] for r in b[1:3]]
+
+
+# --------------------------------------------------------------------------- uplift
+
+
+@pytest.fixture(scope="module")
+def campaign():
+    d = S.uplift_customers(1500, seed=5)
+    cols = ["Age", "Region", "Orders (12 months)", "Days since last order",
+            "Email opens (90 days)", "Complaints"]
+    data = [cols] + d[cols].values.tolist()
+    tr = [["Treatment"]] + [[v] for v in d["Treatment"]]
+    oc = [["Bought"]] + [[v] for v in d["Bought"]]
+    return d, data, tr, oc
+
+
+def test_qini_and_uplift_at_k_equal_scikit_uplift():
+    sk = pytest.importorskip("sklift.metrics")
+    rng = np.random.default_rng(7)
+    n = 3000
+    t = rng.integers(0, 2, n)
+    x = rng.normal(size=n)
+    y = (rng.random(n) < 0.1 + 0.08 * t * (x > 0)).astype(int)
+    for score in (x + rng.normal(0, 0.5, n), rng.normal(size=n), np.round(x, 1)):
+        assert U.qini_coefficient(y, score, t) == pytest.approx(sk.qini_auc_score(y, score, t), rel=1e-12)
+        for k in (0.1, 0.3, 0.5):
+            assert U.uplift_at_k(y, score, t, k) == pytest.approx(
+                sk.uplift_at_k(y, score, t, strategy="overall", k=k), rel=1e-12)
+        xs, ys = U.qini_curve(y, score, t)
+        rx, ry = sk.qini_curve(y, score, t)
+        np.testing.assert_allclose(xs, rx)
+        np.testing.assert_allclose(ys, ry)
+
+
+def test_uplift_qini_sheet_figures_equal_scikit_uplift_on_the_cross_validated_scores(campaign):
+    sk = pytest.importorskip("sklift.metrics")
+    d, data, tr, oc = campaign
+    out = UPLIFT_QINI(data, tr, oc)
+    from xlmarketing.functions.experiments import fit_uplift
+
+    f = fit_uplift(data, tr, oc, "auto", 0, None, False).fit
+    assert _row(out, "Qini coefficient")[1] == pytest.approx(sk.qini_auc_score(f.y, f.oof, f.t), abs=1e-6)
+    assert _row(out, "Uplift in the top 30%")[1] == pytest.approx(
+        sk.uplift_at_k(f.y, f.oof, f.t, strategy="overall", k=0.3), abs=1e-6)
+    assert _row(out, "Model")[1] in ("two_model", "class_transform")
+    curve = out[1:12]
+    assert curve[0][:3] == [0.0, 0, 0.0] and curve[-1][2] == pytest.approx(curve[-1][3])
+
+
+def test_uplift_score_aligns_rows_recovers_the_true_effect_and_names_segments(campaign):
+    d, data, tr, oc = campaign
+    blank_row = len(data) // 2
+    data2 = [list(r) for r in data]
+    data2[blank_row] = [None] * len(data2[0])
+    out = UPLIFT_SCORE(data2, tr, oc)
+    assert out[0] == ["Uplift", "Probability without campaign", "Segment"]
+    assert len(out) == len(data)
+    assert out[blank_row] == ["", "", ""]
+    u = np.array([r[0] for i, r in enumerate(out[1:], 1) if i != blank_row], float)
+    truth = np.delete(d["uplift_truth"].to_numpy(), blank_row - 1)
+    assert np.corrcoef(u, truth)[0, 1] > 0.5
+    segs = {r[2] for r in out[1:] if r[2]}
+    assert segs <= {"Persuadable", "Sure thing", "Lost cause", "Do not disturb"}
+    assert "Persuadable" in segs and "Do not disturb" in segs
+
+
+def test_uplift_models_and_determinism(campaign):
+    _, data, tr, oc = campaign
+    two = UPLIFT_SCORE(data, tr, oc, "two_model")
+    ct = UPLIFT_SCORE(data, tr, oc, "class_transform")
+    assert two != ct
+    CACHE.clear()
+    assert UPLIFT_SCORE(data, tr, oc, "two_model") == two
+
+
+def test_uplift_refuses_a_treatment_that_does_not_vary(campaign):
+    _, data, tr, oc = campaign
+    same = [tr[0]] + [["Coupon"]] * (len(tr) - 1)
+    with pytest.raises(XLMError, match="does not vary"):
+        UPLIFT_SCORE(data, same, oc)
+
+
+def test_uplift_refuses_a_confounded_treatment_naming_the_feature(campaign):
+    d, data, _, oc = campaign
+    tr = [["Treatment"]] + [["Coupon" if a < 45 else "Control"] for a in d["Age"]]
+    with pytest.raises(XLMError, match='confounded with column "Age"'):
+        UPLIFT_SCORE(data, tr, oc)
+
+
+def test_uplift_refuses_unreadable_labels(campaign):
+    _, data, tr, oc = campaign
+    odd = [tr[0]] + [["P"] if i % 2 else ["Q"] for i in range(len(tr) - 1)]
+    with pytest.raises(XLMError, match="Treated/Control"):
+        UPLIFT_SCORE(data, odd, oc)
+    with pytest.raises(XLMError, match="rows"):
+        UPLIFT_SCORE(data, tr[:-5], oc)
+
+
+def test_wizard_texts_fit_excels_255_characters():
+    for name in ("AB_TEST", "AB_SAMPLE_SIZE", "BANDIT_ALLOCATE", "UPLIFT_SCORE", "UPLIFT_QINI"):
+        spec = REGISTRY[name].spec
+        assert len(spec.summary) <= 255, name
+        assert all(len(a.doc) <= 255 for a in spec.args.values()), name
+
+
+def test_unchanged_inputs_never_refit(campaign):
+    _, data, tr, oc = campaign
+    CACHE.clear()
+    UPLIFT_SCORE(data, tr, oc)
+    UPLIFT_QINI(data, tr, oc)          # the same fit serves both
+    AB_TEST([["A", 100, 5], ["B", 100, 9]])
+    AB_TEST([["A", 100, 5], ["B", 100, 9]])
+    BANDIT([["A", 100, 5], ["B", 100, 9]])
+    BANDIT([["A", 100, 5], ["B", 100, 9]], 50)  # traffic only shapes the output
+    fits = CACHE.info()["fits"]
+    assert (fits.get("uplift"), fits.get("ab_test"), fits.get("bandit")) == (1, 1, 1)

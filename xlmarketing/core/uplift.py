@@ -1,0 +1,287 @@
+"""Uplift modelling: whom a campaign changes, from a randomised treated/control test.
+
+Pure numpy/scikit-learn; knows nothing of Excel. Two learners on the same encoded features
+(:class:`~.features.FeatureEncoder`, the churn family's preparation) and the same base model
+(logistic regression):
+
+* ``two_model``: one response model on the treated, one on the control group; uplift is the
+  difference of their probabilities.
+* ``class_transform``: Jaskowski and Jaroszewicz's class variable transformation: Z = 1 for a
+  treated responder or a control non-responder; with treated and control weighted to equal
+  totals (so an unbalanced split stays unbiased), uplift = 2 P(Z = 1 | x) - 1.
+* ``auto``: two_model unless class_transform has the higher cross-validated Qini coefficient by
+  more than one standard error of the per-fold difference.
+
+The Qini curve, the Qini coefficient and uplift at the top k follow scikit-uplift's documented
+definitions (``qini_curve``, ``qini_auc_score`` with negative effects, ``uplift_at_k`` with the
+"overall" strategy), so the figures can be checked against it.
+
+Refusals: a treatment that does not vary, too few customers in any treated/control x
+outcome cell, and a treatment that the features predict almost perfectly (a confounded test:
+who was contacted was decided by that feature, so its effect cannot be told from the campaign's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import auc as _area
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+from threadpoolctl import threadpool_limits
+
+from .errors import DataError, InsufficientData, col_label
+from .features import FeatureEncoder
+
+LEARNERS = ("two_model", "class_transform")
+FOLDS = 5
+#: Fewest customers in each of treated/control x responded/not.
+MIN_CELL = 5
+#: A feature (or all of them together) that tells treated from control with this AUC means
+#: the treatment was assigned by it: refused.
+CONFOUNDED_AUC = 0.95
+#: Above this AUC the assignment was not random: a note.
+NOT_RANDOM_AUC = 0.65
+#: Segment cut: an uplift beyond +-1 percentage point is a real change of behaviour.
+SEGMENT_MARGIN = 0.01
+C = 1.0
+MAX_ITER = 1000
+
+PERSUADABLE, SURE_THING, LOST_CAUSE, DO_NOT_DISTURB = (
+    "Persuadable", "Sure thing", "Lost cause", "Do not disturb")
+
+
+@dataclass
+class UpliftFit:
+    model: str                     # the learner used
+    uplift: np.ndarray             # per row, from the learner fitted on every row
+    p_control: np.ndarray          # probability of responding without the campaign, per row
+    cv_uplift: dict[str, np.ndarray]   # out-of-fold uplift per learner tried
+    cv_qini: dict[str, float]
+    y: np.ndarray
+    t: np.ndarray
+    treatment_auc: float
+    notes: list[str] = field(default_factory=list)
+    encoder: FeatureEncoder | None = field(default=None, repr=False)
+    scorer: Any = field(default=None, repr=False)   # encoded rows -> uplift
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """Uplift of new customers (same columns as the fitted frame)."""
+        return self.scorer(self.encoder.transform(frame))
+
+    @property
+    def oof(self) -> np.ndarray:
+        return self.cv_uplift[self.model]
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def _order(uplift: np.ndarray) -> np.ndarray:
+    """Highest uplift first; scikit-uplift's order (a stable sort, reversed), ties included."""
+    return np.argsort(uplift, kind="mergesort")[::-1]
+
+
+def qini_curve(y: np.ndarray, uplift: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(customers targeted, incremental responders) at each distinct uplift cut, from (0, 0)."""
+    y, uplift, t = (np.asarray(v, float) for v in (y, uplift, t))
+    o = _order(uplift)
+    y, t, u = y[o], t[o], uplift[o]
+    cut = np.r_[np.flatnonzero(np.diff(u)), u.size - 1]
+    n_t = np.cumsum(t)[cut]
+    y_t = np.cumsum(y * t)[cut]
+    y_c = np.cumsum(y * (1 - t))[cut]
+    n_all = cut + 1.0
+    n_c = n_all - n_t
+    ratio = np.divide(n_t, n_c, out=np.zeros_like(n_t), where=n_c != 0)
+    values = y_t - y_c * ratio
+    return np.r_[0.0, n_all], np.r_[0.0, values]
+
+
+def qini_coefficient(y: np.ndarray, uplift: np.ndarray, t: np.ndarray) -> float:
+    """Area between the Qini curve and the random line, over that of the perfect ranking."""
+    y, t = np.asarray(y, float), np.asarray(t, float)
+    xa, ya = qini_curve(y, uplift, t)
+    xp, yp = qini_curve(y, y * t - y * (1 - t), t)
+    base = _area([0.0, xp[-1]], [0.0, yp[-1]])
+    perfect = _area(xp, yp) - base
+    return float((_area(xa, ya) - base) / perfect) if perfect != 0 else float("nan")
+
+
+def uplift_at_k(y: np.ndarray, uplift: np.ndarray, t: np.ndarray, k: float) -> float:
+    """Response rate of the treated minus the control among the top ``k`` share of customers."""
+    y, t = np.asarray(y, float), np.asarray(t, float)
+    top = _order(uplift)[: int(len(y) * k)]
+    yt, tt = y[top], t[top]
+    if not (tt == 1).any() or not (tt == 0).any():
+        return float("nan")
+    return float(yt[tt == 1].mean() - yt[tt == 0].mean())
+
+
+def qini_points(y: np.ndarray, uplift: np.ndarray, t: np.ndarray, bins: int = 10) -> pd.DataFrame:
+    """The Qini curve at shares 0, 1/bins, ..., 1 of the customers targeted (highest uplift
+    first), with the random-targeting line, for a chart."""
+    y, t = np.asarray(y, float), np.asarray(t, float)
+    o = _order(uplift)
+    cy_t = np.r_[0.0, np.cumsum(y[o] * t[o])]
+    cy_c = np.r_[0.0, np.cumsum(y[o] * (1 - t[o]))]
+    cn_t = np.r_[0.0, np.cumsum(t[o])]
+    n = len(y)
+    share = np.arange(bins + 1) / bins
+    m = np.rint(share * n).astype(int)
+    n_c = m - cn_t[m]
+    ratio = np.divide(cn_t[m], n_c, out=np.zeros(len(m)), where=n_c != 0)
+    model = cy_t[m] - cy_c[m] * ratio
+    return pd.DataFrame({"share": share, "customers": m, "model": model,
+                         "random": share * model[-1]})
+
+
+# --------------------------------------------------------------------------- learners
+
+
+def _logit() -> LogisticRegression:
+    return LogisticRegression(C=C, max_iter=MAX_ITER)
+
+
+def _proba(model: LogisticRegression, X: np.ndarray) -> np.ndarray:
+    return model.predict_proba(X)[:, 1]
+
+
+def fit_two_model(X: np.ndarray, y: np.ndarray, t: np.ndarray):
+    treated = t == 1
+    m1 = _logit().fit(X[treated], y[treated])
+    m0 = _logit().fit(X[~treated], y[~treated])
+    return lambda Z: (_proba(m1, Z) - _proba(m0, Z))
+
+
+def fit_class_transform(X: np.ndarray, y: np.ndarray, t: np.ndarray):
+    z = (y == t).astype(int)  # treated responder or control non-responder
+    p = t.mean()
+    w = np.where(t == 1, 0.5 / p, 0.5 / (1 - p))
+    m = _logit().fit(X, z, sample_weight=w)
+    return lambda Z: 2 * _proba(m, Z) - 1
+
+
+FITTERS = {"two_model": fit_two_model, "class_transform": fit_class_transform}
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_groups(y: np.ndarray, t: np.ndarray) -> None:
+    if np.all(t == t[0]):
+        who = "treated" if t[0] == 1 else "control"
+        raise InsufficientData(f"{{param}} does not vary: every customer is {who}. Uplift needs "
+                               "both a treated and a control (held-out) group.", param="treatment")
+    for tv, group in ((1, "treated"), (0, "control")):
+        for yv, what in ((1, "responders"), (0, "non-responders")):
+            n = int(((t == tv) & (y == yv)).sum())
+            if n < MIN_CELL:
+                raise InsufficientData(f"{{param}}: the {group} group has {n} {what}; at least "
+                                       f"{MIN_CELL} are needed to model uplift. Add customers or "
+                                       "use a broader outcome.", param="outcome")
+
+
+def _source_columns(enc: FeatureEncoder) -> list[str]:
+    return list(enc.numeric) + [c for c, lv in enc.categories.items() for _ in lv]
+
+
+def treatment_check(X: np.ndarray, t: np.ndarray, sources: list[str], seed: int) -> float:
+    """Refuse a treatment the features predict almost perfectly; return the features' AUC."""
+    single = np.array([max(a, 1 - a) if np.ptp(X[:, j]) > 0 else 0.5
+                       for j in range(X.shape[1]) for a in [_auc(t, X[:, j])]])
+    if single.size and single.max() >= CONFOUNDED_AUC:
+        c = sources[int(single.argmax())]
+        raise DataError(f"{{param}} is confounded with {col_label(c)}: that feature alone tells "
+                        f"treated from control customers (AUC {single.max():.2f}), so the "
+                        "campaign's effect cannot be told from its effect. Uplift needs a "
+                        "randomised test: treated and control customers alike in their features.",
+                        param="treatment")
+    if X.shape[1] == 0:
+        return 0.5
+    folds = StratifiedKFold(3, shuffle=True, random_state=seed)
+    score = np.zeros(len(t))
+    for train, test in folds.split(X, t):
+        score[test] = _proba(_logit().fit(X[train], t[train]), X[test])
+    auc = _auc(t, score)
+    if auc >= CONFOUNDED_AUC:
+        c = sources[int(single.argmax())]
+        raise DataError(f"{{param}} is confounded with the features (they predict who was treated "
+                        f"with AUC {auc:.2f}; most of all {col_label(c)}), so the campaign's "
+                        "effect cannot be told from theirs. Uplift needs a randomised test.",
+                        param="treatment")
+    return auc
+
+
+def _auc(t: np.ndarray, s: np.ndarray) -> float:
+    return float(roc_auc_score(t, s))
+
+
+# --------------------------------------------------------------------------- fit
+
+
+def fit(frame: pd.DataFrame, kinds: Mapping[str, str], t: np.ndarray, y: np.ndarray, *,
+        model: str = "auto", seed: int = 0, folds: int = FOLDS) -> UpliftFit:
+    """Uplift per row of ``frame`` with the chosen (or cross-validated best) learner."""
+    t = np.asarray(t, int)
+    y = np.asarray(y, int)
+    check_groups(y, t)
+    enc = FeatureEncoder(scale=True)
+    X = enc.fit_transform(frame, kinds, what="data")
+    notes = list(enc.notes)
+    with threadpool_limits(1):
+        auc = treatment_check(X, t, _source_columns(enc), seed)
+        if auc > NOT_RANDOM_AUC:
+            notes.append(f"The features predict who was treated (AUC {auc:.2f}): the treatment was "
+                         "not assigned at random, so the uplift may be biased.")
+        tried = LEARNERS if model == "auto" else (model,)
+        strata = 2 * t + y
+        split = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, strata))
+        cv_uplift, cv_qini, fold_qini = {}, {}, {}
+        for name in tried:
+            oof = np.zeros(len(y))
+            for train, test in split:
+                oof[test] = FITTERS[name](X[train], y[train], t[train])(X[test])
+            cv_uplift[name] = oof
+            cv_qini[name] = qini_coefficient(y, oof, t)
+            fold_qini[name] = np.array([qini_coefficient(y[te], oof[te], t[te]) for _, te in split])
+        chosen = _choose(tried, cv_qini, fold_qini)
+        scorer = FITTERS[chosen](X, y, t)
+        uplift = scorer(X)
+        control = t == 0
+        p0 = _proba(_logit().fit(X[control], y[control]), X)
+    if model == "auto":
+        notes.append(f'model "auto" chose {chosen} (cross-validated Qini '
+                     + ", ".join(f"{n} {q:.3f}" for n, q in cv_qini.items()) + ").")
+    return UpliftFit(chosen, uplift, p0, cv_uplift, cv_qini, y, t, auc, notes, enc, scorer)
+
+
+def _choose(tried: tuple[str, ...], cv_qini: dict[str, float],
+            fold_qini: dict[str, np.ndarray]) -> str:
+    """The first learner (two_model), unless another beats it by more than one standard error
+    of the per-fold Qini difference: the class transformation's single model of a noisier
+    target often wins a cross-validation by chance on small data."""
+    chosen = tried[0]
+    for name in tried[1:]:
+        diff = fold_qini[name] - fold_qini[chosen]
+        diff = diff[np.isfinite(diff)]
+        se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.inf
+        if cv_qini[name] > cv_qini[chosen] and diff.mean() > se:
+            chosen = name
+    return chosen
+
+
+def segments(uplift: np.ndarray, p_control: np.ndarray, base_rate: float,
+             margin: float = SEGMENT_MARGIN) -> np.ndarray:
+    """Persuadable (uplift above +margin), Do not disturb (below -margin); the rest are Sure
+    things when they would respond at least as often as the control group without the
+    campaign, else Lost causes."""
+    out = np.where(p_control >= base_rate, SURE_THING, LOST_CAUSE).astype(object)
+    out[uplift > margin] = PERSUADABLE
+    out[uplift < -margin] = DO_NOT_DISTURB
+    return out
