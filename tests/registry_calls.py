@@ -95,6 +95,35 @@ OTHER: dict[str, list[Any]] = {
 }
 
 
+def _uplift() -> dict[str, list[list[Any]]]:
+    from xlmarketing import experiment_samples
+
+    d = experiment_samples.uplift_customers(300, seed=5)
+    feats = ["Age", "Orders (12 months)", "Email opens (90 days)"]
+    return {"data": [feats] + d[feats].to_numpy().tolist(),
+            "treatment": [["Treatment"]] + [[v] for v in d["Treatment"]],
+            "outcome": [["Bought"]] + [[v] for v in d["Bought"]]}
+
+
+#: Where a function's argument means something other than the house name says (an A/B test's
+#: ``data`` is one row per arm, not customers): its own sample ranges and values.
+PER_FUNCTION: dict[str, dict[str, Any]] = {
+    "AB_TEST": {"data": [["Arm", "Visitors", "Conversions"], ["A", 500, 40], ["B", 500, 55]],
+                "control": None},
+    "BANDIT_ALLOCATE": {"data": [["Arm", "Trials", "Successes"], ["A", 1000, 30],
+                                 ["B", 1000, 45], ["C", 1000, 38]]},
+    "UPLIFT_SCORE": _uplift(),
+    "UPLIFT_QINI": _uplift(),
+}
+VALUES.update({"confidence": None, "correct": None, "planned_split": None, "planned_size": None,
+               "baseline": 0.05, "lift": 0.2, "power": None, "significance": None,
+               "sides": None, "size": None, "lift_type": None, "traffic": None,
+               "discount": None, "top": None})
+OTHER.update({"baseline": [0.1], "confidence": [0.9], "correct": [True], "planned_size": [5000], "lift": [0.3],
+              "power": [0.9], "significance": [0.01], "sides": [1], "size": [2000],
+              "lift_type": ["absolute"], "traffic": [1000], "top": [0.2]})
+
+
 def is_range(fn: Any, arg: str) -> bool:
     return fn.spec.args[arg].check is None
 
@@ -103,8 +132,11 @@ def call_of(name: str, fn: Any) -> dict[str, Any]:
     """Keyword arguments of one valid call of the registered function ``fn``."""
     text = name.startswith("TEXT_") or name == "SENTIMENT"
     out: dict[str, Any] = {}
+    own = PER_FUNCTION.get(name, {})
     for arg in fn.spec.params:
-        if is_range(fn, arg):
+        if arg in own:
+            out[arg] = own[arg]
+        elif is_range(fn, arg):
             blocks = {**BLOCKS, **_TEXT_BLOCKS} if text else {**_TEXT_BLOCKS, **BLOCKS}
             if arg not in blocks:
                 raise KeyError(f"{name}: no sample range for argument {arg!r} in tests/registry_calls.py")

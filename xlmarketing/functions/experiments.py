@@ -22,15 +22,14 @@ import numpy as np
 import pandas as pd
 
 from .. import cells
-from ..cache import CACHE, content_key
+from ..cache import CACHE
 from ..cells import BOOL, CATEGORY, Table
 from ..core import bandit as core_bandit
 from ..core import experiments as core
 from ..core import uplift as core_uplift
 from ..errors import XLMError, col_label
-from ..parsing import culture_key
 from . import Cells, sheet_function
-from .spec import HEADER_ARG, KEEP_IDS, SEED, Arg, Choice, Float
+from .spec import HEADER_ARG, KEEP_IDS, SEED, Arg, Bool, Choice, Float, Int, call_key, key_of, range_of
 
 CONTROL_NAMES = ("control", "baseline", "holdout", "original", "champion")
 YES = frozenset({"1", "true", "yes", "y", "converted", "conversion", "bought", "purchased",
@@ -169,7 +168,7 @@ _CONFIDENCE = Arg("Confidence level (default 0.95): the intervals cover the true
     "confidence": _CONFIDENCE,
     "correct": Arg("TRUE applies the continuity correction of the chi-square test (as R's "
                    "prop.test does): slightly more cautious p-values and intervals. Default FALSE "
-                   "(the two-proportion z test). Amounts ignore it.", lambda v, n: cells.param_bool(v, n, default=False)),
+                   "(the two-proportion z test). Amounts ignore it.", Bool(default=False)),
     "planned_split": Arg('The traffic split you planned, e.g. "50/50" or "1:1:2" (arms in the order '
                          "they appear). A split far from it (p < 0.001) flags a sample ratio "
                          "mismatch: a broken assignment that makes the test untrustworthy.", _split),
@@ -185,7 +184,7 @@ def ab_test(data: Any, control: Any = None, confidence: float = 0.95, correct: b
     """One row per arm: size, conversions (or total), rate (or mean), difference vs control with
     its interval, relative lift, test statistic, p-value and P(best); then Verdict, Test and
     Note rows."""
-    rng = cells.Range(data)
+    rng = range_of(data)
 
     def fit() -> core.ABResult:
         table = cells.read_table(rng, name="data", header=header)
@@ -195,9 +194,8 @@ def ab_test(data: Any, control: Any = None, confidence: float = 0.95, correct: b
         result.notes[:0] = table.notes
         return result
 
-    res = CACHE.get_or_fit("ab_test", content_key(rng.fingerprint, cells.Range(control).fingerprint,
-                                                  confidence, correct, seed, header, culture_key()),
-                           fit)
+    # the planned split and size are checked against the result afterwards
+    res = CACHE.get_or_fit("ab_test", call_key(drop=("planned_split", "planned_size")), fit)
     notes = list(res.notes)
     verdict = res.verdict
     t = res.table
@@ -415,8 +413,7 @@ def _bandit_input(table: Table) -> _BanditInput:
     return _BanditInput(arms, codes, n, x, age, notes)
 
 
-def _traffic(value: Any, name: str) -> int | None:
-    return cells.param_int(value, name, default=None, lo=1, hi=10**12)
+_traffic = Int(default=None, lo=1, hi=10**12)
 
 
 @sheet_function("BANDIT_ALLOCATE", "Shares next period's traffic among the arms of a running "
@@ -441,7 +438,7 @@ def bandit_allocate(data: Any, traffic: int | None = None, discount: float = 1.0
                     header: bool | None = None) -> Cells:
     """One row per arm: trials, successes, rate, P(best), next share (and visitors), expected
     loss of stopping with it; then a Verdict row and Note rows."""
-    rng = cells.Range(data)
+    rng = range_of(data)
 
     def fit() -> core_bandit.BanditResult:
         table = cells.read_table(rng, name="data", header=header)
@@ -456,8 +453,7 @@ def bandit_allocate(data: Any, traffic: int | None = None, discount: float = 1.0
             + (f" Results one period older weigh {discount:g} times as much." if discount < 1 else "")]
         return res
 
-    res = CACHE.get_or_fit("bandit", content_key(rng.fingerprint, discount, threshold, seed, header,
-                                                 culture_key()), fit)
+    res = CACHE.get_or_fit("bandit", call_key(drop=("traffic",)), fit)  # traffic: applied after
     t = res.table
     labels = ["Arm", "Trials", "Successes", "Rate", "P(best)", "Next share", "Expected loss"]
     block = t[["arm", "trials", "successes", "rate", "p_best", "share", "loss"]].to_numpy(dtype=object)
@@ -511,14 +507,13 @@ def _beside01(values: cells.Range, table: Table, name: str, yes: frozenset[str],
     return out
 
 
-def _model(value: Any, name: str) -> str:
-    return cells.param_choice(value, name, ("auto", "two_model", "class_transform"), default="auto")
+_model = Choice(("auto", "two_model", "class_transform"), default="auto")
 
 
 def fit_uplift(data: Any, treatment: Any, outcome: Any, model: str, seed: int,
                header: bool | None, keep_ids: bool) -> _UpliftFit:
     """The cached uplift fit for these cells and options (fits on a cache miss)."""
-    rng, tr, oc = cells.Range(data), cells.Range(treatment), cells.Range(outcome)
+    rng, tr, oc = range_of(data), range_of(treatment), range_of(outcome)
 
     def fit() -> _UpliftFit:
         table = cells.leave_out_ids(cells.read_table(rng, name="data", header=header), keep_ids)
@@ -529,8 +524,8 @@ def fit_uplift(data: Any, treatment: Any, outcome: Any, model: str, seed: int,
         table.notes.extend(f.notes)
         return _UpliftFit(table, f, float(y[t == 0].mean()))
 
-    return CACHE.get_or_fit("uplift", content_key(rng.fingerprint, tr.fingerprint, oc.fingerprint,
-                                                  model, seed, header, keep_ids, culture_key()), fit)
+    # keyed by this helper's own arguments: UPLIFT_SCORE and UPLIFT_QINI share the fit
+    return CACHE.get_or_fit("uplift", key_of((rng, tr, oc), (model, seed, header, keep_ids)), fit)
 
 
 _U_DATA = Arg("Customer attributes from your campaign test: one row per customer, one column per "
@@ -572,7 +567,7 @@ def uplift_score(data: Any, treatment: Any, outcome: Any, model: str = "auto", s
     "top": Arg("Share of customers for the uplift-at-top figure (default 0.3: the top 30%).",
                Float(default=0.3, lo=0.0, hi=1.0, lo_open=True, hi_open=True)),
     "bins": Arg("Points on the Qini curve after 0% (default 10: every 10%).",
-                lambda v, n: cells.param_int(v, n, default=10, lo=2, hi=100)),
+                Int(default=10, lo=2, hi=100)),
     "seed": SEED, "header": HEADER_ARG, "keep_ids": KEEP_IDS,
 })
 def uplift_qini(data: Any, treatment: Any, outcome: Any, model: str = "auto", top: float = 0.3,
