@@ -59,10 +59,10 @@ def main() -> None:
         est = M.fit_estimator(name, X, y, M.Options(model=name))
         mine_ex, theirs_ex = treeshap.explainer(est), shap.TreeExplainer(est)
         cases = {
-            "all rows": (lambda: treeshap.explainer(est).shap_values(X),
-                         lambda: shap.TreeExplainer(est).shap_values(X, check_additivity=False)),
-            "one row": (lambda: mine_ex.shap_values(X[:1]),
-                        lambda: theirs_ex.shap_values(X[:1], check_additivity=False)),
+            "all rows": (lambda e=est: treeshap.explainer(e).shap_values(X),
+                         lambda e=est: shap.TreeExplainer(e).shap_values(X, check_additivity=False)),
+            "one row": (lambda m=mine_ex: m.shap_values(X[:1]),
+                        lambda t=theirs_ex: t.shap_values(X[:1], check_additivity=False)),
         }
         for case, (ours, theirs) in cases.items():
             t = {"ours": [], "shap": []}
