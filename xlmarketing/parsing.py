@@ -14,8 +14,10 @@ when the runtime gives one, and settles one rule for the column:
 When the texts allow two readings that give different numbers and nothing settles it, a
 :class:`ParseError` names an example; the callers (the cell adapter, batch input) add the cell
 or file row. The culture is an optional context (:func:`use_culture`): Office.js sends
-``culture_info_name`` with every call, but xlwings 0.37 does not hand it to the function, so a
-host sets it around the call (see :func:`custom_functions_call`).
+``culture_info_name`` with every call, but xlwings 0.37 does not hand it to the function: a
+host can set it around the call (:func:`custom_functions_call`), and otherwise every sheet
+function call takes it from the payload of the xlwings entry point that is running it
+(:func:`call_culture`), which covers xlwings Lite and xlwings Server's own router.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import contextlib
 import contextvars
 import datetime as dt
 import re
+import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -98,6 +101,35 @@ def culture_key() -> str | None:
     different inputs (``'1.234'`` is 1234 in de-DE and 1.234 in en-US)."""
     c = current_culture()
     return None if c is None else f"{c.decimal}{c.group}{c.date_order}"
+
+
+def _payload_culture() -> str | None:
+    """The ``culture_info_name`` of the Office.js call running this code, or None.
+
+    xlwings Lite's runtime and xlwings Server's router call xlwings'
+    ``custom_functions_call(data, module, ...)``, which calls the sheet function synchronously
+    without handing it the payload: its ``data`` is found on the call stack (a few frames up).
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "custom_functions_call":
+            data = frame.f_locals.get("data")
+            if isinstance(data, dict) and "func_name" in data:
+                name = data.get("culture_info_name")
+                return name if isinstance(name, str) else None
+        frame = frame.f_back
+    return None
+
+
+@contextlib.contextmanager
+def call_culture() -> Iterator[None]:
+    """Around one sheet function call: the culture set by :func:`use_culture` if any, else the
+    culture of the Office.js request running the call (none on Windows COM or in Python)."""
+    if _CURRENT.get() is not None:
+        yield
+        return
+    with use_culture(_payload_culture()):
+        yield
 
 
 async def custom_functions_call(data: dict[str, Any], module: Any, *args: Any, **kwargs: Any) -> Any:

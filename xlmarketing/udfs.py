@@ -39,20 +39,27 @@ from typing import Any as _Any
 import xlwings as _xw
 
 from . import catalog as _catalog
+from .cells import without_jsnull as _without_jsnull
 from .errors import XLMError as _XLMError
 from .functions import REGISTRY as _REGISTRY
 from .functions.spec import Arg as _Arg
 from .functions.spec import make_spec as _make_spec
+from .parsing import call_culture as _call_culture
 
 _log = _logging.getLogger(__name__)
 
+#: True under xlwings Lite (Pyodide).
+_LITE = _sys.platform == "emscripten"
 #: True under xlwings Server (``XLWINGS_ON_SERVER``) and xlwings Lite (Pyodide).
-_OFFICE_JS = bool(_os.environ.get("XLWINGS_ON_SERVER")) or _sys.platform == "emscripten"
+_OFFICE_JS = bool(_os.environ.get("XLWINGS_ON_SERVER")) or _LITE
 
 
 def _run(fn: _Callable[..., _Any], *args: _Any) -> _Any:
+    if _LITE:   # Pyodide >= 0.28 hands empty cells of raw range arguments as jsnull
+        args = _without_jsnull(args)
     try:
-        return fn(*args)
+        with _call_culture():   # the Office.js request's culture (Lite, Server)
+            return fn(*args)
     except _XLMError as exc:
         text = exc.text
     except Exception as exc:

@@ -282,3 +282,26 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def without_jsnull(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Arguments with Pyodide's ``jsnull`` replaced by None (blank), at any depth.
+
+    Pyodide 0.28 and later convert JavaScript ``null`` to the ``pyodide.ffi.jsnull`` sentinel,
+    and Office.js sends an empty cell of a range argument as null: xlwings cleans it only in
+    its default argument conversion, not in the ``"raw"`` arguments our functions take. Outside
+    Pyodide (no ``pyodide.ffi``) the arguments are returned unchanged.
+    """
+    try:
+        from pyodide.ffi import JsNull
+    except ImportError:
+        return args
+
+    def clean(v: Any) -> Any:
+        if isinstance(v, JsNull):
+            return None
+        if isinstance(v, (list, tuple)):
+            return [clean(x) if isinstance(x, (list, tuple, JsNull)) else x for x in v]
+        return v
+
+    return tuple(clean(a) for a in args)

@@ -21,8 +21,8 @@ the outcome (churn, response) is an :class:`~.outcome.Outcome` parameter. Explan
 * :func:`drivers`: permutation importance in AUC points for every model (the same scale for all),
   with a direction, plus coefficients and odds ratios for the logistic model;
 * :func:`contributions`: per-customer pushes, exact for the logistic model (coefficient times the
-  distance from the average customer, in log-odds) and TreeSHAP for the tree models (the ``shap``
-  library's exact tree algorithm; probability points for tree and forest, log-odds for boosting).
+  distance from the average customer, in log-odds) and TreeSHAP for the tree models (the exact
+  tree algorithm, :mod:`.treeshap`; probability points for tree and forest, log-odds for boosting).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from threadpoolctl import threadpool_limits
 
 from . import limits
 from . import models as M
+from . import treeshap
 from .errors import Fix, InsufficientData, ParameterError, col_label
 from .features import FeatureEncoder, encoded_width
 from .kinds import BOOL, CATEGORY, DATE, NUMBER
@@ -463,22 +464,15 @@ def importance(model: ChurnModel, frame: pd.DataFrame, y: np.ndarray, *, seed: i
 def _shap_values(model: ChurnModel, X: np.ndarray) -> np.ndarray:
     """TreeSHAP contributions per encoded feature (n_rows, n_features) for a tree model.
 
-    Uses the ``shap`` library's exact algorithm for scikit-learn trees (``TreeExplainer``,
-    path-dependent: no background sample needed). Scale: probability for tree and forest,
-    log-odds for boosting (what each model adds up).
+    The exact path-dependent algorithm for scikit-learn trees (:mod:`.treeshap`, equal to the
+    ``shap`` library's ``TreeExplainer`` without background data). Scale: probability for tree
+    and forest, log-odds for boosting (what each model adds up).
     """
-    import shap  # imported on first use: it takes about a second
-
     # The explainer is built once per fitted model: one-row calls (fill-down) reuse it.
     explainer = model.__dict__.get("_explainer")
     if explainer is None:
-        explainer = model.__dict__["_explainer"] = shap.TreeExplainer(model.estimator)
-    with threadpool_limits(1):
-        sv = explainer.shap_values(X, check_additivity=False)
-    sv = np.asarray(sv)
-    if sv.ndim == 3:          # (rows, features, classes): the positive class
-        sv = sv[:, :, 1]
-    return sv
+        explainer = model.__dict__["_explainer"] = treeshap.explainer(model.estimator)
+    return explainer.shap_values(X)
 
 
 def _shap_direction(model: ChurnModel, X: np.ndarray) -> np.ndarray:
