@@ -278,6 +278,13 @@ def read_part(z: zipfile.ZipFile, part: str, label: str) -> bytes:
                             f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
 
 
+#: Namespaces Excel writes as the default one, which the reading here expects unprefixed.
+_PLAIN_NAMESPACES = {
+    b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+    b"http://schemas.openxmlformats.org/package/2006/relationships",
+    b"http://schemas.openxmlformats.org/package/2006/content-types",
+}
 _PREFIXED_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*(\s[^>]*)?>")
 
 
@@ -296,8 +303,8 @@ def unprefixed(data: bytes) -> bytes:
                                                            head):
         return data  # a default namespace already, or the prefix is not declared on the root
     uri = re.search(rb"\sxmlns:" + re.escape(prefix) + rb"\s*=\s*(\"[^\"]*\"|'[^']*')", head)
-    if uri is None:
-        return data
+    if uri is None or uri.group(1)[1:-1] not in _PLAIN_NAMESPACES:
+        return data  # drawings, charts, themes, properties: prefixed as Excel writes them
     data = data.replace(b"<" + prefix + b":", b"<").replace(b"</" + prefix + b":", b"</")
     start = root.start()
     end = data.index(b">", start)

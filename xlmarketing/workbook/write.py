@@ -199,9 +199,10 @@ def _deferred(run: Evaluation, report: RefreshReport, messages: dict[str, dict[t
     got: dict[Any, Any] = {}
     engine = "none"
     failed = "LibreOffice is not installed"
+    read = _sheets_read(run, nodes)
     if recalc.soffice():
         got, engine, warnings = recalc.compute(pkg, anchors, todo, "libreoffice",
-                                               _sheets_read(run, nodes), texts)
+                                               read, texts)
         report.warnings.extend(warnings)
         failed = "; ".join(warnings) or "LibreOffice computed nothing"
     shared = pkg.shared_strings
@@ -217,7 +218,7 @@ def _deferred(run: Evaluation, report: RefreshReport, messages: dict[str, dict[t
         why = error_refusal(got[key], saved, cell.text)
         if why:
             run.kept[n.key] = why
-    logical = _logical_cells(run, todo, got)
+    logical = _logical_cells(run, todo, got, read)
     for n in nodes:
         if n.key not in run.kept and _reads_any(n, logical):
             why = logical_refusal(n.cell.text)
@@ -254,11 +255,14 @@ def _deferred(run: Evaluation, report: RefreshReport, messages: dict[str, dict[t
     return engine == "libreoffice" and computed > 0
 
 
-def _logical_cells(run: Evaluation, todo: set[Any], got: dict[Any, Any]
+def _logical_cells(run: Evaluation, todo: set[Any], got: dict[Any, Any], sheets: set[str] | None
                    ) -> dict[str, set[tuple[int, int]]]:
-    """TRUE/FALSE cells by sheet (lower-case title): saved ones, ours, and LibreOffice's new ones."""
+    """TRUE/FALSE cells by sheet (lower-case title) of ``sheets`` (None: all): saved ones, ours,
+    and LibreOffice's new ones."""
     out: dict[str, set[tuple[int, int]]] = {}
     for sm in run.model:
+        if sheets is not None and sm.title not in sheets:
+            continue
         out[sm.title.lower()] = {(r, c) for r, c in run.model.pkg.sheet(sm.part).logical_cells()
                                  if (sm.title, r, c) not in todo}
     for (sheet, r, c), v in got.items():
