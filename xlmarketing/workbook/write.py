@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import EXCEL_ERRORS
 from . import recalc
 from .comments import update_comments
-from .lo_trust import LO_INEXACT, error_refusal, lo_refusal, logical_refusal, result_type, typed
+from .lo_trust import LO_INEXACT  # noqa: F401 - the refusal list stays reachable as write.LO_INEXACT
+from .lo_trust import error_refusal, lo_refusal, logical_refusal, result_type, typed
 from .model import WorkbookModel, styles_part
 from .plan import function_of
 from .report import CellError, CellNote, RefreshReport
