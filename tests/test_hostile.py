@@ -290,3 +290,75 @@ def test_a_dtd_in_any_part_is_refused(tmp_path, formulas, part):
     text = refresh_fails(src, tmp_path, "")
     assert text == (f"cannot read broken.xlsx: the part {part} declares a DTD or entities, which "
                     "Excel never writes (a damaged or hostile file); refused")
+
+
+def _zip(path, parts: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, b in parts.items():
+            z.writestr(n, b)
+
+
+def test_a_binary_workbook_is_named_as_such(tmp_path):
+    src = tmp_path / "book.xlsb"
+    _zip(src, {
+        "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                               b'package/2006/content-types"><Override PartName="/xl/workbook.bin" '
+                               b'ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/>'
+                               b"</Types>",
+        "_rels/.rels": b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                       b'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+                       b'openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+                       b'Target="xl/workbook.bin"/></Relationships>',
+        "xl/workbook.bin": b"\x83\x01\x00\x80\x01\x00\xff\xfe\x9c\x00",
+        "xl/worksheets/sheet1.bin": b"\x81\x01\x00\x93\x01\x17",
+    })
+    refresh_fails(src, tmp_path, "cannot read book.xlsb: binary workbooks (.xlsb) are not "
+                                 "supported; save it as .xlsx")
+
+
+@pytest.mark.parametrize(("stream", "message"), [
+    ("Workbook", "it is an old binary .xls workbook (Excel 97-2003), which is not supported; "
+                 "save it as .xlsx"),
+    ("EncryptedPackage", "the workbook is password-protected (encrypted); save it as an "
+                         "unprotected .xlsx"),
+])
+def test_ole_files_say_whether_they_are_xls_or_encrypted(tmp_path, stream, message):
+    src = tmp_path / "legacy.xls"
+    # an OLE header, then a directory entry naming the stream (UTF-16)
+    src.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1016
+                    + (stream + "\0").encode("utf-16-le").ljust(64, b"\0") + b"\0" * 2048)
+    refresh_fails(src, tmp_path, message)
+
+
+def test_a_worksheet_written_with_a_namespace_prefix_is_read(tmp_path):
+    import re
+
+    plain, prefixed = tmp_path / "plain.xlsx", tmp_path / "prefixed.xlsx"
+    customers_book(plain, {**OURS, "F1": "=SUM(D2:D31)"})
+
+    def prefix(data: bytes) -> bytes:  # as some generators write it: <x:worksheet xmlns:x=...>
+        text = data.decode()
+        text = re.sub(r"<(/?)(?![?!])([A-Za-z]+[ />])", r"<\1x:\2", text)
+        return text.replace(' xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                            ' xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"', 1
+                            ).encode()
+
+    rewrite(plain, prefixed, {"xl/worksheets/sheet1.xml": prefix, "xl/workbook.xml": prefix})
+    assert b"<x:sheetData>" in zipfile.ZipFile(prefixed).read("xl/worksheets/sheet1.xml")
+    outs = []
+    for src in (plain, prefixed):
+        out = tmp_path / f"out-{src.name}"
+        rep = refresh_workbook(src, out, formula_engine="formulas")
+        assert rep.cells == 1 and not rep.errors, rep.lines()
+        ws = openpyxl.load_workbook(out, data_only=True)["Data"]
+        outs.append([[c.value for c in row] for row in ws.iter_rows(min_col=4, max_col=6)])
+    assert outs[0] == outs[1] and outs[0][0][2] == sum(r[0] for r in outs[0][1:])
+
+
+def test_parts_differing_only_in_case_are_refused_naming_both(tmp_path):
+    base, src = tmp_path.parent / f"{tmp_path.name}-base.xlsx", tmp_path / "broken.xlsx"
+    customers_book(base, OURS)
+    sheet = zipfile.ZipFile(base).read("xl/worksheets/sheet1.xml")
+    rewrite(base, src, add={"xl/worksheets/Sheet1.xml": sheet})
+    refresh_fails(src, tmp_path, "the parts xl/worksheets/sheet1.xml and xl/worksheets/Sheet1.xml "
+                                 "differ only in case")

@@ -135,3 +135,94 @@ def test_implicit_intersection_row_and_line_breaks_in_process(tmp_path):
     assert not rep.errors, rep.lines()
     assert ws["N1"].value == 1 and ws["O1"].value == ws["F1"].value + 1
     assert ws["M5"].value == f"{ws['D5'].value:g}/{ws['B5'].value:g}"
+
+
+@pytest.mark.slow
+def test_libreoffice_values_excel_would_not_give_are_kept_with_a_reason(tmp_path):
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed")
+    src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["Spend", "Visits"])
+    for i in range(12):
+        ws.append([float((i * 37) % 90 + 10), float(i % 5 + 1)])
+    ws["D1"] = "=KMEANS_SEGMENT(A1:B13,2)"
+    ws["F1"] = "=SUM(D2:D13)"
+    ws["K1"] = True
+    formulas = {
+        "J1": "=FLOOR(F1,0)",  # Excel #DIV/0!; LibreOffice Err:502, written as #VALUE!
+        "J2": "=F1/0",  # #DIV/0! in both
+        "J3": "=F1>0",  # in a "0.00" cell LibreOffice answers 1, Excel TRUE
+        "J4": "=MODE(D2:D13)",  # 15-digit equality there
+        "J5": "=SUM(K1:K3)+F1*0",  # Excel's SUM skips TRUE in a range, LibreOffice adds 1
+        "J6": "=_xlfn.AGGREGATE(14,6,D2:D13,1)",  # LARGE: computed
+        "J7": "=IF(K1,F1,0)",  # TRUE passed through: computed
+        "J8": "=--(F1>0)",  # LibreOffice marks it TRUE; Excel 1
+        "J9": "=IF(K1,K1,F1)",  # TRUE, by its type: in a "0.00" cell LibreOffice answered 1
+    }
+    for ref, f in formulas.items():
+        ws[ref] = f
+    ws["J3"].number_format = ws["J9"].number_format = "0.00"
+    wb.save(src)
+    rep = refresh_workbook(src, out)
+    kept = {n.cell: n.reason for n in rep.not_recomputed}
+    assert set(kept) == {"J1", "J4", "J5"}, kept
+    assert "#VALUE!" in kept["J1"] and "MODE" in kept["J4"] and "SUM" in kept["J5"]
+    got = openpyxl.load_workbook(out, data_only=True)["Data"]
+    segments = [got.cell(r, 4).value for r in range(2, 14)]
+    assert got["J2"].value == "#DIV/0!"
+    assert got["J3"].value is True
+    assert got["J6"].value == max(segments)
+    assert got["J7"].value == got["F1"].value == sum(segments)
+    assert got["J8"].value == 1 and got["J8"].value is not True
+    assert got["J9"].value is True
+    with pytest.raises(RefreshFailed):
+        refresh_workbook(src, out, strict=True)
+
+
+@pytest.mark.parametrize("formula,kind", [
+    ("AND(Sheet2!C39:U47)", "logical"), ("ROUND(B2,12)=ROUND(C2,12)", "logical"),
+    ("(A1>2)", "logical"), ("IFERROR(A1>3,FALSE)", "logical"), ("--(A1>3)", "number"),
+    ("(A1>3)*1", "number"), ("IF(A1>3,1,0)", "number"), ("SUM(A1:A3)", "number"), ("1E+3", "number"),
+    ("IF(A1>9,TRUE,0)", None), ("A2", None), ("+A2", None), ("'x-y'!A1", None),
+    ("Table1[Col-Name]", None), ('"a-b"&A1', None), ("INDEX(A:A,3)", None),
+])
+def test_the_result_type_a_formula_decides(formula, kind):
+    from xlmarketing.workbook.lo_trust import result_type, typed
+
+    assert result_type(formula) == kind
+    one = typed(1, kind)
+    assert one is True if kind == "logical" else (one == 1 and one is not True)
+    assert typed(True, kind) is (True if kind != "number" else 1)
+
+
+def test_libreoffice_errors_are_taken_only_when_excel_would_agree():
+    from xlmarketing.workbook.lo_trust import error_refusal
+
+    assert error_refusal("#VALUE!", 12.0, "FLOOR(A1,0)")  # its Err:502 (Excel #DIV/0!)
+    assert error_refusal("#N/A", None, "IRR(A1:A3)")  # its Err:523 (Excel #NUM!)
+    assert error_refusal("#VALUE!", "#VALUE!", "A1+1") is None  # as Excel saved it
+    assert error_refusal("#DIV/0!", 3, "A1/0") is None
+    assert error_refusal("#N/A", 3, "IF(A1>0,NA(),1)") is None
+    assert error_refusal("#N/A", 3, 'IF(A1>0,"#N/A",1)')  # a string, not the error
+    assert error_refusal(3, "#N/A", "A1") is None
+
+
+def test_aggregate_is_refused_when_its_function_may_be_mode():
+    from types import SimpleNamespace
+
+    from xlmarketing.workbook.lo_trust import lo_refusal
+
+    def node(text):
+        return SimpleNamespace(cell=SimpleNamespace(text=text, sheet="S", dynamic=False))
+
+    values = {"A1": 14, "A2": 13}
+    constant = lambda sheet, ref: values.get(ref)  # noqa: E731
+    assert lo_refusal(node("_xlfn.AGGREGATE(14,6,B1:B9,1)")) is None
+    assert "MODE" in lo_refusal(node("_xlfn.AGGREGATE(13,6,B1:B9)"))
+    assert lo_refusal(node("_xlfn.AGGREGATE( $A1,6,B1:B9,1)"), constant) is None
+    assert lo_refusal(node("_xlfn.AGGREGATE(A2,6,B1:B9)"), constant)
+    assert lo_refusal(node("_xlfn.AGGREGATE(A3,6,B1:B9)"), constant)  # a formula or empty
+    assert "MODE" in lo_refusal(node("MODE.SNGL(B1:B9)"))

@@ -129,6 +129,13 @@ def check_readable(path: Path) -> None:
     except OSError as exc:
         raise WorkbookError(f"cannot read {name}: {exc.strerror or exc}") from None
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
+        kind = ole_kind(path)
+        if kind == "xls":
+            raise WorkbookError(f"cannot read {name}: it is an old binary .xls workbook (Excel "
+                                "97-2003), which is not supported; save it as .xlsx")
+        if kind == "encrypted":
+            raise WorkbookError(f"cannot read {name}: the workbook is password-protected "
+                                "(encrypted); save it as an unprotected .xlsx")
         raise WorkbookError(f"cannot read {name}: the workbook is password-protected (encrypted) "
                             "or in the old .xls format; save it as an unprotected .xlsx")
     if not zipfile.is_zipfile(path):
@@ -136,6 +143,24 @@ def check_readable(path: Path) -> None:
             raise WorkbookError(f"cannot read {name}: damaged zip file (truncated or corrupted); "
                                 "use an intact copy of the workbook")
         raise WorkbookError(f"cannot read {name}: not a zip file, so not an .xlsx workbook")
+
+
+def ole_kind(path: Path) -> str | None:
+    """``"encrypted"`` (an encrypted .xlsx), ``"xls"`` (Excel 97-2003) or None, for an OLE file:
+    told by the stream names in its directory (UTF-16 names, searched in the file's bytes)."""
+    encrypted = "EncryptedPackage".encode("utf-16-le")
+    xls = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le") + b"\0\0")
+    found = None
+    tail = b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            buf = tail + chunk
+            if encrypted in buf:
+                return "encrypted"
+            if any(x in buf for x in xls):
+                found = "xls"
+            tail = buf[-64:]
+    return found
 
 
 #: Largest total uncompressed size accepted (``XLM_MAX_UNCOMPRESSED_MB``, default 2048).
@@ -162,6 +187,19 @@ def check_entries(names: list[str], label: str) -> None:
         if unsafe_entry(n):
             raise WorkbookError(f"cannot read {label}: its zip entry {n!r} has an absolute path or "
                                 "'..', which Excel never writes (a damaged or hostile file); refused")
+    seen: dict[str, str] = {}
+    for n in names:
+        other = seen.setdefault(n.lower(), n)
+        if other != n:  # part names compare case-insensitively: which one is meant is unknown
+            raise WorkbookError(f"cannot read {label}: the parts {other} and {n} differ only in "
+                                "case, which Excel never writes (one would be refreshed and the "
+                                "other read by Excel); refused")
+    if any(_BINARY_WORKBOOK.search(n) for n in names):
+        raise WorkbookError(f"cannot read {label}: binary workbooks (.xlsb) are not supported; "
+                            "save it as .xlsx (Excel Workbook)")
+
+
+_BINARY_WORKBOOK = re.compile(r"(?:^|/)workbook\.bin$", re.IGNORECASE)
 
 
 _ROOT = re.compile(rb"<[A-Za-z_]")
@@ -201,15 +239,52 @@ def check_prolog(z: zipfile.ZipFile, part: str, label: str) -> None:
 
 
 def read_part(z: zipfile.ZipFile, part: str, label: str) -> bytes:
-    """One entry's bytes; a damaged entry is named in a one-line error."""
+    """One entry's bytes (XML with a prefixed root made plain, see :func:`unprefixed`); a damaged
+    entry is named in a one-line error."""
     try:
-        return z.read(part)
+        data = z.read(part)
+        return unprefixed(data) if part.lower().endswith(_XML_PART) else data
     except KeyError:
         raise WorkbookError(f"cannot read {label}: the part {part} is missing") from None
     except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError,
             NotImplementedError) as exc:
         raise WorkbookError(f"cannot read {label}: the part {part} is damaged "
                             f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+
+
+#: Namespaces Excel writes as the default one, which the reading here expects unprefixed.
+_PLAIN_NAMESPACES = {
+    b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+    b"http://schemas.openxmlformats.org/package/2006/relationships",
+    b"http://schemas.openxmlformats.org/package/2006/content-types",
+}
+_PREFIXED_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*(\s[^>]*)?>")
+
+
+def unprefixed(data: bytes) -> bytes:
+    """XML written with its namespace as a prefix (``<x:worksheet xmlns:x="...">``, ``x:sheetData``,
+    as some generators write it) as Excel writes it: the namespace the default, no prefix on the
+    elements. The prefix stays declared, so anything else that uses it keeps its meaning."""
+    m = _ROOT.search(data)
+    if m is None:
+        return data
+    root = _PREFIXED_ROOT.match(data, m.start())
+    if root is None:
+        return data
+    prefix, head = root.group(1), root.group(2) or b""
+    if re.search(rb"\sxmlns\s*=", head) or not re.search(rb"\sxmlns:" + re.escape(prefix) + rb"\s*=",
+                                                           head):
+        return data  # a default namespace already, or the prefix is not declared on the root
+    uri = re.search(rb"\sxmlns:" + re.escape(prefix) + rb"\s*=\s*(\"[^\"]*\"|'[^']*')", head)
+    if uri is None or uri.group(1)[1:-1] not in _PLAIN_NAMESPACES:
+        return data  # drawings, charts, themes, properties: prefixed as Excel writes them
+    data = data.replace(b"<" + prefix + b":", b"<").replace(b"</" + prefix + b":", b"</")
+    start = root.start()
+    end = data.index(b">", start)
+    tag = data[start:end]
+    name_end = re.match(rb"<[\w.-]+", tag).end()
+    return data[:start + name_end] + b" xmlns=" + uri.group(1) + data[start + name_end:]
 
 
 def decode(data: bytes, part: str, label: str) -> str:

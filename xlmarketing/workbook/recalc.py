@@ -94,7 +94,9 @@ def compute(pkg: Package, values: dict[Key, Any], todo: set[Key], engine: str,
         sx = pkg.sheet(parts[sheet])
         old = sx.get(r, c)
         if old:
-            cell = strip_for_recalc(old)
+            # General format: LibreOffice has no logical type and marks a result TRUE/FALSE only
+            # from the cell's number format (AND(...) in a "0.00" cell came back as 0, not FALSE)
+            cell = _general(strip_for_recalc(old))
             if texts and (sheet, r, c) in texts:
                 cell = with_formula(cell, texts[(sheet, r, c)])
             overrides.setdefault(parts[sheet], {})[(r, c)] = cell
@@ -118,6 +120,12 @@ def compute(pkg: Package, values: dict[Key, Any], todo: set[Key], engine: str,
         except EngineFailed as exc:
             warnings.append(f"formula engine {name} failed: {exc}")
     return {}, "none", warnings
+
+
+def _general(cell_xml: str) -> str:
+    """The cell without its style (``s``) attribute."""
+    end = cell_xml.index(">")
+    return re.sub(r'\ss="[^"]*"', "", cell_xml[:end]) + cell_xml[end:]
 
 
 def engine_list(engine: str) -> list[str]:

@@ -18,9 +18,12 @@ from ..catalog import function_of
 from ..errors import EXCEL_ERRORS
 from . import recalc
 from .comments import update_comments
+from .lo_trust import LO_INEXACT  # noqa: F401 - the refusal list stays reachable as write.LO_INEXACT
+from .lo_trust import error_refusal, lo_refusal, logical_refusal, result_type, typed
 from .model import WorkbookModel, styles_part
 from .report import CellError, CellNote, RefreshReport
-from .xlsx import Package, array_cell, cached_value, cell_ref, value_cell, with_cached_value
+from .xlsx import (Package, array_cell, cached_value, cell_ref, split_ref, value_cell,
+                   with_cached_value)
 
 if TYPE_CHECKING:
     from .scheduler import Evaluation, Result
@@ -162,50 +165,22 @@ def _write_spill(run: Evaluation, res: Result, sx: Any, cm: str | None, values_o
                 sx.set(r, c, value_cell(ref, v, style))
 
 
-#: Functions LibreOffice does not compute as Excel does (or a value Excel cannot be held to).
-LO_INEXACT = {
-    "TEXT": "TEXT formats are rendered differently by LibreOffice",
-    "INFO": "INFO describes the machine that computes it",
-    "CELL": "CELL describes the machine and file that compute it",
-}
-_CALL_NAME = re.compile(r"(?<![\w.])((?:_xlfn\.|_xlws\.)?[A-Za-z][\w.]*)\(")
-_EXTERNAL = re.compile(r"\[\d+\]|\[[^\]]+\.xl\w*\]", re.IGNORECASE)
 _ANCHOR = re.compile(r"_xlfn\.ANCHORARRAY\(\s*((?:'(?:[^']|'')+'!|[\w.]+!)?\$?[A-Za-z]{1,3}\$?\d+)\s*\)",
                      re.IGNORECASE)
-_DYNAMIC_ONLY = {"FILTER", "SORT", "SORTBY", "UNIQUE", "SEQUENCE", "RANDARRAY", "XLOOKUP",
-                 "XMATCH", "LET", "LAMBDA", "MAP", "REDUCE", "SCAN", "MAKEARRAY", "BYROW",
-                 "BYCOL", "TAKE", "DROP", "CHOOSEROWS", "CHOOSECOLS", "VSTACK", "HSTACK",
-                 "TOCOL", "TOROW", "WRAPROWS", "WRAPCOLS", "EXPAND", "TEXTSPLIT", "TEXTBEFORE",
-                 "TEXTAFTER", "ISOMITTED", "IMAGE"}
-
-
-def lo_refusal(node: Any) -> str | None:
-    """Why LibreOffice (7.4) cannot compute this formula as Excel does, or None."""
-    cell = node.cell
-    text = _strings_out(cell.text)
-    if _EXTERNAL.search(text):
-        return "it reads another workbook (external link), which the refresh cannot open"
-    if cell.dynamic:
-        return "it is a dynamic-array formula, which LibreOffice 7.4 cannot spill"
-    for name in _CALL_NAME.findall(text):
-        bare = re.sub(r"^(?:_xlfn\.|_xlws\.)+", "", name, flags=re.IGNORECASE).upper()
-        if bare in LO_INEXACT:
-            return f"{LO_INEXACT[bare]} (it calls {bare})"
-        if bare in _DYNAMIC_ONLY:
-            return f"it calls {bare}, which LibreOffice 7.4 does not have"
-    return None
-
-
-def _strings_out(text: str) -> str:
-    return re.sub(r'"(?:[^"]|"")*"', '""', text)
 
 
 def _deferred(run: Evaluation, report: RefreshReport, messages: dict[str, dict[tuple[int, int], str]],
               touched: dict[str, set[tuple[int, int]]]) -> bool:
     """Formulas computed by LibreOffice (ours written first), or kept with a reason."""
     model, pkg = run.model, run.model.pkg
+    parts = {sm.title: sm.part for sm in model}
+
+    def constant(sheet: str, ref: str) -> Any:
+        x = pkg.sheet(parts[sheet]).get(*split_ref(ref))
+        return None if x is None or "<f" in x else cached_value(x, pkg.shared_strings)
+
     for key in sorted(run.deferred):
-        why = lo_refusal(run.graph.nodes[key])
+        why = lo_refusal(run.graph.nodes[key], constant)
         if why:
             run.kept[key] = why
     run.keep_readers()
@@ -225,12 +200,12 @@ def _deferred(run: Evaluation, report: RefreshReport, messages: dict[str, dict[t
     got: dict[Any, Any] = {}
     engine = "none"
     failed = "LibreOffice is not installed"
+    read = _sheets_read(run, nodes)
     if recalc.soffice():
         got, engine, warnings = recalc.compute(pkg, anchors, todo, "libreoffice",
-                                               _sheets_read(run, nodes), texts)
+                                               read, texts)
         report.warnings.extend(warnings)
         failed = "; ".join(warnings) or "LibreOffice computed nothing"
-    parts = {sm.title: sm.part for sm in model}
     shared = pkg.shared_strings
     for n in nodes:
         cell = n.cell
@@ -240,8 +215,16 @@ def _deferred(run: Evaluation, report: RefreshReport, messages: dict[str, dict[t
             continue
         x = pkg.sheet(parts[cell.sheet]).get(cell.row, cell.col)
         saved = cached_value(x, shared) if x is not None else None
-        if got[key] == "#NAME?" and saved != "#NAME?":
-            run.kept[n.key] = "it calls a function LibreOffice does not have (#NAME? there)"
+        got[key] = typed(got[key], result_type(cell.text))
+        why = error_refusal(got[key], saved, cell.text)
+        if why:
+            run.kept[n.key] = why
+    logical = _logical_cells(run, todo, got, read)
+    for n in nodes:
+        if n.key not in run.kept and _reads_any(n, logical):
+            why = logical_refusal(n.cell.text)
+            if why:
+                run.kept[n.key] = why
     run.keep_readers()
     computed = 0
     for n in nodes:
@@ -271,6 +254,35 @@ def _deferred(run: Evaluation, report: RefreshReport, messages: dict[str, dict[t
             messages.setdefault(cell.sheet, {})[(cell.row, cell.col)] = text
     report.dependents += computed
     return engine == "libreoffice" and computed > 0
+
+
+def _logical_cells(run: Evaluation, todo: set[Any], got: dict[Any, Any], sheets: set[str] | None
+                   ) -> dict[str, set[tuple[int, int]]]:
+    """TRUE/FALSE cells by sheet (lower-case title) of ``sheets`` (None: all): saved ones, ours,
+    and LibreOffice's new ones."""
+    out: dict[str, set[tuple[int, int]]] = {}
+    for sm in run.model:
+        if sheets is not None and sm.title not in sheets:
+            continue
+        out[sm.title.lower()] = {(r, c) for r, c in run.model.pkg.sheet(sm.part).logical_cells()
+                                 if (sm.title, r, c) not in todo}
+    for (sheet, r, c), v in got.items():
+        if isinstance(v, bool):
+            out.setdefault(sheet.lower(), set()).add((r, c))
+    return out
+
+
+def _reads_any(node: Any, cells: dict[str, set[tuple[int, int]]]) -> bool:
+    for a in node.reads:
+        here = cells.get(a.sheet.lower())
+        if not here:
+            continue
+        if a.size <= len(here):
+            if any((r, c) in here for r, c in a.cells()):
+                return True
+        elif any(a.min_row <= r <= a.max_row and a.min_col <= c <= a.max_col for r, c in here):
+            return True
+    return False
 
 
 def _spill_range(run: Evaluation, sheet: str, ref: str) -> str:

@@ -284,6 +284,17 @@ class SheetXML:
             row[2] = cells
         return row[2]
 
+    def logical_cells(self) -> list[tuple[int, int]]:
+        """Cells holding TRUE or FALSE (``t="b"``), constants or formulas' saved values."""
+        out = []
+        for r, row in self.rows.items():
+            if row[2] is None and 't="b"' not in row[1]:
+                continue  # not parsed for nothing
+            for c, x in (self._cells(r) or {}).items():
+                if ' t="b"' in x[: x.index(">")]:
+                    out.append((r, c))
+        return out
+
     def get(self, r: int, c: int) -> str | None:
         cells = self._cells(r)
         return None if cells is None else cells.get(c)
