@@ -102,6 +102,10 @@ class Evaluator:
                 if bare in REGISTRY:
                     ours = True
                     name = bare
+                elif ":" in name:  # A1:INDEX(…) reaches the tokenizer as one function name
+                    shown = ("…" if name.startswith(":") else "") + name
+                    problem = problem or (f"a range that ends in a function's result ({shown}(…)) "
+                                          "needs LibreOffice")
                 elif "!" in name or "[" in name:
                     problem = problem or f"the function {name} belongs to another add-in or workbook"
                 elif not _known(name):
