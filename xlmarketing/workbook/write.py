@@ -135,12 +135,11 @@ def _needs_libreoffice(run: Evaluation, report: RefreshReport) -> None:
     shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
     n = f"{len(cells)} formula{'s' if len(cells) > 1 else ''}"
     if recalc.soffice() is None:
-        text = (f"LibreOffice is not installed: {n} that need{'' if len(cells) > 1 else 's'} "
-                f"it show #VALUE! ({shown}). Install it ({INSTALL_LIBREOFFICE}) and refresh again")
+        text = (f"LibreOffice is not installed; it is needed for {n}, now #VALUE! ({shown}). "
+                f"Install it ({INSTALL_LIBREOFFICE}) and refresh again")
     else:
-        text = (f"{n} need LibreOffice, which --engine "
-                f"{run.options.formula_engine} leaves out: they show #VALUE! ({shown}). "
-                "Refresh with --engine auto")
+        text = (f"LibreOffice is needed for {n}, now #VALUE! ({shown}), and --engine "
+                f"{run.options.formula_engine} leaves it out: refresh with --engine auto")
     report.warnings.insert(0, text)
 
 
