@@ -74,9 +74,14 @@ def main() -> None:
         data = tmp / "data"
         data.mkdir()
         sheet = "Data"
+        others: list[str] = []  # the template's other tables keep their rows (speed only)
         if args.template:
             tpl = templates.build(args.template, tmp)
             sheet, make = TEMPLATE_DATA[args.template]
+            from xlmarketing.workbook.tables import read_tables
+            from xlmarketing.workbook.xlsx import Package
+
+            others = [t.name for t in read_tables(Package.open(tpl)) if t.sheet != sheet]
             for i in range(args.files):
                 make(i + 1, args.rows).to_csv(data / f"store{i:03d}.csv", index=False,
                                               date_format="%Y-%m-%d")
@@ -92,7 +97,8 @@ def main() -> None:
         for jobs in (1, 2):
             out = tmp / f"out{jobs}"
             t = time.perf_counter()
-            rep = batch(tpl, data, sheet=sheet, out_dir=out, jobs=jobs, formula_engine=args.engine)
+            rep = batch(tpl, data, sheet=sheet, out_dir=out, jobs=jobs, formula_engine=args.engine,
+                        keep=others)
             times[jobs] = time.perf_counter() - t
             assert rep.ok, rep.lines()
             engines = {i.engine for i in rep.items}

@@ -84,7 +84,8 @@ def test_batch_of_20_with_one_broken(template, tmp_path):
                 progress=lambda item, done, total: seen.append((done, total)))
     assert len(rep.items) == 20 and len(rep.failed) == 1
     [bad] = rep.failed
-    assert bad.data.endswith("broken.csv") and "do not match" in bad.error
+    assert bad.data.endswith("broken.csv")
+    assert bad.error.startswith("broken.csv: the table Customers needs the column 'Channel'")
     assert sorted(seen) == [(i, 20) for i in range(1, 21)]
     outs = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert len(outs) == 19 and "store 00.xlsx" in outs and "store xl.xlsx" in outs
@@ -106,10 +107,13 @@ def test_output_names_stay_in_the_folder(tmp_path):
     assert all(o.parent == out for _, o in work)
 
 
-def test_missing_sheet_fails_each_file(template, tmp_path):
+def test_missing_sheet_is_refused_before_any_run(template, tmp_path):
+    from xlmarketing.workbook import WorkbookError
+
     write_data(tmp_path / "data", 3)
-    rep = batch(template, tmp_path / "data", sheet="Nope", out_dir=tmp_path / "out", jobs=1)
-    assert len(rep.failed) == 3 and "no sheet 'Nope'" in rep.failed[0].error
+    with pytest.raises(WorkbookError, match="the template has no sheet 'Nope'"):
+        batch(template, tmp_path / "data", sheet="Nope", out_dir=tmp_path / "out", jobs=1)
+    assert not (tmp_path / "out").exists()
 
 
 def test_dask_local_cluster(template, tmp_path):
@@ -170,9 +174,11 @@ def test_refusals_name_the_file_the_row_and_the_reason(template, tmp_path):
     item, _ = _run(template, tmp_path, "ragged.csv", b"Spend,Visits,Channel\n1,2,web\n3,4\n")
     assert item.error == ("cannot read ragged.csv: row 3 has 2 fields but the header has 3 (fields "
                           "separated by commas; no delimiter among , ; tab | splits every row alike)")
-    item, _ = _run(template, tmp_path, "cols.csv", b"Spend,Visits\n1,2\n")
-    assert item.error == ("cols.csv row 1: the columns (Spend, Visits) do not match the template's "
-                          "table (Spend, Visits, Channel)")
+    item, _ = _run(template, tmp_path, "cols.csv", b"Spend,Vists\n1,2\n")
+    assert item.error == ("cols.csv: the table Customers needs the columns 'Visits' (closest "
+                          "header in the file: 'Vists'), 'Channel' (no header in the file is "
+                          "close); the file's header row has Spend, Vists. Rename the header in "
+                          "the file (case, spaces and order do not matter)")
     item, _ = _run(template, tmp_path, "pct.csv", b"Spend,Visits,Channel\n15%,1,web\n15,2,app\n")
     assert item.error == ("cannot read pct.csv: column 'Spend' mixes percentages and plain numbers "
                           "(such as '15'): '15%' in row 2. Write every value as a percentage, or "

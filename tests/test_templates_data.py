@@ -37,6 +37,24 @@ CASES: list[tuple[str, str, str]] = (
 )
 
 
+def companions(name: str, sheet: str) -> dict[str, pd.DataFrame]:
+    """The template's other tables, given explicitly (batch never uses a table's sample rows
+    on its own): the template's own sample data, so the figures they drive are known."""
+    from xlmarketing.templates import segmentation_rfm
+
+    sales, plan = samples.monthly_sales(forecast.MONTHS, forecast.HORIZON)
+    if name == segmentation.FILE:
+        return {"Orders": samples.orders(segmentation_rfm.N_CUSTOMERS)}
+    if name == churn.FILE:
+        return {"History": samples.churn_history(churn.N_HISTORY)}
+    if name == forecast.FILE:
+        return {"Plan": plan}  # every case's sales end in Dec 2025: the plan follows
+    tables = {"Customers": samples.churn_current(dashboard.N_CURRENT),
+              "History": samples.churn_history(dashboard.N_HISTORY), "Sales": sales, "Plan": plan}
+    del tables[sheet]
+    return tables
+
+
 def frame(case: str) -> pd.DataFrame:
     """The data of a case: other seeds than the templates' own samples."""
     n = int(re.sub(r"\D", "", case))
@@ -77,8 +95,12 @@ def batched(tmp_path_factory) -> dict[tuple[str, str], tuple[pd.DataFrame, Path]
             df = dash_frame(case) if name == dashboard.FILE else frame(case)
             df.to_csv(data / f"{case}.csv", index=False, date_format="%Y-%m-%d")
             frames[case] = df
+        others = {}
+        for table, df in companions(name, sheet).items():
+            others[table] = root / "data" / Path(name).stem / f"{sheet}-{table}.csv"
+            df.to_csv(others[table], index=False, date_format="%Y-%m-%d")
         dest = root / "out" / Path(name).stem / sheet
-        rep = batch(tpl[name], data, sheet=sheet, out_dir=dest, jobs=2)
+        rep = batch(tpl[name], data, sheet=sheet, tables=others, out_dir=dest, jobs=2)
         assert rep.ok, rep.lines()
         for case in cases:
             out[(name, case)] = (frames[case], dest / f"{case}.xlsx")

@@ -95,10 +95,18 @@ def refresh(
 @app.command()
 def batch(
     template: Annotated[Path, typer.Argument(help="The template workbook (.xlsx or .xlsm).")],
-    data: Annotated[list[Path], typer.Option(
-        "--data", help="Data files (.csv, .xlsx) or folders of them; repeat for more.")],
-    sheet: Annotated[str, typer.Option("--sheet", help="The template's data sheet.")],
+    data: Annotated[list[str], typer.Option(
+        "--data", help="Data for the template's tables; repeat for more. TABLE=FILE fills that "
+        "table (the same file in every workbook); a plain FILE or FOLDER of .csv/.xlsx files "
+        "makes one workbook per file, filling the main table (or, for a workbook whose sheets "
+        "are named like the tables, every table).")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the generated workbooks.")],
+    sheet: Annotated[str | None, typer.Option(
+        "--sheet", help="The table (or data sheet) a plain --data FILE fills; default: the "
+                        "template's main table.")] = None,
+    keep: Annotated[list[str] | None, typer.Option(
+        "--keep", help="A table that keeps the template's own rows on purpose (repeat for "
+                       "more); the report says so.")] = None,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, help="Parallel processes (default: the number of cores).")] = None,
     dask_scheduler: Annotated[str | None, typer.Option(
@@ -107,11 +115,15 @@ def batch(
     engine: Annotated[str, typer.Option(
         "--engine", help="Formula engine for ordinary formulas: auto, libreoffice, formulas, none."
     )] = "auto",
+    values_only: Annotated[bool, typer.Option(
+        "--values-only", help="Replace our formulas by their values (static reports; use it for "
+                              "LibreOffice, which shows #NAME? over our formulas).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Fill the template's data sheet with each data file, refresh, save one workbook each."""
+    """Fill the template's data tables with each data set, refresh, save one workbook each."""
     from .workbook import WorkbookError
     from .workbook import batch as run_batch
+    from .workbook.batch import split_data
 
     progress_cb = None
     bar = None
@@ -127,9 +139,10 @@ def batch(
 
         bar.start()
     try:
-        rep = run_batch(template, data, sheet=sheet, out_dir=out, jobs=jobs,
-                        dask_scheduler=dask_scheduler, formula_engine=engine,
-                        progress=progress_cb)
+        plain, named = split_data(data)
+        rep = run_batch(template, plain, sheet=sheet, out_dir=out, tables=named,
+                        keep=keep or (), jobs=jobs, dask_scheduler=dask_scheduler,
+                        formula_engine=engine, values_only=values_only, progress=progress_cb)
     except (WorkbookError, ValueError) as exc:
         raise _fail(str(exc)) from None
     finally:

@@ -5,7 +5,8 @@
 data from :mod:`xlmarketing.samples`), result sheets with the xlmarketing formulas and ordinary
 Excel formulas on top, and native charts. Our formulas are written as plain formulas in their
 anchor cells with enough empty room below and to the right for their spill; refreshing
-(in Excel with the add-in, or ``xlmarketing refresh``) fills them in.
+(in Excel with the add-in, or ``xlmarketing refresh``) fills them in. Each workbook declares
+its data tables (each module's ``DATA_TABLES``) for ``xlmarketing batch``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from openpyxl.workbook import Workbook
 
+from ..workbook.tables import DataTables, declare
 from . import _kit, campaign, churn, dashboard, experiments, forecast, recommend, reviews, segmentation
 
 #: File name → builder, in the order they are built.
@@ -29,12 +31,20 @@ TEMPLATES: dict[str, Callable[[], Workbook]] = {
     experiments.FILE: experiments.build,
 }
 
+#: File name → its data tables, as written into the workbook for `xlmarketing batch`.
+DATA_TABLES: dict[str, DataTables] = {
+    m.FILE: m.DATA_TABLES
+    for m in (segmentation, churn, forecast, dashboard, campaign, reviews, recommend, experiments)
+}
+
 
 def build(name: str, out_dir: str | Path) -> Path:
     """Build one template (by file name) into ``out_dir``."""
     if name not in TEMPLATES:
         raise KeyError(f"unknown template {name!r}; choose from {', '.join(TEMPLATES)}")
-    return _kit.save(TEMPLATES[name](), Path(out_dir) / name)
+    wb = TEMPLATES[name]()
+    declare(wb, DATA_TABLES[name])
+    return _kit.save(wb, Path(out_dir) / name)
 
 
 def build_all(out_dir: str | Path) -> list[Path]:
@@ -44,4 +54,4 @@ def build_all(out_dir: str | Path) -> list[Path]:
     return [build(name, out) for name in TEMPLATES]
 
 
-__all__ = ["TEMPLATES", "build", "build_all"]
+__all__ = ["DATA_TABLES", "TEMPLATES", "build", "build_all"]

@@ -13,6 +13,7 @@ from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
 from openpyxl.workbook import Workbook
 
 from .. import samples
+from ..workbook.tables import DataTables
 from . import _kit as K
 
 FILE = "campaign_response.xlsx"
@@ -23,6 +24,9 @@ ROC_POINTS = 21
 MODEL = "auto"
 MODEL_COLS = ["Age", "Region", "Orders (12 months)", "Days since last purchase",
               "Email opens (90 days)", "Coupons redeemed", "Ad impressions", "Offer", "Offer channel"]
+#: The data tables `xlmarketing batch` fills: both; Prospects carry the model's columns.
+DATA_TABLES = DataTables(main="Prospects", features=(("Prospects", "Responses",
+                                                      tuple(MODEL_COLS)),))
 # Where the demo and the tests read results back.
 CAMPAIGN, LIFT_AT, ROC_AT = "Campaign", "A22", "L22"
 MODELS_SHEET, COMPARE_AT, DRIVERS_AT = "Models", "A6", "A17"

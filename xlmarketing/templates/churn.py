@@ -9,6 +9,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook import Workbook
 
 from .. import samples
+from ..workbook.tables import DataTables
 from . import _kit as K
 
 FILE = "churn_risk.xlsx"
@@ -22,6 +23,8 @@ MODEL_COLS = ["Age", "Gender", "Tenure (months)", "Contract", "Monthly spend",
 FORMATS = {"Last purchase": K.DATE, "Age": "0", "Tenure (months)": "0", "Monthly spend": K.MONEY,
            "Complaints (12 months)": "0", "Days since last purchase": "0"}
 METRIC_FORMAT = "[<1]0.000;#,##0"
+#: The data tables `xlmarketing batch` fills: both; Current carries the model's columns.
+DATA_TABLES = DataTables(main="Current", features=(("Current", "History", tuple(MODEL_COLS)),))
 MAX_ROWS = 1_048_576
 # Where the demo reads results back.
 MODEL, METRICS_AT, DRIVERS_AT = "Model", "A6", "D6"

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.workbook import Workbook
 
 from .. import samples
+from ..workbook.tables import DataTables
 from . import _kit as K
 from . import forecast as F
 
@@ -26,6 +27,12 @@ SEGMENT_COLS = ["Tenure (months)", "Contract", "Monthly spend", "Complaints (12 
                 "Days since last purchase"]
 FORMATS = {"Last purchase": K.DATE, "Age": "0", "Tenure (months)": "0", "Monthly spend": K.MONEY,
            "Complaints (12 months)": "0", "Days since last purchase": "0"}
+#: The data tables `xlmarketing batch` fills: all four, checked across as in churn and forecast.
+DATA_TABLES = DataTables(
+    main="Customers", follows=(("Plan", "Month", "Sales", "Month"),),
+    features=(("Customers", "History", ("Age", "Gender", "Tenure (months)", "Contract",
+                                        "Monthly spend", "Complaints (12 months)",
+                                        "Days since last purchase")),))
 # Where the demo and the tests read results back.
 SHEET, MODELS, CUSTOMERS = "Dashboard", "Models", "Customers"
 SEGMENT_AT, PROB_AT = "K1", "L1"          # on Customers

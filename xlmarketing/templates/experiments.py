@@ -14,9 +14,13 @@ from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.workbook import Workbook
 
 from .. import experiment_samples as samples
+from ..workbook.tables import DataTables
 from . import _kit as K
 
 FILE = "campaign_experiments.xlsx"
+#: Three experiments, each with its own table: the A/B results are the main one, and a batch
+#: may leave the daily bandit results or the uplift test's customers out.
+DATA_TABLES = DataTables(main="ABResults", optional=("DailyResults", "Customers"))
 N_DAYS = 10
 N_CUSTOMERS = 2000
 BINS = 10

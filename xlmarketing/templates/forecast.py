@@ -8,6 +8,7 @@ from openpyxl.styles import Alignment
 from openpyxl.workbook import Workbook
 
 from .. import samples
+from ..workbook.tables import DataTables
 from . import _kit as K
 
 FILE = "sales_forecast.xlsx"
@@ -20,6 +21,8 @@ DRIVER_ROWS, DRIVER_COLS = 6, 8   # reserved for FORECAST_DRIVERS (header + a ro
 CHART_HISTORY = 48      # months of history the chart shows before the forecast
 # Where the demo reads results back.
 RESULTS, FORECAST_AT, DATA = "Forecast", "A6", "Sales"
+#: The data tables `xlmarketing batch` fills: both; the plan starts after the last sales month.
+DATA_TABLES = DataTables(main="Sales", follows=(("Plan", "Month", "Sales", "Month"),))
 
 
 def kpi_rows(forecast: str, total_at: str, actual_at: str) -> list[tuple[str, str, str]]:

@@ -6,9 +6,12 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.workbook import Workbook
 
 from .. import samples
+from ..workbook.tables import DataTables
 from . import _kit as K
 
 FILE = "product_recommendations.xlsx"
+#: The data tables `xlmarketing batch` fills: OrderLines (the basket rules) may be left out.
+DATA_TABLES = DataTables(main="Purchases", optional=("OrderLines",))
 N_CUSTOMERS = 150
 TOP_N = 3
 START_ITEM = "Espresso beans"

@@ -14,9 +14,12 @@ from openpyxl.chart import LineChart, Reference, Series
 from openpyxl.workbook import Workbook
 
 from .. import samples
+from ..workbook.tables import DataTables
 from . import _kit as K
 
 FILE = "customer_reviews.xlsx"
+#: The one data table `xlmarketing batch` fills.
+DATA_TABLES = DataTables(main="Reviews")
 N_REVIEWS = 600
 N_LABELLED = 300
 K_TOPICS = 4

@@ -9,10 +9,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook import Workbook
 
 from .. import samples
+from ..workbook.tables import DataTables
 from . import _kit as K
 from .segmentation_rfm import add_rfm_sheets
 
 FILE = "customer_segmentation.xlsx"
+#: The data tables `xlmarketing batch` fills: Orders (the RFM sheet) may be left out.
+DATA_TABLES = DataTables(main="Customers", optional=("Orders",))
 K_SEGMENTS = 4
 N_CUSTOMERS = 500
 FEATURES = ["Channel", "Annual spend", "Orders", "Days since last order"]

@@ -241,6 +241,10 @@ class Evaluator:
                         ours = True
                         name = bare
                         after = "open"
+                    elif ":" in name:  # A1:INDEX(…) reaches the tokenizer as one function name
+                        shown = ("…" if name.startswith(":") else "") + name
+                        problems.append(f"a range that ends in a function's result ({shown}(…)) "
+                                        "needs LibreOffice")
                     elif "!" in name or "[" in name:
                         problems.append(f"the function {name} belongs to another add-in or workbook")
                     elif not _known(name):

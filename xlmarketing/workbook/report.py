@@ -135,6 +135,10 @@ class BatchItem:
     engine: str = "none"
     #: How the data file was read where a reader had to choose (encoding, number format).
     notes: list[str] = field(default_factory=list)
+    #: What the run could not do as asked (a table left out, formulas LibreOffice must compute).
+    warnings: list[str] = field(default_factory=list)
+    #: Every cell that ended in an error: {"address", "code", "message"}.
+    errors: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -170,10 +174,13 @@ class BatchReport:
         for i in self.items:
             if not i.ok:
                 out.append(f"  failed {i.data}: {i.error}")
-            elif i.cell_errors:
-                out.append(f"  {i.output}: {i.cell_errors} cells with errors")
-            if i.ok and i.notes:
-                out.extend(f"  note {i.data}: {n}" for n in i.notes)
+            else:
+                out.append(f"  wrote {i.output}" + (f": {i.cell_errors} cells with errors"
+                                                    if i.cell_errors else ""))
+            if i.ok:
+                out.extend(f"    warning: {w}" for w in i.warnings)
+                out.extend(f"    note {i.data}: {n}" for n in i.notes)
+                out.extend(f"    error {e['address']}: {e['message']}" for e in i.errors)
         return out
 
 

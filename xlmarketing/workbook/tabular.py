@@ -11,11 +11,15 @@
   (44197 is 2021-01-01). A ``;``-separated file is read as European Excel writes it: decimal
   comma, day first, where the text alone does not settle it.
 * A header-only or empty file is refused; every refusal names the file, the row and the reason.
+* Columns are matched to a table's by header name (:func:`match_columns`), ignoring case,
+  spaces, underscores and order; extra columns are left out with a note, a missing one is named
+  with the closest header the file has.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from dataclasses import dataclass, field
@@ -188,4 +192,57 @@ def _typed(v: Any, numbers: dict[str, float], dates: dict[str, float], date_colu
     return v
 
 
-__all__ = ["DataFile", "decode", "read_csv", "sniff_rows", "type_columns"]
+def header_key(name: Any) -> str:
+    """A header as compared: case, spaces and underscores ignored ("Units_sold" = "units sold")."""
+    return re.sub(r"[\s_]+", "", "" if name is None else str(name)).casefold()
+
+
+def match_columns(source: str, data: DataFile, columns: list[str], table: str
+                  ) -> tuple[list[list[Any]], list[str]]:
+    """The file's rows reordered to ``columns`` (the table's), and notes on extra columns.
+
+    Headers match by :func:`header_key`. Raises a WorkbookError naming every missing column with
+    the closest header the file has, or a header given twice.
+    """
+    got = ["" if h is None else str(h).strip() for h in data.header]
+    where: dict[str, int] = {}
+    for j, h in enumerate(got):
+        k = header_key(h)
+        if not k:
+            continue
+        if k in where:
+            raise WorkbookError(f"{source}: the column {h!r} is there twice (columns "
+                                f"{where[k] + 1} and {j + 1}); keep one")
+        where[k] = j
+    wanted = [header_key(c) for c in columns]
+    missing = [c for c, k in zip(columns, wanted) if k not in where]
+    if missing:
+        spare = [h for h in got if header_key(h) and header_key(h) not in wanted]
+        pool = spare or [h for h in got if header_key(h)]
+        parts = []
+        for c in missing:
+            close = difflib.get_close_matches(header_key(c), [header_key(h) for h in pool], 1, 0.5)
+            near = next((h for h in pool if close and header_key(h) == close[0]), None)
+            parts.append(f"{c!r} (closest header in the file: {near!r})" if near
+                         else f"{c!r} (no header in the file is close)")
+        many = len(missing) > 1
+        raise WorkbookError(
+            f"{source}: the table {table} needs the column{'s' if many else ''} "
+            f"{', '.join(parts)}; the file's header row has {', '.join(got) or 'nothing'}. "
+            "Rename the header in the file (case, spaces and order do not matter)")
+    order = [where[k] for k in wanted]
+    rows = [[r[j] if j < len(r) else None for j in order] for r in data.rows]
+    notes = []
+    extra = [h for h in got if header_key(h) and header_key(h) not in wanted]
+    if extra:
+        notes.append(f"left out the column{'s' if len(extra) > 1 else ''} {', '.join(extra)}: "
+                     f"the table {table} has no such column")
+    blank = sum(1 for h in got if not header_key(h))
+    if blank and any(r[j] not in (None, "") for r in data.rows
+                     for j, h in enumerate(got) if not header_key(h) and j < len(r)):
+        notes.append(f"left out {blank} column{'s' if blank > 1 else ''} with no header")
+    return rows, notes
+
+
+__all__ = ["DataFile", "decode", "header_key", "match_columns", "read_csv", "sniff_rows",
+           "type_columns"]

@@ -144,6 +144,28 @@ def write_results(run: Evaluation, report: RefreshReport) -> None:
                                        "it was saved with no value, so it was computed"))
     for sheet, cells in touched.items():
         update_comments(pkg, model.sheets[sheet.lower()].part, cells, messages.get(sheet, {}))
+    _needs_libreoffice(run, report)
+
+
+#: LibreOffice for the formulas the in-process engine cannot compute, per system.
+INSTALL_LIBREOFFICE = ("Debian/Ubuntu: sudo apt-get install libreoffice-calc-nogui; Windows and "
+                       "Mac: the installer from https://www.libreoffice.org/download/")
+
+
+def _needs_libreoffice(run: Evaluation, report: RefreshReport) -> None:
+    """First warning of the report: which cells only LibreOffice computes, and how to get it."""
+    cells = [e.address for e in report.errors if "cannot be evaluated headless" in e.message]
+    if not cells:
+        return
+    shown = ", ".join(cells[:5]) + (f" and {len(cells) - 5} more" if len(cells) > 5 else "")
+    n = f"{len(cells)} formula{'s' if len(cells) > 1 else ''}"
+    if recalc.soffice() is None:
+        text = (f"LibreOffice is not installed; it is needed for {n}, now #VALUE! ({shown}). "
+                f"Install it ({INSTALL_LIBREOFFICE}) and refresh again")
+    else:
+        text = (f"LibreOffice is needed for {n}, now #VALUE! ({shown}), and --engine "
+                f"{run.options.formula_engine} leaves it out: refresh with --engine auto")
+    report.warnings.insert(0, text)
 
 
 def _write_spill(run: Evaluation, res: Result, sx: Any, cm: str | None, values_only: bool,
