@@ -226,3 +226,15 @@ def test_aggregate_is_refused_when_its_function_may_be_mode():
     assert lo_refusal(node("_xlfn.AGGREGATE(A2,6,B1:B9)"), constant)
     assert lo_refusal(node("_xlfn.AGGREGATE(A3,6,B1:B9)"), constant)  # a formula or empty
     assert "MODE" in lo_refusal(node("MODE.SNGL(B1:B9)"))
+
+
+def test_text_with_a_plain_number_format_goes_to_libreoffice_other_formats_do_not():
+    # The templates' subtitles and advice lines use TEXT(x, "#,##0") and "0.0%": LibreOffice
+    # renders those as Excel does; "#.##", dates and a format from a cell stay refused.
+    from xlmarketing.workbook.lo_trust import _plain_number_formats as plain
+
+    assert plain('=TEXT(MAX(A1:A3), "#,##0")&" customers"')
+    assert plain('=IF(B1>0, C1&", "&TEXT(D1, "0")&" months", "")&TEXT(E1, "0.0%")')
+    assert not plain('=TEXT(A1, "#.##")')
+    assert not plain('=TEXT(A1, B1)')
+    assert not plain('=TEXT(A1, "0.0%")&TEXT(A2, "yyyy-mm")')

@@ -34,6 +34,10 @@ OUTLIER_IQR = 3.0
 IQR_FLOOR = 0.02
 #: At most this share of the history is replaced (the most extreme first), at least one value.
 MAX_OUTLIER_SHARE = 0.05
+#: Recurring peaks are looked for in weekly data only: on the forecast benchmark's daily
+#: series (21) the check cost 3.0% sMAPE (a noise spike recurs by chance among the 18 days a
+#: year or two apart), on its weekly ones (13) it gained 1.7% sMAPE and 1.3% MASE.
+YEARLY_PEAKS_MAX = 60
 #: The last period is an outlier only this many times further out than the others.
 LAST_FACTOR = 2.0
 #: Histories with at least this share of zero periods are intermittent.
@@ -161,7 +165,7 @@ def find_outliers(y: np.ndarray, m: int, *, k: float | None = None,
     # Weekly and daily data (a calendar gives ``year``): a holiday peak moves by a period
     # from year to year, so the seasonal medians miss it. Months keep their peaks in the
     # seasonal medians already.
-    period = year
+    period = year if year and year < YEARLY_PEAKS_MAX else None
     if idx.size and period:
         idx = np.array([i for i in idx if not _recurs(high if high[i] > 0 else low, int(i),
                                                       float(period), k)], dtype=np.int64)
