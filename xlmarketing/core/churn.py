@@ -153,8 +153,13 @@ def _loglik_1d(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def prepare(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *,
-            what: str = "the data") -> Prep:
-    """Learn the feature preparation from training rows (``y`` decides log scales)."""
+            what: str = "the data", logs: bool = True, scale: bool = True) -> Prep:
+    """Learn the feature preparation from training rows (``y`` decides log scales).
+
+    ``logs=False`` keeps every number on its own scale and ``scale=False`` leaves numbers
+    unstandardised: the amount models (:mod:`.regression`) report coefficients per unit of the
+    column as the user typed it, and their ``y`` is an amount, not a yes/no outcome.
+    """
     columns = list(frame.columns)
     dates = [c for c in columns if kinds[c] == DATE]
     ref = None
@@ -174,13 +179,13 @@ def prepare(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *,
         if ok.any() and not ok.all():
             blank_cols.append(c)
         xs = x[ok]
-        if xs.size >= 10 and xs.min() >= 0 and np.unique(xs[:1000]).size > 2 and _skew(xs) > SKEW_MIN:
+        if logs and xs.size >= 10 and xs.min() >= 0 and np.unique(xs[:1000]).size > 2 and _skew(xs) > SKEW_MIN:
             # Keep the log scale only when it explains the outcome at least as well as the raw one.
             ys = y[ok].astype(np.float64)
             raw_fit = _loglik_1d(xs, ys)
             if not np.isfinite(raw_fit) or _loglik_1d(np.log1p(xs), ys) >= raw_fit:
                 log_cols.append(c)
-    prep = Prep(columns, dict(kinds), ref, log_cols, blank_cols, FeatureEncoder(scale=True))
+    prep = Prep(columns, dict(kinds), ref, log_cols, blank_cols, FeatureEncoder(scale=scale))
     with np.errstate(over="ignore", invalid="ignore"):
         prep.encoder.fit(prep.frame(frame), prep.enc_kinds(), what=what)
     enc = prep.encoder
@@ -520,3 +525,40 @@ def contributions(model: ChurnModel, frame: Mapping[str, Any]) -> tuple[np.ndarr
     for j in range(len(cols)):
         out[:, j] = per_feature[:, groups == j].sum(axis=1)
     return out, cols
+
+
+# --------------------------------------------------------------------------- model-agnostic
+
+
+def occlusion(predict: Any, X: np.ndarray, centre: np.ndarray, groups: np.ndarray,
+              n_groups: int) -> np.ndarray:
+    """Each group of columns' push on every row's score, relative to the average customer.
+
+    The score with the group's columns as they are minus the score with them set to their
+    training means (``centre``): for an additive model (the logistic one in log-odds) exactly
+    its coefficient x (value - mean), so the models without an explanation of their own (SVM,
+    neural network) are explained on the logistic model's terms. One batch of
+    ``rows x (groups + 1)`` predictions; interactions are credited to each column they involve.
+    Returns (rows, n_groups).
+    """
+    n = len(X)
+    base = predict(X)
+    batch = np.repeat(X[None, :, :], n_groups, axis=0)
+    for g in range(n_groups):
+        cols = groups == g
+        batch[g][:, cols] = centre[cols]
+    moved = predict(batch.reshape(n_groups * n, X.shape[1])).reshape(n_groups, n)
+    return (base[None, :] - moved).T
+
+
+def occlusion_direction(predict: Any, X: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """+1/-1/0 per column: the sign of the correlation between the column and its occlusion
+    push (:func:`occlusion`, one column per group), as TreeSHAP gives it for the tree models."""
+    p = X.shape[1]
+    push = occlusion(predict, X, centre, np.arange(p), p)
+    out = np.zeros(p)
+    for j in range(p):
+        x, s = X[:, j], push[:, j]
+        if x.std() > 0 and s.std() > 0:
+            out[j] = np.sign(np.corrcoef(x, s)[0, 1])
+    return out
