@@ -395,14 +395,14 @@ def importance(model: ValueModel, frame: pd.DataFrame, y: np.ndarray, *, seed: i
 def directions(model: ValueModel, frame: pd.DataFrame, *, seed: int = 0) -> np.ndarray:
     """+1 / -1 / 0 per model feature: whether higher values (a level: having it) raise the
     prediction, from the sign of the correlation between the feature and the change in the
-    prediction when it alone is set to its training mean (occlusion; see
+    prediction when it alone takes other customers' values (occlusion; see
     :func:`.churn.occlusion`)."""
-    from .churn import occlusion_direction
+    from .churn import background_rows, occlusion_direction
 
     X = model.matrix(frame)
     if len(X) > 300:
         X = X[np.sort(np.random.default_rng(seed).choice(len(X), 300, replace=False))]
-    return occlusion_direction(model.predict_matrix, X, X.mean(axis=0))
+    return occlusion_direction(model.predict_matrix, X, background_rows(X, seed))
 
 
 def check_level(level: float) -> None:
