@@ -104,7 +104,7 @@ def test_sheet_function_values_hold_the_models_properties():
     assert fits["customer_value"] == 1
     funcs = {f["name"]: f for f in meta["functions"]}
     assert [p["name"] for p in funcs["CUSTOMER_VALUE"]["parameters"]] == \
-        ["orders", "horizon_months", "reference_date", "header"]
+        ["orders", "horizon_months", "reference_date", "header", "discount", "margin", "model"]
     assert [p["name"] for p in funcs["RFM_SEGMENT"]["parameters"]] == ["orders", "reference_date", "header"]
 
 

@@ -260,8 +260,8 @@ def test_propensity_family_is_the_same_engine_worded_for_any_outcome():
     for short in ("COMPARE", "RULES", "LIFT", "ROC", "REASONS"):
         assert REGISTRY[f"PROPENSITY_{short}"](data, labels)[1:] == REGISTRY[f"CHURN_{short}"](data, labels)[1:] \
             or short == "COMPARE"   # fit seconds are measured per call only on a cache miss
-    with pytest.raises(XLMError, match=r"^#VALUE! PROPENSITY_SCORE: model=\"svm\""):
-        REGISTRY["PROPENSITY_SCORE"](data, labels, None, None, None, None, "svm")
+    with pytest.raises(XLMError, match=r"^#VALUE! PROPENSITY_SCORE: model=\"knn\""):
+        REGISTRY["PROPENSITY_SCORE"](data, labels, None, None, None, None, "knn")
 
 
 # --------------------------------------------------------------------------- cache and determinism
@@ -287,8 +287,8 @@ def test_every_model_is_cached_and_deterministic(linear):
 def test_bad_inputs_give_one_line_errors(linear):
     data, labels, _ = linear
     cases = [
-        (lambda: PROB(data, labels, None, None, None, None, "svm"),
-         r'^#VALUE! CHURN_PROB: model="svm" is not a model\. Use "logistic"'),
+        (lambda: PROB(data, labels, None, None, None, None, "knn"),
+         r'^#VALUE! CHURN_PROB: model="knn" is not a model\. Use "logistic"'),
         (lambda: RULES(data, labels, None, None, "forest"),
          r'^#NUM! CHURN_RULES: model must be "tree" for rules'),
         (lambda: FAIRNESS(data, labels, "Region"),
@@ -319,8 +319,8 @@ def test_core_raises_only_core_errors(linear):
     table = read_table(data, name="d")
     with pytest.raises(InsufficientData, match="needs both outcomes"):
         core.fit(table.frame, table.kinds, np.zeros(table.n_rows))
-    with pytest.raises(DataError, match='model="svm"'):
-        M.parse_model("svm")
+    with pytest.raises(DataError, match='model="knn"'):
+        M.parse_model("knn")
     y = np.array([r[0] == "Yes" for r in labels[1:]], dtype=int)
     with pytest.raises(InsufficientData, match="folds=5 needs"):
         core.compare(table.frame.iloc[:8], table.kinds, y[:8])

@@ -22,7 +22,12 @@ the outcome (churn, response) is an :class:`~.outcome.Outcome` parameter. Explan
   with a direction, plus coefficients and odds ratios for the logistic model;
 * :func:`contributions`: per-customer pushes, exact for the logistic model (coefficient times the
   distance from the average customer, in log-odds) and TreeSHAP for the tree models (the exact
-  tree algorithm, :mod:`.treeshap`; probability points for tree and forest, log-odds for boosting).
+  tree algorithm, :mod:`.treeshap`; probability points for tree and forest, log-odds for boosting);
+  for the SVM and the neural network, which have no exact explainer, occlusion in log-odds
+  (:func:`occlusion`: the score minus the score with that column set to the average customer's,
+  which for the logistic model is exactly its own contribution, so reasons read alike; cheap,
+  deterministic, where KernelSHAP would need a background sample and thousands of predictions
+  per customer).
 """
 
 from __future__ import annotations
@@ -154,8 +159,13 @@ def _loglik_1d(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def prepare(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *,
-            what: str = "the data") -> Prep:
-    """Learn the feature preparation from training rows (``y`` decides log scales)."""
+            what: str = "the data", logs: bool = True, scale: bool = True) -> Prep:
+    """Learn the feature preparation from training rows (``y`` decides log scales).
+
+    ``logs=False`` keeps every number on its own scale and ``scale=False`` leaves numbers
+    unstandardised: the amount models (:mod:`.regression`) report coefficients per unit of the
+    column as the user typed it, and their ``y`` is an amount, not a yes/no outcome.
+    """
     columns = list(frame.columns)
     dates = [c for c in columns if kinds[c] == DATE]
     ref = None
@@ -175,13 +185,13 @@ def prepare(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, *,
         if ok.any() and not ok.all():
             blank_cols.append(c)
         xs = x[ok]
-        if xs.size >= 10 and xs.min() >= 0 and np.unique(xs[:1000]).size > 2 and _skew(xs) > SKEW_MIN:
+        if logs and xs.size >= 10 and xs.min() >= 0 and np.unique(xs[:1000]).size > 2 and _skew(xs) > SKEW_MIN:
             # Keep the log scale only when it explains the outcome at least as well as the raw one.
             ys = y[ok].astype(np.float64)
             raw_fit = _loglik_1d(xs, ys)
             if not np.isfinite(raw_fit) or _loglik_1d(np.log1p(xs), ys) >= raw_fit:
                 log_cols.append(c)
-    prep = Prep(columns, dict(kinds), ref, log_cols, blank_cols, FeatureEncoder(scale=True))
+    prep = Prep(columns, dict(kinds), ref, log_cols, blank_cols, FeatureEncoder(scale=scale))
     with np.errstate(over="ignore", invalid="ignore"):
         prep.encoder.fit(prep.frame(frame), prep.enc_kinds(), what=what)
     enc = prep.encoder
@@ -225,6 +235,7 @@ class ChurnModel:
     name: str = "logistic"      # the candidate (models.CANDIDATES) this model is
     estimator: Any = None       # the fitted scikit-learn estimator
     fit_seconds: float = 0.0
+    background: np.ndarray | None = None  # training rows that occlusion explains against
 
     @property
     def family(self) -> str:
@@ -285,7 +296,8 @@ def fit(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, opts: M.Optio
         proba = M.positive_proba(est, X)
     return ChurnModel(prep=prep, coef=coef, intercept=intercept, x_mean=X.mean(axis=0),
                       n_rows=len(y), base_rate=float(y.mean()), train_proba=proba,
-                      name=opts.model, estimator=est, fit_seconds=seconds)
+                      name=opts.model, estimator=est, fit_seconds=seconds,
+                      background=background_rows(X, opts.seed))
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -429,7 +441,9 @@ def drivers(model: ChurnModel, frame: pd.DataFrame | None = None, y: np.ndarray 
     else:
         X = _training_matrix(model, frame, np.zeros(len(frame)), seed)[0][:DIRECTION_ROWS] \
             if frame is not None else None
-        sign = _shap_direction(model, X) if X is not None else np.zeros(len(names))
+        sign = (np.zeros(len(names)) if X is None else _shap_direction(model, X)
+                if model.family in TREE_FAMILIES else
+                occlusion_direction(lambda Z: _log_odds(model, Z), X, model.background))
     df = pd.DataFrame({
         "Feature": names,
         "Coefficient": model.coef if logistic else [None] * len(names),
@@ -485,13 +499,22 @@ def _shap_direction(model: ChurnModel, X: np.ndarray) -> np.ndarray:
     return out
 
 
+#: The families TreeSHAP explains; the others (svm, neural) are explained by occlusion.
+TREE_FAMILIES = ("tree", "forest", "boosting")
+
+
+def _log_odds(model: ChurnModel, X: np.ndarray) -> np.ndarray:
+    p = np.clip(model.predict_matrix(X), 1e-12, 1 - 1e-12)
+    return np.log(p / (1 - p))
+
+
 def push_floor(model: ChurnModel) -> float:
     """The smallest contribution worth calling a reason, on the model's own scale.
 
     0.05 in log-odds (a factor of about 1.05 on the odds) for logistic and boosting, one
     probability point for tree and forest, whose TreeSHAP values are probabilities.
     """
-    return 0.01 if model.family in ("tree", "forest") else 0.05
+    return 0.01 if model.family in ("tree", "forest") else 0.05  # svm, neural: log-odds
 
 
 def contributions(model: ChurnModel, frame: Mapping[str, Any]) -> tuple[np.ndarray, list[str]]:
@@ -503,14 +526,64 @@ def contributions(model: ChurnModel, frame: Mapping[str, Any]) -> tuple[np.ndarr
     blank indicator).
     """
     X = model.prep.transform(frame)
+    cols = model.prep.columns
+    index = {c: j for j, c in enumerate(cols)}
+    groups = np.array([index[s] for s in model.prep.sources])
+    if model.family not in ("logistic",) + TREE_FAMILIES:  # svm, neural: by occlusion
+        return (occlusion(lambda Z: _log_odds(model, Z), X, model.background, groups, len(cols)),
+                cols)
     if model.family == "logistic":
         per_feature = (X - model.x_mean) * model.coef
     else:
         per_feature = _shap_values(model, X)
-    cols = model.prep.columns
-    index = {c: j for j, c in enumerate(cols)}
-    groups = np.array([index[s] for s in model.prep.sources])
     out = np.zeros((n_rows(frame), len(cols)))
     for j in range(len(cols)):
         out[:, j] = per_feature[:, groups == j].sum(axis=1)
     return out, cols
+
+
+# --------------------------------------------------------------------------- model-agnostic
+
+
+def occlusion(predict: Any, X: np.ndarray, background: np.ndarray, groups: np.ndarray,
+              n_groups: int) -> np.ndarray:
+    """Each group of columns' push on every row's score, relative to typical customers.
+
+    The score minus its average when the group's columns alone take the values of each
+    ``background`` row (real training customers, so a text column takes a real level and the
+    point stays among the data, unlike setting it to an average of levels). For an additive
+    model (the logistic one in log-odds) this is exactly its coefficient x (value - background
+    mean), so the models without an explanation of their own (SVM, neural network) are explained
+    on the logistic model's terms; interactions are credited to each column they involve.
+    ``rows x groups x background`` predictions in one batch. Returns (rows, n_groups).
+    """
+    n, k = len(X), len(background)
+    base = predict(X)
+    out = np.empty((n, n_groups))
+    for g in range(n_groups):
+        cols = groups == g
+        batch = np.repeat(X[None, :, :], k, axis=0)
+        batch[:, :, cols] = background[:, None, cols]
+        moved = predict(batch.reshape(k * n, X.shape[1])).reshape(k, n)
+        out[:, g] = base - moved.mean(axis=0)
+    return out
+
+
+def background_rows(X: np.ndarray, seed: int = 0, size: int = 16) -> np.ndarray:
+    """A fixed sample of training rows for :func:`occlusion` (all of them when fewer)."""
+    if len(X) <= size:
+        return X.copy()
+    return X[np.sort(np.random.default_rng(seed).choice(len(X), size, replace=False))]
+
+
+def occlusion_direction(predict: Any, X: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """+1/-1/0 per column: the sign of the correlation between the column and its occlusion
+    push (:func:`occlusion`, one column per group), as TreeSHAP gives it for the tree models."""
+    p = X.shape[1]
+    push = occlusion(predict, X, background, np.arange(p), p)
+    out = np.zeros(p)
+    for j in range(p):
+        x, s = X[:, j], push[:, j]
+        if x.std() > 0 and s.std() > 0:
+            out[j] = np.sign(np.corrcoef(x, s)[0, 1])
+    return out

@@ -13,6 +13,15 @@ parameters) on the distinct customer histories, weighted by how many customers s
 the same formulas as the ``lifetimes`` library, which the tests and benchmark compare with.
 Expected value = expected purchases over the horizon x expected average purchase value (not
 discounted).
+
+* MBG/NBD (Batislam, Denizel and Filiztekin, 2007): BG/NBD where a customer may also drop out
+  right after the first purchase. BG/NBD gives every customer without a repeat purchase a
+  probability of being active of exactly 1, however long ago they bought (a known property of
+  the model: it only lets customers drop out after a repeat); MBG/NBD does not. Its parameters
+  on CDNOW equal ``lifetimes.ModifiedBetaGeoFitter``'s.
+* The usual CLV for a finance team (:func:`discounted_value`): the expected purchases of each
+  month of the horizon (the increments of the expected cumulative purchases) x expected value
+  x margin, discounted at a monthly rate: ``sum_t (E[X(t)] - E[X(t-1)]) m margin / (1+d)^t``.
 """
 
 from __future__ import annotations
@@ -40,6 +49,16 @@ class BGNBD:
     alpha: float
     a: float
     b: float
+
+
+#: The purchase models: BG/NBD (default) and MBG/NBD.
+BGNBD_MODEL, MBGNBD_MODEL = "bgnbd", "mbgnbd"
+PURCHASE_MODELS = (BGNBD_MODEL, MBGNBD_MODEL)
+
+
+@dataclass
+class MBGNBD(BGNBD):
+    """MBG/NBD parameters: the same four as BG/NBD, with a drop-out chance at the first purchase."""
 
 
 @dataclass
@@ -139,7 +158,10 @@ def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> BGNBD:
 
 
 def expected_purchases(m: BGNBD, t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """E[purchases in (T, T+t] | x, t_x, T]: equation (10) of Fader, Hardie and Lee (2005)."""
+    """E[purchases in (T, T+t] | x, t_x, T]: equation (10) of Fader, Hardie and Lee (2005)
+    (for MBG/NBD, Batislam et al.'s counterpart)."""
+    if isinstance(m, MBGNBD):
+        return _mbg_expected(m, t, x, t_x, T)
     r, alpha, a, b = m.r, m.alpha, m.a, m.b
     if abs(a - 1) < 1e-6:  # the formula's 0/0 at a = 1; the limit is continuous
         a = 1 + 1e-6
@@ -156,10 +178,76 @@ def expected_purchases(m: BGNBD, t: float, x: np.ndarray, t_x: np.ndarray, T: np
 
 
 def probability_alive(m: BGNBD, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """P(still active at T | x, t_x, T); 1 for customers without a repeat purchase."""
+    """P(still active at T | x, t_x, T); under BG/NBD 1 for customers without a repeat purchase."""
+    if isinstance(m, MBGNBD):
+        return expit(-_mbg_log_ratio(m, x, t_x, T))
     log_ratio = (m.r + x) * np.log((m.alpha + T) / (m.alpha + t_x)) + \
         np.log(m.a / (m.b + np.maximum(x, 1) - 1))
     return np.where(x > 0, expit(-log_ratio), 1.0)
+
+
+# --------------------------------------------------------------------------- MBG/NBD
+
+
+def _mbg_log_ratio(m: BGNBD, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """log( a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x) ): the odds of having dropped out."""
+    return np.log(m.a / (m.b + x)) + (m.r + x) * np.log((m.alpha + T) / (m.alpha + t_x))
+
+
+def mbgnbd_loglik(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """Log-likelihood of each customer's (x, t_x, T) under MBG/NBD parameters (r, alpha, a, b)."""
+    r, alpha, a, b = params
+    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    a2 = betaln(a, b + x + 1) - betaln(a, b)
+    a3 = -(r + x) * np.log(alpha + T)
+    a4 = np.log(a / (b + x)) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+    return a1 + a2 + a3 + np.logaddexp(0.0, a4)
+
+
+def mbgnbd_gradient(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """d loglik / d (r, alpha, a, b) per customer (4 x n), for the optimiser."""
+    r, alpha, a, b = params
+    a4 = np.log(a / (b + x)) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+    s = expit(a4)
+    d_r = (digamma(r + x) - digamma(r) + np.log(alpha) - np.log(alpha + T)
+           + s * (np.log(alpha + T) - np.log(alpha + t_x)))
+    d_alpha = r / alpha - (r + x) / (alpha + T) + s * (r + x) * (1 / (alpha + T) - 1 / (alpha + t_x))
+    d_a = digamma(a + b) - digamma(a + b + x + 1) + s / a
+    d_b = digamma(b + x + 1) - digamma(b) + digamma(a + b) - digamma(a + b + x + 1) - s / (b + x)
+    return np.vstack([d_r, d_alpha, d_a, d_b])
+
+
+def fit_mbgnbd(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> MBGNBD:
+    (ux, ut, uT), w = _distinct([x, t_x, T])
+    scale = float(np.mean(T)) or 1.0
+
+    def nll(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        p = np.exp(theta)
+        args = (ux, ut / scale, uT / scale)
+        value = -(w * mbgnbd_loglik(p, *args)).sum() / w.sum()
+        if not np.isfinite(value):
+            return 1e10, np.zeros(4)
+        grad = -(mbgnbd_gradient(p, *args) @ w) / w.sum() * p
+        return float(value), grad
+
+    r, alpha, a, b = _fit(nll, np.array([1.0, 1.0, 1.0, 1.0]))
+    return MBGNBD(r=r, alpha=alpha * scale, a=a, b=b)
+
+
+def _mbg_expected(m: MBGNBD, t: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """E[purchases in (T, T+t] | x, t_x, T] under MBG/NBD (Batislam et al., 2007, eq. 8)."""
+    r, alpha, a, b = m.r, m.alpha, m.a, m.b
+    if abs(a - 1) < 1e-6:
+        a = 1 + 1e-6
+    z = t / (alpha + T + t)
+    ca, cb, cc = r + x, b + x + 1, a + b + x
+    with np.errstate(all="ignore"):
+        ln_hyp = np.log(hyp2f1(ca, cb, cc, z))
+        alt = np.log(hyp2f1(cc - ca, cc - cb, cc, z)) + (cc - ca - cb) * np.log1p(-z)
+    ln_hyp = np.where(np.isfinite(ln_hyp), ln_hyp, alt)
+    first = (a + b + x) / (a - 1)
+    second = 1 - np.exp(ln_hyp + (r + x) * np.log((alpha + T) / (alpha + T + t)))
+    return first * second * expit(-_mbg_log_ratio(m, x, t_x, T))
 
 
 # --------------------------------------------------------------------------- Gamma-Gamma
@@ -201,7 +289,7 @@ def expected_average_value(g: GammaGamma, x: np.ndarray, mx: np.ndarray) -> np.n
 # --------------------------------------------------------------------------- together
 
 
-def fit_value_model(book: OrderBook) -> ValueModel:
+def fit_value_model(book: OrderBook, model: str = BGNBD_MODEL) -> ValueModel:
     s = rfm_summary(book)
     if len(s) < MIN_CUSTOMERS:
         raise InsufficientData(f"{{param}} holds {len(s)} customer{'' if len(s) == 1 else 's'}; "
@@ -213,20 +301,49 @@ def fit_value_model(book: OrderBook) -> ValueModel:
         raise InsufficientData(f"only {int(spenders.sum())} customers in {{param}} bought again "
                                f"(on a later day); the spend model needs at least {MIN_REPEATERS}. "
                                "Include a longer order history.", param="orders")
-    bg = fit_bgnbd(s["x"].to_numpy(), s["t_x"].to_numpy(), s["T"].to_numpy())
+    fit_purchases = fit_mbgnbd if model == MBGNBD_MODEL else fit_bgnbd
+    bg = fit_purchases(s["x"].to_numpy(), s["t_x"].to_numpy(), s["T"].to_numpy())
     gg = fit_gamma_gamma(s.loc[spenders, "x"].to_numpy(), s.loc[spenders, "m"].to_numpy())
     return ValueModel(bgnbd=bg, gamma=gg, summary=s)
 
 
-def customer_value(model: ValueModel, horizon_months: float) -> pd.DataFrame:
+def discounted_value(model: ValueModel, horizon_months: float, discount: float = 0.0,
+                     margin: float = 1.0) -> np.ndarray:
+    """Per customer: the discounted expected margin over the horizon.
+
+    ``sum over months t of (E[X(T, T+t)] - E[X(T, T+t-1)]) x E[value] x margin / (1+d)^t``:
+    the expected purchases in each month (the increments of the expected cumulative purchases)
+    times the expected purchase value and the share of revenue kept, discounted at the monthly
+    rate ``d`` to the end of that month. A last partial month counts its part of the month,
+    discounted by its fractional exponent.
+    """
+    s = model.summary
+    x, t_x, T = (s[c].to_numpy() for c in ("x", "t_x", "T"))
+    avg = expected_average_value(model.gamma, x, s["m"].to_numpy())
+    total = np.zeros(len(x))
+    before = np.zeros(len(x))
+    ends = list(np.arange(1.0, np.floor(horizon_months) + 1))
+    if not ends or ends[-1] < horizon_months:
+        ends.append(float(horizon_months))
+    for month in ends:
+        cumulative = expected_purchases(model.bgnbd, month * MONTH_DAYS / WEEK, x, t_x, T)
+        total += (cumulative - before) / (1.0 + discount) ** month
+        before = cumulative
+    return total * avg * margin
+
+
+def customer_value(model: ValueModel, horizon_months: float, discount: float | None = None,
+                   margin: float | None = None) -> pd.DataFrame:
     """Per customer: repeat purchases so far, expected purchases over the horizon, probability
-    of being active, expected average purchase value and expected value over the horizon."""
+    of being active, expected average purchase value and expected value over the horizon; with
+    ``discount`` (monthly rate) or ``margin`` (share kept) also the discounted expected margin
+    (:func:`discounted_value`)."""
     s = model.summary
     x, t_x, T = (s[c].to_numpy() for c in ("x", "t_x", "T"))
     t = horizon_months * MONTH_DAYS / WEEK
     purchases = expected_purchases(model.bgnbd, t, x, t_x, T)
     avg = expected_average_value(model.gamma, x, s["m"].to_numpy())
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "Customer": s.index.to_numpy(dtype=object),
         "Repeat purchases": x,
         "Expected purchases": purchases,
@@ -234,3 +351,7 @@ def customer_value(model: ValueModel, horizon_months: float) -> pd.DataFrame:
         "Expected purchase value": avg,
         "Expected value": purchases * avg,
     })
+    if discount is not None or margin is not None:
+        out["Discounted margin"] = discounted_value(model, horizon_months, discount or 0.0,
+                                                    1.0 if margin is None else margin)
+    return out

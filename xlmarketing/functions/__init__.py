@@ -95,3 +95,5 @@ from . import cacheinfo, churn, forecast, segment, text  # noqa: E402,F401
 from . import customers, models  # noqa: E402,F401
 from . import recommend  # noqa: E402,F401
 from . import experiments  # noqa: E402,F401
+from . import value  # noqa: E402,F401
+from . import retention  # noqa: E402,F401

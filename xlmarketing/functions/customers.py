@@ -160,26 +160,57 @@ def rfm_segment(orders: Any, reference_date: float | None = None, header: bool |
     return [list(r) for r in rows]  # a copy: a caller editing its result cannot change the cache
 
 
+def _purchase_model(value: Any, name: str) -> str:
+    v = cells.scalar(value)
+    text = "".join(str(v or "").lower().split()).replace("/", "").replace("-", "")
+    if text in ("", "default"):
+        return clv.BGNBD_MODEL
+    if text in clv.PURCHASE_MODELS:
+        return text
+    raise XLMError("#VALUE!", f'{name}="{v}" is not a purchase model. Use "bgnbd" (default) or '
+                   '"mbgnbd" (lets customers drop out after their first purchase too).')
+
+
 @sheet_function("CUSTOMER_VALUE", "What each customer is likely to be worth: expected purchases "
                 "over the next months, the probability of still being an active customer, and the "
-                "expected value (BG/NBD and Gamma-Gamma models).", args={
+                "expected value (BG/NBD and Gamma-Gamma models); with discount or margin, also the "
+                "discounted expected margin (the CLV finance uses).", args={
     "orders": _ORDERS,
     "horizon_months": Arg("How many months ahead to value (default 12).",
                           Float(default=12.0, lo=0.0, hi=MAX_HORIZON_MONTHS, lo_open=True)),
     "reference_date": _REFERENCE, "header": HEADER_ARG,
+    "discount": Arg("Monthly discount rate, e.g. 0.008 (about 10% a year). Set, it adds a "
+                    "Discounted margin column: each month's expected purchases x expected value x "
+                    "margin / (1 + discount)^month, summed over the horizon.",
+                    Float(default=None, lo=0.0, hi=1.0)),
+    "margin": Arg("Share of revenue you keep, e.g. 0.3 for a 30% margin (default 1: revenue). "
+                  "Set, it adds the Discounted margin column.",
+                  Float(default=None, lo=0.0, hi=1.0, lo_open=True)),
+    "model": Arg('Purchase model: "bgnbd" (default, BG/NBD) or "mbgnbd" (MBG/NBD). BG/NBD counts '
+                 "every customer who never bought again as certainly active (probability 1), "
+                 "however long ago they bought; MBG/NBD lets them drop out too.", _purchase_model),
 })
 def customer_value(orders: Any, horizon_months: float = 12.0, reference_date: float | None = None,
-                   header: bool | None = None) -> Cells:
+                   header: bool | None = None, discount: float | None = None,
+                   margin: float | None = None, model: str = clv.BGNBD_MODEL) -> Cells:
     """Per customer: repeat purchases so far, expected purchases over the horizon (BG/NBD),
     probability of still being active, expected purchase value (Gamma-Gamma) and expected
-    value over the horizon."""
+    value over the horizon; with discount or margin, the discounted expected margin."""
     rng = range_of(orders)
 
     def fit() -> tuple[clv.ValueModel, list[str]]:
         book = order_book(rng, header, reference_date)
-        return clv.fit_value_model(book), book.notes
+        return clv.fit_value_model(book, model), book.notes
 
-    # horizon_months is applied to the fitted model afterwards
-    model, notes = CACHE.get_or_fit("customer_value", call_key(drop=("horizon_months",)), fit)
+    # horizon, discount and margin are applied to the fitted model afterwards
+    fitted, notes = CACHE.get_or_fit("customer_value", call_key(
+        drop=("horizon_months", "discount", "margin")), fit)
     _say(notes)
-    return _label_rows(clv.customer_value(model, horizon_months))
+    if model == clv.BGNBD_MODEL:
+        one_time = int((fitted.summary["x"] == 0).sum())
+        if one_time:
+            notices.say(f"CUSTOMER_VALUE: BG/NBD gives the {one_time:,} customers without a repeat "
+                        "purchase a probability active of 1, however long ago they bought (the "
+                        'model only lets customers drop out after a repeat). model="mbgnbd" lets '
+                        "them drop out too.")
+    return _label_rows(clv.customer_value(fitted, horizon_months, discount, margin))

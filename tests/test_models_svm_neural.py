@@ -1,0 +1,86 @@
+"""model="svm" and model="neural" for the yes/no families: calibrated probabilities that rank as
+the plain machine does, drivers and reasons by permutation importance and occlusion, and the
+occlusion method's exactness on an additive model."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from tests.test_churn import REF, customers, probs
+from xlmarketing.core import churn as core
+from xlmarketing.core import models as M
+from xlmarketing.errors import XLMError
+from xlmarketing.functions import REGISTRY
+
+PROB, DRIVERS, REASONS = REGISTRY["CHURN_PROB"], REGISTRY["CHURN_DRIVERS"], REGISTRY["CHURN_REASONS"]
+SCORE = REGISTRY["PROPENSITY_SCORE"]
+
+
+@pytest.fixture(scope="module")
+def data():
+    rows, labels, p = customers(1500, seed=3)
+    return rows, labels, np.array([r[0] == "Yes" for r in labels[1:]])
+
+
+@pytest.mark.parametrize("model", ["svm", "neural"])
+def test_probabilities_are_calibrated_and_as_good_as_logistic(data, model):
+    rows, labels, y = data
+    p = probs(PROB(rows, labels, model=model))
+    assert p.mean() == pytest.approx(y.mean(), abs=0.03)  # calibrated on average
+    assert roc_auc_score(y, p) > roc_auc_score(y, probs(PROB(rows, labels))) - 0.03
+    # The propensity family fits the same model for the same labels.
+    assert probs(SCORE(rows, labels, model=model)) == pytest.approx(p)
+
+
+def test_svm_ranks_customers_as_the_plain_machine_does(data):
+    from sklearn.svm import SVC
+
+    rows, labels, y = data
+    from xlmarketing.cells import read_table
+    t = read_table(rows, name="train_data")
+    fit = core.fit(t.frame, t.kinds, y.astype(int), M.Options(model="svm"))
+    X = fit.prep.transform(t.frame)
+    plain = SVC().fit(X, y).decision_function(X)
+    ours = fit.predict_proba(t.frame)
+    order = np.argsort(plain)
+    assert np.all(np.diff(ours[order]) >= -1e-12)  # monotone in the machine's score
+
+
+@pytest.mark.parametrize("model", ["svm", "neural"])
+def test_drivers_and_reasons_recover_the_known_directions(data, model):
+    rows, labels, _ = data
+    d = DRIVERS(rows, labels, model=model)
+    assert d[0] == ["Feature", "Coefficient", "Odds ratio", "Direction", "Importance (AUC points)"]
+    by = {r[0]: r for r in d[1:]}
+    assert d[1][0] == "Tenure" and by["Tenure"][3] == "lowers churn"
+    assert by["SupportCalls"][3] == "raises churn"
+    assert by["Gender = M"][4] < by["Tenure"][4] / 5  # no effect in the truth
+    # A customer with every risk factor (within the training ranges: an RBF machine's score
+    # returns to its average far outside the data): the reasons are those factors.
+    risky = [rows[0], [2, 20.0, 4, "Monthly", REF - dt.timedelta(days=220), "F"]]
+    got = [g for g in REASONS(rows, labels, risky, 3, model=model)[1] if g]
+    # (The RBF machine, flat where every factor is at its worst, may add a noise column.)
+    assert {"Tenure low (2)", "Contract: Monthly", "LastPurchase long ago (220 days)",
+            "SupportCalls high (4)", "Spend low (20)"} & set(got)
+
+
+def test_occlusion_is_exact_for_an_additive_model():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 4))
+    w = np.array([1.0, -2.0, 0.5, 3.0])
+    groups = np.array([0, 0, 1, 2])  # a column of two encoded features, then two of one each
+    background = X[:16]
+    push = core.occlusion(lambda Z: Z @ w, X, background, groups, 3)
+    centred = (X - background.mean(axis=0)) * w
+    expected = np.column_stack([centred[:, :2].sum(axis=1), centred[:, 2], centred[:, 3]])
+    np.testing.assert_allclose(push, expected, atol=1e-12)
+
+
+def test_model_names_and_auto_grid():
+    assert M.parse_model("Support Vector Machine") == "svm"
+    assert M.parse_model("neural network") == "neural" and M.parse_model("MLP") == "neural"
+    assert "svm" not in [c.name for c in M.CANDIDATES]  # auto leaves them out (cost)
+    with pytest.raises(XLMError, match='"svm", "neural" or "auto"'):
+        PROB([["a", "b"], [1, 2]], [["y"], ["Yes"]], model="knn")
