@@ -112,16 +112,21 @@ PER_FUNCTION: dict[str, dict[str, Any]] = {
                 "control": None},
     "BANDIT_ALLOCATE": {"data": [["Arm", "Trials", "Successes"], ["A", 1000, 30],
                                  ["B", 1000, 45], ["C", 1000, 38]]},
+    "SUBSCRIPTION_RETENTION": {"survivors": [["Active"], [1000], [869], [743], [653], [593],
+                                             [551], [517], [491]]},
     "UPLIFT_SCORE": _uplift(),
     "UPLIFT_QINI": _uplift(),
 }
 VALUES.update({"confidence": None, "correct": None, "planned_split": None, "planned_size": None,
                "baseline": 0.05, "lift": 0.2, "power": None, "significance": None,
                "sides": None, "size": None, "lift_type": None, "traffic": None,
-               "discount": None, "top": None})
+               "discount": None, "top": None, "margin": None})
 OTHER.update({"baseline": [0.1], "confidence": [0.9], "correct": [True], "planned_size": [5000], "lift": [0.3],
               "power": [0.9], "significance": [0.01], "sides": [1], "size": [2000],
-              "lift_type": ["absolute"], "traffic": [1000], "top": [0.2]})
+              "lift_type": ["absolute"], "traffic": [1000], "top": [0.2], "margin": [0.3]})
+BLOCKS["train_values"] = [["Order value"]] + [[round(30 + 2.5 * r[0] / 10 + 4 * r[1], 2)]
+                                              for r in _customers()[1:]]
+BLOCKS["survivors"] = PER_FUNCTION["SUBSCRIPTION_RETENTION"]["survivors"]
 
 
 def is_range(fn: Any, arg: str) -> bool:
