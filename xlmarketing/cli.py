@@ -270,8 +270,9 @@ def libreoffice_convert(
         info = convert(input, output, profile)
     except CalcError as exc:
         raise _fail(str(exc)) from None
-    typer.echo(f"{info['output']}: {info['calls']} formulas call the add-in, "
-               f"{info['error_cells']} cells show an error")
+    errors = ", ".join(f"{n} {code}" for code, n in sorted(info["errors"].items())) or "none"
+    typer.echo(f"{info['output']}: {info['calls']} formulas call the add-in; cells showing an "
+               f"error: {errors}")
 
 
 def main() -> None:  # pragma: no cover - console entry point alternative

@@ -155,7 +155,7 @@ def import_paths() -> list[str]:
 
 
 def config(paths: list[str] | None = None) -> dict[str, Any]:
-    return {"python": "%d.%d" % sys.version_info[:2],
+    return {"python": "{}.{}".format(*sys.version_info[:2]),
             "paths": import_paths() if paths is None else paths,
             "functions": list(functions())}
 

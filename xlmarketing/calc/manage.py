@@ -14,12 +14,15 @@ profile as any user, root included; ``shared=True`` installs for every user of t
 from __future__ import annotations
 
 import functools
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -41,7 +44,7 @@ def soffice() -> str:
     return exe
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def office_python() -> tuple[str, str]:
     """LibreOffice's Python, the one that runs the add-in, and its version ("3.11").
 
@@ -125,7 +128,7 @@ def run_steps(steps: list[dict[str, Any]], profile: Path | None = None,
 def check_import(paths: list[str]) -> None:
     """Fail unless LibreOffice's Python can import xlmarketing's Calc bridge with ``paths``."""
     python, version = office_python()
-    here = "%d.%d" % sys.version_info[:2]
+    here = "{}.{}".format(*sys.version_info[:2])
     if version != here:
         raise CalcError(
             f"LibreOffice runs Python {version} ({python}) but xlmarketing is installed in "
@@ -184,26 +187,82 @@ def installed(profile: Path | None = None, *, shared: bool = False) -> list[dict
 
 
 def convert(source: Path, dest: Path | None = None, profile: Path | None = None) -> dict[str, Any]:
-    """An .xlsx as an .ods whose calls use the add-in's names, recalculated by Calc.
+    """An .xlsx as an .ods that computes live in Calc: its calls use the add-in, Calc computed it.
 
-    Needs the extension installed in ``profile`` (else every call would stay #NAME?).
+    Calc 7.4 has no dynamic arrays, so each call becomes an array formula over the block its
+    result fills: the workbook is refreshed by the headless engine first (which writes each
+    spill's range), then its formulas are spelled for Calc (:func:`calc_formulas`), and Calc
+    loads, recalculates and saves it. Needs the extension installed in ``profile``.
     """
+    from ..workbook import RefreshOptions, WorkbookError, refresh_workbook
+
     source = Path(source)
     if not source.is_file():
         raise CalcError(f"{source} does not exist")
     dest = Path(dest) if dest is not None else source.with_suffix(".ods")
     if dest.suffix.lower() != ".ods":
         raise CalcError(f"{dest}: the output must be an .ods file")
-    names = list(_build.functions())
-    steps = [{"op": "list", "repository": "user"}, {"op": "list", "repository": "shared"},
-             {"op": "convert", "path": str(source.resolve()), "save": str(dest.resolve()),
-              "names": names, "prefix": _build.IMPLEMENTATION + "."}]
-    user, shared_, result = run_steps(steps, profile)
+    with tempfile.TemporaryDirectory(prefix="xlm-convert-") as tmp:
+        refreshed = Path(tmp) / "refreshed.xlsx"
+        try:
+            refresh_workbook(source, refreshed, options=RefreshOptions(formula_engine="none"))
+        except (WorkbookError, ValueError) as exc:
+            raise CalcError(str(exc)) from None
+        spelled = Path(tmp) / source.with_suffix(".xlsx").name
+        calls = calc_formulas(refreshed, spelled)
+        steps = [{"op": "list", "repository": "user"}, {"op": "list", "repository": "shared"},
+                 {"op": "convert", "path": str(spelled), "save": str(dest.resolve())}]
+        user, shared_, result = run_steps(steps, profile)
     if not any(p["identifier"] == _build.IDENTIFIER for p in user + shared_):
         dest.unlink(missing_ok=True)
         raise CalcError("the xlmarketing extension is not installed in this LibreOffice profile: "
                         "run 'xlmarketing libreoffice install' first")
-    return {"output": str(dest), **result}
+    return {"output": str(dest), "calls": calls, **result}
+
+
+#: A table reference Calc 7.4 does not read: ``Orders[#All]`` (it reads ``Orders[[#All]]``).
+_SINGLE_ITEM = re.compile(r"(?<=[\w.])\[(#(?:All|Data|Headers|Totals))\]", re.IGNORECASE)
+
+
+def calc_formula(text: str, names: Iterable[str]) -> str:
+    """One formula spelled so that Calc finds our functions in an .xlsx: each call of ``names``
+    as ``_xludf.NAME(`` (the add-in's programmatic name), and ``Table[#All]`` as
+    ``Table[[#All]]``. Text in double quotes is left alone."""
+    pattern = _call_pattern(tuple(names))
+    parts = text.split('"')
+    for i in range(0, len(parts), 2):  # outside string literals
+        parts[i] = pattern.sub(lambda m: f"{_build.IMPLEMENTATION}.{m.group(1).upper()}(", parts[i])
+        parts[i] = _SINGLE_ITEM.sub(r"[[\1]]", parts[i])
+    return '"'.join(parts)
+
+
+@functools.cache
+def _call_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.])(?:_xludf\.|_xll\.)?({alternatives})\s*\(", re.IGNORECASE)
+
+
+def calc_formulas(source: Path, dest: Path) -> int:
+    """Copy an .xlsx with every worksheet formula spelled by :func:`calc_formula`; returns how
+    many formulas call one of our functions."""
+    names = tuple(_build.functions())
+    formula = re.compile(r"(<f(?:\s[^>]*)?>)([^<]*)(</f>)")
+    calls = 0
+
+    def fix(m: re.Match[str]) -> str:
+        nonlocal calls
+        text = html.unescape(m.group(2))
+        new = calc_formula(text, names)
+        calls += _call_pattern(names).search(text) is not None
+        return m.group(1) + html.escape(new, quote=False) + m.group(3)
+
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename.startswith("xl/worksheets/") and item.filename.endswith(".xml"):
+                data = formula.sub(fix, data.decode("utf-8")).encode("utf-8")
+            zout.writestr(item, data)
+    return calls
 
 
 def recalc(path: Path, profile: Path | None = None, save: Path | None = None

@@ -15,13 +15,12 @@ Steps (``{"op": ...}``):
   FunctionDescriptions): display name, description, arguments;
 * ``recalc`` (``path``, optional ``save``): load a workbook, recalculate everything, read every
   sheet's used area (numbers, text, ``{"error": "#NUM!"}``), optionally save a copy;
-* ``convert`` (``path``, ``save``, ``names``, ``prefix``): load an .xlsx, give every call of the
-  named functions the add-in's name (``prefix`` + name), recalculate, save (an .ods).
+* ``convert`` (``path``, ``save``): load a workbook, recalculate, save it (an .ods), count the
+  cells showing an error.
 """
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -53,7 +52,7 @@ class _Interaction(unohelper.Base, XInteractionHandler):
             what = request.getRequest()
             message = getattr(what, "Message", "") or repr(what)
         except Exception as exc:  # some requests do not convert to Python
-            message = "request %s" % exc
+            message = f"request {exc}"
         self.messages.append(" ".join(str(message).split())[:300])
         approve = uno.getTypeByName("com.sun.star.task.XInteractionApprove")
         for choice in request.getContinuations():
@@ -88,9 +87,9 @@ class Office:
     """A headless soffice on a private pipe, closed on exit."""
 
     def __init__(self, soffice, profile_url, timeout=120.0):
-        self.pipe = "xlmarketing_%d_%d" % (os.getpid(), int(time.time() * 1000) % 100000)
+        self.pipe = f"xlmarketing_{os.getpid()}_{int(time.time() * 1000) % 100000}"
         args = [soffice, "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
-                "--accept=pipe,name=%s;urp;" % self.pipe]
+                f"--accept=pipe,name={self.pipe};urp;"]
         if profile_url:
             args.insert(1, "-env:UserInstallation=" + profile_url)
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -101,13 +100,13 @@ class Office:
         while True:
             try:
                 self.ctx = resolver.resolve(
-                    "uno:pipe,name=%s;urp;StarOffice.ComponentContext" % self.pipe)
+                    f"uno:pipe,name={self.pipe};urp;StarOffice.ComponentContext")
                 break
             except Exception:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
                     err = self.proc.stderr.read().decode(errors="replace") if self.proc.poll() is not None else ""
                     self.close()
-                    raise RuntimeError("LibreOffice did not start (%s)" % (err.strip() or "timeout"))
+                    raise RuntimeError(f"LibreOffice did not start ({err.strip() or 'timeout'})") from None
                 time.sleep(0.1)
         self.smgr = self.ctx.ServiceManager
         self.desktop = self.smgr.createInstanceWithContext("com.sun.star.frame.Desktop", self.ctx)
@@ -142,7 +141,7 @@ class Office:
             package = em.addExtension(url, (), repository, em.createAbortChannel(), env)
         except Exception as exc:
             said = "; ".join(env.interaction.messages)
-            raise RuntimeError("%s%s" % (getattr(exc, "Message", exc), " (%s)" % said if said else ""))
+            raise RuntimeError(f"{getattr(exc, 'Message', exc)}" + (f" ({said})" if said else "")) from None
         return {"identifier": package.getIdentifier().Value, "version": package.getVersion()}
 
     def deployed(self, repository="user"):
@@ -186,13 +185,13 @@ class Office:
         url = uno.systemPathToFileUrl(os.path.abspath(path))
         doc = self.desktop.loadComponentFromURL(url, "_blank", 0, (_prop("Hidden", True),))
         if doc is None:
-            raise RuntimeError("LibreOffice could not open %s" % path)
+            raise RuntimeError(f"LibreOffice could not open {path}")
         return doc
 
     def store(self, doc, path):
         ext = os.path.splitext(path)[1].lower()
         if ext not in FILTERS:
-            raise ValueError("cannot save %s: use .ods or .xlsx" % path)
+            raise ValueError(f"cannot save {path}: use .ods or .xlsx")
         url = uno.systemPathToFileUrl(os.path.abspath(path))
         doc.storeToURL(url, (_prop("FilterName", FILTERS[ext]), _prop("Overwrite", True)))
 
@@ -207,14 +206,13 @@ class Office:
         finally:
             doc.close(True)
 
-    def convert(self, path, save, names, prefix):
+    def convert(self, path, save):
         doc = self.load(path)
         try:
-            changed = rename_calls(doc, names, prefix)
             doc.calculateAll()
             errors = count_errors(doc)
             self.store(doc, save)
-            return {"calls": changed, "error_cells": errors}
+            return {"errors": errors}
         finally:
             doc.close(True)
 
@@ -240,63 +238,17 @@ def read_sheet(sheet):
 
 
 def count_errors(doc):
-    n = 0
+    """How many formula cells show each error ({"#N/A": 1500}): a chart's helper cells may show
+    #N/A on purpose; #NAME? means a function Calc did not find."""
+    counts = {}
     for name in doc.Sheets.ElementNames:
         sheet = doc.Sheets.getByName(name)
         for a in used_area(sheet).queryFormulaCells(4).getRangeAddresses():
-            n += (a.EndRow - a.StartRow + 1) * (a.EndColumn - a.StartColumn + 1)
-    return n
-
-
-def rename_calls(doc, names, prefix):
-    """Give every call of ``names`` in the document the add-in's name; returns how many formulas
-    changed. Array formulas (Excel's spills, which Calc reads as array formulas) keep their range."""
-    pattern = re.compile(r"(?<![\w.])(?:_xludf\.|_xll\.)?(%s)\s*\(" % "|".join(
-        re.escape(n) for n in sorted(names, key=len, reverse=True)), re.IGNORECASE)
-
-    def fix(text):
-        # Leave text literals alone: rewrite only outside double quotes.
-        parts = text.split('"')
-        for i in range(0, len(parts), 2):
-            parts[i] = pattern.sub(lambda m: prefix + m.group(1).upper() + "(", parts[i])
-        return '"'.join(parts)
-
-    changed = 0
-    done = set()
-    for name in doc.Sheets.ElementNames:
-        sheet = doc.Sheets.getByName(name)
-        formulas = used_area(sheet).queryContentCells(16)  # CellFlags.FORMULA
-        for a in formulas.getRangeAddresses():
             for r in range(a.StartRow, a.EndRow + 1):
                 for c in range(a.StartColumn, a.EndColumn + 1):
-                    if (name, r, c) in done:
-                        continue
-                    cell = sheet.getCellByPosition(c, r)
-                    text = cell.getFormula()
-                    new = fix(text)
-                    if new == text:
-                        continue
-                    array = _array_range(sheet, cell)
-                    if array is not None:
-                        ra = array.getRangeAddress()
-                        body = array.getArrayFormula()
-                        array.setArrayFormula(fix(body))
-                        done.update((name, rr, cc) for rr in range(ra.StartRow, ra.EndRow + 1)
-                                    for cc in range(ra.StartColumn, ra.EndColumn + 1))
-                    else:
-                        cell.setFormula(new)
-                    changed += 1
-    return changed
-
-
-def _array_range(sheet, cell):
-    """The array formula's whole range if ``cell`` is part of one, else None."""
-    cursor = sheet.createCursorByRange(cell)
-    cursor.collapseToCurrentArray()
-    ra = cursor.getRangeAddress()
-    if cursor.getArrayFormula() == "":
-        return None
-    return sheet.getCellRangeByPosition(ra.StartColumn, ra.StartRow, ra.EndColumn, ra.EndRow)
+                    code = sheet.getCellByPosition(c, r).getString()
+                    counts[code] = counts.get(code, 0) + 1
+    return counts
 
 
 def run(request):
@@ -315,10 +267,9 @@ def run(request):
             elif op == "recalc":
                 results.append(office.recalc(step["path"], step.get("save")))
             elif op == "convert":
-                results.append(office.convert(step["path"], step["save"], step["names"],
-                                              step["prefix"]))
+                results.append(office.convert(step["path"], step["save"]))
             else:
-                raise ValueError("unknown step %r" % op)
+                raise ValueError(f"unknown step {op!r}")
     return results
 
 
@@ -328,7 +279,7 @@ def main(argv):
     try:
         out = {"results": run(request)}
     except Exception as exc:  # one line for the caller to show
-        out = {"error": " ".join(("%s: %s" % (type(exc).__name__, exc)).split())}
+        out = {"error": " ".join((f"{type(exc).__name__}: {exc}").split())}
     sys.stdout.write(json.dumps(out, default=str) + "\n")
     return 0
 

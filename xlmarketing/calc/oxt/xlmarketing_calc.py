@@ -51,7 +51,7 @@ def _load_bridge():
     if _bridge is not None or _problem is not None:
         return _bridge
     wanted = CONFIG.get("python", "")
-    here = "%d.%d" % sys.version_info[:2]
+    here = "{}.{}".format(*sys.version_info[:2])
     paths = [p for p in os.environ.get("XLMARKETING_PYTHONPATH", "").split(os.pathsep) if p]
     if wanted == here:
         paths += CONFIG.get("paths", [])
@@ -59,12 +59,12 @@ def _load_bridge():
     try:
         from xlmarketing.calc import bridge
     except Exception as exc:  # noqa: BLE001 - any failure becomes the cells' message
-        detail = " ".join(("%s: %s" % (type(exc).__name__, exc)).split())
+        detail = " ".join((f"{type(exc).__name__}: {exc}").split())
         version = ("" if wanted == here else
-                   " LibreOffice runs Python %s but the add-in was built by Python %s;" % (here, wanted))
-        _problem = ("xlmarketing cannot be imported by LibreOffice's Python (%s).%s run "
-                    "'xlmarketing libreoffice install' with a Python %s that has xlmarketing "
-                    "installed, or set XLMARKETING_PYTHONPATH." % (detail, version, here))
+                   f" LibreOffice runs Python {here} but the add-in was built by Python {wanted};")
+        _problem = (f"xlmarketing cannot be imported by LibreOffice's Python ({detail}).{version} run "
+                    f"'xlmarketing libreoffice install' with a Python {here} that has xlmarketing "
+                    "installed, or set XLMARKETING_PYTHONPATH.")
         return None
     _bridge = bridge
     return bridge
@@ -75,7 +75,7 @@ def _method(name):
         bridge = _load_bridge()
         if bridge is None:  # the message, then #VALUE! error cells (as bridge.error_block)
             err = struct.unpack("<d", struct.pack("<Q", 0x7FF8000000000000 | 519))[0]
-            return (("#VALUE! %s: %s" % (name, _problem), err), (err, err))
+            return ((f"#VALUE! {name}: {_problem}", err), (err, err))
         return bridge.call(name, args)
 
     call.__name__ = name
