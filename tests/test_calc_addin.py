@@ -102,6 +102,30 @@ def test_the_sdk_compiles_the_generated_idl(tmp_path):
     assert rdb.stat().st_size > 1000
 
 
+def test_formulas_are_spelled_for_calc():
+    from xlmarketing.calc.manage import calc_formula
+
+    names = ["KMEANS_SEGMENT", "SEGMENT_K", "RFM_SEGMENT"]
+    assert calc_formula("RFM_SEGMENT(Orders[#All])", names) == "_xludf.RFM_SEGMENT(Orders[[#All]])"
+    assert calc_formula('IF(A1="SEGMENT_K(", kmeans_segment(T[[#All],[A]:[B]], 4), 0)', names) == (
+        'IF(A1="SEGMENT_K(", _xludf.KMEANS_SEGMENT(T[[#All],[A]:[B]], 4), 0)')
+    assert calc_formula("_xludf.SEGMENT_K(A1:B9)+MY_SEGMENT_K(1)", names) == (
+        "_xludf.SEGMENT_K(A1:B9)+MY_SEGMENT_K(1)")
+
+
+def test_the_build_command_writes_the_extension(tmp_path):
+    from typer.testing import CliRunner
+
+    from xlmarketing.cli import app
+
+    out = tmp_path / "x.oxt"
+    result = CliRunner().invoke(app, ["libreoffice", "build", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(out)
+    with zipfile.ZipFile(out) as z:
+        assert "KMEANS_SEGMENT" in json.loads(z.read("xlmarketing_calc.json"))["functions"]
+
+
 # --------------------------------------------------------------------------- the value bridge
 
 
@@ -154,13 +178,17 @@ def test_an_unknown_name_is_a_clear_line():
 
 
 def _office_or_skip():
+    import sys
+
     from xlmarketing.calc import CalcError, manage
 
     try:
         manage.soffice()
-        manage.office_python()
+        _, version = manage.office_python()
     except CalcError as exc:
         pytest.skip(str(exc))
+    if version != "{}.{}".format(*sys.version_info[:2]):
+        pytest.skip(f"LibreOffice's Python is {version}: it cannot load this Python's numpy")
 
 
 @pytest.fixture(scope="module")

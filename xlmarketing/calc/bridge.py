@@ -5,7 +5,8 @@ with the function's name and the arguments exactly as Calc passed them. What Cal
 argument declared ``any`` (measured, LibreOffice 7.4):
 
 * a range: a tuple of row tuples; numbers (dates are serial days, TRUE is 1.0) as floats,
-  text as str, an empty cell as ``""``, and an error cell as ``None`` (void);
+  text as str, an empty cell as ``""``. A range holding an error cell (even ``#N/A``) is
+  refused by Calc before the call: the cells show ``Err:504``;
 * one cell or a typed value: a float or a str (an empty cell is 0.0, as in Calc's arithmetic);
 * a left-out argument: ``None``.
 
@@ -43,8 +44,9 @@ CALC_ERRORS = {
 }
 _EPOCH = dt.datetime(1899, 12, 30)
 
-#: What an error cell inside a range arrives as is void, which says nothing of which error it
-#: was: it is handed on as this code, so the cell layer reports an error cell rather than a blank.
+#: Calc's range conversion leaves an element void only for an error cell (it refuses such ranges
+#: in 7.4, but would pass #N/A where allowed): a void element is handed on as this code, so the
+#: cell layer reports an error cell rather than reading a blank.
 RANGE_ERROR = "#N/A"
 
 
