@@ -18,6 +18,11 @@ A user mistake (:class:`~xlmarketing.errors.XLMError`) shows as :func:`error_blo
 message in the top-left cell, and real error cells with its code (``#NUM!``) beside and below it
 (Calc fills the rest of a larger array with ``#N/A``), so formulas that read the block see an
 error, not numbers.
+
+Known LibreOffice 7.4 limit (measured): the text of a mixed result block is not entered in the
+document's string pool, so ``=``, COUNTIF, MATCH and VLOOKUP in other formulas find none of it
+(``range&""`` compares). A text-only block returned as ``sequence<sequence<string>>`` is pooled,
+but a method declared ``any`` (to choose the type per call) made every call #VALUE!.
 """
 
 from __future__ import annotations
