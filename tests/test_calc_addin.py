@@ -398,6 +398,27 @@ def test_a_template_converted_to_ods_computes_live(profile, tmp_path):
 
 
 @pytest.mark.slow
+def test_without_xlmarketing_importable_every_call_says_so(profile, tmp_path):
+    import openpyxl
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    from xlmarketing.calc import install, recalc
+
+    folder, _ = profile
+    broken = extension.build(tmp_path / "broken.oxt", paths=[])  # nothing to import from
+    assert install(folder, oxt=broken)["replaced"] is True
+    wb = openpyxl.Workbook()
+    wb.active["A1"], wb.active["A2"] = "Spend", 1.0
+    wb.active["C1"] = ArrayFormula("C1:D2", "=_xludf.KMEANS_SEGMENT(A1:A2, 2)")
+    wb.save(tmp_path / "broken.xlsx")
+    rows = recalc(tmp_path / "broken.xlsx", folder)["Sheet"]
+    assert rows[0][2].startswith("#VALUE! KMEANS_SEGMENT: xlmarketing cannot be imported by "
+                                 "LibreOffice's Python (")
+    assert "No module named 'xlmarketing" in rows[0][2]
+    assert rows[0][3] == rows[1][2] == {"error": "#VALUE!"}
+
+
+@pytest.mark.slow
 def test_uninstall_leaves_nothing_behind(profile, tmp_path):
     import openpyxl
 
