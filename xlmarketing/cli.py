@@ -211,6 +211,83 @@ def serve(
         raise _fail(f"the server stopped with exit code {code}", code if code > 0 else 1)
 
 
+# --------------------------------------------------------------------------- LibreOffice Calc
+libreoffice_app = typer.Typer(
+    no_args_is_help=True, rich_markup_mode=None,
+    help="The functions in LibreOffice Calc: an extension (.oxt) that runs them in Calc.")
+app.add_typer(libreoffice_app, name="libreoffice")
+
+_PROFILE = typer.Option(
+    "--profile", help="A LibreOffice user profile folder (default: your own LibreOffice profile).")
+
+
+@libreoffice_app.command("build")
+def libreoffice_build(
+    out: Annotated[Path, typer.Option("-o", "--output", help="The extension file to write.")] = Path(
+        "xlmarketing.oxt"),
+    rdb: Annotated[bool, typer.Option(
+        "--rdb", help="Ship the compiled type library (needs unoidl-write, the LibreOffice SDK).")] = False,
+) -> None:
+    """Build the extension from the function registry, for this Python's xlmarketing."""
+    from .calc import CalcError, build
+
+    try:
+        typer.echo(str(build(out, rdb=rdb)))
+    except (CalcError, OSError) as exc:
+        raise _fail(str(exc)) from None
+
+
+@libreoffice_app.command("install")
+def libreoffice_install(
+    profile: Annotated[Path | None, _PROFILE] = None,
+    shared: Annotated[bool, typer.Option(
+        "--shared", help="Install for every user of this machine (needs root).")] = False,
+) -> None:
+    """Install (or update) the extension; restart LibreOffice to see the functions."""
+    from .calc import CalcError, install
+
+    try:
+        info = install(profile, shared=shared)
+    except CalcError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"installed xlmarketing {info['version']} ({info['repository']}: {info['profile']})"
+               if not shared else f"installed xlmarketing {info['version']} for every user")
+
+
+@libreoffice_app.command("uninstall")
+def libreoffice_uninstall(
+    profile: Annotated[Path | None, _PROFILE] = None,
+    shared: Annotated[bool, typer.Option("--shared", help="Remove the install for every user.")] = False,
+) -> None:
+    """Remove the extension."""
+    from .calc import CalcError, uninstall
+
+    try:
+        info = uninstall(profile, shared=shared)
+    except CalcError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo("removed xlmarketing" if info["removed"] else "xlmarketing was not installed")
+
+
+@libreoffice_app.command("convert")
+def libreoffice_convert(
+    input: Annotated[Path, typer.Argument(help="The workbook to convert (.xlsx).")],
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="The .ods to write (default: beside the input).")] = None,
+    profile: Annotated[Path | None, _PROFILE] = None,
+) -> None:
+    """Save a workbook as .ods whose formulas call the add-in, recalculated by Calc."""
+    from .calc import CalcError, convert
+
+    try:
+        info = convert(input, output, profile)
+    except CalcError as exc:
+        raise _fail(str(exc)) from None
+    errors = ", ".join(f"{n} {code}" for code, n in sorted(info["errors"].items())) or "none"
+    typer.echo(f"{info['output']}: {info['calls']} formulas call the add-in; cells showing an "
+               f"error: {errors}")
+
+
 def main() -> None:  # pragma: no cover - console entry point alternative
     app()
 
