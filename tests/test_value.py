@@ -1,12 +1,11 @@
 """VALUE_PREDICT and VALUE_DRIVERS: ISLR's Carseats answers, statsmodels' OLS statistics and
 prediction intervals, boosting intervals' coverage, the auto choice, alignment and errors.
 
-Carseats ships in the PyPI package ISLP (BSD-3-Clause licence, test extra); it is read from the
-package's bundled CSV, so ISLP's heavy dependencies (torch) are not needed: install it with
-``pip install --no-deps ISLP``.
+Carseats is ISLP's bundled CSV (BSD-3-Clause), kept at tests/data/Carseats.csv with its
+licence (tests/data/Carseats.LICENSE), so the test extra does not install ISLP and torch.
 """
 
-import importlib.resources
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,8 +19,7 @@ DRIVERS = REGISTRY["VALUE_DRIVERS"]
 
 
 def carseats() -> pd.DataFrame:
-    pytest.importorskip("ISLP")
-    return pd.read_csv(importlib.resources.files("ISLP") / "data" / "Carseats.csv")
+    return pd.read_csv(Path(__file__).parent / "data" / "Carseats.csv")
 
 
 def sheet(frame: pd.DataFrame, cols: list[str], target: str):
