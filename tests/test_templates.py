@@ -75,7 +75,7 @@ def test_build_all_writes_every_template(built):
     assert sorted(built) == sorted(["customer_segmentation.xlsx", "churn_risk.xlsx",
                                     "sales_forecast.xlsx", "marketing_dashboard.xlsx",
                                     "campaign_response.xlsx", "customer_reviews.xlsx",
-                                    "product_recommendations.xlsx"])
+                                    "product_recommendations.xlsx", "media_mix.xlsx"])
 
 
 def test_two_builds_are_byte_identical(built, tmp_path):
@@ -133,6 +133,8 @@ def test_spill_areas_are_free(built, name):
                         "PROPENSITY_FAIRNESS": (10, 8)},
         "product_recommendations.xlsx": {"RECOMMEND": (151, 8), "SIMILAR_ITEMS": (6, 3),
                                          "BASKET_RULES": (21, 6)},
+        "media_mix.xlsx": {"MMM_FIT": (11, 11), "MMM_RESPONSE": (22, 4),
+                           "MMM_CONTRIBUTION": (157, 7), "BUDGET_OPTIMIZE": (8, 9)},
     }[name]
     for sheet, cell, formula, _ in anchors(built[name]):
         rows, cols = need[formula[1:].split("(")[0]]
@@ -292,7 +294,7 @@ def test_refreshed_workbook_opens_in_libreoffice(demo, name, libreoffice_sheets,
     main = {segmentation.FILE: "Segments", churn.FILE: "Risk", forecast.FILE: "Forecast",
             dashboard.FILE: dashboard.SHEET, campaign.FILE: campaign.CAMPAIGN,
             reviews.FILE: reviews.INSIGHTS,
-            "product_recommendations.xlsx": "Recommendations"}[name]
+            "product_recommendations.xlsx": "Recommendations", "media_mix.xlsx": "Budget"}[name]
     cells = [c for row in shown[main] for c in row]
     if name != forecast.FILE or FORECAST_READY:
         assert not [c for c in cells if c.startswith("#")], main

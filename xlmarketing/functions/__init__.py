@@ -81,3 +81,4 @@ def sheet_function(name: str, summary: str = "", *, args: Mapping[str, Arg] | No
 from . import cacheinfo, churn, forecast, segment, text  # noqa: E402,F401
 from . import customers, models  # noqa: E402,F401
 from . import recommend  # noqa: E402,F401
+from . import mmm  # noqa: E402,F401

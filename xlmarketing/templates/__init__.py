@@ -15,7 +15,7 @@ from pathlib import Path
 
 from openpyxl.workbook import Workbook
 
-from . import _kit, campaign, churn, dashboard, forecast, recommend, reviews, segmentation
+from . import _kit, campaign, churn, dashboard, forecast, media_mix, recommend, reviews, segmentation
 
 #: File name → builder, in the order they are built.
 TEMPLATES: dict[str, Callable[[], Workbook]] = {
@@ -26,6 +26,7 @@ TEMPLATES: dict[str, Callable[[], Workbook]] = {
     campaign.FILE: campaign.build,
     reviews.FILE: reviews.build,
     recommend.FILE: recommend.build,
+    media_mix.FILE: media_mix.build,
 }
 
 

@@ -39,6 +39,7 @@ OUR_FUNCTIONS = (
     "PROPENSITY_SCORE", "TEXT_CLASSIFY", "TEXT_CLASSIFY_METRICS", "TEXT_KEYWORDS", "TEXT_TOPICS",
     "TEXT_TOPIC", "SENTIMENT",
     "RECOMMEND", "SIMILAR_ITEMS", "BASKET_RULES",
+    "MMM_FIT", "MMM_CONTRIBUTION", "MMM_RESPONSE", "BUDGET_OPTIMIZE",
 )
 # With the opening parenthesis: a call always has one, and words such as "recommend" occur in
 # ordinary text (xlsxwriter's protect07.xlsx), which must stay a byte-identical no-op.
