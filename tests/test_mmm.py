@@ -212,7 +212,11 @@ def test_contribution_parts_add_up_and_align(template_data):
     y = np.array([r[0] for r in kpi[1:]], dtype=float)
     assert 1 - ((y - body[:, 6]) ** 2).sum() / ((y - y.mean()) ** 2).sum() > 0.8
     assert (body[:, 3:6] >= 0).all()            # media never lose sales
-    assert (body[:, 1] <= 1e-9).all()           # price above its lowest costs sales
+    price = np.array([r[0] for r in controls[1:]], dtype=float)
+    above = price - np.median(price)
+    assert (body[above > 0, 1] <= 1e-9).all()   # a price above the usual costs sales,
+    assert (body[above < 0, 1] >= -1e-9).all()  # a sale price brings them
+    assert (body[above == 0, 1] == 0).all()
     # No header in, no header out.
     plain = MMM_CONTRIBUTION([r for r in kpi[1:]], [r for r in spend[1:]],
                              [r for r in controls[1:]], 52)

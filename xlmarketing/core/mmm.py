@@ -144,19 +144,19 @@ class MMMFit:
         return out
 
     def base(self) -> np.ndarray:
-        """Intercept, trend and season per period, with the controls at their lowest values."""
+        """Intercept, trend and season per period, with the controls at their usual values."""
         t = _trend(self.n)
         level = self.intercept
         if self.controls.size:
-            level += float(self.controls.min(axis=0) @ self.control_coef)
+            level += float(np.median(self.controls, axis=0) @ self.control_coef)
         return level + self.trend * t + _fourier(self.n, self.season) @ self.season_coef
 
     def control_effects(self) -> np.ndarray:
-        """Each control's effect per period, against its lowest value in the data (a price
-        above the lowest costs sales; a promotion week, 1 against 0, adds them)."""
+        """Each control's effect per period against its usual (median) value in the data: 0 in
+        an ordinary week; a sale price or a promotion week shows what it added."""
         if not self.controls.size:
             return self.controls
-        return (self.controls - self.controls.min(axis=0)) * self.control_coef
+        return (self.controls - np.median(self.controls, axis=0)) * self.control_coef
 
     def fitted(self) -> np.ndarray:
         parts = self.base() + self.media().sum(axis=1)

@@ -89,11 +89,13 @@ def build() -> Workbook:
                    formats=[None, K.DEC3, K.INT, "0.00", K.INT, K.INT, K.PCT, K.DEC3, K.DEC3,
                             K.DEC3, K.DEC3])
     assert fit.anchor == FIT_AT
+    for r in range(fit.row + 1 + len(CHANNELS), fit.row + FIT_ROWS):
+        ms.ws.cell(row=r, column=2).number_format = "General"   # R², MAPE, counts
     ms.section(1, 19, "Response curves", "MMM_RESPONSE: weekly sales at a steady weekly spend.")
     resp = ms.spill(1, 21, f_resp, POINTS + 1, 1 + len(CHANNELS), label="response",
                     formats=[K.INT] * (1 + len(CHANNELS)))
     assert resp.anchor == RESPONSE_AT
-    ms.widths({"A": 30, "B": 11, "C": 13, "D": 9, "E": 12, "F": 12, "G": 10, "H": 9, "I": 11,
+    ms.widths({"A": 30, "B": 11, "C": 15, "D": 9, "E": 12, "F": 12, "G": 10, "H": 9, "I": 11,
                "J": 11, "K": 11})
     curves = LineChart()
     for j in range(len(CHANNELS)):
@@ -118,7 +120,7 @@ def build() -> Workbook:
     cs = K.add_sheet(wb, CONTRIB, tab=K.NAVY, one_page=False)
     cs.title("Sales by driver, week by week",
              "MMM_CONTRIBUTION: base (level, trend, season), price and promotion (against their "
-             "lowest values), each channel; Fitted is their sum.")
+             "usual values), each channel; Fitted is their sum.")
     cs.section(1, 3, "Contributions", "One row per week of the Media table.")
     parts = ["Base", *CONTROLS, *CHANNELS, "Fitted"]
     contrib = cs.spill(1, 5, f_contrib, WEEKS + 1, len(parts), label="contributions",
@@ -137,6 +139,8 @@ def build() -> Workbook:
     for s, colour in zip(stack.series, colours):
         s.graphicalProperties = K.solid(colour)
     stack.y_axis.number_format = "#,##0"
+    stack.x_axis.tickLblPos = "low"        # below the negative bars, not across them
+    stack.x_axis.tickLblSkip = stack.x_axis.tickMarkSkip = 13
     stack.legend.position = "b"
     stack.height, stack.width = 11, 24
     K.titles(stack, "Weekly sales split by driver", "Week", "Sales")
@@ -160,6 +164,7 @@ def build() -> Workbook:
                             K.DEC3])
     assert opt.anchor == OPT_AT
     gain_row = opt.row + len(CHANNELS) + 3
+    bs.ws.cell(row=gain_row, column=6).number_format = "+0.0%;-0.0%"
     bs.kpis(4, 4, [("Gain in weekly sales from the optimal mix",
                     f'=IF(ISNUMBER(F{gain_row}), F{gain_row}, "refresh to see")', "+0.0%;-0.0%")],
             label="gain", span=2)
