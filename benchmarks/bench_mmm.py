@@ -8,8 +8,9 @@ Candidates, all on the same sets in the same run:
 
 * **ours**: the point fit (``core.fit``), and the whole of MMM_FIT's work (the fit plus the
   bootstrap ranges);
-* **baseline**: plain scipy least squares on the same model, without the ridge, the shape pull
-  and the decay/half-point grid (one start: decay 0.3, half-point at typical spend);
+* **baseline**: plain scipy least squares on the same model, without the ridge, the pulls of
+  decay and shape, and the decay/half-point grid (one start: decay 0.3, half-point at typical
+  spend);
 * **PyMC-Marketing** (its ``MMM``: geometric adstock, logistic saturation, two yearly Fourier
   modes, NUTS with 2 chains), when ``--pymc-python`` names a Python that has it (it pulls
   pymc, pytensor and numba, so it lives in its own environment, e.g. ``python -m venv
@@ -53,8 +54,8 @@ def data_sets(n_sim: int) -> list[tuple[str, np.ndarray, np.ndarray, np.ndarray,
 
 def baseline_fit(y: np.ndarray, spend: np.ndarray, controls: np.ndarray) -> np.ndarray:
     """Plain bounded least squares: no penalties, one start."""
-    saved = core.RIDGE, core.BETA_RIDGE, core.SHAPE_PULL
-    core.RIDGE = core.BETA_RIDGE = core.SHAPE_PULL = 0.0
+    saved = core.RIDGE, core.BETA_RIDGE, core.SHAPE_PULL, core.DECAY_PULL
+    core.RIDGE = core.BETA_RIDGE = core.SHAPE_PULL = core.DECAY_PULL = 0.0
     try:
         prob = core._problem(y, spend, controls, 52, "hill")
         C = prob.C
@@ -67,7 +68,7 @@ def baseline_fit(y: np.ndarray, spend: np.ndarray, controls: np.ndarray) -> np.n
         contrib = (prob.features(decay, half, shape) * beta).sum(axis=0) * prob.y_scale
         return contrib / spend.sum(axis=0)
     finally:
-        core.RIDGE, core.BETA_RIDGE, core.SHAPE_PULL = saved
+        core.RIDGE, core.BETA_RIDGE, core.SHAPE_PULL, core.DECAY_PULL = saved
 
 
 def peer_fit(python: str, y, spend, controls, draws: int) -> tuple[float, np.ndarray]:
