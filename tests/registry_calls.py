@@ -105,6 +105,17 @@ def _uplift() -> dict[str, list[list[Any]]]:
             "outcome": [["Bought"]] + [[v] for v in d["Bought"]]}
 
 
+def _media() -> dict[str, list[list[Any]]]:
+    from xlmarketing import samples_media
+
+    frame, _ = samples_media.media_mix(weeks=80, seed=3)
+    channels = [c for c in frame.columns if c not in ("Week", "Sales", "Price", "Promotion")][:2]
+    return {"kpi": [["Sales"]] + [[float(v)] for v in frame["Sales"]],
+            "spend": [channels] + frame[channels].astype(float).to_numpy().tolist(),
+            "controls": [["Price"]] + [[float(v)] for v in frame["Price"]],
+            "bounds": [["Channel", "Lowest", "Highest"]] + [[c, 0.0, None] for c in channels]}
+
+
 #: Where a function's argument means something other than the house name says (an A/B test's
 #: ``data`` is one row per arm, not customers): its own sample ranges and values.
 PER_FUNCTION: dict[str, dict[str, Any]] = {
@@ -126,6 +137,11 @@ OTHER.update({"baseline": [0.1], "confidence": [0.9], "correct": [True], "planne
               "lift_type": ["absolute"], "traffic": [1000], "top": [0.2], "margin": [0.3]})
 BLOCKS["train_values"] = [["Order value"]] + [[round(30 + 2.5 * r[0] / 10 + 4 * r[1], 2)]
                                               for r in _customers()[1:]]
+BLOCKS.update(_media())
+VALUES.update({"season": None, "curve": None, "holdout": None, "budget": 5000, "periods": None,
+               "max_spend": None})
+OTHER.update({"season": [0], "curve": ["logistic"], "holdout": [8], "budget": [8000],
+              "periods": [4], "max_spend": [3000]})
 BLOCKS["survivors"] = PER_FUNCTION["SUBSCRIPTION_RETENTION"]["survivors"]
 
 

@@ -137,6 +137,8 @@ def test_spill_areas_are_free(built, name):
         "campaign_experiments.xlsx": {"AB_TEST": (8, 11), "AB_SAMPLE_SIZE": (12, 2),
                                       "BANDIT_ALLOCATE": (8, 8), "UPLIFT_SCORE": (2001, 3),
                                       "UPLIFT_QINI": (25, 4)},
+        "media_mix.xlsx": {"MMM_FIT": (11, 11), "MMM_RESPONSE": (22, 4),
+                           "MMM_CONTRIBUTION": (157, 7), "BUDGET_OPTIMIZE": (8, 9)},
     }[name]
     for sheet, cell, formula, _ in anchors(built[name]):
         rows, cols = need[formula[1:].split("(")[0]]
@@ -297,7 +299,7 @@ def test_refreshed_workbook_opens_in_libreoffice(demo, name, libreoffice_sheets,
             dashboard.FILE: dashboard.SHEET, campaign.FILE: campaign.CAMPAIGN,
             reviews.FILE: reviews.INSIGHTS,
             "product_recommendations.xlsx": "Recommendations",
-            "campaign_experiments.xlsx": "Uplift"}[name]
+            "campaign_experiments.xlsx": "Uplift", "media_mix.xlsx": "Budget"}[name]
     cells = [c for row in shown[main] for c in row]
     if name != forecast.FILE or FORECAST_READY:
         assert not [c for c in cells if c.startswith("#")], main

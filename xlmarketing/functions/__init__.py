@@ -97,3 +97,4 @@ from . import recommend  # noqa: E402,F401
 from . import experiments  # noqa: E402,F401
 from . import value  # noqa: E402,F401
 from . import retention  # noqa: E402,F401
+from . import mmm  # noqa: E402,F401

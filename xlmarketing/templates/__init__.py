@@ -17,7 +17,8 @@ from pathlib import Path
 from openpyxl.workbook import Workbook
 
 from ..workbook.tables import DataTables, declare
-from . import _kit, campaign, churn, dashboard, experiments, forecast, recommend, reviews, segmentation
+from . import (_kit, campaign, churn, dashboard, experiments, forecast, media_mix, recommend, reviews,
+               segmentation)
 
 #: File name → builder, in the order they are built.
 TEMPLATES: dict[str, Callable[[], Workbook]] = {
@@ -29,12 +30,14 @@ TEMPLATES: dict[str, Callable[[], Workbook]] = {
     reviews.FILE: reviews.build,
     recommend.FILE: recommend.build,
     experiments.FILE: experiments.build,
+    media_mix.FILE: media_mix.build,
 }
 
 #: File name → its data tables, as written into the workbook for `xlmarketing batch`.
 DATA_TABLES: dict[str, DataTables] = {
     m.FILE: m.DATA_TABLES
-    for m in (segmentation, churn, forecast, dashboard, campaign, reviews, recommend, experiments)
+    for m in (segmentation, churn, forecast, dashboard, campaign, reviews, recommend, experiments,
+              media_mix)
 }
 
 
