@@ -143,3 +143,17 @@ def test_a_horizon_far_beyond_the_history_is_refused():
     with pytest.raises(Exception, match=r"horizon=12 is more than 2 times the 3 periods"):
         REGISTRY["SALES_FORECAST"]([[100.0], [110.0], [120.0]], 12)
     assert len(REGISTRY["SALES_FORECAST"]([[100.0], [110.0], [120.0]], 6)) == 6
+
+
+def test_a_group_of_one_customer_is_listed_but_left_out_of_the_gaps():
+    # Two real groups of 100 whose selection rates differ a little, and one lone customer.
+    rng = np.random.default_rng(11)
+    from xlmarketing.core import fairness
+
+    y = rng.integers(0, 2, 201)
+    proba = np.r_[rng.uniform(0.3, 0.7, 200), 0.99]
+    groups = np.array(["North"] * 100 + ["South"] * 100 + ["Island"], dtype=object)
+    f = fairness.by_group(y, proba, groups, 0.5)
+    sel = dict(zip(f.table["Group"], f.table["Selection rate"]))
+    assert f.small == ["Island"] and sel["Island"] == 1.0
+    assert f.gaps["Demographic parity difference"] == pytest.approx(abs(sel["North"] - sel["South"]))

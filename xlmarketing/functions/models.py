@@ -234,4 +234,8 @@ def fairness(train_data: Any, train_labels: Any, group: Any, threshold: float = 
     rows.append([""] * len(labels))
     rows.append(["Largest gap", "Value"] + blank)
     rows += [[name, value] + blank for name, value in f.gaps.items()]
+    if f.small:
+        rows.append(["Note", f"Groups with fewer than {fair.MIN_GROUP_ROWS} customers are listed "
+                     f"but left out of the largest gaps (too few to compare): "
+                     f"{', '.join(map(str, f.small))}."] + blank)
     return cells.to_cells(rows, labels=labels)
