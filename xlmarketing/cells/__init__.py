@@ -41,7 +41,7 @@ from .reading import (TEXT_DTYPE, Columns, Table, first_text, read_beside, read_
 from .texts import TEXT_HEADER_WORDS, read_texts, text_of
 from .values import (BOOL, CATEGORY, COM_ERRORS, DATE, NUMBER, SERIAL_MAX, SERIAL_MIN, Kind,
                      as_grid, error_code, fast_numeric, from_serial, gc_paused, parse_number,
-                     show, to_serial, without_jsnull)
+                     show, to_serial, has_values, without_jsnull)
 from .values import _show  # noqa: F401  the old private name of show, still imported
 from .writing import to_cells, with_notes
 
@@ -53,5 +53,5 @@ __all__ = [
     "leave_out_same", "param_bool", "param_choice", "param_float", "param_header", "param_int",
     "parse_number", "pickled", "read_beside", "read_columns", "read_table", "read_texts",
     "read_vector", "refuse_text", "resolve_header", "scalar", "show", "text_dates", "text_of", "to_cells",
-    "to_serial", "with_notes", "without_jsnull",
+    "to_serial", "with_notes", "without_jsnull", "has_values",
 ]

@@ -305,3 +305,8 @@ def without_jsnull(args: tuple[Any, ...]) -> tuple[Any, ...]:
         return v
 
     return tuple(clean(a) for a in args)
+
+
+def has_values(value: Any) -> bool:
+    """Whether an optional range argument holds anything (not omitted, not all blank)."""
+    return value is not None and any(v is not None and v != "" for r in as_grid(value) for v in r)

@@ -243,10 +243,6 @@ def _read_future(values: Any, horizon: int, hist: History, header: bool | None) 
     return F
 
 
-def _has_values(value: Any) -> bool:
-    return value is not None and any(v is not None and v != "" for r in cells.as_grid(value) for v in r)
-
-
 # --------------------------------------------------------------------------- fitting
 
 
@@ -290,7 +286,7 @@ def fit_sales(sales: Any, horizon: int, known_drivers: Any, season: int | None,
     today = today_serial()
 
     def fit() -> _Fit:
-        hist = read_history(sales, known_drivers if _has_values(known_drivers) else None, header)
+        hist = read_history(sales, known_drivers if cells.has_values(known_drivers) else None, header)
         _check_reach(horizon, hist.y.size)
         cut = leave_out_partial(hist, season, today)
         skip = 0 if cut is None else 1
@@ -343,8 +339,8 @@ def sales_forecast(sales: Any, horizon: int, known_drivers: Any = None, future_d
                    header: bool | None = None) -> Cells:
     """The next ``horizon`` periods: [Period,] Forecast[, Lower, Upper]."""
     h, m, level, hd = horizon, season_length, interval, header
-    has_known = _has_values(known_drivers)
-    if not has_known and _has_values(future_drivers):
+    has_known = cells.has_values(known_drivers)
+    if not has_known and cells.has_values(future_drivers):
         raise XLMError("#VALUE!", "future_drivers is given but known_drivers is not. Give the "
                        "drivers' history in known_drivers too, or leave both out.")
     res = fit_sales(sales, h, known_drivers if has_known else None, m, hd)
@@ -446,7 +442,7 @@ def forecast_drivers(sales: Any, known_drivers: Any, season_length: int | None =
                      header: bool | None = None) -> Cells:
     """The effect of each driver: coefficient, elasticity, % effect per unit, std. error, p-value."""
     m_param, hd = season_length, header
-    if not _has_values(known_drivers):
+    if not cells.has_values(known_drivers):
         raise XLMError("#VALUE!", "known_drivers is missing. Select the driver columns (price, "
                        "promotion, advertising...) next to the sales history.")
 

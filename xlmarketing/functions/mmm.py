@@ -114,7 +114,7 @@ def read_data(kpi: Any, spend: Any, controls: Any, header: bool | None) -> _Data
         raise XLMError("#NUM!", f"spend has {X.shape[1]} channels; at most {MAX_CHANNELS} are "
                        "modelled. Combine small channels into one column.")
     Z, znames = np.zeros((n_rows, 0)), []
-    if _has_values(controls):
+    if cells.has_values(controls):
         Z, znames, zh, znotes = _read_block(controls, "controls", header, "Control")
         notes += znotes
         if Z.shape[0] != n_rows:
@@ -157,10 +157,6 @@ def read_data(kpi: Any, spend: Any, controls: Any, header: bool | None) -> _Data
     return _Data(y[lo:hi], Xp, Zp, channels, znames, yh, n_rows, lo, notes)
 
 
-def _has_values(value: Any) -> bool:
-    return value is not None and any(v is not None and v != "" for r in cells.as_grid(value) for v in r)
-
-
 # --------------------------------------------------------------------------- the cached fit
 
 
@@ -191,7 +187,7 @@ def _key(kpi, spend, controls, *opts) -> str:
 def fit_mmm(kpi: Any, spend: Any, controls: Any, season: int | None, curve: str,
             header: bool | None) -> _Fit:
     """The cached model for these cells and options (fitted on a cache miss)."""
-    controls = controls if _has_values(controls) else None
+    controls = controls if cells.has_values(controls) else None
 
     def fit() -> _Fit:
         data = read_data(kpi, spend, controls, header)
@@ -236,7 +232,7 @@ def mmm_fit(kpi: Any, spend: Any, controls: Any = None, season: int | None = Non
     """One row per channel, then fit-quality rows, then Note rows."""
     fit = fit_mmm(kpi, spend, controls, season, curve, header)
     m = fit.model
-    key = _key(kpi, spend, controls if _has_values(controls) else None, season, curve, header)
+    key = _key(kpi, spend, controls if cells.has_values(controls) else None, season, curve, header)
     lo, hi = core.interval(_draws(fit, key, seed), interval, m.roi())
     contrib, roi, mroi = m.contribution(), m.roi(), m.marginal_roi()
     total_y = float(m.y.sum())
@@ -336,7 +332,7 @@ def mmm_response(kpi: Any, spend: Any, max_spend: float | None = None, points: i
 def _read_bounds(bounds: Any, model: core.MMMFit, budget: float) -> tuple[np.ndarray, np.ndarray]:
     C = len(model.channels)
     lo, hi = np.zeros(C), np.full(C, budget)
-    if not _has_values(bounds):
+    if not cells.has_values(bounds):
         return lo, hi
     grid = cells.as_grid(bounds)
     width = len(grid[0])
