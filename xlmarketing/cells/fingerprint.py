@@ -12,6 +12,7 @@ import hashlib
 import io
 import operator
 import pickle
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -96,6 +97,7 @@ class Range:
 
 
 _ROWS = (list, tuple)
+_ROW_TYPES = frozenset(_ROWS)
 
 
 def _text_in_rows(raw: Any, n: int) -> bool:
@@ -107,21 +109,30 @@ def _text_in_rows(raw: Any, n: int) -> bool:
 
 
 def _digest_as_sent(raw: Any) -> bytes | None:
-    """The digest of a 2-D list or tuple exactly as the runtime sent it, pickled whole in one
-    C pass without making a grid first; None when it is not such a value, or holds datetimes
-    in its first data row (those go column by column, see :func:`digest_cells`).
+    """The digest of a 2-D list or tuple exactly as the runtime sent it, without making a grid
+    first (checking the shape of every row, copying COM's tuples into lists); None when it is
+    not such a value.
 
-    The pickle holds every cell with its type and every row's length, so different cells
-    never share a digest. The same cells in another shape (tuples instead of lists, ragged
-    rows) may get another one: only a refit, and a runtime always sends one shape.
+    Most ranges are pickled whole in one C pass: the pickle holds every cell with its type and
+    every row as it is, so different cells never share a digest. When the first data row holds
+    datetimes (Windows COM, openpyxl), a range whose rows are all lists or tuples of one length
+    goes column by column (:func:`digest_cells`); other such ranges return None. The same
+    cells in another shape (tuples instead of lists, ragged rows) may get another digest: only
+    a refit, and a runtime always sends one shape.
     """
     if type(raw) not in _ROWS or not raw or type(raw[0]) not in _ROWS:
         return None
-    if len(raw) > 1 and (type(raw[1]) not in _ROWS or dt.datetime in set(map(type, raw[1]))):
+    probe = raw[1] if len(raw) > 1 else ()
+    if type(probe) not in _ROWS:
         return None
-    h = hashlib.sha256(b"xlm-sent")
-    h.update(pickled(raw))
-    return h.digest()[:20]
+    if dt.datetime not in set(map(type, probe)):
+        h = hashlib.sha256(b"xlm-sent")
+        h.update(pickled(raw))
+        return h.digest()[:20]
+    # Columns by zip: only for rows of one length (zip would drop what a longer row has).
+    if set(map(type, raw)) <= _ROW_TYPES and len(set(map(len, raw))) == 1:
+        return digest_cells(raw)
+    return None
 
 
 _TZINFO = operator.attrgetter("tzinfo")
@@ -161,7 +172,7 @@ def _datetime_blob(col: tuple[Any, ...]) -> bytes | None:
     return np.fromiter(map(hash, col), dtype=np.int64, count=len(col)).tobytes()
 
 
-def digest_cells(grid: list[list[Any]]) -> bytes:
+def digest_cells(grid: Sequence[Sequence[Any]]) -> bytes:
     """A 20-byte SHA-256 digest of a rectangular grid of raw cells, without converting them.
 
     Most grids are pickled whole in one C call. When the first data row holds datetimes
