@@ -89,8 +89,10 @@ class Range:
 
     @property
     def exact_fingerprint(self) -> bytes:
-        """:func:`digest_cells` of the cells as sent (TRUE and 1 differ: labels need that),
-        computed once; a range that is not all numbers has it as its :attr:`fingerprint`."""
+        """A digest of the cells exactly as sent (TRUE and 1 differ: labels need that),
+        computed once: a 2-D list or tuple as it is (:func:`_digest_as_sent`), anything else
+        by :func:`digest_cells` of its grid. A range that is not all numbers has it as its
+        :attr:`fingerprint`."""
         if self._exact is None:
             self._exact = _digest_as_sent(self._raw) or digest_cells(self.grid)
         return self._exact
