@@ -12,6 +12,7 @@ import hashlib
 import io
 import operator
 import pickle
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -31,12 +32,25 @@ class Range:
     (:func:`digest_cells`), which is all a cache hit needs.
     """
 
-    __slots__ = ("grid", "_blocks", "_fingerprint")
+    __slots__ = ("_raw", "_grid", "_blocks", "_fingerprint", "_exact")
 
     def __init__(self, values: Any):
-        self.grid: list[list[Any]] = values.grid if isinstance(values, Range) else as_grid(values)
+        if isinstance(values, Range):
+            self._raw, self._grid = values._raw, values._grid
+        else:
+            self._raw, self._grid = values, None
         self._blocks: dict[int, np.ndarray | None] = {}
         self._fingerprint: bytes | None = None
+        self._exact: bytes | None = None
+
+    @property
+    def grid(self) -> list[list[Any]]:
+        """The cells as a rectangular 2-D list (:func:`as_grid`), made when first needed: the
+        fingerprint of a range of text and numbers does without it, so a cache hit never
+        checks the shape of its 5,000 rows."""
+        if self._grid is None:
+            self._grid = as_grid(self._raw)
+        return self._grid
 
     def numeric_block(self, start: int) -> np.ndarray | None:
         """Rows ``start:`` as float64 when they are all numbers and blanks, else None."""
@@ -59,6 +73,10 @@ class Range:
         return self._fingerprint
 
     def _digest(self) -> bytes:
+        if _text_in_rows(self._raw, 2):
+            # No numeric block can start at row 0 or 1 (its first row would hold text): the
+            # check read_table's fast path makes, done on the rows as sent.
+            return self.exact_fingerprint
         for start in (0, 1):
             block = self.numeric_block(start)
             if block is not None:
@@ -67,7 +85,56 @@ class Range:
                 h.update(repr(block.shape).encode())
                 h.update(block.tobytes())
                 return h.digest()[:20]
-        return digest_cells(self.grid)
+        return self.exact_fingerprint
+
+    @property
+    def exact_fingerprint(self) -> bytes:
+        """A digest of the cells exactly as sent (TRUE and 1 differ: labels need that),
+        computed once: a 2-D list or tuple as it is (:func:`_digest_as_sent`), anything else
+        by :func:`digest_cells` of its grid. A range that is not all numbers has it as its
+        :attr:`fingerprint`."""
+        if self._exact is None:
+            self._exact = _digest_as_sent(self._raw) or digest_cells(self.grid)
+        return self._exact
+
+
+_ROWS = (list, tuple)
+_ROW_TYPES = frozenset(_ROWS)
+
+
+def _text_in_rows(raw: Any, n: int) -> bool:
+    """Whether ``raw`` is a sequence whose first ``n`` items are rows that each hold a text
+    (``str``) cell. Such rows are rows of the grid too: :func:`as_grid` keeps a row's cells and
+    only pads it with blanks."""
+    return (type(raw) in _ROWS and len(raw) >= n
+            and all(type(row) in _ROWS and str in set(map(type, row)) for row in raw[:n]))
+
+
+def _digest_as_sent(raw: Any) -> bytes | None:
+    """The digest of a 2-D list or tuple exactly as the runtime sent it, without making a grid
+    first (checking the shape of every row, copying COM's tuples into lists); None when it is
+    not such a value.
+
+    Most ranges are pickled whole in one C pass: the pickle holds every cell with its type and
+    every row as it is, so different cells never share a digest. When the first data row holds
+    datetimes (Windows COM, openpyxl), a range whose rows are all lists or tuples of one length
+    goes column by column (:func:`digest_cells`); other such ranges return None. The same
+    cells in another shape (tuples instead of lists, ragged rows) may get another digest: only
+    a refit, and a runtime always sends one shape.
+    """
+    if type(raw) not in _ROWS or not raw or type(raw[0]) not in _ROWS:
+        return None
+    probe = raw[1] if len(raw) > 1 else ()
+    if type(probe) not in _ROWS:
+        return None
+    if dt.datetime not in set(map(type, probe)):
+        h = hashlib.sha256(b"xlm-sent")
+        h.update(pickled(raw))
+        return h.digest()[:20]
+    # Columns by zip: only for rows of one length (zip would drop what a longer row has).
+    if set(map(type, raw)) <= _ROW_TYPES and len(set(map(len, raw))) == 1:
+        return digest_cells(raw)
+    return None
 
 
 _TZINFO = operator.attrgetter("tzinfo")
@@ -107,7 +174,7 @@ def _datetime_blob(col: tuple[Any, ...]) -> bytes | None:
     return np.fromiter(map(hash, col), dtype=np.int64, count=len(col)).tobytes()
 
 
-def digest_cells(grid: list[list[Any]]) -> bytes:
+def digest_cells(grid: Sequence[Sequence[Any]]) -> bytes:
     """A 20-byte SHA-256 digest of a rectangular grid of raw cells, without converting them.
 
     Most grids are pickled whole in one C call. When the first data row holds datetimes

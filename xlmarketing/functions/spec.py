@@ -316,8 +316,10 @@ def key_of(ranges: Sequence[Any], params: Any, *extra: Any) -> str:
     cheap next to converting the cells. ``params`` are clean values; the culture (decimal
     separator, date order) changes how text cells read, so it is always part of the key.
     """
+    call = _CALL.get()
     prints = tuple(r.fingerprint if isinstance(r, cells.Range) else
-                   cells.digest_cells(cells.as_grid(r)) for r in ranges)
+                   call.exact(r) if call is not None else cells.Range(r).exact_fingerprint
+                   for r in ranges)
     return content_key(prints, params, culture_key(), *extra)
 
 
@@ -328,6 +330,8 @@ class CallArgs:
     spec: FunctionSpec
     clean: dict[str, Any]
     tables: dict[int, cells.Range] = field(default_factory=dict)  # by id of the raw value
+    #: Exact digests of raw ranges, by id (the value is kept: its id stays its own).
+    exacts: dict[int, tuple[Any, bytes]] = field(default_factory=dict)
 
     def range(self, value: Any) -> cells.Range:
         """The one :class:`~xlmarketing.cells.Range` of a raw range value in this call."""
@@ -335,6 +339,16 @@ class CallArgs:
         if got is None:
             got = self.tables[id(value)] = cells.Range(value)
         return got
+
+    def exact(self, value: Any) -> bytes:
+        """The exact digest of a raw range (:attr:`~xlmarketing.cells.Range.exact_fingerprint`),
+        computed once per call however many keys hold it (the churn family's label reading and
+        its fit both key the labels)."""
+        got = self.exacts.get(id(value))
+        if got is None:
+            rng = self.tables.get(id(value)) or cells.Range(value)
+            got = self.exacts[id(value)] = (value, rng.exact_fingerprint)
+        return got[1]
 
     def key(self, *extra: Any, drop: Sequence[str] = (), **override: Any) -> str:
         ranges, params = [], []
