@@ -2,14 +2,15 @@
 
 Pure scikit-learn (plus the VADER lexicon for English sentiment). Texts arrive as a list of
 strings; blanks are the callers' business. HTML and web addresses are removed from the features
-only (:func:`clean`), never from the user's cells.
+of keywords, topics and sentiment (:func:`clean`), and from the classifier's where that is
+chosen, never from the user's cells.
 
-* :func:`fit_classifier`: TF-IDF of word 1-2-grams and a logistic regression; for texts in
-  scripts written without spaces (Chinese, Japanese, Thai...) character 1-3-grams join them,
-  so no word segmenter is needed. The settings were chosen by cross-validation on a public
-  review set (``benchmarks/bench_text.py``): on English reviews character n-grams added 0.3
-  points of accuracy and 1.2 of macro F1 for about twice the time (past the speed goal of 1.3x
-  the plain script), so spaced scripts go without.
+* :func:`fit_classifier`: TF-IDF of word 1-2-grams and a logistic regression, the text
+  preparation chosen per call on the user's own training texts (:func:`choose_preparation`):
+  links and mentions kept or removed, character n-grams or not, C. Settings chosen once on one
+  pool did not carry over (C = 3 and links removed, chosen on reviews, lost 4 points on short
+  posts against a plain script). For texts in scripts written without spaces (Chinese,
+  Japanese, Thai...) character n-grams always join them, so no word segmenter is needed.
 * :func:`keywords`: the words and phrases that most distinguish each group, by the log-odds
   ratio with an informative Dirichlet prior (Monroe, Colaresi and Quinn, 2008), as a z-score.
 * :func:`topics`: NMF on TF-IDF, deterministic (``nndsvda`` start), topics numbered by size.
@@ -85,7 +86,7 @@ CHOICE_C = (1.0, 3.0, 10.0)
 #: Inner cross-validation: folds, and at most this many texts (a stratified sample in a canonical
 #: order) so that choosing costs about one plain fit of the features whatever the size.
 CHOICE_FOLDS = 3
-CHOICE_ROWS = 1500
+CHOICE_ROWS = 1200
 #: The inner fits stop earlier than the final one: they only rank the candidates.
 CHOICE_TOL = 1e-3
 #: Fewer labelled texts than this, or a category with fewer than CHOICE_FOLDS, is too little to
@@ -98,7 +99,7 @@ CHOICE_CHAR_MAX_LEN = 120
 #: Links, mentions or markup in at least this share of the texts make "removed" a candidate.
 CHOICE_MARKED_SHARE = 0.01
 #: A candidate must beat the simpler one (first of all the plain preparation: links kept, words,
-#: C=1) by this much inner accuracy to be taken: the inner CV's noise is about a point on 1,500
+#: C=1) by this much inner accuracy to be taken: the inner CV's noise is about a point on 1,200
 #: texts, and a choice made on noise loses on new texts.
 CHOICE_MARGIN = 0.005
 
@@ -231,8 +232,7 @@ def choose_preparation(texts: list[str], labels: list[str], seed: int = 0
     1. links and mentions kept as tokens (as a plain TF-IDF script sees them), word 1-2-grams,
        C in :data:`CHOICE_C` (1 unless a larger C wins by the margin);
     2. links, mentions and markup removed (only when enough texts have them), at the best C;
-    3. character 2-5-grams added (only for short texts, :data:`CHOICE_CHAR_MAX_LEN`), at that
-       C and the C on either side.
+    3. character 2-5-grams added (only for short texts, :data:`CHOICE_CHAR_MAX_LEN`), at that C.
     Scripts without spaces always get character n-grams (:func:`needs_characters`).
     """
     y = np.asarray(labels, dtype=object)
@@ -256,11 +256,9 @@ def choose_preparation(texts: list[str], labels: list[str], seed: int = 0
     mean_len = float(np.mean([len(t) for t in sample]))
     if not forced and mean_len <= CHOICE_CHAR_MAX_LEN:
         other = _vectorise(sample, best.links, True)
-        i = CHOICE_C.index(C)
-        acc = _inner_accuracy(other[1], ys, CHOICE_C[max(i - 1, 0): i + 2], seed)
-        c2 = max(sorted(acc), key=lambda c: acc[c])
-        if acc[c2] > best.accuracy + CHOICE_MARGIN:
-            best, fitted = Preparation(best.links, True, c2, acc[c2], best.rule), other
+        a = _inner_accuracy(other[1], ys, (C,), seed)[C]
+        if a > best.accuracy + CHOICE_MARGIN:
+            best, fitted = Preparation(best.links, True, C, a, best.rule), other
     return best, (fitted if len(rows) == len(texts) else None)
 
 
