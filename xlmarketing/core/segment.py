@@ -109,6 +109,17 @@ SCALE_SAME = 1.01
 #: starts, so its decision does not hang on one unlucky start, at the cost of a large one's 5.
 SCALE_SAMPLE = 2000
 SCALE_WORK = 10000
+#: Many columns on one shared scale (counts, intensities, Likert answers) keep raw units: at
+#: least this many varying number columns, whose median range (max - min) covers at least this
+#: share of the whole table's range. Mixed units (dollars beside visits, kg beside cm) have a
+#: few wide columns and a median range far below the whole. Chosen on the TUNING pool and the
+#: generated high-dimensional sets of benchmarks/segment_data.py.
+SHARED_MIN_COLUMNS = 8
+#: The second look needs at least this many rows per column.
+SCALE_LOOK_ROWS = 10
+SHARED_RANGE_SHARE = 0.5
+#: Columns whose spread is below this share of the median column's are named nearly constant.
+SHARED_QUIET = 0.1
 
 
 def decide_scaling(frame: pd.DataFrame, kinds: dict[str, str], scale: bool | str, k: int = 0,
@@ -133,13 +144,19 @@ def decide_scaling(frame: pd.DataFrame, kinds: dict[str, str], scale: bool | str
     stds = all_stds[np.isfinite(all_stds) & (all_stds > 0)]
     if len(stds) < 2:
         return Scaling(False, "one varying column")
+    shared = _shared_scale(values, all_stds)
+    if shared:
+        return Scaling(False, shared)
     # The 10th and 90th percentile columns (the extremes up to 10 columns): one near-constant
     # column among many same-unit ones (an edge pixel) does not decide for the whole table.
     lo, hi = np.quantile(stds, [0.1, 0.9], method="nearest")
     ratio = float(hi / lo)
     first = ratio > SCALE_RATIO
     spreads = f"column spreads differ {ratio:.0f}x" if first else f"column spreads within {ratio:.1f}x"
-    losses = _cross_losses(values, all_stds, k, seed) if k >= 2 else None
+    # Fewer than SCALE_LOOK_ROWS rows per column (gene expression: 60 rows of 6,830 genes):
+    # sums of squares within segments are mostly noise there, so the second look cannot judge.
+    wide = len(values) < SCALE_LOOK_ROWS * values.shape[1]
+    losses = _cross_losses(values, all_stds, k, seed) if k >= 2 and not wide else None
     if losses is None:
         return Scaling(first, spreads)
     raw_loss, std_loss = losses  # each scaling's segments, judged in the other's space
@@ -152,6 +169,29 @@ def decide_scaling(frame: pd.DataFrame, kinds: dict[str, str], scale: bool | str
         return Scaling(False, f"{spreads}, but raw-unit segments are as tight standardised, "
                               f"within {max(raw_loss - 1, 0):.0%}, and tighter in raw units")
     return Scaling(first, spreads)
+
+
+def _shared_scale(values: np.ndarray, stds: np.ndarray) -> str:
+    """The reason to keep raw units when many columns share one scale, else "".
+
+    Pixel counts, intensities, Likert answers, test items: most columns run over most of the
+    table's common range. Their spreads can still differ a lot (an edge pixel that is nearly
+    always 0); standardising would blow such near-constant columns' noise up to the size of the
+    informative ones, so raw units are kept whatever the spreads or k.
+    """
+    varying = np.isfinite(stds) & (stds > 0)
+    if varying.sum() < SHARED_MIN_COLUMNS:
+        return ""
+    v = values[:, varying]
+    lo, hi = np.nanmin(v, axis=0), np.nanmax(v, axis=0)
+    whole = float(hi.max() - lo.min())
+    share = float(np.median(hi - lo)) / whole if whole > 0 else 0.0
+    if share < SHARED_RANGE_SHARE:
+        return ""
+    near = int((stds[varying] < SHARED_QUIET * np.median(stds[varying])).sum())
+    quiet = f", {near} nearly constant" if near else ""
+    return (f"{int(varying.sum())} columns on one shared scale, {lo.min():g} to {hi.max():g}"
+            f"{quiet}")
 
 
 def _scaling_sample(values: np.ndarray, stds: np.ndarray) -> np.ndarray | None:

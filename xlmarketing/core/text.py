@@ -2,14 +2,15 @@
 
 Pure scikit-learn (plus the VADER lexicon for English sentiment). Texts arrive as a list of
 strings; blanks are the callers' business. HTML and web addresses are removed from the features
-only (:func:`clean`), never from the user's cells.
+of keywords, topics and sentiment (:func:`clean`), and from the classifier's where that is
+chosen, never from the user's cells.
 
-* :func:`fit_classifier`: TF-IDF of word 1-2-grams and a logistic regression; for texts in
-  scripts written without spaces (Chinese, Japanese, Thai...) character 1-3-grams join them,
-  so no word segmenter is needed. The settings were chosen by cross-validation on a public
-  review set (``benchmarks/bench_text.py``): on English reviews character n-grams added 0.3
-  points of accuracy and 1.2 of macro F1 for about twice the time (past the speed goal of 1.3x
-  the plain script), so spaced scripts go without.
+* :func:`fit_classifier`: TF-IDF of word 1-2-grams and a logistic regression, the text
+  preparation chosen per call on the user's own training texts (:func:`choose_preparation`):
+  links and mentions kept or removed, character n-grams or not, C. Settings chosen once on one
+  pool did not carry over (C = 3 and links removed, chosen on reviews, lost 4 points on short
+  posts against a plain script). For texts in scripts written without spaces (Chinese,
+  Japanese, Thai...) character n-grams always join them, so no word segmenter is needed.
 * :func:`keywords`: the words and phrases that most distinguish each group, by the log-odds
   ratio with an informative Dirichlet prior (Monroe, Colaresi and Quinn, 2008), as a z-score.
 * :func:`topics`: NMF on TF-IDF, deterministic (``nndsvda`` start), topics numbered by size.
@@ -24,12 +25,12 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import FeatureUnion, Pipeline
 from threadpoolctl import threadpool_limits
 
 from .errors import DataError, Fix, InsufficientData, LimitExceeded, ParameterError
@@ -78,39 +79,202 @@ def needs_characters(texts: list[str]) -> bool:
     return hits >= max(1, len(texts) // 10)
 
 
-def _features(characters: bool) -> TfidfVectorizer | FeatureUnion:
-    words = TfidfVectorizer(preprocessor=clean, token_pattern=_WORD, ngram_range=(1, 2),
-                            sublinear_tf=True)
-    if not characters:
-        return words
-    # Character 1-3-grams stand in for words where no space separates them.
-    return FeatureUnion([
-        ("words", words),
-        ("chars", TfidfVectorizer(preprocessor=clean, analyzer="char", ngram_range=(1, 3),
-                                  sublinear_tf=True)),
-    ])
+#: The text preparation is chosen per call on the user's own training texts (see
+#: :func:`choose_preparation`) among these candidates; settings chosen on one pool of labelled
+#: sets did not carry over to others (short posts lost 4 points of accuracy with links removed).
+CHOICE_C = (1.0, 3.0, 10.0)
+#: Inner cross-validation: folds, and at most this many texts (a stratified sample in a canonical
+#: order) so that choosing costs about one plain fit of the features whatever the size.
+CHOICE_FOLDS = 3
+CHOICE_ROWS = 1200
+#: The inner fits stop earlier than the final one: they only rank the candidates.
+CHOICE_TOL = 1e-3
+#: Fewer labelled texts than this, or a category with fewer than CHOICE_FOLDS, is too little to
+#: choose on: the default preparation is used (:data:`DEFAULT_PREPARATION`).
+CHOICE_MIN_TEXTS = 30
+#: Character n-grams are a candidate only where the texts are short on average (posts, titles,
+#: subject lines, item names): there they help and cost little; on long reviews they cost 3-4x
+#: the word features for +0.3 points (module doc).
+CHOICE_CHAR_MAX_LEN = 120
+#: Links, mentions or markup in at least this share of the texts make "removed" a candidate.
+CHOICE_MARKED_SHARE = 0.01
+#: A candidate must beat the simpler one (first of all the plain preparation: links kept, words,
+#: C=1) by this much inner accuracy to be taken: the inner CV's noise is about a point on 1,200
+#: texts, and a choice made on noise loses on new texts.
+CHOICE_MARGIN = 0.005
+
+_MENTION = re.compile(r"(?<![\w@])[@#]\w+")
+_WORD_MARKED = r"(?u)[@#]?\b\w\w+\b"  # links and mentions kept: @name and #tag stay tokens
 
 
-#: Inverse regularisation of the logistic regression, chosen by cross-validation (see module doc).
-CLASSIFIER_C = 3.0
+def clean_removed(text: str) -> str:
+    """Links, e-mail addresses, HTML and @mentions/#tags removed, lower case."""
+    return _MENTION.sub(" ", clean(text))
 
 
-def _pipeline(characters: bool) -> Pipeline:
-    return Pipeline([("features", _features(characters)),
-                     ("model", LogisticRegression(C=CLASSIFIER_C, max_iter=2000))])
+def keep_marked(text: str) -> str:
+    """Only lower case: links' words (https, the domain...), @mentions, #tags and markup stay."""
+    return text.lower()
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """How texts become features: links kept or removed, with character n-grams or not, C."""
+
+    links: str = "kept"          # "kept" or "removed"
+    characters: bool = False
+    C: float = 3.0
+    accuracy: float | None = None  # inner cross-validated accuracy, when chosen by it
+    rule: str = "default"        # how it was chosen
+
+    @property
+    def text(self) -> str:
+        grams = "word and character n-grams" if self.characters else "word n-grams"
+        out = f"links and mentions {self.links}, {grams}, C={self.C:g}"
+        if self.accuracy is not None:
+            out += f" (inner {CHOICE_FOLDS}-fold accuracy {self.accuracy:.3f})"
+        return f"{out}; {self.rule}"
+
+
+DEFAULT_PREPARATION = Preparation()
+
+
+class _Features:
+    """Word 1-2-grams (and character 2-5-grams within words) as one sparse matrix."""
+
+    def __init__(self, links: str, characters: bool, min_df: int = 2):
+        prep = keep_marked if links == "kept" else clean_removed
+        pattern = _WORD_MARKED if links == "kept" else _WORD
+        self.parts = [TfidfVectorizer(preprocessor=prep, token_pattern=pattern,
+                                      ngram_range=(1, 2), sublinear_tf=True, min_df=min_df,
+                                      dtype=np.float64)]
+        if characters:
+            self.parts.append(TfidfVectorizer(preprocessor=prep, analyzer="char_wb",
+                                              ngram_range=(2, 5), sublinear_tf=True,
+                                              min_df=min_df, dtype=np.float64))
+
+    def fit_transform(self, texts: list[str]):
+        mats = [p.fit_transform(texts) for p in self.parts]
+        return mats[0] if len(mats) == 1 else sp.hstack(mats, format="csr")
+
+    def transform(self, texts: list[str]):
+        mats = [p.transform(texts) for p in self.parts]
+        return mats[0] if len(mats) == 1 else sp.hstack(mats, format="csr")
+
+
+def _vectorise(texts: list[str], links: str, characters: bool) -> tuple[_Features, object]:
+    """Fitted features and the matrix; words seen in one text only are dropped (min_df=2)
+    unless that leaves nothing (a handful of short examples)."""
+    for min_df in (2, 1):
+        feats = _Features(links, characters, min_df)
+        try:
+            X = feats.fit_transform(texts)
+        except ValueError:  # no term in two texts
+            continue
+        if X.shape[1] > 0:
+            return feats, X
+    raise InsufficientData("the texts hold no word of two or more letters. Give texts with words.")
+
+
+def _model(C: float, tol: float = 1e-4) -> LogisticRegression:
+    return LogisticRegression(C=C, max_iter=2000, tol=tol)
+
+
+def _canonical(texts: list[str], labels: list[str]) -> np.ndarray:
+    """Row order that does not depend on the input's: by text, then label."""
+    return np.asarray(sorted(range(len(texts)), key=lambda i: (texts[i], labels[i])), dtype=int)
+
+
+def _inner_sample(y: np.ndarray, seed: int) -> np.ndarray:
+    """At most CHOICE_ROWS rows, stratified, deterministic (positions in canonical order)."""
+    n = len(y)
+    if n <= CHOICE_ROWS:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    keep: list[np.ndarray] = []
+    for c in np.unique(y):
+        rows = np.flatnonzero(y == c)
+        m = max(CHOICE_FOLDS, int(round(len(rows) * CHOICE_ROWS / n)))
+        keep.append(rng.choice(rows, min(m, len(rows)), replace=False))
+    return np.sort(np.concatenate(keep))
+
+
+def _inner_accuracy(X, y: np.ndarray, Cs: tuple[float, ...], seed: int) -> dict[float, float]:
+    """Inner cross-validated accuracy of the logistic regression for each C.
+
+    The features were fitted on all the sample's texts (vocabulary and IDF use no label), so
+    only the regression is refitted per fold: the choice costs regressions, not vectorising.
+    """
+    hits = dict.fromkeys(Cs, 0)
+    folds = StratifiedKFold(CHOICE_FOLDS, shuffle=True, random_state=seed)
+    for tr, te in folds.split(np.zeros(len(y)), y):
+        # Ascending C, each fit starting from the last one's coefficients: about half the work.
+        model = _model(Cs[0], CHOICE_TOL).set_params(warm_start=True)
+        for C in sorted(Cs):
+            pred = model.set_params(C=C).fit(X[tr], y[tr]).predict(X[te])
+            hits[C] += int((pred == y[te]).sum())
+    return {C: hits[C] / len(y) for C in Cs}
+
+
+def _best_c(acc: dict[float, float], base: float) -> float:
+    """The C with the best accuracy, unless it beats ``base``'s by less than the margin."""
+    best = max(sorted(acc), key=lambda c: acc[c])
+    return best if acc[best] > acc[base] + CHOICE_MARGIN else base
+
+
+def choose_preparation(texts: list[str], labels: list[str], seed: int = 0
+                       ) -> tuple[Preparation, tuple[_Features, object] | None]:
+    """The preparation with the best inner cross-validated accuracy on these texts (canonical
+    order), and, when the choice saw every text, its fitted features and matrix (else None).
+
+    Candidates, simplest first (a later one must win by :data:`CHOICE_MARGIN`):
+
+    1. links and mentions kept as tokens (as a plain TF-IDF script sees them), word 1-2-grams,
+       C in :data:`CHOICE_C` (1 unless a larger C wins by the margin);
+    2. links, mentions and markup removed (only when enough texts have them), at the best C;
+    3. character 2-5-grams added (only for short texts, :data:`CHOICE_CHAR_MAX_LEN`), at that C.
+    Scripts without spaces always get character n-grams (:func:`needs_characters`).
+    """
+    y = np.asarray(labels, dtype=object)
+    forced = needs_characters(texts)
+    counts = np.unique(y, return_counts=True)[1]
+    if len(texts) < CHOICE_MIN_TEXTS or counts.min() < CHOICE_FOLDS:
+        return Preparation(characters=forced, rule="too few examples to choose on"), None
+    rows = _inner_sample(y, seed)
+    sample, ys = [texts[i] for i in rows], y[rows]
+    fitted = _vectorise(sample, "kept", forced)
+    acc = _inner_accuracy(fitted[1], ys, CHOICE_C, seed)
+    C = _best_c(acc, CHOICE_C[0])
+    best = Preparation("kept", forced, C, acc[C], "chosen by inner cross-validation")
+    marked = sum(1 for t in sample if _URL.search(t) or _MENTION.search(t) or _TAG.search(t)
+                 or _EMAIL.search(t))
+    if marked >= max(2, CHOICE_MARKED_SHARE * len(sample)):
+        other = _vectorise(sample, "removed", forced)
+        a = _inner_accuracy(other[1], ys, (C,), seed)[C]
+        if a > best.accuracy + CHOICE_MARGIN:
+            best, fitted = Preparation("removed", forced, C, a, best.rule), other
+    mean_len = float(np.mean([len(t) for t in sample]))
+    if not forced and mean_len <= CHOICE_CHAR_MAX_LEN:
+        other = _vectorise(sample, best.links, True)
+        a = _inner_accuracy(other[1], ys, (C,), seed)[C]
+        if a > best.accuracy + CHOICE_MARGIN:
+            best, fitted = Preparation(best.links, True, C, a, best.rule), other
+    return best, (fitted if len(rows) == len(texts) else None)
 
 
 @dataclass
 class TextClassifier:
-    """A fitted classifier: ``classes`` in the model's order."""
+    """A fitted classifier: ``classes`` in the model's order, and the preparation chosen."""
 
-    pipeline: Pipeline
+    features: _Features
+    model: LogisticRegression
     classes: list[str]
+    preparation: Preparation
 
     def predict(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
         """The most likely label of each text and its probability."""
         with threadpool_limits(1):
-            proba = self.pipeline.predict_proba(texts)
+            proba = self.model.predict_proba(self.features.transform(texts))
         best = proba.argmax(axis=1)
         return [self.classes[j] for j in best], proba[np.arange(len(texts)), best]
 
@@ -130,14 +294,22 @@ def _check_labels(labels: list[str], min_per_class: int) -> list[str]:
     return [str(c) for c in classes]
 
 
-def fit_classifier(texts: list[str], labels: list[str]) -> TextClassifier:
-    """Learn the user's categories from labelled texts (at least 2 examples per category)."""
+def _fit(texts: list[str], labels: list[str], seed: int) -> TextClassifier:
+    order = _canonical(texts, labels)
+    texts, labels = [texts[i] for i in order], [labels[i] for i in order]
+    with threadpool_limits(1):
+        prep, fitted = choose_preparation(texts, labels, seed)
+        feats, X = fitted or _vectorise(texts, prep.links, prep.characters)
+        model = _model(prep.C).fit(X, np.asarray(labels, dtype=object))
+    return TextClassifier(feats, model, [str(c) for c in model.classes_], prep)
+
+
+def fit_classifier(texts: list[str], labels: list[str], seed: int = 0) -> TextClassifier:
+    """Learn the user's categories from labelled texts (at least 2 examples per category); the
+    text preparation is chosen on them (:func:`choose_preparation`)."""
     check_sizes(texts)
     _check_labels(labels, 2)
-    pipe = _pipeline(needs_characters(texts))
-    with threadpool_limits(1):
-        pipe.fit(texts, labels)
-    return TextClassifier(pipe, [str(c) for c in pipe.classes_])
+    return _fit(texts, labels, seed)
 
 
 @dataclass
@@ -152,24 +324,26 @@ class ClassifierScores:
     accuracy: float
     macro_f1: float
     folds: int
+    preparation: Preparation | None = None  # what TEXT_CLASSIFY uses on all these texts
 
 
 def cross_validate(texts: list[str], labels: list[str], *, folds: int = 5,
                    seed: int = 0) -> ClassifierScores:
-    """Stratified ``folds``-fold cross-validation of :func:`fit_classifier`'s model."""
+    """Stratified ``folds``-fold cross-validation of :func:`fit_classifier`'s model, its text
+    preparation chosen again inside each fold (so the figure is honest), and the preparation
+    chosen on all the texts (what TEXT_CLASSIFY uses)."""
     check_sizes(texts)
     classes = _check_labels(labels, folds)
-    y = np.asarray(labels, dtype=object)
-    X = np.asarray(texts, dtype=object)
+    order = _canonical(texts, labels)
+    y = np.asarray(labels, dtype=object)[order]
+    X = np.asarray(texts, dtype=object)[order]
     pred = np.empty(len(y), dtype=object)
-    chars = needs_characters(texts)
-    with threadpool_limits(1):
-        for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y):
-            pipe = _pipeline(chars).fit(list(X[tr]), list(y[tr]))
-            pred[te] = pipe.predict(list(X[te]))
+    for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y):
+        pred[te] = _fit(list(X[tr]), list(y[tr]), seed).predict(list(X[te]))[0]
     p, r, f, s = precision_recall_fscore_support(y, pred, labels=classes, zero_division=0)
+    chosen = _fit(list(X), list(y), seed).preparation
     return ClassifierScores(classes, p, r, f, s, float(accuracy_score(y, pred)), float(f.mean()),
-                            folds)
+                            folds, chosen)
 
 
 # --------------------------------------------------------------------------- keywords

@@ -124,7 +124,8 @@ def text_classify(train_text: Any, train_labels: Any, score_text: Any = None,
 
 @sheet_function("TEXT_CLASSIFY_METRICS", "How well TEXT_CLASSIFY recognises each category, "
                 "measured on examples it did not see (cross-validation): precision, recall, F1 "
-                "and count per category, accuracy and macro F1.", args={
+                "and count per category, accuracy and macro F1, and the text preparation "
+                "TEXT_CLASSIFY chose on your examples.", args={
     "train_text": Arg("Example texts whose category you know, one per row."),
     "train_labels": _LABELS,
     "folds": Arg("Number of cross-validation folds (default 5).", Int(default=5, lo=2, hi=20)),
@@ -147,7 +148,9 @@ def text_classify_metrics(train_text: Any, train_labels: Any, folds: int = 5, se
     total = int(sc.support.sum())
     rows.append(["Accuracy", "", "", round(sc.accuracy, 4), total])
     rows.append(["Macro F1", "", "", round(sc.macro_f1, 4), total])
-    rows.append([f"{sc.folds}-fold cross-validation", "", "", "", ""])
+    rows.append([f"{sc.folds}-fold cross-validation, the text preparation chosen again in "
+                 "each fold", "", "", "", ""])
+    rows.append([f"Text preparation: {sc.preparation.text}", "", "", "", ""])
     return rows
 
 
