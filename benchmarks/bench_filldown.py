@@ -146,10 +146,10 @@ def fresh(data: list[list], labels: list[list], repeats: int) -> dict[str, float
     for _ in range(repeats):
         CACHE.clear()
         d, lab = copy(data), copy(labels)
-        cold.append(timed(lambda: CHURN_PROB(d, lab, [data[1]])))
+        cold.append(timed(lambda d=d, lab=lab: CHURN_PROB(d, lab, [data[1]])))
         for r in data[2:HITS + 2]:
             d, lab = copy(data), copy(labels)
-            hit.append(timed(lambda r=r: CHURN_PROB(d, lab, [r])))
+            hit.append(timed(lambda r=r, d=d, lab=lab: CHURN_PROB(d, lab, [r])))
     assert CACHE.fits["churn"] == 1, "the one-row calls must not refit"
     return medians(cold, hit)
 
