@@ -217,6 +217,7 @@ def _allocated() -> int:
     return tracemalloc.get_traced_memory()[0] + pa.total_allocated_bytes()
 
 
+@pytest.mark.slow  # fills the cache through every real function, memory traced
 def test_real_memory_growth_stays_within_the_byte_limit():
     """Fill the real cache through the real functions and measure what stays allocated."""
     from xlmarketing.functions import REGISTRY

@@ -83,7 +83,7 @@ def test_help_on_every_command():
         res = runner.invoke(app, [cmd, "--help"])
         assert res.exit_code == 0 and "Usage" in res.output
     res = subprocess.run([sys.executable, "-m", "xlmarketing.cli", "--help"], capture_output=True,
-                         text=True, timeout=60, check=False)
+                         text=True, timeout=300, check=False)
     assert res.returncode == 0 and "refresh" in res.stdout and "batch" in res.stdout
 
 

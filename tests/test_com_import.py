@@ -69,7 +69,7 @@ json.dump({"vba": vba, "options": options,
 @pytest.fixture(scope="module")
 def imported():
     proc = subprocess.run([sys.executable, "-c", _RUNNER], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=600)  # ample on a busy machine: it imports every model
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.splitlines()[-1])  # after xlwings' own "Imported functions" line
 

@@ -138,7 +138,7 @@ def our_temporaries(folder: Path, stem: str, pid: int | None = None) -> list[Pat
             and (pid is None or f"-{pid}." in p.name)]
 
 
-def wait_for_temporary(folder: Path, stem: str, proc: subprocess.Popen, timeout: float = 120) -> bool:
+def wait_for_temporary(folder: Path, stem: str, proc: subprocess.Popen, timeout: float = 600) -> bool:
     """Poll until ``proc`` has created its temporary (True) or has ended without one (False)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:

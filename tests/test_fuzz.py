@@ -10,7 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 FUZZ = Path(__file__).with_name("fuzz_udfs.py")
+
+# Every function of the registry, 50 generated cases each, in a subprocess: minutes.
+pytestmark = pytest.mark.slow
 
 
 def test_every_udf_answers_with_a_result_or_a_clear_error():

@@ -183,6 +183,7 @@ def refreshed(tmp_path_factory):
     return [(what, got[cell].value, value) for cell, what, _, value in book.expected]
 
 
+@pytest.mark.slow  # its fixture refreshes a workbook of every optional argument of every function
 def test_every_function_reads_an_omitted_argument_as_blank_inside_any_formula(refreshed):
     wrong = [f"{what}: got {got!r}, top level gives {want!r}"
              for what, got, want in refreshed if not _same(got, want)]

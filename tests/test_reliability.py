@@ -44,6 +44,7 @@ def small_cache():
     CACHE.clear()
 
 
+@pytest.mark.slow  # 2,000 fits
 def test_two_thousand_distinct_fits_stay_within_the_bound(small_cache):
     base = customers(99, n=12)
     peak_entries = peak_bytes = 0

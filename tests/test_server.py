@@ -47,26 +47,32 @@ def server(tmp_path_factory):
     port = _free_port()
     project = tmp_path_factory.mktemp("server")
     env = dict(os.environ, XLWINGS_LICENSE_KEY="noncommercial")
+    # The server's output goes to a file, not a pipe nobody reads while the tests run (a full
+    # pipe would block the server mid-request).
+    log_path = tmp_path_factory.mktemp("server-log") / "serve.log"
+    log = open(log_path, "w")  # noqa: SIM115 (closed at teardown)
     proc = subprocess.Popen(
         [sys.executable, "-m", "xlmarketing.cli", "serve", "--port", str(port), "--project",
-         str(project)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+         str(project)], env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)
     opts = ServeOptions(project, port=port)
     base = opts.base_url
     try:
-        wait_until_up(opts, proc)
+        wait_until_up(opts, proc, timeout=300)               # a busy machine starts slowly
     except ServeError as exc:
         proc.kill()
-        pytest.fail(f"xlwings Server did not start ({exc}):\n{proc.stdout.read()}")
+        log.close()
+        pytest.fail(f"xlwings Server did not start ({exc}):\n{log_path.read_text()}")
     yield {"base": base, "proc": proc, "project": project}
     proc.terminate()                                      # what a kill or Ctrl+C does
-    proc.wait(timeout=60)
+    proc.wait(timeout=300)
+    log.close()
     with pytest.raises(urllib.error.URLError):             # the server went with the command
         urllib.request.urlopen(f"{base}/xlwings/custom-functions-meta", timeout=2)
 
 
 def _get(server: dict, path: str) -> bytes:
-    return urllib.request.urlopen(server["base"] + path, timeout=30).read()
+    return urllib.request.urlopen(server["base"] + path, timeout=300).read()
 
 
 def body(func_name: str, *args: Any) -> dict[str, Any]:
@@ -85,7 +91,7 @@ def post(server: dict, payload: dict[str, Any]) -> tuple[int, Any]:
                                  data=json.dumps(payload).encode(), method="POST",
                                  headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(req, timeout=120) as r:
+        with urllib.request.urlopen(req, timeout=600) as r:
             return r.status, json.loads(r.read())["result"]
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()

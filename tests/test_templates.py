@@ -289,6 +289,7 @@ def test_demo_summary(demo):
         assert 0.85 < demo.forecast_total / demo.forecast_last_year < 1.25
 
 
+@pytest.mark.slow  # one LibreOffice conversion per template; the dashboard's below stays quick
 @pytest.mark.parametrize("name", NAMES)
 def test_refreshed_workbook_opens_in_libreoffice(demo, name, libreoffice_sheets, tmp_path):
     """LibreOffice reads every sheet; with our anchors as plain values (as Excel shows them)

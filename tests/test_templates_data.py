@@ -23,8 +23,12 @@ from xlmarketing import samples, templates
 from xlmarketing.templates import churn, dashboard, forecast, segmentation
 from xlmarketing.workbook import batch
 
-pytestmark = pytest.mark.skipif(shutil.which("soffice") is None,
-                                reason="the ordinary formulas are computed by LibreOffice")
+pytestmark = [
+    # a LibreOffice round trip of every template at four data sizes: several minutes
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("soffice") is None,
+                       reason="the ordinary formulas are computed by LibreOffice"),
+]
 SIZES = (36, 60, 120, 1000)
 SHORT = 8  # months of sales: less than a year
 # template, data sheet, case name -> the data file's frame

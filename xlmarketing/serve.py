@@ -19,7 +19,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,15 +142,19 @@ def wait(proc: subprocess.Popen) -> int:
     return 0 if code in (-signal.SIGINT, -signal.SIGTERM) else code
 
 
-def wait_until_up(opts: ServeOptions, proc: subprocess.Popen, timeout: float = 90) -> None:
-    """Block until the server answers its metadata route; raise ServeError if it dies or stalls."""
+def wait_until_up(opts: ServeOptions, proc: subprocess.Popen, timeout: float = 300) -> None:
+    """Block until the server answers its metadata route; raise ServeError if it dies or stalls.
+
+    The deadline is generous and a slow answer is waited for, not an error: on a busy machine
+    the first request (which imports our functions) can take tens of seconds.
+    """
     deadline = time.monotonic() + timeout
     url = f"{opts.base_url}/xlwings/custom-functions-meta"
     while True:
         try:
-            urllib.request.urlopen(url, timeout=2).read()
+            urllib.request.urlopen(url, timeout=30).read()
             return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset, or a read that timed out (TimeoutError is no URLError)
             if proc.poll() is not None:
                 raise ServeError(f"the server exited with code {proc.returncode}") from None
             if time.monotonic() > deadline:
