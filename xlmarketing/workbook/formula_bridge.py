@@ -329,7 +329,7 @@ class Evaluator:
                 problems.append(f"a range is given to {name}, which the in-process engine "
                                 "cannot tell takes a range or one value")
                 return ref
-        if any(f in ARRAY_CONTEXT for f, _ in stack):
+        if any(entry[0] in ARRAY_CONTEXT for entry in stack):
             return ref  # evaluated as an array (SUMPRODUCT and the like)
         r, c = at
         if area.min_col == area.max_col and area.min_row <= r <= area.max_row:
