@@ -194,6 +194,8 @@ _ANCHOR = re.compile(r"_xlfn\.ANCHORARRAY\(\s*((?:'(?:[^']|'')+'!|[\w.]+!)?\$?[A
 def _deferred(run: Evaluation, report: RefreshReport, messages: dict[str, dict[tuple[int, int], str]],
               touched: dict[str, set[tuple[int, int]]]) -> bool:
     """Formulas computed by LibreOffice (ours written first), or kept with a reason."""
+    from .scheduler import _deliberate as deliberate  # here: the scheduler imports this module
+
     model, pkg = run.model, run.model.pkg
     parts = {sm.title: sm.part for sm in model}
 
@@ -270,6 +272,8 @@ def _deferred(run: Evaluation, report: RefreshReport, messages: dict[str, dict[t
         if isinstance(v, str) and v in EXCEL_ERRORS:
             if v == saved:
                 report.saved_errors += 1
+                continue
+            if deliberate(v, cell.text):  # the formula's own NA(): a chart helper's gap
                 continue
             text = f"{v} the formula evaluates to {v} (computed by LibreOffice)"
             report.errors.append(CellError(cell.sheet, ref, "formula", v, text))
