@@ -34,7 +34,7 @@ SETTINGS = K.Settings([
               "Coverage of the Lower-Upper range, e.g. 0.9 for 90 %; blank for no range.", K.PCT),
     K.Setting("backtest", "Backtest horizon", None,
               "Months ahead each backtest forecasts. Blank: one season, shortened so the "
-              "history holds enough backtests (with 30 months of history, 6)."),
+              "history holds enough backtests (3 months ahead with 30 months of history)."),
 ])
 
 
