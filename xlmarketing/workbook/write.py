@@ -326,11 +326,15 @@ def _sheets_read(run: Evaluation, nodes: list[Any]) -> set[str] | None:
     need = {n.cell.sheet for n in nodes}
     frontier = list(nodes)
     seen = {n.key for n in nodes}
+    looked: set[Any] = set()  # areas already looked into (6,000 chart helpers read one column)
     while frontier:
         n = frontier.pop()
         if n.problem and not n.reads:
             return None
         for a in n.reads:
+            if a in looked:
+                continue
+            looked.add(a)
             sm = run.model.sheets.get(a.sheet.lower())
             if sm is not None:
                 need.add(sm.title)
