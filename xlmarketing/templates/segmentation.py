@@ -6,6 +6,7 @@ from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 from openpyxl.chart.marker import Marker
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
 from .. import samples
@@ -183,19 +184,24 @@ def build() -> Workbook:
     cd.reserve("formulas", 1, 1, 7, 2, "counts")
     days, spend_col = K.tcol("Customers", "Days since last order"), spend
     seg_whole = "Customers!$H:$H"
-    # A series per possible segment, named only when the segment exists.
+    # A series per possible segment, named only when the segment exists. The customer's
+    # segment and spend are looked up once per row (the last two columns), and each segment's
+    # column only compares: short formulas, few reads of the whole table.
+    seg_at, spend_at = 3 + MAX_SEGMENTS, 4 + MAX_SEGMENTS
+    sl, pl = get_column_letter(seg_at), get_column_letter(spend_at)
     header = ["Row in data", "Days since last order"] + [
-        f'=IF({s}<=N($G$2), "Segment {s}", "")' for s in range(1, MAX_SEGMENTS + 1)]
+        f'=IF({s}<=N($G$2), "Segment {s}", "")' for s in range(1, MAX_SEGMENTS + 1)] + [
+        "Segment", "Annual spend"]
     rows = []
     for i in range(SCATTER_POINTS):
         r = i + 4
         rows.append([f"=IF({i + 1}<=MIN($C$2, {SCATTER_POINTS}), ROUND({i}*$E$2, 0)+1, NA())",
                      f"=IF(ISNUMBER($A{r}), INDEX({days}, $A{r}), NA())"]
-                    + [f"=IF(ISNUMBER($A{r}), IF(INDEX({seg_whole}, $A{r}+1)={s}, "
-                       f"INDEX({spend_col}, $A{r}), NA()), NA())"
-                       for s in range(1, MAX_SEGMENTS + 1)])
-    cd.formulas(1, 3, header, rows, formats=[K.INT, K.INT] + [K.MONEY0] * MAX_SEGMENTS,
-                label="scatter helper")
+                    + [f"=IF(${sl}{r}={s}, ${pl}{r}, NA())" for s in range(1, MAX_SEGMENTS + 1)]
+                    + [f"=IF(ISNUMBER($A{r}), INDEX({seg_whole}, $A{r}+1), NA())",
+                       f"=IF(ISNUMBER($A{r}), INDEX({spend_col}, $A{r}), NA())"])
+    cd.formulas(1, 3, header, rows, formats=[K.INT, K.INT] + [K.MONEY0] * MAX_SEGMENTS
+                + [K.INT, K.MONEY0], label="scatter helper")
     cd.widths({"A": 12, "B": 20, "C": 12, "D": 12, "E": 12, "F": 12})
     cd.ws.freeze_panes = "A4"
 
