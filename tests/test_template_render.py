@@ -93,11 +93,13 @@ def test_rendered_template_shows_no_error_text_and_whole_headers(demo, name):
 
 def _clipped(header: str, flat: str) -> str | None:
     """The printed piece of ``header`` when a column too narrow cuts it inside a word (what
-    LibreOffice prints: "Days since last orde" then the next cell), else None."""
+    LibreOffice prints: "Days since last orde" then the next cell, which starts with a capital
+    or a digit), else None. A piece followed by a lower-case word is prose ("Conversion rate
+    by arm" is a chart title, not "Conversions" cut)."""
     h = _flat(header)
     for n in range(max(8, len(h) // 2), len(h)):  # shorter pieces are words of their own
         if h[n - 1].isalnum() and h[n].isalnum():
-            if re.search(r"(?<!\w)" + re.escape(h[:n]) + r"(?=\s|$)", flat):
+            if re.search(r"(?<!\w)" + re.escape(h[:n]) + r"(?=\s+[A-Z0-9#]|\s*$)", flat):
                 return h[:n]
     return None
 
