@@ -134,6 +134,8 @@ def build() -> Workbook:
     assert prof.anchor == PROFILE_AT
     for r in range(prof.row + 1, prof.row + prof.rows):  # the channel column: text
         ss.ws.cell(row=r, column=4).alignment = Alignment(horizontal="center")
+        for c in (8, 9):  # the texts, set off from the numbers before them
+            ss.ws.cell(row=r, column=c).alignment = Alignment(horizontal="left", indent=1)
     top = COUNTS_ROW
     ss.section(1, top - 2, "Customers and revenue per segment",
                "Ordinary Excel formulas (COUNTIF, SUMIF) on the segment column Customers!H, as "
@@ -163,7 +165,10 @@ def build() -> Workbook:
     ss.ws.conditional_formatting.add(
         f"A{ks.row + 1}:F{ks.row + ks.rows - 1}", CellIsRule(operator="equal", formula=['"recommended"'],
                                fill=PatternFill("solid", fgColor="E2EFDA"), font=Font(bold=True)))
-    ss.widths({"A": 11, "B": 12, "C": 12, "D": 17, "E": 20, "F": 12, "G": 16, "H": 3})
+    # The profile's Description and Scaling (H, I) wide enough to read; the charts start at K,
+    # right of every column (no column under a chart).
+    ss.widths({"A": 11, "B": 12, "C": 12, "D": 17, "E": 20, "F": 14, "G": 16, "H": 52, "I": 38,
+               "J": 3})
 
     # ChartData (hidden): up to SCATTER_POINTS customers spread evenly over the table (every
     # one when there are fewer), one y column per segment (#N/A elsewhere, which charts skip).
@@ -190,7 +195,8 @@ def build() -> Workbook:
     seg_at, spend_at = 3 + MAX_SEGMENTS, 4 + MAX_SEGMENTS
     sl, pl = get_column_letter(seg_at), get_column_letter(spend_at)
     header = ["Row in data", "Days since last order"] + [
-        f'=IF({s}<=N($G$2), "Segment {s}", "")' for s in range(1, MAX_SEGMENTS + 1)] + [
+        # a blank name (a space): LibreOffice names an empty one "Column G" in the legend
+        f'=IF({s}<=N($G$2), "Segment {s}", " ")' for s in range(1, MAX_SEGMENTS + 1)] + [
         "Segment", "Annual spend"]
     rows = []
     for i in range(SCATTER_POINTS):
@@ -223,7 +229,7 @@ def build() -> Workbook:
     sc.legend.position = "r"
     K.titles(sc, "Customers by segment: recency and annual spend", "Days since last order",
              "Annual spend")
-    ss.chart(sc, "I4")
+    ss.chart(sc, "K4")
 
     # Segment sizes, from the COUNTIF table: ordinary formulas, so every reader (LibreOffice,
     # pandas, calamine) sees the values that the refresh computed.
@@ -240,7 +246,7 @@ def build() -> Workbook:
     K.value_labels(series)
     bar.legend = None
     K.titles(bar, "Customers per segment", "Segment", "Customers")
-    ss.chart(bar, "I24")
+    ss.chart(bar, "K24")
     ss.ws.freeze_panes = "A3"
     wb.move_sheet("Segments", offset=-1)
     add_rfm_sheets(wb, SETTINGS["horizon_months"])
