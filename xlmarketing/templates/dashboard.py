@@ -248,7 +248,7 @@ def _charts(wb: Workbook, ds: K.Sheet, fc: K.Spill) -> None:
         bar.y_axis.number_format = "#,##0"
         K.titles(bar, title, "Segment", y)
         ds.chart(bar, anchor)
-    line = F.chart_with_data(wb, MODELS, fc.row + 1, CHART_HISTORY)
+    line = F.chart_with_data(wb, MODELS, fc.row + 1, CHART_HISTORY, SETTINGS["interval"])
     line.height, line.width = 7.5, 14
     ds.chart(line, "F29")
 

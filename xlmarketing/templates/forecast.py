@@ -155,11 +155,13 @@ def build() -> Workbook:
             cell = fs.ws.cell(row=r, column=c)
             cell.number_format = "0"
             cell.alignment = Alignment(horizontal="right", vertical="top", wrap_text=True)
-    fs.ws.row_dimensions[acc.row + 6].height = 30
+    fs.ws.row_dimensions[acc.row + 6].height = 48  # the method: up to three wrapped lines
     fs.section(1, 35, "What do price and promotions do?",
                "FORECAST_DRIVERS: elasticity = % change in sales per 1 % change in the driver.")
-    fs.spill(1, 37, f_drv, DRIVER_ROWS, DRIVER_COLS, label="drivers",
-             formats=[None] + ["#,##0.000"] * (DRIVER_COLS - 1))
+    drv = fs.spill(1, 37, f_drv, DRIVER_ROWS, DRIVER_COLS, label="drivers",
+                   formats=[None] + ["#,##0.000"] * (DRIVER_COLS - 1))
+    for r in range(drv.row + 1, drv.row + drv.rows):  # the model (text) after the p-value
+        fs.ws.cell(row=r, column=7).alignment = Alignment(horizontal="left", indent=1)
     fs.widths({"A": 16, "B": 20, "C": 20, "D": 14, "E": 12, "F": 14, "G": 14, "H": 14, "I": 22})
 
     # Data sheets.
@@ -175,16 +177,18 @@ def build() -> Workbook:
     ps.widths({"A": 12, "B": 10, "C": 11})
     ps.ws.freeze_panes = "A2"
 
-    band = chart_with_data(wb, RESULTS, first, CHART_HISTORY)
+    band = chart_with_data(wb, RESULTS, first, CHART_HISTORY, SETTINGS["interval"])
     band.height, band.width = 9.5, 19
     fs.chart(band, "F11")
     fs.ws.freeze_panes = "A3"
     return wb
 
-def chart_with_data(wb: Workbook, source: str, first: int, history: int) -> AreaChart:
+def chart_with_data(wb: Workbook, source: str, first: int, history: int,
+                    interval: str | None = None) -> AreaChart:
     """A ChartData sheet and the chart drawn from it: the last ``history`` months of the Sales
     table, then the forecast read from ``source``'s SALES_FORECAST spill (first forecast row
-    ``first``, columns A to D), with the interval band stacked on the lower bound.
+    ``first``, columns A to D), with the interval band stacked on the lower bound. ``interval``
+    is the Settings cell of the range's coverage (the legend names the band from it).
 
     Everything on ChartData is an ordinary formula reading the tables by position, so any
     history length works and every reader shows the chart from the cached values."""
@@ -208,7 +212,9 @@ def chart_with_data(wb: Workbook, source: str, first: int, history: int) -> Area
         rows.append([f"=IF(ISNUMBER({r}), {r}, EDATE(INDEX({month_col}, $G$2), {j + 1}))", "=NA()",
                      f"=IF(ISNUMBER({b}), {b}, NA())", f"=IF(ISNUMBER({c}), {c}, NA())",
                      f"=IF(ISNUMBER({d}), {d}-{c}, NA())"])
-    cd.formulas(1, 1, ["Month", "Actual", "Forecast", "Lower", f"{INTERVAL:.0%} range"], rows,
+    band_name = (f'=IF(ISNUMBER({interval}), FIXED({interval}*100, 0)&"% range", "Range")'
+                 if interval else f"{INTERVAL:.0%} range")
+    cd.formulas(1, 1, ["Month", "Actual", "Forecast", "Lower", band_name], rows,
                 formats=[K.MONTH, K.INT, K.INT, K.INT, K.INT], label="chart data")
     cd.ws["G1"] = "Months of history"
     cd.ws["G2"] = f"=ROWS({month_col})"
@@ -246,6 +252,6 @@ def chart_with_data(wb: Workbook, source: str, first: int, history: int) -> Area
     band += line
     band.legend.position = "b"
     band.legend.legendEntry = [LegendEntry(idx=0, delete=True)]  # the invisible lower bound
-    K.titles(band, f"Units sold: the last {history} months and the forecast with "
-             f"{INTERVAL:.0%} range", y="Units")
+    K.titles(band, f"Units sold: the last {history} months and the forecast with its range",
+             y="Units")
     return band
