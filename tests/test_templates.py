@@ -212,6 +212,8 @@ def test_charts_point_at_filled_ranges(demo, name):
     for ref in refs:
         sheet, (c1, r1, c2, r2) = _split(ref)
         for r in range(r1, r2 + 1):
+            if _unused_segment_row(name, values, sheet, r):
+                continue
             for c in range(c1, c2 + 1):
                 assert values[sheet].cell(row=r, column=c).value not in (None, ""), (ref, r, c)
         for s_sheet, (sc1, sr1, sc2, sr2) in spills:
@@ -220,23 +222,36 @@ def test_charts_point_at_filled_ranges(demo, name):
                 assert sc1 <= c1 and c2 <= sc2 and sr1 < r1 and r2 <= sr2, (ref, s_sheet)
 
 
+def _unused_segment_row(name, values, sheet, r) -> bool:
+    """A row of the segmentation's per-segment table or scatter helper left blank because the
+    data has fewer segments than the sheet has room for."""
+    if name != segmentation.FILE:
+        return False
+    if sheet == "Segments" and segmentation.COUNTS_ROW < r <= segmentation.COUNTS_ROW + 10:
+        return values[sheet].cell(row=r, column=1).value in (None, "")
+    return False
+
+
 def test_chart_ranges_match_the_results(demo):
     seg = load(demo.out_dir / segmentation.FILE)
     bar = seg["Segments"]._charts[1]
-    # The bar chart reads the COUNTIF table (ordinary formulas), not our spill.
-    assert bar.series[0].val.numRef.f.endswith("$B$15:$B$18")
-    assert bar.series[0].cat.numRef.f.endswith("$A$15:$A$18")
+    # The bar chart reads the COUNTIF table (ordinary formulas), not our spill: a row for each
+    # segment there is room for, blank below the segments found.
+    assert bar.series[0].val.numRef.f.endswith("$B$21:$B$30")
+    assert bar.series[0].cat.numRef.f.endswith("$A$21:$A$30")
     scatter = seg["Segments"]._charts[0]
-    assert len(scatter.series) == segmentation.K_SEGMENTS
+    assert len(scatter.series) == segmentation.MAX_SEGMENTS
     seg_v = load(demo.out_dir / segmentation.FILE, data_only=True)
     assert seg_v["Segments"]["B6"].value == "Customers"
-    assert [seg_v["Segments"].cell(row=r, column=1).value for r in range(15, 19)] == [1, 2, 3, 4]
+    k = len(demo.segments)
+    assert [seg_v["Segments"].cell(row=r, column=1).value for r in range(21, 31)] == \
+        list(range(1, k + 1)) + [None] * (10 - k)
     # The scatter's helper: a customer's spend appears in exactly its segment's column.
     cd, cust = seg_v["ChartData"], seg_v["Customers"]
     for i in (2, 100, 501):
         assert cd.cell(row=i + 2, column=1).value == i - 1  # every customer (500 of them)
         s = cust.cell(row=i, column=8).value
-        row = [cd.cell(row=i + 2, column=3 + k).value for k in range(segmentation.K_SEGMENTS)]
+        row = [cd.cell(row=i + 2, column=3 + j).value for j in range(segmentation.MAX_SEGMENTS)]
         assert row[s - 1] == cust.cell(row=i, column=4).value
         assert cd.cell(row=i + 2, column=2).value == cust.cell(row=i, column=6).value
         assert all(v == "#N/A" for k, v in enumerate(row) if k != s - 1)
@@ -262,8 +277,8 @@ def test_chart_ranges_match_the_results(demo):
 
 def test_ordinary_formulas_on_top_agree_with_our_results(demo):
     seg = load(demo.out_dir / segmentation.FILE, data_only=True)["Segments"]
-    for r in range(15, 19):  # COUNTIF per segment equals the profile's Customers column
-        assert seg.cell(row=r, column=2).value == seg.cell(row=r - 8, column=2).value
+    for r in range(21, 25):  # COUNTIF per segment equals the profile's Customers column
+        assert seg.cell(row=r, column=2).value == seg.cell(row=r - 14, column=2).value
     risk = load(demo.out_dir / churn.FILE, data_only=True)["Risk"]
     assert risk["D6"].value == churn.N_CURRENT
     assert risk["D11"].value == pytest.approx(demo.revenue_at_risk)
@@ -273,7 +288,13 @@ def test_ordinary_formulas_on_top_agree_with_our_results(demo):
 
 def test_demo_summary(demo):
     text = "\n".join(demo.lines())
-    assert f"Segments found: {segmentation.K_SEGMENTS}" in text
+    # k is "auto": the k that the workbook's own SEGMENT_K table recommends
+    seg = load(demo.out_dir / segmentation.FILE, data_only=True)["Segments"]
+    rows = [[seg.cell(row=r, column=c).value for c in (1, 6)]
+            for r in range(segmentation.CHOOSE_K_ROW + 1, segmentation.CHOOSE_K_ROW + 10)]
+    recommended = [k for k, mark in rows if mark == "recommended"]
+    assert len(recommended) == 1
+    assert f"Segments found: {recommended[0]}" in text
     assert sum(s["customers"] for s in demo.segments) == segmentation.N_CUSTOMERS
     assert "Top churn drivers" in text and "Contract = Month-to-month" in text
     names = [d[0] for d in demo.churn_drivers[:3]]
@@ -418,7 +439,9 @@ def test_every_call_of_ours_round_trips_through_its_spec(built, name):
         if spec.name.startswith(("CHURN_", "PROPENSITY_")):
             # Positions that moved with the one argument order still say what they meant.
             assert named["positive"] == '"Yes"', call
-            want = '"auto"' if name == campaign.FILE and "COMPARE" not in spec.name else None
+            # the campaign's model is its Settings cell (holding "auto")
+            want = campaign.SETTINGS["model"] if (name == campaign.FILE
+                                                  and "COMPARE" not in spec.name) else None
             assert named.get("model") == want, call
 
 

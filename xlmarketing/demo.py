@@ -143,7 +143,7 @@ def _num(v: Any) -> float | None:
 def _read_segments(summary: DemoSummary, path: Path) -> None:
     wb = _values(path)
     ws = wb[segmentation.RESULTS]
-    block = _block(ws, segmentation.PROFILE_AT, segmentation.K_SEGMENTS + 1,
+    block = _block(ws, segmentation.PROFILE_AT, segmentation.MAX_SEGMENTS + 1,
                    3 + len(segmentation.FEATURES))
     header, rows = block[0], block[1:]
     if not header or header[0] != "Segment":

@@ -29,7 +29,7 @@ from openpyxl.drawing.text import (
     RegularTextRun,
 )
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
@@ -166,6 +166,8 @@ class Sheet:
     ws: Worksheet
     blocks: list[Block] = field(default_factory=list)
     spills: list[Spill] = field(default_factory=list)
+    #: column -> the width its table header needs (headers print whole, never cut)
+    min_widths: dict[int, float] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -216,6 +218,9 @@ class Sheet:
         block = self.reserve("table", col, row, col + m - 1, row + n, name)
         for j, c in enumerate(frame.columns):
             ws.cell(row=row, column=col + j, value=str(c))
+            # room for the header and the table's filter button
+            self.min_widths[col + j] = max(self.min_widths.get(col + j, 0), header_width(str(c)))
+            self.width(col + j, self.min_widths[col + j])
         values = frame.astype(object).to_numpy().tolist()
         for i, rv in enumerate(values):
             for j, v in enumerate(rv):
@@ -287,14 +292,20 @@ class Sheet:
         return block
 
     def width(self, col: int, width: float) -> None:
-        self.ws.column_dimensions[get_column_letter(col)].width = width
+        self.ws.column_dimensions[get_column_letter(col)].width = max(
+            width, self.min_widths.get(col, 0))
 
     def widths(self, widths: dict[str, float]) -> None:
         for letter, w in widths.items():
-            self.ws.column_dimensions[letter].width = w
+            self.width(column_index_from_string(letter), w)
 
     def chart(self, chart: Any, anchor: str) -> None:
         self.ws.add_chart(chart, anchor)
+
+
+def header_width(text: str) -> float:
+    """A column width that shows ``text`` in bold 11-point Calibri with a filter button."""
+    return round(len(text) * 1.05 + 3, 1)
 
 
 def _plain(v: Any) -> Any:
@@ -326,6 +337,62 @@ def add_sheet(wb: Workbook, title: str, *, tab: str | None = None, one_page: boo
     return Sheet(ws)
 
 
+# --------------------------------------------------------------------------- settings
+
+
+#: The About sheet's rows: the settings block starts here (after "What it answers").
+SETTINGS_ROW = 7
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    label: str      # what the analyst reads, e.g. "Segments (k)"
+    value: Any      # the default: a number, text ("auto"), None (blank) or a formula
+    note: str       # what it does, its range and what blank means
+    fmt: str | None = None
+
+
+class Settings:
+    """The workbook's knobs (k, horizon, thresholds, top-n...) as labelled input cells on the
+    About sheet, which our formulas and the summaries reference instead of literals.
+
+    The block's place is fixed (column C from row ``SETTINGS_ROW + 1``), so a builder knows
+    each cell's address before it writes the formulas: ``settings["k"]`` -> ``About!$C$8``.
+    """
+
+    def __init__(self, items: list[Setting]):
+        self.items = list(items)
+        self._row = {s.key: SETTINGS_ROW + 1 + i for i, s in enumerate(self.items)}
+
+    def __getitem__(self, key: str) -> str:
+        return f"About!$C${self._row[key]}"
+
+    def value(self, key: str) -> Any:
+        return next(s.value for s in self.items if s.key == key)
+
+    @property
+    def last_row(self) -> int:
+        return SETTINGS_ROW + len(self.items)
+
+    def write(self, ws: Worksheet) -> None:
+        ws.cell(row=SETTINGS_ROW, column=2,
+                value="Settings: change a yellow cell, then refresh").font = SECTION
+        for s in self.items:
+            r = self._row[s.key]
+            ws.cell(row=r, column=2, value=s.label).font = BOLD
+            c = ws.cell(row=r, column=3, value=s.value)
+            c.fill = INPUT_FILL
+            c.border = BOX
+            c.alignment = Alignment(horizontal="left", vertical="top")
+            if s.fmt:
+                c.number_format = s.fmt
+            n = ws.cell(row=r, column=4, value=s.note)
+            n.font = NOTE
+            n.alignment = WRAP
+            ws.row_dimensions[r].height = 15 * (1 + len(s.note) // 80)
+
+
 # --------------------------------------------------------------------------- about sheet
 
 
@@ -349,9 +416,10 @@ READERS: list[tuple[str, str]] = [
 
 def about_sheet(wb: Workbook, title: str, answers: str, steps: list[str],
                 formulas: list[tuple[str, str, str]], sheets: list[tuple[str, str]],
-                notes: list[str] = (), readers: list[tuple[str, str]] = READERS) -> Sheet:
-    """The first sheet: what the workbook answers, how to use it, the formulas it uses, which
-    program shows what, and notes."""
+                notes: list[str] = (), readers: list[tuple[str, str]] = READERS,
+                settings: Settings | None = None) -> Sheet:
+    """The first sheet: what the workbook answers, its settings (input cells the formulas
+    read), how to use it, the formulas it uses, which program shows what, and notes."""
     s = add_sheet(wb, "About", tab=NAVY)
     ws = s.ws
     s.widths({"A": 3, "B": 34, "C": 62, "D": 56})
@@ -367,6 +435,9 @@ def about_sheet(wb: Workbook, title: str, answers: str, steps: list[str],
     ws.merge_cells(start_row=r + 1, start_column=2, end_row=r + 1, end_column=4)
     ws.row_dimensions[r + 1].height = 15 * (1 + len(answers) // 140)
     r += 3
+    if settings is not None and settings.items:
+        settings.write(ws)
+        r = settings.last_row + 2
     ws.cell(row=r, column=2, value="How to use it").font = SECTION
     for i, step in enumerate(steps, 1):
         ws.cell(row=r + i, column=2, value=f"{i}.").alignment = Alignment(horizontal="right", vertical="top")
@@ -507,7 +578,7 @@ def last_rows(table: str, column: str, k: int) -> str:
 
 def count_text(table: str, column: str, noun: str) -> str:
     """A formula fragment: "36 months" / "1,000 customers" from a table's row count."""
-    return f'TEXT({nrows(table, column)}, "#,##0")&" {noun}"'
+    return f'FIXED({nrows(table, column)}, 0)&" {noun}"'
 
 
 def col_range(sheet: str, col: int, row1: int, row2: int) -> str:

@@ -32,6 +32,19 @@ CAMPAIGN, LIFT_AT, ROC_AT = "Campaign", "A22", "L22"
 MODELS_SHEET, COMPARE_AT, DRIVERS_AT = "Models", "A6", "A17"
 FAIRNESS, GENDER_AT, AGE_AT = "Fairness", "A6", "A19"
 PROSPECTS, SCORE_AT, REASONS_AT = "Prospects", "N1", "O1"
+THRESHOLD = 0.2
+REASONS = 2             # columns reserved for PROPENSITY_REASONS
+#: The settings (input cells on About) our formulas and the figures read.
+SETTINGS = K.Settings([
+    K.Setting("model", "Model", MODEL,
+              '"auto" (the simplest model within one standard error of the best), or one of the '
+              "names on the Models sheet."),
+    K.Setting("threshold", "Contact threshold", THRESHOLD,
+              "Contact a prospect whose probability is at least this: the model comparison, the "
+              "fairness check and the count of prospects to contact use it.", K.PROB),
+    K.Setting("top_n", "Reasons per prospect", REASONS,
+              f"1 to {REASONS}: the attributes raising each prospect's probability most."),
+])
 
 
 def _n_drivers(frame) -> int:
@@ -50,17 +63,18 @@ def build() -> Workbook:
     score = f"Prospects[[#All],[{MODEL_COLS[0]}]:[{MODEL_COLS[-1]}]]"
     gender = "Responses[[#All],[Gender]]"
     band = "Responses[[#All],[Age band]]"
-    m = K.quoted(MODEL)
+    st = SETTINGS
+    m, thr = st["model"], st["threshold"]
     yes = K.quoted("Yes")  # the response to predict; options left out take their defaults
     data = {"train_data": train, "train_labels": labels, "positive": yes}
     f_score = K.call("PROPENSITY_SCORE", **data, score_data=score, model=m)
-    f_reasons = K.call("PROPENSITY_REASONS", **data, score_data=score, top_n=2, model=m)
+    f_reasons = K.call("PROPENSITY_REASONS", **data, score_data=score, top_n=st["top_n"], model=m)
     f_lift = K.call("PROPENSITY_LIFT", **data, bins=BINS, folds=5, model=m)
     f_roc = K.call("PROPENSITY_ROC", **data, points=ROC_POINTS, folds=5, model=m)
-    f_compare = K.call("PROPENSITY_COMPARE", **data, threshold=0.2, folds=5)
+    f_compare = K.call("PROPENSITY_COMPARE", **data, threshold=thr, folds=5)
     f_drivers = K.call("PROPENSITY_DRIVERS", **data, model=m)
-    f_gender = K.call("PROPENSITY_FAIRNESS", **data, group=gender, threshold=0.2, folds=5, model=m)
-    f_age = K.call("PROPENSITY_FAIRNESS", **data, group=band, threshold=0.2, folds=5, model=m)
+    f_gender = K.call("PROPENSITY_FAIRNESS", **data, group=gender, threshold=thr, folds=5, model=m)
+    f_age = K.call("PROPENSITY_FAIRNESS", **data, group=band, threshold=thr, folds=5, model=m)
     wb = K.new_workbook("Campaign response")
 
     K.about_sheet(
@@ -115,8 +129,9 @@ def build() -> Workbook:
          ("All quality figures (gains, ROC, comparison, fairness) are cross-validated: each "
           "customer is scored by a model that did not see them."),
          ("Fairness: demographic parity compares the share of each group selected at the "
-          "threshold (0.2 here); equalized odds compares true and false positive rates. Gaps near "
+          "contact threshold (a setting above); equalized odds compares true and false positive rates. Gaps near "
           "0 (ratio near 1) mean the groups are treated alike.")],
+        settings=SETTINGS,
     )
 
     _campaign_sheet(wb, f_lift, f_roc, pl)
@@ -159,7 +174,8 @@ def _campaign_sheet(wb: Workbook, f_lift: str, f_roc: str, pl: int) -> None:
         ("Response rate in the last campaign", f"=SUM({lift.column(2)})/SUM({lift.column(1)})", K.PCT),
         ("Share of responders reached by contacting the top 20%", f"={lift.cell(2, 6)}", K.PCT),
         ("Lift of the top 10% over random contact", f"={lift.cell(1, 7)}", "0.0"),
-        ("Prospects with a probability of 20% or more", f'=COUNTIF({probs}, ">=0.2")', K.INT),
+        (f'="Prospects with a probability of "&FIXED({SETTINGS["threshold"]}*100, 0)&"% or more"',
+         f'=COUNTIF({probs}, ">="&{SETTINGS["threshold"]})', K.INT),
     ], label="kpis", span=3)
     cs.section(1, 20, "Gains by decile", "PROPENSITY_LIFT: customers ranked by cross-validated probability.")
     cs.section(12, 20, "ROC curve", "PROPENSITY_ROC: cross-validated.")
@@ -215,7 +231,7 @@ def _models_sheet(wb: Workbook, f_compare: str, f_drivers: str, n_drivers: int) 
     ms = K.add_sheet(wb, MODELS_SHEET, tab=K.BLUE)
     ms.title("Which model?", "Every candidate cross-validated on the same folds; auto keeps the "
                              "simplest model within one standard error of the best.")
-    ms.section(1, 4, "Model comparison", "PROPENSITY_COMPARE (threshold 0.2).")
+    ms.section(1, 4, "Model comparison", "PROPENSITY_COMPARE (at the contact threshold set on About).")
     cmp_ = ms.spill(1, 6, f_compare, len(CANDIDATES) + 1, 10, label="compare",
                     formats=[None, "0.000", "0.000", K.PCT, K.PCT, K.PCT, "0.000", "0.000", "0.00", None])
     ms.section(1, 15, "What drives response?", "PROPENSITY_DRIVERS: importance in AUC points "
@@ -244,8 +260,9 @@ def _models_sheet(wb: Workbook, f_compare: str, f_drivers: str, n_drivers: int) 
 
 def _fairness_sheet(wb: Workbook, f_gender: str, f_age: str, hist) -> None:
     fs = K.add_sheet(wb, FAIRNESS, tab="70AD47")
-    fs.title("Is the model fair?", "Cross-validated rates per group at a threshold of 0.2; the "
-                                   "largest gaps below each table.")
+    fs.title("Is the model fair?", f'="Cross-validated rates per group at a threshold of "&'
+                                   f'FIXED({SETTINGS["threshold"]}*100, 0)&"%; the largest gaps '
+                                   'below each table."')
     n_gender = hist["Gender"].nunique()
     n_band = hist["Age band"].nunique()
     fs.section(1, 4, "By gender", "PROPENSITY_FAIRNESS with the Gender column.")

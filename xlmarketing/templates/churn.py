@@ -29,6 +29,14 @@ MAX_ROWS = 1_048_576
 # Where the demo reads results back.
 MODEL, METRICS_AT, DRIVERS_AT = "Model", "A6", "D6"
 CURRENT, PROB_AT, REASONS_AT, SPEND_AT = "Current", "K1", "L1", "G1"
+REASONS = 3             # columns reserved for CHURN_REASONS
+#: The settings (input cells on About) our formulas read; the high-risk threshold is the
+#: yellow cell on the Risk sheet, beside the figures it drives.
+SETTINGS = K.Settings([
+    K.Setting("top_n", "Reasons per customer", REASONS,
+              f"1 to {REASONS}: the attributes raising each customer's churn risk most "
+              "(Current sheet, beside the probability)."),
+])
 
 
 def _row_of_rank(prob: str, r: int, i: int) -> str:
@@ -55,7 +63,7 @@ def build() -> Workbook:
                     for c in MODEL_COLS)
     data = {"train_data": train, "train_labels": labels, "positive": K.quoted("Yes")}
     f_prob = K.call("CHURN_PROB", **data, score_data=score)
-    f_reasons = K.call("CHURN_REASONS", **data, score_data=score, top_n=3)
+    f_reasons = K.call("CHURN_REASONS", **data, score_data=score, top_n=SETTINGS["top_n"])
     f_metrics = K.call("CHURN_METRICS", **data, threshold="Risk!$D$9", folds=5)
     f_drivers = K.call("CHURN_DRIVERS", **data)
     wb = K.new_workbook("Churn risk")
@@ -109,6 +117,7 @@ def build() -> Workbook:
          "is shown for reference and is not in the model), so history and today compare fairly."),
          ("Revenue at risk = the sum over customers of churn probability × monthly spend: the "
          "monthly revenue expected to leave.")],
+        settings=SETTINGS,
     )
 
     # Risk: the manager's view (built first so it is the second tab).
@@ -227,6 +236,8 @@ def build() -> Workbook:
     for r in range(first, lastr + 1):
         for c in (9, 10, 11):
             ms.ws.cell(row=r, column=c).font = K.NOTE
+    for letter in "IJK":  # the chart's helper (#N/A gaps): hidden, the chart still reads it
+        ms.ws.column_dimensions[letter].hidden = True
     ms.ws.conditional_formatting.add(
         f"G{first}:G{lastr}", CellIsRule(operator="equal", formula=['"raises churn"'],
                                          font=Font(bold=True, color=K.RED)))
@@ -246,6 +257,7 @@ def build() -> Workbook:
         series.graphicalProperties = K.solid(colour)
         drivers_chart.series.append(series)
     drivers_chart.set_categories(cats)
+    drivers_chart.visible_cells_only = False  # its helper columns are hidden
     drivers_chart.x_axis.scaling.orientation = "maxMin"
     drivers_chart.x_axis.tickLblPos = "low"
     drivers_chart.legend.position = "b"

@@ -41,6 +41,17 @@ KPI_ROW = 6                               # first KPI row on the Dashboard (valu
 TODO_ROW = 6                              # first "what to do" line (column F)
 SEG_ROW = 14                              # header row of the segment table
 FC_ROW = 23                               # header row of the forecast table
+#: The settings (input cells on About) our formulas read; the high-risk threshold is the
+#: yellow cell among the figures on the Dashboard sheet.
+SETTINGS = K.Settings([
+    K.Setting("k", "Segments (k)", K_SEGMENTS,
+              f"2 to {K_SEGMENTS} (the page has room for {K_SEGMENTS}), or \"auto\" to let the "
+              "data choose (a choice above 4 does not fit the page)."),
+    K.Setting("interval", "Forecast range", F.INTERVAL,
+              "Coverage of the forecast's Lower-Upper range, e.g. 0.9 for 90 %.", K.PCT),
+    K.Setting("season", "Season length", F.SEASON,
+              'Periods in a season of the sales: 12 for months; blank or "auto" detects it.'),
+])
 KPI_LABELS = ["Customers", "Monthly revenue", "Expected churners (sum of probabilities)",
               "Monthly revenue at risk (probability × spend)",
               "High-risk threshold (enter a probability)", "High-risk customers"]
@@ -54,14 +65,15 @@ def build() -> Workbook:
     labels = "History[[#All],[Churned]]"
     score = "Customers[[#All],[Age]:[Days since last purchase]]"
     seg_data = "Customers[[#All],[Tenure (months)]:[Days since last purchase]]"
-    f_seg = K.call("KMEANS_SEGMENT", data=seg_data, k=K_SEGMENTS)
+    st = SETTINGS
+    f_seg = K.call("KMEANS_SEGMENT", data=seg_data, k=st["k"])
     f_prob = K.call("CHURN_PROB", train_data=train, train_labels=labels, score_data=score,
                     positive=K.quoted("Yes"))
-    f_profile = K.call("SEGMENT_PROFILE", data=seg_data, k=K_SEGMENTS)
+    f_profile = K.call("SEGMENT_PROFILE", data=seg_data, k=st["k"])
     f_fc = K.call("SALES_FORECAST", sales="Sales[[#All],[Month]:[Units sold]]", horizon=F.HORIZON,
                   known_drivers="Sales[[#All],[Price]:[Promotion]]",
-                  future_drivers="Plan[[#All],[Price]:[Promotion]]", season_length=F.SEASON,
-                  interval=F.INTERVAL)
+                  future_drivers="Plan[[#All],[Price]:[Promotion]]", season_length=st["season"],
+                  interval=st["interval"])
     wb = K.new_workbook("Marketing dashboard")
     _about(wb, f_seg, f_prob, f_profile, f_fc)
     ds = K.add_sheet(wb, SHEET, tab=K.NAVY)   # filled last: it reads every other sheet
@@ -110,7 +122,7 @@ def _dashboard(ds: K.Sheet, seg: K.Spill, pr: K.Spill, fc: K.Spill, prof: K.Spil
     ws = ds.ws
     n_cust = K.count_text("Customers", "Customer ID", "customers")
     ds.title("Marketing dashboard",
-             f'={n_cust}&" in {K_SEGMENTS} segments, scored for churn by a model trained on "&'
+             f'={n_cust}&" in "&MAX({K.beside(CUSTOMERS, seg.col, "Customers", "Customer ID")})&" segments, scored for churn by a model trained on "&'
              f'{K.count_text("History", "Customer ID", "past customers")}&"; "&'
              f'{K.count_text("Sales", "Units sold", "months")}&" of sales history."')
     segs = K.beside(CUSTOMERS, seg.col, "Customers", "Customer ID")
@@ -143,7 +155,7 @@ def _dashboard(ds: K.Sheet, seg: K.Spill, pr: K.Spill, fc: K.Spill, prof: K.Spil
         rows.append([
             i + 1,
             f"=COUNTIF({segs}, A{r})",
-            f'=IF(B{r}>0, {contract}&", "&TEXT({tenure}, "0")&" months", "")',
+            f'=IF(B{r}>0, {contract}&", "&FIXED({tenure}, 0, TRUE)&" months", "")',
             f"=SUMIF({segs}, A{r}, {spend})",
             f"=SUMIF({segs}, A{r}, {probs})",
             f"=SUMPRODUCT({in_seg}*{probs}*{spend})",
@@ -167,7 +179,7 @@ def _dashboard(ds: K.Sheet, seg: K.Spill, pr: K.Spill, fc: K.Spill, prof: K.Spil
 
     # The forecast, read from the Models sheet, and its figures at a glance.
     ds.section(1, FC_ROW - 2, f"Sales forecast, next {F.HORIZON} months",
-               f"SALES_FORECAST (Models sheet) with a {F.INTERVAL:.0%} interval.")
+               "SALES_FORECAST (Models sheet) with the range set on About.")
     fc_rows = []
     for j in range(F.HORIZON):
         src = fc.row + 1 + j
@@ -187,17 +199,17 @@ def _dashboard(ds: K.Sheet, seg: K.Spill, pr: K.Spill, fc: K.Spill, prof: K.Spil
     worst = f"MATCH(MAX({risk}), {risk}, 0)"
     todo = [
         (f'=IF($F${tot}>0, "Retention first: segment "&INDEX($A${first}:$A${last}, {worst})&'
-         f'" holds "&TEXT(MAX({risk})/$F${tot}, "0%")&" of the monthly revenue at risk ("&'
-         f'TEXT(MAX({risk}), "#,##0")&"); start with its "&INDEX($H${first}:$H${last}, {worst})&'
+         f'" holds "&FIXED(MAX({risk})/$F${tot}*100, 0)&"% of the monthly revenue at risk ("&'
+         f'FIXED(MAX({risk}), 0)&"); start with its "&INDEX($H${first}:$H${last}, {worst})&'
          f'" high-risk customers (probability in Customers!L).", '
          f'"No revenue at risk: no churn action needed.")'),
         (f'=IF($B${tot}>0, "Look after segment "&INDEX($A${first}:$A${last}, '
          f'MATCH(MAX({per_cust}), {per_cust}, 0))&": its customers spend the most a month each ("&'
-         f'TEXT(MAX({per_cust}), "#,##0.00")&", churn rate "&TEXT(INDEX($I${first}:$I${last}, '
-         f'MATCH(MAX({per_cust}), {per_cust}, 0)), "0%")&").", "No customers in the table.")'),
+         f'FIXED(MAX({per_cust}), 2)&", churn rate "&FIXED(INDEX($I${first}:$I${last}, '
+         f'MATCH(MAX({per_cust}), {per_cust}, 0))*100, 0)&"%).", "No customers in the table.")'),
         (f'=IF(ISNUMBER(I{kr + 2}), IF(I{kr + 2}>=0, "Plan for growth: sales are forecast to '
-         f'rise "&TEXT(I{kr + 2}, "0.0%")&" on the last {F.HORIZON} months ("&TEXT(I{kr}, '
-         f'"#,##0")&" units).", "Sales are forecast to fall "&TEXT(-I{kr + 2}, "0.0%")&" on the '
+         f'rise "&FIXED(I{kr + 2}*100, 1)&"% on the last {F.HORIZON} months ("&FIXED(I{kr}, 0)&'
+         f'" units).", "Sales are forecast to fall "&FIXED(-I{kr + 2}*100, 1)&"% on the '
          f'last {F.HORIZON} months: review prices and promotions on the Plan sheet."), '
          f'"Forecast: "&IF(ISNUMBER(I{kr}), I{kr + 1}, I{kr})&".")'),
     ]
@@ -236,7 +248,7 @@ def _charts(wb: Workbook, ds: K.Sheet, fc: K.Spill) -> None:
         bar.y_axis.number_format = "#,##0"
         K.titles(bar, title, "Segment", y)
         ds.chart(bar, anchor)
-    line = F.chart_with_data(wb, MODELS, fc.row + 1, CHART_HISTORY)
+    line = F.chart_with_data(wb, MODELS, fc.row + 1, CHART_HISTORY, SETTINGS["interval"])
     line.height, line.width = 7.5, 14
     ds.chart(line, "F29")
 
@@ -289,4 +301,5 @@ def _about(wb: Workbook, f_seg: str, f_prob: str, f_profile: str, f_fc: str) -> 
          "last purchase; churn is predicted from age, gender and those same columns."),
          ("Revenue at risk = the sum over customers of churn probability × monthly spend: the "
          "monthly revenue expected to leave.")],
+        settings=SETTINGS,
     )

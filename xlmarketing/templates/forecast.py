@@ -23,30 +23,52 @@ CHART_HISTORY = 48      # months of history the chart shows before the forecast
 RESULTS, FORECAST_AT, DATA = "Forecast", "A6", "Sales"
 #: The data tables `xlmarketing batch` fills: both; the plan starts after the last sales month.
 DATA_TABLES = DataTables(main="Sales", follows=(("Plan", "Month", "Sales", "Month"),))
+#: The settings (input cells on About) our formulas and the figures read.
+SETTINGS = K.Settings([
+    K.Setting("horizon", "Months ahead", HORIZON,
+              f"1 to {HORIZON} (the sheets have room for {HORIZON}); the Plan table needs a row "
+              "for each month ahead."),
+    K.Setting("season", "Season length", SEASON,
+              'Periods in a season: 12 for months; blank or "auto" detects it.'),
+    K.Setting("interval", "Forecast range", INTERVAL,
+              "Coverage of the Lower-Upper range, e.g. 0.9 for 90 %; blank for no range.", K.PCT),
+    K.Setting("backtest", "Backtest horizon", None,
+              "Months ahead each backtest forecasts. Blank: one season, shortened so the "
+              "history holds enough backtests (3 months ahead with 30 months of history)."),
+])
 
 
-def kpi_rows(forecast: str, total_at: str, actual_at: str) -> list[tuple[str, str, str]]:
+def kpi_rows(forecast: str, total_at: str, actual_at: str,
+             horizon: str | None = None) -> list[tuple[str, str, str]]:
     """The forecast's figures at a glance as (label, formula, number format): forecast total,
     last year's actual, growth and planned revenue. ``forecast`` is the range of the forecast
     values (the second column of the SALES_FORECAST spill); ``total_at`` and ``actual_at`` are
     the cells where the first two figures land. A figure that needs more data than the Sales
-    table holds shows a text saying so, never 0."""
+    table holds shows a text saying so, never 0. ``horizon`` is the cell holding the number of
+    months ahead (the Settings cell); without it the figures are for ``HORIZON`` months."""
     months = f"COUNT({K.tcol('Sales', 'Units sold')})"
+    h = horizon or str(HORIZON)
+    units = K.tcol("Sales", "Units sold")
+    rows = K.nrows("Sales", "Units sold")
+    last_h = f"INDEX({units}, {rows}-{h}+1):INDEX({units}, {rows})"
+    first_h = f"INDEX({forecast}, 1):INDEX({forecast}, {h})"
+    label = (lambda text: f'="{text[0]}"&{h}&"{text[1]}"') if horizon else (
+        lambda text: f"{text[0]}{HORIZON}{text[1]}")
     return [
-        (f"Forecast total, next {HORIZON} months",
-         f"=IF(COUNT({forecast})={HORIZON}, SUM({forecast}), IF({months}<{2 * SEASON}, "
+        (label(("Forecast total, next ", " months")),
+         f"=IF(COUNT({forecast})={h}, SUM({forecast}), IF({months}<{2 * SEASON}, "
          f'"needs {2 * SEASON} months of history (has "&{months}&")", "no forecast: see the '
          'SALES_FORECAST cell"))', K.INT),
-        (f"Actual, last {HORIZON} months",
-         f"=IF({months}>={HORIZON}, SUM({K.last_rows('Sales', 'Units sold', HORIZON)}), "
-         f'"needs {HORIZON} months of history (has "&{months}&")")', K.INT),
-        (f"Growth on the last {HORIZON} months",
+        (label(("Actual, last ", " months")),
+         f"=IF({months}>={h}, SUM({last_h}), "
+         f'"needs "&{h}&" months of history (has "&{months}&")")', K.INT),
+        (label(("Growth on the last ", " months")),
          f"=IF(AND(ISNUMBER({total_at}), ISNUMBER({actual_at})), IF({actual_at}>0, "
          f'{total_at}/{actual_at}-1, "no sales to compare"), "needs the two figures above")',
          "+0.0%;-0.0%"),
         ("Planned revenue (forecast × planned price)",
-         f'=IF(ISNUMBER({total_at}), SUMPRODUCT({forecast}, {K.tcol("Plan", "Price")}), '
-         '"needs the forecast")', K.MONEY0),
+         f'=IF(ISNUMBER({total_at}), SUMPRODUCT({first_h}, INDEX({K.tcol("Plan", "Price")}, '
+         f'1):INDEX({K.tcol("Plan", "Price")}, {h})), "needs the forecast")', K.MONEY0),
     ]
 
 
@@ -56,10 +78,13 @@ def build() -> Workbook:
     sales = "Sales[[#All],[Month]:[Units sold]]"
     drivers = "Sales[[#All],[Price]:[Promotion]]"
     planned = "Plan[[#All],[Price]:[Promotion]]"
-    f_fc = K.call("SALES_FORECAST", sales=sales, horizon=HORIZON, known_drivers=drivers,
-                  future_drivers=planned, season_length=SEASON, interval=INTERVAL)
-    f_acc = K.call("FORECAST_ACCURACY", sales=sales, horizon=HORIZON, season_length=SEASON)
-    f_drv = K.call("FORECAST_DRIVERS", sales=sales, known_drivers=drivers, season_length=SEASON)
+    st = SETTINGS
+    f_fc = K.call("SALES_FORECAST", sales=sales, horizon=st["horizon"], known_drivers=drivers,
+                  future_drivers=planned, season_length=st["season"], interval=st["interval"])
+    f_acc = K.call("FORECAST_ACCURACY", sales=sales, horizon=st["backtest"],
+                   season_length=st["season"])
+    f_drv = K.call("FORECAST_DRIVERS", sales=sales, known_drivers=drivers,
+                   season_length=st["season"])
     wb = K.new_workbook("Sales forecast")
 
     K.about_sheet(
@@ -76,8 +101,9 @@ def build() -> Workbook:
             "over them (structured references and INDEX ranges), so a history of any length "
             f"works. With a yearly season the models need {2 * SEASON} months of history; a "
             f"figure that needs more data than there is says so instead of showing 0. The chart "
-            f"shows the last {CHART_HISTORY} months of history. Change {HORIZON} to forecast "
-            "another horizon (the Plan table needs one row per month ahead)."),
+            f"shows the last {CHART_HISTORY} months of history. The settings above set the "
+            "months ahead (the Plan table needs one row per month ahead), the season, the "
+            "forecast range and the backtest."),
             ("Refresh: in Excel with the xlmarketing add-in, the formulas recalculate as you type; "
             "headless, run  xlmarketing refresh sales_forecast.xlsx -o result.xlsx."),
             "Try a scenario: change a planned price or promotion on the Plan sheet and refresh.",
@@ -103,20 +129,21 @@ def build() -> Workbook:
          "uplift of about 25 %."),
          ("Promotion is 1 in a month with a promotion, 0 otherwise. Dates are the first day of "
          "each month.")],
+        settings=SETTINGS,
     )
 
     fs = K.add_sheet(wb, RESULTS, tab=K.NAVY)
     fs.title("Sales forecast", f'="Units sold: "&{K.count_text("Sales", "Units sold", "months")}'
-                               f'&" of history, {HORIZON} months ahead with the planned prices '
-                               'and promotions."')
-    fs.section(1, 4, f"Next {HORIZON} months",
-               f"SALES_FORECAST with a {INTERVAL:.0%} interval.")
+                               f'&" of history, "&{st["horizon"]}&" months ahead with the planned '
+                               'prices and promotions."')
+    fs.section(1, 4, "The months ahead",
+               "SALES_FORECAST with the range set on About (Lower, Upper).")
     fc = fs.spill(1, 6, f_fc, HORIZON + 1, 4, label="forecast",
                   formats=[K.MONTH, K.INT, K.INT, K.INT])
     assert fc.anchor == FORECAST_AT
     first, last = fc.row + 1, fc.row + HORIZON
     fs.section(6, 4, "At a glance", "Ordinary Excel formulas on the forecast.")
-    fs.kpis(6, 6, kpi_rows(f"B{first}:B{last}", "I6", "I7"), label="kpis", span=3)
+    fs.kpis(6, 6, kpi_rows(f"B{first}:B{last}", "I6", "I7", st["horizon"]), label="kpis", span=3)
     fs.section(1, 21, "How accurate is it?",
                "FORECAST_ACCURACY: rolling backtest on the history, against a seasonal naive forecast.")
     # Metric, SALES_FORECAST, seasonal naive and the best simple peer.
@@ -128,11 +155,13 @@ def build() -> Workbook:
             cell = fs.ws.cell(row=r, column=c)
             cell.number_format = "0"
             cell.alignment = Alignment(horizontal="right", vertical="top", wrap_text=True)
-    fs.ws.row_dimensions[acc.row + 6].height = 30
+    fs.ws.row_dimensions[acc.row + 6].height = 48  # the method: up to three wrapped lines
     fs.section(1, 35, "What do price and promotions do?",
                "FORECAST_DRIVERS: elasticity = % change in sales per 1 % change in the driver.")
-    fs.spill(1, 37, f_drv, DRIVER_ROWS, DRIVER_COLS, label="drivers",
-             formats=[None] + ["#,##0.000"] * (DRIVER_COLS - 1))
+    drv = fs.spill(1, 37, f_drv, DRIVER_ROWS, DRIVER_COLS, label="drivers",
+                   formats=[None] + ["#,##0.000"] * (DRIVER_COLS - 1))
+    for r in range(drv.row + 1, drv.row + drv.rows):  # the model (text) after the p-value
+        fs.ws.cell(row=r, column=7).alignment = Alignment(horizontal="left", indent=1)
     fs.widths({"A": 16, "B": 20, "C": 20, "D": 14, "E": 12, "F": 14, "G": 14, "H": 14, "I": 22})
 
     # Data sheets.
@@ -148,20 +177,23 @@ def build() -> Workbook:
     ps.widths({"A": 12, "B": 10, "C": 11})
     ps.ws.freeze_panes = "A2"
 
-    band = chart_with_data(wb, RESULTS, first, CHART_HISTORY)
+    band = chart_with_data(wb, RESULTS, first, CHART_HISTORY, SETTINGS["interval"])
     band.height, band.width = 9.5, 19
     fs.chart(band, "F11")
     fs.ws.freeze_panes = "A3"
     return wb
 
-def chart_with_data(wb: Workbook, source: str, first: int, history: int) -> AreaChart:
+def chart_with_data(wb: Workbook, source: str, first: int, history: int,
+                    interval: str | None = None) -> AreaChart:
     """A ChartData sheet and the chart drawn from it: the last ``history`` months of the Sales
     table, then the forecast read from ``source``'s SALES_FORECAST spill (first forecast row
-    ``first``, columns A to D), with the interval band stacked on the lower bound.
+    ``first``, columns A to D), with the interval band stacked on the lower bound. ``interval``
+    is the Settings cell of the range's coverage (the legend names the band from it).
 
     Everything on ChartData is an ordinary formula reading the tables by position, so any
     history length works and every reader shows the chart from the cached values."""
     cd = K.add_sheet(wb, "ChartData", tab=K.GREY, one_page=False)
+    cd.ws.sheet_state = "hidden"  # helper columns (#N/A gaps for the chart): not for reading
     cd.ws.sheet_view.showGridLines = True
     units, month_col = K.tcol("Sales", "Units sold"), K.tcol("Sales", "Month")
     w = history
@@ -180,7 +212,9 @@ def chart_with_data(wb: Workbook, source: str, first: int, history: int) -> Area
         rows.append([f"=IF(ISNUMBER({r}), {r}, EDATE(INDEX({month_col}, $G$2), {j + 1}))", "=NA()",
                      f"=IF(ISNUMBER({b}), {b}, NA())", f"=IF(ISNUMBER({c}), {c}, NA())",
                      f"=IF(ISNUMBER({d}), {d}-{c}, NA())"])
-    cd.formulas(1, 1, ["Month", "Actual", "Forecast", "Lower", f"{INTERVAL:.0%} range"], rows,
+    band_name = (f'=IF(ISNUMBER({interval}), FIXED({interval}*100, 0)&"% range", "Range")'
+                 if interval else f"{INTERVAL:.0%} range")
+    cd.formulas(1, 1, ["Month", "Actual", "Forecast", "Lower", band_name], rows,
                 formats=[K.MONTH, K.INT, K.INT, K.INT, K.INT], label="chart data")
     cd.ws["G1"] = "Months of history"
     cd.ws["G2"] = f"=ROWS({month_col})"
@@ -218,6 +252,6 @@ def chart_with_data(wb: Workbook, source: str, first: int, history: int) -> Area
     band += line
     band.legend.position = "b"
     band.legend.legendEntry = [LegendEntry(idx=0, delete=True)]  # the invisible lower bound
-    K.titles(band, f"Units sold: the last {history} months and the forecast with "
-             f"{INTERVAL:.0%} range", y="Units")
+    K.titles(band, f"Units sold: the last {history} months and the forecast with its range",
+             y="Units")
     return band

@@ -18,6 +18,18 @@ START_ITEM = "Espresso beans"
 RULE_ROWS = 30  # room reserved for the rules spill (the sample data gives 20 rules)
 # Where results are anchored.
 RESULTS, RECS_AT, RULES_SHEET = "Recommendations", "A5", "Baskets"
+SIMILAR_N, MIN_SUPPORT, MIN_CONFIDENCE = 5, 0.02, 0.3
+#: The settings (input cells on About) our formulas read.
+SETTINGS = K.Settings([
+    K.Setting("n", "Products per customer", TOP_N,
+              f"1 to {TOP_N} (the sheet has room for {TOP_N}): how many products to recommend."),
+    K.Setting("similar", "Similar products", SIMILAR_N,
+              f"1 to {SIMILAR_N}: how many products to list beside the one in Baskets!B4."),
+    K.Setting("support", "Rules: minimum support", MIN_SUPPORT,
+              "Share of orders a rule's products must appear in together (0.02 = 2 %).", K.PCT),
+    K.Setting("confidence", "Rules: minimum confidence", MIN_CONFIDENCE,
+              "Share of the orders with A that also hold C (0.3 = 30 %).", K.PCT),
+])
 
 
 def build() -> Workbook:
@@ -26,9 +38,11 @@ def build() -> Workbook:
     products = [p for ps in samples.CATALOGUE.values() for p in ps]
     hist_ref = "Purchases[[#All],[Customer]:[Quantity]]"
     basket_ref = "OrderLines[[#All],[Order]:[Product]]"
-    f_rec = K.call("RECOMMEND", purchases=hist_ref, n=TOP_N)
-    f_sim = K.call("SIMILAR_ITEMS", purchases=hist_ref, item="$B$4", n=5)
-    f_rules = K.call("BASKET_RULES", transactions=basket_ref, min_support=0.02, min_confidence=0.3)
+    st = SETTINGS
+    f_rec = K.call("RECOMMEND", purchases=hist_ref, n=st["n"])
+    f_sim = K.call("SIMILAR_ITEMS", purchases=hist_ref, item="$B$4", n=st["similar"])
+    f_rules = K.call("BASKET_RULES", transactions=basket_ref, min_support=st["support"],
+                     min_confidence=st["confidence"])
     wb = K.new_workbook("Product recommendations")
 
     K.about_sheet(
@@ -68,6 +82,7 @@ def build() -> Workbook:
           "customers each prefer one of four categories (coffee, tea, baking, snacks), with "
           "products that sell together (espresso beans and a milk frother, flour and yeast)."),
          ("Deterministic: the same purchases always give the same recommendations and rules.")],
+        settings=SETTINGS,
     )
 
     ps = K.add_sheet(wb, "Purchases", tab=K.BLUE, one_page=False)

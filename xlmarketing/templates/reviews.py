@@ -28,6 +28,17 @@ REVIEWS, INSIGHTS = "Reviews", "Insights"
 # Where the tests read results back.
 SENTIMENT_AT, TOPIC_AT, CLASS_AT = "H1", "I1", "K1"
 TOPICS_AT, KEYWORDS_AT, METRICS_AT, MONTHLY_AT = "A14", "F14", "A22", "M6"
+MAX_TOPICS = 5          # room on the Insights sheet
+N_WORDS, N_KEYWORDS = 6, 4
+#: The settings (input cells on About) our formulas read.
+SETTINGS = K.Settings([
+    K.Setting("k", "Topics", K_TOPICS,
+              f"2 to {MAX_TOPICS} (the Insights sheet has room for {MAX_TOPICS}): how many "
+              "topics to find in the reviews."),
+    K.Setting("n_words", "Words per topic", N_WORDS, "The words that describe each topic."),
+    K.Setting("n", "Keywords per rating group", N_KEYWORDS,
+              f"1 to {N_KEYWORDS}: the words that set low ratings apart from high ones."),
+])
 
 
 def build() -> Workbook:
@@ -35,10 +46,12 @@ def build() -> Workbook:
     text = "Reviews[[#All],[Review]]"
     category = "Reviews[[#All],[Category]]"
     f_sent = K.call("SENTIMENT", text=text)
-    f_topic = K.call("TEXT_TOPIC", text=text, k=K_TOPICS)
+    st = SETTINGS
+    f_topic = K.call("TEXT_TOPIC", text=text, k=st["k"])
     f_class = K.call("TEXT_CLASSIFY", train_text=text, train_labels=category, score_text=text)
-    f_topics = K.call("TEXT_TOPICS", text=text, k=K_TOPICS, n_words=6)
-    f_keywords = K.call("TEXT_KEYWORDS", text=text, labels="Reviews[[#All],[Rating group]]", n=4)
+    f_topics = K.call("TEXT_TOPICS", text=text, k=st["k"], n_words=st["n_words"])
+    f_keywords = K.call("TEXT_KEYWORDS", text=text, labels="Reviews[[#All],[Rating group]]",
+                        n=st["n"])
     f_metrics = K.call("TEXT_CLASSIFY_METRICS", train_text=text, train_labels=category)
     wb = K.new_workbook("Customer reviews")
 
@@ -46,7 +59,7 @@ def build() -> Workbook:
         wb, "Customer reviews",
         "What are customers saying, and is it getting better or worse? Every review gets a "
         "sentiment score and a topic; the Insights sheet shows sentiment month by month, the "
-        f"{K_TOPICS} topics customers write about, the words that set low ratings apart from high "
+        "topics customers write about, the words that set low ratings apart from high "
         "ones, and how well a classifier trained on the labelled reviews sorts the rest into "
         "praise, complaint and question.",
         [
@@ -87,6 +100,7 @@ def build() -> Workbook:
           "complaints grow in the last six months."),
          ("Topics are numbered by size (1 = the most reviews); keywords' score is a z-score, "
           "above 2 a clear difference.")],
+        settings=SETTINGS,
     )
 
     _insights_sheet(wb, f_topics, f_keywords, f_metrics)
@@ -108,7 +122,7 @@ def build() -> Workbook:
 def _insights_sheet(wb: Workbook, f_topics: str, f_keywords: str, f_metrics: str) -> None:
     ins = K.add_sheet(wb, INSIGHTS, tab=K.RED)
     ins.title("What customers say", f'={K.count_text("Reviews", "Review", "reviews")}&", '
-                                    f'"&TEXT(COUNTA(Reviews[Category]), "#,##0")&" labelled by hand."')
+                                    f'"&FIXED(COUNTA(Reviews[Category]), 0)&" labelled by hand."')
     sentiment = K.beside(REVIEWS, 8, "Reviews", "Review")
     dates = K.tcol("Reviews", "Date")
     ins.section(1, 4, "At a glance", "Ordinary Excel formulas on the spilled results.")
@@ -122,7 +136,7 @@ def _insights_sheet(wb: Workbook, f_topics: str, f_keywords: str, f_metrics: str
          f'Reviews[Category], "")', K.INT),
     ], label="kpis", span=3)
     ins.section(1, 12, "Topics", "TEXT_TOPICS: non-negative matrix factorisation of the texts.")
-    top = ins.spill(1, 14, f_topics, K_TOPICS + 1, 4, label="topics",
+    top = ins.spill(1, 14, f_topics, MAX_TOPICS + 1, 4, label="topics",
                     formats=["0", None, "#,##0", K.PCT])
     ins.section(6, 12, "Low against high ratings", "TEXT_KEYWORDS by rating group.")
     kw = ins.spill(6, 14, f_keywords, 13, 5, label="keywords",

@@ -21,6 +21,10 @@ HORIZON_MONTHS = 12
 #: Where the two spills start (the demo and tests read them there).
 RFM_AT, VALUE_AT = "A6", "K6"
 RFM_COLS, VALUE_COLS = 9, 6
+#: The RFM sheet's setting (on the workbook's About sheet, with the segmentation's).
+HORIZON_SETTING = K.Setting(
+    "horizon_months", "Customer value: months ahead", HORIZON_MONTHS,
+    "The period CUSTOMER_VALUE forecasts purchases and value over (RFM & value sheet).")
 
 
 def _segment_names() -> list[str]:
@@ -32,7 +36,7 @@ def _segment_names() -> list[str]:
     return seen
 
 
-def _about_rows(wb: Workbook, orders_ref: str) -> None:
+def _about_rows(wb: Workbook, orders_ref: str, horizon: str) -> None:
     """Append the RFM sheet's formulas to the About sheet, below what is there."""
     ws = wb["About"]
     r = ws.max_row + 2
@@ -42,8 +46,8 @@ def _about_rows(wb: Workbook, orders_ref: str) -> None:
          "Per customer: recency (days), frequency (orders), monetary (total), 1-5 scores, RFM "
          "code and named segment (Champions, Loyal, At risk, Hibernating, Lost...).",
          f"'{SHEET}'!{RFM_AT}"),
-        (K.call("CUSTOMER_VALUE", orders=orders_ref, horizon_months=HORIZON_MONTHS).lstrip("="),
-         f"Per customer: expected purchases over the next {HORIZON_MONTHS} months, probability "
+        (K.call("CUSTOMER_VALUE", orders=orders_ref, horizon_months=horizon).lstrip("="),
+         "Per customer: expected purchases over the months ahead (a setting above), probability "
          "of still being active and expected value (BG/NBD and Gamma-Gamma models).",
          f"'{SHEET}'!{VALUE_AT}"),
         ("COUNTIF / SUMIF", "Customers and expected value per RFM segment.", f"'{SHEET}'!R6"),
@@ -64,8 +68,9 @@ def _about_rows(wb: Workbook, orders_ref: str) -> None:
     ws.row_dimensions[note.row].height = 30
 
 
-def add_rfm_sheets(wb: Workbook) -> None:
-    """Add the Orders and "RFM & value" sheets (and their About rows) to ``wb``."""
+def add_rfm_sheets(wb: Workbook, horizon: str) -> None:
+    """Add the Orders and "RFM & value" sheets (and their About rows) to ``wb``; ``horizon`` is
+    the cell holding CUSTOMER_VALUE's months ahead."""
     orders = samples.orders(N_CUSTOMERS)
     n_customers = orders["Customer"].nunique()
     orders_ref = "Orders[#All]"
@@ -84,9 +89,9 @@ def add_rfm_sheets(wb: Workbook) -> None:
     rows = n_customers + 1
     rfm = ss.spill(1, 6, K.call("RFM_SEGMENT", orders=orders_ref), rows, RFM_COLS, label="rfm",
                    formats=[None, K.INT, K.INT, K.MONEY0, "0", "0", "0", None, None])
-    ss.section(11, 4, f"Customer value, next {HORIZON_MONTHS} months",
+    ss.section(11, 4, "Customer value over the months ahead set on About",
                "CUSTOMER_VALUE: BG/NBD purchases and Gamma-Gamma spend, same customer order.")
-    value = ss.spill(11, 6, K.call("CUSTOMER_VALUE", orders=orders_ref, horizon_months=HORIZON_MONTHS), rows, VALUE_COLS,
+    value = ss.spill(11, 6, K.call("CUSTOMER_VALUE", orders=orders_ref, horizon_months=horizon), rows, VALUE_COLS,
                      label="customer value",
                      formats=[None, K.INT, K.DEC2, K.PROB, K.MONEY, K.MONEY])
     assert (rfm.anchor, value.anchor) == (RFM_AT, VALUE_AT)
@@ -103,15 +108,20 @@ def add_rfm_sheets(wb: Workbook) -> None:
     total = 7 + len(names)
     table.append(["Total", f"=SUM(S7:S{total - 1})", f"=SUM(T7:T{total - 1})",
                   f"=IF(S{total}>0, T{total}/S{total}, 0)"])
-    ss.formulas(18, 6, ["Segment", "Customers", f"Expected value ({HORIZON_MONTHS} m)",
+    ss.formulas(18, 6, ["Segment", "Customers", f'="Expected value ("&{horizon}&" m)"',
                         "Value per customer"], table,
                 formats=[None, K.INT, K.MONEY0, K.MONEY0], label="per segment")
     for j in range(4):
         ss.ws.cell(row=total, column=18 + j).font = K.BOLD
     for r in range(7, total + 1):
         ss.ws.cell(row=r, column=18).alignment = Alignment(horizontal="left")
-    ss.widths({"A": 11, "B": 9, "C": 10, "D": 11, "E": 5, "F": 5, "G": 5, "H": 7, "I": 17,
+    # The scores and the code centred in columns wide enough for their headers: M beside Code
+    # must not read as one number ("1 521").
+    for r in range(rfm.row + 1, rfm.row + rfm.rows):
+        for c in (5, 6, 7, 8):
+            ss.ws.cell(row=r, column=c).alignment = Alignment(horizontal="center")
+    ss.widths({"A": 11, "B": 9, "C": 10, "D": 11, "E": 8, "F": 8, "G": 8, "H": 8, "I": 17,
                "J": 3, "K": 11, "L": 10, "M": 10, "N": 10, "O": 12, "P": 12, "Q": 3, "R": 18,
                "S": 11, "T": 14, "U": 13})
     ss.ws.freeze_panes = "A7"
-    _about_rows(wb, orders_ref)
+    _about_rows(wb, orders_ref, horizon)

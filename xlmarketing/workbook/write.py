@@ -194,6 +194,8 @@ _ANCHOR = re.compile(r"_xlfn\.ANCHORARRAY\(\s*((?:'(?:[^']|'')+'!|[\w.]+!)?\$?[A
 def _deferred(run: Evaluation, report: RefreshReport, messages: dict[str, dict[tuple[int, int], str]],
               touched: dict[str, set[tuple[int, int]]]) -> bool:
     """Formulas computed by LibreOffice (ours written first), or kept with a reason."""
+    from .scheduler import _deliberate as deliberate  # here: the scheduler imports this module
+
     model, pkg = run.model, run.model.pkg
     parts = {sm.title: sm.part for sm in model}
 
@@ -271,6 +273,8 @@ def _deferred(run: Evaluation, report: RefreshReport, messages: dict[str, dict[t
             if v == saved:
                 report.saved_errors += 1
                 continue
+            if deliberate(v, cell.text):  # the formula's own NA(): a chart helper's gap
+                continue
             text = f"{v} the formula evaluates to {v} (computed by LibreOffice)"
             report.errors.append(CellError(cell.sheet, ref, "formula", v, text))
             messages.setdefault(cell.sheet, {})[(cell.row, cell.col)] = text
@@ -322,11 +326,15 @@ def _sheets_read(run: Evaluation, nodes: list[Any]) -> set[str] | None:
     need = {n.cell.sheet for n in nodes}
     frontier = list(nodes)
     seen = {n.key for n in nodes}
+    looked: set[Any] = set()  # areas already looked into (6,000 chart helpers read one column)
     while frontier:
         n = frontier.pop()
         if n.problem and not n.reads:
             return None
         for a in n.reads:
+            if a in looked:
+                continue
+            looked.add(a)
             sm = run.model.sheets.get(a.sheet.lower())
             if sm is not None:
                 need.add(sm.title)
