@@ -22,8 +22,9 @@ LAYERS: list[tuple[str, ...]] = [
     ("cache",),                                  # fitted models by content
     ("functions",),                              # the sheet functions and their registry
     ("udfs", "workbook"),                        # xlwings wrappers; the headless engine
-    ("samples", "templates", "demo"),            # workbooks built on the engine
-    ("serve", "cli"),                            # the programs
+    ("samples", "experiment_samples", "samples_media",  # sample data, and the workbooks
+     "templates", "demo"),                       # built on the engine
+    ("serve", "calc", "cli"),                    # the programs (calc: the Calc extension)
 ]
 #: Same layer, still forbidden: the xlwings module and the headless engine know nothing of
 #: each other.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -20,6 +21,15 @@ class RefreshFailed(WorkbookError):
     def __init__(self, message: str, report: RefreshReport):
         super().__init__(message)
         self.report = report
+
+
+_NA_CALL = re.compile(r"(?<![\w.])NA\(\s*\)", re.IGNORECASE)
+
+
+def deliberate(code: str, text: str) -> bool:
+    """#N/A from the formula's own NA() call (chart helper columns): the author's value, not an
+    error to report."""
+    return code == "#N/A" and bool(_NA_CALL.search(text))
 
 
 @dataclass

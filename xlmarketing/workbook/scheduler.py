@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +30,7 @@ from .calls import Resolver, Unsupported
 from .model import Area, WorkbookModel, read_model, row_values
 from .options import RefreshOptions
 from .plan import AreaIndex, Graph, Key, Node
-from .report import RefreshFailed, RefreshReport, WorkbookError, quote_sheet  # noqa: F401
+from .report import RefreshFailed, RefreshReport, WorkbookError, deliberate, quote_sheet  # noqa: F401
 from .xlsx import Package, cell_ref
 
 if TYPE_CHECKING:
@@ -427,7 +426,7 @@ class Evaluation:
                 area = Area(cell.sheet, cell.row, cell.col, cell.row, cell.col)
         if error is None:
             first = grid[0][0]
-            if isinstance(first, str) and first in EXCEL_ERRORS and not _deliberate(first, cell.text):
+            if isinstance(first, str) and first in EXCEL_ERRORS and not deliberate(first, cell.text):
                 error = XLMError(first, _why(first, outcome), func=function_of(node.cell.text) if node.ours else None)
         result = Result(node, grid, area, error, spills)
         sheet = cell.sheet.lower()
@@ -527,12 +526,6 @@ def _circular(reader: str, node: Node) -> Outcome:
     return Outcome([["#REF!"]], XLMError("#REF!", text, func=function_of(node.cell.text) if node.ours else None))
 
 
-_NA_CALL = re.compile(r"(?<![\w.])NA\(\s*\)", re.IGNORECASE)
-
-
-def _deliberate(code: str, text: str) -> bool:
-    """#N/A from the formula's own NA() call (chart helper columns): the author's value."""
-    return code == "#N/A" and bool(_NA_CALL.search(text))
 
 
 def _why(code: str, outcome: Outcome) -> str:

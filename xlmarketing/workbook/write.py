@@ -21,7 +21,7 @@ from .comments import update_comments
 from .lo_trust import LO_INEXACT  # noqa: F401 - the refusal list stays reachable as write.LO_INEXACT
 from .lo_trust import error_refusal, lo_refusal, logical_refusal, result_type, typed
 from .model import WorkbookModel, styles_part
-from .report import CellError, CellNote, RefreshReport
+from .report import CellError, CellNote, RefreshReport, deliberate
 from .xlsx import (Package, array_cell, cached_value, cell_ref, split_ref, value_cell,
                    with_cached_value)
 
@@ -194,7 +194,6 @@ _ANCHOR = re.compile(r"_xlfn\.ANCHORARRAY\(\s*((?:'(?:[^']|'')+'!|[\w.]+!)?\$?[A
 def _deferred(run: Evaluation, report: RefreshReport, messages: dict[str, dict[tuple[int, int], str]],
               touched: dict[str, set[tuple[int, int]]]) -> bool:
     """Formulas computed by LibreOffice (ours written first), or kept with a reason."""
-    from .scheduler import _deliberate as deliberate  # here: the scheduler imports this module
 
     model, pkg = run.model, run.model.pkg
     parts = {sm.title: sm.part for sm in model}
