@@ -112,7 +112,7 @@ def _looks_like_header(grid: list[list[Any]]) -> bool:
     follow: see :func:`_numeric_header`."""
     if len(grid) < 2:
         return False
-    first = [_classify(v) for v in grid[0]]
+    first = [_in_culture(_classify(v)) for v in grid[0]]
     kinds = [k for k, _ in first]
     if any(k not in (_TEXT, _BLANK) for k in kinds):
         return _numeric_header(grid, first)
@@ -122,6 +122,23 @@ def _looks_like_header(grid: list[list[Any]]) -> bool:
     if any(_classify(v)[0] in (_NUM, _DATE, _BOOL) for row in grid[1:] for v in row):
         return True
     return _text_reads_as_values(grid)
+
+
+def _in_culture(cell: tuple[int, Any]) -> tuple[int, Any]:
+    """A first-row cell's text read as a number or date in the caller's culture ("0,5" and
+    "31.12.2024" in de-DE): such a cell is a value, as the column rule reads it below."""
+    kind, v = cell
+    if kind != _TEXT or not any(c.isdigit() for c in v):
+        return cell
+    try:
+        parsed = parse_column([v], culture=current_culture())
+    except ParseError:
+        return cell
+    if v in parsed.numbers:
+        return _NUM, parsed.numbers[v]
+    if v in parsed.dates:
+        return _DATE, parsed.dates[v]
+    return cell
 
 
 def _text_reads_as_values(grid: list[list[Any]]) -> bool:
