@@ -48,10 +48,11 @@ from xlmarketing.functions import REGISTRY
 pytestmark = pytest.mark.usefixtures("cache_cleared_after")
 
 EXAMPLES = int(os.environ.get("XLM_INVARIANT_EXAMPLES", "1"))
+SHRINK = os.environ.get("XLM_INVARIANT_SHRINK") == "1"  # smaller failing examples, slower
 # The quick suite neither shrinks nor stores examples: a failure shows its first example.
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=EXAMPLES <= 1,
                     suppress_health_check=list(HealthCheck),
-                    phases=(Phase.explicit, Phase.generate) if EXAMPLES <= 1 else tuple(Phase))
+                    phases=(Phase.explicit, Phase.generate) if EXAMPLES <= 1 or not SHRINK else tuple(Phase))
 
 #: Arguments whose row order is the data (a time series): their rows are not permuted, and
 #: blank rows go only after their last row (a blank inside a series is a missing period).
@@ -70,7 +71,10 @@ NO_HEADER = {"future_drivers", "item"}
 
 #: (function, relation) pairs that fail because of a known bug not fixed in the shared
 #: mechanism, each with its reason (strict xfail: the test fails once the bug is fixed).
-KNOWN_FAILURES: dict[tuple[str, str], str] = {}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    ("BANDIT_ALLOCATE", "permute"): "lists the arms in the order given and draws its Monte Carlo "
+    "samples arm by arm in that order, so P(best) and the allocation move with the row order",
+}
 
 RELATIONS = ("permute", "label_variants", "id_as_text", "total_row", "culture", "blank_rows",
              "header")
@@ -165,7 +169,13 @@ def _permute(call: Call, data: st.DataObject) -> None:
     if call.name in ORDER_MATTERS or not call.first or call.first in ORDER_DEPENDENT:
         pytest.skip("rows in order are the data")
     rows = len(call.kwargs[call.first]) - 1  # data rows below the header
-    perm = data.draw(st.permutations(range(rows)), label="order")
+    # The rows reversed (the quick suite's one derandomised example: the simplest draw), else a
+    # seeded shuffle (st.permutations' simplest example would be the identity).
+    perm = list(range(rows))
+    if data.draw(st.integers(0, 3), label="shuffle"):
+        data.draw(st.randoms(use_true_random=False), label="order").shuffle(perm)
+    if perm == sorted(perm):
+        perm.reverse()
     changed = {a: [call.kwargs[a][0]] + [call.kwargs[a][1 + p] for p in perm]
                for a in call.aligned if a not in ORDER_DEPENDENT}
     want, got = base(call), call(**changed)
@@ -263,9 +273,10 @@ def _total_row(call: Call, data: st.DataObject) -> None:
     start = int(call.headed(call.first))
     total = _sum_row(block, start)
     texts = [j for j, v in enumerate(block[start]) if isinstance(v, str)]
-    labelled = data.draw(st.booleans(), label="labelled") or not any(_num(v) for v in total)
+    rnd = data.draw(st.randoms(use_true_random=False), label="total row")
+    labelled = rnd.random() < 0.5 or not any(_num(v) for v in total)
     if labelled:
-        total[texts[0] if texts else 0] = data.draw(st.sampled_from(["Total", "Grand total", "SUM"]))
+        total[texts[0] if texts else 0] = rnd.choice(["Total", "Grand total", "SUM", "Subtotal"])
     changed = {call.first: block + [total]}
     for a in call.aligned:
         if a != call.first:  # the row beside it: the label a total row would carry

@@ -28,7 +28,7 @@ from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedKFold
+from .rows import order_free_folds
 from sklearn.pipeline import FeatureUnion, Pipeline
 from threadpoolctl import threadpool_limits
 
@@ -164,7 +164,7 @@ def cross_validate(texts: list[str], labels: list[str], *, folds: int = 5,
     pred = np.empty(len(y), dtype=object)
     chars = needs_characters(texts)
     with threadpool_limits(1):
-        for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y):
+        for tr, te in order_free_folds(y, folds, seed, X):
             pipe = _pipeline(chars).fit(list(X[tr]), list(y[tr]))
             pred[te] = pipe.predict(list(X[te]))
     p, r, f, s = precision_recall_fscore_support(y, pred, labels=classes, zero_division=0)
@@ -223,9 +223,12 @@ def keywords(texts: list[str], groups: list[str], n: int = 10) -> list[Keyword]:
         yi = np.asarray(X[mask].sum(axis=0)).ravel().astype(float)
         yj = np.asarray(X[~mask].sum(axis=0)).ravel().astype(float)
         ni, nj = yi.sum(), yj.sum()
-        delta = (np.log((yi + prior) / (ni + a0 - yi - prior))
-                 - np.log((yj + prior) / (nj + a0 - yj - prior)))
-        z = delta / np.sqrt(1 / (yi + prior) + 1 / (yj + prior))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            delta = (np.log((yi + prior) / (ni + a0 - yi - prior))
+                     - np.log((yj + prior) / (nj + a0 - yj - prior)))
+            z = delta / np.sqrt(1 / (yi + prior) + 1 / (yj + prior))
+        # One term in every text leaves no odds to compare (0/0): no keyword, never NaN.
+        z = np.where(np.isfinite(z), z, 0.0)
         order = np.lexsort((terms, -z))  # strongest first; ties by the term, deterministic
         for j in order[:n]:
             if z[j] <= 0 or yi[j] == 0:

@@ -231,7 +231,7 @@ def read_pairs(values: Any, name: str, header: bool | None, who: str) -> Pairs:
     who_codes, who_labels = _factorize(cols[0], name, who, int(has_header), notes)
     who_codes = _without_totals(who_codes, who_labels, name, who, notes)
     if width <= 3:
-        item_codes, item_labels = _factorize(cols[1], name, "item", int(has_header), notes)
+        item_codes, item_labels = _by_name(*_factorize(cols[1], name, "item", int(has_header), notes))
         amount = None
         if width == 3:
             amount = _amounts(cols[2], name, grid[0][2:3] if has_header else [])
@@ -250,6 +250,15 @@ def read_pairs(values: Any, name: str, header: bool | None, who: str) -> Pairs:
     return Pairs(np.concatenate([rows[ok], who_codes[present]]),
                  np.concatenate([m.col[ok], np.full(len(present), -1)]),
                  np.concatenate([m.data[ok], np.zeros(len(present))]), who_labels, items, notes)
+
+
+def _by_name(codes: np.ndarray, labels: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """Item codes numbered in the order of their names, not of first appearance: ties between
+    equally good items are broken by code, and row order must not change an answer."""
+    order = sorted(range(len(labels)), key=lambda j: (isinstance(labels[j], str), str(cells.identity(labels[j]))))
+    renumber = np.full(len(labels) + 1, -1)
+    renumber[order] = np.arange(len(order))
+    return renumber[codes], [labels[j] for j in order]
 
 
 def _without_totals(codes: np.ndarray, labels: list[Any], name: str, who: str,
