@@ -20,6 +20,8 @@ The package's rooms, by job (each name stays importable from ``xlmarketing.cells
 * :mod:`.fingerprint`: :class:`Range`, the cache fingerprint of a range, canonical pickling;
 * :mod:`.reading`: header rows, columns read with one rule each, :class:`Table`, one-column
   ranges beside a table, and the "numbers expected" check (:func:`refuse_text`);
+* :mod:`.identity`: the one identity rule (case, spaces, invisible characters and
+  number-as-text make no new label), total rows;
 * :mod:`.ids`: the one ID rule (ID-like columns left out, with a note);
 * :mod:`.params`: parameter cells (behind the checks of ``functions/spec.py``);
 * :mod:`.writing`: results back into cells, Note rows;
@@ -33,10 +35,12 @@ from __future__ import annotations
 
 from ..errors import EXCEL_ERRORS, XLMError, col_label
 from .fingerprint import UNPICKLABLE, Range, digest_cells, pickled
+from .identity import (TOTAL_WORDS, clean_text, identity, is_total_label, merge_spellings,
+                       merged_note, onto)
 from .ids import MIN_ID_ROWS, id_columns, leave_out_ids, leave_out_same
 from .params import (IntWording, param_bool, param_choice, param_float, param_header, param_int,
                      scalar)
-from .reading import (TEXT_DTYPE, Columns, Table, first_text, read_beside, read_columns,
+from .reading import (TEXT_DTYPE, Columns, Table, first_text, header_like, read_beside, read_columns,
                       read_table, read_vector, refuse_text, resolve_header, text_dates)
 from .texts import TEXT_HEADER_WORDS, read_texts, text_of
 from .values import (BOOL, CATEGORY, COM_ERRORS, DATE, NUMBER, SERIAL_MAX, SERIAL_MIN, Kind,
@@ -47,7 +51,9 @@ from .writing import to_cells, with_notes
 
 __all__ = [
     "BOOL", "CATEGORY", "COM_ERRORS", "DATE", "EXCEL_ERRORS", "MIN_ID_ROWS", "NUMBER",
-    "SERIAL_MAX", "SERIAL_MIN", "TEXT_DTYPE", "TEXT_HEADER_WORDS", "UNPICKLABLE", "Columns",
+    "SERIAL_MAX", "SERIAL_MIN", "TEXT_DTYPE", "TEXT_HEADER_WORDS", "TOTAL_WORDS", "UNPICKLABLE",
+    "Columns", "clean_text", "header_like", "identity", "is_total_label", "merge_spellings",
+    "merged_note", "onto",
     "IntWording", "Kind", "Range", "Table", "XLMError", "as_grid", "col_label", "digest_cells",
     "error_code", "fast_numeric", "first_text", "from_serial", "gc_paused", "id_columns", "leave_out_ids",
     "leave_out_same", "param_bool", "param_choice", "param_float", "param_header", "param_int",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -15,11 +17,12 @@ from ..core.kinds import Kind
 from ..errors import XLMError, col_label
 from ..parsing import ParseError, culture_info, current_culture, parse_column, parse_dates
 from .fingerprint import Range
+from .identity import clean_text, is_total_label, merge_spellings
 from .values import (_BLANK, _BOOL, _DATE, _ERR, _NUM, _TEXT, BOOL, CATEGORY, DATE, NUMBER,
                      SERIAL_MAX, SERIAL_MIN, _classify, _classify_all, _classify_raw,
                      _fast_numeric, _label, as_grid, from_serial, parse_number, show)
 
-__all__ = ["TEXT_DTYPE", "Columns", "Table", "first_text", "read_beside", "read_columns",
+__all__ = ["TEXT_DTYPE", "Columns", "Table", "first_text", "header_like", "read_beside", "read_columns",
            "read_table", "read_vector", "refuse_text", "resolve_header", "text_dates"]
 
 
@@ -109,7 +112,7 @@ def _looks_like_header(grid: list[list[Any]]) -> bool:
     follow: see :func:`_numeric_header`."""
     if len(grid) < 2:
         return False
-    first = [_classify(v) for v in grid[0]]
+    first = [_in_culture(_classify(v)) for v in grid[0]]
     kinds = [k for k, _ in first]
     if any(k not in (_TEXT, _BLANK) for k in kinds):
         return _numeric_header(grid, first)
@@ -119,6 +122,23 @@ def _looks_like_header(grid: list[list[Any]]) -> bool:
     if any(_classify(v)[0] in (_NUM, _DATE, _BOOL) for row in grid[1:] for v in row):
         return True
     return _text_reads_as_values(grid)
+
+
+def _in_culture(cell: tuple[int, Any]) -> tuple[int, Any]:
+    """A first-row cell's text read as a number or date in the caller's culture ("0,5" and
+    "31.12.2024" in de-DE): such a cell is a value, as the column rule reads it below."""
+    kind, v = cell
+    if kind != _TEXT or not any(c.isdigit() for c in v):
+        return cell
+    try:
+        parsed = parse_column([v], culture=current_culture())
+    except ParseError:
+        return cell
+    if v in parsed.numbers:
+        return _NUM, parsed.numbers[v]
+    if v in parsed.dates:
+        return _DATE, parsed.dates[v]
+    return cell
 
 
 def _text_reads_as_values(grid: list[list[Any]]) -> bool:
@@ -186,6 +206,34 @@ def _numeric_header(grid: list[list[Any]], first: list[tuple[int, Any]]) -> bool
     return not repeated
 
 
+_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def header_like(first: Any, rest: list[Any], words: Collection[str] = ()) -> bool:
+    """Is a one-column range's first cell a name rather than a one-off value of the column?
+
+    A one-off value (a prospect among customers, a rare category) shares the other values'
+    kind; a header does not, or says what the column is. So the first cell is a header when it
+    is text and either holds one of ``words`` (lower case; a plural counts), or every other
+    filled cell is a number, date or boolean, or the others (nearly) all hold digits (codes
+    such as K017) while it holds none."""
+    if not isinstance(first, str) or _classify(first)[0] != _TEXT:
+        return False
+    text = clean_text(first)
+    for w in _WORDS.findall(text):
+        w = w.lower()
+        if w in words or (w.endswith("s") and w[:-1] in words):
+            return True
+    others = [c for c in (_classify(v) for v in rest) if c[0] != _BLANK]
+    if not others:
+        return False
+    texts = [v for k, v in others if k == _TEXT]
+    if not texts:
+        return True
+    with_digits = sum(any(ch.isdigit() for ch in t) for t in texts)
+    return not any(ch.isdigit() for ch in text) and with_digits >= 0.9 * len(texts)
+
+
 def resolve_header(grid: list[list[Any]], header: Any) -> bool:
     """Decide whether the range's first row is a header (``header`` None = detect)."""
     if header is None:
@@ -245,6 +293,7 @@ def read_columns(
     culture: str | None = None,
     first_column: int = 1,
     mixed_dates: bool = True,
+    id_columns: Collection[int] = (),
 ) -> Columns:
     """Read a range's values into validated :class:`Columns` (``table()`` builds the
     :class:`Table` that :func:`read_table` returns).
@@ -262,6 +311,15 @@ def read_columns(
     A date among numbers is refused (Excel turns "3-4" typed into a number column into a
     date); a few numbers among dates are read as serial days, with a note, when they are
     valid ones. ``mixed_dates`` False refuses any mix (counts, quantities).
+
+    Labels follow the one identity rule (:mod:`.identity`): the spellings of one value (case,
+    spaces, invisible characters, 1004 beside "1004") become its most common spelling, with a
+    note. ``id_columns`` (0-based positions) hold IDs or names: numbers and text mixed in any
+    proportion are read as labels (customer 1004 beside customer "C-17"), never refused.
+
+    Total rows (:func:`_total_rows`): a row labelled Total, Sum, Grand total or Subtotal in any
+    of its text cells is left out, with a note; an unlabelled last row that is exactly the sum
+    of the rows above in every number column is refused, naming its row.
     """
     rng = values if isinstance(values, Range) else Range(values)
     grid = rng.grid
@@ -283,17 +341,22 @@ def read_columns(
     cul = culture_info(culture) if culture else current_culture()
     blank = np.ones(len(body), dtype=bool)
     whole = rng.numeric_block(int(has_header))  # None when any cell is text (even "1.234")
-    cols = None if whole is not None else list(zip(*body))
+    cols = None if whole is not None else [list(c) for c in zip(*body)]
+    if cols is not None:
+        _leave_out_totals(cols, name, has_header, notes)
+    ids = set(id_columns)
     for j, cname in enumerate(names):
         if whole is not None:
             arr, col = whole[:, j], None
         else:
             col = list(cols[j])
             arr = _fast_numeric(col)
-        if arr is not None:
+        if arr is not None and j not in ids:
             blank &= np.isnan(arr)
             columns[cname], kinds[cname] = arr, NUMBER
             continue
+        if col is None:
+            col = whole[:, j].tolist()
         try:
             parsed = _column_kinds(col, cul)
         except ParseError as exc:
@@ -313,6 +376,11 @@ def read_columns(
                 raise XLMError("#NUM!", f"{name} has the non-finite number {cv[i]} in row "
                                f"{i + 1 + has_header} ({col_label(cname)}). Enter a finite number.")
         n_dates, n_nums = int((ck == _DATE).sum()), int((ck == _NUM).sum())
+        if j in ids:
+            ck[ck == _DATE] = _TEXT  # an ID that looks like a date is still that ID's text
+            cv = [v if k != _DATE or not isinstance(v, float) else col[i] for i, (k, v)
+                  in enumerate(zip(ck.tolist(), cv))]
+            n_dates = 0
         if n_dates and n_nums:
             if not mixed_dates or n_dates <= n_nums:
                 # A date among numbers is almost always Excel's doing ("3-4" typed into a spend
@@ -325,7 +393,7 @@ def read_columns(
         blank &= ck == _BLANK
         n_text = int((ck == _TEXT).sum())
         n_filled = int((ck != _BLANK).sum())
-        if n_text == 0:
+        if n_text == 0 and j not in ids:
             present = set(ck[ck != _BLANK].tolist())
             kind = DATE if present == {_DATE} else BOOL if present == {_BOOL} else NUMBER
             columns[cname] = np.array([np.nan if v is None else v for v in cv], dtype=np.float64)
@@ -334,20 +402,84 @@ def read_columns(
             i = int(np.flatnonzero(ck == _TEXT)[0])
             raise XLMError("#VALUE!", _needs_numbers(name, cv[i], i + 1 + has_header,
                                                       f"({col_label(cname)})"))
-        elif n_text < n_filled and n_text <= 0.1 * n_filled:
+        elif n_text < n_filled and n_text <= 0.1 * n_filled and j not in ids:
             i = int(np.flatnonzero(ck == _TEXT)[0])
             raise XLMError("#VALUE!", f"{name} {col_label(cname)} holds numbers but row "
                            f"{i + 1 + has_header} has the text {cv[i]!r}. Enter a number there "
                            "or clear the cell.")
         else:
             # Mixed text and numbers (e.g. plan codes 1, 2, "Gold"): all become category labels.
-            labels = [None if k == _BLANK else _label(v) for k, v in zip(ck.tolist(), cv)]
+            # Text as typed (trimmed), so the note names the variants the identity rule merged
+            # (an invisible character too); merge_spellings shows each value cleaned.
+            labels = [None if k == _BLANK else r.strip() if k == _TEXT and type(r) is str
+                      else _label(v) for k, v, r in zip(ck.tolist(), cv, col)]
+            labels, merged = merge_spellings(labels, what=cname)
+            if merged:
+                notes.append(merged)
             columns[cname] = pd.array(labels, dtype=TEXT_DTYPE)
             kinds[cname] = CATEGORY
+    _refuse_sum_row(columns, kinds, blank, name, has_header)
     if blank.all():
         raise XLMError("#VALUE!", f"{name} is empty: every cell in the range is blank. "
                        "Select the cells that hold your data.")
     return Columns(columns, kinds, has_header, ~blank, name, notes)
+
+
+def _leave_out_totals(cols: list[list[Any]], name: str, has_header: bool,
+                      notes: list[str]) -> None:
+    """Blank, in every column, the rows labelled as totals (Total, Sum, Grand total, Subtotal
+    in a text cell), with a note: a total is no customer, order or period, and a model that
+    sees one takes it for an extreme case (k-means gives it a segment of its own)."""
+    rows: set[int] = set()
+    for col in cols:
+        try:
+            distinct = set(col)
+        except TypeError:  # unhashable cells (Office.js error entities)
+            distinct = {v for v in col if type(v) is str}
+        words = {v for v in distinct if type(v) is str and is_total_label(v)}
+        if words:
+            rows.update(i for i, v in enumerate(col) if type(v) is str and v in words)
+    if not rows:
+        return
+    first = min(rows)
+    label = next(v for col in cols for v in [col[first]] if type(v) is str and is_total_label(v))
+    for col in cols:
+        for i in rows:
+            col[i] = None
+    shown = ", ".join(str(i + 1 + has_header) for i in sorted(rows)[:5])
+    notes.append(f"{name}: row{'s' * (len(rows) > 1)} {shown}{', ...' if len(rows) > 5 else ''} "
+                 f"of the range ({clean_text(label)!r}) left out: a total of other rows is no "
+                 "data row of its own.")
+
+
+#: Rows above an unlabelled sum row before it counts as one: with one number column a short
+#: list may sum to its last value by chance (1, 1, 2, 4), with two or more columns hardly.
+_SUM_ROWS_ONE_COLUMN, _SUM_ROWS = 10, 3
+
+
+def _refuse_sum_row(columns: dict[str, Any], kinds: dict[str, Kind], blank: np.ndarray,
+                    name: str, has_header: bool) -> None:
+    """Refuse a last data row that is exactly the sum of the rows above it in every number
+    column (an unlabelled total), naming it: left in, it would count every customer twice."""
+    numeric = [c for c, k in kinds.items() if k == NUMBER]
+    filled = np.flatnonzero(~blank)
+    if not numeric or filled.size < 1 + (_SUM_ROWS if len(numeric) > 1 else _SUM_ROWS_ONE_COLUMN):
+        return
+    last, above = int(filled[-1]), filled[:-1]
+    grows = False
+    for c in numeric:
+        x = columns[c]
+        v, up = x[last], x[above]
+        if np.isnan(v) or np.isnan(up).any():
+            return
+        total = float(up.sum())
+        if not math.isclose(v, total, rel_tol=1e-9, abs_tol=1e-9):
+            return
+        grows |= total != 0 and abs(total) > float(np.abs(up).max()) * (1 + 1e-9)
+    if grows:
+        raise XLMError("#VALUE!", f"{name} row {last + 1 + has_header} of the range is the sum "
+                       "of the rows above it (a total row). Leave it out of the range, or label "
+                       "it Total to have it left out.")
 
 
 def _numbers_among_dates(ck: np.ndarray, cv: list[Any], name: str, cname: str,
@@ -411,7 +543,7 @@ def _header_name(v: Any) -> str:
         return d.date().isoformat() if d.time() == dt.time() else d.isoformat(sep=" ")
     if kind == _NUM and isinstance(v, (int, float, np.number)) and not isinstance(v, bool):
         return _label(x)
-    return str(v).strip() if v is not None else ""
+    return clean_text(str(v)) if v is not None else ""
 
 
 def _column_names(row: list[Any], first_column: int = 1) -> list[str]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import notices
 from ..errors import XLMError
+from .identity import clean_text, is_total_label
 from .values import _BLANK, _BOOL, _DATE, _ERR, _NUM, _classify, as_grid, from_serial
 
 __all__ = ["TEXT_HEADER_WORDS", "read_texts", "text_of"]
@@ -59,5 +61,12 @@ def read_texts(values: Any, *, name: str, header: bool | None = None
     if header is None:
         first = out[0]
         header = (len(out) > 1 and isinstance(first, str)
-                  and first.strip().lower().rstrip(":") in TEXT_HEADER_WORDS)
-    return (out[1:] if header else out), bool(header)
+                  and clean_text(first).lower().rstrip(":") in TEXT_HEADER_WORDS)
+    body = out[1:] if header else out
+    totals = [i for i, t in enumerate(body) if t is not None and is_total_label(t)]
+    if totals:  # a "Total" line under a column of texts is no text: left out like a blank
+        notices.say(f"{name}: row {totals[0] + 1 + bool(header)} ({body[totals[0]]!r}) left out: "
+                    "a total line is no text.")
+        for i in totals:
+            body[i] = None
+    return body, bool(header)

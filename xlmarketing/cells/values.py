@@ -24,6 +24,7 @@ from ..core.kinds import Kind
 from ..core.serial import SERIAL_MAX, SERIAL_MIN, from_serial, to_serial
 from ..errors import EXCEL_ERRORS
 from ..parsing import parse_number_en
+from .identity import clean_text
 
 __all__ = ["BOOL", "CATEGORY", "COM_ERRORS", "DATE", "NUMBER", "SERIAL_MAX", "SERIAL_MIN",
            "as_grid", "error_code", "fast_numeric", "from_serial", "gc_paused", "parse_number",
@@ -137,7 +138,7 @@ def _classify_raw(value: Any) -> tuple[int, Any]:
 
 
 def _classify_str(value: str) -> tuple[int, Any]:
-    s = value.strip()
+    s = clean_text(value)  # the identity rule's cleaning: NFKC, no invisible characters
     if not s:
         return _BLANK, None
     if s.upper() in _ERROR_SET:

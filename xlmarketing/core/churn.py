@@ -42,9 +42,9 @@ import pandas as pd
 from scipy.special import expit
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
+from .rows import content_order, order_free_folds
 from . import limits
 from . import models as M
 from . import treeshap
@@ -322,9 +322,11 @@ def _check_folds(y: np.ndarray, folds: int) -> None:
                                "or add rows.", param="folds")
 
 
-def _splits(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    return list(skf.split(np.zeros(len(y)), y))
+def _splits(frame: pd.DataFrame, y: np.ndarray, folds: int, seed: int
+            ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified folds dealt over the rows in content order (:mod:`.rows`): row order in the
+    range never moves a cross-validated figure."""
+    return order_free_folds(y, folds, seed, frame)
 
 
 def cross_validate(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray,
@@ -338,7 +340,7 @@ def cross_validate(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray,
     y = np.asarray(y, dtype=np.int64)
     _check_folds(y, folds)
     check_size(frame, kinds, outcome)
-    return _cv_many(frame, kinds, y, [opts.model], opts, _splits(y, folds, seed))[opts.model]
+    return _cv_many(frame, kinds, y, [opts.model], opts, _splits(frame, y, folds, seed))[opts.model]
 
 
 def _cv_many(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, names: list[str],
@@ -379,7 +381,7 @@ def compare(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, opts: M.O
     _check_folds(y, folds)
     check_size(frame, kinds, outcome)
     names = names or [c.name for c in M.CANDIDATES]
-    results = _cv_many(frame, kinds, y, names, opts, _splits(y, folds, seed))
+    results = _cv_many(frame, kinds, y, names, opts, _splits(frame, y, folds, seed))
     return Comparison(results, M.choose({n: r.fold_auc for n, r in results.items()}))
 
 
@@ -414,7 +416,9 @@ IMPORTANCE_REPEATS = 5
 
 def _training_matrix(model: ChurnModel, frame: pd.DataFrame, y: np.ndarray, seed: int
                      ) -> tuple[np.ndarray, np.ndarray]:
-    X = model.prep.transform(frame)
+    # Rows in content order (.rows): the shuffles and the sample do not follow the range's order.
+    order = content_order(frame, y)
+    X, y = model.prep.transform(frame.iloc[order].reset_index(drop=True)), np.asarray(y)[order]
     if len(y) > IMPORTANCE_ROWS:
         idx = np.sort(np.random.default_rng(seed).choice(len(y), IMPORTANCE_ROWS, replace=False))
         X, y = X[idx], y[idx]

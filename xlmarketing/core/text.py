@@ -34,6 +34,7 @@ from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from .errors import DataError, Fix, InsufficientData, LimitExceeded, ParameterError
+from .rows import order_free_folds
 
 #: Excel's own limit for one cell; a longer text cannot come from a sheet.
 MAX_TEXT_CHARS = 32_767
@@ -338,7 +339,7 @@ def cross_validate(texts: list[str], labels: list[str], *, folds: int = 5,
     y = np.asarray(labels, dtype=object)[order]
     X = np.asarray(texts, dtype=object)[order]
     pred = np.empty(len(y), dtype=object)
-    for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y):
+    for tr, te in order_free_folds(y, folds, seed, X):
         pred[te] = _fit(list(X[tr]), list(y[tr]), seed).predict(list(X[te]))[0]
     p, r, f, s = precision_recall_fscore_support(y, pred, labels=classes, zero_division=0)
     chosen = _fit(list(X), list(y), seed).preparation
@@ -397,9 +398,12 @@ def keywords(texts: list[str], groups: list[str], n: int = 10) -> list[Keyword]:
         yi = np.asarray(X[mask].sum(axis=0)).ravel().astype(float)
         yj = np.asarray(X[~mask].sum(axis=0)).ravel().astype(float)
         ni, nj = yi.sum(), yj.sum()
-        delta = (np.log((yi + prior) / (ni + a0 - yi - prior))
-                 - np.log((yj + prior) / (nj + a0 - yj - prior)))
-        z = delta / np.sqrt(1 / (yi + prior) + 1 / (yj + prior))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            delta = (np.log((yi + prior) / (ni + a0 - yi - prior))
+                     - np.log((yj + prior) / (nj + a0 - yj - prior)))
+            z = delta / np.sqrt(1 / (yi + prior) + 1 / (yj + prior))
+        # One term in every text leaves no odds to compare (0/0): no keyword, never NaN.
+        z = np.where(np.isfinite(z), z, 0.0)
         order = np.lexsort((terms, -z))  # strongest first; ties by the term, deterministic
         for j in order[:n]:
             if z[j] <= 0 or yi[j] == 0:

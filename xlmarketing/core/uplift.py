@@ -32,7 +32,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import auc as _area
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold
+from .rows import order_free_folds
 from threadpoolctl import threadpool_limits
 
 from .errors import DataError, InsufficientData, col_label
@@ -204,9 +204,8 @@ def treatment_check(X: np.ndarray, t: np.ndarray, sources: list[str], seed: int)
                         param="treatment")
     if X.shape[1] == 0:
         return 0.5
-    folds = StratifiedKFold(3, shuffle=True, random_state=seed)
     score = np.zeros(len(t))
-    for train, test in folds.split(X, t):
+    for train, test in order_free_folds(t, 3, seed, X):
         score[test] = _proba(_logit().fit(X[train], t[train]), X[test])
     auc = _auc(t, score)
     if auc >= CONFOUNDED_AUC:
@@ -241,7 +240,7 @@ def fit(frame: pd.DataFrame, kinds: Mapping[str, str], t: np.ndarray, y: np.ndar
                          "not assigned at random, so the uplift may be biased.")
         tried = LEARNERS if model == "auto" else (model,)
         strata = 2 * t + y
-        split = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, strata))
+        split = order_free_folds(strata, folds, seed, X, y)
         cv_uplift, cv_qini, fold_qini = {}, {}, {}
         for name in tried:
             oof = np.zeros(len(y))

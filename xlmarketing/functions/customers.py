@@ -9,6 +9,7 @@ the order of the rows.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from . import Cells, sheet_function
 from .spec import HEADER_ARG, Arg, Float, call_key, range_of
 
 MAX_HORIZON_MONTHS = 120
+_WHOLE = re.compile(r"-?[1-9]\d{0,14}|0")
 
 
 def _rows(table: Table) -> np.ndarray:
@@ -33,8 +35,15 @@ def _rows(table: Table) -> np.ndarray:
 
 
 def _customers(frame: pd.DataFrame, col: str, kind: str) -> np.ndarray:
+    """Customer IDs: read as labels (cells' identity rule, so 1004 and '1004' are one customer
+    and 2 text IDs among 38 numbers are IDs, not typos); whole-number IDs back as numbers, so
+    they sort as numbers."""
     if kind == CATEGORY:
-        return frame[col].to_numpy(dtype=object)
+        out = frame[col].to_numpy(dtype=object)
+        number = {v: int(v) for v in pd.unique(out[pd.notna(out)]) if _WHOLE.fullmatch(v)}
+        if number:
+            out = np.array([number.get(v, v) if isinstance(v, str) else v for v in out], dtype=object)
+        return out
     vals = frame[col].to_numpy(dtype=np.float64)
     whole = np.isfinite(vals) & (vals == np.round(vals))
     out = vals.astype(object)
@@ -56,7 +65,7 @@ def _dates(frame: pd.DataFrame, col: str, kind: str, rows: np.ndarray) -> np.nda
 
 def read_orders(values: Any, header: bool | None) -> pd.DataFrame:
     """The order frame (customer, day, amount) a range holds, or a clear XLMError."""
-    table = cells.read_table(values, name="orders", header=header)
+    table = cells.read_table(values, name="orders", header=header, id_columns=(0,))
     cols = table.columns
     if len(cols) != 3:
         raise XLMError("#VALUE!", f"orders must have 3 columns (customer, order date, amount), "

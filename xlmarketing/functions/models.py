@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import cells
+from .. import cells, notices
 from ..cells import Table
 from ..core import churn as core
 from ..core import fairness as fair
@@ -181,12 +181,16 @@ def _group_values(group: Any, table: Table) -> np.ndarray:
             raise XLMError("#VALUE!", f"group={name!r} is not a column of train_data "
                            f"({', '.join(table.columns[:6])}{', ...' if len(table.columns) > 6 else ''}). "
                            "Give a column name or a range with one group per customer.")
-        values = table.frame[col].tolist()
-        return np.array([_group_text(v) for v in values], dtype=object)
-    values, _ = cells.read_beside(grid, table, name="group", fix="Select the same rows for both, "
-                                  "or give the name of a train_data column.")
-    kept = [v for v, keep in zip(values, table.row_mask) if keep]
-    return np.array([_group_text(v) for v in kept], dtype=object)
+        kept = table.frame[col].tolist()
+    else:
+        values, _ = cells.read_beside(grid, table, name="group", fix="Select the same rows for "
+                                      "both, or give the name of a train_data column.")
+        kept = [v for v, keep in zip(values, table.row_mask) if keep]
+    # One group per identity (cells.identity): 'North', 'north ' and 'North\u200b' are one.
+    texts, merged = cells.merge_spellings([_group_text(v) for v in kept], what="group")
+    if merged:
+        notices.say(merged)
+    return np.array(texts, dtype=object)
 
 
 def _group_text(v: Any) -> str:

@@ -121,6 +121,19 @@ class Fit:
     positive: str
     model: core.ChurnModel
     memo: Memo = field(default_factory=Memo)  # outputs handed out as copies
+    #: Per text column: identity (cells.identity) -> the training spelling, built on first use.
+    spellings: dict[str, dict[Any, str]] = field(default_factory=dict)
+
+    def levels(self, column: str, values: Any) -> np.ndarray:
+        """score_data text ``values`` in the training spelling of ``column`` wherever the
+        identity rule says they are the same ('monthly' scores as the training 'Monthly')."""
+        known = self.spellings.get(column)
+        if known is None:
+            known = self.spellings[column] = {
+                cells.identity(v): v for v in pd.unique(self.table.frame[column].dropna())}
+        out = np.empty(len(values), dtype=object)
+        out[:] = [known.get(cells.identity(v), v) if isinstance(v, str) else v for v in values]
+        return out
 
 
 # --------------------------------------------------------------------------- labels
@@ -148,8 +161,9 @@ class Reading:
     notes: tuple[str, ...] = ()
 
 
-def _label_values(train_labels: Any, table: Table) -> tuple[list[str], Any]:
-    """The label text of every kept row of ``table``, and the labels' header cell (or None)."""
+def _label_values(train_labels: Any, table: Table) -> tuple[list[str], Any, str | None]:
+    """The label text of every kept row of ``table``, the labels' header cell (or None), and
+    a note when spellings of one label were merged (cells' identity rule: 'yes', 'Yes ')."""
     grid = cells.as_grid(train_labels)
     values, lab_header = cells.read_beside(grid, table, name="train_labels")
     header = cells.scalar(grid[0][0]) if lab_header else None
@@ -159,7 +173,9 @@ def _label_values(train_labels: Any, table: Table) -> tuple[list[str], Any]:
             raise XLMError("#VALUE!", f"train_labels is blank in row {i + 1 + lab_header} while "
                            "that customer has data. Enter the outcome (e.g. Yes/No) or leave the "
                            "row out.")
-    return [label_key(v) for v, keep in zip(values, mask) if keep], header
+    keys, merged = cells.merge_spellings([label_key(v) for v, keep in zip(values, mask) if keep],
+                                         what="train_labels")
+    return keys, header, merged
 
 
 def read_outcome(keys: list[str], header: Any, table: Table, positive: Any,
@@ -318,7 +334,9 @@ class Training:
         # (leaving columns out keeps the rows and the header as they are).
         table = cells.leave_out_ids(cells.read_table(self.range, name="train_data",
                                                      header=self.header), self.keep_ids)
-        keys, header = _label_values(self.labels, table)
+        keys, header, merged = _label_values(self.labels, table)
+        if merged:
+            table = dataclasses.replace(table, notes=[*table.notes, merged])
         return table, keys, header
 
     def reading(self) -> Reading:
@@ -474,7 +492,7 @@ def _one_row(fit: Fit, score_data: Any) -> tuple[dict[str, np.ndarray], Table] |
                 continue
             if t is not str or not _PLAIN_TEXT.match(v) or v.strip().upper() in ("TRUE", "FALSE"):
                 return None
-            out[c] = np.array([v.strip()], dtype=object)
+            out[c] = fit.levels(c, [v])
         elif v is None:
             out[c] = np.array([np.nan])
             continue
@@ -540,7 +558,7 @@ def _score_frame(fit: Fit, score_data: Any, hd: bool | None) -> tuple[dict[str, 
         s = np.asarray(src[c], dtype=object)
         s_kind = score.kinds[c]
         if train.kinds[c] == CATEGORY:
-            out[c] = s if s_kind == CATEGORY else np.array([_as_label(v) for v in s], dtype=object)
+            out[c] = fit.levels(c, s if s_kind == CATEGORY else [_as_label(v) for v in s])
         elif s_kind == CATEGORY:
             bad = next(v for v in s if isinstance(v, str))
             raise XLMError("#VALUE!", f"score_data {col_label(c)} has the text {bad!r} "

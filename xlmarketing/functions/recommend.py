@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .. import cells
+from .. import cells, notices
 from ..cache import CACHE, Memo
 from ..core import baskets as bcore
 from ..core import recommend as core
@@ -65,7 +65,8 @@ def _first_error(col: list[Any]) -> tuple[int, str] | None:
     return None
 
 
-def _factorize(col: list[Any], name: str, what: str, offset: int) -> tuple[np.ndarray, list[Any]]:
+def _factorize(col: list[Any], name: str, what: str, offset: int,
+               notes: list[str]) -> tuple[np.ndarray, list[Any]]:
     """Codes (first appearance order, -1 for blanks) and labels of one label column."""
     arr = np.empty(len(col), dtype=object)
     arr[:] = col
@@ -79,11 +80,31 @@ def _factorize(col: list[Any], name: str, what: str, offset: int) -> tuple[np.nd
         code = bad[1]
         raise XLMError(code, f"{name} has the error value {code} in row {row + 1 + offset} "
                        f"({what} column). Fix that cell or clear it.")
+    # One label per identity (cells.identity): 1004 and '1004', 'Tea' and 'tea\u200b' are one
+    # item; each is shown in its most common spelling.
     keys = np.empty(len(uniques), dtype=object)
-    keys[:] = [_key(u) for u in uniques]
+    keys[:] = [cells.identity(u) for u in uniques]
     kcodes, kuniques = pd.factorize(keys)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    best = np.full(len(kuniques), -1)
+    for j in np.argsort(-counts, kind="stable"):
+        if kcodes[j] >= 0 and best[kcodes[j]] < 0:
+            best[kcodes[j]] = j
+    labels = [_spelling(uniques[j]) for j in best]
+    if len(kuniques) < int((kcodes >= 0).sum()):
+        variants: dict[Any, list[Any]] = {}
+        for j, k in enumerate(kcodes):
+            if k >= 0 and j != best[k]:
+                variants.setdefault(k, [labels[k]]).append(uniques[j])
+        notes.append(cells.merged_note(variants, f"{name} {what} column"))
     mapping = np.append(kcodes, -1)  # code -1 stays -1
-    return mapping[codes], list(kuniques)
+    return mapping[codes], labels
+
+
+def _spelling(v: Any) -> Any:
+    """A label as shown: 1001 rather than 1001.0, text cleaned (no invisible characters)."""
+    k = _key(v)
+    return cells.clean_text(k) if isinstance(k, str) else k
 
 
 def _shown(v: Any) -> str:
@@ -181,6 +202,7 @@ class Pairs:
     amount: np.ndarray | None
     who_labels: list[Any]
     item_labels: list[Any]
+    notes: list[str] = field(default_factory=list)
 
 
 def read_pairs(values: Any, name: str, header: bool | None, who: str) -> Pairs:
@@ -205,16 +227,18 @@ def read_pairs(values: Any, name: str, header: bool | None, who: str) -> Pairs:
                        "purchase rows too.")
     # Column by column with itemgetter: ten times faster than zip(*body) on a million rows.
     cols = [list(map(itemgetter(j), body)) for j in range(min(width, 3))]
-    who_codes, who_labels = _factorize(cols[0], name, who, int(has_header))
+    notes: list[str] = []
+    who_codes, who_labels = _factorize(cols[0], name, who, int(has_header), notes)
+    who_codes = _without_totals(who_codes, who_labels, name, who, notes)
     if width <= 3:
-        item_codes, item_labels = _factorize(cols[1], name, "item", int(has_header))
+        item_codes, item_labels = _by_name(*_factorize(cols[1], name, "item", int(has_header), notes))
         amount = None
         if width == 3:
             amount = _amounts(cols[2], name, grid[0][2:3] if has_header else [])
         keep = who_codes >= 0
         if amount is not None:
             amount = amount[keep]
-        return Pairs(who_codes[keep], item_codes[keep], amount, who_labels, item_labels)
+        return Pairs(who_codes[keep], item_codes[keep], amount, who_labels, item_labels, notes)
     # A who x item matrix: item names across the first row.
     counts = np.nan_to_num(_counts([list(r[1:]) for r in body], grid[0][1:], name, 2), nan=0.0)
     items = [_key(v) if _key(v) is not None else f"column {j + 2}" for j, v in enumerate(grid[0][1:])]
@@ -225,7 +249,32 @@ def read_pairs(values: Any, name: str, header: bool | None, who: str) -> Pairs:
     present = np.flatnonzero(who_codes >= 0)
     return Pairs(np.concatenate([rows[ok], who_codes[present]]),
                  np.concatenate([m.col[ok], np.full(len(present), -1)]),
-                 np.concatenate([m.data[ok], np.zeros(len(present))]), who_labels, items)
+                 np.concatenate([m.data[ok], np.zeros(len(present))]), who_labels, items, notes)
+
+
+def _by_name(codes: np.ndarray, labels: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """Item codes numbered in the order of their names, not of first appearance: ties between
+    equally good items are broken by code, and row order must not change an answer."""
+    order = sorted(range(len(labels)), key=lambda j: (isinstance(labels[j], str), str(cells.identity(labels[j]))))
+    renumber = np.full(len(labels) + 1, -1)
+    renumber[order] = np.arange(len(order))
+    return renumber[codes], [labels[j] for j in order]
+
+
+def _without_totals(codes: np.ndarray, labels: list[Any], name: str, who: str,
+                    notes: list[str]) -> np.ndarray:
+    """Codes with the rows of a "Total" customer or basket left out (-1) and the label removed
+    from ``labels`` (in place), with a note: a total line of a purchase export is no customer."""
+    totals = [j for j, v in enumerate(labels) if cells.is_total_label(v)]
+    if not totals:
+        return codes
+    notes.append(f"{name}: the {who} {labels[totals[0]]!r} left out: a total of other rows is "
+                 f"no {who}.")
+    renumber = np.full(len(labels) + 1, -1)  # the last slot: code -1 stays -1
+    kept = [j for j in range(len(labels)) if j not in set(totals)]
+    renumber[kept] = np.arange(len(kept))
+    labels[:] = [labels[j] for j in kept]
+    return renumber[codes]
 
 
 # --------------------------------------------------------------------------- the model
@@ -236,18 +285,14 @@ class _Fit:
     model: core.ItemModel
     index: dict[Any, int]  # customer key -> row
     item_index: dict[Any, int]
+    notes: list[str] = field(default_factory=list)
     memo: Memo = field(default_factory=Memo)
 
 
 def _lookup(labels: list[Any]) -> dict[Any, int]:
-    """Label -> position, text IDs also under their number: a customers cell or an item
-    argument is read as a number ('1003' -> 1003), while the purchase column keeps its text."""
-    index = {k: i for i, k in enumerate(labels)}
-    for k, i in list(index.items()):
-        if isinstance(k, str) and (k[0].isdigit() or k[0] in "+-.($€£¥") and (
-                x := cells.parse_number(k)) is not None:
-            index.setdefault(_key(x), i)
-    return index
+    """Identity (cells.identity) -> position: a customers cell or an item argument matches its
+    label whatever its case, spaces or number-as-text ('1003' and 1003 alike)."""
+    return {cells.identity(k): i for i, k in reversed(list(enumerate(labels)))}
 
 
 def fit_recommender(purchases: Any, header: bool | None) -> _Fit:
@@ -262,11 +307,14 @@ def fit_recommender(purchases: Any, header: bool | None) -> _Fit:
             amount = np.where(p.what >= 0, amount, 0)
         data = core.interactions(p.who, p.what, amount, p.who_labels, p.item_labels)
         model = core.fit(data, options)
-        return _Fit(model, _lookup(p.who_labels), _lookup(p.item_labels))
+        return _Fit(model, _lookup(p.who_labels), _lookup(p.item_labels), p.notes)
 
     # The culture is part of the input: '1.234' is 1234 in de-DE and 1.234 in en-US.
     # Who to recommend for (customers, item) and how many (n) are read from the fitted model.
-    return CACHE.get_or_fit("recommend", call_key(options, drop=("customers", "item", "n")), fit)
+    got = CACHE.get_or_fit("recommend", call_key(options, drop=("customers", "item", "n")), fit)
+    for note in got.notes:  # every call, a cached fit too: the refresh report counts them
+        notices.say(note)
+    return got
 
 
 def _labels(n: int) -> list[str]:
@@ -302,11 +350,12 @@ def _customer_rows(fit: _Fit, customers: Any, header: bool | None) -> tuple[list
     values, _ = cells.read_vector(customers, name="customers", header=False)
     has_header = False
     if header is not False and values and isinstance(values[0], str) and len(values) > 1:
-        first = _key(values[0])
-        has_header = first not in fit.index and any(_key(v) in fit.index for v in values[1:])
+        first = cells.identity(values[0])
+        has_header = (first not in fit.index and cells.header_like(values[0], values[1:], _HEADER_WORDS)
+                      and any(cells.identity(v) in fit.index for v in values[1:]))
     rows: list[int | None] = []
     for i, v in enumerate(values[int(has_header):]):
-        k = _key(v)
+        k = cells.identity(v)
         if k is None:
             rows.append(None)
             continue
@@ -365,7 +414,7 @@ def similar_items(purchases: Any, item: Any, n: int | None = None,
     fit = fit_recommender(purchases, header)
     n = n or min(5, fit.model.data.n_items - 1)
     v = cells.scalar(item)
-    k = _key(v)
+    k = cells.identity(v)
     if k is None:
         raise XLMError("#VALUE!", "item is missing. Enter an item name exactly as in purchases.")
     if k not in fit.item_index:
@@ -386,7 +435,8 @@ def similar_items(purchases: Any, item: Any, n: int | None = None,
 MAX_RULES_SHOWN = 5000
 
 
-def _basket_matrix(transactions: Any, header: bool | None) -> tuple[sp.csc_matrix, list[Any]]:
+def _basket_matrix(transactions: Any, header: bool | None
+                   ) -> tuple[sp.csc_matrix, list[Any], list[str]]:
     """Baskets x items 0/1 from a (basket, item) list or a 0/1 table (item names on top, with or
     without a basket column first)."""
     grid = cells.as_grid(transactions)
@@ -399,7 +449,7 @@ def _basket_matrix(transactions: Any, header: bool | None) -> tuple[sp.csc_matri
         if m is not None:
             names = [_key(v) for v in grid[0][first_col:]] if named else \
                 [f"column {j + 1 + first_col}" for j in range(m.shape[1])]
-            return sp.csc_matrix(m), names
+            return sp.csc_matrix(m), names, []
     p = read_pairs(grid, "transactions", header, "basket")
     keep = p.what >= 0
     if p.amount is not None:
@@ -408,7 +458,7 @@ def _basket_matrix(transactions: Any, header: bool | None) -> tuple[sp.csc_matri
                       shape=(len(p.who_labels), len(p.item_labels)))
     m.sum_duplicates()
     m.data[:] = 1.0  # an item twice in one basket is still one basket
-    return m, p.item_labels
+    return m, p.item_labels, p.notes
 
 
 def _zero_one(rows: list[list[Any]], first_col: int) -> np.ndarray | None:
@@ -442,7 +492,7 @@ def basket_rules(transactions: Any, min_support: float = 0.01, min_confidence: f
     opts = bcore.RuleOptions(min_support, min_confidence, max_len)
 
     def fit() -> Cells:
-        x, names = _basket_matrix(rng.grid, header)
+        x, names, notes = _basket_matrix(rng.grid, header)
         r = bcore.rules(x, opts)
 
         def text(s: tuple[int, ...]) -> str:
@@ -462,7 +512,9 @@ def basket_rules(transactions: Any, min_support: float = 0.01, min_confidence: f
             body = [[f"(no rule: no itemset reaches min_support={min_support:g} with "
                      f"confidence {min_confidence:g}; {r.n_baskets:,} baskets)", "", "", "", "", ""]]
         return cells.to_cells(body, labels=["Antecedent", "Consequent", "Support", "Confidence",
-                                            "Lift", "Baskets"])
+                                            "Lift", "Baskets"]), notes
 
-    rows = CACHE.get_or_fit("basket_rules", call_key(), fit)
+    rows, notes = CACHE.get_or_fit("basket_rules", call_key(), fit)
+    for note in notes:
+        notices.say(note)
     return [list(r) for r in rows]

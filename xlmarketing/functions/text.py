@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import cells
+from .. import cells, notices
 from ..cache import CACHE
 from ..core import text as core
 from ..errors import XLMError
@@ -46,9 +46,18 @@ class _Labelled:
         return [self.texts[i] for i in self.rows], [self.labels[i] for i in self.rows]
 
 
-def _labels_header(values: Any) -> bool:
+#: Words that name a labels column (its header cell): "Category", "Label", "Sentiment"...
+_LABEL_HEADER_WORDS = frozenset({
+    "label", "category", "categorie", "class", "type", "topic", "tag", "sentiment", "group",
+    "segment", "outcome", "target", "intent", "theme", "churned", "churn", "kind", "rating",
+})
+
+
+def _labels_header(values: Any, text: Any = None) -> bool:
     """A labels column has a header when its first cell is text that the categories below, which
-    repeat, never repeat."""
+    repeat, never repeat, and it is no one-off category: it names the column (``Category``,
+    ``Sentiment``), differs in kind from the labels (text over numbers or codes), or the text
+    column beside it starts with a header word (``Review``)."""
     grid = cells.as_grid(values)
     col = [r[0] for r in grid] if len(grid[0]) == 1 else list(grid[0])
     try:
@@ -56,18 +65,34 @@ def _labels_header(values: Any) -> bool:
         rest = [t for t in (cells.text_of(v) for v in col[1:]) if t is not None]
     except ValueError:
         return False
-    return (isinstance(col[0], str) and first is not None and first not in rest
-            and len(set(rest)) < len(rest))
+    if not (isinstance(col[0], str) and first is not None and first not in rest
+            and len(set(rest)) < len(rest)):
+        return False
+    return cells.header_like(col[0], col[1:], _LABEL_HEADER_WORDS) or _text_header(text)
+
+
+def _text_header(text: Any) -> bool:
+    """Does a text column start with a header word (Review, Comment, Text...)?"""
+    if text is None:
+        return False
+    grid = cells.as_grid(text)
+    first = grid[0][0] if grid and grid[0] else None
+    return isinstance(first, str) and (
+        cells.clean_text(first).lower().rstrip(":") in cells.TEXT_HEADER_WORDS)
 
 
 def _read_labelled(text: Any, labels: Any, header: bool | None, what: str) -> _Labelled:
-    hd = _labels_header(labels) if header is None else header
+    hd = _labels_header(labels, text) if header is None else header
     texts, _ = cells.read_texts(text, name=what, header=hd)
     labs, _ = cells.read_texts(labels, name="labels", header=hd)
     if len(labs) != len(texts):
         extra = " (plus a header row)" if hd else ""
         raise XLMError("#VALUE!", f"labels has {len(labs)} rows but {what} has {len(texts)}"
                        f"{extra}. Select the same rows for both.")
+    # One label per identity (cells.identity): 'Praise', 'praise ' and 'praise\u200b' are one.
+    labs, merged = cells.merge_spellings(labs, what="labels")
+    if merged:
+        notices.say(merged)
     rows = np.array([i for i, (t, y) in enumerate(zip(texts, labs)) if t and y], dtype=int)
     return _Labelled(texts, labs, hd, rows)
 
