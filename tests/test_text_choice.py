@@ -52,7 +52,7 @@ def test_the_choice_is_shown_in_the_metrics_and_pinned():
     assert row == ("Text preparation: links and mentions kept, word n-grams, C=10 (inner 3-fold "
                    "accuracy 0.900); chosen by inner cross-validation")
     acc = next(r for r in m if r[0] == "Accuracy")
-    assert acc[3] == 0.8917  # 80% of the posts carry a link or a mention: about 0.9 is the most
+    assert acc[3] == 0.8875  # order-free folds; 80% of the posts carry a link or a mention: about 0.9 is the most
 
 
 def test_the_choice_does_not_depend_on_row_order():

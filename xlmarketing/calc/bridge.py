@@ -37,6 +37,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..core.serial import to_serial
 from ..errors import XLMError
 from ..functions import REGISTRY
 
@@ -47,7 +48,6 @@ CALC_ERRORS = {
     "#NULL!": 521, "#DIV/0!": 532, "#VALUE!": 519, "#REF!": 524, "#NAME?": 525, "#NUM!": 503,
     "#N/A": 32767,
 }
-_EPOCH = dt.datetime(1899, 12, 30)
 
 #: Calc's range conversion leaves an element void only for an error cell (it refuses such ranges
 #: in 7.4, but would pass #N/A where allowed): a void element is handed on as this code, so the
@@ -108,10 +108,8 @@ def _cell_out(v: Any) -> Any:
         if math.isnan(f):
             return None
         return f if math.isfinite(f) else calc_error("#NUM!")
-    if isinstance(v, dt.datetime):  # also pandas.Timestamp
-        return (v.replace(tzinfo=None) - _EPOCH).total_seconds() / 86400.0
-    if isinstance(v, dt.date):
-        return float((v - _EPOCH.date()).days)
+    if isinstance(v, dt.date):  # datetimes and pandas Timestamps too: the one conversion
+        return to_serial(v)
     if pd.isna(v):  # pandas' NA and NaT
         return None
     return str(v)

@@ -599,11 +599,23 @@ def read_vector(values: Any, *, name: str, header: bool | None = None) -> tuple[
                        "Select one column.")
     has_header = resolve_header(grid, header)
     out: list[Any] = []
-    for i, (kind, v) in enumerate(_classify_all([row[0] for row in grid[int(has_header):]])):
+    body = [row[0] for row in grid[int(has_header):]]
+    for i, (kind, v) in enumerate(_classify_all(body)):
         if kind == _ERR:
             raise XLMError(v, f"{name} has the error value {v} in row {i + 1 + has_header}. "
                            "Fix that cell or clear it.")
         out.append(bool(v) if kind == _BOOL else v)
+    if any(isinstance(v, str) for v in body):
+        # Number text is read with the one rule for the whole column, in the caller's culture
+        # ("1.000" is a thousand in de-DE), as read_columns reads a table's column.
+        try:
+            cols = read_columns([[v] for v in body], name=name, header=False)
+        except XLMError:
+            return out, has_header  # no single numeric reading: the cells as they are
+        col = cols.columns[0]
+        if cols.kinds[col] == NUMBER:
+            numbers = cols.values[col]
+            out = [None if v is None or v == "" else float(numbers[i]) for i, v in enumerate(body)]
     return out, has_header
 
 

@@ -22,7 +22,7 @@ from ..cells import Table
 from ..core import regression as core
 from ..errors import XLMError
 from . import Cells, sheet_function
-from .outcome import SCORE, blank_range, omitted, scored
+from .outcome import SCORE, Fit, blank_range, omitted, scored
 from .spec import HEADER_ARG, KEEP_IDS, SEED, Arg, Float, key_of, range_of
 
 #: Core parameter names -> the sheet argument names, for core errors.
@@ -39,6 +39,10 @@ class ValueFit:
     model: core.ValueModel
     comparison: core.Comparison | None = None
     memo: Memo = field(default_factory=Memo)
+    spellings: dict[str, dict[Any, str]] = field(default_factory=dict)
+
+    #: score_data text in the training spelling, as the yes/no fits read it (one rule)
+    levels = Fit.levels
 
 
 # --------------------------------------------------------------------------- reading
