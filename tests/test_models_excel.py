@@ -42,7 +42,7 @@ def session():
         ("PROPENSITY_COMPARE", [data_js, labels]),
         ("CHURN_PROB", [data_js, labels, n, n, n, n, [["auto"]]]),   # auto reuses the comparison
         # Bad inputs.
-        ("CHURN_PROB", [data_js, labels, n, n, n, n, [["svm"]]]),
+        ("CHURN_PROB", [data_js, labels, n, n, n, n, [["knn"]]]),
         ("CHURN_RULES", [data_js, labels, n, n, [["boosting"]]]),
         ("CHURN_FAIRNESS", [data_js, labels, [["Region"]]]),
         ("PROPENSITY_LIFT", [data_js, labels, [[1000]]]),
@@ -102,7 +102,7 @@ def test_bad_inputs_are_one_line_errors(session):
     errs = [res[k] for k in sorted(res)[-4:]]
     assert all(e.get("error") == "XlwingsError" for e in errs), errs
     msgs = [e["message"] for e in errs]
-    assert msgs[0].startswith('#VALUE! CHURN_PROB: model="svm" is not a model')
+    assert msgs[0].startswith('#VALUE! CHURN_PROB: model="knn" is not a model')
     assert msgs[1].startswith('#NUM! CHURN_RULES: model must be "tree" for rules')
     assert msgs[2].startswith("#VALUE! CHURN_FAIRNESS: group='Region' is not a column")
     assert msgs[3].startswith("#NUM! PROPENSITY_LIFT: bins=1000 is out of range")

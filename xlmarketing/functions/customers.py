@@ -181,9 +181,9 @@ def _purchase_model(value: Any, name: str) -> str:
 
 
 @sheet_function("CUSTOMER_VALUE", "What each customer is likely to be worth: expected purchases "
-                "over the next months, the probability of still being an active customer, and the "
-                "expected value (BG/NBD and Gamma-Gamma models); with discount or margin, also the "
-                "discounted expected margin (the CLV finance uses).", args={
+                "over the next months, the probability of still being active and the expected value "
+                "(BG/NBD and Gamma-Gamma); with discount or margin, the discounted expected margin "
+                "(CLV).", args={
     "orders": _ORDERS,
     "horizon_months": Arg("How many months ahead to value (default 12).",
                           Float(default=12.0, lo=0.0, hi=MAX_HORIZON_MONTHS, lo_open=True)),

@@ -214,10 +214,10 @@ def _num(v: float, digits: int = 6) -> float | str:
 # --------------------------------------------------------------------------- MMM_FIT
 
 
-@sheet_function("MMM_FIT", "Media-mix model: for each channel, how long its effect carries over "
-                "(decay), where returns halve (half-saturation spend), what it brought (contribution, "
-                "share of the KPI), the ROI with a range, and the return on the next dollar "
-                "(marginal ROI); then how well the model fits and forecasts.", args={
+@sheet_function("MMM_FIT", "Media-mix model: per channel, how long its effect carries over "
+                "(decay), where returns halve, what it brought (contribution, share of the KPI), ROI "
+                "with a range and the return on the next dollar (marginal ROI); then the fit's "
+                "quality.", args={
     "kpi": _KPI, "spend": _SPEND, "controls": _CONTROLS, "season": _SEASON, "curve": _CURVE,
     "holdout": Arg('How many of the last periods to forecast as a check of the model (fitted '
                    'without them): blank or "auto" takes a tenth of the periods (4 to 13); 0 '

@@ -270,11 +270,9 @@ SCORE = Arg("Customers to score, with the same columns as train_data (matched by
 REGULARIZATION = Arg("Regularisation strength for logistic regression (default 1). Larger values "
                      "shrink the model towards the average rate. Other models ignore it.",
                      Float(default=1.0, lo=0.0, lo_open=True, hi=1e6))
-MODEL = Arg('Which model: "logistic" (default, regression), "tree" (a shallow decision tree you '
-            'can read), "forest" (random forest), "boosting" (gradient boosting), "svm" (support '
-            'vector machine), "neural" (a small neural network) or "auto" (cross-validated choice '
-            "among logistic, tree, forest and boosting that keeps the simpler model unless a "
-            "richer one wins clearly).", lambda v, name: M.parse_model(None if cells.scalar(v) is None
+MODEL = Arg('Which model: "logistic" (default), "tree" (readable), "forest", "boosting", "svm", '
+            '"neural" (a small network) or "auto" (cross-validated choice among logistic, tree, '
+            "forest and boosting; the simpler model unless a richer one wins clearly).", lambda v, name: M.parse_model(None if cells.scalar(v) is None
                                                         else str(cells.scalar(v))))
 SEED_MODEL = Arg("Random seed (default 0) for the folds and for forest and boosting. Same seed, "
                  "same answer, every time.", SEED.check)

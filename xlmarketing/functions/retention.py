@@ -40,9 +40,9 @@ def _survivors(values: Any, header: bool | None) -> np.ndarray:
 
 
 @sheet_function("SUBSCRIPTION_RETENTION", "A subscription cohort's retention: from the customers "
-                "still active at the end of each period, the fitted retention curve (observed, "
-                "fitted and projected), the expected lifetime and the discounted expected "
-                "residual lifetime (shifted-beta-geometric model, Fader and Hardie).", args={
+                "still active at the end of each period, the retention curve (observed, fitted, "
+                "projected), the expected lifetime and the discounted expected residual lifetime "
+                "(shifted-beta-geometric model).", args={
     "survivors": Arg("One column: the cohort's size (customers at the start), then how many of "
                      "them are still active at the end of each period, e.g. 1000, 869, 743, ..."),
     "horizon": Arg("Periods to project beyond the data (default: as many as observed).",
