@@ -114,26 +114,23 @@ def mentions_ours(data: bytes) -> bool:
 
 def add(name: str) -> None:
     """Record a registration (called by ``sheet_function``) and tell the listeners."""
-    global _cache
-    with _lock:
-        _registered.add(name)
-        _removed.discard(name)
-        _cache = None
-        listeners = list(_listeners)
-    for listen in listeners:
-        listen(name, True)
+    _change(name, True)
 
 
 def remove(name: str) -> None:
     """Forget a registration (``xlmarketing.functions.unregister``) and tell the listeners."""
+    _change(name, False)
+
+
+def _change(name: str, added: bool) -> None:
     global _cache
     with _lock:
-        _registered.discard(name)
-        _removed.add(name)
+        (_registered.add if added else _registered.discard)(name)
+        (_removed.discard if added else _removed.add)(name)
         _cache = None
         listeners = list(_listeners)
     for listen in listeners:
-        listen(name, False)
+        listen(name, added)
 
 
 def on_change(listener: Callable[[str, bool], None]) -> None:
