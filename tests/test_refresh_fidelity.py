@@ -65,7 +65,8 @@ def test_with_libreoffice_every_formula_matches_excel_or_is_kept(tmp_path, path)
     assert verdict.ok, verdict.wrong[:5]
 
 
-def _book(path, extra):
+def _segments_sheet():
+    """A workbook whose Data sheet holds 12 customers, a KMEANS_SEGMENT and a SUM of its spill."""
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Data"
@@ -74,6 +75,11 @@ def _book(path, extra):
         ws.append([float((i * 37) % 90 + 10), float(i % 5 + 1)])
     ws["D1"] = "=KMEANS_SEGMENT(A1:B13,2)"
     ws["F1"] = "=SUM(D2:D13)"
+    return wb, ws
+
+
+def _book(path, extra):
+    wb, ws = _segments_sheet()
     ws["H1"] = '=IF(A2>0," ","")'
     ws["H2"] = '=IF(A2>0,"","x")'
     wb.save(path)
@@ -142,14 +148,7 @@ def test_libreoffice_values_excel_would_not_give_are_kept_with_a_reason(tmp_path
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice is not installed")
     src, out = tmp_path / "in.xlsx", tmp_path / "out.xlsx"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Data"
-    ws.append(["Spend", "Visits"])
-    for i in range(12):
-        ws.append([float((i * 37) % 90 + 10), float(i % 5 + 1)])
-    ws["D1"] = "=KMEANS_SEGMENT(A1:B13,2)"
-    ws["F1"] = "=SUM(D2:D13)"
+    wb, ws = _segments_sheet()
     ws["K1"] = True
     formulas = {
         "J1": "=FLOOR(F1,0)",  # Excel #DIV/0!; LibreOffice Err:502, written as #VALUE!
