@@ -9,7 +9,6 @@ and check key figures against pandas."""
 from __future__ import annotations
 
 import json
-import random
 import shutil
 
 import numpy as np
@@ -29,14 +28,10 @@ from xlmarketing.workbook.batch import split_data
 from xlmarketing.workbook.tables import DataTables, declare, declared
 from xlmarketing.workbook.xlsx import Package
 
+from tests.test_batch import HEADER, customers
+
 runner = CliRunner()
-HEADER = ["Spend", "Visits", "Channel"]
-
-
-def rows(seed: int, n: int) -> list[list]:
-    rnd = random.Random(seed)
-    return [[round(rnd.uniform(5, 900), 2), rnd.randint(1, 30), rnd.choice(["web", "app"])]
-            for _ in range(n)]
+rows = customers  # the same generated customer rows as tests/test_batch.py
 
 
 @pytest.fixture(scope="module")
