@@ -20,25 +20,15 @@ from ..workbook.tables import DataTables, declare
 from . import (_kit, campaign, churn, dashboard, experiments, forecast, media_mix, recommend, reviews,
                segmentation)
 
+#: The template modules, in the order they are built: each has FILE, build and DATA_TABLES.
+_MODULES = (segmentation, churn, forecast, dashboard, campaign, reviews, recommend, experiments,
+            media_mix)
+
 #: File name → builder, in the order they are built.
-TEMPLATES: dict[str, Callable[[], Workbook]] = {
-    segmentation.FILE: segmentation.build,
-    churn.FILE: churn.build,
-    forecast.FILE: forecast.build,
-    dashboard.FILE: dashboard.build,
-    campaign.FILE: campaign.build,
-    reviews.FILE: reviews.build,
-    recommend.FILE: recommend.build,
-    experiments.FILE: experiments.build,
-    media_mix.FILE: media_mix.build,
-}
+TEMPLATES: dict[str, Callable[[], Workbook]] = {m.FILE: m.build for m in _MODULES}
 
 #: File name → its data tables, as written into the workbook for `xlmarketing batch`.
-DATA_TABLES: dict[str, DataTables] = {
-    m.FILE: m.DATA_TABLES
-    for m in (segmentation, churn, forecast, dashboard, campaign, reviews, recommend, experiments,
-              media_mix)
-}
+DATA_TABLES: dict[str, DataTables] = {m.FILE: m.DATA_TABLES for m in _MODULES}
 
 
 def build(name: str, out_dir: str | Path) -> Path:
