@@ -261,7 +261,7 @@ def earlier_origins(series: list[fd.Series], k: int) -> list[fd.Series]:
     for s in series:
         y, h = np.r_[s.x, s.xx], len(s.xx)
         cut = len(y) - k * h
-        if cut - h < 3:                      # nothing left to forecast from
+        if cut - h < max(3, -(-h // 2)):     # too little to forecast h periods from
             continue
         X = None if s.X is None else np.vstack([s.X, s.XX])[:cut]
         out.append(replace(s, name=f"{s.name} @-{k}h", x=y[:cut - h], xx=y[cut - h:cut],

@@ -103,3 +103,50 @@ def test_seasonal_members_recover_a_clean_season(m):
     tf = t[-1] + 1 + np.arange(m)
     np.testing.assert_allclose(fit.forecast(), 100 + 0.5 * tf + 10 * np.cos(2 * np.pi * tf / m),
                                rtol=0.03)
+
+
+def _growing(i: int, n: int = 84, H: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """Monthly sales growing 2% a month, their season a share (+-35%) of the level."""
+    rng = np.random.default_rng(i)
+    t = np.arange(n + H)
+    y = 100 * np.exp(0.02 * t + 0.35 * np.sin(2 * np.pi * t / 12 + i) + rng.normal(0, 0.04, n + H))
+    return y[:n], y[n:]
+
+
+def test_log_member_is_picked_and_follows_a_season_that_grows_with_the_level():
+    from xlmarketing.core import forecast_members as fm
+    err_with, err_without = [], []
+    for i in range(8):
+        x, xx = _growing(i)
+        fit = fc.fit_forecast(x, 12, candidates=(12,))
+        assert fit.season.multiplicative and fit.method == "log"
+        err_with.append(np.mean(np.abs(fit.forecast() / xx - 1)))
+        saved = dict(fm.MEMBERS)
+        try:
+            fm.MEMBERS.pop("log")
+            base = fc.fit_forecast(x, 12, candidates=(12,))
+        finally:
+            fm.MEMBERS.clear()
+            fm.MEMBERS.update(saved)
+        assert base.method != "log"
+        err_without.append(np.mean(np.abs(base.forecast() / xx - 1)))
+    # the additive trend of the seasonally adjusted sales lags a growth by a share a month
+    assert np.mean(err_with) < 0.8 * np.mean(err_without)
+
+
+def test_log_member_runs_only_for_positive_multiplicative_seasons_of_three_years():
+    from xlmarketing.core.forecast_members import History, _log_applies
+    x, _ = _growing(0)
+    season = fc.decompose(x, 12)
+    assert season.multiplicative
+    assert _log_applies(History(season.adjust(x), x, season, 12))
+    short = x[:30]                                   # two and a half seasons
+    s2 = fc.decompose(short, 12)
+    assert not _log_applies(History(s2.adjust(short), short, s2, 12))
+    add = fc.decompose(x, 12, additive=True)         # offsets: not a share of the level
+    assert not add.multiplicative
+    assert not _log_applies(History(add.adjust(x), x, add, 12))
+    # the log member's forecast at the last origin is on the adjusted scale the others use
+    h = History(season.adjust(x), x, season, 12)
+    F = fc.MEMBERS["log"].track(h)
+    assert F.shape == (len(x), 12) and np.isfinite(F).all() and (F > 0).all()

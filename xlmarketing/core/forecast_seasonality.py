@@ -163,8 +163,11 @@ NO_SEASON = Season(1, False, np.zeros(1))
 SEASON_WINDOW = 8
 
 
-def decompose(y: np.ndarray, m: int) -> Season:
-    """Classical decomposition: seasonal factors (or offsets) from a centred moving average."""
+def decompose(y: np.ndarray, m: int, additive: bool = False) -> Season:
+    """Classical decomposition: seasonal factors (or offsets) from a centred moving average.
+
+    ``additive``: offsets only (for log sales, whose season is already a share of the level).
+    """
     n = len(y)
     if m <= 1 or n < 2 * m:
         return NO_SEASON
@@ -181,7 +184,7 @@ def decompose(y: np.ndarray, m: int) -> Season:
     obs = y[t]
     cands = []
     forms = [False]
-    if np.all(y > 0) and np.all(trend > 0):
+    if not additive and np.all(y > 0) and np.all(trend > 0):
         forms.append(True)
     for mult in forms:
         ratio = obs / trend if mult else obs - trend
