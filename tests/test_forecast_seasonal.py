@@ -150,3 +150,22 @@ def test_log_member_runs_only_for_positive_multiplicative_seasons_of_three_years
     h = History(season.adjust(x), x, season, 12)
     F = fc.MEMBERS["log"].track(h)
     assert F.shape == (len(x), 12) and np.isfinite(F).all() and (F > 0).all()
+
+
+def test_interval_scale_is_per_calendar_frequency():
+    assert fc.calendar_frequency((), None) == 1                 # dated years
+    assert fc.calendar_frequency((4,), None) == 4
+    assert fc.calendar_frequency(fc.AUTO_SEASONS, None) == 0    # no dates: never scaled
+    assert fc.calendar_frequency((7,), 365.25) == 7
+    assert fc.calendar_frequency((), 365.25 / 7) == 52          # weekly's inner fit
+    rng = np.random.default_rng(3)
+    y = 1000 + np.cumsum(rng.normal(5, 30, 30))
+    dated = fc.fit_forecast(y, 6, candidates=())
+    undated = fc.fit_forecast(y, 6, candidates=fc.AUTO_SEASONS)
+    assert dated.frequency == 1 and undated.frequency == 0 and undated.m == 1
+    np.testing.assert_allclose(dated.forecast(), undated.forecast())
+    lo_d, hi_d = dated.interval(0.95)
+    lo_u, hi_u = undated.interval(0.95)
+    # positive sales: the band is f * exp(+-w), its w scaled by the yearly factor
+    np.testing.assert_allclose(np.log(hi_d / dated.forecast()),
+                               fc.INTERVAL_SCALE[1] * np.log(hi_u / undated.forecast()))
