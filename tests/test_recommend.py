@@ -382,3 +382,18 @@ def test_ease_refuses_a_catalogue_above_its_limit_and_auto_says_why_it_kept_item
         RECOMMEND(rows, None, 1)
     assert any(f"EASE is considered up to {core.EASE_MAX_ITEMS:,} items; {n:,} here" in t
                for t in said)
+
+
+def test_auto_gives_the_same_answer_for_number_and_text_ids():
+    rows = planted(seed=7)
+    ids = {c: 5000 + k for k, c in enumerate(dict.fromkeys(r[0] for r in rows[1:]))}
+    numbers = [rows[0]] + [[ids[c], item] for c, item in rows[1:]]
+    texts = [rows[0]] + [[str(ids[c]), item] for c, item in rows[1:]]
+    CACHE.clear()
+    with notices.collect() as said:
+        a = RECOMMEND(numbers, None, 2)
+    CACHE.clear()
+    with notices.collect() as said_text:
+        b = RECOMMEND(texts, None, 2)
+    assert [r[1:] for r in a[1:]] == [r[1:] for r in b[1:]]
+    assert [t for t in said if "auto chose" in t] == [t for t in said_text if "auto chose" in t]

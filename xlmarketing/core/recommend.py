@@ -223,13 +223,22 @@ def _spd_inverse(g: np.ndarray) -> np.ndarray:
     return np.triu(p) + np.triu(p, 1).T  # dpotri fills the upper triangle only
 
 
+def _id_text(v: object) -> str:
+    """A label as text that does not depend on its spelling: integral floats as integers,
+    text trimmed and case-folded."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip().casefold()
+
+
 def _pair_hash(data: Interactions, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """A hash of (customer label, item label) per purchase: order-free tie-breaks. Each label
     is hashed once (as text), then the pairs are mixed in numpy."""
     import pandas as pd
 
     def hashed(labels: list) -> np.ndarray:
-        text = pd.Series(np.asarray(labels, dtype=object)).astype(str)
+        # 1004, 1004.0 and "1004" are one ID to the reader, whichever spelling it kept.
+        text = pd.Series([_id_text(v) for v in labels], dtype=object)
         return pd.util.hash_pandas_object(text, index=False).to_numpy()
 
     mixed = hashed(data.customers)[rows] * np.uint64(0x9E3779B97F4A7C15) ^ hashed(data.items)[cols]
