@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 from tests import officejs
-from xlmarketing import parsing
+from xlmarketing import notices, parsing
 from xlmarketing.cache import CACHE
 from xlmarketing.core import recommend as core
 from xlmarketing.errors import XLMError
@@ -209,7 +209,7 @@ def test_the_office_js_entry_point():
                                  "(customer column). Fix that cell or clear it.")
     funcs = {f["name"]: f for f in meta["functions"]}
     assert [p["name"] for p in funcs["RECOMMEND"]["parameters"]] == ["purchases", "customers", "n",
-                                                                     "header"]
+                                                                     "model", "header"]
     assert [p.get("optional", False) for p in funcs["SIMILAR_ITEMS"]["parameters"]] == [
         False, False, True, True]
 
@@ -324,3 +324,76 @@ def test_text_ids_in_purchases_match_the_same_ids_typed_as_numbers():
     rows = [["Customer", "Item"], ["1001", "7"], ["1001", "8"], ["1002", "7"], ["1003", "8"]]
     assert RECOMMEND(rows, [["1003"]], 1) == RECOMMEND(rows, 1003, 1) == [["7", 1.0, "history"]]
     assert SIMILAR(rows, 8, 1) == SIMILAR(rows, "8", 1)
+
+
+# --------------------------------------------------------------------------- EASE and auto
+
+
+def test_ease_weights_are_the_ridge_regression_of_each_item_on_the_others():
+    """EASE's closed form against scikit-learn's Ridge, item by item (Steck 2019: column j of B
+    regresses item j's buyers on the other items, with B_jj = 0)."""
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(4)
+    x = (rng.random((300, 12)) < rng.uniform(0.05, 0.5, 12)).astype(float)
+    binary = sp.csr_matrix(x)
+    co = (binary.T @ binary).tocsr()
+    co.setdiag(0)
+    co.eliminate_zeros()
+    b = core._ease(co, x.sum(axis=0), lam=7.0)
+    for j in range(12):
+        others = [i for i in range(12) if i != j]
+        ridge = Ridge(alpha=7.0, fit_intercept=False).fit(x[:, others], x[:, j])
+        np.testing.assert_allclose(b[others, j], ridge.coef_, rtol=1e-8, atol=1e-10)
+        assert b[j, j] == 0.0
+
+
+def test_auto_validates_on_held_out_purchases_and_row_order_changes_nothing():
+    rows = planted(seed=5)
+    CACHE.clear()
+    with notices.collect() as said:
+        auto = RECOMMEND(rows, None, 3, "auto")
+    chosen = [t for t in said if t.startswith("RECOMMEND model auto chose ")]
+    assert len(chosen) == 1 and "held-out recall at 10 of 200 customers" in chosen[0]
+    member = "ease" if "chose ease" in chosen[0] else "item-knn"
+    assert auto == RECOMMEND(rows, None, 3, member)
+    rng = np.random.default_rng(0)
+    shuffled = [rows[0]] + [rows[1 + i] for i in rng.permutation(len(rows) - 1)]
+    CACHE.clear()
+    again = RECOMMEND(shuffled, None, 3, "auto")
+    assert sorted(map(tuple, again[1:])) == sorted(map(tuple, auto[1:]))
+
+
+def test_ease_finds_the_planted_taste_as_item_knn_does():
+    rows = planted(seed=6)
+    for member in ("ease", "item-knn"):
+        out = {r[0]: r for r in RECOMMEND(rows, None, 3, member)[1:]}
+        a = [r for c, r in out.items() if c.startswith("A-")]
+        assert all(str(item).startswith("A") for r in a for item in r[1:7:2]), member
+
+
+def test_ease_refuses_a_catalogue_above_its_limit_and_auto_says_why_it_kept_item_knn():
+    n = core.EASE_MAX_ITEMS + 1
+    rows = [["Customer", "Item"]] + [[f"c{i % 400}", f"item{i}"] for i in range(n)]
+    with pytest.raises(XLMError) as err:
+        RECOMMEND(rows, None, 1, "ease")
+    assert f"ease fits at most {core.EASE_MAX_ITEMS:,} items" in str(err.value)
+    with notices.collect() as said:
+        RECOMMEND(rows, None, 1)
+    assert any(f"EASE is considered up to {core.EASE_MAX_ITEMS:,} items; {n:,} here" in t
+               for t in said)
+
+
+def test_auto_gives_the_same_answer_for_number_and_text_ids():
+    rows = planted(seed=7)
+    ids = {c: 5000 + k for k, c in enumerate(dict.fromkeys(r[0] for r in rows[1:]))}
+    numbers = [rows[0]] + [[ids[c], item] for c, item in rows[1:]]
+    texts = [rows[0]] + [[str(ids[c]), item] for c, item in rows[1:]]
+    CACHE.clear()
+    with notices.collect() as said:
+        a = RECOMMEND(numbers, None, 2)
+    CACHE.clear()
+    with notices.collect() as said_text:
+        b = RECOMMEND(texts, None, 2)
+    assert [r[1:] for r in a[1:]] == [r[1:] for r in b[1:]]
+    assert [t for t in said if "auto chose" in t] == [t for t in said_text if "auto chose" in t]

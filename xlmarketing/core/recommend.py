@@ -11,6 +11,19 @@ Sarwar et al. (2001) on BM25- or TF-IDF-weighted columns (``implicit``'s CosineR
 is the alternative; benchmarks/bench_recommend.py chose RP3beta by inner validation.
 Customers with no history get the most popular items (most distinct buyers).
 
+The other member is EASE (Steck 2019, "Embarrassingly shallow autoencoders for sparse data"):
+item weights ``B`` from one ridge regression of every item's column on all the others,
+``B = I - P / diag(P)`` with ``P = (X'X + lambda I)^-1``, whose weights may be negative (an item
+that customers of A rarely buy). It needs a dense item x item inverse, so it is fitted only
+for catalogues of at most :data:`EASE_MAX_ITEMS` items, and its weights stay dense (18 MB at
+that size; cutting each row to its 200 largest weights cost more time than it saved). ``model="auto"`` holds out one purchase of every customer with at
+least three (chosen by a hash of customer and item, so row order changes nothing), fits both
+members on the rest, and takes EASE only when its recall at 10 on the held-out purchases is
+at least :data:`EASE_GAIN` times item-kNN's. The ridge strength ``lambda`` is
+:data:`EASE_LAMBDA` times the mean number of buyers per item (recall at 10 on InstEval moved
+by under 0.01 for multiples from 0.03 to 0.8, so one value spares the validation a grid of
+inverses).
+
 Everything is sparse: the customer x item matrix is CSR, similarities are pruned to
 ``neighbours`` per item, and scores are computed for blocks of customers whose dense width is
 bounded (:data:`SCORE_BLOCK_CELLS`), so 1,000,000 transactions never build a dense
@@ -33,6 +46,18 @@ MAX_PAIR_WORK = 150_000_000
 #: BM25 constants, as in implicit.nearest_neighbours.bm25_weight.
 BM25_K1 = 1.2
 BM25_B = 0.75
+#: EASE's dense item x item inverse: the largest catalogue it is fitted for (about 2 s per
+#: inverse on one core at this size, 32 MB per dense matrix).
+EASE_MAX_ITEMS = 1_500
+#: EASE's ridge strength, as a multiple of the mean number of buyers per item.
+EASE_LAMBDA = 0.2
+#: EASE is taken when its held-out recall is at least this multiple of item-kNN's.
+EASE_GAIN = 1.01
+#: Customers used for the validation at most (a content-hash sample above this).
+VALIDATION_CUSTOMERS = 5_000
+#: Recommendations per customer the validation scores (recall at this many).
+VALIDATION_TOP = 10
+MODELS = ("auto", "item-knn", "ease")
 
 
 @dataclass(frozen=True)
@@ -42,6 +67,8 @@ class RecommendOptions:
     neighbours: int = 200
     weighting: str = "rp3"  # "rp3" (RP3beta), or cosine on "bm25", "tfidf" or "none" weights
     beta: float = 0.5  # rp3 only: how much popular items are held back
+    model: str = "item-knn"  # "item-knn", "ease", or "auto" (chosen by validation, see above)
+    ease_lambda: float | None = None  # EASE's ridge strength; None: chosen (or 0.2 x popularity)
 
 
 @dataclass
@@ -120,17 +147,27 @@ class ItemModel:
     """A fitted item-kNN model (see :func:`fit`)."""
 
     data: Interactions
-    similarity: sp.csr_matrix  # items x items, row i = neighbours of item i, no diagonal
+    similarity: sp.csr_matrix | np.ndarray  # items x items, row i = item i's weights, no
+    # diagonal: sparse neighbours (item-kNN) or dense (EASE)
     buyers: np.ndarray  # distinct customers per item
     popular: np.ndarray  # item indices, most popular first
     co_counts: sp.csr_matrix  # items x items, customers who bought both (same pattern as X'X)
+    member: str = "item-knn"  # the member fitted: "item-knn" or "ease"
+    choice: str = ""  # how auto chose, in words ("" when the member was asked for)
 
 
 def fit(data: Interactions, options: RecommendOptions = RecommendOptions()) -> ItemModel:
-    """Item similarities and popularity from the purchases."""
+    """Item weights and popularity from the purchases, by ``options.model``."""
     if options.weighting not in ("bm25", "tfidf", "none", "rp3"):
         raise ParameterError(f"{{param}}={options.weighting!r} is not a weighting; use rp3, "
                              "bm25, tfidf or none.", param="weighting")
+    if options.model not in MODELS:
+        raise ParameterError(f"{{param}}={options.model!r} is not a model; use auto, item-knn "
+                             "or ease.", param="model")
+    if options.model == "ease" and data.n_items > EASE_MAX_ITEMS:
+        raise LimitExceeded(f"{{param}}=ease fits at most {EASE_MAX_ITEMS:,} items (its item x "
+                            f"item inverse is dense); the purchases hold {data.n_items:,}. Use "
+                            "model item-knn or auto.", param="model")
     x = data.matrix
     binary = x.copy()
     binary.data[:] = 1.0
@@ -146,11 +183,132 @@ def fit(data: Interactions, options: RecommendOptions = RecommendOptions()) -> I
     co = (bt @ binary).tocsr()
     co.setdiag(0)
     co.eliminate_zeros()
-    if options.weighting == "rp3":
-        sim = _rp3(binary, bt, buyers, options.beta)
+    member, choice = options.model, ""
+    if member == "auto":
+        member, choice = _choose(data, binary, options)
+    if member == "ease":
+        sim = _ease(co, buyers, _lambda(buyers, options.ease_lambda))
+    elif options.weighting == "rp3":
+        sim = _top_per_row(_rp3(binary, bt, buyers, options.beta), options.neighbours)
     else:
-        sim = _cosine(_weighted(x, options.weighting))
-    return ItemModel(data, _top_per_row(sim, options.neighbours), buyers, popular, co)
+        sim = _top_per_row(_cosine(_weighted(x, options.weighting)), options.neighbours)
+    return ItemModel(data, sim, buyers, popular, co, member, choice)
+
+
+def _lambda(buyers: np.ndarray, lam: float | None) -> float:
+    """EASE's ridge strength: given, or :data:`EASE_LAMBDA` x the mean buyers per item."""
+    return float(lam) if lam is not None else EASE_LAMBDA * max(float(buyers.mean()), 1.0)
+
+
+def _ease(co: sp.csr_matrix, buyers: np.ndarray, lam: float) -> np.ndarray:
+    """EASE's item weights, dense (module docstring)."""
+    g = co.toarray()
+    g[np.diag_indices_from(g)] = buyers + lam  # X'X of the 0/1 matrix: buyers on the diagonal
+    p = _spd_inverse(g)
+    b = p / -np.diag(p)
+    np.fill_diagonal(b, 0.0)
+    return b
+
+
+def _spd_inverse(g: np.ndarray) -> np.ndarray:
+    """The inverse of a symmetric positive definite matrix by its Cholesky factor: half the
+    work of a general inverse (X'X + lambda I with lambda > 0 always qualifies)."""
+    from scipy.linalg import lapack
+
+    c, info = lapack.dpotrf(g, lower=False)
+    if info == 0:
+        p, info = lapack.dpotri(c, lower=False, overwrite_c=True)
+    if info != 0:  # not expected for lambda > 0; numpy's general inverse then
+        return np.linalg.inv(g)
+    return np.triu(p) + np.triu(p, 1).T  # dpotri fills the upper triangle only
+
+
+def _id_text(v: object) -> str:
+    """A label as text that does not depend on its spelling: integral floats as integers,
+    text trimmed and case-folded."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip().casefold()
+
+
+def _pair_hash(data: Interactions, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """A hash of (customer label, item label) per purchase: order-free tie-breaks. Each label
+    is hashed once (as text), then the pairs are mixed in numpy."""
+    import pandas as pd
+
+    def hashed(labels: list) -> np.ndarray:
+        # 1004, 1004.0 and "1004" are one ID to the reader, whichever spelling it kept.
+        text = pd.Series([_id_text(v) for v in labels], dtype=object)
+        return pd.util.hash_pandas_object(text, index=False).to_numpy()
+
+    mixed = hashed(data.customers)[rows] * np.uint64(0x9E3779B97F4A7C15) ^ hashed(data.items)[cols]
+    # A final avalanche (splitmix64's), so that the order of mixed pairs is well shuffled.
+    mixed ^= mixed >> np.uint64(31)
+    mixed *= np.uint64(0xBF58476D1CE4E5B9)
+    return mixed ^ (mixed >> np.uint64(27))
+
+
+def _holdout(data: Interactions, binary: sp.csr_matrix
+             ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray] | None:
+    """One held-out purchase per customer with at least three (the one whose hash is least),
+    at most VALIDATION_CUSTOMERS customers (those whose held-out hash is least): the training
+    matrix, the customers and their held-out items. None when too few customers qualify."""
+    coo = binary.tocoo()
+    h = _pair_hash(data, coo.row, coo.col)
+    counts = np.bincount(coo.row, minlength=binary.shape[0])
+    order = np.lexsort((h, coo.row))  # by customer, then hash
+    first = np.searchsorted(coo.row[order], np.arange(binary.shape[0]))
+    eligible = np.flatnonzero(counts >= 3)
+    if len(eligible) < 20:
+        return None
+    pick = order[first[eligible]]
+    if len(pick) > VALIDATION_CUSTOMERS:
+        pick = pick[np.argsort(h[pick], kind="stable")[:VALIDATION_CUSTOMERS]]
+    keep = np.ones(coo.nnz, dtype=bool)
+    keep[pick] = False
+    train = sp.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=binary.shape)
+    return train, coo.row[pick], coo.col[pick]
+
+
+def _recall(train: sp.csr_matrix, weights: sp.csr_matrix | np.ndarray, who: np.ndarray,
+            held: np.ndarray) -> float:
+    """Share of the held-out items that rank in the customer's top VALIDATION_TOP unbought
+    items (ties count against the held-out item)."""
+    sub = train[who]
+    scores = sub @ weights
+    scores = scores.toarray() if sp.issparse(scores) else np.asarray(scores)
+    bought = np.repeat(np.arange(len(who)), np.diff(sub.indptr))
+    scores[bought, sub.indices] = -np.inf
+    target = scores[np.arange(len(who)), held]
+    ahead = (scores >= target[:, None]).sum(axis=1) - 1  # the held item itself is >=
+    return float(np.mean((ahead < VALIDATION_TOP) & (target > 0)))
+
+
+def _choose(data: Interactions, binary: sp.csr_matrix, options: RecommendOptions
+            ) -> tuple[str, str]:
+    """(member, words) for model="auto": EASE when the catalogue is small enough
+    and it beats item-kNN on the held-out purchases by EASE_GAIN (module docstring)."""
+    if data.n_items > EASE_MAX_ITEMS:
+        return "item-knn", (f"item-knn (EASE is considered up to {EASE_MAX_ITEMS:,} items; "
+                                  f"{data.n_items:,} here)")
+    split = _holdout(data, binary)
+    if split is None:
+        return "item-knn", "item-knn (too few customers with three purchases to compare)"
+    train, who, held = split
+    buyers = np.asarray(train.sum(axis=0)).ravel()
+    if options.weighting == "rp3":
+        knn_w = _top_per_row(_rp3(train, train.T.tocsr(), buyers, options.beta), options.neighbours)
+    else:
+        knn_w = _top_per_row(_cosine(_weighted(train, options.weighting)), options.neighbours)
+    co = (train.T @ train).tocsr()
+    co.setdiag(0)
+    knn = _recall(train, knn_w, who, held)
+    ease = _recall(train, _ease(co, buyers, _lambda(buyers, None)), who, held)
+    words = (f"held-out recall at {VALIDATION_TOP} of {len(who):,} customers: EASE {ease:.3f}, "
+             f"item-kNN {knn:.3f}")
+    if ease >= EASE_GAIN * knn and ease > 0:
+        return "ease", "ease (" + words + ")"
+    return "item-knn", "item-knn (" + words + ")"
 
 
 def _cosine(w: sp.csr_matrix) -> sp.csr_matrix:
@@ -215,7 +373,8 @@ def recommend(model: ItemModel, rows: np.ndarray, n: int) -> Recommendations:
     for start in range(0, len(rows), block):
         r = rows[start:start + block]
         sub = x[r]
-        key = (sub @ sim).toarray()
+        key = sub @ sim
+        key = key.toarray() if sp.issparse(key) else np.asarray(key)
         bought = np.repeat(np.arange(len(r)), np.diff(sub.indptr))
         key[bought, sub.indices] = -np.inf  # never recommend what the customer has
         n_pos = (key > 0).sum(axis=1)

@@ -28,7 +28,7 @@ from ..core import baskets as bcore
 from ..core import recommend as core
 from ..errors import XLMError, col_label
 from . import Cells, sheet_function
-from .spec import HEADER_ARG, Arg, Float, Int, call_key, range_of
+from .spec import HEADER_ARG, Arg, Choice, Float, Int, call_key, range_of
 
 # Words that mark a header row of a purchase list (detection when header is blank).
 _HEADER_WORDS = ("customer", "client", "user", "member", "account", "id", "item", "product",
@@ -295,10 +295,10 @@ def _lookup(labels: list[Any]) -> dict[Any, int]:
     return {cells.identity(k): i for i, k in reversed(list(enumerate(labels)))}
 
 
-def fit_recommender(purchases: Any, header: bool | None) -> _Fit:
-    """The cached item-kNN model for these purchase cells (fits on a cache miss)."""
+def fit_recommender(purchases: Any, header: bool | None, model: str = "auto") -> _Fit:
+    """The cached model for these purchase cells (fits on a cache miss)."""
     rng = range_of(purchases)
-    options = core.RecommendOptions()
+    options = core.RecommendOptions(model=model)
 
     def fit() -> _Fit:
         p = read_pairs(rng.grid, "purchases", header, "customer")
@@ -306,12 +306,13 @@ def fit_recommender(purchases: Any, header: bool | None) -> _Fit:
         if amount is not None:
             amount = np.where(p.what >= 0, amount, 0)
         data = core.interactions(p.who, p.what, amount, p.who_labels, p.item_labels)
-        model = core.fit(data, options)
-        return _Fit(model, _lookup(p.who_labels), _lookup(p.item_labels), p.notes)
+        fitted = core.fit(data, options)
+        notes = p.notes + ([f"RECOMMEND model auto chose {fitted.choice}."] if fitted.choice else [])
+        return _Fit(fitted, _lookup(p.who_labels), _lookup(p.item_labels), notes)
 
     # The culture is part of the input: '1.234' is 1234 in de-DE and 1.234 in en-US.
     # Who to recommend for (customers, item) and how many (n) are read from the fitted model.
-    got = CACHE.get_or_fit("recommend", call_key(options, drop=("customers", "item", "n")), fit)
+    got = CACHE.get_or_fit("recommend", call_key(options, drop=("customers", "item", "n", "model")), fit)
     for note in got.notes:  # every call, a cached fit too: the refresh report counts them
         notices.say(note)
     return got
@@ -343,6 +344,7 @@ _PURCHASES = Arg("Purchase history: one row per purchase with columns customer, 
                  "optionally quantity (or date); or a customer x item table of counts with item "
                  "names in the first row.")
 _N = Int(default=None, lo=1, hi=1000)  # blank: 5, or the whole catalogue if smaller
+_MODEL = Choice(core.MODELS, "auto")
 
 
 def _customer_rows(fit: _Fit, customers: Any, header: bool | None) -> tuple[list[int | None], bool]:
@@ -374,19 +376,22 @@ def _customer_rows(fit: _Fit, customers: Any, header: bool | None) -> tuple[list
     "customers": Arg("The customers to score (a column of customer names or ids). Blank: every "
                      "customer in purchases, one row each."),
     "n": Arg("How many products per customer (default 5).", _N),
+    "model": Arg("auto (default): item-to-item similarity, or EASE when the catalogue has at "
+                 f"most {core.EASE_MAX_ITEMS:,} items and it finds more of the purchases held "
+                 "back from your own data; item-knn or ease to choose.", _MODEL),
     "header": HEADER_ARG,
 })
 def recommend(purchases: Any, customers: Any = None, n: int | None = None,
-              header: bool | None = None) -> Cells:
+              model: str = "auto", header: bool | None = None) -> Cells:
     """One row per customer: item 1, score 1, ..., item n, score n and the basis."""
-    fit = fit_recommender(purchases, header)
+    fit = fit_recommender(purchases, header, model)
     n = n or min(5, fit.model.data.n_items)
     if cells.as_grid(customers) == [[None]]:
         key = f"all:{n}"
         if key not in fit.memo:
-            model = fit.model
-            recs = core.recommend(model, np.arange(model.data.n_customers), n)
-            body = [[c, *r] for c, r in zip(model.data.customers, _rows(fit, recs))]
+            fitted = fit.model
+            recs = core.recommend(fitted, np.arange(fitted.data.n_customers), n)
+            body = [[c, *r] for c, r in zip(fitted.data.customers, _rows(fit, recs))]
             fit.memo[key] = [["Customer", *_labels(n)], *body]
         return fit.memo[key]
     rows, has_header = _customer_rows(fit, customers, header)
@@ -411,6 +416,8 @@ def recommend(purchases: Any, customers: Any = None, n: int | None = None,
 def similar_items(purchases: Any, item: Any, n: int | None = None,
                   header: bool | None = None) -> Cells:
     """n rows: similar item, similarity and customers who bought both."""
+    # RECOMMEND's default model: one cached fit serves both on a sheet that has both (the
+    # similarities shown here are co-purchase cosines, the same whichever member was chosen).
     fit = fit_recommender(purchases, header)
     n = n or min(5, fit.model.data.n_items - 1)
     v = cells.scalar(item)

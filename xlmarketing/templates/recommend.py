@@ -101,7 +101,8 @@ def build() -> Workbook:
     rs = K.add_sheet(wb, RESULTS, tab=K.NAVY, one_page=False)
     rs.title("Recommendations per customer",
              f"RECOMMEND: the top {TOP_N} products each of the {n_cust} customers has not bought "
-             "yet, by item-to-item collaborative filtering.")
+             "yet, learned from who bought what (item-to-item similarity, or EASE where it finds "
+             "more of your customers' purchases).")
     rs.section(1, 3, "Next best offers", "Score: higher is stronger, within one customer's row.")
     width = 2 + 2 * TOP_N
     rec = rs.spill(1, 5, f_rec, n_cust + 1, width, label="recommendations",
