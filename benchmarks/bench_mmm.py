@@ -20,11 +20,18 @@ Printed: per set the median absolute relative ROI error over the channels and th
 then medians over the sets and the ratios (peer / ours for time, ours / peer for error).
 
     python benchmarks/bench_mmm.py [--sets 4] [--pymc-python /tmp/pymc/bin/python] [--draws 500]
+                                   [--peer-cache peer.json]
+
+The peer takes minutes per fit, so ``--peer-cache FILE`` keeps its result per set (keyed by the
+set, the draws and a hash of the data) and reuses it in a later run: the error ratios then
+compare this run's fits with the stored posterior means; the peer's seconds are those of the
+run that stored them.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import statistics
 import subprocess
@@ -81,6 +88,22 @@ def peer_fit(python: str, y, spend, controls, draws: int) -> tuple[float, np.nda
     return res["seconds"], np.array(res["roi"])
 
 
+def peer_cached(cache: Path | None, name: str, python: str, y, spend, controls,
+                draws: int) -> tuple[float, np.ndarray]:
+    if cache is None:
+        return peer_fit(python, y, spend, controls, draws)
+    digest = hashlib.sha256(np.concatenate([y.ravel(), spend.ravel(), controls.ravel()])
+                            .tobytes()).hexdigest()[:16]
+    key = f"{name}|{draws}|{digest}"
+    store = json.loads(cache.read_text()) if cache.exists() else {}
+    if key not in store:
+        seconds, roi = peer_fit(python, y, spend, controls, draws)
+        store = json.loads(cache.read_text()) if cache.exists() else {}
+        store[key] = {"seconds": seconds, "roi": roi.tolist()}
+        cache.write_text(json.dumps(store, indent=1))
+    return store[key]["seconds"], np.array(store[key]["roi"])
+
+
 def err(roi: np.ndarray, truth: np.ndarray) -> float:
     return float(np.median(np.abs(roi / truth - 1)))
 
@@ -91,11 +114,19 @@ def main() -> None:
                     "PyMC-Marketing example)")
     ap.add_argument("--pymc-python", help="a Python with pymc-marketing installed")
     ap.add_argument("--draws", type=int, default=500, help="PyMC tuning and drawn samples per chain")
+    ap.add_argument("--peer-cache", type=Path, help="a JSON file keeping the peer's results")
+    ap.add_argument("--first", type=int, default=0, help="skip the first FIRST sets")
+    ap.add_argument("--peer-only", action="store_true", help="only run (and cache) the peer")
     args = ap.parse_args()
     rows = []
     print(f"{'set':<14} {'ours err':>9} {'fit s':>6} {'+ranges s':>9} {'base err':>9} "
           f"{'base s':>6} {'peer err':>9} {'peer s':>7}")
-    for name, y, spend, controls, truth in data_sets(args.sets):
+    for name, y, spend, controls, truth in data_sets(args.sets)[args.first:]:
+        if args.peer_only:
+            t_peer, roi = peer_cached(args.peer_cache, name, args.pymc_python, y, spend,
+                                      controls, args.draws)
+            print(f"{name:<14} peer err {err(roi, truth):.3f} ({t_peer:.1f} s)", flush=True)
+            continue
         t0 = time.perf_counter()
         m = core.fit(y, spend, controls, season=52)
         t_fit = time.perf_counter() - t0
@@ -107,12 +138,16 @@ def main() -> None:
         row = {"ours": err(m.roi(), truth), "t_fit": t_fit, "t_all": t_all,
                "base": err(base, truth), "t_base": t_base}
         if args.pymc_python:
-            t_peer, roi = peer_fit(args.pymc_python, y, spend, controls, args.draws)
+            t_peer, roi = peer_cached(args.peer_cache, name, args.pymc_python, y, spend,
+                                      controls, args.draws)
             row.update(peer=err(roi, truth), t_peer=t_peer)
         rows.append(row)
         print(f"{name:<14} {row['ours']:>9.3f} {t_fit:>6.2f} {t_all:>9.2f} {row['base']:>9.3f} "
               f"{t_base:>6.2f} {row.get('peer', float('nan')):>9.3f} "
               f"{row.get('t_peer', float('nan')):>7.1f}", flush=True)
+
+    if args.peer_only:
+        return
 
     def med(k: str) -> float:
         return statistics.median(r[k] for r in rows)
