@@ -324,14 +324,13 @@ def fit_pareto(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> ParetoNBD:
         return float(value) if np.isfinite(value) else 1e10
 
     # No closed-form gradient (the hypergeometric terms' parameter derivatives): L-BFGS-B with
-    # central differences, then a second start from its answer to settle the last digits.
-    start = np.zeros(4)
+    # forward differences. On CDNOW that lands within 1e-4 of lifetimes' Nelder-Mead answer (central
+    # differences or a second start cost twice as many evaluations and move the 5th digit);
+    # the iteration cap bounds the slow drift along the likelihood's ridge when s and beta grow
+    # together (a common drop-out rate: few customers, little to tell them apart).
     with threadpool_limits(limits=1):
-        for _ in range(2):
-            res = minimize(nll, start, method="L-BFGS-B",
-                           options={"ftol": 1e-13, "gtol": 1e-9, "finite_diff_rel_step": 1e-7},
-                           jac="3-point")
-            start = res.x
+        res = minimize(nll, np.zeros(4), method="L-BFGS-B", jac="2-point",
+                       options={"ftol": 1e-12, "gtol": 1e-8, "maxiter": 300})
     if not np.all(np.isfinite(res.x)) or res.fun >= 1e10:
         raise InsufficientData("the purchase model could not be fitted to these orders. "
                                "Include more customers with repeat purchases.")
