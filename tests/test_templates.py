@@ -399,9 +399,13 @@ def test_refreshed_workbook_opens_in_libreoffice(demo, name, libreoffice_sheets,
             reviews.FILE: reviews.INSIGHTS,
             "product_recommendations.xlsx": "Recommendations",
             "campaign_experiments.xlsx": "Uplift", "media_mix.xlsx": "Budget"}[name]
-    cells = [c for row in shown[main] for c in row]
-    if name != forecast.FILE or FORECAST_READY:
-        assert not [c for c in cells if c.startswith("#")], main
+    # and the value sheets (issue 32): the CLV totals and top list, the priced orders
+    more = {segmentation.FILE: ["Customer value"],
+            "campaign_experiments.xlsx": ["Order value"]}.get(name, [])
+    for sheet in [main] + more:
+        cells = [c for row in shown[sheet] for c in row]
+        if name != forecast.FILE or FORECAST_READY:
+            assert not [c for c in cells if c.startswith("#")], sheet
 
 
 def test_batch_with_the_segmentation_template_follows_other_row_counts(built, tmp_path):
