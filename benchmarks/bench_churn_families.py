@@ -11,7 +11,11 @@ scikit-learn's SVC (RBF, defaults, ranked by its decision function) and MLPClass
 Goals: svm and neural AUC within 0.005 of the baselines; auto never below logistic by more
 than 0.005. Printed: mean fold AUC and fit+score seconds per fold.
 
-    python benchmarks/bench_churn_families.py
+``--with-extras`` also runs "auto" with svm and neural added to its grid (``auto+svm+neural``)
+and prints its AUC gain and its cost against the plain "auto" (the question of issue 32: include
+them only if they pay and auto's cost stays within 2x).
+
+    python benchmarks/bench_churn_families.py [--with-extras]
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ from sklearn.svm import SVC
 
 from bench_churn import CHURN_PROB, as_cells, datasets, plain_pipeline
 from xlmarketing.cache import CACHE
+from xlmarketing.core import models as M
+
+EXTRAS = "auto+svm+neural"
 
 
 def baseline(X, estimator):
@@ -41,10 +48,19 @@ def run(X, y, lab) -> dict[str, tuple[float, float]]:
     for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(X, y):
         train, score = as_cells(X.iloc[tr]), as_cells(X.iloc[te])
         labels = [["Churn"]] + [[lab[i]] for i in tr]
-        for model in ("logistic", "auto", "svm", "neural"):
+        models = ("logistic", "auto", "svm", "neural") + ((EXTRAS,) if "--with-extras" in sys.argv
+                                                          else ())
+        for model in models:
             CACHE.clear()
+            grid = M.CANDIDATES
+            if model == EXTRAS:  # auto's grid with the two families it leaves out
+                M.CANDIDATES = M.CANDIDATES + M.EXTRA
             t0 = time.perf_counter()
-            p = [r[0] for r in CHURN_PROB(train, labels, score, model=model)[1:]]
+            try:
+                out = CHURN_PROB(train, labels, score, model="auto" if model == EXTRAS else model)
+            finally:
+                M.CANDIDATES = grid
+            p = [r[0] for r in out[1:]]
             secs.setdefault(model, []).append(time.perf_counter() - t0)
             auc.setdefault(model, []).append(roc_auc_score(y[te], p))
         for name, est, how in (("plain SVC", SVC(), "decision_function"),
@@ -68,6 +84,10 @@ def main() -> None:
         print(f"  svm - plain SVC {r['svm'][0] - r['plain SVC'][0]:+.4f}; neural - plain MLP "
               f"{r['neural'][0] - r['plain MLPClassifier'][0]:+.4f}; auto - logistic "
               f"{r['auto'][0] - r['logistic'][0]:+.4f} (goals: >= -0.005)")
+        if EXTRAS in r:
+            print(f"  {EXTRAS} - auto {r[EXTRAS][0] - r['auto'][0]:+.4f} AUC; - logistic "
+                  f"{r[EXTRAS][0] - r['logistic'][0]:+.4f}; cost {r[EXTRAS][1] / r['auto'][1]:.2f}x "
+                  f"auto's (goal <= 2), {r[EXTRAS][1] / r['logistic'][1]:.1f}x logistic's")
 
 
 if __name__ == "__main__":

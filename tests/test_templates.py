@@ -10,6 +10,8 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
@@ -118,7 +120,9 @@ def test_spill_areas_are_free(built, name):
     wb = load(built[name])
     need = {  # rows x cols of each result on the sample data
         segmentation.FILE: {"KMEANS_SEGMENT": (501, 1), "SEGMENT_PROFILE": (5, 9),
-                            "SEGMENT_K": (10, 6), "RFM_SEGMENT": (401, 9), "CUSTOMER_VALUE": (401, 6)},
+                            "SEGMENT_K": (10, 6), "RFM_SEGMENT": (401, 9),
+                            # 6 columns on "RFM & value", 7 (discount and margin) on "Customer value"
+                            "CUSTOMER_VALUE": (401, 7)},
         churn.FILE: {"CHURN_PROB": (401, 1), "CHURN_REASONS": (401, 3),
                      "CHURN_METRICS": (16, 2), "CHURN_DRIVERS": (11, 5)},
         forecast.FILE: {"SALES_FORECAST": (13, 4), "FORECAST_ACCURACY": (10, 4),
@@ -136,7 +140,9 @@ def test_spill_areas_are_free(built, name):
                                          "BASKET_RULES": (21, 6)},
         "campaign_experiments.xlsx": {"AB_TEST": (8, 11), "AB_SAMPLE_SIZE": (12, 2),
                                       "BANDIT_ALLOCATE": (8, 8), "UPLIFT_SCORE": (2001, 3),
-                                      "UPLIFT_QINI": (25, 4)},
+                                      "UPLIFT_QINI": (25, 4),
+                                      # the fitted column (801 x 1) and the priced orders (7 x 3)
+                                      "VALUE_PREDICT": (801, 3), "VALUE_DRIVERS": (18, 5)},
         "media_mix.xlsx": {"MMM_FIT": (11, 11), "MMM_RESPONSE": (22, 4),
                            "MMM_CONTRIBUTION": (157, 7), "BUDGET_OPTIMIZE": (8, 9)},
     }[name]
@@ -286,6 +292,77 @@ def test_ordinary_formulas_on_top_agree_with_our_results(demo):
     assert top == sorted(top, reverse=True) and top[0] > 0.5
 
 
+def test_customer_value_sheet_totals_and_top_customers_agree_with_its_spill(demo):
+    """The Customer value sheet: CUSTOMER_VALUE with the About sheet's discount and margin
+    (the Discounted margin column equals the model's discounted sum), the totals and the top
+    list are what pandas computes from the spill."""
+    from xlmarketing.core import clv
+    from xlmarketing.functions.customers import order_book
+    from xlmarketing.templates import segmentation_value as sv
+
+    wb = load(demo.out_dir / segmentation.FILE, data_only=True)
+    ws, about = wb[sv.SHEET], wb["About"]
+    setting = {s.key: about[segmentation.SETTINGS[s.key].replace("About!", "").replace("$", "")].value
+               for s in segmentation.SETTINGS.items}
+    assert (setting["discount"], setting["margin"]) == (0.008, 0.3)
+    c0, r0, _, _ = range_boundaries(sv.VALUE_AT)
+    rows = [[ws.cell(row=r, column=c0 + j).value for j in range(sv.VALUE_COLS)]
+            for r in range(r0, r0 + 402)]
+    assert rows[0][-1] == "Discounted margin" and rows[-1][0] is None
+    body = pd.DataFrame(rows[1:-1], columns=rows[0])
+    assert len(body) == 400
+    # The margin column is the model's discounted monthly sum at the About sheet's settings.
+    orders = load(demo.out_dir / segmentation.FILE, data_only=True)["Orders"]
+    cells = [list(r) for r in orders.iter_rows(min_row=1, max_col=3, values_only=True)]
+    model = clv.fit_value_model(order_book(cells, None, None))
+    want = clv.discounted_value(model, setting["horizon_months"], 0.008, 0.3)
+    np.testing.assert_allclose(body["Discounted margin"].to_numpy(float), want, rtol=1e-9)
+    kpi = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2).value for r in range(6, 12)}
+    assert kpi["Customers"] == 400
+    assert kpi["Expected purchases"] == pytest.approx(body["Expected purchases"].sum())
+    assert kpi["Likely still active (P ≥ 50%)"] == int((body["Probability active"] >= 0.5).sum())
+    assert kpi["Expected revenue"] == pytest.approx(body["Expected value"].sum())
+    assert kpi["Discounted margin (CLV)"] == pytest.approx(body["Discounted margin"].sum())
+    assert kpi["CLV per customer"] == pytest.approx(body["Discounted margin"].mean())
+    top = body.nlargest(sv.TOP, "Discounted margin")
+    shown = [[ws.cell(row=r, column=c).value for c in (1, 3, 4)] for r in range(15, 15 + sv.TOP)]
+    assert [s[0] for s in shown] == top["Customer"].tolist()
+    np.testing.assert_allclose([s[1] for s in shown], top["Discounted margin"], rtol=1e-12)
+    np.testing.assert_allclose([s[2] for s in shown], top["Probability active"], rtol=1e-12)
+
+
+def test_order_value_sheet_prices_the_new_orders_and_averages_per_channel(demo):
+    """campaign_experiments' Order value sheet: the priced orders equal VALUE_PREDICT called
+    directly, and the per-channel averages equal pandas' (OLS with the channel among its
+    columns fits each channel's mean exactly, so the fitted average equals the actual one)."""
+    from xlmarketing import experiment_samples
+    from xlmarketing.templates import experiments_value as ov
+
+    wb = load(demo.out_dir / "campaign_experiments.xlsx", data_only=True)
+    ws, data = wb[ov.SHEET], wb[ov.DATA]
+    orders = experiment_samples.campaign_orders(ov.N_ORDERS)
+    new = experiment_samples.order_scenarios()
+    train = [ov.FEATURES] + orders[ov.FEATURES].astype(object).to_numpy().tolist()
+    values = [["Order value"]] + [[v] for v in orders["Order value"]]
+    score = [ov.FEATURES] + new.astype(object).to_numpy().tolist()
+    want = REGISTRY["VALUE_PREDICT"](train, values, score, 0.9, "auto")
+    c0, r0, _, _ = range_boundaries(ov.PRICE_AT)
+    got = [[ws.cell(row=r0 + i, column=c0 + j).value for j in range(3)] for i in range(len(want))]
+    assert got[0] == want[0] == ["Predicted Order value", "Lower 90%", "Upper 90%"]
+    np.testing.assert_allclose(np.array(got[1:], float), np.array(want[1:], float), rtol=1e-9)
+    fitted = [data.cell(row=r, column=9).value for r in range(2, ov.N_ORDERS + 2)]
+    means = orders.assign(fitted=fitted).groupby("Channel")[["Order value", "fitted"]].mean()
+    for r in range(ov.CHANNEL_ROW + 1, ov.CHANNEL_ROW + 4):
+        ch, n, avg, avg_fit = (ws.cell(row=r, column=c).value for c in (1, 2, 3, 4))
+        assert n == int((orders["Channel"] == ch).sum())
+        assert avg == pytest.approx(means.loc[ch, "Order value"])
+        assert avg_fit == pytest.approx(means.loc[ch, "fitted"]) == pytest.approx(avg)
+    drivers = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2).value
+               for r in range(22, 22 + ov.DRIVER_ROWS)}
+    assert drivers["Items"] > 0 and drivers["Device = Mobile"] < 0
+    assert drivers["Rows used"] == ov.N_ORDERS
+
+
 def test_demo_summary(demo):
     text = "\n".join(demo.lines())
     # k is "auto": the k that the workbook's own SEGMENT_K table recommends
@@ -322,9 +399,13 @@ def test_refreshed_workbook_opens_in_libreoffice(demo, name, libreoffice_sheets,
             reviews.FILE: reviews.INSIGHTS,
             "product_recommendations.xlsx": "Recommendations",
             "campaign_experiments.xlsx": "Uplift", "media_mix.xlsx": "Budget"}[name]
-    cells = [c for row in shown[main] for c in row]
-    if name != forecast.FILE or FORECAST_READY:
-        assert not [c for c in cells if c.startswith("#")], main
+    # and the value sheets (issue 32): the CLV totals and top list, the priced orders
+    more = {segmentation.FILE: ["Customer value"],
+            "campaign_experiments.xlsx": ["Order value"]}.get(name, [])
+    for sheet in [main] + more:
+        cells = [c for row in shown[sheet] for c in row]
+        if name != forecast.FILE or FORECAST_READY:
+            assert not [c for c in cells if c.startswith("#")], sheet
 
 
 def test_batch_with_the_segmentation_template_follows_other_row_counts(built, tmp_path):

@@ -88,3 +88,58 @@ def uplift_customers(n: int = 2000, seed: int = 33, treated_share: float = 0.5) 
         "Bought": np.where(bought, "Yes", "No"),
         "uplift_truth": p1 - p0,
     })
+
+
+ORDER_CHANNELS = ("Email", "SMS", "Social ad")
+ORDER_DEVICES = ("Desktop", "Mobile")
+#: The order-value model the sample orders are drawn from (log scale): a base basket, a price
+#: per item that flattens after a few, channel and device effects, a discount code that raises
+#: the basket (people top up to reach it) and returning customers spending more.
+ORDER_VALUE_EFFECTS = {"base": 3.4, "per_item": 0.28, "Email": 0.10, "SMS": -0.05,
+                       "Social ad": 0.0, "Mobile": -0.12, "discount": 0.15, "returning": 0.20}
+
+
+def _order_frame(n: int, rng: np.random.Generator, id_prefix: str) -> pd.DataFrame:
+    channel = rng.choice(ORDER_CHANNELS, size=n, p=[0.45, 0.2, 0.35])
+    device = rng.choice(ORDER_DEVICES, size=n, p=[0.4, 0.6])
+    items = 1 + rng.poisson(np.where(channel == "Email", 2.2, 1.6))
+    code = rng.random(n) < 0.35
+    returning = rng.random(n) < np.where(channel == "Email", 0.7, 0.4)
+    return pd.DataFrame({
+        "Order ID": [f"{id_prefix}{i:05d}" for i in range(1, n + 1)],
+        "Channel": channel,
+        "Device": device,
+        "Items": items.astype(int),
+        "Discount code": np.where(code, "Yes", "No"),
+        "Returning customer": np.where(returning, "Yes", "No"),
+    })
+
+
+def order_log_value(frame: pd.DataFrame) -> np.ndarray:
+    """The mean log order value of each order under :data:`ORDER_VALUE_EFFECTS`."""
+    e = ORDER_VALUE_EFFECTS
+    return (e["base"] + e["per_item"] * 3 * np.log1p(frame["Items"].to_numpy(float))
+            + frame["Channel"].map(e).to_numpy(float)
+            + np.where(frame["Device"] == "Mobile", e["Mobile"], 0.0)
+            + np.where(frame["Discount code"] == "Yes", e["discount"], 0.0)
+            + np.where(frame["Returning customer"] == "Yes", e["returning"], 0.0))
+
+
+def campaign_orders(n: int = 800, seed: int = 34) -> pd.DataFrame:
+    """Orders from a campaign's three channels with what each was worth: channel, device,
+    items, discount code, returning customer and ``Order value`` (log-normal around
+    :func:`order_log_value`, 2 decimals)."""
+    rng = np.random.default_rng(seed)
+    frame = _order_frame(n, rng, "O")
+    noise = rng.normal(0.0, 0.2, size=n)
+    frame["Order value"] = np.round(np.exp(order_log_value(frame) + noise), 2)
+    return frame
+
+
+def order_scenarios() -> pd.DataFrame:
+    """A few orders to price (the Order value sheet's what-if rows): one per typical basket."""
+    rows = [("Email", "Desktop", 3, "No", "Yes"), ("Email", "Mobile", 1, "Yes", "No"),
+            ("SMS", "Desktop", 2, "No", "No"), ("SMS", "Mobile", 2, "Yes", "Yes"),
+            ("Social ad", "Mobile", 2, "No", "No"), ("Social ad", "Desktop", 4, "Yes", "Yes")]
+    return pd.DataFrame(rows, columns=["Channel", "Device", "Items", "Discount code",
+                                       "Returning customer"])

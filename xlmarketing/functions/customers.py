@@ -176,8 +176,11 @@ def _purchase_model(value: Any, name: str) -> str:
         return clv.BGNBD_MODEL
     if text in clv.PURCHASE_MODELS:
         return text
-    raise XLMError("#VALUE!", f'{name}="{v}" is not a purchase model. Use "bgnbd" (default) or '
-                   '"mbgnbd" (lets customers drop out after their first purchase too).')
+    if text == "pareto":
+        return clv.PARETO_MODEL
+    raise XLMError("#VALUE!", f'{name}="{v}" is not a purchase model. Use "bgnbd" (default), '
+                   '"mbgnbd" (lets customers drop out after their first purchase too) or '
+                   '"paretonbd" (customers drop out at any time).')
 
 
 @sheet_function("CUSTOMER_VALUE", "What each customer is likely to be worth: expected purchases "
@@ -195,9 +198,11 @@ def _purchase_model(value: Any, name: str) -> str:
     "margin": Arg("Share of revenue you keep, e.g. 0.3 for a 30% margin (default 1: revenue). "
                   "Set, it adds the Discounted margin column.",
                   Float(default=None, lo=0.0, hi=1.0, lo_open=True)),
-    "model": Arg('Purchase model: "bgnbd" (default, BG/NBD) or "mbgnbd" (MBG/NBD). BG/NBD counts '
-                 "every customer who never bought again as certainly active (probability 1), "
-                 "however long ago they bought; MBG/NBD lets them drop out too.", _purchase_model),
+    "model": Arg('Purchase model: "bgnbd" (default, BG/NBD), "mbgnbd" (MBG/NBD) or "paretonbd" '
+                 "(Pareto/NBD). BG/NBD counts every customer who never bought again as certainly "
+                 "active (probability 1), however long ago they bought; MBG/NBD lets them drop "
+                 "out too; Pareto/NBD lets customers drop out at any time, not only right after a "
+                 "purchase.", _purchase_model),
 })
 def customer_value(orders: Any, horizon_months: float = 12.0, reference_date: float | None = None,
                    header: bool | None = None, discount: float | None = None,

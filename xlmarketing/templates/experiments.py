@@ -16,11 +16,15 @@ from openpyxl.workbook import Workbook
 from .. import experiment_samples as samples
 from ..workbook.tables import DataTables
 from . import _kit as K
+from . import experiments_value as order_value
 
 FILE = "campaign_experiments.xlsx"
 #: Three experiments, each with its own table: the A/B results are the main one, and a batch
 #: may leave the daily bandit results or the uplift test's customers out.
-DATA_TABLES = DataTables(main="ABResults", optional=("DailyResults", "Customers"))
+DATA_TABLES = DataTables(main="ABResults",
+                         optional=("DailyResults", "Customers", "CampaignOrders", "NewOrders"),
+                         features=(("NewOrders", "CampaignOrders",
+                                    tuple(order_value.FEATURES)),))
 N_DAYS = 10
 N_CUSTOMERS = 2000
 BINS = 10
@@ -57,7 +61,8 @@ def build() -> Workbook:
         wb, "Campaign experiments",
         "Did the new subject line win the A/B test, and was the test big enough? Where should "
         "tomorrow's newsletter traffic go while a four-way test is still running, and when can "
-        "it stop? Whom does a coupon actually persuade, and whom should it leave alone?",
+        "it stop? Whom does a coupon actually persuade, and whom should it leave alone? What is "
+        "a campaign's order worth, and what makes it bigger?",
         [
             ("A/B test: replace the ABResults rows (sheet ABData) with your own: one row per arm "
              "and day (or one per arm) with visitors and conversions. Set the planned split, the "
@@ -68,6 +73,7 @@ def build() -> Workbook:
             ("Uplift: replace the Customers rows with a randomised campaign test: attributes, "
              "Treatment (Coupon/Control) and Bought (Yes/No). Keep the header and the column "
              "order (Age to Complaints go into the model)."),
+            order_value.ABOUT_STEP,
             ("Refresh: in Excel with the xlmarketing add-in the formulas recalculate as you type; "
              f"headless, run  xlmarketing refresh {FILE} -o result.xlsx."),
         ],
@@ -85,6 +91,7 @@ def build() -> Workbook:
              f"{CUSTOMERS}!{SCORE_AT}"),
             ("=LARGE / INDEX / MATCH", "Ordinary Excel formulas: the customers with the highest "
              "uplift (whom to target).", f"{UPLIFT}!G6"),
+            *order_value.ABOUT_FORMULAS,
         ],
         [
             (AB, "The A/B verdict, the rates charted, and the sample size the test needed."),
@@ -93,6 +100,7 @@ def build() -> Workbook:
             ("ABData", "The A/B test results, one row per arm and day."),
             ("Daily results", "The bandit's results so far, one row per subject line and day."),
             (CUSTOMERS, "The coupon test: one row per customer, with each uplift beside it."),
+            *order_value.ABOUT_SHEETS,
         ],
         [("Sample data: generated (xlmarketing.experiment_samples). The A/B variant B converts "
           "about 20% better than A; the four subject lines open at 3%, 4%, 5.5% and 4.5% and the "
@@ -107,12 +115,17 @@ def build() -> Workbook:
           "expected loss of stopping is under 1% of the leader's rate."),
          ("Uplift figures are cross-validated. Persuadables: uplift above +1 point; Do not "
           "disturb: below -1 point; the rest are Sure things or Lost causes by their chance of "
-          "buying without the coupon.")],
+          "buying without the coupon."),
+         ("Order value: generated campaign orders (xlmarketing.experiment_samples.campaign_orders): "
+          "more items, the Email channel, a discount code and returning customers raise the "
+          "value; mobile orders are smaller. \"auto\" keeps linear regression (readable "
+          "coefficients) unless boosting is clearly better in cross-validation.")],
     )
 
     _ab_sheet(wb, f_ab, f_size, arms)
     _bandit_sheet(wb, f_bandit, subjects)
     _uplift_sheet(wb, f_qini)
+    order_value.add_order_value_sheets(wb)
 
     ds = K.add_sheet(wb, "ABData", tab=K.GREY, one_page=False)
     ds.ws.sheet_view.showGridLines = True

@@ -12,6 +12,7 @@ from openpyxl.workbook import Workbook
 from .. import samples
 from ..workbook.tables import DataTables
 from . import _kit as K
+from . import segmentation_value
 from .segmentation_rfm import HORIZON_SETTING, add_rfm_sheets
 
 FILE = "customer_segmentation.xlsx"
@@ -35,6 +36,7 @@ SETTINGS = K.Settings([
               'A whole number from 2 to 10, or "auto": the k that SEGMENT_K marks "recommended" '
               "(segments that reproduce on another half of the rows, the best separated)."),
     HORIZON_SETTING,
+    *segmentation_value.SETTINGS,
 ])
 #: Where the number of segments found lands (ChartData; the summaries read it).
 SEGMENT_COUNT_AT = "ChartData!$G$2"
@@ -250,4 +252,5 @@ def build() -> Workbook:
     ss.ws.freeze_panes = "A3"
     wb.move_sheet("Segments", offset=-1)
     add_rfm_sheets(wb, SETTINGS["horizon_months"])
+    segmentation_value.add_value_sheet(wb, SETTINGS)
     return wb
