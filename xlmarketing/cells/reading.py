@@ -23,7 +23,7 @@ from .values import (_BLANK, _BOOL, _DATE, _ERR, _NUM, _TEXT, BOOL, CATEGORY, DA
                      _fast_numeric, _label, as_grid, from_serial, parse_number, show)
 
 __all__ = ["TEXT_DTYPE", "Columns", "Table", "first_text", "header_like", "read_beside", "read_columns",
-           "read_table", "read_vector", "refuse_text", "resolve_header", "text_dates"]
+           "read_table", "read_vector", "refuse_sum_row", "refuse_text", "resolve_header", "text_dates"]
 
 
 @dataclass
@@ -457,13 +457,24 @@ def _leave_out_totals(cols: list[list[Any]], name: str, has_header: bool,
 _SUM_ROWS_ONE_COLUMN, _SUM_ROWS = 10, 3
 
 
+def refuse_sum_row(values: Any, *, name: str, has_header: bool, min_above: int) -> None:
+    """The total-row rule of :func:`read_columns` for one column read on its own (None or NaN
+    for blanks): refuse a last value that is exactly the sum of at least ``min_above`` values
+    above it, naming its row. For a column that cannot grow (a cohort's survivors), two rows
+    above are enough: a sum of counts is above each of them."""
+    x = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    _refuse_sum_row({name: x}, {name: NUMBER}, np.isnan(x), name, has_header, min_above)
+
+
 def _refuse_sum_row(columns: dict[str, Any], kinds: dict[str, Kind], blank: np.ndarray,
-                    name: str, has_header: bool) -> None:
+                    name: str, has_header: bool, min_above: int | None = None) -> None:
     """Refuse a last data row that is exactly the sum of the rows above it in every number
     column (an unlabelled total), naming it: left in, it would count every customer twice."""
     numeric = [c for c, k in kinds.items() if k == NUMBER]
     filled = np.flatnonzero(~blank)
-    if not numeric or filled.size < 1 + (_SUM_ROWS if len(numeric) > 1 else _SUM_ROWS_ONE_COLUMN):
+    if min_above is None:
+        min_above = _SUM_ROWS if len(numeric) > 1 else _SUM_ROWS_ONE_COLUMN
+    if not numeric or filled.size < 1 + min_above:
         return
     last, above = int(filled[-1]), filled[:-1]
     grows = False
@@ -585,11 +596,15 @@ def refuse_text(table: Table, column: str, *, where: str | None = None,
                                              needs, fix))
 
 
-def read_vector(values: Any, *, name: str, header: bool | None = None) -> tuple[list[Any], bool]:
+def read_vector(values: Any, *, name: str, header: bool | None = None,
+                notes: list[str] | None = None) -> tuple[list[Any], bool]:
     """A one-column range as a list of cleaned cell values (None for blanks), and its header flag.
 
     Values keep their meaning (numbers as floats, text stripped, booleans as bool) so callers
     such as label parsing can interpret them. Error values raise an XLMError naming the row.
+    A column of numbers with text among them is read by :func:`read_columns`' rules: number
+    text in the caller's culture, and a row labelled Total left out (None), said in ``notes``
+    when given.
     """
     grid = as_grid(values)
     if len(grid[0]) != 1 and len(grid) == 1:
@@ -609,13 +624,16 @@ def read_vector(values: Any, *, name: str, header: bool | None = None) -> tuple[
         # Number text is read with the one rule for the whole column, in the caller's culture
         # ("1.000" is a thousand in de-DE), as read_columns reads a table's column.
         try:
-            cols = read_columns([[v] for v in body], name=name, header=False)
+            cols = read_columns([row[:1] for row in grid], name=name, header=has_header)
         except XLMError:
             return out, has_header  # no single numeric reading: the cells as they are
         col = cols.columns[0]
         if cols.kinds[col] == NUMBER:
-            numbers = cols.values[col]
-            out = [None if v is None or v == "" else float(numbers[i]) for i, v in enumerate(body)]
+            numbers, kept = cols.values[col], cols.row_mask
+            out = [None if v is None or v == "" or not kept[i] else float(numbers[i])
+                   for i, v in enumerate(body)]
+            if notes is not None:
+                notes.extend(cols.notes)
     return out, has_header
 
 
