@@ -221,6 +221,22 @@ def test_bandit_row_order_and_label_spelling_do_not_matter():
     assert [r[1:] for r in a[1:3]] == [r[1:] for r in b[1:3]]
 
 
+def test_bandit_numbers_follow_the_arms_not_their_order():
+    rows = [["A", 1000, 30], ["B", 1000, 45], ["C", 1000, 38], ["D", 800, 33]]
+    given = BANDIT([["Arm", "Trials", "Successes"]] + rows, 1000)
+    again = BANDIT([["Arm", "Trials", "Successes"]] + rows[::-1], 1000)
+    by_arm = {r[0]: r[1:] for r in given[1:5]}
+    assert [r[0] for r in again[1:5]] == ["D", "C", "B", "A"]  # listed in the order given
+    assert all(r[1:] == by_arm[r[0]] for r in again[1:5])       # the same numbers, exactly
+    assert _row(again, "Verdict") == _row(given, "Verdict")
+    # Each arm's draws come from its own stream: another arm added leaves its P(best) estimate
+    # drawn from the same rates (it only changes who wins each draw).
+    a, b = np.array([31.0, 46.0]), np.array([971.0, 956.0])
+    p2, _, _ = core_bandit.thompson(a, b, keys=["a", "b"])
+    p2r, _, _ = core_bandit.thompson(a[::-1], b[::-1], keys=["b", "a"])
+    assert list(p2) == list(p2r[::-1])
+
+
 # --------------------------------------------------------------------------- uplift
 
 
