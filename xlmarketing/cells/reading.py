@@ -353,7 +353,10 @@ def read_columns(
             arr = _fast_numeric(col)
         if arr is not None and j not in ids:
             blank &= np.isnan(arr)
-            columns[cname], kinds[cname] = arr, NUMBER
+            note = _serial_dates(cname, arr) if has_header else None
+            columns[cname], kinds[cname] = arr, DATE if note else NUMBER
+            if note:
+                notes.append(note)
             continue
         if col is None:
             col = whole[:, j].tolist()
@@ -491,6 +494,41 @@ def _refuse_sum_row(columns: dict[str, Any], kinds: dict[str, Kind], blank: np.n
         raise XLMError("#VALUE!", f"{name} row {last + 1 + has_header} of the range is the sum "
                        "of the rows above it (a total row). Leave it out of the range, or label "
                        "it Total to have it left out.")
+
+
+#: A header that names a date: "Signup date", "Joined", "Customer since", "Last purchase",
+#: "Week", "Month" (not "months", "Days since signup" counts, "Spend to date" amounts).
+_DATE_HEADER = re.compile(
+    r"\b(?:dates?|dated|datum|fecha|day|when|joined|sign[- ]?up|signed up|since|created|birth"
+    r"|birthday|dob|expiry|expires|renewal|week|month)\b"
+    r"|\b(?:last|first|latest|most recent)\s+(?:purchase|order|visit|seen|login|log-in|activity"
+    r"|contact|transaction|payment|booking|renewal|interaction)\b"
+    r"(?!\s*(?:value|amount|total|size|count|spend|revenue|number|no\b|#))", re.IGNORECASE)
+_NOT_A_DATE_HEADER = re.compile(r"\bto date\b|\bdays?\b.*\b(?:since|ago|to|until|from)\b"
+                                r"|\b(?:per|a|each)\s+(?:day|week|month)\b", re.IGNORECASE)
+#: Serial days of 1950-01-01 and 2100-01-01: where the dates of customers and orders fall.
+_PLAUSIBLE_SERIALS = (18264.0, 73051.0)
+
+
+def _serial_dates(cname: str, arr: np.ndarray) -> str | None:
+    """A note when a column of numbers is dates sent as Excel serial days (Excel on the web
+    and Mac sends date cells as day numbers; Windows as dates), else None.
+
+    Read as dates, like the same cells sent as dates or date text, when the header names a
+    date and every number is a serial day, nine in ten of them between 1950 and 2100: a date
+    typed wrong (1924 among 2020s dates) is then that date on every path, not a number that
+    turns the column into an amount."""
+    if not (_DATE_HEADER.search(cname) and not _NOT_A_DATE_HEADER.search(cname)):
+        return None
+    x = arr[~np.isnan(arr)]
+    if x.size == 0 or x.min() < SERIAL_MIN or x.max() > SERIAL_MAX:
+        return None
+    lo, hi = _PLAUSIBLE_SERIALS
+    if np.count_nonzero((x >= lo) & (x <= hi)) < 0.9 * x.size:
+        return None
+    first, last = (from_serial(float(v)).date().isoformat() for v in (x.min(), x.max()))
+    return (f"{cname}: numbers read as dates (Excel serial days, as Excel on the web and Mac "
+            f"sends date cells), {first} to {last}: the header names a date.")
 
 
 def _numbers_among_dates(ck: np.ndarray, cv: list[Any], name: str, cname: str,
