@@ -214,8 +214,11 @@ def _source_columns(enc: FeatureEncoder) -> list[str]:
     return list(enc.numeric) + [c for c, lv in enc.categories.items() for _ in lv]
 
 
-def treatment_check(X: np.ndarray, t: np.ndarray, sources: list[str], seed: int) -> float:
-    """Refuse a treatment the features predict almost perfectly; return the features' AUC."""
+def treatment_check(X: np.ndarray, t: np.ndarray, sources: list[str], seed: int,
+                    content: Any = None) -> float:
+    """Refuse a treatment the features predict almost perfectly; return the features' AUC.
+    ``content``: the rows as read (default ``X``), which deal the folds: the encoded features
+    differ in their last bits with the row order (means summed in another order)."""
     single = np.array([max(a, 1 - a) if np.ptp(X[:, j]) > 0 else 0.5
                        for j in range(X.shape[1]) for a in [_auc(t, X[:, j])]])
     if single.size and single.max() >= CONFOUNDED_AUC:
@@ -228,7 +231,7 @@ def treatment_check(X: np.ndarray, t: np.ndarray, sources: list[str], seed: int)
     if X.shape[1] == 0:
         return 0.5
     score = np.zeros(len(t))
-    for train, test in order_free_folds(t, 3, seed, X):
+    for train, test in order_free_folds(t, 3, seed, X if content is None else content):
         score[test] = _proba(_logit().fit(X[train], t[train]), X[test])
     auc = _auc(t, score)
     if auc >= CONFOUNDED_AUC:
@@ -257,13 +260,13 @@ def fit(frame: pd.DataFrame, kinds: Mapping[str, str], t: np.ndarray, y: np.ndar
     X = enc.fit_transform(frame, kinds, what="data")
     notes = list(enc.notes)
     with threadpool_limits(1):
-        auc = treatment_check(X, t, _source_columns(enc), seed)
+        auc = treatment_check(X, t, _source_columns(enc), seed, frame)
         if auc > NOT_RANDOM_AUC:
             notes.append(f"The features predict who was treated (AUC {auc:.2f}): the treatment was "
                          "not assigned at random, so the uplift may be biased.")
         tried = LEARNERS if model == "auto" else (model,)
         strata = 2 * t + y
-        split = order_free_folds(strata, folds, seed, X, y)
+        split = order_free_folds(strata, folds, seed, frame, y)  # the cells, not X's floats
         cv_uplift, cv_qini, fold_qini = {}, {}, {}
         for name in tried:
             oof = np.zeros(len(y))
