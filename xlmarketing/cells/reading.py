@@ -505,7 +505,7 @@ _DATE_HEADER = re.compile(
     r"|contact|transaction|payment|booking|renewal|interaction)\b"
     r"(?!\s*(?:value|amount|total|size|count|spend|revenue|number|no\b|#))", re.IGNORECASE)
 _NOT_A_DATE_HEADER = re.compile(r"\bto date\b|\bdays?\b.*\b(?:since|ago|to|until|from)\b"
-                                r"|\b(?:per|a|each)\s+(?:day|week|month)\b", re.IGNORECASE)
+                                r"|\b(?:per|a|each|this)\s+(?:day|week|month)\b", re.IGNORECASE)
 #: Serial days of 1950-01-01 and 2100-01-01: where the dates of customers and orders fall.
 _PLAUSIBLE_SERIALS = (18264.0, 73051.0)
 
