@@ -38,7 +38,14 @@ def test_officejs_shape_serial_dates_and_nulls_read_the_same_numbers():
     ojs = [["Spend", "Date"], [10, 45322], [20, 45323]]
     a, b = cells.read_table(com), cells.read_table(ojs)
     assert a.frame.to_numpy().tolist() == b.frame.to_numpy().tolist()
-    assert a.kinds["Date"] == "date" and b.kinds["Date"] == "number"
+    # Serial days under a header naming a date are dates, as the same cells sent as dates.
+    assert a.kinds["Date"] == b.kinds["Date"] == "date"
+    assert b.notes == ["Date: numbers read as dates (Excel serial days, as Excel on the web and "
+                       "Mac sends date cells), 2024-01-31 to 2024-02-01: the header names a date."]
+    # Under another header (or none) they stay numbers.
+    other = cells.read_table([["Spend", "Income"]] + ojs[1:])
+    assert other.kinds["Income"] == "number" and not other.notes
+    assert cells.read_table(ojs[1:], header=False).kinds["column 2"] == "number"
 
 
 def test_numeric_text_booleans_and_empty_strings():

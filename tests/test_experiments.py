@@ -221,6 +221,22 @@ def test_bandit_row_order_and_label_spelling_do_not_matter():
     assert [r[1:] for r in a[1:3]] == [r[1:] for r in b[1:3]]
 
 
+def test_bandit_numbers_follow_the_arms_not_their_order():
+    rows = [["A", 1000, 30], ["B", 1000, 45], ["C", 1000, 38], ["D", 800, 33]]
+    given = BANDIT([["Arm", "Trials", "Successes"]] + rows, 1000)
+    again = BANDIT([["Arm", "Trials", "Successes"]] + rows[::-1], 1000)
+    by_arm = {r[0]: r[1:] for r in given[1:5]}
+    assert [r[0] for r in again[1:5]] == ["D", "C", "B", "A"]  # listed in the order given
+    assert all(r[1:] == by_arm[r[0]] for r in again[1:5])       # the same numbers, exactly
+    assert _row(again, "Verdict") == _row(given, "Verdict")
+    # Each arm's draws come from its own stream: another arm added leaves its P(best) estimate
+    # drawn from the same rates (it only changes who wins each draw).
+    a, b = np.array([31.0, 46.0]), np.array([971.0, 956.0])
+    p2, _, _ = core_bandit.thompson(a, b, keys=["a", "b"])
+    p2r, _, _ = core_bandit.thompson(a[::-1], b[::-1], keys=["b", "a"])
+    assert list(p2) == list(p2r[::-1])
+
+
 # --------------------------------------------------------------------------- uplift
 
 
@@ -244,13 +260,53 @@ def test_qini_and_uplift_at_k_equal_scikit_uplift():
     y = (rng.random(n) < 0.1 + 0.08 * t * (x > 0)).astype(int)
     for score in (x + rng.normal(0, 0.5, n), rng.normal(size=n), np.round(x, 1)):
         assert U.qini_coefficient(y, score, t) == pytest.approx(sk.qini_auc_score(y, score, t), rel=1e-12)
+        tied = np.unique(score).size < n
         for k in (0.1, 0.3, 0.5):
-            assert U.uplift_at_k(y, score, t, k) == pytest.approx(
-                sk.uplift_at_k(y, score, t, strategy="overall", k=k), rel=1e-12)
+            # scikit-uplift breaks ties by row position; ours splits them evenly (below).
+            if not tied:
+                assert U.uplift_at_k(y, score, t, k) == pytest.approx(
+                    sk.uplift_at_k(y, score, t, strategy="overall", k=k), rel=1e-12)
         xs, ys = U.qini_curve(y, score, t)
         rx, ry = sk.qini_curve(y, score, t)
         np.testing.assert_allclose(xs, rx)
         np.testing.assert_allclose(ys, ry)
+
+
+def _even_ties_at_k(y, score, t, k):
+    """Uplift in the top k with each group of equal scores at the cut taken in equal shares."""
+    m, w = int(len(y) * k), np.zeros(len(y))
+    for v in sorted(set(score), reverse=True):
+        g = score == v
+        w[g] = min(g.sum(), m - w.sum()) / g.sum()
+        if w.sum() >= m:
+            break
+    return (w * y * t).sum() / (w * t).sum() - (w * y * (1 - t)).sum() / (w * (1 - t)).sum()
+
+
+def test_uplift_ties_are_split_evenly_whatever_the_row_order():
+    rng = np.random.default_rng(11)
+    n = 1000
+    t = rng.integers(0, 2, n)
+    x = rng.normal(size=n)
+    y = (rng.random(n) < 0.1 + 0.08 * t * (x > 0)).astype(int)
+    score = np.round(x, 1)  # many ties, and cuts inside groups of them
+    pts = U.qini_points(y, score, t, 10)
+    for seed in range(3):
+        p = np.random.default_rng(seed).permutation(n)
+        assert U.qini_points(y[p], score[p], t[p], 10).equals(pts)
+        for k in (0.1, 0.3, 0.5):
+            assert U.uplift_at_k(y[p], score[p], t[p], k) == pytest.approx(
+                _even_ties_at_k(y, score, t, k), rel=1e-12)
+    # The curve's points are the tie-split cumulative sums: at 50% targeted, by hand.
+    m, w = n // 2, np.zeros(n)
+    for v in sorted(set(score), reverse=True):
+        g = score == v
+        w[g] = min(g.sum(), m - w.sum()) / g.sum()
+        if w.sum() >= m:
+            break
+    nt, nc = (w * t).sum(), (w * (1 - t)).sum()
+    want = (w * y * t).sum() - (w * y * (1 - t)).sum() * nt / nc
+    assert pts["model"][5] == pytest.approx(want, rel=1e-12)
 
 
 def test_uplift_qini_sheet_figures_equal_scikit_uplift_on_the_cross_validated_scores(campaign):

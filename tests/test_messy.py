@@ -389,6 +389,77 @@ def test_officejs_culture_reaches_recommend_quantities_and_order_dates():
     assert rfm_us["value"] != rfm_ref["value"]  # month first: '05/01/2025' is 1 May
 
 
+def _recency_churn():
+    """500 customers whose churn follows the days since their last purchase (2023-2025)."""
+    rng = np.random.default_rng(3)
+    days = rng.gamma(2.0, 60.0, 500).astype(int)
+    spend = np.round(rng.gamma(3.0, 20.0, 500), 2)
+    visits = rng.poisson(4, 500)
+    logit = -1.0 + 0.02 * (days - 120) - 0.1 * (visits - 4) + rng.normal(0, 0.7, 500)
+    last = [dt.datetime(2025, 6, 30) - dt.timedelta(days=int(d)) for d in days]
+    labels = [["Churned"]] + [["Yes" if v > 0 else "No"] for v in logit]
+    return last, spend, visits, labels
+
+
+def test_a_date_typo_reads_the_same_as_dates_serial_days_and_text():
+    """A date typed 1924 among 2020s dates: Windows sends it as a datetime, Excel on the web and
+    Mac as its serial day (8831), a CSV as text. All three are that date (the column's
+    recency), not a number that makes the column an amount (AUC 0.97 -> 0.61, its top driver
+    gone)."""
+    last, spend, visits, labels = _recency_churn()
+    encodings = {"datetime": lambda d: d, "serial": lambda d: float(cells.to_serial(d)),
+                 "text": lambda d: d.strftime("%Y-%m-%d")}
+    results = {}
+    for how, enc in encodings.items():
+        data = [["Last purchase", "Spend", "Visits"]] + [
+            [enc(d), float(s), int(v)] for d, s, v in zip(last, spend, visits)]
+        data[5][0] = enc(dt.datetime(1924, 3, 5))
+        drivers = [r for r in DRIVERS(data, labels) if r[0] != "Note"]
+        results[how] = (METRICS(data, labels)[1], drivers, PROB(data, labels, data))
+    auc, drivers, prob = results["datetime"]
+    assert auc[0] == "ROC AUC" and round(auc[1], 4) == 0.9700
+    assert drivers[1][0] == "Last purchase (days ago) (log)" and round(drivers[1][1], 2) == 4.08
+    assert results["serial"] == results["text"] == results["datetime"]
+    # The serial days as Office.js sends them (the real xlwings call path): the same drivers.
+    serial = [["Last purchase", "Spend", "Visits"]] + [
+        [float(cells.to_serial(d)), float(s), int(v)] for d, s, v in zip(last, spend, visits)]
+    serial[5][0] = float(cells.to_serial(dt.datetime(1924, 3, 5)))
+    env = dict(os.environ, XLWINGS_ON_SERVER="true", XLWINGS_LICENSE_KEY="noncommercial")
+    proc = subprocess.run([sys.executable, "-c", _RUNNER], capture_output=True, text=True,
+                          input=json.dumps([("en-US", "CHURN_DRIVERS", [serial, labels])]),
+                          env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    [got] = json.loads(proc.stdout)
+    body = [r for r in got["value"] if r[0] != "Note"]
+    assert [r[0] for r in body] == [r[0] for r in drivers]
+    assert [r[1] for r in body[1:]] == pytest.approx([r[1] for r in drivers[1:]], rel=1e-9)
+    notes = [r[1] for r in got["value"] if r[0] == "Note"]
+    assert any(n.startswith("Last purchase: numbers read as dates (Excel serial days") and
+               "1924-03-05 to 2025-06-" in n for n in notes)
+
+
+def test_numbers_under_a_date_header_stay_numbers_unless_they_are_serial_days():
+    """Only a header naming a date with serial days of 1950-2100 makes numbers dates: counts of
+    days, amounts to date and numbers under other headers stay numbers."""
+    serials = [float(cells.to_serial(dt.date(2024, 1, 1) + dt.timedelta(days=9 * i))) for i in range(30)]
+    days = [float(3 * i) for i in range(30)]
+    kinds = {}
+    for head, col in (("Signup date", serials), ("Customer since", serials), ("Week", serials),
+                      ("Income", serials), ("Days since last purchase", days),
+                      ("Days since signup", serials), ("Spend to date", serials),
+                      ("Last order value", serials), ("Signup date", days),
+                      ("Tenure (months)", serials)):
+        kinds[head, col is serials] = cells.read_table([[head]] + [[v] for v in col]).kinds[head]
+    assert kinds == {("Signup date", True): cells.DATE, ("Customer since", True): cells.DATE,
+                     ("Week", True): cells.DATE, ("Income", True): cells.NUMBER,
+                     ("Days since last purchase", False): cells.NUMBER,
+                     ("Days since signup", True): cells.NUMBER,
+                     ("Spend to date", True): cells.NUMBER,
+                     ("Last order value", True): cells.NUMBER,
+                     ("Signup date", False): cells.NUMBER,
+                     ("Tenure (months)", True): cells.NUMBER}
+
+
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December"]
 

@@ -336,6 +336,43 @@ def test_refuses_bad_rows_and_arguments():
         MMM_FIT(kpi, spend, c2)
 
 
+def test_bounds_read_by_column_in_the_culture_and_matched_without_a_spend_header():
+    from xlmarketing import parsing
+
+    kpi, spend, _ = _data()
+
+    def body(out):
+        return [r for r in out if r[0] != "Note"]
+
+    named = [["Channel", "Lowest", "Highest"], ["C", 0.0, 2500.0], ["A", 400.0, None],
+             ["B", None, None]]
+    want = body(BUDGET_OPTIMIZE(kpi, spend, 3000, named))
+    rows = {r[0]: r for r in want}
+    assert rows["A"][2] >= 400 - 1e-6 and rows["C"][2] <= 2500 + 1e-6
+    # The same bounds as de-DE text ("400,0", "2.500,0"), read by the column rule.
+    german = [named[0]] + [[r[0]] + [None if v is None else f"{v:,}".replace(",", "_")
+                                     .replace(".", ",").replace("_", ".") for v in r[1:]]
+                           for r in named[1:]]
+    with parsing.use_culture("de-DE"):
+        assert body(BUDGET_OPTIMIZE(kpi, spend, 3000, german)) == want
+    # Spend without its header: the channels are "Channel 1"... and the named rows go with
+    # spend's columns in order (said in a note); the same numbers.
+    ordered = [named[0], ["A", 400.0, None], ["B", None, None], ["C", 0.0, 2500.0]]
+    out = BUDGET_OPTIMIZE(kpi[1:], spend[1:], 3000, ordered[1:])
+    assert [r[1:] for r in body(out)] == [r[1:] for r in want]
+    assert [r[0] for r in body(out)][1:4] == ["Channel 1", "Channel 2", "Channel 3"]
+    assert any("in order" in r[1] for r in out if r[0] == "Note")
+    # ... or by name when the rows use those names, in any order.
+    by_name = [["Channel 3", 0, 2500], ["Channel 1", 400, None], ["Channel 2", None, None]]
+    assert body(BUDGET_OPTIMIZE(kpi[1:], spend[1:], 3000, by_name)) == body(out)
+    with pytest.raises(XLMError, match="bounds row 2 names the channel 'D', which is not a spend"):
+        BUDGET_OPTIMIZE(kpi, spend, 3000, [["A", 0, None], ["D", 0, None], ["B", 0, None]])
+    with pytest.raises(XLMError, match="bounds has 2 rows but spend has 3 channels and no header"):
+        BUDGET_OPTIMIZE(kpi[1:], spend[1:], 3000, ordered[1:3])
+    with pytest.raises(XLMError, match='bounds column "Highest" must hold amounts.*row 2 has .lots.'):
+        BUDGET_OPTIMIZE(kpi, spend, 3000, [named[0], ["A", 0, "lots"], ["B", 0, 10], ["C", 0, 10]])
+
+
 def test_blank_spend_is_no_spend_with_a_note():
     kpi, spend, _ = _data()
     zero = [r[:] for r in spend]

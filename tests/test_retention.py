@@ -60,3 +60,16 @@ def test_horizon_and_discount_options():
 def test_clear_errors(cells, message):
     with pytest.raises(XLMError, match=message):
         RETENTION(cells)
+
+
+def test_a_total_under_the_survivors_is_left_out_or_refused_naming_its_row():
+    want = RETENTION([["Active"]] + [[v] for v in HIGH_END])
+    labelled = RETENTION([["Active"]] + [[v] for v in HIGH_END] + [[" Total "]])
+    notes = [r[1] for r in labelled if r[0] == "Note"]
+    assert "survivors: row 10 of the range ('Total') left out" in notes[0]
+    assert [r for r in labelled if r[0] != "Note"] == [r for r in want if r[0] != "Note"]
+    with pytest.raises(XLMError, match=r"survivors row 10 of the range is the sum of the rows "
+                                       r"above it \(a total row\)"):
+        RETENTION([["Active"]] + [[v] for v in HIGH_END] + [[sum(HIGH_END)]])
+    with pytest.raises(XLMError, match="survivors row 3 of the range is the sum"):
+        RETENTION([[1000], [600], [1600]])

@@ -62,9 +62,12 @@ def test_companions(session):
     prof = session["results"][2]["value"]
     assert prof[0][:3] == ["Segment", "Customers", "Share"]
     assert [r[1] for r in prof[1:] if r[0] != "Note"] == [60, 40, 20]
-    # One join date per day reads like a row number (Office.js sends dates as plain numbers)
-    assert prof[-1][:2] == ["Note", "Joined left out: it looks like an ID (distinct whole numbers "
-                                    "in steps of 1). Set keep_ids to TRUE to use it."]
+    # Office.js sends dates as plain numbers: under a header naming a date they are dates, as
+    # the same cells sent as dates on Windows (before, one join date per day read like a row
+    # number and was left out as an ID).
+    assert prof[-1][:2] == ["Note", "Joined: numbers read as dates (Excel serial days, as Excel "
+                                    "on the web and Mac sends date cells), 2023-03-15 to "
+                                    "2023-07-12: the header names a date."]
     k_table = session["results"][3]["value"]
     assert k_table[0] == ["k", "Prediction strength", "Calinski-Harabasz", "Silhouette", "Inertia",
                           "Recommended"]

@@ -41,7 +41,8 @@ from .ids import MIN_ID_ROWS, id_columns, leave_out_ids, leave_out_same
 from .params import (IntWording, param_bool, param_choice, param_float, param_header, param_int,
                      scalar)
 from .reading import (TEXT_DTYPE, Columns, Table, first_text, header_like, read_beside, read_columns,
-                      read_table, read_vector, refuse_text, resolve_header, text_dates)
+                      read_table, read_vector, refuse_sum_row, refuse_text, resolve_header,
+                      text_dates)
 from .texts import TEXT_HEADER_WORDS, read_texts, text_of
 from .values import (BOOL, CATEGORY, COM_ERRORS, DATE, NUMBER, SERIAL_MAX, SERIAL_MIN, Kind,
                      as_grid, error_code, fast_numeric, from_serial, gc_paused, parse_number,
@@ -58,6 +59,6 @@ __all__ = [
     "error_code", "fast_numeric", "first_text", "from_serial", "gc_paused", "id_columns", "leave_out_ids",
     "leave_out_same", "param_bool", "param_choice", "param_float", "param_header", "param_int",
     "parse_number", "pickled", "read_beside", "read_columns", "read_table", "read_texts",
-    "read_vector", "refuse_text", "resolve_header", "scalar", "show", "text_dates", "text_of", "to_cells",
+    "read_vector", "refuse_sum_row", "refuse_text", "resolve_header", "scalar", "show", "text_dates", "text_of", "to_cells",
     "to_serial", "with_notes", "without_jsnull", "has_values",
 ]

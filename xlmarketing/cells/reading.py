@@ -23,7 +23,7 @@ from .values import (_BLANK, _BOOL, _DATE, _ERR, _NUM, _TEXT, BOOL, CATEGORY, DA
                      _fast_numeric, _label, as_grid, from_serial, parse_number, show)
 
 __all__ = ["TEXT_DTYPE", "Columns", "Table", "first_text", "header_like", "read_beside", "read_columns",
-           "read_table", "read_vector", "refuse_text", "resolve_header", "text_dates"]
+           "read_table", "read_vector", "refuse_sum_row", "refuse_text", "resolve_header", "text_dates"]
 
 
 @dataclass
@@ -353,7 +353,10 @@ def read_columns(
             arr = _fast_numeric(col)
         if arr is not None and j not in ids:
             blank &= np.isnan(arr)
-            columns[cname], kinds[cname] = arr, NUMBER
+            note = _serial_dates(cname, arr) if has_header else None
+            columns[cname], kinds[cname] = arr, DATE if note else NUMBER
+            if note:
+                notes.append(note)
             continue
         if col is None:
             col = whole[:, j].tolist()
@@ -457,13 +460,24 @@ def _leave_out_totals(cols: list[list[Any]], name: str, has_header: bool,
 _SUM_ROWS_ONE_COLUMN, _SUM_ROWS = 10, 3
 
 
+def refuse_sum_row(values: Any, *, name: str, has_header: bool, min_above: int) -> None:
+    """The total-row rule of :func:`read_columns` for one column read on its own (None or NaN
+    for blanks): refuse a last value that is exactly the sum of at least ``min_above`` values
+    above it, naming its row. For a column that cannot grow (a cohort's survivors), two rows
+    above are enough: a sum of counts is above each of them."""
+    x = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    _refuse_sum_row({name: x}, {name: NUMBER}, np.isnan(x), name, has_header, min_above)
+
+
 def _refuse_sum_row(columns: dict[str, Any], kinds: dict[str, Kind], blank: np.ndarray,
-                    name: str, has_header: bool) -> None:
+                    name: str, has_header: bool, min_above: int | None = None) -> None:
     """Refuse a last data row that is exactly the sum of the rows above it in every number
     column (an unlabelled total), naming it: left in, it would count every customer twice."""
     numeric = [c for c, k in kinds.items() if k == NUMBER]
     filled = np.flatnonzero(~blank)
-    if not numeric or filled.size < 1 + (_SUM_ROWS if len(numeric) > 1 else _SUM_ROWS_ONE_COLUMN):
+    if min_above is None:
+        min_above = _SUM_ROWS if len(numeric) > 1 else _SUM_ROWS_ONE_COLUMN
+    if not numeric or filled.size < 1 + min_above:
         return
     last, above = int(filled[-1]), filled[:-1]
     grows = False
@@ -480,6 +494,41 @@ def _refuse_sum_row(columns: dict[str, Any], kinds: dict[str, Kind], blank: np.n
         raise XLMError("#VALUE!", f"{name} row {last + 1 + has_header} of the range is the sum "
                        "of the rows above it (a total row). Leave it out of the range, or label "
                        "it Total to have it left out.")
+
+
+#: A header that names a date: "Signup date", "Joined", "Customer since", "Last purchase",
+#: "Week", "Month" (not "months", "Days since signup" counts, "Spend to date" amounts).
+_DATE_HEADER = re.compile(
+    r"\b(?:dates?|dated|datum|fecha|day|when|joined|sign[- ]?up|signed up|since|created|birth"
+    r"|birthday|dob|expiry|expires|renewal|week|month)\b"
+    r"|\b(?:last|first|latest|most recent)\s+(?:purchase|order|visit|seen|login|log-in|activity"
+    r"|contact|transaction|payment|booking|renewal|interaction)\b"
+    r"(?!\s*(?:value|amount|total|size|count|spend|revenue|number|no\b|#))", re.IGNORECASE)
+_NOT_A_DATE_HEADER = re.compile(r"\bto date\b|\bdays?\b.*\b(?:since|ago|to|until|from)\b"
+                                r"|\b(?:per|a|each|this)\s+(?:day|week|month)\b", re.IGNORECASE)
+#: Serial days of 1950-01-01 and 2100-01-01: where the dates of customers and orders fall.
+_PLAUSIBLE_SERIALS = (18264.0, 73051.0)
+
+
+def _serial_dates(cname: str, arr: np.ndarray) -> str | None:
+    """A note when a column of numbers is dates sent as Excel serial days (Excel on the web
+    and Mac sends date cells as day numbers; Windows as dates), else None.
+
+    Read as dates, like the same cells sent as dates or date text, when the header names a
+    date and every number is a serial day, nine in ten of them between 1950 and 2100: a date
+    typed wrong (1924 among 2020s dates) is then that date on every path, not a number that
+    turns the column into an amount."""
+    if not (_DATE_HEADER.search(cname) and not _NOT_A_DATE_HEADER.search(cname)):
+        return None
+    x = arr[~np.isnan(arr)]
+    if x.size == 0 or x.min() < SERIAL_MIN or x.max() > SERIAL_MAX:
+        return None
+    lo, hi = _PLAUSIBLE_SERIALS
+    if np.count_nonzero((x >= lo) & (x <= hi)) < 0.9 * x.size:
+        return None
+    first, last = (from_serial(float(v)).date().isoformat() for v in (x.min(), x.max()))
+    return (f"{cname}: numbers read as dates (Excel serial days, as Excel on the web and Mac "
+            f"sends date cells), {first} to {last}: the header names a date.")
 
 
 def _numbers_among_dates(ck: np.ndarray, cv: list[Any], name: str, cname: str,
@@ -585,11 +634,15 @@ def refuse_text(table: Table, column: str, *, where: str | None = None,
                                              needs, fix))
 
 
-def read_vector(values: Any, *, name: str, header: bool | None = None) -> tuple[list[Any], bool]:
+def read_vector(values: Any, *, name: str, header: bool | None = None,
+                notes: list[str] | None = None) -> tuple[list[Any], bool]:
     """A one-column range as a list of cleaned cell values (None for blanks), and its header flag.
 
     Values keep their meaning (numbers as floats, text stripped, booleans as bool) so callers
     such as label parsing can interpret them. Error values raise an XLMError naming the row.
+    A column of numbers with text among them is read by :func:`read_columns`' rules: number
+    text in the caller's culture, and a row labelled Total left out (None), said in ``notes``
+    when given.
     """
     grid = as_grid(values)
     if len(grid[0]) != 1 and len(grid) == 1:
@@ -609,13 +662,16 @@ def read_vector(values: Any, *, name: str, header: bool | None = None) -> tuple[
         # Number text is read with the one rule for the whole column, in the caller's culture
         # ("1.000" is a thousand in de-DE), as read_columns reads a table's column.
         try:
-            cols = read_columns([[v] for v in body], name=name, header=False)
+            cols = read_columns([row[:1] for row in grid], name=name, header=has_header)
         except XLMError:
             return out, has_header  # no single numeric reading: the cells as they are
         col = cols.columns[0]
         if cols.kinds[col] == NUMBER:
-            numbers = cols.values[col]
-            out = [None if v is None or v == "" else float(numbers[i]) for i, v in enumerate(body)]
+            numbers, kept = cols.values[col], cols.row_mask
+            out = [None if v is None or v == "" or not kept[i] else float(numbers[i])
+                   for i, v in enumerate(body)]
+            if notes is not None:
+                notes.extend(cols.notes)
     return out, has_header
 
 

@@ -4,6 +4,8 @@ Pure numpy; knows nothing of Excel. Each arm's conversion rate has a Beta(1 + su
 1 + failures) posterior. Thompson sampling sends each visitor to the arm whose drawn rate is
 highest, so over a period an arm gets the share of visitors equal to its probability of being
 the best arm: that probability, estimated from :data:`DRAWS` seeded draws, is the allocation.
+Each arm draws from its own stream, seeded by the seed and the arm's name, so the answer does
+not depend on the order the arms are listed in.
 
 Drifting rates: with ``discount`` below 1, results ``age`` periods old count ``discount ** age``
 times (discounted Thompson sampling), so the posterior follows the recent rates.
@@ -16,6 +18,8 @@ leader's rate (default 1%: stopping costs less than a hundredth of the winner's 
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,11 +51,21 @@ def posterior(arm_index: np.ndarray, n_arms: int, trials: np.ndarray, successes:
     return 1 + s, 1 + f
 
 
-def thompson(alpha: np.ndarray, beta: np.ndarray, *, seed: int = 0, draws: int = DRAWS
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(P(best) per arm, expected loss of stopping with each arm) from seeded posterior draws."""
-    rng = np.random.default_rng(seed)
-    theta = rng.beta(alpha, beta, size=(draws, len(alpha)))
+def arm_stream(seed: int, key: str) -> np.random.Generator:
+    """The random stream of one arm: from the seed and the arm's name, never its position, so
+    the arms listed in another order draw the same rates."""
+    return np.random.default_rng([seed, zlib.crc32(key.encode("utf-8"))])
+
+
+def thompson(alpha: np.ndarray, beta: np.ndarray, *, seed: int = 0, draws: int = DRAWS,
+             keys: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(P(best) per arm, expected loss of stopping with each arm, posterior mean) from seeded
+    posterior draws: each arm's from its own stream (:func:`arm_stream`, ``keys`` naming the
+    arms; default their positions)."""
+    keys = [str(j) for j in range(len(alpha))] if keys is None else list(keys)
+    theta = np.empty((draws, len(alpha)))
+    for j, key in enumerate(keys):
+        theta[:, j] = arm_stream(seed, key).beta(alpha[j], beta[j], size=draws)
     best = np.bincount(theta.argmax(axis=1), minlength=len(alpha)) / draws
     loss = (theta.max(axis=1)[:, None] - theta).mean(axis=0)
     return best, loss, theta.mean(axis=0)
@@ -59,9 +73,13 @@ def thompson(alpha: np.ndarray, beta: np.ndarray, *, seed: int = 0, draws: int =
 
 def allocate(arms: list[str], arm_index: np.ndarray, trials: np.ndarray, successes: np.ndarray, *,
              age: np.ndarray | None = None, discount: float = 1.0, threshold: float = THRESHOLD,
-             seed: int = 0, draws: int = DRAWS) -> BanditResult:
-    """Next period's share per arm, P(best), expected loss and the stop-or-continue verdict."""
+             seed: int = 0, draws: int = DRAWS, keys: Sequence[str] | None = None) -> BanditResult:
+    """Next period's share per arm, P(best), expected loss and the stop-or-continue verdict.
+
+    ``keys``: each arm's identity (default its name), which seeds its draws and breaks ties:
+    the answer does not depend on the order the arms are listed in."""
     k = len(arms)
+    keys = list(arms) if keys is None else list(keys)
     if k < 2:
         raise InsufficientData("{param} has only one arm. Traffic can only be shared between two "
                                "or more arms.", param="data")
@@ -77,12 +95,13 @@ def allocate(arms: list[str], arm_index: np.ndarray, trials: np.ndarray, success
                         f"{trials[i]:g} trials in one row. Successes must be between 0 and the "
                         "trials.", param="data")
     a, b = posterior(arm_index, k, trials, successes, age, discount)
-    best, loss, mean = thompson(a, b, seed=seed, draws=draws)
+    best, loss, mean = thompson(a, b, seed=seed, draws=draws, keys=keys)
     n = np.bincount(arm_index, weights=trials, minlength=k)
     x = np.bincount(arm_index, weights=successes, minlength=k)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(n > 0, x / n, np.nan)
-    lead = int(np.lexsort((-mean, -best))[0])  # most often best; ties by posterior mean
+    rank = np.argsort(np.argsort(np.array(keys, dtype=object)))
+    lead = int(np.lexsort((rank, -mean, -best))[0])  # most often best; ties by mean, then name
     stop = bool(loss[lead] < threshold * mean[lead])
     table = pd.DataFrame({"arm": arms, "trials": n, "successes": x, "rate": rate,
                           "p_best": best, "share": best, "loss": loss})

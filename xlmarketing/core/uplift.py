@@ -113,30 +113,53 @@ def qini_coefficient(y: np.ndarray, uplift: np.ndarray, t: np.ndarray) -> float:
     return float((_area(xa, ya) - base) / perfect) if perfect != 0 else float("nan")
 
 
+def top_sums(uplift: np.ndarray, columns: list[np.ndarray], counts: np.ndarray) -> list[np.ndarray]:
+    """Each column's sum over the ``counts`` customers of highest uplift. Customers tied on
+    uplift are split evenly: a cut inside a group of equal uplifts takes the same share of each
+    of them (the average over every order of the group), so the rows' order never matters."""
+    uplift = np.asarray(uplift, float)
+    o = _order(uplift)
+    u = uplift[o]
+    n = u.size
+    starts = np.r_[0, np.flatnonzero(np.diff(u)) + 1] if n else np.zeros(0, int)
+    ends = np.r_[starts[1:], n]
+    m = np.asarray(counts, float)
+    g = np.minimum(np.searchsorted(ends, m, side="left"), max(len(ends) - 1, 0))
+    out = []
+    for c in columns:
+        cum = np.r_[0.0, np.cumsum(np.asarray(c, float)[o])]
+        if not n:
+            out.append(np.zeros(m.shape))
+            continue
+        s, e = starts[g], ends[g]
+        share = np.clip((m - s) / (e - s), 0.0, 1.0)
+        out.append(cum[s] + (cum[e] - cum[s]) * share)
+    return out
+
+
 def uplift_at_k(y: np.ndarray, uplift: np.ndarray, t: np.ndarray, k: float) -> float:
-    """Response rate of the treated minus the control among the top ``k`` share of customers."""
+    """Response rate of the treated minus the control among the top ``k`` share of customers
+    (ties on uplift split evenly, :func:`top_sums`)."""
     y, t = np.asarray(y, float), np.asarray(t, float)
-    top = _order(uplift)[: int(len(y) * k)]
-    yt, tt = y[top], t[top]
-    if not (tt == 1).any() or not (tt == 0).any():
+    m = np.array([float(int(len(y) * k))])
+    yt, nt, yc, nc = (v[0] for v in top_sums(uplift, [y * t, t, y * (1 - t), 1 - t], m))
+    if nt <= 0 or nc <= 0:
         return float("nan")
-    return float(yt[tt == 1].mean() - yt[tt == 0].mean())
+    return float(yt / nt - yc / nc)
 
 
 def qini_points(y: np.ndarray, uplift: np.ndarray, t: np.ndarray, bins: int = 10) -> pd.DataFrame:
     """The Qini curve at shares 0, 1/bins, ..., 1 of the customers targeted (highest uplift
-    first), with the random-targeting line, for a chart."""
+    first; ties on uplift split evenly, :func:`top_sums`), with the random-targeting line, for
+    a chart."""
     y, t = np.asarray(y, float), np.asarray(t, float)
-    o = _order(uplift)
-    cy_t = np.r_[0.0, np.cumsum(y[o] * t[o])]
-    cy_c = np.r_[0.0, np.cumsum(y[o] * (1 - t[o]))]
-    cn_t = np.r_[0.0, np.cumsum(t[o])]
     n = len(y)
     share = np.arange(bins + 1) / bins
     m = np.rint(share * n).astype(int)
-    n_c = m - cn_t[m]
-    ratio = np.divide(cn_t[m], n_c, out=np.zeros(len(m)), where=n_c != 0)
-    model = cy_t[m] - cy_c[m] * ratio
+    cy_t, cy_c, cn_t = top_sums(uplift, [y * t, y * (1 - t), t], m)
+    n_c = m - cn_t
+    ratio = np.divide(cn_t, n_c, out=np.zeros(len(m)), where=n_c > 1e-12)
+    model = cy_t - cy_c * ratio
     return pd.DataFrame({"share": share, "customers": m, "model": model,
                          "random": share * model[-1]})
 
@@ -191,8 +214,11 @@ def _source_columns(enc: FeatureEncoder) -> list[str]:
     return list(enc.numeric) + [c for c, lv in enc.categories.items() for _ in lv]
 
 
-def treatment_check(X: np.ndarray, t: np.ndarray, sources: list[str], seed: int) -> float:
-    """Refuse a treatment the features predict almost perfectly; return the features' AUC."""
+def treatment_check(X: np.ndarray, t: np.ndarray, sources: list[str], seed: int,
+                    content: Any = None) -> float:
+    """Refuse a treatment the features predict almost perfectly; return the features' AUC.
+    ``content``: the rows as read (default ``X``), which deal the folds: the encoded features
+    differ in their last bits with the row order (means summed in another order)."""
     single = np.array([max(a, 1 - a) if np.ptp(X[:, j]) > 0 else 0.5
                        for j in range(X.shape[1]) for a in [_auc(t, X[:, j])]])
     if single.size and single.max() >= CONFOUNDED_AUC:
@@ -205,7 +231,7 @@ def treatment_check(X: np.ndarray, t: np.ndarray, sources: list[str], seed: int)
     if X.shape[1] == 0:
         return 0.5
     score = np.zeros(len(t))
-    for train, test in order_free_folds(t, 3, seed, X):
+    for train, test in order_free_folds(t, 3, seed, X if content is None else content):
         score[test] = _proba(_logit().fit(X[train], t[train]), X[test])
     auc = _auc(t, score)
     if auc >= CONFOUNDED_AUC:
@@ -234,13 +260,13 @@ def fit(frame: pd.DataFrame, kinds: Mapping[str, str], t: np.ndarray, y: np.ndar
     X = enc.fit_transform(frame, kinds, what="data")
     notes = list(enc.notes)
     with threadpool_limits(1):
-        auc = treatment_check(X, t, _source_columns(enc), seed)
+        auc = treatment_check(X, t, _source_columns(enc), seed, frame)
         if auc > NOT_RANDOM_AUC:
             notes.append(f"The features predict who was treated (AUC {auc:.2f}): the treatment was "
                          "not assigned at random, so the uplift may be biased.")
         tried = LEARNERS if model == "auto" else (model,)
         strata = 2 * t + y
-        split = order_free_folds(strata, folds, seed, X, y)
+        split = order_free_folds(strata, folds, seed, frame, y)  # the cells, not X's floats
         cv_uplift, cv_qini, fold_qini = {}, {}, {}
         for name in tried:
             oof = np.zeros(len(y))

@@ -447,7 +447,8 @@ def bandit_allocate(data: Any, traffic: int | None = None, discount: float = 1.0
             raise XLMError("#VALUE!", f"discount={discount:g} needs a period column: data must be "
                            "period, arm, trials, successes, so older results can weigh less.")
         res = core_bandit.allocate(inp.arms, inp.codes, inp.trials, inp.successes, age=inp.age,
-                                   discount=discount, threshold=threshold, seed=seed)
+                                   discount=discount, threshold=threshold, seed=seed,
+                                   keys=_arm_keys(inp.arms))
         res.notes = table.notes + inp.notes + [
             f"Thompson sampling from Beta posteriors, {core_bandit.DRAWS:,} draws (seed {seed})."
             + (f" Results one period older weigh {discount:g} times as much." if discount < 1 else "")]
@@ -459,18 +460,26 @@ def bandit_allocate(data: Any, traffic: int | None = None, discount: float = 1.0
     block = t[["arm", "trials", "successes", "rate", "p_best", "share", "loss"]].to_numpy(dtype=object)
     if traffic is not None:
         labels.append("Next visitors")
-        block = np.column_stack([block, _apportion(t["share"].to_numpy(), traffic)])
+        block = np.column_stack([block, _apportion(t["share"].to_numpy(), traffic,
+                                                   _arm_keys(list(t["arm"])))])
     body = cells.to_cells(block, labels=labels)
     width = len(labels)
     return cells.with_notes(body + [["Verdict", res.verdict] + [""] * (width - 2)], res.notes)
 
 
-def _apportion(share: np.ndarray, total: int) -> np.ndarray:
-    """Whole visitors per arm adding up to ``total`` (largest remainders, ties to the first)."""
+def _arm_keys(arms: list[str]) -> list[str]:
+    """Each arm's identity (case, spaces and invisible characters aside): it seeds the arm's
+    draws and breaks ties, so the arms in another order get the same numbers."""
+    return [str(cells.identity(a)) for a in arms]
+
+
+def _apportion(share: np.ndarray, total: int, keys: list[str]) -> np.ndarray:
+    """Whole visitors per arm adding up to ``total`` (largest remainders, ties by arm name)."""
     raw = share * total
     out = np.floor(raw).astype(np.int64)
     left = total - int(out.sum())
-    order = np.lexsort((np.arange(len(raw)), -(raw - out)))
+    rank = np.argsort(np.argsort(np.array(keys, dtype=object)))
+    order = np.lexsort((rank, -(raw - out)))
     out[order[:left]] += 1
     return out
 

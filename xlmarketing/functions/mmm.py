@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .. import cells
 from ..cache import CACHE, Memo
 from ..core import mmm as core
 from ..core.errors import CoreError
-from ..errors import XLMError
+from ..errors import XLMError, col_label
 from . import Cells, sheet_function
 from .spec import HEADER_ARG, SEED, Arg, Choice, Float, Int, key_of, range_of
 
@@ -85,6 +86,7 @@ class _Data:
     n_rows: int                  # data rows of the kpi range
     first: int                   # row index (0-based, body) of the first period
     notes: list[str] = field(default_factory=list)
+    spend_header: bool = True    # spend has a header row (its channels have names)
 
 
 def _read_block(values: Any, name: str, header: bool | None, unnamed: str) -> tuple[np.ndarray, list[str], bool, list[str]]:
@@ -154,7 +156,7 @@ def read_data(kpi: Any, spend: Any, controls: Any, header: bool | None) -> _Data
         if arr.size and np.abs(arr).max() > 1e100:
             raise XLMError("#NUM!", f"{what} holds numbers too large to model. Enter them in "
                            "larger units (thousands, millions).")
-    return _Data(y[lo:hi], Xp, Zp, channels, znames, yh, n_rows, lo, notes)
+    return _Data(y[lo:hi], Xp, Zp, channels, znames, yh, n_rows, lo, notes, spend_header=xh)
 
 
 # --------------------------------------------------------------------------- the cached fit
@@ -329,42 +331,75 @@ def mmm_response(kpi: Any, spend: Any, max_spend: float | None = None, points: i
 # --------------------------------------------------------------------------- BUDGET_OPTIMIZE
 
 
-def _read_bounds(bounds: Any, model: core.MMMFit, budget: float) -> tuple[np.ndarray, np.ndarray]:
+def _bounds_header(first: list[Any]) -> bool:
+    """A bounds range's first row is a header when its last two cells hold a word (no digit:
+    "Lowest", "Max"); amounts written as text in any culture ("0,0", "1.000") hold digits."""
+    return any(isinstance(v, str) and v.strip() and not any(ch.isdigit() for ch in v)
+               for v in first[-2:])
+
+
+def _read_bounds(bounds: Any, fit: _Fit, budget: float) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Lowest and highest spend per channel (0 and the budget where blank), and notes.
+
+    The amounts are read column by column with the shared rule in the caller's culture. Three
+    columns name their channels: matched by name to spend's header, or, when spend has no header
+    row (its columns are "Channel 1", ...), by position unless the names are those."""
+    model = fit.model
     C = len(model.channels)
     lo, hi = np.zeros(C), np.full(C, budget)
     if not cells.has_values(bounds):
-        return lo, hi
+        return lo, hi, []
     grid = cells.as_grid(bounds)
     width = len(grid[0])
     if width not in (2, 3):
         raise XLMError("#VALUE!", f"bounds has {width} columns; give two (lowest, highest spend "
                        "per period), one row per channel in the order of spend, or three "
                        "(channel name, lowest, highest).")
-    names = [ch.name.casefold() for ch in model.channels]
-    body = grid
-    first = grid[0]
-    if any(isinstance(v, str) and cells.parse_number(v) is None for v in first[-2:]):
-        body = grid[1:]  # a header row
+    has_header = _bounds_header(grid[0])
+    cols = cells.read_columns(grid, name="bounds", header=has_header, mixed_dates=False,
+                              id_columns=(0,) if width == 3 else ())
+    notes = list(cols.notes)
+    rows = np.flatnonzero(cols.row_mask)
+    amounts = []
+    for c in cols.columns[-2:]:
+        v = cols.values[c]
+        if cols.kinds[c] != cells.NUMBER:
+            i = next(i for i in rows.tolist() if not pd.isna(v[i]))
+            raise XLMError("#VALUE!", f"bounds {col_label(c)} must hold amounts of spend per "
+                           f"period, but row {i + 1 + has_header} has {cells.show(v[i])}. Enter "
+                           "a number or leave the cell blank (no limit).")
+        amounts.append(v)
+    shown = ", ".join(ch.name for ch in model.channels)
     if width == 3:
-        order = []
-        for r, row in enumerate(body):
-            if all(v is None or v == "" for v in row):
-                continue
-            name = str(row[0]).strip().casefold() if row[0] is not None else ""
-            if name not in names:
-                raise XLMError("#VALUE!", f"bounds row {r + 1 + (len(grid) - len(body))} names the "
-                               f"channel {row[0]!r}, which is not a spend column. Use the names "
-                               f"in spend's header: {', '.join(ch.name for ch in model.channels)}.")
-            order.append((names.index(name), row[1:]))
+        labels = cols.values[cols.columns[0]]
+        names = [cells.clean_text(ch.name).casefold() for ch in model.channels]
+        keys = {int(i): ("" if pd.isna(labels[i]) else cells.clean_text(str(labels[i])).casefold()) for i in rows}
+        by_name = fit.data.spend_header or all(k in names for k in keys.values())
+        if by_name:
+            order = []
+            for i, k in keys.items():
+                if k not in names:
+                    raise XLMError("#VALUE!", f"bounds row {i + 1 + has_header} names the channel "
+                                   f"{cells.show(labels[i])}, which is not a spend column. Use the "
+                                   f"names in spend's header: {shown}.")
+                order.append((names.index(k), i))
+        elif len(rows) != C:
+            raise XLMError("#VALUE!", f"bounds has {len(rows)} rows but spend has {C} channels "
+                           f"and no header row to match their names ({shown}). Give one row per "
+                           "channel in the order of spend's columns, or a header to spend.")
+        else:
+            order = list(enumerate(rows.tolist()))
+            notes.append("bounds: spend has no header row, so its rows go with spend's columns "
+                         "in order (their names are not matched).")
     else:
-        rows = [row for row in body if not all(v is None or v == "" for v in row)]
         if len(rows) != C:
             raise XLMError("#VALUE!", f"bounds has {len(rows)} rows but spend has {C} channels. "
                            "Give one row (lowest, highest) per channel, in the order of spend.")
-        order = list(enumerate(rows))
-    for c, (a, b) in order:
-        va = _AMOUNT(a, "bounds (lowest)")
-        vb = _AMOUNT(b, "bounds (highest)")
+        order = list(enumerate(rows.tolist()))
+    for c, i in order:
+        a, b = (float(x[i]) for x in amounts)
+        va = None if math.isnan(a) else _AMOUNT(a, "bounds (lowest)")
+        vb = None if math.isnan(b) else _AMOUNT(b, "bounds (highest)")
         if va is not None:
             lo[c] = va
         if vb is not None:
@@ -372,7 +407,7 @@ def _read_bounds(bounds: Any, model: core.MMMFit, budget: float) -> tuple[np.nda
         if lo[c] > hi[c]:
             raise XLMError("#NUM!", f'bounds for "{model.channels[c].name}": the lowest spend '
                            f"({lo[c]:g}) is above the highest ({hi[c]:g}). Swap them.")
-    return lo, hi
+    return lo, hi, notes
 
 
 @sheet_function("BUDGET_OPTIMIZE", "Shares a budget per period between the channels to bring "
@@ -384,7 +419,8 @@ def _read_bounds(bounds: Any, model: core.MMMFit, budget: float) -> tuple[np.nda
                   "channels.", _budget),
     "bounds": Arg("Optional lowest and highest spend per period for each channel: two columns "
                   "(lowest, highest), one row per channel in the order of spend, or three with "
-                  "the channel's name first. A blank cell means no limit.", None),
+                  "the channel's name first (matched to spend's header; by position when spend "
+                  "has none). A blank cell means no limit.", None),
     "periods": Arg("Optional plan length in periods: the KPI over the next periods, counting "
                    "the carry-over of recent spend. Blank: the long-run KPI per period.",
                    Int(lo=1, hi=520)),
@@ -396,7 +432,7 @@ def budget_optimize(kpi: Any, spend: Any, budget: float, bounds: Any = None,
     """One row per channel, a Total row, the expected KPI with the base, the gain, Notes."""
     fit = fit_mmm(kpi, spend, controls, season, curve, header)
     m = fit.model
-    lo, hi = _read_bounds(bounds, m, budget)
+    lo, hi, bound_notes = _read_bounds(bounds, fit, budget)
     best = core.optimize(m, budget, lo, hi, periods)
     mix = m.current_spend()
     cur = mix / mix.sum() * budget if mix.sum() > 0 else np.full(len(mix), budget / len(mix))
@@ -426,7 +462,7 @@ def budget_optimize(kpi: Any, spend: Any, budget: float, bounds: Any = None,
                  "", ""])
     gain = (tb - tc) / (base + tc) if base + tc else 0.0
     rows.append(["Gain from the optimal mix", "", "", "", "", _num(gain, 4), "", "", ""])
-    notes = list(fit.notes)
+    notes = list(fit.notes) + bound_notes
     notes.append("Current spend: your average mix over the data, scaled to this budget.")
     off = [ch.name for c, ch in enumerate(m.channels) if cur[c] < lo[c] - 1e-9 or cur[c] > hi[c] + 1e-9]
     if off:

@@ -22,8 +22,13 @@ from .spec import HEADER_ARG, Arg, Float, Int, call_key
 MAX_PERIODS = 1000
 
 
-def _survivors(values: Any, header: bool | None) -> np.ndarray:
-    got, has_header = cells.read_vector(values, name="survivors", header=header)
+def _survivors(values: Any, header: bool | None, notes: list[str]) -> np.ndarray:
+    """The survivors as numbers; a row labelled Total is left out (said in ``notes``) and an
+    unlabelled last row that is the sum of the rows above is refused (the shared total-row
+    rule: survivors cannot grow, so two rows above are enough)."""
+    got, has_header = cells.read_vector(values, name="survivors", header=header, notes=notes)
+    cells.refuse_sum_row([v if isinstance(v, float) else None for v in got], name="survivors",
+                         has_header=has_header, min_above=2)
     out = []
     for i, v in enumerate(got):
         if v is None:
@@ -56,7 +61,8 @@ def subscription_retention(survivors: Any, horizon: int | None = None, discount:
                            header: bool | None = None) -> Cells:
     """The curve (Period, Survivors, Fitted survivors, Retention, Fitted retention), then alpha,
     beta, the expected lifetime and the DERL of a customer active at the end of the data."""
-    s = _survivors(survivors, header)
+    notes: list[str] = []
+    s = _survivors(survivors, header, notes)
 
     def fit() -> core.ShiftedBetaGeometric:
         return core.fit(s)
@@ -85,7 +91,6 @@ def subscription_retention(survivors: Any, horizon: int | None = None, discount:
          derl if np.isfinite(derl) else "unbounded (alpha <= 1): set discount"),
     ]
     rows += [[name, value, "", "", ""] for name, value in stats]
-    notes = []
     if not np.isfinite(life):
         notes.append("alpha <= 1: some customers almost never leave, so the mean lifetime has no "
                      "finite value; the discounted residual lifetime (DERL) is finite.")
