@@ -19,6 +19,7 @@ import dataclasses
 import datetime as dt
 import functools
 import inspect
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -123,6 +124,15 @@ class Fit:
     memo: Memo = field(default_factory=Memo)  # outputs handed out as copies
     #: Per text column: identity (cells.identity) -> the training spelling, built on first use.
     spellings: dict[str, dict[Any, str]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def row_plan(self) -> tuple[list[str], list[tuple[str, bool] | None]]:
+        """For scoring one row (:func:`_one_row`): the training range's columns in order, and
+        for each (model column, is it text), or None for a column the model leaves out."""
+        train = self.table
+        source = train.source_columns or train.columns
+        wanted = set(train.columns)
+        return source, [(c, train.kinds[c] == CATEGORY) if c in wanted else None for c in source]
 
     def levels(self, column: str, values: Any) -> np.ndarray:
         """score_data text ``values`` in the training spelling of ``column`` wherever the
@@ -459,6 +469,7 @@ def _as_label(v: Any) -> Any:
 _ONE_ROW = Table(frame=pd.DataFrame(), kinds={}, header=False, row_mask=np.ones(1, dtype=bool),
                  name="score_data")
 _PLAIN_TEXT = re.compile(r"^[^\W\d_]")  # starts with a letter: never number or error text
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _one_row(fit: Fit, score_data: Any) -> tuple[dict[str, np.ndarray], Table] | None:
@@ -473,18 +484,17 @@ def _one_row(fit: Fit, score_data: Any) -> tuple[dict[str, np.ndarray], Table] |
     row = score_data[0] if type(score_data) in (list, tuple) and len(score_data) == 1 else score_data
     if type(row) not in (list, tuple) or any(type(v) in (list, tuple) for v in row):
         return None
-    train = fit.table
-    source = getattr(train, "source_columns", None) or train.columns
+    source, plan = fit.row_plan
     if len(row) != len(source):
         return None
-    wanted = set(train.columns)
     out: dict[str, np.ndarray] = {}
     blank = True
-    for c, v in zip(source, row):
-        if c not in wanted:
+    for col, v in zip(plan, row):
+        if col is None:
             continue  # a column the model leaves out (e.g. an ID)
+        c, text = col
         t = type(v)
-        if train.kinds[c] == CATEGORY:
+        if text:
             if v is None:
                 out[c] = np.array([np.nan], dtype=object)
                 continue
@@ -494,9 +504,13 @@ def _one_row(fit: Fit, score_data: Any) -> tuple[dict[str, np.ndarray], Table] |
         elif v is None:
             out[c] = np.array([np.nan])
             continue
-        elif t is float or (t is int and v not in cells.COM_ERRORS):
-            if not np.isfinite(v):
+        elif t is float:
+            if not math.isfinite(v):
                 return None
+            out[c] = np.array([v])
+        elif t is int:
+            if v in cells.COM_ERRORS or not _INT64_MIN <= v <= _INT64_MAX:
+                return None  # an error code, or too large for the fast path's checks
             out[c] = np.array([float(v)])
         elif t is dt.datetime:
             out[c] = np.array([cells.to_serial(v)])
@@ -505,7 +519,7 @@ def _one_row(fit: Fit, score_data: Any) -> tuple[dict[str, np.ndarray], Table] |
         blank = False
     if blank:
         return None
-    if train.header:
+    if fit.table.header:
         notices.say(lambda: _by_position_note(source))
     return out, _ONE_ROW
 
