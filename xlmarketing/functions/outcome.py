@@ -313,6 +313,13 @@ def positive_arg(doc: str) -> Arg:
 AUTO_FOLDS = 5
 
 
+def _astuple(v: Any) -> tuple[Any, ...]:
+    """``dataclasses.astuple`` without its deep copy of every field (the options are read
+    on every call of a fill-down): the same content, so the same cache key."""
+    return tuple(_astuple(x) if dataclasses.is_dataclass(x) and not isinstance(x, type) else x
+                 for x in (getattr(v, f.name) for f in dataclasses.fields(v)))
+
+
 @dataclass(frozen=True)
 class Training:
     """The training ranges, the family reading them and every option that shapes a fit.
@@ -366,7 +373,7 @@ class Training:
         """Every field of the training (derived, so a new option is keyed too) with the family's
         reading of the labels in place of the family, and ``extra``."""
         r = self.reading()
-        fields = [(f.name, dataclasses.astuple(v) if dataclasses.is_dataclass(v) else v)
+        fields = [(f.name, _astuple(v) if dataclasses.is_dataclass(v) else v)
                   for f in dataclasses.fields(self) if f.name not in ("data", "labels", "family")
                   for v in [getattr(self, f.name)]]
         return key_of((self.range, self.labels), (tuple(fields), r.positive, tuple(r.notes)),
