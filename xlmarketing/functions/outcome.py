@@ -109,6 +109,14 @@ def family_function(names: Mapping[Family, tuple[str, str]], args: Mapping[str, 
     return register
 
 
+def row_plan(train: Table) -> tuple[list[str], list[tuple[str, bool] | None]]:
+    """For scoring one row (:func:`_one_row`): the training range's columns in order, and for
+    each (model column, is it text), or None for a column the model leaves out."""
+    source = train.source_columns or train.columns
+    wanted = set(train.columns)
+    return source, [(c, train.kinds[c] == CATEGORY) if c in wanted else None for c in source]
+
+
 #: Columns to score: the training Table's frame, or score_data's columns as numpy arrays.
 Frame = pd.DataFrame | dict[str, np.ndarray]
 
@@ -127,12 +135,8 @@ class Fit:
 
     @functools.cached_property
     def row_plan(self) -> tuple[list[str], list[tuple[str, bool] | None]]:
-        """For scoring one row (:func:`_one_row`): the training range's columns in order, and
-        for each (model column, is it text), or None for a column the model leaves out."""
-        train = self.table
-        source = train.source_columns or train.columns
-        wanted = set(train.columns)
-        return source, [(c, train.kinds[c] == CATEGORY) if c in wanted else None for c in source]
+        """:func:`row_plan` of the training table, made once."""
+        return row_plan(self.table)
 
     def levels(self, column: str, values: Any) -> np.ndarray:
         """score_data text ``values`` in the training spelling of ``column`` wherever the
@@ -491,7 +495,7 @@ def _one_row(fit: Fit, score_data: Any) -> tuple[dict[str, np.ndarray], Table] |
     row = score_data[0] if type(score_data) in (list, tuple) and len(score_data) == 1 else score_data
     if type(row) not in (list, tuple) or any(type(v) in (list, tuple) for v in row):
         return None
-    source, plan = fit.row_plan
+    source, plan = fit.row_plan if isinstance(fit, Fit) else row_plan(fit.table)
     if len(row) != len(source):
         return None
     out: dict[str, np.ndarray] = {}
