@@ -4,12 +4,16 @@ column matching, dates, the fill-down cache pattern and clear errors."""
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
 from xlmarketing.cache import CACHE
+from xlmarketing.core import churn as core
+from xlmarketing.core import limits
+from xlmarketing.core.kinds import CATEGORY, DATE, NUMBER
 from xlmarketing.errors import XLMError
 from xlmarketing.functions import REGISTRY
 
@@ -259,6 +263,64 @@ def test_fill_down_reuses_the_cached_model(base):
     DRIVERS(data, labels)
     assert CACHE.fits["churn"] == 1
     assert CACHE.hits >= 302
+
+
+def _awkward_model():
+    """A model whose preparation uses every step: a date, a log scale with a blank indicator,
+    a text column with a blank level and one with more levels than are modelled ("(other)")."""
+    rng = np.random.default_rng(3)
+    n = 600
+    spend = np.round(rng.lognormal(4, 1.2, n), 2)
+    frame = pd.DataFrame({
+        "Spend": np.where(rng.random(n) < 0.1, np.nan, spend),
+        "Tenure": rng.integers(1, 72, n).astype(float),
+        "Joined": 45000.0 + rng.integers(0, 400, n),
+        "Plan": pd.Series(rng.choice(["A", "B", None], n), dtype=object),
+        "City": pd.Series([f"c{i}" for i in rng.integers(0, limits.MAX_LEVELS + 10, n)],
+                          dtype=object),
+    })
+    kinds = {"Spend": NUMBER, "Tenure": NUMBER, "Joined": DATE, "Plan": CATEGORY, "City": CATEGORY}
+    y = (rng.random(n) < 1 / (1 + np.exp(np.log(spend) - 4))).astype(int)
+    model = core.fit(frame, kinds, y)
+    prep = model.prep
+    assert prep.log_cols == ["Spend"] and prep.blank_cols == ["Spend"]
+    assert prep.encoder.others == {"City"} and "(blank)" in prep.encoder.categories["Plan"]
+    return model, frame, kinds
+
+
+@pytest.mark.parametrize("values", [
+    [55.5, 3.0, 45210.0, "A", "c1"],
+    [np.nan, 70.0, 45000.0, None, "c59"],            # blanks; a City level modelled as (other)
+    [0.0, 1.0, 46000.0, "Z", "nowhere"],             # unseen levels; a date after the reference
+    [1e300, -5.0, np.nan, np.nan, None],              # absurd number, blank date and texts
+    [-20.0, 0.0, 44000.0, "B", "c2"],                 # a negative amount under a log scale
+])
+def test_one_row_scoring_is_the_frame_path_to_the_bit(values):
+    """The fill-down path (a mapping of 1-element columns, :meth:`Prep.row`) builds exactly
+    the design row and probability the DataFrame path builds for the same customer."""
+    model, _, kinds = _awkward_model()
+    one = {c: np.array([v], dtype=object if kinds[c] == CATEGORY else np.float64)
+           for c, v in zip(kinds, values)}
+    assert model.prep.row(one) is not None                        # the fast path is taken
+    assert model.prep.row(pd.DataFrame(one)) is None
+    fast, frame_path = model.prep.transform(one), model.prep.transform(pd.DataFrame(one))
+    assert fast.shape == frame_path.shape == (1, len(model.prep.names))
+    assert fast.tobytes() == frame_path.tobytes()
+    assert model.predict_proba(one).tobytes() == model.predict_proba(pd.DataFrame(one)).tobytes()
+
+
+def test_one_row_scoring_matches_the_spilled_rows():
+    model, frame, _ = _awkward_model()
+    for i in range(0, 600, 37):
+        one = {c: frame[c].to_numpy()[i:i + 1] for c in frame.columns}
+        assert model.predict_proba(one)[0] == pytest.approx(model.train_proba[i], rel=1e-12)
+
+
+def test_a_one_row_call_with_an_integer_beyond_64_bits_reads_it_as_a_number(base):
+    data, labels, _ = base
+    row = [2**70] + data[1][1:]
+    assert PROB(data, labels, [row]) == PROB(data, labels, [[float(2**70)] + data[1][1:]])
+    assert PROB(data, labels, [row])[0][0] < PROB(data, labels, [data[1]])[0][0]  # long tenure
 
 
 def test_options_change_the_model_and_are_cached_separately():

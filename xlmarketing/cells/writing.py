@@ -14,6 +14,8 @@ from .values import gc_paused
 
 __all__ = ["to_cells", "with_notes"]
 
+_ONE = ((1,), (1, 1))  # the shapes of one value for one row
+
 
 def with_notes(rows: list[list[Any]], notes: list[str]) -> list[list[Any]]:
     """A report table (e.g. a profile) with one ``Note`` row per note at the bottom.
@@ -45,6 +47,14 @@ def to_cells(
     """
     if isinstance(labels, str):
         labels = [labels]
+    if (type(values) is np.ndarray and values.shape in _ONE and values.dtype == np.float64
+            and (table is None or (table.row_mask.shape == (1,) and table.row_mask[0]))):
+        # One number for one row (a filled-down formula): what the general path below makes.
+        v = values.item()
+        rows = [[v if math.isfinite(v) else blank]]
+        if labels is not None and (table is None or table.header):
+            rows.insert(0, list(labels))
+        return rows
     numeric = np.asarray(values) if not isinstance(values, list) else None
     if numeric is not None and numeric.dtype.kind in "biuf":
         # Vectorised: numpy hands back Python ints/floats when filling an object array.

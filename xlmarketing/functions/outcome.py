@@ -19,6 +19,7 @@ import dataclasses
 import datetime as dt
 import functools
 import inspect
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -108,6 +109,14 @@ def family_function(names: Mapping[Family, tuple[str, str]], args: Mapping[str, 
     return register
 
 
+def row_plan(train: Table) -> tuple[list[str], list[tuple[str, bool] | None]]:
+    """For scoring one row (:func:`_one_row`): the training range's columns in order, and for
+    each (model column, is it text), or None for a column the model leaves out."""
+    source = train.source_columns or train.columns
+    wanted = set(train.columns)
+    return source, [(c, train.kinds[c] == CATEGORY) if c in wanted else None for c in source]
+
+
 #: Columns to score: the training Table's frame, or score_data's columns as numpy arrays.
 Frame = pd.DataFrame | dict[str, np.ndarray]
 
@@ -123,6 +132,11 @@ class Fit:
     memo: Memo = field(default_factory=Memo)  # outputs handed out as copies
     #: Per text column: identity (cells.identity) -> the training spelling, built on first use.
     spellings: dict[str, dict[Any, str]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def row_plan(self) -> tuple[list[str], list[tuple[str, bool] | None]]:
+        """:func:`row_plan` of the training table, made once."""
+        return row_plan(self.table)
 
     def levels(self, column: str, values: Any) -> np.ndarray:
         """score_data text ``values`` in the training spelling of ``column`` wherever the
@@ -303,6 +317,13 @@ def positive_arg(doc: str) -> Arg:
 AUTO_FOLDS = 5
 
 
+def _astuple(v: Any) -> tuple[Any, ...]:
+    """``dataclasses.astuple`` without its deep copy of every field (the options are read
+    on every call of a fill-down): the same content, so the same cache key."""
+    return tuple(_astuple(x) if dataclasses.is_dataclass(x) and not isinstance(x, type) else x
+                 for x in (getattr(v, f.name) for f in dataclasses.fields(v)))
+
+
 @dataclass(frozen=True)
 class Training:
     """The training ranges, the family reading them and every option that shapes a fit.
@@ -356,7 +377,7 @@ class Training:
         """Every field of the training (derived, so a new option is keyed too) with the family's
         reading of the labels in place of the family, and ``extra``."""
         r = self.reading()
-        fields = [(f.name, dataclasses.astuple(v) if dataclasses.is_dataclass(v) else v)
+        fields = [(f.name, _astuple(v) if dataclasses.is_dataclass(v) else v)
                   for f in dataclasses.fields(self) if f.name not in ("data", "labels", "family")
                   for v in [getattr(self, f.name)]]
         return key_of((self.range, self.labels), (tuple(fields), r.positive, tuple(r.notes)),
@@ -459,6 +480,7 @@ def _as_label(v: Any) -> Any:
 _ONE_ROW = Table(frame=pd.DataFrame(), kinds={}, header=False, row_mask=np.ones(1, dtype=bool),
                  name="score_data")
 _PLAIN_TEXT = re.compile(r"^[^\W\d_]")  # starts with a letter: never number or error text
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _one_row(fit: Fit, score_data: Any) -> tuple[dict[str, np.ndarray], Table] | None:
@@ -473,18 +495,17 @@ def _one_row(fit: Fit, score_data: Any) -> tuple[dict[str, np.ndarray], Table] |
     row = score_data[0] if type(score_data) in (list, tuple) and len(score_data) == 1 else score_data
     if type(row) not in (list, tuple) or any(type(v) in (list, tuple) for v in row):
         return None
-    train = fit.table
-    source = getattr(train, "source_columns", None) or train.columns
+    source, plan = fit.row_plan if isinstance(fit, Fit) else row_plan(fit.table)
     if len(row) != len(source):
         return None
-    wanted = set(train.columns)
     out: dict[str, np.ndarray] = {}
     blank = True
-    for c, v in zip(source, row):
-        if c not in wanted:
+    for col, v in zip(plan, row):
+        if col is None:
             continue  # a column the model leaves out (e.g. an ID)
+        c, text = col
         t = type(v)
-        if train.kinds[c] == CATEGORY:
+        if text:
             if v is None:
                 out[c] = np.array([np.nan], dtype=object)
                 continue
@@ -494,9 +515,13 @@ def _one_row(fit: Fit, score_data: Any) -> tuple[dict[str, np.ndarray], Table] |
         elif v is None:
             out[c] = np.array([np.nan])
             continue
-        elif t is float or (t is int and v not in cells.COM_ERRORS):
-            if not np.isfinite(v):
+        elif t is float:
+            if not math.isfinite(v):
                 return None
+            out[c] = np.array([v])
+        elif t is int:
+            if v in cells.COM_ERRORS or not _INT64_MIN <= v <= _INT64_MAX:
+                return None  # an error code, or too large for the fast path's checks
             out[c] = np.array([float(v)])
         elif t is dt.datetime:
             out[c] = np.array([cells.to_serial(v)])
@@ -505,7 +530,7 @@ def _one_row(fit: Fit, score_data: Any) -> tuple[dict[str, np.ndarray], Table] |
         blank = False
     if blank:
         return None
-    if train.header:
+    if fit.table.header:
         notices.say(lambda: _by_position_note(source))
     return out, _ONE_ROW
 
