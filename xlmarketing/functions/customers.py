@@ -198,11 +198,10 @@ def _purchase_model(value: Any, name: str) -> str:
     "margin": Arg("Share of revenue you keep, e.g. 0.3 for a 30% margin (default 1: revenue). "
                   "Set, it adds the Discounted margin column.",
                   Float(default=None, lo=0.0, hi=1.0, lo_open=True)),
-    "model": Arg('Purchase model: "bgnbd" (default, BG/NBD), "mbgnbd" (MBG/NBD) or "paretonbd" '
-                 "(Pareto/NBD). BG/NBD counts every customer who never bought again as certainly "
-                 "active (probability 1), however long ago they bought; MBG/NBD lets them drop "
-                 "out too; Pareto/NBD lets customers drop out at any time, not only right after a "
-                 "purchase.", _purchase_model),
+    "model": Arg('Purchase model: "bgnbd" (default), "mbgnbd" or "paretonbd". BG/NBD counts a '
+                 "customer who never bought again as surely active, however long ago; MBG/NBD "
+                 "lets them drop out too; Pareto/NBD lets anyone drop out at any time.",
+                 _purchase_model),
 })
 def customer_value(orders: Any, horizon_months: float = 12.0, reference_date: float | None = None,
                    header: bool | None = None, discount: float | None = None,

@@ -417,10 +417,9 @@ def _read_bounds(bounds: Any, fit: _Fit, budget: float) -> tuple[np.ndarray, np.
     "kpi": _KPI, "spend": _SPEND,
     "budget": Arg("Total spend per period (per week for weekly rows) to share between the "
                   "channels.", _budget),
-    "bounds": Arg("Optional lowest and highest spend per period for each channel: two columns "
-                  "(lowest, highest), one row per channel in the order of spend, or three with "
-                  "the channel's name first (matched to spend's header; by position when spend "
-                  "has none). A blank cell means no limit.", None),
+    "bounds": Arg("Optional lowest and highest spend per period per channel: two columns, one "
+                  "row per channel in spend's order, or three with the channel's name first "
+                  "(matched to spend's header, else by position). Blank: no limit.", None),
     "periods": Arg("Optional plan length in periods: the KPI over the next periods, counting "
                    "the carry-over of recent spend. Blank: the long-run KPI per period.",
                    Int(lo=1, hi=520)),
