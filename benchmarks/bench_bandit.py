@@ -8,8 +8,9 @@ so the best arm changes). Every policy sees the same rates and the same first pe
 split: nothing is known yet). After that, each period:
 
 * BANDIT_ALLOCATE (its core, ``xlmarketing.core.bandit.allocate``, as the sheet function calls
-  it): visitors split by its next shares (a seeded multinomial); discount 1 when stationary,
-  0.9 when drifting (the value its wizard text suggests);
+  it): visitors split by its next shares (a seeded multinomial), from the per-period results
+  with its default discount (blank: chosen from the data, the same rule in both kinds of
+  scenario; ``--discount D`` fixes it at D in the drifting ones instead);
 * uniform: an even split, the A/B test's;
 * mabwiser ``MAB(arms, LearningPolicy.ThompsonSampling(), seed)``: one ``predict`` per visitor
   (its batch form), ``partial_fit`` with the period's per-visitor rewards.
@@ -33,8 +34,6 @@ import numpy as np
 
 from xlmarketing.core import bandit
 
-DRIFT_DISCOUNT = 0.9
-
 
 def rates_over_time(rng: np.random.Generator, k: int, periods: int, drift: bool) -> np.ndarray:
     start = rng.uniform(0.005, 0.10, k)
@@ -45,7 +44,7 @@ def rates_over_time(rng: np.random.Generator, k: int, periods: int, drift: bool)
     return (1 - w) * start + w * end
 
 
-def run_ours(rates: np.ndarray, visitors: int, seed: int, discount: float) -> float:
+def run_ours(rates: np.ndarray, visitors: int, seed: int, discount: float | None) -> float:
     rng = np.random.default_rng(seed)
     periods, k = rates.shape
     arms = [f"arm {i}" for i in range(k)]
@@ -105,8 +104,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=None)
     ap.add_argument("--periods", type=int, default=None)
     ap.add_argument("--visitors", type=int, default=1000, help="visitors per period (default 1000)")
-    ap.add_argument("--discount", type=float, default=DRIFT_DISCOUNT,
-                    help=f"BANDIT_ALLOCATE's discount in the drifting scenarios (default {DRIFT_DISCOUNT})")
+    ap.add_argument("--discount", type=float, default=None,
+                    help="BANDIT_ALLOCATE's discount in the drifting scenarios (default: blank, "
+                    "chosen from the data as for a user who leaves it blank)")
     args = ap.parse_args()
     runs = args.runs or (10 if args.quick else 100)
     periods = args.periods or (20 if args.quick else 30)
@@ -127,7 +127,7 @@ def main() -> None:
                 seed = 1000 * k + r + (500 if drift else 0)
                 rates = rates_over_time(np.random.default_rng(seed), k, periods, drift)
                 res["ours"].append(run_ours(rates, args.visitors, seed,
-                                            args.discount if drift else 1.0))
+                                            args.discount if drift else None))
                 res["uniform"].append(run_uniform(rates, args.visitors, seed))
                 if have_mab:
                     res["mabwiser"].append(run_mabwiser(rates, args.visitors, seed))

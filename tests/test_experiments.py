@@ -207,12 +207,46 @@ def test_discount_follows_a_drift_and_needs_periods():
     for d in range(1, 21):  # A was better for 15 days, B is better for the last 5
         ra, rb = (0.06, 0.03) if d <= 15 else (0.03, 0.07)
         rows += [[d, "A", 1000, int(1000 * ra)], [d, "B", 1000, int(1000 * rb)]]
-    flat = BANDIT(rows)
+    flat = BANDIT(rows, None, 1)
     recent = BANDIT(rows, None, 0.7)
     assert _row(flat, "A")[5] > 0.9       # all history: A
     assert _row(recent, "B")[5] > 0.9     # discounted: B
+    auto = BANDIT(rows)                   # blank: the drift is plain, so a discount is chosen
+    assert _row(auto, "B")[5] > 0.9
+    assert any("discount chosen from the data" in str(r[1]) for r in auto if r[0] == "Note")
     with pytest.raises(XLMError, match="period column"):
         BANDIT([["A", 100, 2], ["B", 100, 3]], None, 0.9)
+
+
+def test_automatic_discount_is_one_for_steady_rates_and_below_one_for_a_drift():
+    rng = np.random.default_rng(3)
+    k, periods = 4, 25
+    codes = np.tile(np.arange(k), periods)
+    age = np.repeat(np.arange(periods)[::-1], k)
+    trials = np.full(k * periods, 500.0)
+    steady = rng.binomial(500, np.tile([0.02, 0.04, 0.05, 0.06], periods)).astype(float)
+    assert core_bandit.choose_discount(codes, k, trials, steady, age) == 1.0
+    # the best arm changes: arm 0 falls from 8% to 1% while arm 3 climbs from 1% to 8%
+    t = np.repeat(np.linspace(0, 1, periods), k)
+    moving = np.where(codes == 0, 0.08 - 0.07 * t, np.where(codes == 3, 0.01 + 0.07 * t, 0.04))
+    drift = rng.binomial(500, moving).astype(float)
+    d = core_bandit.choose_discount(codes, k, trials, drift, age)
+    assert 0.5 <= d < 1
+    res = core_bandit.allocate(["a", "b", "c", "d"], codes, trials, drift, age=age)
+    assert res.discount == d and res.leader == "d"
+    # a discount given is used as given; without periods there is nothing to discount
+    assert core_bandit.allocate(["a", "b", "c", "d"], codes, trials, drift, age=age,
+                                discount=1.0).discount == 1.0
+    assert core_bandit.allocate(["a", "b", "c", "d"], codes, trials, drift).discount == 1.0
+
+
+def test_the_prior_is_centred_on_the_pooled_rate():
+    a, b = core_bandit.posterior(np.array([0, 1]), 3, np.array([1000.0, 1000.0]),
+                                 np.array([40.0, 60.0]))
+    # arm 2 has no results: it is taken to convert like the test as a whole (101/2002)
+    assert a[2] / (a[2] + b[2]) == pytest.approx(101 / 2002)
+    assert a[2] + b[2] == pytest.approx(core_bandit.PRIOR_TRIALS)
+    assert a[0] - a[2] == 40 and b[0] - b[2] == 960
 
 
 def test_bandit_row_order_and_label_spelling_do_not_matter():

@@ -424,16 +424,17 @@ _traffic = Int(default=None, lo=1, hi=10**12)
                 "period column first (date or number), old periods can be discounted."),
     "traffic": Arg("Visitors you will send next period. Given: a column with how many go to each "
                    "arm. Blank: shares only.", _traffic),
-    "discount": Arg("Weight of results one period older, from 0 to 1 (default 1: all periods count "
-                    "alike). 0.9 makes a result 10 periods old count about a third, for rates that "
-                    "drift. Needs the period column.",
-                    Float(default=1.0, lo=0.0, hi=1.0, lo_open=True)),
+    "discount": Arg("Weight of results one period older, 0 to 1 (0.9: a result 10 periods old "
+                    "counts a third; 1: all alike). Blank: chosen from the data when there is a "
+                    "period column (what best predicts each period from the earlier ones; 1 "
+                    "unless the rates drift).",
+                    Float(default=None, lo=0.0, hi=1.0, lo_open=True)),
     "threshold": Arg("Stop when the expected loss of stopping now is below this share of the "
                      "leading arm's rate (default 0.01: under 1% of its rate).",
                      Float(default=core_bandit.THRESHOLD, lo=0.0, hi=1.0, lo_open=True)),
     "seed": SEED, "header": HEADER_ARG,
 })
-def bandit_allocate(data: Any, traffic: int | None = None, discount: float = 1.0,
+def bandit_allocate(data: Any, traffic: int | None = None, discount: float | None = None,
                     threshold: float = core_bandit.THRESHOLD, seed: int = 0,
                     header: bool | None = None) -> Cells:
     """One row per arm: trials, successes, rate, P(best), next share (and visitors), expected
@@ -443,15 +444,20 @@ def bandit_allocate(data: Any, traffic: int | None = None, discount: float = 1.0
     def fit() -> core_bandit.BanditResult:
         table = cells.read_table(rng, name="data", header=header)
         inp = _bandit_input(table)
-        if discount < 1 and inp.age is None:
+        if discount is not None and discount < 1 and inp.age is None:
             raise XLMError("#VALUE!", f"discount={discount:g} needs a period column: data must be "
                            "period, arm, trials, successes, so older results can weigh less.")
         res = core_bandit.allocate(inp.arms, inp.codes, inp.trials, inp.successes, age=inp.age,
                                    discount=discount, threshold=threshold, seed=seed,
                                    keys=_arm_keys(inp.arms))
+        used = res.discount
+        how = "chosen from the data" if discount is None else "given"
         res.notes = table.notes + inp.notes + [
             f"Thompson sampling from Beta posteriors, {core_bandit.DRAWS:,} draws (seed {seed})."
-            + (f" Results one period older weigh {discount:g} times as much." if discount < 1 else "")]
+            + (f" Results one period older weigh {used:g} times as much (discount {how})."
+               if used < 1 else
+               " No discount: the rates show no drift." if discount is None and inp.age is not None
+               else "")]
         return res
 
     res = CACHE.get_or_fit("bandit", call_key(drop=("traffic",)), fit)  # traffic: applied after
