@@ -37,7 +37,9 @@ def _say(obj):
     sys.stdout.flush()
 
 
-def start(soffice, profile_url, pipe, connect, timeout=120.0):
+def start(soffice, profile_url, pipe, connect, timeout=None):
+    if timeout is None:  # the owner's LibreOffice is up already, or starting: wait less
+        timeout = 30.0 if connect else 120.0
     proc = None
     if not connect:
         args = [soffice, "-env:UserInstallation=" + profile_url, "--headless", "--invisible",
@@ -88,7 +90,14 @@ def main(argv):
                 continue
             try:
                 req = json.loads(line)
-                convert(desktop, req["src"], req["out"])
+                try:
+                    convert(desktop, req["src"], req["out"])
+                except Exception:
+                    # LibreOffice died or the bridge broke: start (or reach) it again, once
+                    if proc is not None and proc.poll() is None:
+                        raise
+                    proc, desktop = start(soffice, profile_url, pipe, connect)
+                    convert(desktop, req["src"], req["out"])
                 _say({"ok": True})
             except Exception as exc:  # one line for the caller, which falls back
                 _say({"error": " ".join(f"{type(exc).__name__}: {exc}".split())[:400]})
