@@ -31,6 +31,7 @@ _MEMBER = re.compile(r"\b[A-Z][A-Z0-9_]*\s*:\s*\(\s*\"([A-Z][A-Z0-9_.]*)\"")
 
 _lock = threading.Lock()
 _declared: frozenset[str] | None = None  # read from the package's sources, once
+_modules: dict[str, str] | None = None  # name -> module stem, read with _declared
 _registered: set[str] = set()  # added at run time by sheet_function
 _removed: set[str] = set()
 _listeners: list[Callable[[str, bool], None]] = []
@@ -39,7 +40,12 @@ _cache: tuple[frozenset[str], tuple[str, ...], tuple[bytes, ...]] | None = None
 
 def declared_in(folder: Traversable) -> frozenset[str]:
     """The function names the modules in ``folder`` register (read, not imported)."""
-    found: set[str] = set()
+    return frozenset(declared_by(folder))
+
+
+def declared_by(folder: Traversable) -> dict[str, str]:
+    """{function name: the module of ``folder`` (file stem) that registers it} (read only)."""
+    found: dict[str, str] = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".py"):
             continue
@@ -47,20 +53,34 @@ def declared_in(folder: Traversable) -> frozenset[str]:
             text = entry.read_text(encoding="utf-8")
         except OSError:
             continue
+        stem = entry.name[:-3]
         for group in _DECLARED.findall(text):
-            found.update(_NAME.findall(group))
+            found.update(dict.fromkeys(_NAME.findall(group), stem))
         for members in _FAMILY.findall(text):
-            found.update(_MEMBER.findall(members))
-    return frozenset(found)
+            found.update(dict.fromkeys(_MEMBER.findall(members), stem))
+    return found
+
+
+def _package_modules() -> dict[str, str]:
+    # importlib.resources reads a zipped install too, and never imports the functions. An
+    # install without sources finds nothing here: its functions are ours once imported.
+    global _modules
+    if _modules is None:
+        _modules = declared_by(resources.files(__package__) / "functions")
+    return _modules
 
 
 def _package_names() -> frozenset[str]:
-    # importlib.resources reads a zipped install too, and never imports the functions. An
-    # install without sources finds nothing here: its functions are ours once imported.
     global _declared
     if _declared is None:
-        _declared = declared_in(resources.files(__package__) / "functions")
+        _declared = frozenset(_package_modules())
     return _declared
+
+
+def module_of(name: str) -> str | None:
+    """The module of ``xlmarketing.functions`` (its file stem) that registers the package
+    function ``name``, read from the sources; None for any other name."""
+    return _package_modules().get(name)
 
 
 def _snapshot() -> tuple[frozenset[str], tuple[str, ...], tuple[bytes, ...]]:

@@ -15,6 +15,7 @@ imported before use (:mod:`xlmarketing.catalog` answers "is it ours?" without th
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,7 +25,98 @@ from ..errors import SHEET_FIXES, XLMError, function_context
 from .spec import Arg, CallArgs, calling, make_spec
 
 Cells = list[list[Any]]
-REGISTRY: dict[str, Callable[..., Cells]] = {}
+
+#: The modules that register the package's functions, in the order they were always imported.
+MODULES = ("cacheinfo", "churn", "forecast", "segment", "text", "customers", "models",
+           "recommend", "experiments", "value", "retention", "mmm")
+
+
+class Registry(dict[str, Callable[..., Cells]]):
+    """Excel name -> function; a package function's module is imported when first asked for.
+
+    Importing every model module costs seconds (scikit-learn, scipy.stats, statsforecast): the
+    headless refresh of a workbook that calls two functions imports their two modules only.
+    ``REGISTRY[name]``, ``name in REGISTRY`` and ``get`` import the module that registers
+    ``name`` (:func:`~xlmarketing.catalog.module_of`, read from the sources); iterating, ``len``,
+    ``keys``/``items``/``values`` and the rest of dict's views import them all first, so the
+    registry still is the whole list of names.
+    """
+
+    _complete = False
+
+    def _load(self, name: object) -> bool:
+        if not isinstance(name, str) or self._complete:
+            return False
+        module = catalog.module_of(name)
+        if module is None or not catalog.is_ours(name):  # not ours, or unregistered
+            return False
+        importlib.import_module(f"{__name__}.{module}")
+        return dict.__contains__(self, name)
+
+    def load_all(self) -> None:
+        if not self._complete:
+            for module in MODULES:
+                importlib.import_module(f"{__name__}.{module}")
+            Registry._complete = True
+
+    def __missing__(self, name: str) -> Callable[..., Cells]:
+        if self._load(name):
+            return dict.__getitem__(self, name)
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or self._load(name)
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        self.load_all()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self.load_all()
+        return dict.__len__(self)
+
+    def __repr__(self) -> str:
+        self.load_all()
+        return dict.__repr__(self)
+
+    def __eq__(self, other: object) -> bool:
+        self.load_all()
+        return dict.__eq__(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def keys(self):  # type: ignore[no-untyped-def,override]
+        self.load_all()
+        return dict.keys(self)
+
+    def items(self):  # type: ignore[no-untyped-def,override]
+        self.load_all()
+        return dict.items(self)
+
+    def values(self):  # type: ignore[no-untyped-def,override]
+        self.load_all()
+        return dict.values(self)
+
+    def pop(self, name: str, *default: Any) -> Any:  # type: ignore[override]
+        self._load(name)
+        return dict.pop(self, name, *default)
+
+    def copy(self) -> dict[str, Callable[..., Cells]]:  # type: ignore[override]
+        self.load_all()
+        return dict(dict.items(self))
+
+    def __reversed__(self):  # type: ignore[no-untyped-def]
+        self.load_all()
+        return dict.__reversed__(self)
+
+
+REGISTRY: Registry = Registry()
 
 #: The Excel error code each core error becomes in a cell.
 EXCEL_CODE = {
@@ -90,11 +182,11 @@ def unregister(name: str) -> None:
         catalog.remove(name)
 
 
-# Importing the modules registers their functions.
-from . import cacheinfo, churn, forecast, segment, text  # noqa: E402,F401
-from . import customers, models  # noqa: E402,F401
-from . import recommend  # noqa: E402,F401
-from . import experiments  # noqa: E402,F401
-from . import value  # noqa: E402,F401
-from . import retention  # noqa: E402,F401
-from . import mmm  # noqa: E402,F401
+# Importing the modules registers their functions: each is imported when one of its names is
+# first asked for (REGISTRY), or when it is reached as an attribute (functions.churn).
+
+
+def __getattr__(name: str) -> Any:
+    if name in MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

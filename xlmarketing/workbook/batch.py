@@ -15,6 +15,7 @@ parallel processes, or on a Dask distributed cluster; one failing run does not s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -229,6 +230,10 @@ def run_one(template: str, data: str | list[Source], sheet: str | None = None,
     label = sources[0][1] if len(sources) == 1 and not sources[0][2] else \
         " + ".join(_source_label(p, s) for _, p, s in sources)
     try:
+        if engine in ("auto", "libreoffice"):
+            from . import recalc
+
+            recalc.warm_up()  # in a worker: connect to the batch's LibreOffice while filling
         pkg, notes, warnings = _fill(Path(template), sources, keep)
         from .scheduler import refresh_package
 
@@ -509,7 +514,26 @@ def batch(template: str | Path, data: str | Path | Iterable[str | Path] = (), *,
                        tuple(keep))
     if dask_scheduler is not None:
         _dask(args, dask_scheduler, done)
-    elif n_jobs == 1 or len(args) <= 1:
+    else:
+        with _one_office(formula_engine if args else "none"):
+            _local(args, n_jobs, work, done)
+    report.items = [results[i] for i in range(len(work))]
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _one_office(engine: str) -> contextlib.AbstractContextManager[None]:
+    """One LibreOffice for the whole batch (its worker processes connect to it), started now."""
+    if engine not in ("auto", "libreoffice"):
+        return contextlib.nullcontext()
+    from . import recalc
+
+    return recalc.shared_office()
+
+
+def _local(args: dict[int, tuple[Any, ...]], n_jobs: int, work: list[Job],
+           done: Callable[[int, BatchItem], None]) -> None:
+    if n_jobs == 1 or len(args) <= 1:
         for i, a in args.items():
             done(i, run_one(*a))
     else:
@@ -524,9 +548,6 @@ def batch(template: str | Path, data: str | Path | Iterable[str | Path] = (), *,
                     except Exception as exc:  # noqa: BLE001
                         item = BatchItem(work[i].label, None, False, f"worker failed: {exc}")
                     done(i, item)
-    report.items = [results[i] for i in range(len(work))]
-    report.seconds = time.perf_counter() - t0
-    return report
 
 
 def _dask(args: dict[int, tuple[Any, ...]], scheduler: Any,

@@ -97,6 +97,10 @@ def refresh_workbook(input: str | Path, output: str | Path | None = None, *,
             f"cannot refresh {src.name}: it is saved as Strict Open XML, which the headless "
             "refresh cannot write; in Excel use File > Save As > 'Excel Workbook (*.xlsx)' "
             "(not 'Strict Open XML Spreadsheet') and refresh that copy")
+    if formula_engine in ("auto", "libreoffice"):
+        from . import recalc
+
+        recalc.warm_up()  # LibreOffice starts while the models are imported and fitted
     from .scheduler import refresh_package
     from .xlsx import Package
 

@@ -23,6 +23,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from . import office
 from .options import ENGINES  # noqa: F401 - re-exported: recalc.ENGINES is used by callers
 from .xlsx import (Package, read_values, split_ref, strip_for_recalc, value_cell,
                    with_formula)
@@ -38,7 +39,31 @@ class EngineFailed(Exception):
 
 
 def soffice() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
+    # Asked once per formula by the refresh (7,000 chart helpers: 7,000 PATH walks): remembered
+    # per PATH.
+    path = os.environ.get("PATH")
+    got = _which.get(path)
+    if got is None:
+        got = _which[path] = (shutil.which("soffice") or shutil.which("libreoffice") or "",)
+    return got[0] or None
+
+
+_which: dict[str | None, tuple[str]] = {}
+
+
+def warm_up() -> None:
+    """Start this process's LibreOffice in the background (the refresh will need it)."""
+    exe = soffice()
+    if exe:
+        office.warm_up(exe, _lo_profile() + "/server")
+
+
+def shared_office():  # noqa: ANN201 - a context manager
+    """One LibreOffice for everything run inside, forked worker processes included."""
+    exe = soffice()
+    if not exe:
+        return contextlib.nullcontext()
+    return office.shared(exe, _lo_profile() + "/server")
 
 
 def formulas_available() -> bool:
@@ -160,15 +185,17 @@ def _libreoffice(src: Path, todo: set[Key]) -> dict[Key, Any]:
         raise EngineFailed("LibreOffice (soffice) is not installed")
     out_dir = src.parent / "out"
     out_dir.mkdir()
-    with _lo_lock:
-        cmd = [exe, f"-env:UserInstallation=file://{_lo_profile()}", "--headless", "--norestore",
-               "--nologo", "--nodefault", "--nolockcheck", "--convert-to", "xlsx",
-               "--outdir", str(out_dir), str(src)]
-        try:
-            subprocess.run(cmd, capture_output=True, timeout=600, check=False, env=_lo_env())
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise EngineFailed(str(exc)) from None
-        result = out_dir / src.name
+    result = out_dir / src.name
+    # This process's long-lived LibreOffice (started early by warm_up), else one for this file.
+    if not office.convert(exe, _lo_profile() + "/server", src, result):
+        with _lo_lock:
+            cmd = [exe, f"-env:UserInstallation=file://{_lo_profile()}", "--headless",
+                   "--norestore", "--nologo", "--nodefault", "--nolockcheck", "--convert-to",
+                   "xlsx", "--outdir", str(out_dir), str(src)]
+            try:
+                subprocess.run(cmd, capture_output=True, timeout=600, check=False, env=_lo_env())
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                raise EngineFailed(str(exc)) from None
     if not result.exists():  # soffice exits 0 even when it failed
         raise EngineFailed("LibreOffice wrote no output")
     out = Package.open(result)
