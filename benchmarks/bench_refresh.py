@@ -61,9 +61,10 @@ def calls(n: int) -> list[tuple[str, str]]:
     last = n + 1
     return [("A1", "=KMEANS_SEGMENT(Customers[[#All],[Spend]:[Channel]], 4)"),
             ("C1", f"=SEGMENT_PROFILE(Data!A1:D{last}, 4)"),
-            ("K1", f"=CHURN_PROB(Data!A1:D{last}, Data!E1:E{last})"),
-            ("M1", "=SALES_FORECAST(Sales!A1:B157, 12)"),
-            ("P1", f"=AVERAGE(A2:A{last})"), ("P2", f"=COUNTIF(A2:A{last},1)")]
+            # SEGMENT_PROFILE spills 9 columns (C:K); each result gets room to its right.
+            ("M1", f"=CHURN_PROB(Data!A1:D{last}, Data!E1:E{last})"),
+            ("O1", "=SALES_FORECAST(Sales!A1:B157, 12)"),
+            ("Y1", f"=AVERAGE(A2:A{last})"), ("Y2", f"=COUNTIF(A2:A{last},1)")]
 
 
 def _data_workbook(n: int) -> tuple[openpyxl.Workbook, object]:
