@@ -12,6 +12,7 @@ Everything else keeps its saved value and its bytes.
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -112,11 +113,13 @@ class Node:
     template: str | None = None  # the formula with its references as inputs (see evaluate)
     elementwise: bool = False  # only operators and cell-by-cell functions
 
-    @property
+    # Both are asked for on every step through the graph: worked out once (a cell is not
+    # changed once read).
+    @functools.cached_property
     def key(self) -> Key:
         return self.cell.sheet.lower(), self.cell.row, self.cell.col
 
-    @property
+    @functools.cached_property
     def saved_area(self) -> Area:
         """The range the formula covered as saved (its array range, or the cell alone)."""
         c = self.cell
@@ -170,8 +173,12 @@ class Graph:
         """
         out: set[Key] = set()
         todo = deque(areas)
+        asked: set[Area] = set()  # each area looked up once (a reader's area is often a start)
         while todo:
             area = todo.popleft()
+            if area in asked:
+                continue
+            asked.add(area)
             for node in self.readers.query(area):
                 if node.key in out:
                     continue
