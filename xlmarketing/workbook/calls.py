@@ -13,6 +13,7 @@ None. Nested expressions inside the arguments are not evaluated (they are report
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -197,6 +198,13 @@ def _argument(tokens: list[Token], func: str) -> Literal | Ref | None:
 # --------------------------------------------------------------------------- references
 
 
+@functools.lru_cache(maxsize=65_536)
+def _boundaries(ref: str) -> tuple[int | None, ...]:
+    """openpyxl's ``range_boundaries`` of an A1 reference (``$`` and letter case ignored);
+    a filled-down column reads the same absolute range in every row."""
+    return range_boundaries(ref.replace("$", "").upper())
+
+
 def split_sheet(text: str) -> tuple[str | None, str]:
     """``'My ''x'''!A1`` -> ("My 'x'", "A1"); ``A1`` -> (None, "A1")."""
     if text.startswith("'"):
@@ -330,7 +338,7 @@ class Resolver:
         return got
 
     def _a1(self, ws: Any, ref: str) -> Area:
-        min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", "").upper())
+        min_col, min_row, max_col, max_row = _boundaries(ref)
         if min_row is None or min_col is None:  # whole columns or rows, trimmed to the used range
             rows, cols = (self.extent(ws.title.lower()) if self.extent else None) or (0, 0)
             if min_row is None:

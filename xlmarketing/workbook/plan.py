@@ -147,14 +147,14 @@ class Graph:
             for cell in sheet.formulas.values():
                 if cell.kind == "dataTable":
                     continue  # what-if tables are Excel's own; their saved values stay
-                node = Node(cell, calls_ours(cell.text))
+                node = Node(cell, False)
                 try:
                     tpl = template(cell.text, cell.sheet, (cell.row, cell.col),
                                    cell.kind == "array")
                     node.reads, node.ours, node.problem = tpl.areas, tpl.ours, tpl.problem
                     node.template, node.elementwise = tpl.text, tpl.elementwise
-                except Unsupported as exc:
-                    node.problem = str(exc)
+                except Unsupported as exc:  # not even tokenized: its text says if it is ours
+                    node.ours, node.problem = calls_ours(cell.text), str(exc)
                 self.nodes[node.key] = node
                 for a in node.reads:
                     self.readers.add(a, node)
