@@ -25,13 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from openpyxl.formula import Tokenizer
 from openpyxl.formula.tokenizer import Token
 
 from ..errors import EXCEL_ERRORS, XLMError
 from ..catalog import is_ours
 from ..functions import REGISTRY
-from .calls import Literal, Ref, Resolver, Unsupported, function_name, parse_call
+from .calls import Literal, Ref, Resolver, Unsupported, function_name, parse_call, tokenize
 from .model import Area
 
 _PREFIXES = re.compile(r"^(?:_xlfn\.|_xlws\.|_xludf\.)+", re.IGNORECASE)
@@ -188,7 +187,7 @@ class Evaluator:
         text = _SPILL_HASH.sub(lambda m: m.group(1) or f"_xlfn.ANCHORARRAY({m.group(2)})",
                                formula)
         try:
-            tokens = Tokenizer("=" + text).items
+            tokens = tokenize("=" + text)
         except Exception as exc:  # noqa: BLE001
             raise Unsupported(f"the formula cannot be parsed ({exc})") from None
         out: list[str] = []

@@ -22,6 +22,7 @@ value and is reported as not recomputed:
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -180,6 +181,14 @@ _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?%?")
 
 def result_type(formula: str) -> str | None:
     """``"logical"`` or ``"number"`` when the formula's text decides its result type, else None."""
+    from .calls import shape_of
+
+    # cell references decide nothing here: a filled-down column is looked at once
+    return _result_type(shape_of(formula))
+
+
+@functools.lru_cache(maxsize=4096)
+def _result_type(formula: str) -> str | None:
     text = strings_out(formula).strip().lstrip("=").strip()
     while text.startswith("(") and _closing(text, 0) == len(text) - 1:
         text = text[1:-1].strip()

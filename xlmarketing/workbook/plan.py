@@ -12,6 +12,7 @@ Everything else keeps its saved value and its bytes.
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -112,11 +113,13 @@ class Node:
     template: str | None = None  # the formula with its references as inputs (see evaluate)
     elementwise: bool = False  # only operators and cell-by-cell functions
 
-    @property
+    # Both are asked for on every step through the graph: worked out once (a cell is not
+    # changed once read).
+    @functools.cached_property
     def key(self) -> Key:
         return self.cell.sheet.lower(), self.cell.row, self.cell.col
 
-    @property
+    @functools.cached_property
     def saved_area(self) -> Area:
         """The range the formula covered as saved (its array range, or the cell alone)."""
         c = self.cell
@@ -144,14 +147,14 @@ class Graph:
             for cell in sheet.formulas.values():
                 if cell.kind == "dataTable":
                     continue  # what-if tables are Excel's own; their saved values stay
-                node = Node(cell, calls_ours(cell.text))
+                node = Node(cell, False)
                 try:
                     tpl = template(cell.text, cell.sheet, (cell.row, cell.col),
                                    cell.kind == "array")
                     node.reads, node.ours, node.problem = tpl.areas, tpl.ours, tpl.problem
                     node.template, node.elementwise = tpl.text, tpl.elementwise
-                except Unsupported as exc:
-                    node.problem = str(exc)
+                except Unsupported as exc:  # not even tokenized: its text says if it is ours
+                    node.ours, node.problem = calls_ours(cell.text), str(exc)
                 self.nodes[node.key] = node
                 for a in node.reads:
                     self.readers.add(a, node)
@@ -170,8 +173,12 @@ class Graph:
         """
         out: set[Key] = set()
         todo = deque(areas)
+        asked: set[Area] = set()  # each area looked up once (a reader's area is often a start)
         while todo:
             area = todo.popleft()
+            if area in asked:
+                continue
+            asked.add(area)
             for node in self.readers.query(area):
                 if node.key in out:
                     continue
