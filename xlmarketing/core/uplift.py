@@ -33,7 +33,6 @@ import pandas as pd
 from scipy.stats import rankdata
 from scipy.stats import t as student_t
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import auc as _area
 from .rows import order_free_folds
 from threadpoolctl import threadpool_limits
 
@@ -112,6 +111,13 @@ def qini_curve(y: np.ndarray, uplift: np.ndarray, t: np.ndarray) -> tuple[np.nda
     ratio = np.divide(n_t, n_c, out=np.zeros_like(n_t), where=n_c != 0)
     values = y_t - y_c * ratio
     return np.r_[0.0, n_all], np.r_[0.0, values]
+
+
+def _area(x: Any, y: Any) -> float:
+    """Trapezoid area under (x, y) with x ascending: scikit-learn's ``auc`` (numpy's trapezoid,
+    the same sum) without its input validation, which cost more than the sum (12 calls a fit)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    return float((np.diff(x) * (y[1:] + y[:-1]) / 2.0).sum())
 
 
 def qini_coefficient(y: np.ndarray, uplift: np.ndarray, t: np.ndarray) -> float:
