@@ -324,7 +324,9 @@ def fit(frame: pd.DataFrame, kinds: Mapping[str, str], t: np.ndarray, y: np.ndar
         scorer = FITTERS[chosen](X, y, t)  # cold: the fit on every row does not hang on the folds
         uplift = scorer(X)
         control = t == 0
-        m0 = getattr(scorer, "control", None) or _logit().fit(X[control], y[control])
+        m0 = getattr(scorer, "control", None)
+        if m0 is None:
+            m0 = _logit().fit(X[control], y[control])
         p0 = _proba(m0, X)
     if model == "auto":
         notes.append(f'model "auto" chose {chosen} (cross-validated Qini '
