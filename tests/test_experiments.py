@@ -384,6 +384,29 @@ def test_uplift_models_and_determinism(campaign):
     assert UPLIFT_SCORE(data, tr, oc, "two_model") == two
 
 
+def test_uplift_auto_leaves_two_model_only_on_a_significant_paired_gain():
+    cv = {"two_model": 0.10, "class_transform": 0.12}
+    base = np.array([0.10, 0.12, 0.08, 0.11, 0.09])
+    # mean gain 0.02, paired SE 0.0170 (1.17 SE): above one SE, below the 5% one-sided t value (2.13 SE)
+    chance = {"two_model": base, "class_transform": base + np.array([0.07, -0.03, 0.04, 0.0, 0.02])}
+    assert U._choose(U.LEARNERS, cv, chance) == "two_model"
+    # a steady gain (SE 0.0016, 12.6 SE) switches
+    steady = {"two_model": base, "class_transform": base + np.array([0.02, 0.025, 0.015, 0.02, 0.02])}
+    assert U._choose(U.LEARNERS, cv, steady) == "class_transform"
+    # never toward a learner with the lower pooled Qini
+    assert U._choose(U.LEARNERS, {"two_model": 0.12, "class_transform": 0.10}, steady) == "two_model"
+
+
+def test_uplift_randomisation_auc_equals_scikit_learn():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(4)
+    for n, levels in ((50, 3), (800, 40), (3000, 0)):
+        t = (rng.random(n) < 0.3).astype(int)
+        s = rng.integers(0, levels, n).astype(float) if levels else rng.normal(size=n)
+        assert U._auc(t, s) == pytest.approx(roc_auc_score(t, s), abs=1e-12)
+
+
 def test_uplift_refuses_a_treatment_that_does_not_vary(campaign):
     _, data, tr, oc = campaign
     same = [tr[0]] + [["Coupon"]] * (len(tr) - 1)

@@ -549,7 +549,8 @@ _U_TREAT = Arg("Who got the campaign, same rows as data: Treated/Control, Yes/No
                "control group must have been held out at random.")
 _U_OUT = Arg("Whether each customer responded (bought, clicked...), same rows as data: Yes/No "
              "or 1/0.")
-_U_MODEL = Arg('"auto" (default: the learner with the better cross-validated Qini), '
+_U_MODEL = Arg('"auto" (default: two_model unless class_transform has a significantly better '
+               'cross-validated Qini), '
                '"two_model" (a response model for each group) or "class_transform" (one model of '
                "a transformed outcome).", _model)
 
