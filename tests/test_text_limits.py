@@ -65,7 +65,7 @@ def over(limit: int) -> str:
      None),
     ("SENTIMENT", core.MAX_SENTIMENT_CHARS,
      lambda t: REGISTRY["SENTIMENT"](t),
-     "Select a sample of the rows.",
+     "Split the rows over several cells: each text's result does not depend on the others.",
      None),
 ])
 def test_limit_refuses_above_and_not_at_it(name, limit, call, fix, at_limit):
@@ -82,11 +82,30 @@ def test_limit_refuses_above_and_not_at_it(name, limit, call, fix, at_limit):
     refused(lambda: call(cells), at_limit)
 
 
+@pytest.mark.parametrize("name, limit, fix, at_limit", [
+    ("TEXT_CLASSIFY", core.MAX_CLASSIFY_TEXTS, "Select a sample of the rows.",
+     "#NUM! TEXT_CLASSIFY: the labels hold only one category ('a'). Label examples of at least "
+     "two categories."),
+    ("TEXT_CLASSIFY_METRICS", core.MAX_METRICS_TEXTS,
+     "Select a sample of the rows, or use TEXT_CLASSIFY alone.",
+     "#NUM! TEXT_CLASSIFY_METRICS: the labels hold only one category ('a'). Label examples of "
+     "at least two categories."),
+])
+def test_text_count_limit_refuses_above_and_not_at_it(name, limit, fix, at_limit):
+    """Short texts cost per text more than per character: the classifier's fits also count them."""
+    cells = [[f"t{i}"] for i in range(limit + 1)]
+    refused(lambda: REGISTRY[name](cells, [["a"]] * len(cells)),
+            f"#NUM! {name}: the call holds {limit + 1:,} texts, more than the {limit:,} this work "
+            f"handles within seconds. {fix}")
+    refused(lambda: REGISTRY[name](cells[:limit], [["a"]] * limit), at_limit)
+
+
 def test_scoring_limit_refuses_above_and_scores_at_it():
     text, labels = corpus()
     over_ = texts_of(core.MAX_SCORE_CHARS + 1)
     refused(lambda: REGISTRY["TEXT_CLASSIFY"](text, labels, over_),
-            f"#NUM! TEXT_CLASSIFY: {over(core.MAX_SCORE_CHARS)} Select fewer rows.")
+            f"#NUM! TEXT_CLASSIFY: {over(core.MAX_SCORE_CHARS)} Split the rows over several "
+            "cells: each text's result does not depend on the others.")
     at = texts_of(core.MAX_SCORE_CHARS)
     out = REGISTRY["TEXT_CLASSIFY"](text, labels, at)
     assert len(out) == len(at) and all(r[0] in {"praise", "complaint", "question"} for r in out)
@@ -96,5 +115,6 @@ def test_limits_are_ordered_by_the_work():
     """Cross-validation refits in every fold: its limit is the lowest; scoring is cheaper than
     learning; none is above what one call reads."""
     assert core.MAX_METRICS_CHARS < core.MAX_CLASSIFY_CHARS <= core.MAX_SCORE_CHARS
+    assert core.MAX_METRICS_TEXTS < core.MAX_CLASSIFY_TEXTS
     assert max(core.MAX_CLASSIFY_CHARS, core.MAX_SCORE_CHARS, core.MAX_KEYWORDS_CHARS,
                core.MAX_TOPICS_CHARS, core.MAX_SENTIMENT_CHARS) <= 50_000_000

@@ -44,6 +44,7 @@ class Fix(enum.Enum):
     SHORTEN_TEXT = "are read. Shorten it."
     SAMPLE_TEXTS = "Use a sample of the texts."
     SAMPLE_OR_NO_CV = "Use a sample of the texts, or fit the classifier without cross-validation."
+    SPLIT_TEXTS = "Score the texts in several parts: each text's score does not depend on the others."
 
 
 class CoreError(ValueError):

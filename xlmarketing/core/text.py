@@ -46,7 +46,12 @@ MAX_SCORE_CHARS = 30_000_000      # TextClassifier.predict: scoring texts with a
 MAX_METRICS_CHARS = 3_000_000     # cross_validate: the fit again in every fold
 MAX_KEYWORDS_CHARS = 25_000_000   # keywords
 MAX_TOPICS_CHARS = 20_000_000     # topics
-MAX_SENTIMENT_CHARS = 6_000_000   # sentiment (VADER reads word by word, in Python)
+MAX_SENTIMENT_CHARS = 5_000_000   # sentiment (VADER reads word by word, in Python)
+#: Texts of one call, for the classifier's fits: on short texts (titles, posts) the cost is per
+#: text more than per character (100,000 texts of 28 characters: 6.8 s to fit, 24 s to
+#: cross-validate).
+MAX_CLASSIFY_TEXTS = 200_000
+MAX_METRICS_TEXTS = 50_000
 
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -60,10 +65,14 @@ def clean(text: str) -> str:
     return _EMAIL.sub(" ", _URL.sub(" ", text)).lower()
 
 
-def check_sizes(texts: list[str], most: int, fix: Fix = Fix.SAMPLE_TEXTS) -> None:
-    """Refuse, before any work, a text longer than a cell can hold or more than ``most``
-    characters in all (the limit of the work asked for: ``MAX_*_CHARS``); ``fix`` is the remedy
-    said when there are too many."""
+def check_sizes(texts: list[str], most: int, fix: Fix = Fix.SAMPLE_TEXTS,
+                most_texts: int | None = None) -> None:
+    """Refuse, before any work, a text longer than a cell can hold, more than ``most``
+    characters in all or more than ``most_texts`` texts (the limits of the work asked for:
+    ``MAX_*_CHARS``, ``MAX_*_TEXTS``); ``fix`` is the remedy said when there are too many."""
+    if most_texts is not None and len(texts) > most_texts:
+        raise LimitExceeded(f"the call holds {len(texts):,} texts, more than the {most_texts:,} "
+                            "this work handles within seconds.", fix=fix)
     total = 0
     for i, t in enumerate(texts):
         if len(t) > MAX_TEXT_CHARS:
@@ -283,7 +292,7 @@ class TextClassifier:
 
     def predict(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
         """The most likely label of each text and its probability."""
-        check_sizes(texts, MAX_SCORE_CHARS, Fix.FEWER_ROWS)
+        check_sizes(texts, MAX_SCORE_CHARS, Fix.SPLIT_TEXTS)
         with threadpool_limits(1):
             proba = self.model.predict_proba(self.features.transform(texts))
         best = proba.argmax(axis=1)
@@ -318,7 +327,7 @@ def _fit(texts: list[str], labels: list[str], seed: int) -> TextClassifier:
 def fit_classifier(texts: list[str], labels: list[str], seed: int = 0) -> TextClassifier:
     """Learn the user's categories from labelled texts (at least 2 examples per category); the
     text preparation is chosen on them (:func:`choose_preparation`)."""
-    check_sizes(texts, MAX_CLASSIFY_CHARS)
+    check_sizes(texts, MAX_CLASSIFY_CHARS, most_texts=MAX_CLASSIFY_TEXTS)
     _check_labels(labels, 2)
     return _fit(texts, labels, seed)
 
@@ -343,7 +352,7 @@ def cross_validate(texts: list[str], labels: list[str], *, folds: int = 5,
     """Stratified ``folds``-fold cross-validation of :func:`fit_classifier`'s model, its text
     preparation chosen again inside each fold (so the figure is honest), and the preparation
     chosen on all the texts (what TEXT_CLASSIFY uses)."""
-    check_sizes(texts, MAX_METRICS_CHARS, Fix.SAMPLE_OR_NO_CV)
+    check_sizes(texts, MAX_METRICS_CHARS, Fix.SAMPLE_OR_NO_CV, MAX_METRICS_TEXTS)
     classes = _check_labels(labels, folds)
     order = _canonical(texts, labels)
     y = np.asarray(labels, dtype=object)[order]
@@ -559,7 +568,7 @@ class NotEnglish(DataError):
 
 def sentiment(texts: list[str]) -> np.ndarray:
     """VADER's compound score, -1 (negative) to 1 (positive), per text (HTML and links removed)."""
-    check_sizes(texts, MAX_SENTIMENT_CHARS)
+    check_sizes(texts, MAX_SENTIMENT_CHARS, Fix.SPLIT_TEXTS)
     bad = _not_english(texts)
     if bad is not None:
         sample = texts[bad][:40]
