@@ -13,6 +13,7 @@ budget stop its larger sizes.
 
     python benchmarks/bench_text_limits.py [--sizes 2000,5000,10000,20000] [--budget 15]
         [--repeats 1] [--only TEXT_CLASSIFY,...] [--words 80] [--ignore-limits]
+    python benchmarks/bench_text_limits.py --metrics-before-after 5000 --sizes 5000
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from xlmarketing.cache import CACHE
 from xlmarketing.core import text as core
 from xlmarketing.errors import XLMError
 from xlmarketing.functions import REGISTRY
-from _common import timed  # noqa: E402
+from _common import compare, timed  # noqa: E402
 
 WORDS = 80
 
@@ -103,6 +104,31 @@ FITTED: tuple[list, list] = ([], [])
 FIT_ROWS = 2000
 
 
+def metrics_before_after(texts: list[str], labels: list[str], repeats: int) -> None:
+    """TEXT_CLASSIFY_METRICS's core as it was (a final fit on all the texts, only to read the
+    preparation it chose) against now (the choice alone), interleaved, same texts."""
+    from sklearn.metrics import accuracy_score
+
+    def before() -> object:
+        order = core._canonical(texts, labels)
+        y = np.asarray(labels, dtype=object)[order]
+        X = np.asarray(texts, dtype=object)[order]
+        pred = np.empty(len(y), dtype=object)
+        for tr, te in core.order_free_folds(y, 5, 0, X):
+            pred[te] = core._fit(list(X[tr]), list(y[tr]), 0).predict(list(X[te]))[0]
+        return accuracy_score(y, pred), core._fit(list(X), list(y), 0).preparation
+
+    def after() -> object:
+        sc = core.cross_validate(texts, labels)
+        return sc.accuracy, sc.preparation
+
+    assert before() == after(), "the same figures and preparation"
+    times = compare({"before": before, "after": after}, repeats)
+    print(f"TEXT_CLASSIFY_METRICS core on {len(texts):,} texts, medians of {repeats}: before "
+          f"{times['before']:.1f} s, after {times['after']:.1f} s, ratio "
+          f"{times['after'] / times['before']:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="2000,5000,10000,20000")
@@ -112,10 +138,17 @@ def main() -> None:
     ap.add_argument("--words", type=int, default=WORDS, help="mean words per text")
     ap.add_argument("--ignore-limits", action="store_true",
                     help="time sizes above the limits too (to choose them)")
+    ap.add_argument("--metrics-before-after", type=int, default=0, metavar="N",
+                    help="only: TEXT_CLASSIFY_METRICS before/after its cheap win, on N texts")
     a = ap.parse_args()
     warnings.simplefilter("ignore")
     sizes = [int(s) for s in a.sizes.split(",")]
     texts, labels = reviews(max(sizes + [FIT_ROWS]), words=a.words)
+    if a.metrics_before_after:
+        with threadpool_limits(1):
+            metrics_before_after(texts[:a.metrics_before_after],
+                                 labels[:a.metrics_before_after], max(a.repeats, 3))
+        return
     limits = {name: getattr(core, const) for name, const in LIMITS.items()}
     if a.ignore_limits:
         for const in LIMITS.values():
