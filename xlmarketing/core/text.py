@@ -48,10 +48,10 @@ MAX_KEYWORDS_CHARS = 25_000_000   # keywords
 MAX_TOPICS_CHARS = 20_000_000     # topics
 MAX_SENTIMENT_CHARS = 5_000_000   # sentiment (VADER reads word by word, in Python)
 #: Texts of one call, for the classifier's fits: on short texts (titles, posts) the cost is per
-#: text more than per character (100,000 texts of 28 characters: 6.8 s to fit, 24 s to
-#: cross-validate).
+#: text more than per character (texts of 28 characters: 200,000 took 10 s to fit, 50,000 17 s
+#: to cross-validate).
 MAX_CLASSIFY_TEXTS = 200_000
-MAX_METRICS_TEXTS = 50_000
+MAX_METRICS_TEXTS = 30_000
 
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
