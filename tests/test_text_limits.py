@@ -65,7 +65,7 @@ def over(limit: int) -> str:
      None),
     ("SENTIMENT", core.MAX_SENTIMENT_CHARS,
      lambda t: REGISTRY["SENTIMENT"](t),
-     "Split the rows over several cells: each text's result does not depend on the others.",
+     "Split the rows over several formulas: each text's result does not depend on the others.",
      None),
 ])
 def test_limit_refuses_above_and_not_at_it(name, limit, call, fix, at_limit):
@@ -105,7 +105,7 @@ def test_scoring_limit_refuses_above_and_scores_at_it():
     over_ = texts_of(core.MAX_SCORE_CHARS + 1)
     refused(lambda: REGISTRY["TEXT_CLASSIFY"](text, labels, over_),
             f"#NUM! TEXT_CLASSIFY: {over(core.MAX_SCORE_CHARS)} Split the rows over several "
-            "cells: each text's result does not depend on the others.")
+            "formulas: each text's result does not depend on the others.")
     at = texts_of(core.MAX_SCORE_CHARS)
     out = REGISTRY["TEXT_CLASSIFY"](text, labels, at)
     assert len(out) == len(at) and all(r[0] in {"praise", "complaint", "question"} for r in out)
