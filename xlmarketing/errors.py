@@ -39,6 +39,9 @@ SHEET_FIXES = {
     Fix.LOWER_OR_MORE_ROWS: "Lower {param} or select more rows.",
     Fix.LONGER_HISTORY: "Select a longer history.",
     Fix.SHORTEN_TEXT: "(one Excel cell) are read. Shorten it.",
+    Fix.SAMPLE_TEXTS: "Select a sample of the rows.",
+    Fix.SAMPLE_OR_NO_CV: "Select a sample of the rows, or use TEXT_CLASSIFY alone.",
+    Fix.SPLIT_TEXTS: "Split the rows over several formulas: each text's result does not depend on the others.",
 }
 assert set(SHEET_FIXES) == set(Fix), "every remedy needs its sheet wording"
 

@@ -42,6 +42,9 @@ class Fix(enum.Enum):
     LONGER_HISTORY = "Give a longer history."
     #: ends "text 3 has 40,000 characters; at most 32,767": the limit's reason is the sheet's
     SHORTEN_TEXT = "are read. Shorten it."
+    SAMPLE_TEXTS = "Use a sample of the texts."
+    SAMPLE_OR_NO_CV = "Use a sample of the texts, or fit the classifier without cross-validation."
+    SPLIT_TEXTS = "Score the texts in several parts: each text's score does not depend on the others."
 
 
 class CoreError(ValueError):

@@ -38,8 +38,20 @@ from .rows import order_free_folds
 
 #: Excel's own limit for one cell; a longer text cannot come from a sheet.
 MAX_TEXT_CHARS = 32_767
-#: All texts of one call together: about 50 MB of text, a few seconds of work.
-MAX_TOTAL_CHARS = 50_000_000
+#: All the texts of one call together, per kind of work: what one core of a shared 2-core
+#: machine does in about 15 s on reviews of about 80 words (benchmarks/bench_text_limits.py).
+#: Checked before any work, so a larger call is refused at once instead of running for minutes.
+MAX_CLASSIFY_CHARS = 10_000_000   # fit_classifier: learning from labelled texts
+MAX_SCORE_CHARS = 30_000_000      # TextClassifier.predict: scoring texts with a fitted one
+MAX_METRICS_CHARS = 3_000_000     # cross_validate: the fit again in every fold
+MAX_KEYWORDS_CHARS = 25_000_000   # keywords
+MAX_TOPICS_CHARS = 20_000_000     # topics
+MAX_SENTIMENT_CHARS = 5_000_000   # sentiment (VADER reads word by word, in Python)
+#: Texts of one call, for the classifier's fits: on short texts (titles, posts) the cost is per
+#: text more than per character (texts of 28 characters: 200,000 took 10 s to fit, 50,000 17 s
+#: to cross-validate).
+MAX_CLASSIFY_TEXTS = 200_000
+MAX_METRICS_TEXTS = 30_000
 
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
@@ -53,17 +65,23 @@ def clean(text: str) -> str:
     return _EMAIL.sub(" ", _URL.sub(" ", text)).lower()
 
 
-def check_sizes(texts: list[str]) -> None:
-    """Refuse, before any work, a text longer than a cell can hold or too much text in all."""
+def check_sizes(texts: list[str], most: int, fix: Fix = Fix.SAMPLE_TEXTS,
+                most_texts: int | None = None) -> None:
+    """Refuse, before any work, a text longer than a cell can hold, more than ``most``
+    characters in all or more than ``most_texts`` texts (the limits of the work asked for:
+    ``MAX_*_CHARS``, ``MAX_*_TEXTS``); ``fix`` is the remedy said when there are too many."""
+    if most_texts is not None and len(texts) > most_texts:
+        raise LimitExceeded(f"the call holds {len(texts):,} texts, more than the {most_texts:,} "
+                            "this work handles within seconds.", fix=fix)
     total = 0
     for i, t in enumerate(texts):
         if len(t) > MAX_TEXT_CHARS:
             raise LimitExceeded(f"text {i + 1} has {len(t):,} characters; at most "
                                 f"{MAX_TEXT_CHARS:,}", fix=Fix.SHORTEN_TEXT)
         total += len(t)
-    if total > MAX_TOTAL_CHARS:
-        raise LimitExceeded(f"the texts hold {total:,} characters; at most {MAX_TOTAL_CHARS:,} "
-                            "are read in one call.", fix=Fix.FEWER_ROWS)
+    if total > most:
+        raise LimitExceeded(f"the texts hold {total:,} characters, more than the {most:,} this "
+                            "work handles within seconds.", fix=fix)
 
 
 # --------------------------------------------------------------------------- classification
@@ -274,6 +292,7 @@ class TextClassifier:
 
     def predict(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
         """The most likely label of each text and its probability."""
+        check_sizes(texts, MAX_SCORE_CHARS, Fix.SPLIT_TEXTS)
         with threadpool_limits(1):
             proba = self.model.predict_proba(self.features.transform(texts))
         best = proba.argmax(axis=1)
@@ -308,7 +327,7 @@ def _fit(texts: list[str], labels: list[str], seed: int) -> TextClassifier:
 def fit_classifier(texts: list[str], labels: list[str], seed: int = 0) -> TextClassifier:
     """Learn the user's categories from labelled texts (at least 2 examples per category); the
     text preparation is chosen on them (:func:`choose_preparation`)."""
-    check_sizes(texts)
+    check_sizes(texts, MAX_CLASSIFY_CHARS, most_texts=MAX_CLASSIFY_TEXTS)
     _check_labels(labels, 2)
     return _fit(texts, labels, seed)
 
@@ -333,7 +352,7 @@ def cross_validate(texts: list[str], labels: list[str], *, folds: int = 5,
     """Stratified ``folds``-fold cross-validation of :func:`fit_classifier`'s model, its text
     preparation chosen again inside each fold (so the figure is honest), and the preparation
     chosen on all the texts (what TEXT_CLASSIFY uses)."""
-    check_sizes(texts)
+    check_sizes(texts, MAX_METRICS_CHARS, Fix.SAMPLE_OR_NO_CV, MAX_METRICS_TEXTS)
     classes = _check_labels(labels, folds)
     order = _canonical(texts, labels)
     y = np.asarray(labels, dtype=object)[order]
@@ -342,7 +361,8 @@ def cross_validate(texts: list[str], labels: list[str], *, folds: int = 5,
     for tr, te in order_free_folds(y, folds, seed, X):
         pred[te] = _fit(list(X[tr]), list(y[tr]), seed).predict(list(X[te]))[0]
     p, r, f, s = precision_recall_fscore_support(y, pred, labels=classes, zero_division=0)
-    chosen = _fit(list(X), list(y), seed).preparation
+    with threadpool_limits(1):  # what _fit would choose on all the texts, without fitting
+        chosen = choose_preparation(list(X), list(y), seed)[0]
     return ClassifierScores(classes, p, r, f, s, float(accuracy_score(y, pred)), float(f.mean()),
                             folds, chosen)
 
@@ -377,7 +397,7 @@ class Keyword:
 
 def keywords(texts: list[str], groups: list[str], n: int = 10) -> list[Keyword]:
     """Per group, the ``n`` words and 2-word phrases most over-represented in its texts."""
-    check_sizes(texts)
+    check_sizes(texts, MAX_KEYWORDS_CHARS)
     names = sorted(set(groups))
     if len(names) < 2:
         raise InsufficientData("keywords compare groups, but all texts are in one group. Give "
@@ -427,7 +447,7 @@ class Topics:
 
 def topics(texts: list[str], k: int, *, n_words: int = 8, seed: int = 0) -> Topics:
     """``k`` topics by NMF on TF-IDF (English stop words left out), numbered by size."""
-    check_sizes(texts)
+    check_sizes(texts, MAX_TOPICS_CHARS)
     if k < 2:
         raise ParameterError(f"{{param}}={k} asks for fewer than 2 topics. Enter 2 or more.",
                              param="k")
@@ -548,7 +568,7 @@ class NotEnglish(DataError):
 
 def sentiment(texts: list[str]) -> np.ndarray:
     """VADER's compound score, -1 (negative) to 1 (positive), per text (HTML and links removed)."""
-    check_sizes(texts)
+    check_sizes(texts, MAX_SENTIMENT_CHARS, Fix.SPLIT_TEXTS)
     bad = _not_english(texts)
     if bad is not None:
         sample = texts[bad][:40]

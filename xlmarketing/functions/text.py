@@ -141,7 +141,6 @@ def text_classify(train_text: Any, train_labels: Any, score_text: Any = None,
         texts, hd = cells.read_texts(score_text, name="score_text",
                                      header=False if one else header)
     todo = [t for t in texts if t]
-    core.check_sizes(todo)
     pred, prob = model.predict(todo) if todo else ([], np.array([]))
     values = [[p, round(float(q), 6)] for p, q in zip(pred, prob)]
     return _aligned(values, texts, hd, ["Predicted category", "Probability"])
