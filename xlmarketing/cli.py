@@ -25,8 +25,7 @@ if os.environ.get("XLM_DEBUG"):  # tracebacks of internal errors, for a bug repo
 # wall-clock line under each report.
 _STARTED = time.perf_counter()
 
-# Plain click help: no "<bool>" placeholders after flags, and "[dask]" stays text instead of
-# being read as rich markup.
+
 class _Command(typer.Typer):
     """The app; called as the console command, a plain ``refresh`` skips typer's parsing.
 
@@ -46,9 +45,11 @@ class _Command(typer.Typer):
         return super().__call__(*args, **kwargs)
 
 
+# Plain click help: no "<bool>" placeholders after flags, and "[dask]" stays text instead of
+# being read as rich markup.
 app = _Command(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="Marketing machine learning in spreadsheets: refresh workbooks headless, "
-                       "batch-generate reports, build the sample templates.")
+               help="Marketing machine learning in spreadsheets: refresh workbooks headless, "
+                    "batch-generate reports, build the sample templates.")
 
 EXIT_CELL_ERRORS = 1
 EXIT_UNREADABLE = 2
