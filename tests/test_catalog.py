@@ -119,3 +119,22 @@ def test_user_module_before_and_after_udfs_is_served_through_office_js(tmp_path)
         assert [p["name"] for p in meta["parameters"]] == ["x", "plus"]
         assert [p.get("optional", False) for p in meta["parameters"]] == [True, True]
     assert out["before"] == [[42.0]] and out["after"] == [[43.0]]
+
+
+def test_mentions_ours_is_a_search_for_each_name_with_its_parenthesis():
+    """The one-pass search answers as asking ``name(`` of the lowered bytes, name by name."""
+    import random
+
+    names = sorted(catalog.names())
+    rnd = random.Random(3)
+    bits = [b"(", b")", b"<f>", b"</f>", b"_xludf.", b"SUM", b"a", b"1", b" ", b"\xc3\xa9"]
+    bits += [n.encode() for n in rnd.sample(names, 5)] + [n[:-1].encode() for n in names[:5]]
+    bits += [n.lower().encode() for n in rnd.sample(names, 3)]
+    hits = 0
+    for _ in range(3000):
+        data = b"".join(rnd.choice(bits) for _ in range(rnd.randint(0, 12)))
+        low = data.lower()
+        expected = any(n.lower().encode() + b"(" in low for n in names)
+        hits += expected
+        assert catalog.mentions_ours(data) == expected, data
+    assert 100 < hits < 2900  # both answers were asked for

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import inspect
 import json
 import subprocess
 import sys
@@ -11,6 +13,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from xlmarketing import cli
 from xlmarketing.cli import app
 
 runner = CliRunner()
@@ -101,3 +104,64 @@ def test_serve_refuses_an_unusable_project_folder_in_one_line(tmp_path, monkeypa
     line = res.stderr.strip()
     assert line.count("\n") == 0 and line.startswith("xlmarketing: ") and "taken" in line
     assert "Traceback" not in res.output
+
+
+# --------------------------------------------------------------------------- the plain refresh
+
+PLAIN = [["IN", "-o", "OUT"], ["IN", "--in-place"], ["--in-place", "IN"], ["-o", "OUT", "IN"],
+         ["IN", "--output", "OUT", "--json", "--engine", "none", "--strict", "--values-only"]]
+NOT_PLAIN = [["IN", "--output=OUT"], ["IN", "-o"], ["IN", "-o", "A", "-o", "B"], ["IN", "OUT"],
+             ["--help"], [], ["IN", "-o", "OUT", "--jobs", "2"], ["IN", "-oOUT"], ["IN", "--"],
+             ["IN", "-o", ""], ["IN", "--in-place", "--in-place"]]
+
+
+def test_plain_refresh_reads_arguments_as_typer_does(monkeypatch):
+    """The quick path's reading of the refresh forms equals typer's (the arguments the command
+    receives), and every other form is left to typer."""
+    seen = []
+
+    @functools.wraps(cli.refresh)
+    def record(**kwargs):  # noqa: ANN003, ANN202
+        seen.append(kwargs)
+
+    command = next(c for c in app.registered_commands if c.callback is cli.refresh)
+    monkeypatch.setattr(command, "callback", record)
+    defaults = {k: p.default for k, p in inspect.signature(cli.refresh).parameters.items()
+                if p.default is not p.empty}
+    for args in PLAIN:
+        res = runner.invoke(app, ["refresh", *args])
+        assert res.exit_code == 0, res.output
+        assert {**defaults, **cli._plain_call(cli.refresh, args)} == seen.pop(), args
+    for args in NOT_PLAIN:
+        assert cli._plain_call(cli.refresh, args) is None, args
+        assert cli._quick(["refresh", *args]) is None
+    assert cli._quick(["--help"]) is None and cli._quick(["batch", "IN"]) is None
+
+
+def test_plain_refresh_has_the_commands_lines_and_exit_codes(book, tmp_path, capsys):
+    out = tmp_path / "out.xlsx"
+    assert cli._quick(["refresh", str(book), "-o", str(out), "--engine", "none"]) == 0
+    assert "refreshed" in capsys.readouterr().out and out.exists()
+    assert cli._quick(["refresh", str(tmp_path / "missing.xlsx"), "--in-place"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("xlmarketing: ") and "no such file" in err
+    assert cli._quick(["refresh", str(book)]) == 2
+    assert "-o OUTPUT" in capsys.readouterr().err
+    assert cli._quick(["refresh", str(book), "-o", str(out), "--engine", "excel"]) == 2
+    assert "formula_engine must be one of" in capsys.readouterr().err
+
+
+def test_the_command_takes_the_plain_path_and_typer_the_rest(book, tmp_path):
+    """As a process: a plain refresh never loads typer's value converters (pydantic), and the
+    same command with a form typer owns gives the same result through typer."""
+    for form in (["-o", str(tmp_path / "a.xlsx")], [f"--output={tmp_path / 'b.xlsx'}"]):
+        code = ("import sys\nfrom xlmarketing.cli import app\n"
+                f"sys.argv = ['xlmarketing', 'refresh', {str(book)!r}, '--engine', 'none', "
+                f"*{form!r}]\ntry:\n    app()\nexcept SystemExit as e:\n    print('exit', e.code)\n"
+                "print('pydantic' in sys.modules)")
+        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=300, check=True)
+        lines = run.stdout.splitlines()
+        assert lines[0].startswith(f"refreshed {book} -> "), run.stdout + run.stderr
+        assert lines[-2:] == ["exit 0", str(form[0] != "-o")]
+    assert (tmp_path / "a.xlsx").read_bytes()[:2] == (tmp_path / "b.xlsx").read_bytes()[:2] == b"PK"

@@ -293,3 +293,44 @@ def test_whole_column_references_read_the_rows_our_results_add(tmp_path):
     # The header label and 20 scores; of them, 20 numbers.
     assert (got["B1"].value, got["C1"].value) == (21, 20)
     assert got["A1"].value == "Sentiment"
+
+
+# --------------------------------------------------------------------------- formulas' names
+
+
+def test_the_written_down_function_names_are_formulas_own():
+    """The names the graph checks without importing ``formulas`` are exactly the package's."""
+    import formulas
+
+    from xlmarketing.workbook.formulas_functions import NAMES, VERSION
+
+    known = set(formulas.get_functions())
+    assert NAMES == known, (
+        f"formulas {formulas.__version__} (the list is from {VERSION}): missing "
+        f"{sorted(known - NAMES)[:10]}, extra {sorted(NAMES - known)[:10]}; run "
+        "python tools/formulas_functions.py")
+
+
+def test_building_the_graph_does_not_import_formulas(tmp_path):
+    """Ordinary formulas around ours are checked by name only: with the dependents left to
+    another engine (here none), the in-process engine (``formulas``, 1-3 s to import with the
+    scipy.stats it loads) is never imported."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "book.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Spend", "Visits"])
+    for i in range(12):
+        ws.append([10 * i + (i % 3) * 200, i % 5])
+    ws["D1"] = "=KMEANS_SEGMENT(A1:B13, 2)"
+    ws["F1"] = "=SUM(D2:D13)+NOTAFUNCTION(1)"
+    ws["F2"] = "=ROUND(AVERAGE(A2:A13),1)"
+    wb.save(src)
+    code = ("import sys\nfrom xlmarketing.workbook import refresh_workbook\n"
+            f"rep = refresh_workbook({str(src)!r}, {str(tmp_path / 'o.xlsx')!r}, "
+            "formula_engine='none')\n"
+            "print(rep.cells, 'formulas' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.split("\n")[-2] == "1 False", run.stdout + run.stderr

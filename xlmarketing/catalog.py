@@ -125,11 +125,18 @@ def mentions_ours(data: bytes) -> bool:
     """Whether raw bytes (a workbook part) mention one of our functions, in any letter case.
 
     With the opening parenthesis: a call always has one, and words such as "recommend" occur
-    in ordinary text. Lowering the bytes and ``in`` (a memchr-style search) is ~100x faster
-    than a case-blind regex.
+    in ordinary text. The lowered bytes are cut at each "(" and the piece before it is asked
+    whether it ends with a name: one pass over the bytes instead of one per name (a part
+    without "(" at all, a data sheet, costs only the lowering), and ~100x faster than a
+    case-blind regex.
     """
     low = data.lower()
-    return any(n in low for n in _snapshot()[2])
+    if b"(" not in low:
+        return False
+    names = _snapshot()[2]
+    stems = tuple(n[:-1] for n in names)
+    longest = max(map(len, stems), default=0)
+    return any(piece[-longest:].endswith(stems) for piece in low.split(b"(")[:-1])
 
 
 def add(name: str) -> None:

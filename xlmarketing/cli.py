@@ -11,10 +11,12 @@ import logging
 import os
 import sys
 import time
+import typing
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.models import ArgumentInfo, OptionInfo
 
 if os.environ.get("XLM_DEBUG"):  # tracebacks of internal errors, for a bug report
     logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
@@ -23,11 +25,31 @@ if os.environ.get("XLM_DEBUG"):  # tracebacks of internal errors, for a bug repo
 # wall-clock line under each report.
 _STARTED = time.perf_counter()
 
+
+class _Command(typer.Typer):
+    """The app; called as the console command, a plain ``refresh`` skips typer's parsing.
+
+    Typer builds its value converters (pydantic adapters) for every command it parses: about
+    0.1 s on an idle machine, more than half of a refresh with nothing to do. ``refresh IN -o
+    OUT`` and the other forms made only of the command's own declared options (read from its
+    signature by :func:`_plain_call`, so the options have one source) call :func:`refresh`
+    directly; everything else (``--help``, ``--output=X``, a typo, the other commands) goes to
+    typer, which also owns every usage error.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not args and not kwargs:
+            code = _quick(sys.argv[1:])
+            if code is not None:
+                sys.exit(code)
+        return super().__call__(*args, **kwargs)
+
+
 # Plain click help: no "<bool>" placeholders after flags, and "[dask]" stays text instead of
 # being read as rich markup.
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="Marketing machine learning in spreadsheets: refresh workbooks headless, "
-                       "batch-generate reports, build the sample templates.")
+app = _Command(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+               help="Marketing machine learning in spreadsheets: refresh workbooks headless, "
+                    "batch-generate reports, build the sample templates.")
 
 EXIT_CELL_ERRORS = 1
 EXIT_UNREADABLE = 2
@@ -209,6 +231,86 @@ def serve(
         raise _fail(str(exc)) from None
     if code != 0:
         raise _fail(f"the server stopped with exit code {code}", code if code > 0 else 1)
+
+
+# --------------------------------------------------------------------------- the plain refresh
+
+#: Option settings a plain call may not meet (they change how typer reads the value).
+_TYPER_ONLY = ("callback", "envvar", "parser", "is_eager", "count", "prompt", "min", "max",
+               "exists", "resolve_path", "allow_dash", "path_type", "default_factory")
+
+
+def _plain_call(fn: Any, args: list[str]) -> dict[str, Any] | None:
+    """Keyword arguments for ``fn`` from ``args``, read as typer reads them, or None.
+
+    Only the plain forms are read: the arguments in order, each declared option name (from the
+    ``typer.Option`` in ``fn``'s annotations) at most once, a flag for a ``bool``, one following
+    value for a ``str`` or ``Path`` that does not start with "-". Anything else is left to typer.
+    """
+    params: list[str] = []
+    options: dict[str, str] = {}
+    kinds: dict[str, Any] = {}
+    for name, hint in typing.get_type_hints(fn, include_extras=True).items():
+        if name == "return":
+            continue
+        infos = [m for m in getattr(hint, "__metadata__", ()) if isinstance(m, ArgumentInfo | OptionInfo)]
+        if len(infos) != 1 or any(getattr(infos[0], a, None) not in (None, False)
+                                  for a in _TYPER_ONLY):
+            return None
+        info, kind = infos[0], typing.get_args(hint)[0]
+        if typing.get_origin(kind) in (typing.Union, type(Path | None)):
+            kind = next(iter(set(typing.get_args(kind)) - {type(None)}))
+        if kind not in (bool, str, Path):
+            return None
+        kinds[name] = kind
+        if isinstance(info, ArgumentInfo):
+            params.append(name)
+            continue
+        decls = ((info.default,) if isinstance(info.default, str) else ()) + tuple(
+            info.param_decls or ())
+        if not decls or any("/" in d or not d.startswith("-") for d in decls):
+            return None
+        options.update(dict.fromkeys(decls, name))
+    got: dict[str, Any] = {}
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in options:
+            name = options[a]
+            if name in got:
+                return None
+            if kinds[name] is bool:
+                got[name] = True
+                i += 1
+                continue
+            if i + 1 >= len(args) or args[i + 1].startswith("-") or not args[i + 1]:
+                return None
+            got[name] = kinds[name](args[i + 1])
+            i += 2
+        elif a.startswith("-") or not a or not params:
+            return None
+        else:
+            name = params.pop(0)
+            got[name] = kinds[name](a)
+            i += 1
+    return None if params else got
+
+
+def _quick(argv: list[str]) -> int | None:
+    """Run a plain ``refresh`` without typer's parsing: the exit code, or None (not plain)."""
+    if not argv or argv[0] != "refresh":
+        return None
+    kwargs = _plain_call(refresh, argv[1:])
+    if kwargs is None:
+        return None
+    try:
+        refresh(**kwargs)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except KeyboardInterrupt:
+        typer.echo("Aborted!", err=True)
+        return 1
+    return 0
 
 
 # --------------------------------------------------------------------------- LibreOffice Calc

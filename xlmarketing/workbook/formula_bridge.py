@@ -31,6 +31,7 @@ from ..errors import EXCEL_ERRORS, XLMError
 from ..catalog import is_ours
 from ..functions import REGISTRY
 from .calls import Literal, Ref, Resolver, Unsupported, function_name, parse_call, tokenize
+from .formulas_functions import NAMES
 from .model import Area
 
 _PREFIXES = re.compile(r"^(?:_xlfn\.|_xlws\.|_xludf\.)+", re.IGNORECASE)
@@ -491,13 +492,31 @@ def _calls_into(sink: list[XLMError]):  # type: ignore[no-untyped-def]
         _raised.pop()
 
 
-def _own_functions() -> dict[str, Callable[..., Any]]:
-    """The functions this bridge hands to one parse: ours, and two fixes of ``formulas``."""
-    own = {name: _wrap(name, fn) for name, fn in REGISTRY.items()}
+class _Own:
+    """The functions this bridge hands to one parse: ours, and two fixes of ``formulas``.
+
+    Looked up by name as the parser meets a call: only the model modules of the functions a
+    formula calls are imported (the registry loads a module when asked for one of its names).
+    """
+
     # formulas answers #VALUE! for these on arrays (a spill range, say)
-    own["ROWS"] = lambda a: float(np.atleast_2d(np.asarray(a, dtype=object)).shape[0])
-    own["COLUMNS"] = lambda a: float(np.atleast_2d(np.asarray(a, dtype=object)).shape[1])
-    return own
+    FIXES: dict[str, Callable[..., Any]] = {
+        "ROWS": lambda a: float(np.atleast_2d(np.asarray(a, dtype=object)).shape[0]),
+        "COLUMNS": lambda a: float(np.atleast_2d(np.asarray(a, dtype=object)).shape[1]),
+    }
+
+    def __init__(self) -> None:
+        self._wrapped: dict[str, Callable[..., Any]] = {}
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name in self.FIXES:
+            return self.FIXES[name]
+        if name not in self._wrapped:
+            fn = REGISTRY.get(name) if is_ours(name) else None
+            if fn is None:
+                return default
+            self._wrapped[name] = _wrap(name, fn)
+        return self._wrapped[name]
 
 
 def _parser() -> Any:
@@ -528,7 +547,7 @@ def _parser() -> Any:
 
         _Parser = Parser
     parser = _Parser()
-    parser.own = _own_functions()
+    parser.own = _Own()
     return parser
 
 
@@ -559,9 +578,10 @@ def _wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _known(name: str) -> bool:
-    import formulas
-
-    return name.upper() in formulas.get_functions() or name.upper() in ("ROWS", "COLUMNS")
+    """Whether the in-process engine computes ``name``: read from a list written down from
+    ``formulas`` (:mod:`.formulas_functions`), so that building the dependency graph imports
+    neither ``formulas`` nor scipy.stats (seconds) when LibreOffice computes the dependents."""
+    return name.upper() in NAMES or name.upper() in ("ROWS", "COLUMNS")
 
 
 # --------------------------------------------------------------------------- conversions
