@@ -83,6 +83,23 @@ class _Environment(unohelper.Base, XCommandEnvironment):
         return _Progress()
 
 
+def connect(pipe, timeout, proc=None, poll=0.05):
+    """The component context of the soffice listening on ``pipe``, waiting up to ``timeout``
+    seconds for it to answer; RuntimeError when it does not (or ``proc``, its process, ended).
+    Also used by :mod:`xlmarketing.workbook.lo_server`, which loads this file by its path."""
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext(
+        "com.sun.star.bridge.UnoUrlResolver", local)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+        except Exception:
+            if (proc is not None and proc.poll() is not None) or time.monotonic() > deadline:
+                raise RuntimeError("LibreOffice did not start") from None
+            time.sleep(poll)
+
+
 class Office:
     """A headless soffice on a private pipe, closed on exit."""
 
@@ -93,21 +110,12 @@ class Office:
         if profile_url:
             args.insert(1, "-env:UserInstallation=" + profile_url)
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        local = uno.getComponentContext()
-        resolver = local.ServiceManager.createInstanceWithContext(
-            "com.sun.star.bridge.UnoUrlResolver", local)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.ctx = resolver.resolve(
-                    f"uno:pipe,name={self.pipe};urp;StarOffice.ComponentContext")
-                break
-            except Exception:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    err = self.proc.stderr.read().decode(errors="replace") if self.proc.poll() is not None else ""
-                    self.close()
-                    raise RuntimeError(f"LibreOffice did not start ({err.strip() or 'timeout'})") from None
-                time.sleep(0.1)
+        try:
+            self.ctx = connect(self.pipe, timeout, self.proc)
+        except RuntimeError:
+            err = self.proc.stderr.read().decode(errors="replace") if self.proc.poll() is not None else ""
+            self.close()
+            raise RuntimeError(f"LibreOffice did not start ({err.strip() or 'timeout'})") from None
         self.smgr = self.ctx.ServiceManager
         self.desktop = self.smgr.createInstanceWithContext("com.sun.star.frame.Desktop", self.ctx)
 

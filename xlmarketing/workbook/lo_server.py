@@ -20,7 +20,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import uno
 from com.sun.star.beans import PropertyValue
@@ -30,6 +29,19 @@ def _prop(name, value):
     p = PropertyValue()
     p.Name, p.Value = name, value
     return p
+
+
+def _calc_office():
+    """The Calc helper module (``../calc/office.py``), loaded by its path: this script runs
+    under LibreOffice's Python, where the xlmarketing package (and its dependencies) may not
+    import, and a plain ``import office`` would find this folder's own office.py."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "calc", "office.py")
+    spec = importlib.util.spec_from_file_location("xlmarketing_calc_office", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _say(obj):
@@ -47,18 +59,7 @@ def start(soffice, profile_url, pipe, connect, timeout=None):
                 f"--accept=pipe,name={pipe};urp;"]
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-    local = uno.getComponentContext()
-    resolver = local.ServiceManager.createInstanceWithContext(
-        "com.sun.star.bridge.UnoUrlResolver", local)
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
-            break
-        except Exception:
-            if (proc is not None and proc.poll() is not None) or time.monotonic() > deadline:
-                raise RuntimeError("LibreOffice did not start") from None
-            time.sleep(0.05)
+    ctx = _calc_office().connect(pipe, timeout, proc)
     desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
     return proc, desktop
 
