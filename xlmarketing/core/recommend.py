@@ -78,6 +78,9 @@ class Interactions:
     matrix: sp.csr_matrix
     customers: list  # labels, in order of first appearance
     items: list
+    # Each label's identity (the reader's rule: 1004 and "1004", "Bob" and "bob" alike), for
+    # tie-breaks that must not depend on which spelling was kept; None: the labels as text.
+    identities: tuple[list, list] | None = None
 
     @property
     def n_customers(self) -> int:
@@ -89,7 +92,8 @@ class Interactions:
 
 
 def interactions(customer_codes: np.ndarray, item_codes: np.ndarray, amounts: np.ndarray | None,
-                 customers: list, items: list) -> Interactions:
+                 customers: list, items: list,
+                 identities: tuple[list, list] | None = None) -> Interactions:
     """Build the sparse matrix from one (customer code, item code, amount) triple per purchase.
 
     Item code -1 marks a customer listed without a purchase (known, no history). Repeated
@@ -106,7 +110,7 @@ def interactions(customer_codes: np.ndarray, item_codes: np.ndarray, amounts: np
         raise InsufficientData("{param} holds no purchases: every customer's history is empty. "
                                "Give at least two customers who bought something.",
                                param="purchases")
-    return Interactions(m.astype(np.float64), customers, items)
+    return Interactions(m.astype(np.float64), customers, items, identities)
 
 
 def _weighted(x: sp.csr_matrix, weighting: str) -> sp.csr_matrix:
@@ -227,25 +231,17 @@ def _spd_inverse(g: np.ndarray) -> np.ndarray:
     return np.triu(p) + np.triu(p, 1).T  # potri fills the upper triangle only
 
 
-def _id_text(v: object) -> str:
-    """A label as text that does not depend on its spelling: integral floats as integers,
-    text trimmed and case-folded."""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip().casefold()
-
-
 def _pair_hash(data: Interactions, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """A hash of (customer label, item label) per purchase: order-free tie-breaks. Each label
-    is hashed once (as text), then the pairs are mixed in numpy."""
+    """A hash of (customer, item) identity per purchase: order-free tie-breaks. Each label is
+    hashed once (as text), then the pairs are mixed in numpy."""
     import pandas as pd
 
     def hashed(labels: list) -> np.ndarray:
-        # 1004, 1004.0 and "1004" are one ID to the reader, whichever spelling it kept.
-        text = pd.Series([_id_text(v) for v in labels], dtype=object)
+        text = pd.Series([str(v) for v in labels], dtype=object)
         return pd.util.hash_pandas_object(text, index=False).to_numpy()
 
-    mixed = hashed(data.customers)[rows] * np.uint64(0x9E3779B97F4A7C15) ^ hashed(data.items)[cols]
+    who, what = data.identities or (data.customers, data.items)
+    mixed = hashed(who)[rows] * np.uint64(0x9E3779B97F4A7C15) ^ hashed(what)[cols]
     # A final avalanche (splitmix64's), so that the order of mixed pairs is well shuffled.
     mixed ^= mixed >> np.uint64(31)
     mixed *= np.uint64(0xBF58476D1CE4E5B9)

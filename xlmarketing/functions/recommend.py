@@ -305,7 +305,8 @@ def fit_recommender(purchases: Any, header: bool | None, model: str = "auto") ->
         amount = None if p.amount is None else p.amount
         if amount is not None:
             amount = np.where(p.what >= 0, amount, 0)
-        data = core.interactions(p.who, p.what, amount, p.who_labels, p.item_labels)
+        keys = ([cells.identity(v) for v in p.who_labels], [cells.identity(v) for v in p.item_labels])
+        data = core.interactions(p.who, p.what, amount, p.who_labels, p.item_labels, keys)
         fitted = core.fit(data, options)
         notes = p.notes + ([f"RECOMMEND model auto chose {fitted.choice}."] if fitted.choice else [])
         return _Fit(fitted, _lookup(p.who_labels), _lookup(p.item_labels), notes)
