@@ -7,6 +7,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from openpyxl.utils.cell import (column_index_from_string, coordinate_from_string,
+                                 get_column_letter)
+
 
 class WorkbookError(Exception):
     """A file the engine cannot read or write (missing, not a zip, encrypted, not a workbook).
@@ -127,8 +130,11 @@ class RefreshReport:
             out.append(f"  error {e.address}: {e.message}")
         for n in self.not_recomputed:
             out.append(f"  not recomputed {n.address} (keeps its saved value): {n.reason}")
-        for n in self.unsaved:
-            out.append(f"  computed {n.address}: {n.reason}")
+        if self.unsaved:
+            # Hundreds of cells (a file saved by a writer that stores no values) read better as
+            # ranges; --json keeps one entry per cell.
+            out.append(f"  computed {len(self.unsaved)} formulas saved with no value: "
+                       + ", ".join(cell_ranges(self.unsaved)))
         return out
 
 
@@ -192,6 +198,40 @@ class BatchReport:
                 out.extend(f"    note {i.data}: {n}" for n in i.notes)
                 out.extend(f"    error {e['address']}: {e['message']}" for e in i.errors)
         return out
+
+
+def cell_ranges(notes: list[CellNote]) -> list[str]:
+    """The cells of ``notes`` as the fewest rectangles a row-by-row sweep finds (``Risk!A32:H35``)."""
+    by_sheet: dict[str, set[tuple[int, int]]] = {}
+    for n in notes:
+        col, row = coordinate_from_string(n.cell)
+        by_sheet.setdefault(n.sheet, set()).add((row, column_index_from_string(col)))
+    out = []
+    for sheet, cells in by_sheet.items():
+        # Runs of adjacent columns per row, then runs of rows with the same column run.
+        runs: dict[tuple[int, int], list[int]] = {}
+        for row, col in sorted(cells):
+            if (row, col - 1) not in cells:
+                end = col
+                while (row, end + 1) in cells:
+                    end += 1
+                runs.setdefault((col, end), []).append(row)
+        boxes = []
+        for (c0, c1), rows in runs.items():
+            start = prev = rows[0]
+            for r in rows[1:] + [None]:
+                if r is not None and r == prev + 1:
+                    prev = r
+                    continue
+                boxes.append((start, c0, prev, c1))
+                if r is not None:
+                    start = prev = r
+        for r0, c0, r1, c1 in sorted(boxes):
+            ref = f"{get_column_letter(c0)}{r0}"
+            if (r0, c0) != (r1, c1):
+                ref += f":{get_column_letter(c1)}{r1}"
+            out.append(f"{quote_sheet(sheet)}!{ref}")
+    return out
 
 
 def quote_sheet(name: str) -> str:
