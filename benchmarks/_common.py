@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -41,3 +43,17 @@ def compare(named: dict[str, Callable[[], Any]], repeats: int) -> dict[str, floa
         for name, fn in named.items():
             times[name].append(timed(fn))
     return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def floor_start_up(funcs: list[str]) -> float:
+    """Seconds a new Python process takes to be ready to fit ``funcs``: start, import openpyxl
+    (to load and save the file) and the modules of those functions (so numpy, pandas, scikit-learn
+    as they need). The start-up share of a floor for a command that runs in a new process, as
+    LibreOffice's own start is part of a ``soffice --convert-to`` floor. Our engine, CLI and
+    LibreOffice client are not imported: they are overhead the floor does not grant."""
+    code = ("import sys, openpyxl\n"
+            "from xlmarketing.functions import REGISTRY\n"
+            "for f in sys.argv[1:]:\n    REGISTRY[f]")
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, *funcs], check=True)
+    return time.perf_counter() - t
