@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 from scipy.stats import t as student_t
 from scipy.special import expit
 from threadpoolctl import ThreadpoolController
@@ -38,7 +37,7 @@ from threadpoolctl import ThreadpoolController
 
 from .errors import DataError, InsufficientData, col_label
 from .features import FeatureEncoder
-from .rows import content_order, folds_in_order
+from .rows import content_order, deal_folds
 
 LEARNERS = ("two_model", "class_transform")
 FOLDS = 5
@@ -58,6 +57,10 @@ SWITCH_LEVEL = 0.05
 CONFOUNDED_AUC = 0.95
 #: Above this AUC the assignment was not random: a note.
 NOT_RANDOM_AUC = 0.65
+#: The randomisation check's screen (a linear discriminant, cross-validated): below this AUC
+#: the treatment is taken as randomised without the logistic model of it (and its AUC is the
+#: screen's); at or above it the logistic model decides, as without the screen.
+SCREEN_AUC = 0.6
 #: Segment cut: an uplift beyond +-1 percentage point is a real change of behaviour.
 SEGMENT_MARGIN = 0.01
 C = 1.0
@@ -229,10 +232,12 @@ class Logit:
         self.beta = None if start is None else start.beta.copy()
 
     def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> Logit:
-        n, p = X.shape
-        A = np.empty((n, p + 1))
-        A[:, :p] = X
-        A[:, p] = 1.0
+        return self.fit_design(_design(X), y, sample_weight)
+
+    def fit_design(self, A: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+                   ) -> Logit:
+        """:meth:`fit` on the design matrix: the features and a last column of ones."""
+        n, p = A.shape[0], A.shape[1] - 1
         y = np.asarray(y, float)
         s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
         pen = np.r_[np.full(p, 1.0 / C), 0.0]
@@ -279,37 +284,44 @@ class Logit:
         self.beta, self.hessian = beta, H
         return self
 
-    def held_out(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
-                 ) -> Logit:
-        """The fit without the rows ``X``, ``y`` (a cross-validation fold's test rows) by one
-        Newton step from this fit on every row: at its optimum the gradient without those rows
-        is minus theirs, and the Hessian is this one minus theirs. The step leaves an error of
-        the order of its own square (the rows' pull on the coefficients, squared); a fold's
-        out-of-fold scores are then found at the cost of one pass over its test rows instead
-        of a full fit on its training rows. (Approximate cross-validation: Beirami et al. 2017,
-        Rad and Maleki 2020.)"""
-        n, p = X.shape
-        A = np.empty((n, p + 1))
-        A[:, :p] = X
-        A[:, p] = 1.0
+    def held_out(self, A: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
+                 bounds: np.ndarray) -> list[np.ndarray]:
+        """The coefficients (intercept last) fitted without each fold's rows, by one Newton
+        step from this fit on every row. ``A``, ``y``, ``sample_weight``: the design rows
+        (:meth:`fit_design`) this was fitted on, fold by fold: fold k is rows
+        ``bounds[k]:bounds[k + 1]``.
+
+        At this fit's optimum the gradient without a fold's rows is minus theirs, and the
+        Hessian is this one minus theirs; the step leaves an error of the order of its own
+        square (the fold's pull on the coefficients, squared). Each fold then costs a pass over
+        its own rows instead of a fit on all the others (approximate cross-validation: Beirami
+        et al. 2017, Rad and Maleki 2020)."""
         y = np.asarray(y, float)
-        s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
+        s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
         q = expit(A @ self.beta)
-        g = A.T @ (s * (q - y))
-        H = self.hessian - (A.T * (s * q * (1.0 - q))) @ A
-        out = Logit()
-        try:
-            out.beta = self.beta + np.linalg.solve(H, g)
-        except np.linalg.LinAlgError:
-            out.beta = self.beta + np.linalg.lstsq(H, g, rcond=None)[0]
+        r, h = s * (q - y), s * q * (1.0 - q)
+        out = []
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            Ak = A[a:b]
+            g = Ak.T @ r[a:b]
+            H = self.hessian - (Ak.T * h[a:b]) @ Ak
+            try:
+                out.append(self.beta + np.linalg.solve(H, g))
+            except np.linalg.LinAlgError:
+                out.append(self.beta + np.linalg.lstsq(H, g, rcond=None)[0])
         return out
 
     def proba(self, X: np.ndarray) -> np.ndarray:
         return expit(X @ self.beta[:-1] + self.beta[-1])
 
 
-def _logit(start: Logit | None = None) -> Logit:
-    return Logit(start)
+def _design(X: np.ndarray) -> np.ndarray:
+    """The encoded features and a last column of ones (the intercept's)."""
+    n, p = X.shape
+    A = np.empty((n, p + 1))
+    A[:, :p] = X
+    A[:, p] = 1.0
+    return A
 
 
 def _proba(model: Logit, X: np.ndarray) -> np.ndarray:
@@ -330,36 +342,43 @@ def _parts(name: str, y: np.ndarray, t: np.ndarray
 
 class Learner:
     """A learner's base models fitted on the rows given; called on encoded rows, the uplift.
-    ``start``: one fitted on overlapping rows, whose models start Newton's method."""
+    ``start``: one fitted on overlapping rows, whose models start Newton's method. ``design``:
+    ``X``'s design matrix (:func:`_design`), when already made."""
 
     def __init__(self, name: str, X: np.ndarray, y: np.ndarray, t: np.ndarray,
-                 start: Learner | None = None, models: tuple[Logit, ...] | None = None):
+                 start: Learner | None = None, design: np.ndarray | None = None):
         self.name = name
-        if models is None:
-            self.parts = _parts(name, y, t)
-            starts = start.models if start is not None else (None,) * len(self.parts)
-            models = tuple(Logit(m0).fit(X[rows], target[rows], None if w is None else w[rows])
-                           for (rows, target, w), m0 in zip(self.parts, starts))
-        self.models = models
+        A = _design(X) if design is None else design
+        self.parts = _parts(name, y, t)
+        starts = start.models if start is not None else (None,) * len(self.parts)
+        self.models = tuple(
+            Logit(m0).fit_design(A[rows], target[rows], None if w is None else w[rows])
+            for (rows, target, w), m0 in zip(self.parts, starts))
+
+    def _combine(self, probs: list[np.ndarray]) -> np.ndarray:
+        return probs[0] - probs[1] if self.name == "two_model" else 2 * probs[0] - 1
 
     def __call__(self, Z: np.ndarray) -> np.ndarray:
-        if self.name == "two_model":
-            return _proba(self.models[0], Z) - _proba(self.models[1], Z)
-        return 2 * _proba(self.models[0], Z) - 1
+        return self._combine([_proba(m, Z) for m in self.models])
 
     @property
     def control(self) -> Logit | None:
         """The response model without the campaign (two_model's), reused for p_control."""
         return self.models[1] if self.name == "two_model" else None
 
-    def held_out(self, X: np.ndarray, test: np.ndarray) -> Learner:
-        """This learner without the rows where the mask ``test`` is true (of the rows it was
-        fitted on), by :meth:`Logit.held_out`."""
-        out = []
+    def out_of_fold(self, A: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+        """Each row's uplift from this learner fitted without its fold (:meth:`Logit.held_out`):
+        ``A``, the design rows it was fitted on, fold by fold (fold k is rows
+        ``bounds[k]:bounds[k + 1]``)."""
+        betas = []
         for (rows, target, w), m in zip(self.parts, self.models):
-            keep = rows & test
-            out.append(m.held_out(X[keep], target[keep], None if w is None else w[keep]))
-        return Learner(self.name, X, None, None, models=tuple(out))
+            inside = np.r_[0, np.cumsum(rows)][bounds]  # each fold's bounds among the rows
+            betas.append(m.held_out(A[rows], target[rows], None if w is None else w[rows], inside))
+        out = np.zeros(len(A))
+        for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+            Ak = A[a:b]
+            out[a:b] = self._combine([expit(Ak @ bk[k]) for bk in betas])
+        return out
 
 
 def fit_two_model(X: np.ndarray, y: np.ndarray, t: np.ndarray, start: Any = None) -> Learner:
@@ -397,25 +416,37 @@ def _source_columns(enc: FeatureEncoder) -> list[str]:
     return list(enc.numeric) + [c for c, lv in enc.categories.items() for _ in lv]
 
 
-def treatment_check(X: np.ndarray, t: np.ndarray, sources: list[str],
-                    folds: list[tuple[np.ndarray, np.ndarray]], exact: bool = False) -> float:
+def treatment_check(A: np.ndarray, t: np.ndarray, sources: list[str], bounds: np.ndarray,
+                    exact: bool = False) -> float:
     """Refuse a treatment the features predict almost perfectly; return the features'
-    cross-validated AUC on ``folds`` (dealt in content order: :func:`.rows.folds_in_order`),
-    each fold's model one Newton step from the fit on every row (:meth:`Logit.held_out`), or
-    fitted on the fold's training rows when ``exact``. Each feature's own AUC is looked at
-    (to refuse it, or name it) only when the features together tell treated from control
-    better than :data:`NOT_RANDOM_AUC`: a feature that alone reaches :data:`CONFOUNDED_AUC`
-    gives the model of all of them about as high a one."""
-    if X.shape[1] == 0:
+    cross-validated AUC. ``A``: the design rows (:func:`_design`), fold by fold (fold k is rows
+    ``bounds[k]:bounds[k + 1]``, dealt in content order: :func:`.rows.deal_folds`).
+
+    First a screen (:func:`_screen_auc`); below :data:`SCREEN_AUC`, as in a randomised test,
+    its AUC is the answer. Otherwise the logistic model of who was treated, each fold's one
+    Newton step from the fit on every row (:meth:`Logit.held_out`; fitted on the other folds
+    when ``exact``), and each feature's own AUC (to refuse it, or name it) when the features
+    together tell treated from control better than :data:`NOT_RANDOM_AUC`: a feature that
+    alone reaches :data:`CONFOUNDED_AUC` gives the model of all of them about as high a one."""
+    if A.shape[1] == 1:  # no features
         return 0.5
+    if not exact:
+        screen = _screen_auc(A, t, bounds)
+        if screen < SCREEN_AUC:
+            return screen
     score = np.zeros(len(t))
-    full = None if exact else Logit().fit(X, t)
-    for train, test in folds:
-        m = Logit().fit(X[train], t[train]) if exact else full.held_out(X[test], t[test])
-        score[test] = _proba(m, X[test])
+    if exact:
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            train = np.r_[0:a, b:len(t)]
+            score[a:b] = expit(A[a:b] @ Logit().fit_design(A[train], t[train]).beta)
+    else:
+        for k, beta in enumerate(Logit().fit_design(A, t).held_out(A, t, None, bounds)):
+            a, b = bounds[k], bounds[k + 1]
+            score[a:b] = expit(A[a:b] @ beta)
     auc = _auc(t, score)
     if auc < NOT_RANDOM_AUC:
         return auc
+    X = A[:, :-1]
     single = np.array([max(a, 1 - a) if np.ptp(X[:, j]) > 0 else 0.5
                        for j, a in enumerate(_auc(t, X))])
     c = sources[int(single.argmax())]
@@ -433,15 +464,48 @@ def treatment_check(X: np.ndarray, t: np.ndarray, sources: list[str],
     return auc
 
 
+def _screen_auc(A: np.ndarray, t: np.ndarray, bounds: np.ndarray) -> float:
+    """Cross-validated AUC of the first Newton step of the treatment's logistic model from the
+    base rate: a ridge regression of the treatment on the features (a linear discriminant),
+    solved without each fold exactly by taking the fold's share out of the sums (one pass over
+    the rows for every fold), where the logistic model's folds need a fit and a pass each."""
+    p = float(t.mean())
+    r = t - p
+    pen = np.r_[np.full(A.shape[1] - 1, 1.0 / C), 0.0]
+    grams, sums = [], []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        grams.append(A[a:b].T @ A[a:b])
+        sums.append(A[a:b].T @ r[a:b])
+    gram, total = sum(grams), sum(sums)
+    score = np.zeros(len(t))
+    for a, b, g, v in zip(bounds[:-1], bounds[1:], grams, sums):
+        H = p * (1.0 - p) * (gram - g)
+        H.flat[::A.shape[1] + 1] += pen
+        try:
+            step = np.linalg.solve(H, total - v)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(H, total - v, rcond=None)[0]
+        score[a:b] = A[a:b] @ step
+    return _auc(t, score)
+
+
 def _auc(t: np.ndarray, s: np.ndarray) -> Any:
     """ROC AUC of ``s`` for ``t`` (1/0) by the Mann-Whitney rank sum, ties at half: equal to
     scikit-learn's ``roc_auc_score`` at a fraction of its cost. A matrix ``s`` gives each of
-    its columns' AUC (every feature's, ranked in one call)."""
+    its columns' AUC."""
     pos = np.asarray(t) == 1
     n1 = int(pos.sum())
     n0 = pos.size - n1
-    auc = (rankdata(s, axis=0)[pos].sum(axis=0) - n1 * (n1 + 1) / 2) / (n1 * n0)
-    return float(auc) if np.ndim(s) == 1 else auc
+    s = np.asarray(s, float)
+    if s.ndim == 2:
+        return np.array([_auc(t, s[:, j]) for j in range(s.shape[1])])
+    o = np.argsort(s, kind="stable")
+    v = s[o]
+    starts = np.r_[0, np.flatnonzero(np.diff(v)) + 1]
+    ends = np.r_[starts[1:], v.size]
+    ranks = np.empty(v.size)
+    ranks[o] = np.repeat((starts + ends + 1) / 2.0, ends - starts)  # tied ranks averaged
+    return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
 # --------------------------------------------------------------------------- fit
@@ -476,38 +540,47 @@ def fit(frame: pd.DataFrame, kinds: Mapping[str, str], t: np.ndarray, y: np.ndar
     strata = 2 * t + y
     # The folds are dealt over the cells as read (not X's floats, whose last bits move with
     # the row order) and both labels; the randomisation check uses them too (they are
-    # stratified by the treatment among others).
-    split = folds_in_order(content_order(frame, pd.DataFrame({"s": strata})), strata, folds, seed)
+    # stratified by the treatment among others). The models see the rows fold by fold, each
+    # fold in content order: a fold is a slice, and the row order never reaches the sums.
+    order = content_order(frame, pd.DataFrame({"s": strata}))
+    fold = deal_folds(order, strata, folds, seed)
+    perm = order[np.argsort(fold[order], kind="stable")]
+    bounds = np.r_[0, np.cumsum(np.bincount(fold, minlength=folds))]
+    yp, tp = y[perm], t[perm]
+    Ap = _design(X[perm])
+    Xp = Ap[:, :-1]
     with _one_thread():
-        auc = treatment_check(X, t, _source_columns(enc), split, exact_cv)
+        auc = treatment_check(Ap, tp, _source_columns(enc), bounds, exact_cv)
         if auc > NOT_RANDOM_AUC:
             notes.append(f"The features predict who was treated (AUC {auc:.2f}): the treatment was "
                          "not assigned at random, so the uplift may be biased.")
         tried = LEARNERS if model == "auto" else (model,)
+        slices = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
         # each fold's Qini of a perfect ranking (it depends on the outcomes only): once a fold
-        bases = [_qini_base(y[te], t[te]) for _, te in split]
-        whole = _qini_base(y, t)
+        bases = [_qini_base(yp[k], tp[k]) for k in slices]
+        whole = _qini_base(yp, tp)
         fitted, cv_uplift, cv_qini, fold_qini = {}, {}, {}, {}
         for name in tried:
-            fitted[name] = learner = Learner(name, X, y, t)
-            oof = np.zeros(len(y))
-            for train, test in split:
-                inside = np.zeros(len(y), bool)
-                inside[test] = True
-                m = (Learner(name, X[train], y[train], t[train], learner) if exact_cv
-                     else learner.held_out(X, inside))
-                oof[test] = m(X[test])
-            cv_uplift[name] = oof
-            cv_qini[name] = qini_coefficient(y, oof, t, whole)
-            fold_qini[name] = np.array([qini_coefficient(y[te], oof[te], t[te], b)
-                                        for (_, te), b in zip(split, bases)])
+            fitted[name] = learner = Learner(name, Xp, yp, tp, design=Ap)
+            if exact_cv:
+                oof = np.zeros(len(y))
+                for k in slices:
+                    train = np.r_[0:k.start, k.stop:len(y)]
+                    oof[k] = Learner(name, Xp[train], yp[train], tp[train], learner)(Xp[k])
+            else:
+                oof = learner.out_of_fold(Ap, bounds)
+            cv_qini[name] = qini_coefficient(yp, oof, tp, whole)
+            fold_qini[name] = np.array([qini_coefficient(yp[k], oof[k], tp[k], b)
+                                        for k, b in zip(slices, bases)])
+            cv_uplift[name] = np.empty(len(y))
+            cv_uplift[name][perm] = oof  # back in the rows' order
         chosen = _choose(tried, cv_qini, fold_qini)
         scorer = fitted[chosen]
         uplift = scorer(X)
         m0 = fitted["two_model"].control if "two_model" in fitted else None
         if m0 is None:
-            control = t == 0
-            m0 = Logit().fit(X[control], y[control])
+            control = tp == 0
+            m0 = Logit().fit_design(Ap[control], yp[control])
         p0 = _proba(m0, X)
     if model == "auto":
         notes.append(f'model "auto" chose {chosen} (cross-validated Qini '
