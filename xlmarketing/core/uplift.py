@@ -115,10 +115,10 @@ def qini_curve(y: np.ndarray, uplift: np.ndarray, t: np.ndarray) -> tuple[np.nda
     # is a point), so the faster unstable sort.
     o = np.argsort(-uplift)
     y, t, u = y[o], t[o], uplift[o]
-    cut = np.r_[np.flatnonzero(np.diff(u)), u.size - 1]
+    cut = np.append(np.flatnonzero(np.diff(u)), u.size - 1)
     n_t = np.cumsum(t)[cut]
     y_t = np.cumsum(y * t)[cut]
-    y_c = np.cumsum(y * (1 - t))[cut]
+    y_c = np.cumsum(y)[cut] - y_t  # counts: exact in floating point
     n_all = cut + 1.0
     n_c = n_all - n_t
     ratio = np.divide(n_t, n_c, out=np.zeros_like(n_t), where=n_c != 0)
@@ -557,8 +557,9 @@ def fit(frame: pd.DataFrame, kinds: Mapping[str, str], t: np.ndarray, y: np.ndar
         tried = LEARNERS if model == "auto" else (model,)
         slices = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
         # each fold's Qini of a perfect ranking (it depends on the outcomes only): once a fold
-        bases = [_qini_base(yp[k], tp[k]) for k in slices]
-        whole = _qini_base(yp, tp)
+        yf, tf = yp.astype(float), tp.astype(float)  # converted once for every Qini below
+        bases = [_qini_base(yf[k], tf[k]) for k in slices]
+        whole = _qini_base(yf, tf)
         fitted, cv_uplift, cv_qini, fold_qini = {}, {}, {}, {}
         for name in tried:
             fitted[name] = learner = Learner(name, Xp, yp, tp, design=Ap)
@@ -569,8 +570,8 @@ def fit(frame: pd.DataFrame, kinds: Mapping[str, str], t: np.ndarray, y: np.ndar
                     oof[k] = Learner(name, Xp[train], yp[train], tp[train], learner)(Xp[k])
             else:
                 oof = learner.out_of_fold(Ap, bounds)
-            cv_qini[name] = qini_coefficient(yp, oof, tp, whole)
-            fold_qini[name] = np.array([qini_coefficient(yp[k], oof[k], tp[k], b)
+            cv_qini[name] = qini_coefficient(yf, oof, tf, whole)
+            fold_qini[name] = np.array([qini_coefficient(yf[k], oof[k], tf[k], b)
                                         for k, b in zip(slices, bases)])
             cv_uplift[name] = np.empty(len(y))
             cv_uplift[name][perm] = oof  # back in the rows' order
