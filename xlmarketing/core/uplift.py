@@ -228,13 +228,14 @@ class Logit:
     1 / (2 C) on the coefficients, none on the intercept, each row's log loss scaled by its
     sample weight), fitted by Newton's method with a backtracking line search. With a few
     encoded features a Newton step is one small linear solve, so the fit takes a handful of
-    steps and none of scikit-learn's per-call validation: an uplift fit runs some twenty of
-    them (the randomisation check, both learners on every fold, the final fit). Its last step
-    is one that moves no coefficient by more than :data:`NEWTON_TOL`, which leaves it well
-    inside the optimum scikit-learn's L-BFGS stops near (its tolerance is on the gradient, 1e-4).
+    steps (from no coefficients and the base rate's intercept) and none of scikit-learn's
+    per-call validation, and its Hessian gives the cross-validation folds (:meth:`held_out`).
+    Its last step is one that moves no coefficient by more than :data:`NEWTON_TOL`, which
+    leaves it well inside the optimum scikit-learn's L-BFGS stops near (its tolerance is on the
+    gradient, 1e-4).
 
-    ``start``: a fitted one on overlapping rows (the previous fold) whose coefficients start
-    Newton's method: the same optimum, reached in fewer steps."""
+    ``start``: a fitted one on overlapping rows (the fit on every row, for an exactly fitted
+    fold) whose coefficients start Newton's method: the same optimum, in fewer steps."""
 
     def __init__(self, start: Logit | None = None):
         self.beta = None if start is None else start.beta.copy()
