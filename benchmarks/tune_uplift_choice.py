@@ -19,6 +19,7 @@ oracle by correlation.
 
     python benchmarks/tune_uplift_choice.py            # about 3 minutes on one core
     python benchmarks/tune_uplift_choice.py --quick    # a third of the seeds
+    python benchmarks/tune_uplift_choice.py --exact-cv # folds fitted exactly (not one step)
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ def additive(n: int, seed: int, share: float, strength: float):
     return frame, {c: NUMBER for c in frame}, t, y, p1 - p0
 
 
+EXACT_CV = False  # --exact-cv: every fold fitted on its training rows (not one Newton step)
+
+
 def one(data, seed: int) -> dict:
     from sklift.metrics import qini_auc_score
 
@@ -77,7 +81,7 @@ def one(data, seed: int) -> dict:
     tr, te = frame[~test].reset_index(drop=True), frame[test].reset_index(drop=True)
     U._choose = spy
     try:
-        U.fit(tr, kinds, t[~test], y[~test], model="auto", seed=seed)
+        U.fit(tr, kinds, t[~test], y[~test], model="auto", seed=seed, exact_cv=EXACT_CV)
     finally:
         U._choose = choose
     enc = FeatureEncoder(scale=True)
@@ -122,7 +126,11 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="a third of the seeds")
+    ap.add_argument("--exact-cv", action="store_true",
+                    help="fit every fold on its training rows instead of one Newton step")
     args = ap.parse_args()
+    global EXACT_CV
+    EXACT_CV = args.exact_cv
     k1, k2 = (4, 4) if args.quick else (12, 10)
     rows = []
     for n in (1000, 2000, 3000, 5000):

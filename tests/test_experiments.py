@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from xlmarketing import experiment_samples as S
 from xlmarketing.cache import CACHE
+from xlmarketing.cells import CATEGORY, NUMBER
 from xlmarketing.core import bandit as core_bandit
 from xlmarketing.core import experiments as E
 from xlmarketing.core import uplift as U
@@ -448,3 +450,95 @@ def test_unchanged_inputs_never_refit(campaign):
     BANDIT([["A", 100, 5], ["B", 100, 9]], 50)  # traffic only shapes the output
     fits = CACHE.info()["fits"]
     assert (fits.get("uplift"), fits.get("ab_test"), fits.get("bandit")) == (1, 1, 1)
+
+
+def test_uplift_logit_reaches_scikit_learns_optimum():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(8)
+    for n, p in ((60, 3), (2000, 9)):
+        X = rng.normal(size=(n, p))
+        y = (rng.random(n) < 1 / (1 + np.exp(-(1.5 * X[:, 0] - 1)))).astype(int)
+        w = rng.uniform(0.5, 2.0, n)
+        for sw in (None, w):
+            sk = LogisticRegression(C=U.C, tol=1e-12, max_iter=10_000).fit(X, y, sample_weight=sw)
+            ours = U.Logit().fit(X, y, sw)
+            np.testing.assert_allclose(ours.beta[:-1], sk.coef_[0], atol=1e-6)
+            assert ours.beta[-1] == pytest.approx(sk.intercept_[0], abs=1e-6)
+            np.testing.assert_allclose(ours.proba(X), sk.predict_proba(X)[:, 1], atol=1e-7)
+
+
+def test_uplift_one_step_folds_are_close_to_fitting_each_fold():
+    rng = np.random.default_rng(9)
+    n, p = 1500, 6
+    X = rng.normal(size=(n, p))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X[:, 0] - X[:, 1] - 1)))).astype(int)
+    bounds = np.array([0, 300, 600, 900, 1200, 1500])
+    A = U._design(X)
+    full = U.Logit().fit_design(A, y)
+    for k, beta in enumerate(full.held_out(A, y, None, bounds)):
+        train = np.r_[0:bounds[k], bounds[k + 1]:n]
+        exact = U.Logit().fit_design(A[train], y[train]).beta
+        # the step takes out most of the fold's pull (what is left is of the order of its
+        # square): an order of magnitude closer than the fit on every row
+        assert np.abs(beta - exact).max() < 0.1 * np.abs(full.beta - exact).max()
+
+
+def test_uplift_screen_auc_is_the_logistic_models_on_randomised_and_confounded_data():
+    rng = np.random.default_rng(10)
+    n = 2000
+    bounds = np.arange(6) * 400
+    for strength in (0.0, 0.5, 2.0):
+        X = rng.normal(size=(n, 4))
+        t = (rng.random(n) < 1 / (1 + np.exp(-strength * X[:, 0]))).astype(int)
+        A = U._design(X)
+        score = np.zeros(n)
+        for k, b in enumerate(U.Logit().fit_design(A, t).held_out(A, t, None, bounds)):
+            score[bounds[k]:bounds[k + 1]] = U.expit(A[bounds[k]:bounds[k + 1]] @ b)
+        assert U._screen_auc(A, t, bounds) == pytest.approx(U._auc(t, score), abs=0.01)
+
+
+def test_uplift_qini_yardsticks_by_counting_equal_the_perfect_rankings_curve():
+    rng = np.random.default_rng(12)
+    for n, rate in ((500, 0.1), (37, 0.5), (200, 0.0)):
+        t = rng.integers(0, 2, n)
+        y = (rng.random(n) < rate).astype(int)
+        xp, yp = U.qini_curve(y, y * t - y * (1 - t), t)
+        base = U._area([0.0, xp[-1]], [0.0, yp[-1]])
+        assert U._qini_base(y, t) == pytest.approx((base, U._area(xp, yp) - base), abs=1e-9)
+
+
+def test_uplift_folds_follow_the_customers_not_the_row_order():
+    from xlmarketing.core.rows import content_order, deal_folds
+
+    d = S.uplift_customers(600, seed=3)
+    frame = d[["Age", "Region", "Orders (12 months)"]].reset_index(drop=True)
+    frame["Spend"] = np.random.default_rng(1).normal(size=600)  # every customer distinct
+    strata = np.arange(600) % 4
+    fold = deal_folds(content_order(frame, pd.DataFrame({"s": strata})), strata, 5, 7)
+    p = np.random.default_rng(0).permutation(600)
+    moved = frame.iloc[p].reset_index(drop=True)
+    again = deal_folds(content_order(moved, pd.DataFrame({"s": strata[p]})), strata[p], 5, 7)
+    assert (again == fold[p]).all()
+    for s in range(4):  # stratified: each stratum spread evenly over the folds
+        counts = np.bincount(fold[strata == s], minlength=5)
+        assert counts.max() - counts.min() <= 1
+    assert np.ptp(np.bincount(fold, minlength=5)) <= 1
+
+
+def test_uplift_one_step_cross_validation_chooses_as_exact_folds_do(campaign):
+    d, *_ = campaign
+    cols = ["Age", "Region", "Orders (12 months)", "Days since last order",
+            "Email opens (90 days)", "Complaints"]
+    frame = d[cols].reset_index(drop=True)
+    frame["Region"] = frame["Region"].astype(str)
+    kinds = {c: (CATEGORY if c == "Region" else NUMBER) for c in cols}
+    t = (d["Treatment"] == "Coupon").to_numpy(int)
+    y = (d["Bought"] == "Yes").to_numpy(int)
+    fast = U.fit(frame, kinds, t, y)
+    exact = U.fit(frame, kinds, t, y, exact_cv=True)
+    assert fast.model == exact.model
+    np.testing.assert_array_equal(fast.uplift, exact.uplift)  # the same fit on every row
+    for name in U.LEARNERS:
+        assert fast.cv_qini[name] == pytest.approx(exact.cv_qini[name], abs=0.01)
+        assert np.corrcoef(fast.cv_uplift[name], exact.cv_uplift[name])[0, 1] > 0.99
