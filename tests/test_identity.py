@@ -227,3 +227,27 @@ def test_a_rare_first_label_is_a_training_example_not_a_header():
     out = R["TEXT_CLASSIFY"](text, labels)
     assert len(out) == 17 and out[0][0] == "billing"                # no header row out
     assert R["TEXT_CLASSIFY"](*corpus())[0] == ["Predicted category", "Probability"]
+
+
+def test_order_by_identity_does_not_depend_on_the_spelling():
+    from xlmarketing.cells import identity_order
+
+    typed = [2008, 2001, "tea", 2001.5, "Apple", None]
+    spelled = ["2008", "2001", "TEA", "2001.5", " apple", None]
+    # numbers (typed or as text) first in numeric order, then labels by identity, blanks last
+    assert sorted(typed, key=identity_order) == [2001, 2001.5, 2008, "Apple", "tea", None]
+    assert [identity_order(v) for v in sorted(spelled, key=identity_order)] == \
+        [identity_order(v) for v in sorted(typed, key=identity_order)]
+
+
+def test_recommend_ties_break_the_same_way_for_ids_typed_as_text():
+    """Found by the invariant harness (id_as_text): two items tied for a customer came out in
+    another order when some item IDs were text, because numbers sorted before text."""
+    fn = R["RECOMMEND"]
+    rows = [["Customer", "Item"], [1, 2003], [2, 2003], [2, 2001], [3, 2003], [3, 2008],
+            [4, 2005]]
+    as_text = [[c, str(i) if i == 2001 else i] if k else [c, i] for k, (c, i) in enumerate(rows)]
+    a = fn(rows, None, 2.0)
+    b = fn(as_text, None, 2.0)
+    assert [a[1][1], a[1][3]] == [2001, 2008]  # customer 1: two equally good items, lower ID first
+    assert [[str(v) for v in r] for r in a] == [[str(v) for v in r] for r in b]

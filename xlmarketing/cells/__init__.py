@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from ..errors import EXCEL_ERRORS, XLMError, col_label
 from .fingerprint import UNPICKLABLE, Range, digest_cells, pickled
-from .identity import (TOTAL_WORDS, clean_text, identity, is_total_label, merge_spellings,
+from .identity import (TOTAL_WORDS, clean_text, identity, identity_order, is_total_label, merge_spellings,
                        merged_note, onto)
 from .ids import MIN_ID_ROWS, id_columns, leave_out_ids, leave_out_same
 from .params import (IntWording, param_bool, param_choice, param_float, param_header, param_int,
@@ -53,7 +53,7 @@ from .writing import to_cells, with_notes
 __all__ = [
     "BOOL", "CATEGORY", "COM_ERRORS", "DATE", "EXCEL_ERRORS", "MIN_ID_ROWS", "NUMBER",
     "SERIAL_MAX", "SERIAL_MIN", "TEXT_DTYPE", "TEXT_HEADER_WORDS", "TOTAL_WORDS", "UNPICKLABLE",
-    "Columns", "clean_text", "header_like", "identity", "is_total_label", "merge_spellings",
+    "Columns", "clean_text", "header_like", "identity", "identity_order", "is_total_label", "merge_spellings",
     "merged_note", "onto",
     "IntWording", "Kind", "Range", "Table", "XLMError", "as_grid", "col_label", "digest_cells",
     "error_code", "fast_numeric", "first_text", "from_serial", "gc_paused", "id_columns", "leave_out_ids",

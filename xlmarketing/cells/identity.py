@@ -75,6 +75,19 @@ def identity(v: Any) -> Hashable | None:
     return t.casefold()
 
 
+def identity_order(v: Any) -> tuple[int, float, str]:
+    """A sort key that depends on the identity only, not on its spelling: labels that are
+    numbers (whether typed as numbers or as text) first, in numeric order, then the others by
+    their identity; blanks last. Tie-breaks "by name" use it, so that an ID typed as text
+    sorts where the same ID typed as a number does."""
+    key = identity(v)
+    if key is None:
+        return (2, 0.0, "")
+    if isinstance(key, str) and _PLAIN_NUMBER.fullmatch(key):
+        return (0, float(key), key)
+    return (1, 0.0, str(key))
+
+
 def merge_spellings(values: Sequence[Any] | np.ndarray, *, what: str = "") -> tuple[list[Any], str | None]:
     """``values`` (blanks None/NaN) with every label written in its key's most common spelling
     (ties: the first seen), and a note naming what was merged (None when nothing was).

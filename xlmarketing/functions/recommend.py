@@ -255,7 +255,7 @@ def read_pairs(values: Any, name: str, header: bool | None, who: str) -> Pairs:
 def _by_name(codes: np.ndarray, labels: list[Any]) -> tuple[np.ndarray, list[Any]]:
     """Item codes numbered in the order of their names, not of first appearance: ties between
     equally good items are broken by code, and row order must not change an answer."""
-    order = sorted(range(len(labels)), key=lambda j: (isinstance(labels[j], str), str(cells.identity(labels[j]))))
+    order = sorted(range(len(labels)), key=lambda j: cells.identity_order(labels[j]))
     renumber = np.full(len(labels) + 1, -1)
     renumber[order] = np.arange(len(order))
     return renumber[codes], [labels[j] for j in order]
