@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
-__all__ = ["content_order", "deal_folds", "folds_in_order", "order_free_folds"]
+__all__ = ["content_order", "deal_folds", "folds_in_order", "order_free_folds", "row_hashes"]
 
 
 def content_order(*columns: Any) -> np.ndarray:
@@ -27,9 +27,28 @@ def content_order(*columns: Any) -> np.ndarray:
     for c in columns:
         frame = c if isinstance(c, pd.DataFrame) else pd.DataFrame(
             np.asarray(c, dtype=object).reshape(len(c), -1)).astype(str)
-        h = pd.util.hash_pandas_object(frame.reset_index(drop=True), index=False).to_numpy()
-        key = key * np.uint64(1000003) ^ h
+        key = key * np.uint64(1000003) ^ row_hashes(frame)
     return np.argsort(key, kind="stable")
+
+
+def row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """``pd.util.hash_pandas_object(frame, index=False)`` as a numpy array: each column's
+    ``pd.util.hash_array`` combined as pandas combines them (CPython's tuple hash), without
+    the frame copy and the series pandas builds around it (a quarter of a small uplift fit's
+    row hashing)."""
+    n_cols = frame.shape[1]
+    numpy_backed = [isinstance(d, np.dtype) for d in frame.dtypes]
+    out = np.full(len(frame), 0x345678, dtype=np.uint64)
+    mult = np.uint64(1000003)
+    with np.errstate(over="ignore"):
+        for i in range(n_cols):
+            column = frame.iloc[:, i]
+            out ^= pd.util.hash_array(column.to_numpy() if numpy_backed[i] else column.array,
+                                      categorize=True)
+            out *= mult
+            mult += np.uint64(82520 + 2 * (n_cols - i))
+        out += np.uint64(97531)
+    return out
 
 
 def order_free_folds(strata: np.ndarray, folds: int, seed: int, *content: Any

@@ -122,7 +122,13 @@ def qini_curve(y: np.ndarray, uplift: np.ndarray, t: np.ndarray) -> tuple[np.nda
     # Highest first; the order within a group of ties does not matter (only each group's end
     # is a point), so the faster unstable sort.
     o = np.argsort(-uplift)
-    y, t, u = y[o], t[o], uplift[o]
+    return _sorted_curve(y[o], uplift[o], t[o])
+
+
+def _sorted_curve(y: np.ndarray, u: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`qini_curve` of rows already in order of falling uplift ``u`` (floats). Its
+    points are at each group of tied uplifts' end, where the sums are counts (exact in floating
+    point), so the order within a group never shows."""
     cut = np.append(np.flatnonzero(np.diff(u)), u.size - 1)
     n_t = np.cumsum(t)[cut]
     y_t = np.cumsum(y * t)[cut]
@@ -165,8 +171,29 @@ def qini_coefficient(y: np.ndarray, uplift: np.ndarray, t: np.ndarray,
     """Area between the Qini curve and the random line, over that of the perfect ranking.
     ``base``: :func:`_qini_base` of ``y`` and ``t``, when already found."""
     random_area, perfect = _qini_base(y, t) if base is None else base
-    xa, ya = qini_curve(y, uplift, t)
-    return float((_area(xa, ya) - random_area) / perfect) if perfect != 0 else float("nan")
+    return _coefficient(qini_curve(y, uplift, t), random_area, perfect)
+
+
+def _coefficient(curve: tuple[np.ndarray, np.ndarray], random_area: float, perfect: float
+                 ) -> float:
+    return float((_area(*curve) - random_area) / perfect) if perfect != 0 else float("nan")
+
+
+def _cv_qini(y: np.ndarray, uplift: np.ndarray, t: np.ndarray, bounds: np.ndarray,
+             whole: tuple[float, float], bases: list[tuple[float, float]]
+             ) -> tuple[float, np.ndarray]:
+    """:func:`qini_coefficient` of all the rows and of each fold (rows ``bounds[k]:bounds[k +
+    1]``; ``whole`` and ``bases``: their :func:`_qini_base`), from one sort: each fold's rows
+    taken from the order of all of them keep their order of falling uplift."""
+    o = np.argsort(-uplift)
+    u = uplift[o]
+    q = _coefficient(_sorted_curve(y[o], u, t[o]), *whole)
+    fold = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))[o]
+    by_fold = np.argsort(fold, kind="stable")  # within a fold, the order of all
+    o, u = o[by_fold], u[by_fold]
+    per_fold = np.array([_coefficient(_sorted_curve(y[o[a:b]], u[a:b], t[o[a:b]]), *base)
+                         for a, b, base in zip(bounds[:-1], bounds[1:], bases)])
+    return q, per_fold
 
 
 def top_sums(uplift: np.ndarray, columns: list[np.ndarray], counts: np.ndarray) -> list[np.ndarray]:
@@ -338,15 +365,20 @@ def _proba(model: Logit, X: np.ndarray) -> np.ndarray:
 
 
 def _parts(name: str, y: np.ndarray, t: np.ndarray
-           ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
-    """Each base model of a learner: (its rows, its target, its sample weights or None)."""
+           ) -> list[tuple[np.ndarray | None, np.ndarray, np.ndarray | None]]:
+    """Each base model of a learner: (its rows, None for all; its target; its sample weights
+    or None)."""
     if name == "two_model":
         treated = t == 1
         return [(treated, y, None), (~treated, y, None)]
-    z = (y == t).astype(int)  # treated responder or control non-responder
+    z = (y == t).astype(float)  # treated responder or control non-responder
     p = t.mean()
     w = np.where(t == 1, 0.5 / p, 0.5 / (1 - p))
-    return [(np.ones(len(t), bool), z, w)]
+    return [(None, z, w)]
+
+
+def _rows_of(v: np.ndarray | None, rows: np.ndarray | None) -> np.ndarray | None:
+    return v if v is None or rows is None else v[rows]
 
 
 class Learner:
@@ -359,10 +391,11 @@ class Learner:
         self.name = name
         A = _design(X) if design is None else design
         self.parts = _parts(name, y, t)
+        # each base model's design rows, target and weights: kept for out_of_fold
+        self.data = [(_rows_of(A, rows), _rows_of(np.asarray(target, float), rows),
+                      _rows_of(w, rows)) for rows, target, w in self.parts]
         starts = start.models if start is not None else (None,) * len(self.parts)
-        self.models = tuple(
-            Logit(m0).fit_design(A[rows], target[rows], None if w is None else w[rows])
-            for (rows, target, w), m0 in zip(self.parts, starts))
+        self.models = tuple(Logit(m0).fit_design(*data) for data, m0 in zip(self.data, starts))
 
     def _combine(self, probs: list[np.ndarray]) -> np.ndarray:
         return probs[0] - probs[1] if self.name == "two_model" else 2 * probs[0] - 1
@@ -380,9 +413,10 @@ class Learner:
         ``A``, the design rows it was fitted on, fold by fold (fold k is rows
         ``bounds[k]:bounds[k + 1]``)."""
         betas = []
-        for (rows, target, w), m in zip(self.parts, self.models):
-            inside = np.r_[0, np.cumsum(rows)][bounds]  # each fold's bounds among the rows
-            betas.append(m.held_out(A[rows], target[rows], None if w is None else w[rows], inside))
+        for (rows, _, _), data, m in zip(self.parts, self.data, self.models):
+            # each fold's bounds among the model's rows
+            inside = bounds if rows is None else np.r_[0, np.cumsum(rows)][bounds]
+            betas.append(m.held_out(*data, inside))
         out = np.zeros(len(A))
         for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
             Ak = A[a:b]
@@ -556,7 +590,7 @@ def fit(frame: pd.DataFrame, kinds: Mapping[str, str], t: np.ndarray, y: np.ndar
     perm = order[np.argsort(fold[order], kind="stable")]
     bounds = np.r_[0, np.cumsum(np.bincount(fold, minlength=folds))]
     yp, tp = y[perm], t[perm]
-    Ap = _design(X[perm])
+    Ap = _design(X).take(perm, axis=0)  # take: a fraction of fancy indexing's cost
     Xp = Ap[:, :-1]
     with _one_thread():
         auc = treatment_check(Ap, tp, _source_columns(enc), bounds, exact_cv)
@@ -579,9 +613,7 @@ def fit(frame: pd.DataFrame, kinds: Mapping[str, str], t: np.ndarray, y: np.ndar
                     oof[k] = Learner(name, Xp[train], yp[train], tp[train], learner)(Xp[k])
             else:
                 oof = learner.out_of_fold(Ap, bounds)
-            cv_qini[name] = qini_coefficient(yf, oof, tf, whole)
-            fold_qini[name] = np.array([qini_coefficient(yf[k], oof[k], tf[k], b)
-                                        for k, b in zip(slices, bases)])
+            cv_qini[name], fold_qini[name] = _cv_qini(yf, oof, tf, bounds, whole, bases)
             cv_uplift[name] = np.empty(len(y))
             cv_uplift[name][perm] = oof  # back in the rows' order
         chosen = _choose(tried, cv_qini, fold_qini)
