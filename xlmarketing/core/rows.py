@@ -37,14 +37,12 @@ def row_hashes(frame: pd.DataFrame) -> np.ndarray:
     the frame copy and the series pandas builds around it (a quarter of a small uplift fit's
     row hashing)."""
     n_cols = frame.shape[1]
-    numpy_backed = [isinstance(d, np.dtype) for d in frame.dtypes]
     out = np.full(len(frame), 0x345678, dtype=np.uint64)
     mult = np.uint64(1000003)
     with np.errstate(over="ignore"):
-        for i in range(n_cols):
-            column = frame.iloc[:, i]
-            out ^= pd.util.hash_array(column.to_numpy() if numpy_backed[i] else column.array,
-                                      categorize=True)
+        for i, (_, column) in enumerate(frame.items()):
+            values = column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array
+            out ^= pd.util.hash_array(values, categorize=True)
             out *= mult
             mult += np.uint64(82520 + 2 * (n_cols - i))
         out += np.uint64(97531)

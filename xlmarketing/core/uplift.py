@@ -188,10 +188,11 @@ def _cv_qini(y: np.ndarray, uplift: np.ndarray, t: np.ndarray, bounds: np.ndarra
     o = np.argsort(-uplift)
     u = uplift[o]
     q = _coefficient(_sorted_curve(y[o], u, t[o]), *whole)
-    fold = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))[o]
-    by_fold = np.argsort(fold, kind="stable")  # within a fold, the order of all
+    fold = np.repeat(np.arange(len(bounds) - 1, dtype=np.int8), np.diff(bounds))[o]
+    by_fold = np.argsort(fold, kind="stable")  # within a fold, the order of all (a radix sort)
     o, u = o[by_fold], u[by_fold]
-    per_fold = np.array([_coefficient(_sorted_curve(y[o[a:b]], u[a:b], t[o[a:b]]), *base)
+    ys, ts = y[o], t[o]
+    per_fold = np.array([_coefficient(_sorted_curve(ys[a:b], u[a:b], ts[a:b]), *base)
                          for a, b, base in zip(bounds[:-1], bounds[1:], bases)])
     return q, per_fold
 
