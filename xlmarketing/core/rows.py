@@ -75,7 +75,8 @@ def deal_folds(order: np.ndarray, strata: np.ndarray, folds: int, seed: int) -> 
     rng = np.random.default_rng(seed)
     fold = np.empty(len(order), dtype=int)
     start = 0
-    for v in np.unique(s):
+    small = s.dtype.kind == "i" and s.size and s.min() >= 0 and s.max() < 1 << 16
+    for v in np.flatnonzero(np.bincount(s)) if small else np.unique(s):  # the same values
         idx = np.flatnonzero(s == v)
         fold[order[idx[rng.permutation(len(idx))]]] = (np.arange(len(idx)) + start) % folds
         start += len(idx)
