@@ -547,7 +547,7 @@ def _auc(t: np.ndarray, s: np.ndarray) -> Any:
     s = np.asarray(s, float)
     if s.ndim == 2:
         return np.array([_auc(t, s[:, j]) for j in range(s.shape[1])])
-    o = np.argsort(s, kind="stable")
+    o = np.argsort(s)  # tied scores share their average rank: the order among them is moot
     v = s[o]
     starts = np.r_[0, np.flatnonzero(np.diff(v)) + 1]
     ends = np.r_[starts[1:], v.size]
