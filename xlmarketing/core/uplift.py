@@ -137,7 +137,8 @@ def _sorted_curve(y: np.ndarray, u: np.ndarray, t: np.ndarray) -> tuple[np.ndarr
     n_c = n_all - n_t
     ratio = np.divide(n_t, n_c, out=np.zeros_like(n_t), where=n_c != 0)
     values = y_t - y_c * ratio
-    return np.r_[0.0, n_all], np.r_[0.0, values]
+    # from (0, 0); concatenate, not np.r_, whose parsing costs more than the join
+    return np.concatenate(([0.0], n_all)), np.concatenate(([0.0], values))
 
 
 def _area(x: Any, y: Any) -> float:
@@ -278,7 +279,7 @@ class Logit:
         y = np.asarray(y, float)
         weighted = sample_weight is not None
         s = np.asarray(sample_weight, float) if weighted else np.ones(n)
-        pen = np.r_[np.full(p, 1.0 / C), 0.0]
+        pen = _penalty(p)
         if self.beta is None:  # no coefficients, the intercept of the base rate
             beta = np.zeros(p + 1)
             rate = min(max(float(s @ y) / float(s.sum()), 1e-9), 1.0 - 1e-9)
@@ -354,6 +355,14 @@ class Logit:
         return expit(X @ self.beta[:-1] + self.beta[-1])
 
 
+def _penalty(p: int) -> np.ndarray:
+    """The L2 penalty's weight per coefficient of a design with ``p`` features (none on the
+    intercept, last)."""
+    pen = np.full(p + 1, 1.0 / C)
+    pen[p] = 0.0
+    return pen
+
+
 def _design(X: np.ndarray) -> np.ndarray:
     """The encoded features and a last column of ones (the intercept's)."""
     n, p = X.shape
@@ -420,7 +429,7 @@ class Learner:
         betas = []
         for (rows, _, _), data, m in zip(self.parts, self.data, self.models):
             # each fold's bounds among the model's rows
-            inside = bounds if rows is None else np.r_[0, np.cumsum(rows)][bounds]
+            inside = bounds if rows is None else np.concatenate(([0], np.cumsum(rows)))[bounds]
             betas.append(m.held_out(*data, inside))
         out = np.zeros(len(A))
         for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
@@ -519,7 +528,7 @@ def _screen_auc(A: np.ndarray, t: np.ndarray, bounds: np.ndarray) -> float:
     the rows for every fold), where the logistic model's folds need a fit and a pass each."""
     p = float(t.mean())
     r = t - p
-    pen = np.r_[np.full(A.shape[1] - 1, 1.0 / C), 0.0]
+    pen = _penalty(A.shape[1] - 1)
     grams, sums = [], []
     for a, b in zip(bounds[:-1], bounds[1:]):
         grams.append(A[a:b].T @ A[a:b])
@@ -549,8 +558,8 @@ def _auc(t: np.ndarray, s: np.ndarray) -> Any:
         return np.array([_auc(t, s[:, j]) for j in range(s.shape[1])])
     o = np.argsort(s)  # tied scores share their average rank: the order among them is moot
     v = s[o]
-    starts = np.r_[0, np.flatnonzero(np.diff(v)) + 1]
-    ends = np.r_[starts[1:], v.size]
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(v)) + 1))
+    ends = np.append(starts[1:], v.size)
     ranks = np.empty(v.size)
     ranks[o] = np.repeat((starts + ends + 1) / 2.0, ends - starts)  # tied ranks averaged
     return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
