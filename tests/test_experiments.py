@@ -508,6 +508,32 @@ def test_uplift_qini_yardsticks_by_counting_equal_the_perfect_rankings_curve():
         assert U._qini_base(y, t) == pytest.approx((base, U._area(xp, yp) - base), abs=1e-9)
 
 
+def test_uplift_row_hashes_equal_pandas_and_fold_qini_from_one_sort_equals_each_folds():
+    from xlmarketing.core.rows import row_hashes
+
+    rng = np.random.default_rng(5)
+    n = 400
+    frame = pd.DataFrame({
+        "x": rng.normal(size=n), "k": rng.integers(0, 5, n), "gap": np.where(rng.random(n) < 0.1, np.nan, 1.0),
+        "txt": rng.choice(["a", "b", None], n), "cat": pd.Categorical(rng.choice(["p", "q"], n)),
+        "s": pd.array(rng.choice(["u", "v"], n), dtype="string"), "ok": rng.random(n) < 0.5,
+        "when": pd.date_range("2024-01-01", periods=n, freq="h")}, index=rng.permutation(n))
+    want = pd.util.hash_pandas_object(frame.reset_index(drop=True), index=False).to_numpy()
+    assert np.array_equal(row_hashes(frame), want)
+    for trial in range(40):  # ties (rounded scores) and uneven folds: the same figures, exactly
+        m = int(rng.integers(30, 900))
+        y = (rng.random(m) < rng.random()).astype(float)
+        t = (rng.random(m) < 0.5).astype(float)
+        u = np.round(rng.normal(size=m), trial % 3)
+        bounds = np.r_[0, np.sort(rng.choice(np.arange(1, m), 4, replace=False)), m]
+        parts = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+        bases = [U._qini_base(y[k], t[k]) for k in parts]
+        whole, per_fold = U._cv_qini(y, u, t, bounds, U._qini_base(y, t), bases)
+        assert whole == U.qini_coefficient(y, u, t) or np.isnan(whole)
+        each = [U.qini_coefficient(y[k], u[k], t[k], b) for k, b in zip(parts, bases)]
+        assert np.array_equal(per_fold, each, equal_nan=True)
+
+
 def test_uplift_folds_follow_the_customers_not_the_row_order():
     from xlmarketing.core.rows import content_order, deal_folds
 

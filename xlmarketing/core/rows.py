@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
-__all__ = ["content_order", "deal_folds", "folds_in_order", "order_free_folds"]
+__all__ = ["content_order", "deal_folds", "folds_in_order", "order_free_folds", "row_hashes"]
 
 
 def content_order(*columns: Any) -> np.ndarray:
@@ -27,9 +27,26 @@ def content_order(*columns: Any) -> np.ndarray:
     for c in columns:
         frame = c if isinstance(c, pd.DataFrame) else pd.DataFrame(
             np.asarray(c, dtype=object).reshape(len(c), -1)).astype(str)
-        h = pd.util.hash_pandas_object(frame.reset_index(drop=True), index=False).to_numpy()
-        key = key * np.uint64(1000003) ^ h
+        key = key * np.uint64(1000003) ^ row_hashes(frame)
     return np.argsort(key, kind="stable")
+
+
+def row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """``pd.util.hash_pandas_object(frame, index=False)`` as a numpy array: each column's
+    ``pd.util.hash_array`` combined as pandas combines them (CPython's tuple hash), without
+    the frame copy and the series pandas builds around it (a quarter of a small uplift fit's
+    row hashing)."""
+    n_cols = frame.shape[1]
+    out = np.full(len(frame), 0x345678, dtype=np.uint64)
+    mult = np.uint64(1000003)
+    with np.errstate(over="ignore"):
+        for i, (_, column) in enumerate(frame.items()):
+            values = column.to_numpy() if isinstance(column.dtype, np.dtype) else column.array
+            out ^= pd.util.hash_array(values, categorize=True)
+            out *= mult
+            mult += np.uint64(82520 + 2 * (n_cols - i))
+        out += np.uint64(97531)
+    return out
 
 
 def order_free_folds(strata: np.ndarray, folds: int, seed: int, *content: Any
@@ -58,7 +75,8 @@ def deal_folds(order: np.ndarray, strata: np.ndarray, folds: int, seed: int) -> 
     rng = np.random.default_rng(seed)
     fold = np.empty(len(order), dtype=int)
     start = 0
-    for v in np.unique(s):
+    small = s.dtype.kind == "i" and s.size and s.min() >= 0 and s.max() < 1 << 16
+    for v in np.flatnonzero(np.bincount(s)) if small else np.unique(s):  # the same values
         idx = np.flatnonzero(s == v)
         fold[order[idx[rng.permutation(len(idx))]]] = (np.arange(len(idx)) + start) % folds
         start += len(idx)

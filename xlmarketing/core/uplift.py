@@ -122,7 +122,13 @@ def qini_curve(y: np.ndarray, uplift: np.ndarray, t: np.ndarray) -> tuple[np.nda
     # Highest first; the order within a group of ties does not matter (only each group's end
     # is a point), so the faster unstable sort.
     o = np.argsort(-uplift)
-    y, t, u = y[o], t[o], uplift[o]
+    return _sorted_curve(y[o], uplift[o], t[o])
+
+
+def _sorted_curve(y: np.ndarray, u: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`qini_curve` of rows already in order of falling uplift ``u`` (floats). Its
+    points are at each group of tied uplifts' end, where the sums are counts (exact in floating
+    point), so the order within a group never shows."""
     cut = np.append(np.flatnonzero(np.diff(u)), u.size - 1)
     n_t = np.cumsum(t)[cut]
     y_t = np.cumsum(y * t)[cut]
@@ -131,7 +137,8 @@ def qini_curve(y: np.ndarray, uplift: np.ndarray, t: np.ndarray) -> tuple[np.nda
     n_c = n_all - n_t
     ratio = np.divide(n_t, n_c, out=np.zeros_like(n_t), where=n_c != 0)
     values = y_t - y_c * ratio
-    return np.r_[0.0, n_all], np.r_[0.0, values]
+    # from (0, 0); concatenate, not np.r_, whose parsing costs more than the join
+    return np.concatenate(([0.0], n_all)), np.concatenate(([0.0], values))
 
 
 def _area(x: Any, y: Any) -> float:
@@ -165,8 +172,30 @@ def qini_coefficient(y: np.ndarray, uplift: np.ndarray, t: np.ndarray,
     """Area between the Qini curve and the random line, over that of the perfect ranking.
     ``base``: :func:`_qini_base` of ``y`` and ``t``, when already found."""
     random_area, perfect = _qini_base(y, t) if base is None else base
-    xa, ya = qini_curve(y, uplift, t)
-    return float((_area(xa, ya) - random_area) / perfect) if perfect != 0 else float("nan")
+    return _coefficient(qini_curve(y, uplift, t), random_area, perfect)
+
+
+def _coefficient(curve: tuple[np.ndarray, np.ndarray], random_area: float, perfect: float
+                 ) -> float:
+    return float((_area(*curve) - random_area) / perfect) if perfect != 0 else float("nan")
+
+
+def _cv_qini(y: np.ndarray, uplift: np.ndarray, t: np.ndarray, bounds: np.ndarray,
+             whole: tuple[float, float], bases: list[tuple[float, float]]
+             ) -> tuple[float, np.ndarray]:
+    """:func:`qini_coefficient` of all the rows and of each fold (rows ``bounds[k]:bounds[k +
+    1]``; ``whole`` and ``bases``: their :func:`_qini_base`), from one sort: each fold's rows
+    taken from the order of all of them keep their order of falling uplift."""
+    o = np.argsort(-uplift)
+    u = uplift[o]
+    q = _coefficient(_sorted_curve(y[o], u, t[o]), *whole)
+    fold = np.repeat(np.arange(len(bounds) - 1, dtype=np.int8), np.diff(bounds))[o]
+    by_fold = np.argsort(fold, kind="stable")  # within a fold, the order of all (a radix sort)
+    o, u = o[by_fold], u[by_fold]
+    ys, ts = y[o], t[o]
+    per_fold = np.array([_coefficient(_sorted_curve(ys[a:b], u[a:b], ts[a:b]), *base)
+                         for a, b, base in zip(bounds[:-1], bounds[1:], bases)])
+    return q, per_fold
 
 
 def top_sums(uplift: np.ndarray, columns: list[np.ndarray], counts: np.ndarray) -> list[np.ndarray]:
@@ -248,8 +277,9 @@ class Logit:
         """:meth:`fit` on the design matrix: the features and a last column of ones."""
         n, p = A.shape[0], A.shape[1] - 1
         y = np.asarray(y, float)
-        s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
-        pen = np.r_[np.full(p, 1.0 / C), 0.0]
+        weighted = sample_weight is not None
+        s = np.asarray(sample_weight, float) if weighted else np.ones(n)
+        pen = _penalty(p)
         if self.beta is None:  # no coefficients, the intercept of the base rate
             beta = np.zeros(p + 1)
             rate = min(max(float(s @ y) / float(s.sum()), 1e-9), 1.0 - 1e-9)
@@ -264,8 +294,9 @@ class Logit:
         f = None  # the objective at beta, found only when a line search needs it
         for _ in range(MAX_ITER):
             q = expit(z)
-            g = A.T @ (s * (q - y)) + pen * beta
-            H = (A.T * (s * q * (1.0 - q))) @ A
+            # unweighted, the weights' products (by 1.0: exact) are left out
+            g = A.T @ (s * (q - y) if weighted else q - y) + pen * beta
+            H = (A.T * (s * q * (1.0 - q) if weighted else q * (1.0 - q))) @ A
             H.flat[::p + 2] += pen
             try:
                 step = np.linalg.solve(H, g)
@@ -324,6 +355,14 @@ class Logit:
         return expit(X @ self.beta[:-1] + self.beta[-1])
 
 
+def _penalty(p: int) -> np.ndarray:
+    """The L2 penalty's weight per coefficient of a design with ``p`` features (none on the
+    intercept, last)."""
+    pen = np.full(p + 1, 1.0 / C)
+    pen[p] = 0.0
+    return pen
+
+
 def _design(X: np.ndarray) -> np.ndarray:
     """The encoded features and a last column of ones (the intercept's)."""
     n, p = X.shape
@@ -338,15 +377,22 @@ def _proba(model: Logit, X: np.ndarray) -> np.ndarray:
 
 
 def _parts(name: str, y: np.ndarray, t: np.ndarray
-           ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
-    """Each base model of a learner: (its rows, its target, its sample weights or None)."""
+           ) -> list[tuple[np.ndarray | None, np.ndarray, np.ndarray | None]]:
+    """Each base model of a learner: (its rows, None for all; its target; its sample weights
+    or None)."""
     if name == "two_model":
         treated = t == 1
         return [(treated, y, None), (~treated, y, None)]
-    z = (y == t).astype(int)  # treated responder or control non-responder
+    z = (y == t).astype(float)  # treated responder or control non-responder
     p = t.mean()
     w = np.where(t == 1, 0.5 / p, 0.5 / (1 - p))
-    return [(np.ones(len(t), bool), z, w)]
+    return [(None, z, w)]
+
+
+def _rows_of(v: np.ndarray | None, rows: np.ndarray | None) -> np.ndarray | None:
+    """``v[rows]`` (a mask; None: all rows) by ``compress``, several times faster than numpy's
+    boolean indexing of a matrix."""
+    return v if v is None or rows is None else v.compress(rows, axis=0)
 
 
 class Learner:
@@ -359,10 +405,11 @@ class Learner:
         self.name = name
         A = _design(X) if design is None else design
         self.parts = _parts(name, y, t)
+        # each base model's design rows, target and weights: kept for out_of_fold
+        self.data = [(_rows_of(A, rows), _rows_of(np.asarray(target, float), rows),
+                      _rows_of(w, rows)) for rows, target, w in self.parts]
         starts = start.models if start is not None else (None,) * len(self.parts)
-        self.models = tuple(
-            Logit(m0).fit_design(A[rows], target[rows], None if w is None else w[rows])
-            for (rows, target, w), m0 in zip(self.parts, starts))
+        self.models = tuple(Logit(m0).fit_design(*data) for data, m0 in zip(self.data, starts))
 
     def _combine(self, probs: list[np.ndarray]) -> np.ndarray:
         return probs[0] - probs[1] if self.name == "two_model" else 2 * probs[0] - 1
@@ -380,9 +427,10 @@ class Learner:
         ``A``, the design rows it was fitted on, fold by fold (fold k is rows
         ``bounds[k]:bounds[k + 1]``)."""
         betas = []
-        for (rows, target, w), m in zip(self.parts, self.models):
-            inside = np.r_[0, np.cumsum(rows)][bounds]  # each fold's bounds among the rows
-            betas.append(m.held_out(A[rows], target[rows], None if w is None else w[rows], inside))
+        for (rows, _, _), data, m in zip(self.parts, self.data, self.models):
+            # each fold's bounds among the model's rows
+            inside = bounds if rows is None else np.concatenate(([0], np.cumsum(rows)))[bounds]
+            betas.append(m.held_out(*data, inside))
         out = np.zeros(len(A))
         for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
             Ak = A[a:b]
@@ -480,7 +528,7 @@ def _screen_auc(A: np.ndarray, t: np.ndarray, bounds: np.ndarray) -> float:
     the rows for every fold), where the logistic model's folds need a fit and a pass each."""
     p = float(t.mean())
     r = t - p
-    pen = np.r_[np.full(A.shape[1] - 1, 1.0 / C), 0.0]
+    pen = _penalty(A.shape[1] - 1)
     grams, sums = [], []
     for a, b in zip(bounds[:-1], bounds[1:]):
         grams.append(A[a:b].T @ A[a:b])
@@ -508,10 +556,10 @@ def _auc(t: np.ndarray, s: np.ndarray) -> Any:
     s = np.asarray(s, float)
     if s.ndim == 2:
         return np.array([_auc(t, s[:, j]) for j in range(s.shape[1])])
-    o = np.argsort(s, kind="stable")
+    o = np.argsort(s)  # tied scores share their average rank: the order among them is moot
     v = s[o]
-    starts = np.r_[0, np.flatnonzero(np.diff(v)) + 1]
-    ends = np.r_[starts[1:], v.size]
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(v)) + 1))
+    ends = np.append(starts[1:], v.size)
     ranks = np.empty(v.size)
     ranks[o] = np.repeat((starts + ends + 1) / 2.0, ends - starts)  # tied ranks averaged
     return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
@@ -553,10 +601,11 @@ def fit(frame: pd.DataFrame, kinds: Mapping[str, str], t: np.ndarray, y: np.ndar
     # fold in content order: a fold is a slice, and the row order never reaches the sums.
     order = content_order(frame, pd.DataFrame({"s": strata}))
     fold = deal_folds(order, strata, folds, seed)
-    perm = order[np.argsort(fold[order], kind="stable")]
+    # a stable sort of small integers: a radix sort, unlike int64's
+    perm = order[np.argsort(fold[order].astype(np.min_scalar_type(folds)), kind="stable")]
     bounds = np.r_[0, np.cumsum(np.bincount(fold, minlength=folds))]
     yp, tp = y[perm], t[perm]
-    Ap = _design(X[perm])
+    Ap = _design(X).take(perm, axis=0)  # take: a fraction of fancy indexing's cost
     Xp = Ap[:, :-1]
     with _one_thread():
         auc = treatment_check(Ap, tp, _source_columns(enc), bounds, exact_cv)
@@ -579,19 +628,21 @@ def fit(frame: pd.DataFrame, kinds: Mapping[str, str], t: np.ndarray, y: np.ndar
                     oof[k] = Learner(name, Xp[train], yp[train], tp[train], learner)(Xp[k])
             else:
                 oof = learner.out_of_fold(Ap, bounds)
-            cv_qini[name] = qini_coefficient(yf, oof, tf, whole)
-            fold_qini[name] = np.array([qini_coefficient(yf[k], oof[k], tf[k], b)
-                                        for k, b in zip(slices, bases)])
+            cv_qini[name], fold_qini[name] = _cv_qini(yf, oof, tf, bounds, whole, bases)
             cv_uplift[name] = np.empty(len(y))
             cv_uplift[name][perm] = oof  # back in the rows' order
         chosen = _choose(tried, cv_qini, fold_qini)
         scorer = fitted[chosen]
-        uplift = scorer(X)
-        m0 = fitted["two_model"].control if "two_model" in fitted else None
-        if m0 is None:
-            control = tp == 0
-            m0 = Logit().fit_design(Ap[control], yp[control])
-        p0 = _proba(m0, X)
+        if chosen == "two_model":  # its control model's probabilities are p_control
+            treated, p0 = (_proba(m, X) for m in scorer.models)
+            uplift = scorer._combine([treated, p0])
+        else:
+            uplift = scorer(X)
+            m0 = fitted["two_model"].control if "two_model" in fitted else None
+            if m0 is None:
+                control = tp == 0
+                m0 = Logit().fit_design(Ap.compress(control, axis=0), yp[control])
+            p0 = _proba(m0, X)
     if model == "auto":
         notes.append(f'model "auto" chose {chosen} (cross-validated Qini '
                      + ", ".join(f"{n} {q:.3f}" for n, q in cv_qini.items()) + ").")
