@@ -191,7 +191,7 @@ def sample(series: list[fd.Series], k: int) -> list[fd.Series]:
 
 
 #: ``--peer-cache FILE``: the peers' forecasts, kept between runs (they do not change with our
-#: code), keyed by method, series and the history's bytes; None: no cache.
+#: code), keyed by method, season length, horizon and the history's bytes; None: no cache.
 PEER_CACHE: dict | None = None
 
 
@@ -199,7 +199,8 @@ def _cached(name: str, fn: Callable, s: fd.Series):
     """``fn(s)``, from :data:`PEER_CACHE` for every method but ours when a cache is given."""
     if PEER_CACHE is None or name == "ours":
         return fn(s)
-    key = (name, s.name, s.m, len(s.xx), hashlib.sha1(np.asarray(s.x, float).tobytes()).hexdigest())
+    # not the series' name: the same history at another origin's name, or undated, is the same call
+    key = (name, s.m, len(s.xx), hashlib.sha1(np.asarray(s.x, float).tobytes()).hexdigest())
     if key not in PEER_CACHE:
         PEER_CACHE[key] = fn(s)
     return PEER_CACHE[key]
