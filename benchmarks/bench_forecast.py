@@ -35,6 +35,8 @@ there, with its approximate likelihood.
     python benchmarks/bench_forecast.py --origins        # daily, weekly, classic at 4 origins (~15 min)
     python benchmarks/bench_forecast.py --origins --origins-only --only "M1 yearly" --max-series 40
                                                     # any collections at 4 origins, alone
+    python benchmarks/bench_forecast.py --origins --origins-only --only "M3 quarterly" --peer-cache peers.pkl
+                                                    # the peers' forecasts kept for reruns
 """
 
 from __future__ import annotations
