@@ -14,6 +14,17 @@ M3 monthly, AirPassengers, wineind and the other reserved sets of ``forecast_dat
     python benchmarks/study_forecast_picks.py --pool tuning
     python benchmarks/study_forecast_picks.py --pool validation --max-series 120
     python benchmarks/study_forecast_picks.py --cost --only monthly --variants "no log member,current"
+    python benchmarks/study_forecast_picks.py --members --pool tuning --max-series 120
+
+``--members`` asks whether a wider per-series choice among the ensemble and its members pays:
+every member is forecast and scored by the rolling-origin validation once per series and
+origin, and the picks of each rule are replayed on those forecasts (sMAPE, MASE relative to
+the current rule; the last column their mean weighted by forecasts). Rules: a wider
+pool for the in-sample validation (``pool``: every member of the seasonal ensemble, the AR
+and the seasonal AR too; without a season Theta, damped, ETS, AR) at a margin, with at
+least ``k`` seasons of validation origins; and an honest hold-out (``holdout``: the whole
+forecaster refitted ``h`` periods earlier, each member scored on those ``h`` actuals, about
+2x the call), which is the next-earlier origin's forecast of the same series.
 """
 
 from __future__ import annotations
@@ -107,6 +118,118 @@ def cost(names: list[str], k: int, variants: list[str]) -> None:
               flush=True)
 
 
+ALTERNATIVES = (("log", 0.9, "ensemble"), ("trend", 0.8, "ensemble"), ("tsb", 1.0, "picked"))
+WIDE = ("theta", "damped", "arima", "sar")
+WIDE_NONSEASONAL = ("theta", "damped", "ets", "arima")
+
+
+def member_rows(series: list[fd.Series]) -> dict:
+    """Every member's forecast and validation score, per (series, origin); the ensemble's
+    members are scored but never picked, so that the rules can be replayed."""
+    from xlmarketing.core import forecast as core
+    from xlmarketing.functions import forecast as F
+    saved = fm.MEMBER_POOL, fm.MEMBER_POOL_NONSEASONAL, core.MEMBER_MARGIN
+    fm.MEMBER_POOL, fm.MEMBER_POOL_NONSEASONAL, core.MEMBER_MARGIN = WIDE, WIDE_NONSEASONAL, 0.0
+    rows = {}
+    try:
+        for j in range(bf.ORIGINS):
+            for s in bf.earlier_origins(series, j):
+                sales, known, _ = bf.sheet_args(s)
+                fit = bf.fit_core(F.read_history(sales, known), len(s.xx))
+                if fit.yearly is not None:     # members on the yearly-adjusted scale: skip
+                    continue
+                fc = {k: np.maximum(v, 0) if fit.nonneg else v for k, v in fit.members.items()}
+                rows[s.name.split(" @-")[0], j] = dict(
+                    n=len(fit.y), m=fit.m, scores=dict(fit.scores), fc=fc, s=s)
+    finally:
+        fm.MEMBER_POOL, fm.MEMBER_POOL_NONSEASONAL, core.MEMBER_MARGIN = saved
+    return rows
+
+
+def replay(r: dict, pool: tuple[str, ...], margin: float, min_seasons: float = 0) -> str:
+    """The pick of ``forecast._pick`` for these scores, with another pool and margin."""
+    sc, m = r["scores"], r["m"]
+    method = "comb"
+    start = max(min(2 * max(m, 2), r["n"] // 2), 2)
+    cands = [k for k in pool if k in sc and np.isfinite(sc[k])]
+    if cands and (r["n"] - start) / max(m, 1) >= min_seasons:
+        best = min(cands, key=lambda k: sc[k])
+        if sc[best] < margin * sc["comb"]:
+            method = best
+    for name, mg, against in ALTERNATIVES:
+        rival = sc["comb"] if against == "ensemble" else sc[method]
+        if name in sc and np.isfinite(sc[name]) and np.isfinite(rival) and sc[name] < mg * rival:
+            method = name
+    return method
+
+
+def current_pick(r: dict) -> str:
+    return replay(r, fm.MEMBER_POOL if r["m"] > 1 else fm.MEMBER_POOL_NONSEASONAL, fm.MEMBER_MARGIN)
+
+
+def holdout_pick(r: dict, prev: dict | None, pool: tuple[str, ...], margin: float) -> str:
+    """The current pick, replaced by the member whose error on the hold-out of a refit ``h``
+    periods earlier (``prev``: the next-earlier origin) is below ``margin`` times the
+    ensemble's there."""
+    k = current_pick(r)
+    if prev is None or k not in ("comb", "theta", "damped"):
+        return k
+    s = prev["s"]
+
+    def err(name: str) -> float:
+        return float(np.mean(np.abs(s.xx - prev["fc"][name])))
+    cands = [p for p in pool if p in prev["fc"] and p in r["fc"]]
+    if cands:
+        best = min(cands, key=err)
+        if err(best) < margin * err("comb"):
+            k = best
+    return k
+
+
+MEMBER_RULES = {
+    "current": lambda r, prev: current_pick(r),
+    "ensemble only": lambda r, prev: "comb",
+    "pool wide, 0.9": lambda r, prev: replay(r, WIDE if r["m"] > 1 else WIDE_NONSEASONAL, 0.9),
+    "pool wide, 0.9, k 3": lambda r, prev: replay(r, WIDE if r["m"] > 1 else WIDE_NONSEASONAL,
+                                                  0.9, 3),
+    "pool +sar, 0.9": lambda r, prev: replay(r, ("theta", "damped", "sar") if r["m"] > 1
+                                             else ("theta", "damped"), 0.9),
+    "pool theta/damped, 1.0, k 3": lambda r, prev: replay(r, ("theta", "damped"), 1.0, 3),
+    "holdout theta/damped, 0.9": lambda r, prev: holdout_pick(r, prev, ("theta", "damped"), 0.9),
+    "holdout theta/damped, 0.7": lambda r, prev: holdout_pick(r, prev, ("theta", "damped"), 0.7),
+    "holdout wide, 1.0": lambda r, prev: holdout_pick(r, prev, WIDE + ("ets",), 1.0),
+}
+
+
+def members_study(names: list[str], k: int) -> None:
+    """Each rule of :data:`MEMBER_RULES` replayed on every series and origin that has a
+    next-earlier origin (the last three of four), relative to the current rule."""
+    print("| rule | " + " | ".join(names) + " | mean weighted by forecasts |")
+    print("|---|" + "---:|" * (len(names) + 1))
+    table = {rule: [] for rule in MEMBER_RULES}
+    counts = []
+    for cname in names:
+        rows = member_rows(load(cname, k))
+        pairs = [(r, rows.get((key, j + 1))) for (key, j), r in rows.items() if j < bf.ORIGINS - 1]
+        pairs = [(r, p) for r, p in pairs if p is not None]
+        counts.append(len(pairs))
+        for rule, pick in MEMBER_RULES.items():
+            sm, ms = [], []
+            for r, prev in pairs:
+                f, s = r["fc"][pick(r, prev)], r["s"]
+                sm.append(bf.smape(s.xx, f))
+                ms.append(bf.mase(s.x, s.xx, f, s.m))
+            table[rule].append((np.mean(sm), np.nanmean(ms)))
+    ref = table["current"]
+    for rule, vals in table.items():
+        rel = [(a / b, c / d) for (a, c), (b, d) in zip(vals, ref)]
+        gs = float(np.average([x for x, _ in rel], weights=counts))
+        gm = float(np.average([y for _, y in rel], weights=counts))
+        print(f"| {rule} | " + " | ".join(f"{x:.3f}, {y:.3f}" for x, y in rel)
+              + f" | {gs:.4f}, {gm:.4f} |", flush=True)
+    print(f"\nforecasts scored: {', '.join(f'{n} {c}' for n, c in zip(names, counts))}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pool", choices=tuple(POOLS), default="tuning")
@@ -115,8 +238,15 @@ def main() -> None:
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--cost", action="store_true",
                     help="only the CPU time per series of each variant (no coverage, no accuracy)")
+    ap.add_argument("--members", action="store_true",
+                    help="only the replay of wider per-series member choices (see the docstring)")
     args = ap.parse_args()
     names = [v.strip() for v in args.variants.split(",")]
+    if args.members:
+        only = [w.strip().lower() for w in args.only.split(",") if w.strip()]
+        members_study([c for c in POOLS[args.pool] if not only or any(w in c.lower() for w in only)],
+                      args.max_series)
+        return
     if args.cost:
         only = [w.strip().lower() for w in args.only.split(",") if w.strip()]
         cost([c for c in POOLS[args.pool] if not only or any(w in c.lower() for w in only)],
