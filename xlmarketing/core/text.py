@@ -122,6 +122,10 @@ CHOICE_MARKED_SHARE = 0.01
 #: C=1) by this much inner accuracy to be taken: the inner CV's noise is about a point on 1,200
 #: texts, and a choice made on noise loses on new texts.
 CHOICE_MARGIN = 0.005
+#: Character n-grams must win by more: they make about ten times the word features' entries
+#: (vectorising, the fit and every prediction cost that much more). On the tuning pool they won
+#: by 0.023 and 0.031 of inner accuracy where they paid off (+5 and +6.5 points on new texts).
+CHOICE_CHAR_MARGIN = 0.015
 
 _MENTION = re.compile(r"(?<![\w@])[@#]\w+")
 _WORD_MARKED = r"(?u)[@#]?\b\w\w+\b"  # links and mentions kept: @name and #tag stay tokens
@@ -243,13 +247,16 @@ def _inner_sample(y: np.ndarray, seed: int) -> np.ndarray:
     return np.sort(np.concatenate(keep))
 
 
-def _inner_accuracy(X, y: np.ndarray, Cs: tuple[float, ...], seed: int) -> dict[float, float]:
+def _inner_accuracy(X, y: np.ndarray, Cs: tuple[float, ...], seed: int,
+                    starts: dict | None = None) -> dict[float, float]:
     """Inner cross-validated accuracy of the logistic regression for each C.
 
     The features were fitted on all the texts (vocabulary and IDF use no label), so only the
     regression is refitted per fold: the choice costs regressions, not vectorising. The inner
     fits use SAGA with a loose tolerance, ascending C, each starting from the last one's
-    coefficients: on unit-length TF-IDF rows it reaches the ranking in a few passes.
+    coefficients: on unit-length TF-IDF rows it reaches the ranking in a few passes. ``starts``,
+    when given, receives per C the folds' mean coefficients and intercepts (where the final fit
+    may start from).
     """
     hits = dict.fromkeys(Cs, 0)
     folds = StratifiedKFold(CHOICE_FOLDS, shuffle=True, random_state=seed)
@@ -260,6 +267,10 @@ def _inner_accuracy(X, y: np.ndarray, Cs: tuple[float, ...], seed: int) -> dict[
         for C in sorted(Cs):
             pred = model.set_params(C=C).fit(Xtr, y[tr]).predict(Xte)
             hits[C] += int((pred == y[te]).sum())
+            if starts is not None:
+                coef, icpt = starts.get(C, (0.0, 0.0))
+                starts[C] = (coef + model.coef_ / CHOICE_FOLDS,
+                             icpt + model.intercept_ / CHOICE_FOLDS)
     return {C: hits[C] / len(y) for C in Cs}
 
 
@@ -280,16 +291,19 @@ _Fitted = dict[tuple[str, str], tuple[TfidfVectorizer, object]]
 
 
 def choose_preparation(texts: list[str], labels: list[str], seed: int = 0
-                       ) -> tuple[Preparation, _Fitted]:
+                       ) -> tuple[Preparation, _Fitted, tuple | None]:
     """The preparation with the best inner cross-validated accuracy on these texts (canonical
-    order), and the feature blocks it fitted on all of them (for the final fit to reuse).
+    order), the feature blocks it fitted on all of them (for the final fit to reuse) and, when
+    the chosen preparation's blocks are all among them, the inner folds' mean coefficients and
+    intercepts at its C (for the final fit to start from; else None).
 
     Candidates, simplest first (a later one must win by :data:`CHOICE_MARGIN`):
 
     1. links and mentions kept as tokens (as a plain TF-IDF script sees them), word 1-2-grams,
        C in :data:`CHOICE_C` (1 unless a larger C wins by the margin);
     2. links, mentions and markup removed (only when enough texts have them), at the best C;
-    3. character 2-5-grams added (only for short texts, :data:`CHOICE_CHAR_MAX_LEN`), at that C.
+    3. character 2-5-grams added (only for short texts, :data:`CHOICE_CHAR_MAX_LEN`), at that C,
+       when they win by :data:`CHOICE_CHAR_MARGIN`.
     Scripts without spaces always get character n-grams (:func:`needs_characters`).
 
     Cost: the word features of candidate 1 are fitted once on all the texts (the final model
@@ -304,7 +318,7 @@ def choose_preparation(texts: list[str], labels: list[str], seed: int = 0
     forced = needs_characters(texts)
     counts = np.unique(y, return_counts=True)[1]
     if len(texts) < CHOICE_MIN_TEXTS or counts.min() < CHOICE_FOLDS:
-        return Preparation(characters=forced, rule="too few examples to choose on"), {}
+        return Preparation(characters=forced, rule="too few examples to choose on"), {}, None
     rows = _inner_sample(y, seed)
     full = len(rows) == len(texts)
     sample, ys = [texts[i] for i in rows], y[rows]
@@ -330,19 +344,24 @@ def choose_preparation(texts: list[str], labels: list[str], seed: int = 0
         X = block(links, "words")
         return sp.hstack([X, block(links, "chars")], format="csr") if characters else X
 
-    acc = _inner_accuracy(matrix("kept", forced), ys, CHOICE_C, seed)
+    starts: dict = {}
+    acc = _inner_accuracy(matrix("kept", forced), ys, CHOICE_C, seed, starts)
     C = _best_c(acc, CHOICE_C[0])
     best = Preparation("kept", forced, C, acc[C], "chosen by inner cross-validation")
+    start = starts[C]
     if marked:
-        a = _inner_accuracy(matrix("removed", forced), ys, (C,), seed)[C]
+        starts = {}
+        a = _inner_accuracy(matrix("removed", forced), ys, (C,), seed, starts)[C]
         if a > best.accuracy + CHOICE_MARGIN:
-            best = Preparation("removed", forced, C, a, best.rule)
+            best, start = Preparation("removed", forced, C, a, best.rule), starts[C]
     mean_len = float(np.mean([len(t) for t in sample]))
     if not forced and mean_len <= CHOICE_CHAR_MAX_LEN:
-        a = _inner_accuracy(matrix(best.links, True), ys, (C,), seed)[C]
-        if a > best.accuracy + CHOICE_MARGIN:
-            best = Preparation(best.links, True, C, a, best.rule)
-    return best, fitted
+        starts = {}
+        a = _inner_accuracy(matrix(best.links, True), ys, (C,), seed, starts)[C]
+        if a > best.accuracy + CHOICE_CHAR_MARGIN:
+            best, start = Preparation(best.links, True, C, a, best.rule), starts[C]
+    blocks = [(best.links, "words")] + [(best.links, "chars")] * best.characters
+    return best, fitted, (start if all(b in fitted for b in blocks) else None)
 
 
 def _features_for(prep: Preparation, texts: list[str], fitted: _Fitted
@@ -397,9 +416,13 @@ def _fit(texts: list[str], labels: list[str], seed: int) -> TextClassifier:
     order = _canonical(texts, labels)
     texts, labels = [texts[i] for i in order], [labels[i] for i in order]
     with _one_thread():
-        prep, fitted = choose_preparation(texts, labels, seed)
+        prep, fitted, start = choose_preparation(texts, labels, seed)
         feats, X = _features_for(prep, texts, fitted)
-        model = _model(prep.C, seed).fit(X, np.asarray(labels, dtype=object))
+        model = _model(prep.C, seed)
+        if start is not None:  # the inner folds' mean solution: fewer passes to converge
+            model.set_params(warm_start=True)
+            model.coef_, model.intercept_ = start
+        model.fit(X, np.asarray(labels, dtype=object))
     return TextClassifier(feats, model, [str(c) for c in model.classes_], prep)
 
 
