@@ -19,8 +19,8 @@ Not used: the dslabs and trump tweets, kept apart for an independent check.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
-
 import warnings
 
 import numpy as np
@@ -81,6 +81,7 @@ def per_set(repeats: int) -> None:
         print(f"{spec.name:<33} {pool:<4} {len(X):>5} {len(set(y)):>3} {sc['plain'][0]:6.3f} "
               f"{sc['TEXT_CLASSIFY'][0]:6.3f} {diff:+6.3f} {t_ours / t_plain:5.2f}  "
               f"{'chars, ' if prep.characters else ''}links {prep.links}, C={prep.C:g}", flush=True)
+    print(f"  load average at the end: {os.getloadavg()[0]:.1f} (1 min)")
     for pool, keep in (("TUNING", "T"), ("VALIDATION", "V"), ("all", "TV")):
         d = np.array([r[1] for r in rows if r[0] in keep])
         t = np.array([r[2] for r in rows if r[0] in keep])
@@ -97,6 +98,7 @@ def main() -> None:
     ap.add_argument("--no-sets", action="store_true", help="only parts 2 and 3")
     a = ap.parse_args()
     warnings.simplefilter("ignore")
+    print(f"load average at the start: {os.getloadavg()[0]:.1f} (1 min), {os.cpu_count()} cores")
     if not a.no_sets:
         per_set(a.repeats)
     if a.sets_only:
