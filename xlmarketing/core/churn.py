@@ -45,7 +45,6 @@ import pandas as pd
 from scipy.special import expit
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import roc_auc_score
-from threadpoolctl import threadpool_limits
 
 from .rows import content_order, order_free_folds
 from . import limits
@@ -55,6 +54,7 @@ from .errors import Fix, InsufficientData, ParameterError, col_label
 from .features import FeatureEncoder, encoded_width, missing
 from .kinds import BOOL, CATEGORY, DATE, NUMBER
 from .outcome import YES_NO, Outcome
+from .threads import one_thread
 
 BLANK_LEVEL = "(blank)"
 _SHAPE = operator.attrgetter("shape")
@@ -513,7 +513,7 @@ def importance(model: ChurnModel, frame: pd.DataFrame, y: np.ndarray, *, seed: i
     X, yy = _training_matrix(model, frame, np.asarray(y), seed)
     if yy.min() == yy.max():
         return np.zeros(X.shape[1])
-    with threadpool_limits(1):
+    with one_thread():
         r = permutation_importance(model.estimator, X, yy, scoring="roc_auc",
                                    n_repeats=IMPORTANCE_REPEATS, random_state=seed)
     return 100.0 * r.importances_mean

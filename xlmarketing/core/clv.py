@@ -39,10 +39,10 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
-from threadpoolctl import threadpool_limits
 
 from .errors import InsufficientData
 from .orders import OrderBook, per_customer
+from .threads import one_thread
 
 WEEK = 7.0
 MONTH_DAYS = 365.25 / 12
@@ -127,7 +127,7 @@ def _fit(nll, start: np.ndarray) -> np.ndarray:
     """Minimise ``nll(theta) -> (value, gradient)`` over log parameters from ``start``."""
     # One thread: L-BFGS-B's BLAS calls are tiny, and on a busy machine the BLAS threads'
     # spin-waits made the Fortran step a hundred times slower than the likelihood itself.
-    with threadpool_limits(limits=1):
+    with one_thread():
         res = minimize(nll, np.log(start), method="L-BFGS-B", jac=True)
     if not np.all(np.isfinite(res.x)):
         raise InsufficientData("the purchase model could not be fitted to these orders. "
@@ -328,7 +328,7 @@ def fit_pareto(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> ParetoNBD:
     # differences or a second start cost twice as many evaluations and move the 5th digit);
     # the iteration cap bounds the slow drift along the likelihood's ridge when s and beta grow
     # together (a common drop-out rate: few customers, little to tell them apart).
-    with threadpool_limits(limits=1):
+    with one_thread():
         res = minimize(nll, np.zeros(4), method="L-BFGS-B", jac="2-point",
                        options={"ftol": 1e-12, "gtol": 1e-8, "maxiter": 300})
     if not np.all(np.isfinite(res.x)) or res.fun >= 1e10:

@@ -54,9 +54,9 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.svm import SVC, LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.class_weight import compute_sample_weight
-from threadpoolctl import threadpool_limits
 
 from .errors import DataError
+from .threads import one_thread
 
 AUTO = "auto"
 MAX_ITER = 1000
@@ -185,7 +185,7 @@ def candidate(name: str) -> Candidate:
 def fit_estimator(name: str, X: np.ndarray, y: np.ndarray, opts: Options) -> Any:
     """Build and fit one candidate on a design matrix, single-threaded and quietly."""
     est = BY_NAME[name].build(opts, len(y))
-    with warnings.catch_warnings(), threadpool_limits(1):
+    with warnings.catch_warnings(), one_thread():
         warnings.simplefilter("ignore", ConvergenceWarning)
         if isinstance(est, MLPClassifier) and opts.balanced:  # it has no class_weight
             est.fit(X, y, sample_weight=compute_sample_weight("balanced", y))
@@ -195,7 +195,7 @@ def fit_estimator(name: str, X: np.ndarray, y: np.ndarray, opts: Options) -> Any
 
 
 def positive_proba(est: Any, X: np.ndarray) -> np.ndarray:
-    with threadpool_limits(1):
+    with one_thread():
         return est.predict_proba(X)[:, 1]
 
 

@@ -39,11 +39,11 @@ import pandas as pd
 from scipy import stats
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.model_selection import KFold
-from threadpoolctl import threadpool_limits
 
 from .churn import CLIP, Prep, check_size, prepare
 from .errors import DataError, InsufficientData, ParameterError
 from .outcome import Outcome
+from .threads import one_thread
 
 LINEAR, BOOSTING, AUTO = "linear", "boosting", "auto"
 MODELS = (LINEAR, BOOSTING)
@@ -202,7 +202,7 @@ class ValueModel:
     def predict_matrix(self, X: np.ndarray) -> np.ndarray:
         if self.ols is not None:
             return self.ols.coef[0] + X @ self.ols.coef[1:]
-        with threadpool_limits(1):
+        with one_thread():
             return self.estimator.predict(X)
 
     def predict(self, raw: Mapping[str, Any]) -> np.ndarray:
@@ -258,7 +258,7 @@ def fit(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, name: str = L
                        "column)." for c in model.ols.aliased]
     else:
         est = _boosting(seed)
-        with warnings.catch_warnings(), threadpool_limits(1):
+        with warnings.catch_warnings(), one_thread():
             warnings.simplefilter("ignore")
             est.fit(X, y)
         model.estimator = est

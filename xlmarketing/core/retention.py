@@ -29,9 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import betaln, hyp2f1
-from threadpoolctl import threadpool_limits
 
 from .errors import DataError, InsufficientData
+from .threads import one_thread
 
 
 @dataclass
@@ -107,7 +107,7 @@ def fit(survivors: np.ndarray) -> ShiftedBetaGeometric:
         v = -loglik(float(np.exp(theta[0])), float(np.exp(theta[1])), s) / s[0]
         return v if np.isfinite(v) else 1e10
 
-    with threadpool_limits(limits=1):
+    with one_thread():
         res = minimize(nll, np.zeros(2), method="Nelder-Mead",
                        options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 4000})
     alpha, beta = np.exp(res.x)

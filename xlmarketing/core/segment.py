@@ -31,11 +31,11 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import calinski_harabasz_score, silhouette_score
-from threadpoolctl import ThreadpoolController
 
 from . import limits
 from .errors import DataError, Fix, InsufficientData, ParameterError
 from .features import CATEGORY, FeatureEncoder
+from .threads import one_thread
 
 N_INIT = 10
 K_AUTO_MAX = 10
@@ -227,13 +227,6 @@ def _scaling_sample(values: np.ndarray, stds: np.ndarray) -> np.ndarray | None:
     return values if values.shape[1] >= 2 else None
 
 
-_ONE_THREAD: list = []  # a threadpoolctl controller, made once: making one reads /proc maps
-
-
-def _one_thread():
-    if not _ONE_THREAD:
-        _ONE_THREAD.append(ThreadpoolController())
-    return _ONE_THREAD[0].limit(limits=1, user_api="openmp")
 
 
 def _within_ss(X: np.ndarray, labels: np.ndarray, k: int) -> float:
@@ -257,7 +250,7 @@ def _cross_losses(values: np.ndarray, stds: np.ndarray, k: int, seed: int
         raw = (S - S.mean(axis=0)) / np.abs(S).max()  # one factor for all: proportions kept
         std = (S - S.mean(axis=0)) / S.std(axis=0)
         n_init = int(np.clip(SCALE_WORK // len(S), 3, 20))
-        with _one_thread():
+        with one_thread("openmp"):
             lab_raw, lab_std = (KMeans(n_clusters=k, n_init=n_init, random_state=seed)
                                 .fit(X).labels_ for X in (raw, std))
         ss = np.array([[_within_ss(X, lab, k) for lab in (lab_raw, lab_std)] for X in (raw, std)])
@@ -300,7 +293,7 @@ def _kmeans(Xs: np.ndarray, k: int, seed: int, n_init: int, init: object = "k-me
         return km.fit(Xs)
     # Small fits are over before OpenMP threads pay off, and on a busy machine the threads'
     # spin-waits make them several times slower.
-    with _one_thread():
+    with one_thread("openmp"):
         return km.fit(Xs)
 
 

@@ -31,10 +31,10 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer,
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
-from threadpoolctl import ThreadpoolController
 
 from .errors import DataError, Fix, InsufficientData, LimitExceeded, ParameterError
 from .rows import order_free_folds
+from .threads import one_thread
 
 #: Excel's own limit for one cell; a longer text cannot come from a sheet.
 MAX_TEXT_CHARS = 32_767
@@ -129,18 +129,6 @@ CHOICE_CHAR_MARGIN = 0.015
 
 _MENTION = re.compile(r"(?<![\w@])[@#]\w+")
 _WORD_MARKED = r"(?u)[@#]?\b\w\w+\b"  # links and mentions kept: @name and #tag stay tokens
-_CONTROLLER = None
-
-
-def _one_thread():
-    """One BLAS/OpenMP thread for the fits: a controller made once (``threadpool_limits`` looks
-    the libraries up again on every call, about 10 ms: a fifth of a plain fit on 500 titles)."""
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1)
-
-
 def clean_removed(text: str) -> str:
     """Links, e-mail addresses, HTML and @mentions/#tags removed, lower case."""
     return _MENTION.sub(" ", clean(text))
@@ -391,7 +379,7 @@ class TextClassifier:
     def predict(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
         """The most likely label of each text and its probability."""
         check_sizes(texts, MAX_SCORE_CHARS, Fix.SPLIT_TEXTS)
-        with _one_thread():
+        with one_thread():
             proba = self.model.predict_proba(self.features.transform(texts))
         best = proba.argmax(axis=1)
         return [self.classes[j] for j in best], proba[np.arange(len(texts)), best]
@@ -415,7 +403,7 @@ def _check_labels(labels: list[str], min_per_class: int) -> list[str]:
 def _fit(texts: list[str], labels: list[str], seed: int) -> TextClassifier:
     order = _canonical(texts, labels)
     texts, labels = [texts[i] for i in order], [labels[i] for i in order]
-    with _one_thread():
+    with one_thread():
         prep, fitted, start = choose_preparation(texts, labels, seed)
         feats, X = _features_for(prep, texts, fitted)
         model = _model(prep.C, seed)
@@ -463,7 +451,7 @@ def cross_validate(texts: list[str], labels: list[str], *, folds: int = 5,
     for tr, te in order_free_folds(y, folds, seed, X):
         pred[te] = _fit(list(X[tr]), list(y[tr]), seed).predict(list(X[te]))[0]
     p, r, f, s = precision_recall_fscore_support(y, pred, labels=classes, zero_division=0)
-    with _one_thread():  # what _fit would choose on all the texts, without fitting
+    with one_thread():  # what _fit would choose on all the texts, without fitting
         chosen = choose_preparation(list(X), list(y), seed)[0]
     return ClassifierScores(classes, p, r, f, s, float(accuracy_score(y, pred)), float(f.mean()),
                             folds, chosen)
@@ -576,7 +564,7 @@ def topics(texts: list[str], k: int, *, n_words: int = 8, seed: int = 0) -> Topi
     if X.shape[1] < k:
         raise InsufficientData(f"only {X.shape[1]} words repeat across the texts, fewer than "
                                f"{k} topics. Ask for fewer topics or give more texts.")
-    with _one_thread():
+    with one_thread():
         nmf = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=500)
         W = nmf.fit_transform(X)
     H = nmf.components_

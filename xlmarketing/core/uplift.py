@@ -40,12 +40,12 @@ import numpy as np
 import pandas as pd
 from scipy.stats import t as student_t
 from scipy.special import expit
-from threadpoolctl import ThreadpoolController
 
 
 from .errors import DataError, InsufficientData, col_label
 from .features import FeatureEncoder
 from .rows import content_order, deal_folds
+from .threads import one_thread
 
 LEARNERS = ("two_model", "class_transform")
 FOLDS = 5
@@ -567,18 +567,6 @@ def _auc(t: np.ndarray, s: np.ndarray) -> Any:
 
 # --------------------------------------------------------------------------- fit
 
-_THREADS: list[ThreadpoolController] = []
-
-
-def _one_thread() -> Any:
-    """BLAS limited to one thread for the fit, by a controller found once: ``threadpool_limits``
-    looks the loaded libraries up on every call (some 7 ms, a tenth of a small fit)."""
-    if not _THREADS:
-        _THREADS.append(ThreadpoolController())
-    return _THREADS[0].limit(limits=1)
-
-
-
 def fit(frame: pd.DataFrame, kinds: Mapping[str, str], t: np.ndarray, y: np.ndarray, *,
         model: str = "auto", seed: int = 0, folds: int = FOLDS, exact_cv: bool = False
         ) -> UpliftFit:
@@ -607,7 +595,7 @@ def fit(frame: pd.DataFrame, kinds: Mapping[str, str], t: np.ndarray, y: np.ndar
     yp, tp = y[perm], t[perm]
     Ap = _design(X).take(perm, axis=0)  # take: a fraction of fancy indexing's cost
     Xp = Ap[:, :-1]
-    with _one_thread():
+    with one_thread():
         auc = treatment_check(Ap, tp, _source_columns(enc), bounds, exact_cv)
         if auc > NOT_RANDOM_AUC:
             notes.append(f"The features predict who was treated (AUC {auc:.2f}): the treatment was "
