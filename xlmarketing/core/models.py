@@ -158,9 +158,9 @@ CANDIDATES: tuple[Candidate, ...] = (
 LATE_FAMILIES = ("svm", "neural")
 #: Training rows above which "auto" leaves the SVM out of its grid (name it to fit it). Its RBF
 #: kernel's cost grows with the rows squared, the others' about linearly: with the SVM, "auto"
-#: cost 1.6x the CPU time of the grid without svm and neural at 3,000 generated customers, 1.9x
-#: at 4,000, 2.1x at 5,000 and 2.6x at 6,250 (5,000-row folds, the kernel's largest). Above
-#: 6,250 rows the SVM is linear and close to the logistic regression already in the grid.
+#: cost 1.8x the CPU time of the grid without svm and neural on 4,000 generated customers and
+#: 2.3x on 5,000 (without it 1.2x; ``bench_churn_families.py --sizes 4000 5000``). Above 6,250
+#: rows the SVM is linear and close to the logistic regression already in the grid.
 AUTO_SVM_ROWS = 4000
 BY_NAME = {c.name: c for c in CANDIDATES}
 #: Simplicity rank: auto keeps a lower rank unless a higher one wins clearly.
