@@ -6,6 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from xlmarketing import samples, templates
+from xlmarketing.core.models import AUTO_SVM_ROWS, CANDIDATES
 from xlmarketing.templates import campaign
 from xlmarketing.workbook import refresh_workbook
 
@@ -61,7 +62,9 @@ def test_refreshed_workbook_has_consistent_results(refreshed):
     roc = _block(wb[campaign.CAMPAIGN], campaign.ROC_AT, campaign.ROC_POINTS + 1, 3)
     tpr = [r[1] for r in roc[1:]]
     assert tpr == sorted(tpr) and tpr[-1] == 1
-    compare = _block(wb[campaign.MODELS_SHEET], campaign.COMPARE_AT, 8, 10)
+    compare = _block(wb[campaign.MODELS_SHEET], campaign.COMPARE_AT, len(CANDIDATES) + 1, 10)
+    assert [r[0] for r in compare[1:]] == [c.name for c in CANDIDATES]  # svm and neural too
+    assert campaign.N_HISTORY <= AUTO_SVM_ROWS
     assert [r[-1] for r in compare[1:]].count("auto picks") == 1
     assert all(0.5 < r[1] < 1 for r in compare[1:])
     drivers = _block(wb[campaign.MODELS_SHEET], campaign.DRIVERS_AT, 17, 5)

@@ -81,6 +81,36 @@ def test_occlusion_is_exact_for_an_additive_model():
 def test_model_names_and_auto_grid():
     assert M.parse_model("Support Vector Machine") == "svm"
     assert M.parse_model("neural network") == "neural" and M.parse_model("MLP") == "neural"
-    assert "svm" not in [c.name for c in M.CANDIDATES]  # auto leaves them out (cost)
+    # In auto's grid since issue 32, ranked after the tree and boosting families.
+    names = [c.name for c in M.CANDIDATES]
+    assert names[-2:] == ["svm", "neural"] and set(M.LATE_FAMILIES) == {"svm", "neural"}
+    assert max(M.RANK[c.name] for c in M.CANDIDATES if c.family == "boosting") < M.RANK["svm"]
+    # auto tries the SVM up to AUTO_SVM_ROWS training rows (its kernel's cost), neural always.
+    assert M.auto_grid(M.AUTO_SVM_ROWS) == names
+    assert M.auto_grid(M.AUTO_SVM_ROWS + 1) == [n for n in names if n != "svm"]
     with pytest.raises(XLMError, match='"svm", "neural" or "auto"'):
         PROB([["a", "b"], [1, 2]], [["y"], ["Yes"]], model="knn")
+
+
+def test_auto_takes_svm_or_neural_only_when_they_win_clearly():
+    """Same folds: a near-tie goes to the simpler boosting, a clear and steady win to svm."""
+    boost = np.array([0.90, 0.91, 0.89, 0.90, 0.92])
+    for late in ("svm", "neural"):
+        assert M.choose({"boosting": boost, late: boost + 0.004}) == "boosting"
+        assert M.choose({"boosting": boost, late: boost + 0.02,
+                         "logistic": boost - 0.05}) == late
+    # Between the two late families, svm is the simpler one.
+    assert M.choose({"svm": boost, "neural": boost + 0.003}) == "svm"
+
+
+def test_compare_shows_auto_grid_for_its_rows(data, monkeypatch, fresh_cache):
+    """CHURN_COMPARE lists what auto tried: svm and neural on few rows, no svm above the limit."""
+    rows, labels, _ = data
+    rows, labels = rows[:601], labels[:601]  # 600 customers
+    compare = REGISTRY["CHURN_COMPARE"]
+    got = [r[0] for r in compare(rows, labels, folds=3)[1:]]
+    assert got == [c.name for c in M.CANDIDATES] and got[-2:] == ["svm", "neural"]
+    monkeypatch.setattr(M, "AUTO_SVM_ROWS", 599)
+    fresh_cache.clear()
+    got = [r[0] for r in compare(rows, labels, folds=3)[1:]]
+    assert "svm" not in got and got[-1] == "neural" and len(got) == len(M.CANDIDATES) - 1

@@ -415,12 +415,12 @@ class Comparison:
 def compare(frame: pd.DataFrame, kinds: dict[str, str], y: np.ndarray, opts: M.Options | None = None,
             *, folds: int = 5, seed: int = 0, names: list[str] | None = None,
             outcome: Outcome = YES_NO) -> Comparison:
-    """Cross-validate the candidates (default: all of :data:`models.CANDIDATES`) and choose."""
+    """Cross-validate the candidates (default: :func:`models.auto_grid`'s) and choose."""
     opts = opts or M.Options(seed=seed)
     y = np.asarray(y, dtype=np.int64)
     _check_folds(y, folds)
     check_size(frame, kinds, outcome)
-    names = names or [c.name for c in M.CANDIDATES]
+    names = names or M.auto_grid(len(y))
     results = _cv_many(frame, kinds, y, names, opts, _splits(frame, y, folds, seed))
     return Comparison(results, M.choose({n: r.fold_auc for n, r in results.items()}))
 

@@ -4,7 +4,7 @@ Each implementation is registered for both yes/no families (:mod:`.families`): a
 churn and as PROPENSITY_SCORE, PROPENSITY_METRICS, PROPENSITY_DRIVERS and PROPENSITY_REASONS for
 any outcome (ad clicks, offer responses, purchases). The family words the outputs and reads the
 labels; the engine (:mod:`.outcome`) fits, caches and scores. Every function takes ``model``
-("logistic" by default, "tree", "forest", "boosting" or "auto").
+("logistic" by default, "tree", "forest", "boosting", "svm", "neural" or "auto").
 
 The fitted model is cached under the raw training cells, the labels as the family read them and
 the parsed options only; ``score_data`` is parsed on every call. So the fill-down pattern

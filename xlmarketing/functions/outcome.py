@@ -285,11 +285,11 @@ REGULARIZATION = Arg("Regularisation strength for logistic regression (default 1
                      "shrink the model towards the average rate. Other models ignore it.",
                      Float(default=1.0, lo=0.0, lo_open=True, hi=1e6))
 MODEL = Arg('Which model: "logistic" (default), "tree" (readable), "forest", "boosting", "svm", '
-            '"neural" (a small network) or "auto" (cross-validated choice among logistic, tree, '
-            "forest and boosting; the simpler model unless a richer one wins clearly).", lambda v, name: M.parse_model(None if cells.scalar(v) is None
+            '"neural" (a small network) or "auto" (cross-validated choice among them all; the '
+            "simpler model unless a richer one wins clearly).", lambda v, name: M.parse_model(None if cells.scalar(v) is None
                                                         else str(cells.scalar(v))))
-SEED_MODEL = Arg("Random seed (default 0) for the folds and for forest and boosting. Same seed, "
-                 "same answer, every time.", SEED.check)
+SEED_MODEL = Arg("Random seed (default 0) for the folds and for forest, boosting, svm and neural. "
+                 "Same seed, same answer, every time.", SEED.check)
 THRESHOLD = Arg("Probability from which a customer counts as predicted positive (default 0.5).",
                 Float(default=0.5, lo=0.0, hi=1.0))
 FOLDS = Arg("Number of cross-validation folds (default 5).", Int(default=5, lo=2, hi=20))

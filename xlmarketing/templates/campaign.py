@@ -29,7 +29,7 @@ DATA_TABLES = DataTables(main="Prospects", features=(("Prospects", "Responses",
                                                       tuple(MODEL_COLS)),))
 # Where the demo and the tests read results back.
 CAMPAIGN, LIFT_AT, ROC_AT = "Campaign", "A22", "L22"
-MODELS_SHEET, COMPARE_AT, DRIVERS_AT = "Models", "A6", "A17"
+MODELS_SHEET, COMPARE_AT, DRIVERS_AT = "Models", "A6", "A19"
 FAIRNESS, GENDER_AT, AGE_AT = "Fairness", "A6", "A19"
 PROSPECTS, SCORE_AT, REASONS_AT = "Prospects", "N1", "O1"
 THRESHOLD = 0.2
@@ -95,9 +95,10 @@ def build() -> Workbook:
             ("Refresh: in Excel with the xlmarketing add-in the formulas recalculate as you type; "
              "headless, run  xlmarketing refresh campaign_response.xlsx -o result.xlsx."),
             (f'Every formula uses model "{MODEL}": a cross-validated choice among logistic '
-             "regression, decision trees, a random forest and gradient boosting that keeps the "
-             'simpler model unless a richer one wins clearly. Type "logistic", "tree", "forest" '
-             'or "boosting" in its place to force one.'),
+             "regression, decision trees, a random forest, gradient boosting, a support vector "
+             "machine and a small neural network that keeps the simpler model unless a richer one "
+             'wins clearly. Type "logistic", "tree", "forest", "boosting", "svm" or "neural" in '
+             "its place to force one."),
         ],
         [
             (f_lift, "Gains by decile: responders per tenth of the list, share captured, lift.",
@@ -234,9 +235,9 @@ def _models_sheet(wb: Workbook, f_compare: str, f_drivers: str, n_drivers: int) 
     ms.section(1, 4, "Model comparison", "PROPENSITY_COMPARE (at the contact threshold set on About).")
     cmp_ = ms.spill(1, 6, f_compare, len(CANDIDATES) + 1, 10, label="compare",
                     formats=[None, "0.000", "0.000", K.PCT, K.PCT, K.PCT, "0.000", "0.000", "0.00", None])
-    ms.section(1, 15, "What drives response?", "PROPENSITY_DRIVERS: importance in AUC points "
+    ms.section(1, 17, "What drives response?", "PROPENSITY_DRIVERS: importance in AUC points "
                                                 "(how much worse the model ranks customers without it).")
-    drv = ms.spill(1, 17, f_drivers, n_drivers + 1, 5, label="drivers",
+    drv = ms.spill(1, 19, f_drivers, n_drivers + 1, 5, label="drivers",
                    formats=[None, "0.000", "0.00", None, "0.0"])
     assert (cmp_.anchor, drv.anchor) == (COMPARE_AT, DRIVERS_AT)
     bars = BarChart()
@@ -253,7 +254,7 @@ def _models_sheet(wb: Workbook, f_compare: str, f_drivers: str, n_drivers: int) 
     bars.legend = None
     bars.height, bars.width = 9, 14
     K.titles(bars, "Top drivers (importance, AUC points)")
-    ms.chart(bars, "G17")
+    ms.chart(bars, "G19")
     ms.widths({"A": 28, "B": 10, "C": 10, "D": 14, "E": 12, "F": 10, "G": 10, "H": 9, "I": 10, "J": 11})
     ms.ws.freeze_panes = "A3"
 
