@@ -165,3 +165,32 @@ def test_the_command_takes_the_plain_path_and_typer_the_rest(book, tmp_path):
         assert lines[0].startswith(f"refreshed {book} -> "), run.stdout + run.stderr
         assert lines[-2:] == ["exit 0", str(form[0] != "-o")]
     assert (tmp_path / "a.xlsx").read_bytes()[:2] == (tmp_path / "b.xlsx").read_bytes()[:2] == b"PK"
+
+
+@pytest.mark.parametrize("args, code", [(["--engine", "none"], 0), (["--engine", "excel"], 2),
+                                        (["--no-such-option"], 2)])
+def test_the_command_leaves_at_once_with_its_exit_code_and_exit_handlers_run(book, tmp_path,
+                                                                              args, code):
+    """As the command (``python -m xlmarketing.cli``), the process skips Python's teardown of
+    the libraries (``cli._leave``); it must still run the exit handlers, flush its output and
+    keep its exit code."""
+    marker = tmp_path / "handler-ran"
+    out = tmp_path / "out.xlsx"
+    program = ("import atexit, runpy, sys\n"
+               f"atexit.register(lambda: open({str(marker)!r}, 'w').write('yes'))\n"
+
+               f"sys.argv = ['xlmarketing', 'refresh', {str(book)!r}, '-o', {str(out)!r}, "
+               f"*{args!r}]\n"
+               "runpy.run_module('xlmarketing.cli', run_name='__main__', alter_sys=True)\n"
+               "print('not reached: the command exits')\n")
+    run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                         timeout=300, check=False)
+    assert run.returncode == code, run.stdout + run.stderr
+    assert marker.read_text() == "yes"
+    assert "not reached" not in run.stdout
+    if code == 0:
+        assert run.stdout.startswith(f"refreshed {book} -> {out}")
+        assert run.stdout.rstrip().splitlines()[-1].startswith("  whole command: ")
+        assert openpyxl.load_workbook(out).sheetnames
+    else:
+        assert run.stderr.strip()

@@ -33,7 +33,6 @@ def test_the_registry_imports_only_the_modules_asked_for():
                     reason="LibreOffice with python3-uno is not installed")
 def test_one_libreoffice_converts_file_after_file_like_convert_to(tmp_path):
     exe = recalc.soffice()
-    profile = str(tmp_path / "profile")
     got = []
     for n in (2, 3):
         src = tmp_path / f"book{n}.xlsx"
@@ -41,7 +40,7 @@ def test_one_libreoffice_converts_file_after_file_like_convert_to(tmp_path):
         wb.active["A1"], wb.active["A2"], wb.active["B1"] = n, 10, "=A1*A2+1"
         wb.save(src)
         out = tmp_path / f"out{n}.xlsx"
-        assert office.convert(exe, profile, src, out)
+        assert office.convert(exe, src, out)
         pkg = Package.open(out)
         got.append(read_values(pkg.text(pkg.sheet_parts()["Sheet"]), pkg.shared_strings,
                                {(1, 2)})[(1, 2)])
@@ -56,5 +55,30 @@ def test_one_libreoffice_converts_file_after_file_like_convert_to(tmp_path):
                     os.kill(int(pid), signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-    assert office.convert(exe, profile, tmp_path / "book2.xlsx", tmp_path / "again.xlsx")
+    assert office.convert(exe, tmp_path / "book2.xlsx", tmp_path / "again.xlsx")
     assert server.proc.poll() is None
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or office.office_python() is None,
+                    reason="LibreOffice with python3-uno is not installed")
+def test_the_server_closes_libreoffice_and_removes_its_profile_after_the_command(tmp_path):
+    """The command does not wait for LibreOffice to close: the server does that in its own
+    session, then removes the profile folder it was handed."""
+    import time
+
+    src = tmp_path / "book.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"], wb.active["B1"] = 4, "=A1*2"
+    wb.save(src)
+    code = ("import sys; from pathlib import Path; from xlmarketing.workbook import office, recalc\n"
+            "assert office.convert(recalc.soffice(), Path(sys.argv[1]), Path(sys.argv[2]))\n"
+            "import os; o = office._offices[os.getpid()]; print(o.remove, o.proc.pid)")
+    out = subprocess.run([sys.executable, "-c", code, str(src), str(tmp_path / "out.xlsx")],
+                         capture_output=True, text=True, check=False, timeout=300)
+    assert out.returncode == 0, out.stderr
+    folder, server = out.stdout.split()
+    assert os.path.basename(folder).startswith("xlm-lo-server-")
+    deadline = time.monotonic() + 120
+    while os.path.exists(folder) or os.path.exists(f"/proc/{server}"):
+        assert time.monotonic() < deadline, "the server left its LibreOffice or profile behind"
+        time.sleep(0.2)

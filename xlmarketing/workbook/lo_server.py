@@ -11,13 +11,15 @@ a batch's workers share the parent's) and then serves requests, one JSON line ea
 
 and answers one JSON line each on stdout (``{"ok": true}`` or ``{"error": "…"}``). The first
 line is ``{"ready": true}`` once LibreOffice answers (or ``{"error": …}``). End of input closes
-the documents and, unless ``--connect``, LibreOffice. Standard library and ``uno`` only (the
+the documents and, unless ``--connect``, LibreOffice; ``--remove=FOLDER`` then removes that
+folder (the profile's, handed over by the caller so that it need not wait). Standard library and ``uno`` only (the
 system ``python3`` with ``python3-uno`` on Debian): :mod:`xlmarketing.workbook.office` runs it
 as a subprocess, on the workbook engine's path only, never a function's.
 """
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -79,6 +81,15 @@ def convert(desktop, src, out):
 def main(argv):
     soffice, profile_url, pipe = argv[1], argv[2], argv[3]
     connect = "--connect" in argv[4:]
+    remove = next((a.split("=", 1)[1] for a in argv[4:] if a.startswith("--remove=")), None)
+    try:
+        return _serve(soffice, profile_url, pipe, connect)
+    finally:
+        if remove:  # the profile folder the caller handed over, once LibreOffice has closed
+            shutil.rmtree(remove, ignore_errors=True)
+
+
+def _serve(soffice, profile_url, pipe, connect):
     try:
         proc, desktop = start(soffice, profile_url, pipe, connect)
     except Exception as exc:

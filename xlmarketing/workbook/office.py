@@ -23,6 +23,7 @@ import select
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -64,15 +65,19 @@ def _environment(python: str) -> dict[str, str]:
 class Office:
     """A running :mod:`.lo_server`: ``convert`` one file at a time (thread-safe)."""
 
-    def __init__(self, soffice: str, profile: str, pipe: str | None = None):
+    def __init__(self, soffice: str, profile: str, pipe: str | None = None,
+                 remove: str | None = None):
         python = office_python()
         if python is None:
             raise OSError("no Python with LibreOffice's uno module")
         self.connect = pipe is not None
         self.pipe = pipe or f"xlmarketing_lo_{os.getpid()}_{time.time_ns() % 10**9}"
+        self.remove = remove
         args = [python, str(SERVER_SCRIPT), soffice, Path(profile).as_uri(), self.pipe]
         if self.connect:
             args.append("--connect")
+        if remove:
+            args.append(f"--remove={remove}")
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True, bufsize=1,
                                      env=_environment(python), start_new_session=True)
@@ -121,6 +126,14 @@ class Office:
     def close(self) -> None:
         if not self.used and not self.connect:  # started for nothing: don't wait for it
             self._kill()
+        if self.remove:
+            # The server owns its LibreOffice and profile: at the end of its input it closes
+            # LibreOffice (about a second) and removes the profile, in its own session, so the
+            # command that used it does not wait for that.
+            with contextlib.suppress(OSError):
+                if self.proc.stdin is not None:
+                    self.proc.stdin.close()
+            return
         try:
             if self.proc.stdin is not None:
                 self.proc.stdin.close()
@@ -130,7 +143,7 @@ class Office:
             self.proc.wait()
 
 
-def _start(soffice: str, profile: str) -> Office | None:
+def _start(soffice: str) -> Office | None:
     pid = os.getpid()
     with _lock:
         if pid in _offices:
@@ -139,10 +152,17 @@ def _start(soffice: str, profile: str) -> Office | None:
         if os.environ.get("XLM_LO_SERVER") == "0":  # off: one soffice per file, as before
             _offices[pid] = None
             return None
+        # A profile of its own, which the server removes once its LibreOffice has closed (also
+        # when this process is killed: the server sees the end of its input). One that connects
+        # to a batch parent's LibreOffice starts none, so needs none.
+        folder = None if pipe else tempfile.mkdtemp(prefix=f"xlm-lo-server-{pid}-")
+        profile = os.path.join(folder or tempfile.gettempdir(), "profile")
         try:
-            office: Office | None = Office(soffice, profile, pipe)
+            office: Office | None = Office(soffice, profile, pipe, remove=folder)
         except OSError:
             office = None
+            if folder:
+                shutil.rmtree(folder, ignore_errors=True)
         _offices[pid] = office
         if office is not None:
             atexit.register(_close, pid)
@@ -157,21 +177,21 @@ def _close(pid: int) -> None:
         office.close()
 
 
-def warm_up(soffice: str, profile: str) -> None:
+def warm_up(soffice: str) -> None:
     """Start this process's LibreOffice now, without waiting for it."""
-    _start(soffice, profile)
+    _start(soffice)
 
 
-def convert(soffice: str, profile: str, src: Path, out: Path) -> bool:
+def convert(soffice: str, src: Path, out: Path) -> bool:
     """Save ``src`` as .xlsx to ``out`` with this process's LibreOffice (False: it could not)."""
-    office = _start(soffice, profile)
+    office = _start(soffice)
     return office is not None and office.convert(src, out)
 
 
 @contextlib.contextmanager
-def shared(soffice: str, profile: str) -> Iterator[None]:
+def shared(soffice: str) -> Iterator[None]:
     """Start this process's LibreOffice; processes forked or started inside use it too."""
-    office = _start(soffice, profile)
+    office = _start(soffice)
     before = os.environ.get(_PIPE_ENV)
     if office is not None and not office.connect:
         os.environ[_PIPE_ENV] = office.pipe

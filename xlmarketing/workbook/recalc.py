@@ -55,7 +55,7 @@ def warm_up() -> None:
     """Start this process's LibreOffice in the background (the refresh will need it)."""
     exe = soffice()
     if exe:
-        office.warm_up(exe, _lo_profile() + "/server")
+        office.warm_up(exe)
 
 
 def shared_office():  # noqa: ANN201 - a context manager
@@ -63,7 +63,7 @@ def shared_office():  # noqa: ANN201 - a context manager
     exe = soffice()
     if not exe:
         return contextlib.nullcontext()
-    return office.shared(exe, _lo_profile() + "/server")
+    return office.shared(exe)
 
 
 def formulas_available() -> bool:
@@ -187,7 +187,7 @@ def _libreoffice(src: Path, todo: set[Key]) -> dict[Key, Any]:
     out_dir.mkdir()
     result = out_dir / src.name
     # This process's long-lived LibreOffice (started early by warm_up), else one for this file.
-    if not office.convert(exe, _lo_profile() + "/server", src, result):
+    if not office.convert(exe, src, result):
         with _lo_lock:
             cmd = [exe, f"-env:UserInstallation=file://{_lo_profile()}", "--headless",
                    "--norestore", "--nologo", "--nodefault", "--nolockcheck", "--convert-to",

@@ -7,9 +7,6 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from openpyxl.utils.cell import (column_index_from_string, coordinate_from_string,
-                                 get_column_letter)
-
 
 class WorkbookError(Exception):
     """A file the engine cannot read or write (missing, not a zip, encrypted, not a workbook).
@@ -202,6 +199,10 @@ class BatchReport:
 
 def cell_ranges(notes: list[CellNote]) -> list[str]:
     """The cells of ``notes`` as the fewest rectangles a row-by-row sweep finds (``Risk!A32:H35``)."""
+    # Here, not at the top: the no-op refresh imports this module and never openpyxl.
+    from openpyxl.utils.cell import (column_index_from_string, coordinate_from_string,
+                                     get_column_letter)
+
     by_sheet: dict[str, set[tuple[int, int]]] = {}
     for n in notes:
         col, row = coordinate_from_string(n.cell)
