@@ -17,7 +17,9 @@ Candidates, all on the same sets in the same run:
   /tmp/pymc && /tmp/pymc/bin/pip install pymc-marketing``). Its ROI is the posterior mean.
 
 Printed: per set the median absolute relative ROI error over the channels and the seconds;
-then medians over the sets and the ratios (peer / ours for time, ours / peer for error).
+then medians over the sets and the ratios (peer / ours for time, ours / peer for error), and
+per comparison a paired summary: the median of the per-set error ratios, the sets each side is
+the more accurate on, a sign test and a Wilcoxon signed-rank p-value.
 
     python benchmarks/bench_mmm.py [--sets 4] [--pymc-python /tmp/pymc/bin/python] [--draws 500]
                                    [--peer-cache peer.json]
