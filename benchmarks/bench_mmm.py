@@ -17,7 +17,9 @@ Candidates, all on the same sets in the same run:
   /tmp/pymc && /tmp/pymc/bin/pip install pymc-marketing``). Its ROI is the posterior mean.
 
 Printed: per set the median absolute relative ROI error over the channels and the seconds;
-then medians over the sets and the ratios (peer / ours for time, ours / peer for error).
+then medians over the sets and the ratios (peer / ours for time, ours / peer for error), and
+per comparison a paired summary: the median of the per-set error ratios, the sets each side is
+the more accurate on, a sign test and a Wilcoxon signed-rank p-value.
 
     python benchmarks/bench_mmm.py [--sets 4] [--pymc-python /tmp/pymc/bin/python] [--draws 500]
                                    [--peer-cache peer.json]
@@ -108,6 +110,23 @@ def err(roi: np.ndarray, truth: np.ndarray) -> float:
     return float(np.median(np.abs(roi / truth - 1)))
 
 
+def paired(rows: list[dict], key: str, label: str) -> str:
+    """Set by set: the median of the error ratios ours / the other, the sets each is the more
+    accurate on, a two-sided sign test and the Wilcoxon signed-rank test on the differences."""
+    from scipy.stats import binomtest, wilcoxon
+
+    ours = np.array([r["ours"] for r in rows])
+    other = np.array([r[key] for r in rows])
+    ratio = float(np.median(ours / other))
+    wins, losses = int((ours < other).sum()), int((ours > other).sum())
+    sign_p = binomtest(wins, wins + losses).pvalue if wins + losses else 1.0
+    diff = ours - other
+    wil_p = float(wilcoxon(diff[diff != 0]).pvalue) if (diff != 0).sum() >= 2 else 1.0
+    return (f"paired over {len(rows)} sets, ours vs {label}: median error ratio {ratio:.2f}; "
+            f"ours lower on {wins}, higher on {losses}; sign test p={sign_p:.2f}, "
+            f"Wilcoxon p={wil_p:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sets", type=int, default=4, help="simulated data sets (besides the "
@@ -155,9 +174,11 @@ def main() -> None:
     print(f"\nmedians over {len(rows)} sets: ours err {med('ours'):.3f} (fit {med('t_fit'):.2f} s, "
           f"with ranges {med('t_all'):.2f} s); baseline err {med('base'):.3f} ({med('t_base'):.2f} s)")
     print(f"ratio ROI error ours / baseline: {med('ours') / med('base'):.2f}")
+    print(paired(rows, "base", "baseline"))
     if args.pymc_python:
         print(f"PyMC-Marketing err {med('peer'):.3f} ({med('t_peer'):.1f} s)")
         print(f"ratio ROI error ours / PyMC-Marketing: {med('ours') / med('peer'):.2f}")
+        print(paired(rows, "peer", "PyMC-Marketing"))
         print(f"ratio time PyMC-Marketing / ours (with ranges): {med('t_peer') / med('t_all'):.1f}")
 
 

@@ -19,7 +19,11 @@ The fit is constrained nonlinear least squares (``scipy.optimize.least_squares``
 from a good start: a small grid over each channel's decay and half-point, each point solved
 exactly for the linear terms. A light ridge penalty keeps the controls and the season from
 trading places with the media, and keeps the curve shapes near 1 when the data cannot tell.
-ROI intervals come from a seeded moving-block residual bootstrap (each resample refitted).
+With the Hill curve the model is then bagged: each parameter is the median over ``BAG`` refits of moving-block
+residual resamples of that fit (seeded, so the same data give the same model). A single fit
+of a channel that is always on often lands far along the ridge where its curve and the base
+trade places; the median steadies it. ROI intervals come from a seeded moving-block residual
+bootstrap of the bagged model (each resample refitted).
 
 Nothing here knows of Excel; errors are core errors naming what is wrong.
 """
@@ -48,6 +52,14 @@ SHAPE_BOUNDS = (0.5, 3.0)
 BETA_MAX = 1e3                          # in units of the mean KPI
 HARMONICS = 2
 N_BOOT = 100
+#: Resamples refitted for the bagged model (0: the single fit). On simulated tuning data (seeds
+#: 1000-1079, apart from the tests' and the benchmark's) the bagged model's ROI error was lower
+#: than the single fit's on 63 sets of 80 (median per-set ratio about 0.82); 20, 40 and 60
+#: refits did about equally well. The Hill curve only: the refits drift the same way (towards
+#: shorter carry-overs), so the median can double a single fit's bias; with the logistic curve
+#: on the PyMC-Marketing example the rarely-on channel's decay fell from 0.14 to 0.08 (truth
+#: 0.2) and the ROI error rose, so the logistic curve keeps the single fit.
+BAG = 20
 #: How much the bootstrap's percentile range is widened around the estimate (see interval).
 WIDEN = 1.5
 #: Penalty weights (per period, on the mean-1 KPI scale): ridge on controls and season
@@ -483,6 +495,9 @@ def fit(y: np.ndarray, spend: np.ndarray, controls: np.ndarray | None = None, *,
     check(y, spend, controls, channel_names, season, curve)
     prob = _problem(y, spend, controls, season, curve)
     th = prob.solve(prob.y, prob.start())
+    if BAG and curve == "hill":
+        th = np.median(_refits(prob, th, n_params(C, controls.shape[1], season, curve), seed=0,
+                               n_boot=BAG), axis=0)
     return _assemble(prob, th, y, spend, controls, channel_names, control_names, season, curve,
                      notes)
 
@@ -513,25 +528,33 @@ def block_length(n: int) -> int:
     return int(max(2, round(n ** (1 / 3))))
 
 
-def bootstrap_roi(model: MMMFit, *, seed: int = 0, n_boot: int = N_BOOT) -> np.ndarray:
-    """n_boot x C ROIs from a moving-block residual bootstrap, each resample refitted from the
-    estimate (blocks keep the residuals' autocorrelation)."""
-    prob = _problem(model.y, model.spend, model.controls, model.season, model.curve)
-    fitted = model.fitted() / prob.y_scale
+def _refits(prob: _Problem, th: np.ndarray, k: int, *, seed: int, n_boot: int) -> np.ndarray:
+    """n_boot parameter vectors: the fit ``th`` (``k`` numbers estimated) refitted, from itself,
+    to its fitted values plus moving-block resamples of its residuals (blocks keep the
+    residuals' autocorrelation)."""
+    fitted = prob.y + prob.residuals(th, prob.y)[:prob.y.size] * np.sqrt(prob.y.size)
     resid = prob.y - fitted
     n = resid.size
     # Fitted residuals are smaller than the noise by the parameters they absorbed.
-    resid = (resid - resid.mean()) * np.sqrt(n / max(n - model.n_params, 1))
+    resid = (resid - resid.mean()) * np.sqrt(n / max(n - k, 1))
     b = block_length(n)
     rng = np.random.default_rng(seed)
     starts_max = n - b + 1
-    out = np.empty((n_boot, prob.C))
-    spend_total = model.spend.sum(axis=0)
+    out = np.empty((n_boot, th.size))
     for i in range(n_boot):
         starts = rng.integers(0, starts_max, size=-(-n // b))
         e = np.concatenate([resid[s:s + b] for s in starts])[:n]
-        y_star = fitted + e
-        th = prob.solve(y_star, model.theta, max_nfev=25, tol=1e-6)
+        out[i] = prob.solve(fitted + e, th, max_nfev=25, tol=1e-6)
+    return out
+
+
+def bootstrap_roi(model: MMMFit, *, seed: int = 0, n_boot: int = N_BOOT) -> np.ndarray:
+    """n_boot x C ROIs from a moving-block residual bootstrap, each resample refitted from the
+    estimate."""
+    prob = _problem(model.y, model.spend, model.controls, model.season, model.curve)
+    spend_total = model.spend.sum(axis=0)
+    out = np.empty((n_boot, prob.C))
+    for i, th in enumerate(_refits(prob, model.theta, model.n_params, seed=seed, n_boot=n_boot)):
         _, beta, decay, half, shape = prob.unpack(th)
         F = prob.features(decay, half, shape)
         out[i] = (F * beta).sum(axis=0) * prob.y_scale / spend_total
