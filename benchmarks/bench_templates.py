@@ -13,7 +13,8 @@ recomputed that the refresh would not recompute), then:
 
 The refresh starts its LibreOffice while it imports and fits (``XLM_LO_SERVER=0`` in the
 environment: one ``soffice --convert-to`` per refresh, as before). Last run (2026-12-07, load
-average 11-20, 2,500 rows): churn 1.90, segmentation 2.33, dashboard 1.90, forecast 1.57.
+average about 2): 2,500 rows churn 1.19, segmentation 1.16, dashboard 0.82, forecast 0.89;
+10,000 rows 1.14, 1.20, 1.07 and 0.80 (the forecast at 1,200 months).
 
 * ``start-up``: a new Python process importing openpyxl and the called functions' modules
   (numpy, pandas, scikit-learn as they need): what the models cost a new process before the
