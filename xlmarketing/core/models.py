@@ -25,7 +25,7 @@ families, so "auto" takes one only when it beats every simpler candidate clearly
 costliest to cross-validate (the SVM 4 kernel fits per fold, the network up to a few hundred
 rounds), so "auto" leaves the SVM out above :data:`AUTO_SVM_ROWS` (4,000) training rows. On
 modeldata's mlc_churn (4,000 training rows a fold) "auto" scored the same 5-fold AUC with them
-as without them (0.9208) at 1.62 times the CPU time of the grid without them (1.57 times the
+as without them (0.9208) at 1.72 times the CPU time of the grid without them (1.75 times the
 wall-clock time; ``benchmarks/bench_churn_families.py``, which runs both grids on the same folds).
 
 ``"auto"`` cross-validates a modest grid (:data:`CANDIDATES`: the six families plus two tree
