@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -45,15 +46,37 @@ def compare(named: dict[str, Callable[[], Any]], repeats: int) -> dict[str, floa
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
+def start_up(funcs: list[str], imports: str = "openpyxl") -> float:
+    """Seconds a new Python process takes to import ``imports`` and the modules of ``funcs``."""
+    code = (f"import sys, {imports}\n"
+            "from xlmarketing.functions import REGISTRY\n"
+            "for f in sys.argv[1:]:\n    REGISTRY[f]")
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, *funcs], check=True)
+    return time.perf_counter() - t
+
+
 def floor_start_up(funcs: list[str]) -> float:
     """Seconds a new Python process takes to be ready to fit ``funcs``: start, import openpyxl
     (to load and save the file) and the modules of those functions (so numpy, pandas, scikit-learn
     as they need). The start-up share of a floor for a command that runs in a new process, as
     LibreOffice's own start is part of a ``soffice --convert-to`` floor. Our engine, CLI and
     LibreOffice client are not imported: they are overhead the floor does not grant."""
-    code = ("import sys, openpyxl\n"
-            "from xlmarketing.functions import REGISTRY\n"
-            "for f in sys.argv[1:]:\n    REGISTRY[f]")
-    t = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, *funcs], check=True)
-    return time.perf_counter() - t
+    return start_up(funcs, "openpyxl")
+
+
+def study_main(collect: Callable[[Path], None], report: Callable[[Any, list[str]], None],
+               default: Path, pools: list[str]) -> None:
+    """``[--tables FILE] [POOL ...]``: the study's tables, collected once into FILE (``default``
+    when not named) and reported for the pools asked (``pools`` when none)."""
+    import json
+    import warnings
+
+    warnings.simplefilter("ignore")
+    args = sys.argv[1:]
+    path = default
+    if args[:1] == ["--tables"]:
+        path, args = Path(args[1]), args[2:]
+    if not path.exists():
+        collect(path)
+    report(json.loads(path.read_text()), args or pools)

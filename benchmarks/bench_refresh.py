@@ -32,6 +32,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.worksheet.table import Table
 
+import _common
 from _common import floor_start_up
 
 from xlmarketing import cache
@@ -137,12 +138,7 @@ def start_up(funcs: list[str]) -> float:
     """A new process that imports what a refresh calling ``funcs`` needs, and nothing else: the
     command, the engine, and the model modules of those functions (LibreOffice computes the
     dependents, so not the ``formulas`` package)."""
-    code = ("import sys, xlmarketing.cli, xlmarketing.workbook.scheduler\n"
-            "from xlmarketing.functions import REGISTRY\n"
-            "for f in sys.argv[1:]:\n    REGISTRY[f]")
-    t = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, *funcs], check=True)
-    return time.perf_counter() - t
+    return _common.start_up(funcs, "xlmarketing.cli, xlmarketing.workbook.scheduler")
 
 
 def in_process(src: Path, dst: Path) -> tuple[float, str]:

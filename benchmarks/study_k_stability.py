@@ -20,13 +20,14 @@ from __future__ import annotations
 import itertools
 import json
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import study_main  # noqa: E402
 
 
 def collect(path: Path) -> None:
@@ -128,14 +129,7 @@ def report(tables: list[dict], pools: list[str]) -> None:
 
 
 def main() -> None:
-    warnings.simplefilter("ignore")
-    args = sys.argv[1:]
-    path = Path("/tmp/k_stability.json")
-    if args[:1] == ["--tables"]:
-        path, args = Path(args[1]), args[2:]
-    if not path.exists():
-        collect(path)
-    report(json.loads(path.read_text()), args or ["gen T", "lab T"])
+    study_main(collect, report, Path("/tmp/k_stability.json"), ["gen T", "lab T"])
 
 
 if __name__ == "__main__":
