@@ -76,6 +76,7 @@ def test_old_xls_file_gets_a_save_as_hint(tmp_path):
     refresh_fails(src, tmp_path, "save it as an unprotected .xlsx")
 
 
+@pytest.mark.slow  # a million-row reference: about 25 s
 def test_whole_column_and_million_row_references_are_trimmed(tmp_path):
     src = tmp_path / "big-refs.xlsx"
     customers_book(src, {"D1": "=KMEANS_SEGMENT(A:B, 2)", "F1": "=KMEANS_SEGMENT(A1:B1048576, 2)"})

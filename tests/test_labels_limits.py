@@ -184,6 +184,7 @@ def test_kmeans_work_limit_names_the_largest_k_that_fits():
     assert took < SECONDS
 
 
+@pytest.mark.slow  # 200,000 rows: about 13 s
 def test_a_5000_level_text_column_on_200000_rows_keeps_50_levels_plus_other():
     n = 200_000
     rng = np.random.default_rng(0)

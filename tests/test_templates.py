@@ -81,6 +81,7 @@ def test_build_all_writes_every_template(built):
     assert len(built) >= 8
 
 
+@pytest.mark.slow  # every template built twice: about 14 s
 def test_two_builds_are_byte_identical(built, tmp_path):
     again = templates.build_all(tmp_path)
     for p in again:
