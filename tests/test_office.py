@@ -82,3 +82,18 @@ def test_the_server_closes_libreoffice_and_removes_its_profile_after_the_command
     while os.path.exists(folder) or os.path.exists(f"/proc/{server}"):
         assert time.monotonic() < deadline, "the server left its LibreOffice or profile behind"
         time.sleep(0.2)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or office.office_python() is None,
+                    reason="LibreOffice with python3-uno is not installed")
+def test_a_libreoffice_started_for_nothing_leaves_no_profile(tmp_path):
+    """Started while the models load, then not needed (no dependents): killed at exit, and its
+    profile removed by the command, since a killed server removes nothing."""
+    code = ("import os; from xlmarketing.workbook import office, recalc\n"
+            "recalc.warm_up(); o = office._offices[os.getpid()]; print(o.remove)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=False, timeout=300)
+    assert out.returncode == 0, out.stderr
+    folder = out.stdout.strip()
+    assert os.path.basename(folder).startswith("xlm-lo-server-")
+    assert not os.path.exists(folder)

@@ -126,6 +126,11 @@ class Office:
     def close(self) -> None:
         if not self.used and not self.connect:  # started for nothing: don't wait for it
             self._kill()
+            if self.remove:  # killed, the server removes nothing: its profile goes here
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.proc.wait(5)
+                shutil.rmtree(self.remove, ignore_errors=True)
+                return
         if self.remove:
             # The server owns its LibreOffice and profile: at the end of its input it closes
             # LibreOffice (about a second) and removes the profile, in its own session, so the
