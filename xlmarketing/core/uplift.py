@@ -372,10 +372,6 @@ def _design(X: np.ndarray) -> np.ndarray:
     return A
 
 
-def _proba(model: Logit, X: np.ndarray) -> np.ndarray:
-    return model.proba(X)
-
-
 def _parts(name: str, y: np.ndarray, t: np.ndarray
            ) -> list[tuple[np.ndarray | None, np.ndarray, np.ndarray | None]]:
     """Each base model of a learner: (its rows, None for all; its target; its sample weights
@@ -415,7 +411,7 @@ class Learner:
         return probs[0] - probs[1] if self.name == "two_model" else 2 * probs[0] - 1
 
     def __call__(self, Z: np.ndarray) -> np.ndarray:
-        return self._combine([_proba(m, Z) for m in self.models])
+        return self._combine([m.proba(Z) for m in self.models])
 
     @property
     def control(self) -> Logit | None:
@@ -622,7 +618,7 @@ def fit(frame: pd.DataFrame, kinds: Mapping[str, str], t: np.ndarray, y: np.ndar
         chosen = _choose(tried, cv_qini, fold_qini)
         scorer = fitted[chosen]
         if chosen == "two_model":  # its control model's probabilities are p_control
-            treated, p0 = (_proba(m, X) for m in scorer.models)
+            treated, p0 = (m.proba(X) for m in scorer.models)
             uplift = scorer._combine([treated, p0])
         else:
             uplift = scorer(X)
@@ -630,7 +626,7 @@ def fit(frame: pd.DataFrame, kinds: Mapping[str, str], t: np.ndarray, y: np.ndar
             if m0 is None:
                 control = tp == 0
                 m0 = Logit().fit_design(Ap.compress(control, axis=0), yp[control])
-            p0 = _proba(m0, X)
+            p0 = m0.proba(X)
     if model == "auto":
         notes.append(f'model "auto" chose {chosen} (cross-validated Qini '
                      + ", ".join(f"{n} {q:.3f}" for n, q in cv_qini.items()) + ").")
