@@ -27,6 +27,7 @@ os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 import xlwings as xw  # noqa: E402
+import hypothesis  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -294,7 +295,7 @@ def _fuzzer(func_name: str, params: list[str], counts: dict, cases: int, seed: i
         kind, _ = call(func_name, list(args))
         counts[kind] = counts.get(kind, 0) + 1
 
-    return fuzz
+    return fuzz if seed is None else hypothesis.seed(seed)(fuzz)
 
 
 def run(cases: int, only: list[str] | None = None, seed: int | None = None) -> dict[str, dict]:
@@ -318,8 +319,9 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=10000, help="cases per function (default 10000)")
     ap.add_argument("--only", nargs="*", help="function names to fuzz (default: all)")
     ap.add_argument("--json", action="store_true", help="print the counts as JSON at the end")
+    ap.add_argument("--seed", type=int, help="explore other cases (default: the fixed ones CI runs)")
     args = ap.parse_args()
-    stats = run(args.cases, args.only)
+    stats = run(args.cases, args.only, args.seed)
     if args.json:
         print(json.dumps(stats))
 

@@ -128,3 +128,24 @@ def test_neural_on_a_small_unbalanced_set_does_not_stop_too_soon():
     net = M.BY_NAME["neural"].build(M.Options(model="neural"), n).fit(X[:n], y[:n])
     assert net.n_iter_ > 60
     assert roc_auc_score(y[n:], net.predict_proba(X[n:])[:, 1]) > 0.83
+
+
+@pytest.mark.parametrize("minority", [1, 2])
+def test_svm_calibrates_when_the_smaller_outcome_has_one_or_two_rows(minority):
+    # An outer fold of a tiny table can leave the calibration's 3 folds without a churner
+    # (found by the fuzzer: CHURN_COMPARE with folds=2 on 11 customers).
+    X = np.arange(12.0).reshape(-1, 1)
+    y = np.zeros(12, dtype=int)
+    y[-minority:] = 1
+    est = M.fit_estimator("svm", X, y, M.Options(model="svm"))
+    p = M.positive_proba(est, X)
+    assert np.all((p > 0) & (p < 1))
+    assert p[-1] > p[0]  # the churners' end scores higher
+
+
+def test_compare_on_a_tiny_table_with_two_folds_answers():
+    rows = [["Spend"]] + [[v] for v in (0.0, 5.29, 10.57, 1.43, 6.71, 12.0, 2.86, 8.14, 13.43, 4.29)]
+    labels = [["Churn"]] + [[v] for v in (0, 1, 0, 1, 0, 1, 0, 1, 0, 1)]
+    out = REGISTRY["CHURN_COMPARE"](rows, labels, folds=2)
+    assert [r[0] for r in out[1:]][-2:] == ["svm", "neural"]
+    assert all(0 <= r[1] <= 1 for r in out[1:])

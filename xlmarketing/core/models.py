@@ -46,9 +46,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neural_network import MLPClassifier
@@ -135,8 +137,27 @@ def _svm(opts: Options, n: int) -> Any:
         machine = SVC(kernel="rbf", class_weight=_weights(opts), random_state=opts.seed)
     else:
         machine = LinearSVC(class_weight=_weights(opts), random_state=opts.seed)
-    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=opts.seed)
+    folds = StratifiedKFold(n_splits=SVM_CALIBRATION_FOLDS, shuffle=True, random_state=opts.seed)
     return CalibratedClassifierCV(machine, method="sigmoid", cv=folds, ensemble=False)
+
+
+#: Folds of the SVM's sigmoid calibration; fewer when the smaller outcome has fewer rows.
+SVM_CALIBRATION_FOLDS = 3
+
+
+def _fit_calibrated(est: CalibratedClassifierCV, X: np.ndarray, y: np.ndarray) -> None:
+    # The calibration's folds need each outcome in every fold. A small training set (an outer
+    # fold of a tiny table) may hold only one or two of the smaller outcome: two folds for two,
+    # and for one the sigmoid is fitted on the machine's own training scores, the only ones there.
+    minority = int(np.unique(y, return_counts=True)[1].min())
+    if minority >= SVM_CALIBRATION_FOLDS:
+        est.fit(X, y)
+    elif minority == 2:
+        est.set_params(cv=StratifiedKFold(n_splits=2, shuffle=True,
+                                          random_state=est.cv.random_state)).fit(X, y)
+    else:
+        machine = clone(est.estimator).fit(X, y)
+        est.set_params(estimator=FrozenEstimator(machine), cv=None).fit(X, y)
 
 
 def _neural(opts: Options, n: int) -> Any:
@@ -208,7 +229,9 @@ def fit_estimator(name: str, X: np.ndarray, y: np.ndarray, opts: Options) -> Any
     est = BY_NAME[name].build(opts, len(y))
     with warnings.catch_warnings(), one_thread():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        if isinstance(est, MLPClassifier) and opts.balanced:  # it has no class_weight
+        if isinstance(est, CalibratedClassifierCV):
+            _fit_calibrated(est, X, y)
+        elif isinstance(est, MLPClassifier) and opts.balanced:  # it has no class_weight
             est.fit(X, y, sample_weight=compute_sample_weight("balanced", y))
         else:
             est.fit(X, y)
