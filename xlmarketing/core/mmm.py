@@ -561,15 +561,17 @@ def bootstrap_roi(model: MMMFit, *, seed: int = 0, n_boot: int = N_BOOT) -> np.n
     return out
 
 
-def interval(draws: np.ndarray, level: float, estimate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The bootstrap's percentile range at ``level``, widened by WIDEN around ``estimate`` (the
-    refits start from the estimate, so they understate how far another sample's fit can land;
-    WIDEN is calibrated on simulated data with a known ROI), never below 0."""
+def interval(draws: np.ndarray, level: float, estimate: np.ndarray, widen: float = WIDEN
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """The bootstrap's percentile range at ``level``, widened by ``widen`` around ``estimate``
+    (the refits start from the estimate, so they understate how far another sample's fit can
+    land; WIDEN is calibrated on simulated data with a known ROI:
+    ``benchmarks/study_mmm_widen.py``), never below 0."""
     a = (1.0 - level) / 2.0
     lo, hi = np.quantile(draws, a, axis=0), np.quantile(draws, 1.0 - a, axis=0)
     est = np.asarray(estimate, dtype=float)
-    lo = est - WIDEN * np.maximum(est - lo, 0.0)
-    hi = est + WIDEN * np.maximum(hi - est, 0.0)
+    lo = est - widen * np.maximum(est - lo, 0.0)
+    hi = est + widen * np.maximum(hi - est, 0.0)
     return np.maximum(lo, 0.0), hi
 
 
