@@ -164,9 +164,12 @@ class Preparation:
 DEFAULT_PREPARATION = Preparation()
 
 
-#: Character n-grams within words: 3-grams as the candidate for spaced scripts (on the tuning
-#: pool they kept all but 0.002 of the 2-5-grams' gain with a third of their entries:
-#: benchmarks/bench_text.py), 2-5-grams for scripts without spaces, where they are the words.
+#: Character n-grams within words: 3-grams as the candidate for spaced scripts, 2-5-grams for
+#: scripts without spaces, where they are the words. On the tuning pool (5-fold CV, words and
+#: characters at C=10) 3-grams kept all but 0.002 of the 2-5-grams' gain with a third of their
+#: entries: course titles 0.633 against 0.635 (words alone 0.603), 91,000 entries against
+#: 285,000 per fold; menu items 0.802 against 0.804 (words 0.771). The final fit on the course
+#: titles went from about 8 s to 2.
 CHAR_GRAMS = (3, 3)
 UNSPACED_GRAMS = (2, 5)
 
@@ -185,7 +188,7 @@ def _part(links: str, kind: str, min_df: int) -> TfidfVectorizer:
 
 
 class _Features:
-    """Word 1-2-grams (and character 2-5-grams within words) as one sparse matrix, from fitted
+    """Word 1-2-grams (and character n-grams within words) as one sparse matrix, from fitted
     vectorisers (:func:`_vectorise`, :func:`_features_for`)."""
 
     def __init__(self, parts: list[TfidfVectorizer]):
