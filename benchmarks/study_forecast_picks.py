@@ -15,6 +15,8 @@ M3 monthly, AirPassengers, wineind and the other reserved sets of ``forecast_dat
     python benchmarks/study_forecast_picks.py --pool validation --max-series 120
     python benchmarks/study_forecast_picks.py --cost --only monthly --variants "no log member,current"
     python benchmarks/study_forecast_picks.py --members --pool tuning --max-series 120
+    python benchmarks/study_forecast_picks.py --pool tuning --max-series 120 \
+        --variants "season by remainder,current,scale z 1,scale z 0"   # the season's form
 
 ``--members`` asks whether a wider per-series choice among the ensemble and its members pays:
 every member is forecast and scored by the rolling-origin validation once per series and
