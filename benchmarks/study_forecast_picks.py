@@ -15,6 +15,8 @@ M3 monthly, AirPassengers, wineind and the other reserved sets of ``forecast_dat
     python benchmarks/study_forecast_picks.py --pool validation --max-series 120
     python benchmarks/study_forecast_picks.py --cost --only monthly --variants "no log member,current"
     python benchmarks/study_forecast_picks.py --members --pool tuning --max-series 120
+    python benchmarks/study_forecast_picks.py --pool tuning --max-series 120 \
+        --variants "season by remainder,current,scale z 1,scale z 0"   # the season's form
 
 ``--members`` asks whether a wider per-series choice among the ensemble and its members pays:
 every member is forecast and scored by the rolling-origin validation once per series and
@@ -43,6 +45,7 @@ import bench_forecast as bf  # noqa: E402
 import forecast_data as fd  # noqa: E402
 
 from xlmarketing.core import forecast_members as fm  # noqa: E402
+from xlmarketing.core import forecast_seasonality as fs  # noqa: E402
 
 POOLS = {
     "tuning": ("M1 yearly", "M1 quarterly", "M1 monthly", "M4 yearly sample",
@@ -57,7 +60,12 @@ SCALES = (0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2, 1.3)
 def variant(name: str):
     """The settings of one variant, restored afterwards."""
     saved = dict(fm.MEMBERS)
+    saved_z = fs.SCALE_Z
     try:
+        if name == "season by remainder":
+            fs.SCALE_Z = None
+        elif name.startswith("scale z "):
+            fs.SCALE_Z = float(name.split()[-1])
         if name == "no log member":
             fm.MEMBERS.pop("log")
         elif name.startswith("log margin "):
@@ -66,6 +74,7 @@ def variant(name: str):
     finally:
         fm.MEMBERS.clear()
         fm.MEMBERS.update(saved)
+        fs.SCALE_Z = saved_z
 
 
 VARIANTS = ("current", "no log member", "log margin 1.0", "log margin 0.8")

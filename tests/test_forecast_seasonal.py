@@ -169,3 +169,107 @@ def test_interval_scale_is_per_calendar_frequency():
     # positive sales: the band is f * exp(+-w), its w scaled by the yearly factor
     np.testing.assert_allclose(np.log(hi_d / dated.forecast()),
                                fc.INTERVAL_SCALE[1] * np.log(hi_u / undated.forecast()))
+
+
+def _centred_trend(y, m):
+    w = np.full(m, 1.0 / m) if m % 2 else np.r_[0.5, np.ones(m - 1), 0.5] / m
+    trend = np.convolve(y, w, mode="valid")
+    start = (len(w) - 1) // 2
+    return trend, np.arange(start, start + len(trend))
+
+
+def test_amplitude_scaling_is_one_for_a_share_of_the_level_and_zero_for_a_fixed_swing():
+    from xlmarketing.core.forecast_seasonality import amplitude_scaling
+    t = np.arange(120)
+    share = 100 * 1.02 ** t * (1 + 0.3 * np.sin(2 * np.pi * t / 12))   # exact growth
+    b, se = amplitude_scaling(share, *_centred_trend(share, 12), 12)
+    assert b == pytest.approx(1.0, abs=1e-9) and se < 1e-6
+    fixed = 100 + 3.0 * t + 30 * np.sin(2 * np.pi * t / 12)            # the MA is the line
+    b, se = amplitude_scaling(fixed, *_centred_trend(fixed, 12), 12)
+    assert b == pytest.approx(0.0, abs=1e-9) and se < 1e-6
+    flat = 100 + 30 * np.sin(2 * np.pi * t / 12)                       # the level never moves
+    assert amplitude_scaling(flat, *_centred_trend(flat, 12), 12) is None
+    short = share[:52]                                                 # 3 cycles of the MA
+    assert amplitude_scaling(short, *_centred_trend(short, 12), 12) is None
+
+
+def _wandering(i, kind, n=144, H=12):
+    """Monthly sales on a wandering level (a log random walk) with a season that is a share
+    of the level (``"mult"``, +-30%) or a fixed swing (``"add"``, +-300); the history and
+    the noise-free next year."""
+    rng = np.random.default_rng(i)
+    t = np.arange(n + H)
+    lvl = np.exp(np.log(1000) + np.cumsum(rng.normal(0, 0.06, n + H)))
+    phase = rng.uniform(0, 2 * np.pi)
+    if kind == "mult":
+        clean = lvl * (1 + 0.3 * np.sin(2 * np.pi * t / 12 + phase))
+        y = clean * np.exp(rng.normal(0, 0.1, n + H))
+    else:
+        clean = lvl + 300 * np.sin(2 * np.pi * t / 12 + phase)
+        clean = clean - min(clean.min(), 0) + 50
+        y = np.maximum(clean + rng.normal(0, 60, n + H), 1)
+    return y[:n], clean[n:]
+
+
+def _with_scale_z(z, fn):
+    from xlmarketing.core import forecast_seasonality as fs
+    saved, fs.SCALE_Z = fs.SCALE_Z, z
+    try:
+        return fn()
+    finally:
+        fs.SCALE_Z = saved
+
+
+def test_season_shrinking_with_a_falling_level_is_a_share_of_it():
+    # issue 31 item 4 (M4 M1000): the level falls fourfold; the smaller remainder over the
+    # last eight seasons (the high-level years weigh most) took the additive season, whose
+    # swing the forecast keeps at the old level's size
+    x, truth = _wandering(20, "mult")
+    assert x[-12:].mean() < 0.3 * x[:12].mean()
+    old = _with_scale_z(None, lambda: fc.fit_forecast(x, 12, season_length=12))
+    new = fc.fit_forecast(x, 12, season_length=12)
+    assert not old.season.multiplicative and new.season.multiplicative
+    err_new, err_old = (np.mean(np.abs(f.forecast() - truth)) for f in (new, old))
+    assert err_new < 0.7 * err_old
+
+
+def test_season_growing_with_the_level_grows_in_the_forecast():
+    t = np.arange(132)
+    rng = np.random.default_rng(3)
+    y = (100 + 4 * t) * (1 + 0.3 * np.sin(2 * np.pi * t / 12)) * np.exp(rng.normal(0, 0.03, t.size))
+    x, xx = y[:120], y[120:]
+    fit = fc.fit_forecast(x, 12, season_length=12)
+    assert fit.season.multiplicative
+    # the forecast's swing is the last years' (a share of a level 4.6 times the first year's)
+    assert np.ptp(fit.forecast()) > 3.5 * np.ptp(x[:12])
+    add = _with_scale_z(None, lambda: fc.fit_forecast(x, 12, season_length=12))
+    assert np.mean(np.abs(fit.forecast() - xx)) <= np.mean(np.abs(add.forecast() - xx)) + 1e-9
+
+
+def test_fixed_additive_season_keeps_its_form_and_forecast():
+    rng = np.random.default_rng(5)
+    t = np.arange(120)
+    y = 300 + 2.0 * t + 40 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 5, t.size)
+    b, se = fc.amplitude_scaling(y, *_centred_trend(y, 12), 12)
+    assert b + 2 * se < 0.5                       # clearly additive: the test decides
+    fit = fc.fit_forecast(y, 12, season_length=12)
+    before = _with_scale_z(None, lambda: fc.fit_forecast(y, 12, season_length=12))
+    assert not fit.season.multiplicative and not before.season.multiplicative
+    np.testing.assert_allclose(fit.forecast(), before.forecast(), rtol=0, atol=1e-9)
+    lo, hi = fit.interval(0.95)
+    lo0, hi0 = before.interval(0.95)
+    np.testing.assert_allclose(np.r_[lo, hi], np.r_[lo0, hi0], rtol=0, atol=1e-9)
+
+
+def test_scale_test_needs_positive_sales():
+    t = np.arange(120)
+    y = (10 + t) * (1 + 0.5 * np.sin(2 * np.pi * t / 12))
+    assert fc.decompose(y, 12).multiplicative
+    y0 = y.copy()
+    y0[50] = 0.0                                  # one period without a sale: additive only
+    season = fc.decompose(y0, 12)
+    assert not season.multiplicative
+    fit = fc.fit_forecast(y0, 12, season_length=12, clean=False)
+    assert (fit.forecast() >= 0).all() and (fit.interval(0.95)[0] >= 0).all()
+    neg = y - 40                                  # negative values: additive, not clipped
+    assert not fc.decompose(neg, 12).multiplicative

@@ -12,9 +12,12 @@ The method, in the order it runs (numpy only, deterministic, no random numbers):
    The driver effects are taken out of the history ("base sales") and put back on the forecast
    with the planned driver values.
 3. **Seasonal adjustment.** Classical decomposition (centred moving average), multiplicative
-   when sales are positive and the seasonal swing grows with the level (chosen by which form
-   leaves the smaller remainder), additive otherwise. A December peak that grows with the
-   business stays a fixed *share* of the level, so it cannot blow up.
+   when sales are positive and the seasonal swing grows with the level, additive otherwise.
+   The form is chosen by a scale test on the whole history (how each cycle's swing around
+   the moving average scales with the cycle's level, :func:`amplitude_scaling`) when it is
+   clear, else by which form leaves the smaller remainder over the recent seasons. A
+   December peak that grows with the business stays a fixed *share* of the level, so it
+   cannot blow up, and one that shrinks with it cannot push the forecast to zero.
 4. **Ensemble.** The equal-weight mean of four robust methods, each run on the seasonally
    adjusted base sales (:mod:`.forecast_methods` has the last two):
 
@@ -74,7 +77,8 @@ from .forecast_members import (COMBO, COMBO_HOW, COMBO_SEASONAL, MEMBER_MARGIN, 
 from .forecast_methods import cached_for_short
 from .forecast_metrics import metrics, seasonal_naive, simple_forecasts
 from .forecast_seasonality import (AUTO_SEASONS, NO_SEASON, SEASON_ALPHA, SEASON_ALPHA_UNDATED,
-                                   SEASON_WINDOW, Season, decompose, detect_season,
+                                   SEASON_WINDOW, Season, amplitude_scaling, decompose,
+                                   detect_season,
                                    detect_season_with_drivers, season_pvalue)
 from .forecast_seasons import choose_yearly
 from .forecast_smoothing import (damped_errors, damped_start, damped_track, expanding_ols,
@@ -88,7 +92,7 @@ __all__ = [
     "AUTO_SEASONS", "COMBO", "COMBO_HOW", "COMBO_SEASONAL", "MEMBERS", "MEMBER_MARGIN",
     "MEMBER_POOL", "MEMBER_POOL_NONSEASONAL", "NO_SEASON", "SEASON_ALPHA",
     "SEASON_ALPHA_UNDATED", "SEASON_WINDOW", "SWITCH_MARGIN", "THETA_OPT_MIN", "DriverModel",
-    "Season", "damped_errors", "damped_start", "damped_track", "decompose", "detect_season",
+    "Season", "amplitude_scaling", "damped_errors", "damped_start", "damped_track", "decompose", "detect_season",
     "detect_season_with_drivers", "driver_table", "expanding_ols", "fit_drivers", "hw_track",
     "method_label", "metrics", "season_pvalue", "seasonal_naive", "simple_forecasts",
     "theta_track", "trend_track", "tsb_track",

@@ -16,7 +16,7 @@ from .errors import CoreError
 from .forecast_drivers import fit_drivers
 
 __all__ = ["AUTO_SEASONS", "NO_SEASON", "SEASON_ALPHA", "SEASON_ALPHA_UNDATED", "SEASON_WINDOW",
-           "Season", "decompose", "detect_season", "detect_season_with_drivers", "kruskal_p",
+           "SCALE_MIN_CYCLES", "SCALE_SEASONS", "SCALE_Z", "Season", "amplitude_scaling", "decompose", "detect_season", "detect_season_with_drivers", "kruskal_p",
            "season_pvalue"]
 
 #: Season lengths tried when the history has no dates.
@@ -163,10 +163,61 @@ NO_SEASON = Season(1, False, np.zeros(1))
 SEASON_WINDOW = 8
 
 
+#: The scale test (:func:`amplitude_scaling`) decides the season's form when its slope is
+#: this many standard errors from 0.5 (the midpoint of additive, 0, and proportional, 1);
+#: otherwise the smaller remainder decides. None: never (the remainder always decides).
+#: Chosen on the tuning pool at four origins (``benchmarks/study_forecast_picks.py``,
+#: sMAPE, MASE relative to the remainder alone): z = 1 gave M1 monthly 0.9996, 0.9999, M1
+#: quarterly 0.9998, 0.9996, the M4 monthly sample 0.704, 0.977 (M1000's season, which
+#: shrinks with a tenfold fall of the level, no longer additive), M4 quarterly 1.000; z = 2
+#: 0.959, 0.993 on M4 monthly (M1 alike), z = 0 a little worse on M1 monthly MASE (1.001).
+#: Validated on M3 quarterly 0.9991, 0.9993, M3 other 0.9995, 1.0000, the classic series
+#: 0.995, 0.998.
+SCALE_Z: float | None = 1.0
+
+#: The season lengths the scale test applies to: those of the tuning pool (quarters and
+#: months). Daily data's 7-day season keeps the remainder rule: at four origins the daily
+#: series lost 0.9% sMAPE and 1.6% MASE with the test (a choice made after seeing that
+#: validation set, so it no longer checks this independently).
+SCALE_SEASONS = (4, 12)
+
+#: The scale test needs this many full cycles of the moving average.
+SCALE_MIN_CYCLES = 4
+
+
+def amplitude_scaling(y: np.ndarray, trend: np.ndarray, t: np.ndarray, m: int
+                      ) -> tuple[float, float] | None:
+    """How the seasonal swing scales with the level: the least-squares slope of the log of
+    each cycle's mean absolute deviation from the moving average on the log of the cycle's
+    mean level, and its standard error (full cycles counted back from the last; positive
+    sales only). About 0 for an additive season (a swing that stays the same size as the
+    level moves), about 1 for a multiplicative one (a swing that is a share of the level).
+    None when there are too few cycles or the level does not move."""
+    K = len(t) // m
+    if K < SCALE_MIN_CYCLES:
+        return None
+    keep = slice(len(t) - K * m, len(t))
+    dev = np.abs(y[t[keep]] - trend[keep]).reshape(K, m).mean(axis=1)
+    lvl = trend[keep].reshape(K, m).mean(axis=1)
+    if not ((dev > 0).all() and (lvl > 0).all()):
+        return None
+    x, a = np.log(lvl), np.log(dev)
+    x, a = x - x.mean(), a - a.mean()
+    sxx = float(x @ x)
+    if sxx <= 1e-12:
+        return None
+    b = float(x @ a) / sxx
+    rss = max(float(a @ a) - b * b * sxx, 0.0)
+    return b, float(np.sqrt(rss / (K - 2) / sxx))
+
+
 def decompose(y: np.ndarray, m: int, additive: bool = False) -> Season:
     """Classical decomposition: seasonal factors (or offsets) from a centred moving average.
 
     ``additive``: offsets only (for log sales, whose season is already a share of the level).
+    The form, for positive sales: multiplicative when the seasonal swing clearly grows with
+    the level, additive when it clearly does not (:func:`amplitude_scaling`, over the whole
+    history); otherwise the form that leaves the smaller remainder over the recent seasons.
     """
     n = len(y)
     if m <= 1 or n < 2 * m:
@@ -178,6 +229,12 @@ def decompose(y: np.ndarray, m: int, additive: bool = False) -> Season:
     trend = np.convolve(y, w, mode="valid")
     start = (len(w) - 1) // 2
     t = np.arange(start, start + len(trend))
+    form = None
+    if (SCALE_Z is not None and m in SCALE_SEASONS and not additive and np.all(y > 0)
+            and np.all(trend > 0)):
+        scaling = amplitude_scaling(y, trend, t, m)
+        if scaling is not None and abs(scaling[0] - 0.5) > SCALE_Z * scaling[1]:
+            form = scaling[0] > 0.5
     if len(t) > SEASON_WINDOW * m:
         trend, t = trend[-SEASON_WINDOW * m:], t[-SEASON_WINDOW * m:]
     pos = t % m
@@ -186,6 +243,8 @@ def decompose(y: np.ndarray, m: int, additive: bool = False) -> Season:
     forms = [False]
     if not additive and np.all(y > 0) and np.all(trend > 0):
         forms.append(True)
+    if form is not None:
+        forms = [form]
     for mult in forms:
         ratio = obs / trend if mult else obs - trend
         idx = np.array([np.median(ratio[pos == p]) for p in range(m)])
