@@ -37,6 +37,8 @@ there, with its approximate likelihood.
                                                     # any collections at 4 origins, alone
     python benchmarks/bench_forecast.py --origins --origins-only --only "M3 quarterly" --peer-cache peers.pkl
                                                     # the peers' forecasts kept for reruns
+    python benchmarks/bench_forecast.py --origins --origins-only --only M4 --peer-cache peers.pkl --per-forecast
+                                                    # and every forecast behind each row
 """
 
 from __future__ import annotations
@@ -325,7 +327,44 @@ def print_origins(k: int, names: tuple[str, ...] = SMALL) -> None:
               f"{_pooled(per, 'mase', 'ours') / best_m:.3f} | {at} | "
               f"{_pooled(per, 'cover', 'ours'):.1%} / {_pooled(per, 'cover', 'AutoETS'):.1%} |",
               flush=True)
+        if PER_FORECAST:
+            per_forecast(series)
         _save_peer_cache(PEER_CACHE_PATH)
+
+
+#: ``--per-forecast``: after each row of the four-origin table, every forecast behind it.
+PER_FORECAST = False
+
+
+def per_forecast(series: list[fd.Series]) -> None:
+    """Which series and origins decide a four-origin row: each forecast's sMAPE and MASE, ours
+    and the peer that is best over the whole row, and what the ratio would move to without it
+    (``ratio w/o``), largest sMAPE excess first; with the method the forecaster picked, the
+    season length and form it used."""
+    rows = []
+    for j in range(ORIGINS):
+        for s in earlier_origins(series, j):
+            r = {"name": s.name}
+            for name in ("ours",) + PEERS:
+                f = np.asarray(_cached(name, METHODS[name], s)[0], float)
+                r[name] = (smape(s.xx, f), mase(s.x, s.xx, f, s.m))
+            sales, known, _ = sheet_args(s)
+            fit = fit_core(F.read_history(sales, known), len(s.xx))
+            r["how"] = (f"{fit.method}, m={fit.m}"
+                        + (", multiplicative" if fit.m > 1 and fit.season.multiplicative else ""))
+            rows.append(r)
+    best = [min(PEERS, key=lambda p, i=i: sum(r[p][i] for r in rows)) for i in (0, 1)]
+
+    def ratio(i: int, rs: list[dict]) -> float:
+        return sum(r["ours"][i] for r in rs) / sum(r[best[i]][i] for r in rs)
+    print(f"\n| forecast | sMAPE ours / {best[0]} | MASE ours / {best[1]} | sMAPE, MASE ratio w/o "
+          "| picked |")
+    print("|---|---:|---:|---:|---|")
+    for r in sorted(rows, key=lambda r: r[best[0]][0] - r["ours"][0]):
+        rest = [q for q in rows if q is not r]
+        print(f"| {r['name']} | {r['ours'][0]:.2f} / {r[best[0]][0]:.2f} | {r['ours'][1]:.3f} / "
+              f"{r[best[1]][1]:.3f} | {ratio(0, rest):.3f}, {ratio(1, rest):.3f} | {r['how']} |")
+    print()
 
 
 def robustness(k: int) -> None:
@@ -435,7 +474,13 @@ def main() -> None:
                     help="keep the peers' forecasts in FILE (a pickle) and reuse them: reruns "
                          "that change only our code score just ours (the time column then "
                          "reads the cache for the peers)")
+    ap.add_argument("--per-forecast", action="store_true",
+                    help="with --origins: every forecast behind each four-origin row (which "
+                         "series and origins decide it)")
     args = ap.parse_args()
+    if args.per_forecast:
+        global PER_FORECAST
+        PER_FORECAST = True
     if args.peer_cache:
         global PEER_CACHE, PEER_CACHE_PATH
         PEER_CACHE_PATH = args.peer_cache
