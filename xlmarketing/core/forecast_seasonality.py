@@ -15,8 +15,9 @@ from scipy import special
 from .errors import CoreError
 from .forecast_drivers import fit_drivers
 
-__all__ = ["AUTO_SEASONS", "NO_SEASON", "SEASON_ALPHA", "SEASON_ALPHA_UNDATED", "SEASON_WINDOW",
-           "SCALE_MIN_CYCLES", "SCALE_SEASONS", "SCALE_Z", "Season", "amplitude_scaling", "decompose", "detect_season", "detect_season_with_drivers", "kruskal_p",
+__all__ = ["AUTO_SEASONS", "NO_SEASON", "SCALE_MIN_CYCLES", "SCALE_SEASONS", "SCALE_Z",
+           "SEASON_ALPHA", "SEASON_ALPHA_UNDATED", "SEASON_WINDOW", "Season", "amplitude_scaling",
+           "decompose", "detect_season", "detect_season_with_drivers", "kruskal_p",
            "season_pvalue"]
 
 #: Season lengths tried when the history has no dates.
