@@ -157,7 +157,8 @@ def _fit_calibrated(est: CalibratedClassifierCV, X: np.ndarray, y: np.ndarray) -
                                           random_state=est.cv.random_state)).fit(X, y)
     else:
         machine = clone(est.estimator).fit(X, y)
-        est.set_params(estimator=FrozenEstimator(machine), cv=None).fit(X, y)
+        every_row = np.arange(len(y))  # one "fold", every row: the frozen machine's own scores
+        est.set_params(estimator=FrozenEstimator(machine), cv=[(every_row, every_row)]).fit(X, y)
 
 
 def _neural(opts: Options, n: int) -> Any:
