@@ -38,9 +38,9 @@ from hypothesis import strategies as st  # noqa: E402
 
 from xlmarketing import udfs  # noqa: E402
 from tests.registry_calls import SKIP  # noqa: E402
+from xlmarketing.cells import to_serial  # noqa: E402
 from xlmarketing.errors import EXCEL_ERRORS  # noqa: E402
 
-EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 TIME_BOUND = 20.0  # seconds per call; fits here are on at most a few thousand cells
 
 ERROR_ENTITY = st.sampled_from(["#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NUM!"]).map(
@@ -258,8 +258,8 @@ def _office_js(v: Any) -> Any:
     """A value as Office.js sends it: dates as serial numbers (days since 1899-12-30)."""
     if isinstance(v, list):
         return [_office_js(x) for x in v]
-    if isinstance(v, dt.datetime):
-        return (v - EXCEL_EPOCH).total_seconds() / 86400.0
+    if isinstance(v, (dt.date, dt.datetime)):
+        return to_serial(v)
     return v
 
 
