@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
+from scipy import special, stats
 
 from .errors import CoreError
 from .forecast_drivers import fit_drivers
@@ -202,14 +202,11 @@ def amplitude_scaling(y: np.ndarray, trend: np.ndarray, t: np.ndarray, m: int
     lvl = trend[keep].reshape(K, m).mean(axis=1)
     if not ((dev > 0).all() and (lvl > 0).all()):
         return None
-    x, a = np.log(lvl), np.log(dev)
-    x, a = x - x.mean(), a - a.mean()
-    sxx = float(x @ x)
-    if sxx <= 1e-12:
+    x = np.log(lvl)
+    if float(np.ptp(x)) <= 1e-6:  # the level does not move: no slope to read
         return None
-    b = float(x @ a) / sxx
-    rss = max(float(a @ a) - b * b * sxx, 0.0)
-    return b, float(np.sqrt(rss / (K - 2) / sxx))
+    fit = stats.linregress(x, np.log(dev))
+    return float(fit.slope), float(fit.stderr)
 
 
 def decompose(y: np.ndarray, m: int, additive: bool = False) -> Season:
