@@ -78,8 +78,7 @@ from .forecast_methods import cached_for_short
 from .forecast_metrics import metrics, seasonal_naive, simple_forecasts
 from .forecast_seasonality import (AUTO_SEASONS, NO_SEASON, SEASON_ALPHA, SEASON_ALPHA_UNDATED,
                                    SEASON_WINDOW, Season, amplitude_scaling, decompose,
-                                   detect_season,
-                                   detect_season_with_drivers, season_pvalue)
+                                   detect_season, detect_season_with_drivers, season_pvalue)
 from .forecast_seasons import choose_yearly
 from .forecast_smoothing import (damped_errors, damped_start, damped_track, expanding_ols,
                                  hw_track, theta_track, trend_track, tsb_track)
@@ -92,8 +91,8 @@ __all__ = [
     "AUTO_SEASONS", "COMBO", "COMBO_HOW", "COMBO_SEASONAL", "MEMBERS", "MEMBER_MARGIN",
     "MEMBER_POOL", "MEMBER_POOL_NONSEASONAL", "NO_SEASON", "SEASON_ALPHA",
     "SEASON_ALPHA_UNDATED", "SEASON_WINDOW", "SWITCH_MARGIN", "THETA_OPT_MIN", "DriverModel",
-    "Season", "amplitude_scaling", "damped_errors", "damped_start", "damped_track", "decompose", "detect_season",
-    "detect_season_with_drivers", "driver_table", "expanding_ols", "fit_drivers", "hw_track",
+    "Season", "amplitude_scaling", "damped_errors", "damped_start", "damped_track",
+    "decompose", "detect_season", "detect_season_with_drivers", "driver_table", "expanding_ols", "fit_drivers", "hw_track",
     "method_label", "metrics", "season_pvalue", "seasonal_naive", "simple_forecasts",
     "theta_track", "trend_track", "tsb_track",
 ]
