@@ -137,8 +137,13 @@ def _svm(opts: Options, n: int) -> Any:
         machine = SVC(kernel="rbf", class_weight=_weights(opts), random_state=opts.seed)
     else:
         machine = LinearSVC(class_weight=_weights(opts), random_state=opts.seed)
-    folds = StratifiedKFold(n_splits=SVM_CALIBRATION_FOLDS, shuffle=True, random_state=opts.seed)
-    return CalibratedClassifierCV(machine, method="sigmoid", cv=folds, ensemble=False)
+    return CalibratedClassifierCV(machine, method="sigmoid",
+                                  cv=_calibration_folds(SVM_CALIBRATION_FOLDS, opts.seed),
+                                  ensemble=False)
+
+
+def _calibration_folds(n: int, seed: int) -> StratifiedKFold:
+    return StratifiedKFold(n_splits=n, shuffle=True, random_state=seed)
 
 
 #: Folds of the SVM's sigmoid calibration; fewer when the smaller outcome has fewer rows.
@@ -150,11 +155,10 @@ def _fit_calibrated(est: CalibratedClassifierCV, X: np.ndarray, y: np.ndarray) -
     # fold of a tiny table) may hold only one or two of the smaller outcome: two folds for two,
     # and for one the sigmoid is fitted on the machine's own training scores, the only ones there.
     minority = int(np.unique(y, return_counts=True)[1].min())
-    if minority >= SVM_CALIBRATION_FOLDS:
+    if minority >= 2:
+        if minority < est.cv.n_splits:
+            est.set_params(cv=_calibration_folds(minority, est.cv.random_state))
         est.fit(X, y)
-    elif minority == 2:
-        est.set_params(cv=StratifiedKFold(n_splits=2, shuffle=True,
-                                          random_state=est.cv.random_state)).fit(X, y)
     else:
         machine = clone(est.estimator).fit(X, y)
         every_row = np.arange(len(y))  # one "fold", every row: the frozen machine's own scores
