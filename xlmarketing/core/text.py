@@ -174,6 +174,11 @@ CHAR_GRAMS = (3, 3)
 UNSPACED_GRAMS = (2, 5)
 
 
+def _chars(unspaced: bool) -> str:
+    """The character block's kind: the wider n-grams for scripts without spaces."""
+    return "unspaced" if unspaced else "chars"
+
+
 def _part(links: str, kind: str, min_df: int) -> TfidfVectorizer:
     """One block of features: word 1-2-grams, or character n-grams within words ("chars":
     :data:`CHAR_GRAMS`, "unspaced": :data:`UNSPACED_GRAMS`)."""
@@ -220,7 +225,7 @@ def _vectorise(texts: list[str], links: str, characters: bool, unspaced: bool = 
     words, X, min_df = _fit_part(texts, links, "words")
     if not characters:
         return _Features([words]), X
-    chars, C = _fit_part(texts, links, "unspaced" if unspaced else "chars", min_df)[:2]
+    chars, C = _fit_part(texts, links, _chars(unspaced), min_df)[:2]
     return _Features([words, chars]), sp.hstack([X, C], format="csr")
 
 
@@ -356,7 +361,7 @@ def choose_preparation(texts: list[str], labels: list[str], seed: int = 0
             return fitted[links, kind][1][rows]
         if (links, kind) == ("kept", "words"):
             return Xw
-        vec, X = _fit_part(sample, links, "unspaced" if forced and kind == "chars" else kind,
+        vec, X = _fit_part(sample, links, _chars(forced) if kind == "chars" else kind,
                            min_df)[:2]
         if full:
             fitted[links, kind] = (vec, X)
@@ -401,8 +406,7 @@ def _features_for(prep: Preparation, texts: list[str], fitted: _Fitted
     if (prep.links, "chars") in fitted:
         chars, C = fitted[prep.links, "chars"]
     else:
-        kind = "unspaced" if prep.unspaced else "chars"
-        chars, C = _fit_part(texts, prep.links, kind, words.min_df)[:2]
+        chars, C = _fit_part(texts, prep.links, _chars(prep.unspaced), words.min_df)[:2]
     return _Features([words, chars]), sp.hstack([X, C], format="csr")
 
 
